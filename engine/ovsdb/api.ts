@@ -1,0 +1,78 @@
+// The contracts between the OVSDB core and its users (storage, the JSON-RPC server, the switch
+// reconciler, ovs-vsctl's command library). Wire values are RFC 7047 JSON throughout.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** An RFC 7047 error object as it appears in a transact result array or a JSON-RPC error. */
+export interface OvsdbErrorJson {
+  error: string;
+  details?: string;
+  syntax?: string;
+}
+
+/** A row in wire form: column name -> RFC 7047 <value> (sets/maps/uuids encoded). */
+export type RowJson = { [column: string]: Json };
+
+/** One row's change in one committed transaction. `old` absent = inserted; `new` absent = deleted.
+ *  Both are full rows in wire form (all columns, including `_uuid` and `_version`). */
+export interface RowChange {
+  old?: RowJson;
+  new?: RowJson;
+}
+
+/** What a commit changed, for monitors and the reconciler. */
+export interface CommittedChange {
+  /** A fresh UUID string per committed transaction (used by monitor_cond_since as last-txn-id). */
+  txnId: string;
+  /** table name -> row uuid -> change. Only tables/rows that really changed appear. */
+  tables: Map<string, Map<string, RowChange>>;
+  /** Ids of the sessions whose transact produced this change (empty for internal writers). */
+  origin?: string;
+}
+
+/** Who is transacting; used by `assert` (locks) and by RBAC later. */
+export interface TransactSession {
+  readonly id: string;
+  /** True when this session currently owns lock `name`. */
+  holdsLock(name: string): boolean;
+}
+
+/** Where committed transactions go (the OVSDB log file, or nothing for an in-memory database).
+ *  `append` is called synchronously inside the commit, after the transaction is validated and
+ *  before the reply; it must throw on I/O failure (the core then rolls back and reports
+ *  "I/O error" / "resources exhausted"). `durable` asks for fsync before returning. */
+export interface CommitSink {
+  append(record: JsonObject, durable: boolean): void;
+}
+
+export interface TransactOptions {
+  session?: TransactSession;
+  /** Aborts a transaction still blocked in a `wait` op (JSON-RPC `cancel`); result is "canceled". */
+  signal?: AbortSignal;
+}
+
+/** The database API: the only way anything reads or writes an OVSDB database in-process. */
+export interface Database {
+  readonly name: string;
+  /** The schema exactly as given (wire JSON), for get_schema. */
+  readonly schemaJson: JsonObject;
+  /** Runs RFC 7047 operations atomically; resolves with the RFC 7047 result array (one entry per op,
+   *  an error object at the failing op, null after it, and an extra element for commit-time errors).
+   *  Never rejects for a bad transaction: only for a bug or a closed database. */
+  transact(ops: Json[], options?: TransactOptions): Promise<Json[]>;
+  /** Called after every commit that changed something, in commit order, before transact resolves. */
+  onCommit(listener: (change: CommittedChange) => void): () => void;
+  /** The current rows of a table, in wire form (with `_uuid` and `_version`). */
+  rows(table: string): Iterable<RowJson>;
+  /** The txn id of the latest commit (all-zero UUID before any). */
+  readonly lastTxnId: string;
+}
+
+/** A client of an OVSDB server: the same shape in-process (over a Database) and over JSON-RPC. */
+export interface OvsdbClient {
+  listDbs(): Promise<string[]>;
+  getSchema(db: string): Promise<JsonObject>;
+  transact(db: string, ops: Json[]): Promise<Json[]>;
+  close(): Promise<void>;
+}
