@@ -1,0 +1,18 @@
+// The one place a datapath is plugged in. The engine speaks netlink messages of OVS's datapath
+// families to a transport; behind it is our userspace datapath (Linux), the Windows kernel
+// extension (DeviceIoControl) or the Linux kernel's openvswitch module (generic netlink).
+
+export interface NetlinkTransport {
+  /** The numeric message type of a generic netlink family ("ovs_datapath", "ovs_vport", "ovs_flow",
+   *  "ovs_packet", ...): fixed ids on Windows, resolved by CTRL_CMD_GETFAMILY on Linux. */
+  resolveFamily(name: string): Promise<number>;
+  /** Multicast group id of a family's group (e.g. "ovs_vport"), for event subscription. */
+  resolveMulticastGroup(family: string, group: string): Promise<number>;
+  /** Sends one request and returns every reply message: one for a plain request (NLMSG_ERROR with
+   *  0 for a bare ACK), all parts of a dump (without the final NLMSG_DONE). Requests get
+   *  nlmsg_seq and nlmsg_pid filled in by the transport. */
+  transact(request: Buffer): Promise<Buffer[]>;
+  /** Messages the datapath starts: packet upcalls (ovs_packet MISS/ACTION) and vport events. */
+  onMessage(listener: (message: Buffer) => void): () => void;
+  close(): Promise<void>;
+}
