@@ -182,14 +182,14 @@ function identify(buf: Buffer, name: string, accept: readonly string[]): string 
   return h.header.magic;
 }
 
-/** Parses a whole log held in memory. `name` is the file name used in messages. Throws LogError
+/** Parses a log held in memory (its first `maxRecords` records). `name` is the file name used in messages. Throws LogError
  *  (code OVSDB_E_LOG_CORRUPT) for a bad record that valid records follow; a bad final record is
  *  returned as `tail`. */
-export function parseLog(buf: Buffer, name: string, accept: readonly string[] = [OVSDB_MAGIC]): LogContents {
+export function parseLog(buf: Buffer, name: string, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity): LogContents {
   const magic = identify(buf, name, accept);
   const records: LogRecord[] = [];
   let offset = 0;
-  while (offset < buf.length) {
+  while (offset < buf.length && records.length < maxRecords) {
     const r = readRecord(buf, offset, name, magic);
     if (r.ok) {
       records.push(r.record);
@@ -208,14 +208,14 @@ export function parseLog(buf: Buffer, name: string, accept: readonly string[] = 
 }
 
 /** Reads and parses the log at `path` (`name` for messages; defaults to the path as given). */
-export function readLog(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC]): LogContents {
+export function readLog(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity): LogContents {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
   } catch (e) {
     throw ioError(`${name}: open failed`, e);
   }
-  return parseLog(buf, name, accept);
+  return parseLog(buf, name, accept, maxRecords);
 }
 
 /** fsyncs the directory holding `path` so a create or rename survives a crash (no-op where a
