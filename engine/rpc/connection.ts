@@ -109,12 +109,15 @@ export class JsonRpcConnection {
 
   send(msg: JsonRpcMessage): void {
     if (this.closedFlag) return;
-    const bytes = encodeMessage(msg);
-    this.socket.write(bytes);
-    if (this.sendBacklog > this.maxSendBacklog) {
-      this.logger.warn(`${this.name}: send backlog ${this.sendBacklog} bytes exceeds the limit of ${this.maxSendBacklog} bytes, disconnecting slow peer`);
+    // A peer that leaves more than maxSendBacklog bytes unread is dropped; the check looks at what
+    // was already queued, so one big message to an attentive peer always goes through.
+    const queued = this.sendBacklog;
+    if (queued > this.maxSendBacklog) {
+      this.logger.warn(`${this.name}: ${queued} bytes queued and not read by the peer (limit ${this.maxSendBacklog} bytes), disconnecting slow peer`);
       this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`);
+      return;
     }
+    this.socket.write(encodeMessage(msg));
   }
 
   /** Closes the connection (idempotent). Pending requests reject with ConnectionClosedError. */
