@@ -148,6 +148,8 @@ export function normalizeSchema(json: unknown): NormalSchema {
       columns,
     };
   }
+  // OVS rule (ovsdb(5)): when no table says isRoot, every table is a root table.
+  if (!Object.values(tables).some((tb) => tb.isRoot)) for (const tb of Object.values(tables)) tb.isRoot = true;
   return { name: String(s.name), version: s.version === undefined ? null : String(s.version), tables };
 }
 
