@@ -76,7 +76,7 @@ t.test('faults', { skip }, async (t) => {
       const res = await new Promise<{ closed: boolean; data: string }>((resolve) => {
         const s = createConnection(sock);
         let data = '';
-        s.on('data', (d) => { data += d.toString(); });
+        s.on('data', (d) => { data += d.toString(); if (data.endsWith('}')) { s.destroy(); resolve({ closed: false, data }); } });
         s.on('error', () => { /* reset by server */ });
         s.on('close', () => resolve({ closed: true, data }));
         s.on('connect', () => s.write(garbage));
