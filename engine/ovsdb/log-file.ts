@@ -182,10 +182,11 @@ function identify(buf: Buffer, name: string, accept: readonly string[]): string 
   return h.header.magic;
 }
 
-/** Parses a log held in memory (its first `maxRecords` records). `name` is the file name used in messages. Throws LogError
+/** Parses a log held in memory (its first `maxRecords` records). With `stopAtError`, any bad record
+ *  ends the parse and is returned as `tail` (for printing what precedes it, as show-log does). `name` is the file name used in messages. Throws LogError
  *  (code OVSDB_E_LOG_CORRUPT) for a bad record that valid records follow; a bad final record is
  *  returned as `tail`. */
-export function parseLog(buf: Buffer, name: string, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity): LogContents {
+export function parseLog(buf: Buffer, name: string, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity, stopAtError = false): LogContents {
   const magic = identify(buf, name, accept);
   const records: LogRecord[] = [];
   let offset = 0;
@@ -196,7 +197,7 @@ export function parseLog(buf: Buffer, name: string, accept: readonly string[] = 
       offset = r.record.end;
       continue;
     }
-    const next = findValidRecordAfter(buf, offset, name, magic);
+    const next = stopAtError ? -1 : findValidRecordAfter(buf, offset, name, magic);
     if (next >= 0) {
       throw new LogError('OVSDB_E_LOG_CORRUPT',
         `${r.error.message} (the log is corrupt at offset ${offset}: a valid record follows at offset ${next}, so this is not a torn final write; refusing to truncate)`,
@@ -208,14 +209,14 @@ export function parseLog(buf: Buffer, name: string, accept: readonly string[] = 
 }
 
 /** Reads and parses the log at `path` (`name` for messages; defaults to the path as given). */
-export function readLog(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity): LogContents {
+export function readLog(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity, stopAtError = false): LogContents {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
   } catch (e) {
     throw ioError(`${name}: open failed`, e);
   }
-  return parseLog(buf, name, accept, maxRecords);
+  return parseLog(buf, name, accept, maxRecords, stopAtError);
 }
 
 /** fsyncs the directory holding `path` so a create or rename survives a crash (no-op where a
