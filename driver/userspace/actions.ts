@@ -167,7 +167,7 @@ function csumAdjust(buf: Buffer, pos: number, oldW: number, newW: number, udp: b
 }
 
 /** Masked write of value into buf[base..], 16 bits at a time, adjusting up to two checksums. */
-function maskedWrite(buf: Buffer, base: number, value: Uint8Array, mask: Uint8Array, from: number, to: number, csum1: number, csum2: number, csum2Udp: boolean): void {
+function maskedWrite(buf: Buffer, base: number, value: Uint8Array, mask: Uint8Array, from: number, to: number, csum1: number, csum2: number, csum2Udp: boolean, csum1Udp = false): void {
   for (let j = from; j < to; j += 2) {
     const m16 = (mask[j]! << 8) | mask[j + 1]!;
     if (m16 === 0) continue;
@@ -175,7 +175,7 @@ function maskedWrite(buf: Buffer, base: number, value: Uint8Array, mask: Uint8Ar
     const newW = (oldW & ~m16 & 0xffff) | (((value[j]! << 8) | value[j + 1]!) & m16);
     if (newW === oldW) continue;
     buf.writeUInt16BE(newW, base + j);
-    if (csum1 >= 0) csumAdjust(buf, csum1, oldW, newW, false);
+    if (csum1 >= 0) csumAdjust(buf, csum1, oldW, newW, csum1Udp);
     if (csum2 >= 0) csumAdjust(buf, csum2, oldW, newW, csum2Udp);
   }
 }
@@ -242,7 +242,7 @@ export function executeActions(actions: readonly CompiledAction[], f: FrameState
         const base = f.off + l3;
         const proto = scratchWords[W.NW_PROTO]!;
         maskedWrite(f.buf, base, x.value!, x.mask!, 0, 8, -1, -1, false);
-        maskedWrite(f.buf, base, x.value!, x.mask!, 8, 40, l4CsumPos(f, proto, scratchOffsets[1]!), -1, false);
+        maskedWrite(f.buf, base, x.value!, x.mask!, 8, 40, l4CsumPos(f, proto, scratchOffsets[1]!), -1, false, proto === IPPROTO_UDP);
         if (proto === IPPROTO_SCTP) fixSctp(f, scratchOffsets[1]!);
         break;
       }
@@ -251,8 +251,7 @@ export function executeActions(actions: readonly CompiledAction[], f: FrameState
         const l4 = scratchOffsets[1]!;
         if (l4 < 0 || scratchWords[W.NW_PROTO] !== x.a || f.len - l4 < 4) break;
         const c = x.a === IPPROTO_SCTP ? -1 : l4CsumPos(f, x.a, l4);
-        maskedWrite(f.buf, f.off + l4, x.value!, x.mask!, 0, 4, c, -1, false);
-        if (x.a === IPPROTO_UDP && c >= 0) { /* csumAdjust above already kept a zero UDP checksum as "none" */ }
+        maskedWrite(f.buf, f.off + l4, x.value!, x.mask!, 0, 4, c, -1, false, x.a === IPPROTO_UDP);
         if (x.a === IPPROTO_SCTP) fixSctp(f, l4);
         break;
       }
