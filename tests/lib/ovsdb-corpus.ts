@@ -74,10 +74,29 @@ function orderIndexConflict(details: string): string {
   return `${head}${tagB}, ${descB}.  Second row, with UUID ${tagA}, ${descA}.`;
 }
 
+// How long a "wait" really waited before timing out is timing, not behaviour.
+function maskElapsed(details: string): string {
+  return details.replace(/^"wait" timed out after \d+ ms$/, '"wait" timed out after <N> ms');
+}
+
 function orderErrors(v: Json): Json {
   if (Array.isArray(v)) return v.map(orderErrors);
   if (v !== null && typeof v === 'object' && typeof v.error === 'string' && typeof v.details === 'string') {
-    return { ...v, details: orderIndexConflict(v.details) };
+    return { ...v, details: maskElapsed(orderIndexConflict(v.details)) };
+  }
+  return v;
+}
+
+/** Reals as ovsdb-server prints them: 15 significant digits (it keeps the exact double inside, so
+ *  0.1+0.2 is stored as 0.30000000000000004 but printed 0.3). Printing is the JSON-RPC layer's job;
+ *  at the Database API level only the double matters, so both sides are rounded alike. */
+export function roundReals(v: Json): Json {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : Number(v.toPrecision(15));
+  if (Array.isArray(v)) return v.map(roundReals);
+  if (v !== null && typeof v === 'object') {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v)) out[k] = roundReals(v[k]!);
+    return out;
   }
   return v;
 }
@@ -86,7 +105,7 @@ function orderErrors(v: Json): Json {
  *  order (by the tags of their already-known uuids), then uuids tagged in order of appearance,
  *  then sets/maps sorted and index-conflict rows put in tag order. */
 export function normalizeResult(raw: Json, mapper: UuidMapper): Json {
-  const result = sortKeys(raw);
+  const result = roundReals(sortKeys(raw));
   if (Array.isArray(result)) {
     const ordered = result.map((r) => {
       if (r !== null && typeof r === 'object' && !Array.isArray(r) && Array.isArray(r.rows)) {
