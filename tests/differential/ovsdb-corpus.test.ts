@@ -7,7 +7,7 @@ import t from 'tap';
 import { basename } from 'node:path';
 import type { Database, Json } from '../../engine/ovsdb/api.js';
 import { needRealOvs } from '../lib/env.js';
-import { RealOvsdb } from '../lib/real-ovsdb.js';
+import { RealOvsdb, JsonValueSplitter } from '../lib/real-ovsdb.js';
 import { UuidMapper } from '../lib/normalize.js';
 import { listCorpusFiles, loadCorpusFile, normalizeResult, outcomeOf, selectAllOps } from '../lib/ovsdb-corpus.js';
 import { parseSchema } from '../../engine/ovsdb/schema.js';
@@ -60,6 +60,36 @@ t.test('normalisation makes only legitimately variable things equal', async (t) 
   t.match(JSON.stringify(normalizeResult(conflict(u(2), old, u(1), fresh), new UuidMapper())), /First row, with UUID <0>, was inserted by this transaction\.  Second row, with UUID <1>, existed/);
 });
 
+t.test('the reply splitter finds every JSON value wherever the stream is cut', async (t) => {
+  const values: Json[] = [{ id: 1, result: [{ rows: [{ s: 'a}]"{[' }] }], error: null }, { id: null, method: 'echo', params: ['\\"'] }, [1, [2]]];
+  const text = values.map((v) => JSON.stringify(v)).join('\n');
+  for (let cut = 0; cut <= text.length; cut++) {
+    const sp = new JsonValueSplitter();
+    const got = [...sp.push(text.slice(0, cut)), ...sp.push(text.slice(cut))];
+    if (JSON.stringify(got) !== JSON.stringify(values)) {
+      t.same(got, values, `cut at ${cut}`);
+      return;
+    }
+  }
+  t.pass('all cuts give the same three values');
+});
+
+t.test('the real-server harness: restart keeps the data, reset empties it', { skip: noOvs }, async (t) => {
+  const corpus = loadCorpusFile(files.find((f) => f.endsWith('constraints.json'))!);
+  const real = await RealOvsdb.start({ schemaPath: corpus.schemaPath });
+  t.teardown(() => real.stop());
+  const count = async (): Promise<number> => {
+    const r = await real.transact(corpus.db, [{ op: 'select', table: 'Single', where: [] }]) as Array<{ rows: Json[] }>;
+    return r[0]!.rows.length;
+  };
+  t.equal(outcomeOf(await real.transact(corpus.db, [{ op: 'insert', table: 'Single', row: { v: 1 } }])), 'ok');
+  await real.restart();
+  t.equal(await count(), 1, 'row survives a restart on the same file');
+  await real.reset();
+  t.equal(await count(), 0, 'reset gives an empty database');
+  t.match(await real.transact('Nope', []), { rpcError: { error: 'unknown database' } }, 'JSON-RPC level errors are reported as rpcError');
+});
+
 async function ourTransact(db: Database, ops: Json[]): Promise<Json> {
   try {
     return await db.transact(ops);
@@ -78,11 +108,17 @@ for (const file of files) {
     const realTags = new UuidMapper();
     const ourTags = new UuidMapper();
     const mismatches: number[] = [];
+    let realMs = 0;
+    let ourMs = 0;
     for (const [i, txn] of corpus.transactions.entries()) {
       const label = `${name} #${i}${txn.note ? ` (${txn.note})` : ''}`;
+      let t0 = performance.now();
       const realResult = await real.transact(corpus.db, txn.ops);
+      realMs += performance.now() - t0;
       t.equal(outcomeOf(realResult), txn.expect, `${label}: real ovsdb-server gives the intended outcome`);
+      t0 = performance.now();
       const ourResult = await ourTransact(ours, txn.ops);
+      ourMs += performance.now() - t0;
       const a = normalizeResult(ourResult, ourTags);
       const b = normalizeResult(realResult, realTags);
       if (JSON.stringify(a) !== JSON.stringify(b)) mismatches.push(i);
@@ -93,6 +129,7 @@ for (const file of files) {
     t.equal(outcomeOf(realFinal), 'ok', `${name}: final select of every table works`);
     const ourFinal = normalizeResult(await ourTransact(ours, finalOps), ourTags);
     t.same(ourFinal, realFinal, `${name}: same final database contents`);
+    t.comment(`${name}: ${corpus.transactions.length} transactions, ovsdb-server ${realMs.toFixed(1)} ms (incl. socket round trips), ours ${ourMs.toFixed(1)} ms (in-process)`);
     if (mismatches.length > 0) t.comment(`${name}: ${mismatches.length} of ${corpus.transactions.length} transactions differ: #${mismatches.join(', #')}`);
   });
 }
