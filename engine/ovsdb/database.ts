@@ -969,8 +969,9 @@ export class MemoryDatabase implements Database {
     if (touched.length) this.txnId = randomUUID();
   }
 
-  /** All rows as one non-diff record, as `ovsdb-tool compact` writes (ephemeral columns omitted). */
-  snapshotRecord(): JsonObject {
+  /** All rows as one non-diff record, as `ovsdb-tool compact` writes (ephemeral columns omitted;
+   *  ovsdb-tool passes the comment "compacted by ovsdb-tool <version>"). */
+  snapshotRecord(comment?: string): JsonObject {
     const rec: JsonObject = {};
     for (const t of this.tables.values()) {
       if (!t.rows.size) continue;
@@ -986,6 +987,7 @@ export class MemoryDatabase implements Database {
       rec[t.schema.name] = tj;
     }
     rec._date = Date.now();
+    if (comment) rec._comment = comment;
     return rec;
   }
 }
