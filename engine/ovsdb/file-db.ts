@@ -8,7 +8,7 @@ import { createDatabase, type MemoryDatabase } from './database.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
 import { checkDatumJson, datumEqualJson, defaultDatumJson } from './datum.js';
 import { OvsdbError, SchemaError } from './errors.js';
-import { lockDatabase } from './lockfile.js';
+import { lockDatabase, LockError } from './lockfile.js';
 import {
   composeRecord, createLog, LogError, OVSDB_MAGIC, openLogForWrite, readLog, writeFileAtomic, type LogContents, type LogWriter, type TornTail,
 } from './log-file.js';
@@ -184,7 +184,14 @@ export async function createDatabaseFile(path: string, schemaJson: unknown): Pro
  *  is undefined (atomically, under the lock), as `ovsdb-tool compact` / `convert` do. */
 export async function compactDatabaseFile(src: string, dst: string | undefined, comment: string, newSchema?: DatabaseSchema): Promise<void> {
   if (dst === undefined) {
-    const opened = openLogForWrite(src);
+    let opened: ReturnType<typeof openLogForWrite>;
+    try {
+      opened = openLogForWrite(src);
+    } catch (e) {
+      // ovsdb-tool reports a busy lock here without the "I/O error" tag.
+      if (e instanceof LockError) throw new LockError(e.message.replace(/^I\/O error: /, ''));
+      throw e;
+    }
     try {
       if (opened.truncated) throw opened.truncated.error;
       const db = replay(opened.contents, src);

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Json, JsonObject, RowJson } from '../../engine/ovsdb/api.js';
-import { createDatabaseFile, openDatabaseFile, type FileDatabase } from '../../engine/ovsdb/file-db.js';
+import { compactDatabaseFile, createDatabaseFile, openDatabaseFile, type FileDatabase } from '../../engine/ovsdb/file-db.js';
 import { readLog } from '../../engine/ovsdb/log-file.js';
 import { needRealOvs } from '../lib/env.js';
 
@@ -347,6 +347,8 @@ t.test('interop with Debian ovsdb-tool / ovsdb-server 3.1', { skip: needRealOvs(
     for (let i = 0; i < 100 && !fs.existsSync(join(dir, 's.sock')); i++) await new Promise((r) => setTimeout(r, 50));
     t.ok(fs.existsSync(join(dir, 's.sock')), 'real server up');
     await t.rejects(openDatabaseFile(path), { code: 'OVSDB_E_LOCKED' }, 'we cannot open while ovsdb-server holds it');
+    await t.rejects(compactDatabaseFile(path, undefined, 'x'), { message: /^.*locked\.db: failed to lock lockfile \(Resource temporarily unavailable\)$/ },
+      'nor compact it in place');
     srv.kill('SIGTERM');
     await new Promise((r) => srv.on('exit', r));
     const db = await openDatabaseFile(path);

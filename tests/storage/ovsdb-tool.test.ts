@@ -220,6 +220,7 @@ t.test('against Debian ovsdb-tool 3.1', { skip: needRealOvs() }, async (t) => {
       ['compare-versions', '1.2.3', '<', '1.3.0'], ['compare-versions', '1.2.3', '>', '1.3.0'],
       ['compare-versions', '1.2', '>', '1.3.0'], ['compare-versions', '1.2.3', '~', '1.3.0'],
       ['schema-version', join(dir, 'nonexistent')], ['--version'],
+      ['create', join(dir, 'no-such-dir', 'x.db'), REAL_SCHEMA], ['db-cid', o], ['compare-versions', '1.2.3'],
     ];
     for (const c of cases) t.same(await ours(...c), real(...c), `ovsdb-tool ${c.join(' ')}`);
     const bad = await ours('transact', o, 'notjson');
