@@ -559,13 +559,12 @@ export class MemoryDatabase implements Database {
       const c = t.cols[i]!;
       const da = a.fields[i]!;
       const db = b.fields[i]!;
-      const n = Math.min(da.keys.length, db.keys.length);
-      for (let k = 0; k < n; k++) {
+      if (da.keys.length !== db.keys.length) return da.keys.length < db.keys.length ? -1 : 1;
+      for (let k = 0; k < da.keys.length; k++) {
         let r = compareAtomsOf(c.type.key, da.keys[k]!, db.keys[k]!);
         if (!r && c.type.value) r = compareAtomsOf(c.type.value, da.values![k]!, db.values![k]!);
         if (r) return r;
       }
-      if (da.keys.length !== db.keys.length) return da.keys.length < db.keys.length ? -1 : 1;
     }
     return 0;
   }
@@ -793,7 +792,8 @@ export class MemoryDatabase implements Database {
 
   private duplicateIndex(t: TableState, i: number, a: Row, b: Row): OvsdbError {
     const cols = t.indexCols[i]!;
-    const all = t.cols.map((_, k) => k);
+    // OVS orders the two rows by all columns (in its hash order); user columns first is closest.
+    const all = [...t.cols.map((_, k) => k).slice(2), 0, 1];
     if (this.compareRows(t, a, b, all) < 0) [a, b] = [b, a];
     const names = cols.map((c, k) => `${englishDelimiter(k, cols.length)}"${t.cols[c]!.name}"`).join('');
     const values = (r: Row): string => cols.map((c, k) => englishDelimiter(k, cols.length) + datumToString(t.cols[c]!.type, r.fields[c]!)).join('');

@@ -1,0 +1,32 @@
+// ovs-vsctl: configures Open vSwitch through its OVSDB database. Thin process wrapper around
+// engine/vsctl/cli.ts; the library (engine/vsctl/) is what the PowerShell API calls too.
+import { join } from 'node:path';
+import type { OvsdbClient } from '../ovsdb/api.js';
+import { runVsctl } from '../vsctl/cli.js';
+import { projectRoot } from '../setup/paths.js';
+
+function defaultDb(): string {
+  const rundir = process.env.OVS_RUNDIR || join(projectRoot, 'var', 'run', 'openvswitch');
+  return `unix:${rundir}/db.sock`;
+}
+
+async function connect(target: string): Promise<OvsdbClient> {
+  // engine/rpc/client.ts (connectOvsdb) is provided by the JSON-RPC layer.
+  const spec = '../rpc/client.js';
+  const mod = (await import(spec)) as { connectOvsdb: (t: string) => Promise<OvsdbClient> };
+  return mod.connectOvsdb(target);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const out: string[] = [];
+  const code = await runVsctl(argv, {
+    connect,
+    defaultDb: defaultDb(),
+    io: {
+      stdout: (t) => { out.push(t); },
+      stderr: (t) => { process.stderr.write(t); },
+    },
+  });
+  if (out.length) process.stdout.write(out.join(''));
+  process.exitCode = code;
+}
