@@ -19,7 +19,7 @@ import {
 import { dirname, resolve } from 'node:path';
 import type { Json, JsonObject } from './api.js';
 import { OvsError } from '../util/errors.js';
-import { lockDatabase, type HeldLock } from './lockfile.js';
+import { errnoText, lockDatabase, type HeldLock } from './lockfile.js';
 
 export const OVSDB_MAGIC = 'JSON';
 export const RAFT_MAGIC = 'CLUSTER';
@@ -38,17 +38,7 @@ export class LogError extends OvsError {
   }
 }
 
-/** strerror-style text for a Node errno code, as OVS prints in parentheses. */
-export function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const known: Record<string, string> = {
-    ENOENT: 'No such file or directory', EEXIST: 'File exists', EACCES: 'Permission denied', EPERM: 'Operation not permitted',
-    ENOSPC: 'No space left on device', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EIO: 'Input/output error',
-    EROFS: 'Read-only file system', EDQUOT: 'Disk quota exceeded', EBADF: 'Bad file descriptor', EAGAIN: 'Resource temporarily unavailable',
-  };
-  if (code && known[code]) return known[code];
-  return code ?? (e instanceof Error ? e.message : String(e));
-}
+export { errnoText };
 
 export function ioError(what: string, cause: unknown): LogError {
   return new LogError('OVSDB_E_LOG_IO', `I/O error: ${what} (${errnoText(cause)})`);
@@ -182,10 +172,11 @@ function identify(buf: Buffer, name: string, accept: readonly string[]): string 
   return h.header.magic;
 }
 
-/** Parses a log held in memory (its first `maxRecords` records). `name` is the file name used in messages. Throws LogError
+/** Parses a log held in memory (its first `maxRecords` records). With `stopAtError`, any bad record
+ *  ends the parse and is returned as `tail` (for printing what precedes it, as show-log does). `name` is the file name used in messages. Throws LogError
  *  (code OVSDB_E_LOG_CORRUPT) for a bad record that valid records follow; a bad final record is
  *  returned as `tail`. */
-export function parseLog(buf: Buffer, name: string, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity): LogContents {
+export function parseLog(buf: Buffer, name: string, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity, stopAtError = false): LogContents {
   const magic = identify(buf, name, accept);
   const records: LogRecord[] = [];
   let offset = 0;
@@ -196,7 +187,7 @@ export function parseLog(buf: Buffer, name: string, accept: readonly string[] = 
       offset = r.record.end;
       continue;
     }
-    const next = findValidRecordAfter(buf, offset, name, magic);
+    const next = stopAtError ? -1 : findValidRecordAfter(buf, offset, name, magic);
     if (next >= 0) {
       throw new LogError('OVSDB_E_LOG_CORRUPT',
         `${r.error.message} (the log is corrupt at offset ${offset}: a valid record follows at offset ${next}, so this is not a torn final write; refusing to truncate)`,
@@ -208,14 +199,14 @@ export function parseLog(buf: Buffer, name: string, accept: readonly string[] = 
 }
 
 /** Reads and parses the log at `path` (`name` for messages; defaults to the path as given). */
-export function readLog(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity): LogContents {
+export function readLog(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC], maxRecords = Infinity, stopAtError = false): LogContents {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
   } catch (e) {
     throw ioError(`${name}: open failed`, e);
   }
-  return parseLog(buf, name, accept, maxRecords);
+  return parseLog(buf, name, accept, maxRecords, stopAtError);
 }
 
 /** fsyncs the directory holding `path` so a create or rename survives a crash (no-op where a
