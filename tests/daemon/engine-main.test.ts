@@ -22,7 +22,7 @@ process.env.OVS_LOGDIR = join(dir, 'log');
 t.test('startEngine: defaults, conf.db bootstrap, component hook', async (t) => {
   let seen: EngineContext | undefined;
   let stopped = false;
-  const ctx = await startEngine(['--no-chdir'], [async (c) => {
+  const ctx = await startEngine(['--no-chdir', '-vconsole:off'], [async (c) => {
     seen = c;
     c.unixctl.register('test/rows', '', 0, 0, () => String([...c.database.rows('Open_vSwitch')].length));
     await c.database.transact([{ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['external_ids', 'insert', ['map', [['component', 'started']]]]] }]);
