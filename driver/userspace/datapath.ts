@@ -13,7 +13,7 @@ import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpVport } from 
 import { VPORT_TYPES } from '../../engine/channel/odp-types.js';
 import { exactMaskWords, extractFlowKey, keyToWords, maskToWords, maskWords } from '../../engine/channel/flow-extract.js';
 import { InvalidInputError } from '../../engine/util/errors.js';
-import { openPacketSocket } from '../linux/af-packet.js';
+import { openPacketSocket, type RingGeometry } from '../linux/af-packet.js';
 import { closeFd, eventfd } from '../linux/native.js';
 import { getMtu, interfaceExists } from '../linux/netdev.js';
 import { disableOffloads } from '../linux/offload.js';
@@ -24,7 +24,7 @@ import {
   NoSuchPortError, PortExistsError,
 } from './errors.js';
 import { Forwarder, UPCALL_MISS, type ControlMessage, type UpcallMessage } from './forwarder.js';
-import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
+import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import type { PortWorkerData, WorkerMessage } from './port-worker.js';
 
 export type PortType = 'internal' | 'netdev' | 'system' | 'tap';
@@ -185,7 +185,7 @@ export class UserspaceDatapath {
     if (this.ports.has(portNo)) throw new PortExistsError(portNo);
 
     let fd: number, ifindex: number, close: () => void;
-    let ringMtu: number | undefined;
+    let ring: RingGeometry | undefined;
     if (o.type === 'internal' || o.type === 'tap') {
       const tapOpts: { mac?: string; mtu?: number } = {};
       if (o.mac !== undefined) tapOpts.mac = o.mac;
@@ -195,9 +195,8 @@ export class UserspaceDatapath {
     } else {
       if (!interfaceExists(o.name)) throw new NoSuchPortError(o.name);
       disableOffloads(o.name);
-      const s = openPacketSocket(o.name);
-      fd = s.fd; ifindex = s.ifindex; close = () => s.close();
-      ringMtu = getMtu(o.name);
+      const s = openPacketSocket(o.name, { rxRing: { mtu: getMtu(o.name), reserve: HEADROOM } });
+      fd = s.fd; ifindex = s.ifindex; close = () => s.close(); ring = s.ring;
     }
     let wakeFd = -1;
     try {
@@ -205,7 +204,7 @@ export class UserspaceDatapath {
       const stats = StatsSection.create();
       const { port1, port2 } = new MessageChannel();
       const data: PortWorkerData = { portNo, fd, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound };
-      if (ringMtu !== undefined) data.ringMtu = ringMtu;
+      if (ring !== undefined) data.ring = ring;
       for (const s of this.sections()) s.ports.fill(0, portNo * PORT_STAT_FIELDS, (portNo + 1) * PORT_STAT_FIELDS);
       // The new worker starts from the current state: every port's fd and every flow.
       for (const p of this.ports.values()) port1.postMessage({ op: 'port', port: p.portNo, fd: p.fd } satisfies ControlMessage);
@@ -354,6 +353,7 @@ export class UserspaceDatapath {
     const buf = Buffer.allocUnsafe(packet.length + 2 * HEADROOM);
     buf.set(packet, HEADROOM);
     const f: FrameState = { buf, off: HEADROOM, len: packet.length, inPort: opts.inPort ?? 0, recircId: 0, dpHash: 0, cutlen: 0, depth: 0 };
+    this.fwd.tick();
     executeActions(compiled, f, this.fwd);
   }
 
@@ -488,7 +488,7 @@ export class UserspaceDatapath {
   }
 
   private fromWorker(rec: PortRec, m: WorkerMessage): void {
-    if (m.t === 'upcall') this.deliver(m, rec);
+    if (m.t === 'upcall') this.deliver(m);
     else if (m.t === 'ready') return;
     else if (m.t === 'ack') {
       const w = this.syncWaiters.get(m.seq);
@@ -496,10 +496,10 @@ export class UserspaceDatapath {
     } else process.emitWarning(`datapath ${this.name}: ${m.message}`);
   }
 
-  private deliver(m: UpcallMessage, from?: PortRec): void {
+  private deliver(m: UpcallMessage): void {
     Atomics.sub(this.ctrl, CTRL.PENDING_UPCALLS, 1);
     const packet = Buffer.from(m.packet.buffer, m.packet.byteOffset, m.packet.byteLength);
-    if (this.handlers.size === 0) { (from?.stats ?? this.mainStats).dp[2]!++; return; }
+    if (this.handlers.size === 0) { this.mainStats.dp[DS.LOST]!++; return; }
     const key = extractFlowKey(packet, m.inPort);
     key.recircId = m.recircId;
     key.dpHash = m.dpHash;
