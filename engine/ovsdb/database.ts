@@ -1,0 +1,1041 @@
+// The in-memory OVSDB database and its transaction engine (RFC 7047 section 5.2 with
+// ovsdb-server's semantics): operations run against the live tables with an undo log, then the
+// commit checks referential integrity, collects garbage, enforces maxRows, drops dangling weak
+// references, checks indexes, bumps _version, hands the OVS on-disk record to the sink and tells
+// the onCommit listeners. Any error rolls everything back.
+import { randomUUID } from 'node:crypto';
+import type {
+  CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession,
+} from './api.js';
+import { OvsdbError, syntaxError, TransactCanceledError } from './errors.js';
+import { isUuid } from './schema.js';
+import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
+import {
+  applyDatumDiff, atomToString, checkAtomConstraints, datumEquals, datumFromJson, datumToJson, datumToString,
+  defaultDatum, diffDatum, findKey,
+} from './datum.js';
+import type { Atom, Datum, NamedUuidResolver } from './datum.js';
+import { evalClauses, parseCondition } from './condition.js';
+import type { Clause } from './condition.js';
+import { applyMutation, parseMutations } from './mutation.js';
+import { OpParser } from './op-parser.js';
+
+const ZERO_TXN_ID = '00000000-0000-0000-0000-000000000000';
+
+interface Row {
+  uuid: string;
+  /** Indexed like TableState.cols; [0] = _uuid, [1] = _version. */
+  fields: Datum[];
+  /** Strong references from other rows (committed value). */
+  nRefs: number;
+  txnRow?: TxnRow;
+}
+
+interface TxnRow {
+  table: TableState;
+  uuid: string;
+  old?: Row;
+  new?: Row;
+  nRefs: number;
+  changed?: boolean[];
+  /** Last forEach pass that visited this row. */
+  visit?: number;
+  dropped?: boolean;
+}
+
+interface TableState {
+  schema: TableSchema;
+  cols: ColumnSchema[];
+  colIndex: Map<string, number>;
+  rows: Map<string, Row>;
+  /** One map per schema index: key of the index columns -> row. */
+  indexes: Map<string, Row>[];
+  indexCols: number[][];
+  /** Columns holding references (key or value) to other tables. */
+  refCols: number[];
+  hasWeak: boolean;
+  /** Default datum of each column (datums are never mutated in place, so rows share these). */
+  defaults: Datum[];
+  /** Shared "every column changed" marker for inserted and deleted rows. */
+  allChanged: boolean[];
+}
+
+function uuidDatum(u: string): Datum {
+  return { keys: [u] };
+}
+
+function englishDelimiter(i: number, n: number): string {
+  return i === 0 ? '' : i < n - 1 ? ', ' : n > 2 ? ', and ' : ' and ';
+}
+
+class Txn {
+  readonly rows = new Map<TableState, Map<string, TxnRow>>();
+  /** Every txn row in the order it joined (dropped ones are flagged). */
+  private readonly order: TxnRow[] = [];
+  private pass = 0;
+  resolve: NamedUuidResolver = (name: string): string => {
+    let s = this.symbols.get(name);
+    if (!s) this.symbols.set(name, (s = { uuid: randomUUID(), created: false }));
+    return s.uuid;
+  };
+  readonly symbols = new Map<string, { uuid: string; created: boolean }>();
+  comment = '';
+  durable = false;
+  timeoutMs = Infinity;
+
+  constructor(readonly db: MemoryDatabase) {}
+
+  get(table: TableState, uuid: string): TxnRow | undefined {
+    return this.rows.get(table)?.get(uuid);
+  }
+
+  private add(tr: TxnRow): void {
+    let m = this.rows.get(tr.table);
+    if (!m) this.rows.set(tr.table, (m = new Map()));
+    m.set(tr.uuid, tr);
+    this.order.push(tr);
+  }
+
+  drop(tr: TxnRow): void {
+    tr.dropped = true;
+    this.rows.get(tr.table)!.delete(tr.uuid);
+  }
+
+  insert(table: TableState, row: Row): void {
+    const tr: TxnRow = { table, uuid: row.uuid, new: row, nRefs: 0 };
+    row.txnRow = tr;
+    table.rows.set(row.uuid, row);
+    this.add(tr);
+  }
+
+  /** The writable copy of a row in the current view. */
+  modify(table: TableState, row: Row): Row {
+    if (row.txnRow && row.txnRow.new === row) return row;
+    const copy: Row = { uuid: row.uuid, fields: row.fields.slice(), nRefs: row.nRefs };
+    const tr: TxnRow = { table, uuid: row.uuid, old: row, new: copy, nRefs: row.nRefs };
+    row.txnRow = tr;
+    copy.txnRow = tr;
+    table.rows.set(row.uuid, copy);
+    this.add(tr);
+    return copy;
+  }
+
+  delete(table: TableState, row: Row): void {
+    const tr = row.txnRow;
+    table.rows.delete(row.uuid);
+    if (!tr) {
+      const t: TxnRow = { table, uuid: row.uuid, old: row, nRefs: row.nRefs };
+      row.txnRow = t;
+      this.add(t);
+    } else if (tr.old) {
+      tr.new = undefined;
+    } else {
+      this.drop(tr);
+      row.txnRow = undefined;
+    }
+  }
+
+  /** Visits every txn row, including rows added while visiting. */
+  forEach(fn: (tr: TxnRow) => void): void {
+    const pass = ++this.pass;
+    for (let i = 0; i < this.order.length; i++) {
+      const tr = this.order[i]!;
+      if (tr.dropped || tr.visit === pass) continue;
+      tr.visit = pass;
+      fn(tr);
+    }
+  }
+
+  rollback(): void {
+    for (const m of this.rows.values()) {
+      for (const tr of m.values()) {
+        if (tr.old) {
+          tr.table.rows.set(tr.uuid, tr.old);
+          tr.old.txnRow = undefined;
+        } else {
+          tr.table.rows.delete(tr.uuid);
+        }
+        if (tr.new) tr.new.txnRow = undefined;
+      }
+    }
+    this.rows.clear();
+  }
+
+  findOrMake(table: TableState, uuid: string): TxnRow | undefined {
+    const tr = this.get(table, uuid);
+    if (tr) return tr;
+    const row = table.rows.get(uuid);
+    if (!row) return undefined;
+    this.modify(table, row);
+    return row.txnRow;
+  }
+}
+
+type Outcome = { done: true; results: Json[] } | { done: false; timeoutMs: number };
+
+/** An OVSDB database held in memory; storage (file-db.ts) plugs in through the CommitSink. */
+export class MemoryDatabase implements Database {
+  readonly schema: DatabaseSchema;
+  readonly name: string;
+  readonly schemaJson: JsonObject;
+  private readonly tables = new Map<string, TableState>();
+  private sink: CommitSink | undefined;
+  private readonly listeners = new Set<(change: CommittedChange) => void>();
+  private readonly waiters = new Set<() => void>();
+  private txnId = ZERO_TXN_ID;
+  /** target row uuid -> rows holding a weak reference to it. */
+  private readonly weakRefs = new Map<string, Set<Row>>();
+  private readonly rowTable = new WeakMap<Row, TableState>();
+
+  constructor(schema: DatabaseSchema, opts?: { sink?: CommitSink }) {
+    this.schema = schema;
+    this.name = schema.name;
+    this.schemaJson = schema.json;
+    this.sink = opts?.sink;
+    for (const ts of schema.tables.values()) {
+      const cols = [...ts.columns.values()];
+      const colIndex = new Map(cols.map((c, i) => [c.name, i] as const));
+      const refCols: number[] = [];
+      let hasWeak = false;
+      cols.forEach((c, i) => {
+        if (c.type.key.refTable || c.type.value?.refTable) refCols.push(i);
+        if ((c.type.key.refTable && c.type.key.refType === 'weak') || (c.type.value?.refTable && c.type.value.refType === 'weak')) hasWeak = true;
+      });
+      this.tables.set(ts.name, {
+        schema: ts, cols, colIndex, rows: new Map(), indexes: ts.indexes.map(() => new Map()),
+        indexCols: ts.indexes.map((idx) => idx.map((c) => colIndex.get(c)!)), refCols, hasWeak,
+        defaults: cols.map((c) => defaultDatum(c.type)), allChanged: cols.map(() => true),
+      });
+    }
+  }
+
+  get lastTxnId(): string {
+    return this.txnId;
+  }
+
+  setSink(sink?: CommitSink): void {
+    this.sink = sink;
+  }
+
+  onCommit(listener: (change: CommittedChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  *rows(table: string): Iterable<RowJson> {
+    const t = this.tables.get(table);
+    if (!t) return;
+    for (const r of t.rows.values()) yield this.rowToJson(t, r);
+  }
+
+  getRow(table: string, uuid: string): RowJson | undefined {
+    const t = this.tables.get(table);
+    const r = t?.rows.get(uuid);
+    return t && r ? this.rowToJson(t, r) : undefined;
+  }
+
+  private rowToJson(t: TableState, r: Row): RowJson {
+    const out: RowJson = {};
+    for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = datumToJson(t.cols[i]!.type, r.fields[i]!);
+    return out;
+  }
+
+  // ---- transact ------------------------------------------------------------------------------
+
+  async transact(ops: Json[], options?: TransactOptions): Promise<Json[]> {
+    const started = Date.now();
+    const signal = options?.signal;
+    for (;;) {
+      if (signal?.aborted) throw new TransactCanceledError();
+      const out = this.executeOnce(ops, Date.now() - started, options?.session);
+      if (out.done) return out.results;
+      // Blocked in "wait": run again after the next commit, or when the shortest timeout expires.
+      await new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const wake = (): void => {
+          this.waiters.delete(wake);
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = (): void => {
+          this.waiters.delete(wake);
+          if (timer) clearTimeout(timer);
+          reject(new TransactCanceledError());
+        };
+        this.waiters.add(wake);
+        if (Number.isFinite(out.timeoutMs)) {
+          const left = started + out.timeoutMs - Date.now();
+          timer = setTimeout(wake, Math.max(0, left));
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  }
+
+  /** Runs the transaction once, synchronously. */
+  private executeOnce(ops: Json[], elapsedMs: number, session?: TransactSession): Outcome {
+    const txn = new Txn(this);
+    const results: Json[] = [];
+    let error: OvsdbError | undefined;
+    const n = ops.length;
+    for (let i = 0; i < n; i++) {
+      const parser = new OpParser(ops[i]!, `ovsdb operation ${i + 1} of ${n}`);
+      const result: JsonObject = {};
+      let opError: OvsdbError | undefined;
+      const op = parser.member('op', ['id']);
+      if (op !== undefined) {
+        try {
+          this.executeOp(op as string, parser, txn, result, elapsedMs, session);
+        } catch (e) {
+          if (!(e instanceof OvsdbError)) {
+            txn.rollback();
+            throw e;
+          }
+          opError = e;
+        }
+      }
+      const parseError = parser.finish();
+      if (parseError) opError = parseError;
+      if (opError) {
+        if (opError.error === 'not supported' && opError.details === 'triggers not supported') {
+          txn.rollback();
+          return { done: false, timeoutMs: txn.timeoutMs };
+        }
+        results.push(errorJson(opError));
+        error = opError;
+        break;
+      }
+      results.push(result);
+    }
+    while (results.length < n) results.push(null);
+    if (error) {
+      txn.rollback();
+      return { done: true, results };
+    }
+    try {
+      this.commit(txn);
+    } catch (e) {
+      txn.rollback();
+      if (!(e instanceof OvsdbError)) throw e;
+      results.push(errorJson(e));
+    }
+    return { done: true, results };
+  }
+
+  private table(parser: OpParser): TableState | undefined {
+    const name = parser.member('table', ['id']);
+    if (name === undefined) return undefined;
+    const t = this.tables.get(name as string);
+    if (!t) parser.raise(`No table named ${name as string}.`);
+    return t;
+  }
+
+  /** Parses a row object into a fields array (missing columns default); returns the set columns. */
+  private parseRow(t: TableState, json: Json, resolve: NamedUuidResolver | undefined, base?: Datum[]): { fields: Datum[]; set: number[] } {
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw syntaxError(json, 'row must be JSON object');
+    const fields = base ?? t.defaults.slice();
+    const set: number[] = [];
+    for (const name of Object.keys(json)) {
+      const idx = t.colIndex.get(name);
+      if (idx === undefined) throw syntaxError(json, `No column ${name} in table ${t.schema.name}.`, 'unknown column');
+      fields[idx] = datumFromJson(t.cols[idx]!.type, json[name]!, resolve);
+      set.push(idx);
+    }
+    return { fields, set };
+  }
+
+  private query(t: TableState, clauses: Clause[], fn: (row: Row) => boolean | void): void {
+    // Fast path for the common "_uuid == X".
+    if (clauses.length >= 1 && clauses[0]!.fn === '==' && clauses[0]!.index === 0) {
+      const r = t.rows.get(clauses[0]!.arg.keys[0] as string);
+      if (r && evalClauses(clauses, r.fields)) fn(r);
+      return;
+    }
+    for (const r of [...t.rows.values()]) {
+      if (evalClauses(clauses, r.fields) && fn(r) === false) return;
+    }
+  }
+
+  private columnSet(t: TableState, json: Json | undefined): number[] {
+    if (json === undefined) return t.cols.map((_, i) => i);
+    const bad = (): OvsdbError => syntaxError(json, 'array of distinct column names expected');
+    if (!Array.isArray(json)) throw bad();
+    const out: number[] = [];
+    for (const c of json) {
+      if (typeof c !== 'string') throw bad();
+      const idx = t.colIndex.get(c);
+      if (idx === undefined) throw syntaxError(json, `${c} is not a valid column name`);
+      if (out.includes(idx)) throw bad();
+      out.push(idx);
+    }
+    return out;
+  }
+
+  private projectKey(t: TableState, fields: Datum[], cols: number[]): string {
+    return JSON.stringify(cols.map((i) => datumToJson(t.cols[i]!.type, fields[i]!)));
+  }
+
+  private executeOp(op: string, p: OpParser, txn: Txn, result: JsonObject, elapsedMs: number, session?: TransactSession): void {
+    const resolve = txn.resolve;
+    switch (op) {
+      case 'insert': {
+        const t = this.table(p);
+        const uuidJson = p.member('uuid', ['string'], true);
+        const uuidName = p.member('uuid-name', ['id'], true);
+        const rowJson = p.member('row', ['object']);
+        if (p.hasError()) throw p.getError();
+        let uuid: string | undefined;
+        if (uuidJson !== undefined) {
+          if (!isUuid(uuidJson as string)) throw syntaxError(uuidJson, 'bad uuid');
+          uuid = (uuidJson as string).toLowerCase();
+          if (t!.rows.has(uuid) || txn.get(t!, uuid)) {
+            throw syntaxError(uuidJson, 'This UUID would duplicate a UUID already present within the table or deleted within the same transaction.', 'duplicate uuid');
+          }
+        }
+        if (uuidName !== undefined) {
+          let s = txn.symbols.get(uuidName as string);
+          if (!s) txn.symbols.set(uuidName as string, (s = { uuid: randomUUID(), created: false }));
+          if (s.created) throw syntaxError(uuidName, 'This "uuid-name" appeared on an earlier "insert" operation.', 'duplicate uuid-name');
+          if (uuid !== undefined) s.uuid = uuid;
+          else uuid = s.uuid;
+          s.created = true;
+        } else if (uuid === undefined) {
+          uuid = randomUUID();
+        }
+        const { fields } = this.parseRow(t!, rowJson!, resolve);
+        for (let i = 0; i < t!.cols.length; i++) {
+          const d = fields[i]!;
+          if (d.keys.length === 1) {
+            const c = t!.cols[i]!;
+            checkAtomConstraints(c.type.key, d.keys[0]!);
+            if (c.type.value) checkAtomConstraints(c.type.value, d.values![0]!);
+          }
+        }
+        fields[0] = uuidDatum(uuid);
+        fields[1] = uuidDatum(randomUUID());
+        txn.insert(t!, { uuid, fields, nRefs: 0 });
+        result.uuid = ['uuid', uuid];
+        return;
+      }
+      case 'select': {
+        const t = this.table(p);
+        const where = p.member('where', ['array']);
+        const columnsJson = p.member('columns', ['array'], true);
+        const sortJson = p.member('sort', ['array'], true);
+        if (p.hasError()) throw p.getError();
+        const clauses = parseCondition(t!.schema, where!, resolve);
+        const cols = this.columnSet(t!, columnsJson);
+        const sort = sortJson === undefined ? [] : this.columnSet(t!, sortJson);
+        const distinct = !cols.includes(0);
+        const seen = new Set<string>();
+        const rows: Row[] = [];
+        this.query(t!, clauses, (r) => {
+          if (distinct) {
+            const k = this.projectKey(t!, r.fields, cols);
+            if (seen.has(k)) return;
+            seen.add(k);
+          }
+          rows.push(r);
+        });
+        if (sort.length) rows.sort((a, b) => this.compareRows(t!, a, b, sort));
+        result.rows = rows.map((r) => {
+          const o: RowJson = {};
+          for (const i of cols) o[t!.cols[i]!.name] = datumToJson(t!.cols[i]!.type, r.fields[i]!);
+          return o;
+        });
+        return;
+      }
+      case 'update': {
+        const t = this.table(p);
+        const where = p.member('where', ['array']);
+        const rowJson = p.member('row', ['object']);
+        if (p.hasError()) throw p.getError();
+        const { fields, set } = this.parseRow(t!, rowJson!, resolve);
+        for (const i of set) {
+          const c = t!.cols[i]!;
+          if (!c.mutable) throw syntaxError(p.json, `Cannot update immutable column ${c.name} in table ${t!.schema.name}.`, 'constraint violation');
+        }
+        const clauses = parseCondition(t!.schema, where!, resolve);
+        let count = 0;
+        this.query(t!, clauses, (r) => {
+          count++;
+          if (set.every((i) => datumEquals(r.fields[i]!, fields[i]!))) return;
+          const w = txn.modify(t!, r);
+          for (const i of set) w.fields[i] = fields[i]!;
+        });
+        result.count = count;
+        return;
+      }
+      case 'mutate': {
+        const t = this.table(p);
+        const where = p.member('where', ['array']);
+        const mutationsJson = p.member('mutations', ['array']);
+        if (p.hasError()) throw p.getError();
+        const mutations = parseMutations(t!.schema, mutationsJson!, resolve);
+        const clauses = parseCondition(t!.schema, where!, resolve);
+        let count = 0;
+        this.query(t!, clauses, (r) => {
+          count++;
+          const w = txn.modify(t!, r);
+          for (const m of mutations) w.fields[m.index] = applyMutation(m, w.fields[m.index]!);
+        });
+        result.count = count;
+        return;
+      }
+      case 'delete': {
+        const where = p.member('where', ['array']);
+        const t = this.table(p);
+        if (p.hasError()) throw p.getError();
+        const clauses = parseCondition(t!.schema, where!, resolve);
+        let count = 0;
+        this.query(t!, clauses, (r) => {
+          count++;
+          txn.delete(t!, r);
+        });
+        result.count = count;
+        return;
+      }
+      case 'wait': {
+        const timeout = p.member('timeout', ['integer'], true);
+        const where = p.member('where', ['array']);
+        const columnsJson = p.member('columns', ['array'], true);
+        const until = p.member('until', ['string']);
+        const rowsJson = p.member('rows', ['array']);
+        const t = this.table(p);
+        if (p.hasError()) throw p.getError();
+        const clauses = parseCondition(t!.schema, where!, resolve);
+        const cols = this.columnSet(t!, columnsJson);
+        let timeoutMs = Infinity;
+        if (timeout !== undefined) {
+          timeoutMs = timeout as number;
+          if (timeoutMs < 0) throw syntaxError(timeout, 'timeout must be nonnegative');
+          if (timeoutMs < txn.timeoutMs) txn.timeoutMs = timeoutMs;
+        }
+        if (until !== '==' && until !== '!=') throw syntaxError(until!, '"until" must be "==" or "!="');
+        const expected = new Set<string>();
+        for (const rj of rowsJson as Json[]) {
+          const { fields } = this.parseRow(t!, rj, resolve);
+          expected.add(this.projectKey(t!, fields, cols));
+        }
+        let equal = true;
+        const actual = new Set<string>();
+        this.query(t!, clauses, (r) => {
+          const k = this.projectKey(t!, r.fields, cols);
+          if (!expected.has(k)) {
+            equal = false;
+            return false;
+          }
+          actual.add(k);
+          return true;
+        });
+        if (equal) equal = actual.size === expected.size;
+        if ((until === '==') !== equal) {
+          if (timeout !== undefined && elapsedMs >= timeoutMs) {
+            if (elapsedMs) throw new OvsdbError('timed out', `"wait" timed out after ${elapsedMs} ms`);
+            throw new OvsdbError('timed out', '"where" clause test failed');
+          }
+          throw new OvsdbError('not supported', 'triggers not supported');
+        }
+        return;
+      }
+      case 'commit': {
+        const durable = p.member('durable', ['boolean']);
+        if (durable === true) txn.durable = true;
+        return;
+      }
+      case 'abort':
+        throw new OvsdbError('aborted', 'aborted by request');
+      case 'comment': {
+        const c = p.member('comment', ['string']);
+        if (c !== undefined) txn.comment = txn.comment ? `${txn.comment}\n${c as string}` : (c as string);
+        return;
+      }
+      case 'assert': {
+        const lock = p.member('lock', ['id']);
+        if (lock === undefined) return;
+        if (session?.holdsLock(lock as string)) return;
+        throw new OvsdbError('not owner', `Asserted lock ${lock as string} not held.`);
+      }
+      default:
+        p.raise(`No operation "${op}"`);
+    }
+  }
+
+  private compareRows(t: TableState, a: Row, b: Row, cols: number[]): number {
+    for (const i of cols) {
+      const c = t.cols[i]!;
+      const da = a.fields[i]!;
+      const db = b.fields[i]!;
+      if (da.keys.length !== db.keys.length) return da.keys.length < db.keys.length ? -1 : 1;
+      for (let k = 0; k < da.keys.length; k++) {
+        let r = compareAtomsOf(c.type.key, da.keys[k]!, db.keys[k]!);
+        if (!r && c.type.value) r = compareAtomsOf(c.type.value, da.values![k]!, db.values![k]!);
+        if (r) return r;
+      }
+    }
+    return 0;
+  }
+
+  // ---- commit --------------------------------------------------------------------------------
+
+  private strongTargets(base: BaseType | undefined, atoms: Atom[] | undefined, self: string, fn: (t: TableState, u: string) => void): void {
+    if (!base?.refTable || base.refType !== 'strong' || !atoms) return;
+    const t = this.tables.get(base.refTable)!;
+    for (const a of atoms) if (a !== self) fn(t, a as string);
+  }
+
+  private commit(txn: Txn): void {
+    // 1. What really changed; rows left unchanged drop out of the transaction.
+    txn.forEach((tr) => {
+      const n = tr.table.cols.length;
+      if (tr.old && tr.new) {
+        const changed = new Array<boolean>(n).fill(false);
+        let any = false;
+        for (let i = 0; i < n; i++) {
+          if (!datumEquals(tr.old.fields[i]!, tr.new.fields[i]!)) {
+            changed[i] = true;
+            any = true;
+          }
+        }
+        if (!any) {
+          tr.table.rows.set(tr.uuid, tr.old);
+          tr.old.txnRow = undefined;
+          tr.new.txnRow = undefined;
+          txn.drop(tr);
+          return;
+        }
+        tr.changed = changed;
+      } else {
+        tr.changed = tr.table.allChanged;
+      }
+    });
+    let anyRows = false;
+    for (const m of txn.rows.values()) if (m.size) anyRows = true;
+    if (!anyRows) return;
+
+    // 2. Reference counts and referential integrity.
+    txn.forEach((tr) => {
+      if (!tr.changed) return;
+      for (const i of tr.table.refCols) {
+        if (!tr.changed[i]) continue;
+        const c = tr.table.cols[i]!;
+        const adjust = (row: Row, d: Datum, delta: number): void => {
+          for (const [base, atoms] of [[c.type.key, d.keys], [c.type.value, d.values]] as const) {
+            this.strongTargets(base, atoms, row.uuid, (t, u) => {
+              const target = txn.findOrMake(t, u);
+              if (!target) {
+                throw new OvsdbError('referential integrity violation',
+                  `Table ${tr.table.schema.name} column ${c.name} row ${row.uuid} references nonexistent row ${u} in table ${t.schema.name}.`);
+              }
+              target.nRefs += delta;
+            });
+          }
+        };
+        if (tr.old && !tr.new) adjust(tr.old, tr.old.fields[i]!, -1);
+        else if (!tr.old && tr.new) adjust(tr.new, tr.new.fields[i]!, 1);
+        else if (tr.old && tr.new) {
+          const { added, removed } = addedRemoved(c, tr.old.fields[i]!, tr.new.fields[i]!);
+          adjust(tr.old, removed, -1);
+          adjust(tr.new, added, 1);
+        }
+      }
+    });
+    txn.forEach((tr) => {
+      if (!tr.new && tr.old && tr.nRefs > 0) {
+        throw new OvsdbError('referential integrity violation',
+          `cannot delete ${tr.table.schema.name} row ${tr.uuid} because of ${tr.nRefs} remaining reference(s)`);
+      }
+    });
+
+    // 3. Garbage: unreferenced rows of non-root tables.
+    const deleteGarbage = (tr: TxnRow): void => {
+      if (tr.table.schema.isRoot || !tr.new) return;
+      const row = tr.new;
+      tr.new = undefined;
+      row.txnRow = undefined;
+      tr.table.rows.delete(tr.uuid);
+      if (!tr.changed) tr.changed = tr.table.allChanged;
+      for (const i of tr.table.refCols) {
+        const c = tr.table.cols[i]!;
+        const d = row.fields[i]!;
+        for (const [base, atoms] of [[c.type.key, d.keys], [c.type.value, d.values]] as const) {
+          this.strongTargets(base, atoms, row.uuid, (t, u) => {
+            const target = txn.findOrMake(t, u);
+            if (!target || !target.new || target.nRefs <= 0) return;
+            if (--target.nRefs === 0) deleteGarbage(target);
+          });
+        }
+      }
+    };
+    txn.forEach((tr) => {
+      if (tr.new && tr.nRefs === 0) deleteGarbage(tr);
+    });
+
+    // 4. maxRows.
+    for (const t of txn.rows.keys()) {
+      const max = t.schema.maxRows;
+      if (max !== undefined && t.rows.size > max) {
+        throw new OvsdbError('constraint violation',
+          `transaction causes "${t.schema.name}" table to contain ${t.rows.size} rows, greater than the schema-defined limit of ${max} row(s)`);
+      }
+    }
+
+    // 5. Weak references: rows pointing at deleted rows are revisited; dangling refs are dropped.
+    txn.forEach((tr) => {
+      if (tr.old && !tr.new) {
+        const holders = this.weakRefs.get(tr.uuid);
+        if (holders) {
+          for (const h of holders) {
+            const ht = this.rowTable.get(h)!;
+            const cur = ht.rows.get(h.uuid);
+            if (cur && !(cur.txnRow && cur.txnRow.new === cur)) txn.modify(ht, cur);
+          }
+        }
+      }
+      if (!tr.new || !tr.table.hasWeak) return;
+      for (const i of tr.table.refCols) {
+        const c = tr.table.cols[i]!;
+        const d = tr.new.fields[i]!;
+        const kWeak = c.type.key.refTable && c.type.key.refType === 'weak' ? this.tables.get(c.type.key.refTable)! : undefined;
+        const vWeak = c.type.value?.refTable && c.type.value.refType === 'weak' ? this.tables.get(c.type.value.refTable)! : undefined;
+        if (!kWeak && !vWeak) continue;
+        const keys: Atom[] = [];
+        const values: Atom[] | undefined = d.values ? [] : undefined;
+        let zero = false;
+        for (let k = 0; k < d.keys.length; k++) {
+          const kOk = !kWeak || kWeak.rows.has(d.keys[k] as string);
+          const vOk = !vWeak || vWeak.rows.has(d.values![k] as string);
+          if (kOk && vOk) {
+            keys.push(d.keys[k]!);
+            if (values) values.push(d.values![k]!);
+          } else if ((!kOk && d.keys[k] === ZERO_TXN_ID) || (!vOk && d.values![k] === ZERO_TXN_ID)) {
+            zero = true;
+          }
+        }
+        if (keys.length === d.keys.length) continue;
+        tr.new.fields[i] = values ? { keys, values } : { keys };
+        if (!tr.changed) tr.changed = new Array<boolean>(tr.table.cols.length).fill(false);
+        tr.changed[i] = true;
+        if (keys.length < c.type.min) {
+          if (zero && !tr.old) {
+            throw new OvsdbError('constraint violation',
+              `Weak reference column "${c.name}" in "${tr.table.schema.name}" row ${tr.uuid} (inserted within this transaction) contained all-zeros UUID (probably as the default value for this column) but deleting this value caused a constraint volation because this column is not allowed to be empty.`);
+          }
+          throw new OvsdbError('constraint violation',
+            `Deletion of ${d.keys.length - keys.length} weak reference(s) to deleted (or never-existing) rows from column "${c.name}" in "${tr.table.schema.name}" row ${tr.uuid} ${tr.old ? '' : '(inserted within this transaction) '}caused this column to become empty, but constraints on this column disallow an empty column.`);
+        }
+      }
+    });
+
+    // 6. Index uniqueness.
+    const txnIndexes = new Map<TableState, Map<string, Row>[]>();
+    txn.forEach((tr) => {
+      const row = tr.new;
+      const t = tr.table;
+      if (!row || t.indexCols.length === 0) return;
+      let tmp = txnIndexes.get(t);
+      if (!tmp) txnIndexes.set(t, (tmp = t.indexCols.map(() => new Map())));
+      for (let i = 0; i < t.indexCols.length; i++) {
+        const key = indexKey(row.fields, t.indexCols[i]!);
+        const dup = tmp[i]!.get(key);
+        if (dup) throw this.duplicateIndex(t, i, dup, row);
+        const committed = t.indexes[i]!.get(key);
+        if (committed && !committed.txnRow) throw this.duplicateIndex(t, i, committed, row);
+        tmp[i]!.set(key, row);
+      }
+    });
+
+    // 7. _version of modified rows.
+    txn.forEach((tr) => {
+      if (tr.old && tr.new && tr.changed && tr.changed.some((x) => x)) {
+        tr.new.fields[1] = uuidDatum(randomUUID());
+        tr.changed[1] = true;
+      }
+    });
+
+    // 8. Storage, then make it permanent, then tell the listeners.
+    const record = this.buildRecord(txn);
+    if (record && this.sink) {
+      try {
+        this.sink.append(record, txn.durable);
+      } catch (e) {
+        throw new OvsdbError('I/O error', `writing the transaction failed: ${(e as Error).message}`);
+      }
+    }
+    const change: CommittedChange | undefined = this.listeners.size ? { txnId: '', tables: new Map() } : undefined;
+    for (const [t, m] of txn.rows) {
+      for (const tr of m.values()) {
+        if (!tr.old && !tr.new) continue;
+        if (tr.old) {
+          tr.old.txnRow = undefined;
+          this.unindexRow(t, tr.old);
+        }
+        if (tr.new) {
+          tr.new.txnRow = undefined;
+          tr.new.nRefs = tr.nRefs;
+          this.indexRow(t, tr.new);
+        }
+        if (change && tr.changed && tr.changed.some((x) => x)) {
+          let tm = change.tables.get(t.schema.name);
+          if (!tm) change.tables.set(t.schema.name, (tm = new Map()));
+          tm.set(tr.uuid, this.lazyChange(t, tr.old, tr.new));
+        }
+      }
+    }
+    this.txnId = randomUUID();
+    if (change && change.tables.size) {
+      change.txnId = this.txnId;
+      for (const l of [...this.listeners]) l(change);
+    }
+    this.wakeWaiters();
+  }
+
+  /** A RowChange whose wire rows are built on first access (committed rows never change). */
+  private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
+    const rc = {} as RowChange;
+    const define = (key: 'old' | 'new', row: Row): void => {
+      let cached: RowJson | undefined;
+      Object.defineProperty(rc, key, {
+        enumerable: true,
+        configurable: true,
+        get: () => (cached ??= this.rowToJson(t, row)),
+        set: (v: RowJson) => { cached = v; },
+      });
+    };
+    if (oldRow) define('old', oldRow);
+    if (newRow) define('new', newRow);
+    return rc;
+  }
+
+  private wakeWaiters(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private duplicateIndex(t: TableState, i: number, a: Row, b: Row): OvsdbError {
+    const cols = t.indexCols[i]!;
+    // OVS orders the two rows by all columns (in its hash order); user columns first is closest.
+    const all = [...t.cols.map((_, k) => k).slice(2), 0, 1];
+    if (this.compareRows(t, a, b, all) < 0) [a, b] = [b, a];
+    const names = cols.map((c, k) => `${englishDelimiter(k, cols.length)}"${t.cols[c]!.name}"`).join('');
+    const values = (r: Row): string => cols.map((c, k) => englishDelimiter(k, cols.length) + datumToString(t.cols[c]!.type, r.fields[c]!)).join('');
+    const describe = (r: Row, title: string): string => {
+      let s = `${title} row, with UUID ${r.uuid}, `;
+      const tr = r.txnRow;
+      if (!tr || !tr.changed || !tr.changed.slice(1).some((x) => x)) {
+        s += 'existed in the database before this transaction and was not modified by the transaction.';
+      } else if (!tr.old) {
+        s += 'was inserted by this transaction.';
+      } else if (cols.every((c) => datumEquals(tr.old!.fields[c]!, tr.new!.fields[c]!))) {
+        s += "existed in the database before this transaction, which modified some of the row's columns but not any columns in this index.";
+      } else {
+        s += `had the following index values before the transaction: ${values(tr.old)}.`;
+      }
+      return s;
+    };
+    return new OvsdbError('constraint violation',
+      `Transaction causes multiple rows in "${t.schema.name}" table to have identical values (${values(a)}) for index on column${cols.length > 1 ? 's' : ''} ${names}.  ${describe(a, 'First')}  ${describe(b, 'Second')}`);
+  }
+
+  private indexRow(t: TableState, r: Row): void {
+    this.rowTable.set(r, t);
+    for (let i = 0; i < t.indexCols.length; i++) t.indexes[i]!.set(indexKey(r.fields, t.indexCols[i]!), r);
+    if (t.hasWeak) this.forWeakTargets(t, r, (u) => {
+      let s = this.weakRefs.get(u);
+      if (!s) this.weakRefs.set(u, (s = new Set()));
+      s.add(r);
+    });
+  }
+
+  private unindexRow(t: TableState, r: Row): void {
+    for (let i = 0; i < t.indexCols.length; i++) {
+      const k = indexKey(r.fields, t.indexCols[i]!);
+      if (t.indexes[i]!.get(k) === r) t.indexes[i]!.delete(k);
+    }
+    if (t.hasWeak) this.forWeakTargets(t, r, (u) => {
+      const s = this.weakRefs.get(u);
+      if (s) {
+        s.delete(r);
+        if (!s.size) this.weakRefs.delete(u);
+      }
+    });
+  }
+
+  private forWeakTargets(t: TableState, r: Row, fn: (uuid: string) => void): void {
+    for (const i of t.refCols) {
+      const c = t.cols[i]!;
+      const d = r.fields[i]!;
+      if (c.type.key.refTable && c.type.key.refType === 'weak') for (const k of d.keys) fn(k as string);
+      if (c.type.value?.refTable && c.type.value.refType === 'weak') for (const v of d.values!) fn(v as string);
+    }
+  }
+
+  /** The OVS 3.1 on-disk transaction record (diff form), or undefined if nothing persistent changed. */
+  private buildRecord(txn: Txn): JsonObject | undefined {
+    let rec: JsonObject | undefined;
+    for (const [t, m] of txn.rows) {
+      let tj: JsonObject | undefined;
+      for (const tr of m.values()) {
+        if (!tr.old && !tr.new) continue;
+        let rowJson: Json | undefined;
+        if (!tr.new) {
+          rowJson = null;
+        } else {
+          let o: JsonObject | undefined = tr.old ? undefined : {};
+          for (let i = 2; i < t.cols.length; i++) {
+            const c = t.cols[i]!;
+            if (c.ephemeral) continue;
+            const nd = tr.new.fields[i]!;
+            let v: Json | undefined;
+            if (tr.old) {
+              if (tr.changed?.[i]) v = datumToJson(c.type, diffDatum(c.type, tr.old.fields[i]!, nd));
+            } else if (!isDefault(t, i, nd)) {
+              v = datumToJson(c.type, nd);
+            }
+            if (v !== undefined) (o ??= {})[c.name] = v;
+          }
+          rowJson = o;
+        }
+        if (rowJson === undefined) continue;
+        rec ??= {};
+        tj ??= (rec[t.schema.name] = {}) as JsonObject;
+        tj[tr.uuid] = rowJson;
+      }
+    }
+    if (!rec) return undefined;
+    if (txn.comment) rec._comment = txn.comment;
+    rec._is_diff = true;
+    rec._date = Date.now();
+    return rec;
+  }
+
+  // ---- storage support -----------------------------------------------------------------------
+
+  /** Replays one OVSDB log transaction record (diff or non-diff form) without checks, sink or GC. */
+  applyRecord(record: JsonObject): void {
+    const isDiff = record._is_diff === true;
+    const touched: { t: TableState; old?: Row; new?: Row }[] = [];
+    for (const [tname, rowsJson] of Object.entries(record)) {
+      if (tname.startsWith('_')) continue;
+      const t = this.tables.get(tname);
+      if (!t) throw new OvsdbError('syntax error', `No table named ${tname}.`);
+      if (rowsJson === null || typeof rowsJson !== 'object' || Array.isArray(rowsJson)) {
+        throw syntaxError(rowsJson, `object expected for table ${tname}`);
+      }
+      for (const [uuid, rj] of Object.entries(rowsJson)) {
+        if (!isUuid(uuid)) throw syntaxError(uuid, `"${uuid}" is not a valid UUID`);
+        const u = uuid.toLowerCase();
+        const old = t.rows.get(u);
+        if (rj === null) {
+          if (!old) throw new OvsdbError('syntax error', `transaction deletes row ${u} that does not exist`);
+          t.rows.delete(u);
+          touched.push({ t, old });
+          continue;
+        }
+        if (typeof rj !== 'object' || Array.isArray(rj)) throw syntaxError(rj, 'row must be JSON object');
+        const fields = old ? old.fields.slice() : t.defaults.slice();
+        for (const [cname, v] of Object.entries(rj)) {
+          const idx = t.colIndex.get(cname);
+          if (idx === undefined) throw syntaxError(rj, `No column ${cname} in table ${tname}.`, 'unknown column');
+          const c = t.cols[idx]!;
+          if (old && isDiff && c.type.max > 1) {
+            fields[idx] = applyDatumDiff(c.type, fields[idx]!, datumFromJson(c.type, v, undefined, true));
+          } else {
+            fields[idx] = datumFromJson(c.type, v);
+          }
+        }
+        fields[0] = uuidDatum(u);
+        fields[1] = uuidDatum(randomUUID());
+        const row: Row = { uuid: u, fields, nRefs: old ? old.nRefs : 0 };
+        t.rows.set(u, row);
+        touched.push({ t, old, new: row });
+      }
+    }
+    // Reference counts, indexes and weak-reference bookkeeping follow the rows.
+    const bump = (t: TableState, r: Row, delta: number): void => {
+      for (const i of t.refCols) {
+        const c = t.cols[i]!;
+        const d = r.fields[i]!;
+        for (const [base, atoms] of [[c.type.key, d.keys], [c.type.value, d.values]] as const) {
+          this.strongTargets(base, atoms, r.uuid, (tt, u) => {
+            const target = tt.rows.get(u);
+            if (target) target.nRefs += delta;
+          });
+        }
+      }
+    };
+    for (const x of touched) if (x.old) { bump(x.t, x.old, -1); this.unindexRow(x.t, x.old); }
+    for (const x of touched) if (x.new) { bump(x.t, x.new, 1); this.indexRow(x.t, x.new); }
+    if (touched.length) this.txnId = randomUUID();
+  }
+
+  /** All rows as one non-diff record, as `ovsdb-tool compact` writes (ephemeral columns omitted;
+   *  ovsdb-tool passes the comment "compacted by ovsdb-tool <version>"). */
+  snapshotRecord(comment?: string): JsonObject {
+    const rec: JsonObject = {};
+    for (const t of this.tables.values()) {
+      if (!t.rows.size) continue;
+      const tj: JsonObject = {};
+      for (const r of t.rows.values()) {
+        const o: JsonObject = {};
+        for (let i = 2; i < t.cols.length; i++) {
+          const c = t.cols[i]!;
+          if (!c.ephemeral && !isDefault(t, i, r.fields[i]!)) o[c.name] = datumToJson(c.type, r.fields[i]!);
+        }
+        tj[r.uuid] = o;
+      }
+      rec[t.schema.name] = tj;
+    }
+    rec._date = Date.now();
+    if (comment) rec._comment = comment;
+    return rec;
+  }
+}
+
+function errorJson(e: OvsdbError): JsonObject {
+  return { ...e.toJson() };
+}
+
+function compareAtomsOf(base: BaseType, a: Atom, b: Atom): number {
+  switch (base.type) {
+    case 'integer': case 'real': return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+    case 'boolean': return (a ? 1 : 0) - (b ? 1 : 0);
+    default: return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
+  }
+}
+
+function isDefault(t: TableState, i: number, d: Datum): boolean {
+  return datumEquals(d, t.defaults[i]!);
+}
+
+function indexKey(fields: Datum[], cols: number[]): string {
+  if (cols.length === 1) {
+    const d = fields[cols[0]!]!;
+    // Within one column all atoms have one type, so a lone atom's string form is unambiguous.
+    if (!d.values && d.keys.length <= 1) return d.keys.length ? 'a' + String(d.keys[0]) : 'e';
+    return d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys);
+  }
+  return JSON.stringify(cols.map((c) => [fields[c]!.keys, fields[c]!.values ?? null]));
+}
+
+/** Keys (pairs for maps) added to and removed from a column by a modification. */
+function addedRemoved(c: ColumnSchema, oldD: Datum, newD: Datum): { added: Datum; removed: Datum } {
+  const kt = c.type.key.type;
+  const pick = (from: Datum, other: Datum): Datum => {
+    const out: Datum = from.values ? { keys: [], values: [] } : { keys: [] };
+    for (let i = 0; i < from.keys.length; i++) {
+      const j = findKey(kt, other.keys, from.keys[i]!);
+      if (j >= 0 && (!from.values || from.values[i] === other.values![j])) continue;
+      out.keys.push(from.keys[i]!);
+      if (out.values) out.values.push(from.values![i]!);
+    }
+    return out;
+  };
+  return { added: pick(newD, oldD), removed: pick(oldD, newD) };
+}
+
+export function createDatabase(schema: DatabaseSchema, opts?: { sink?: CommitSink }): MemoryDatabase {
+  return new MemoryDatabase(schema, opts);
+}
+
+export { atomToString };

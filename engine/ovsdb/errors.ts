@@ -1,0 +1,57 @@
+// OVSDB errors as they travel on the wire: an RFC 7047 error string ("constraint violation", ...)
+// plus optional human details and, for syntax errors, the offending JSON (OVS's "syntax" member).
+import { OvsError } from '../util/errors.js';
+import type { Json, OvsdbErrorJson } from './api.js';
+
+/** Serializes JSON with object keys sorted, as OVS does for the "syntax" member of errors. */
+export function sortedJsonString(value: Json): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return '[' + value.map(sortedJsonString).join(',') + ']';
+  const keys = Object.keys(value).sort();
+  return '{' + keys.map((k) => JSON.stringify(k) + ':' + sortedJsonString(value[k] as Json)).join(',') + '}';
+}
+
+function codeFor(error: string): string {
+  return 'OVSDB_E_' + error.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+/** One error of an OVSDB operation; `error` is the RFC 7047/OVS error string. */
+export class OvsdbError extends OvsError {
+  readonly error: string;
+  readonly details?: string;
+  readonly syntax?: string;
+
+  constructor(error: string, details?: string, syntax?: Json | undefined) {
+    super(codeFor(error), details === undefined ? error : `${error}: ${details}`);
+    this.error = error;
+    if (details !== undefined) this.details = details;
+    if (syntax !== undefined) this.syntax = sortedJsonString(syntax);
+  }
+
+  toJson(): OvsdbErrorJson {
+    const j: OvsdbErrorJson = { error: this.error };
+    if (this.details !== undefined) j.details = this.details;
+    if (this.syntax !== undefined) j.syntax = this.syntax;
+    return j;
+  }
+}
+
+/** A "syntax error" naming the JSON it could not accept. */
+export function syntaxError(json: Json | undefined, details: string, error = 'syntax error'): OvsdbError {
+  return new OvsdbError(error, details, json);
+}
+
+/** A schema that breaks a rule of RFC 7047 section 3.2 or of OVS's extensions. */
+export class SchemaError extends OvsError {
+  constructor(message: string) {
+    super('OVSDB_E_SCHEMA', message);
+  }
+}
+
+/** A blocked transaction was canceled (JSON-RPC "cancel"); the server replies with the bare
+ *  JSON-RPC error string "canceled". */
+export class TransactCanceledError extends OvsdbError {
+  constructor() {
+    super('canceled');
+  }
+}
