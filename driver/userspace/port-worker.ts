@@ -21,6 +21,8 @@ export interface PortWorkerData {
   upcallBound: number;
   /** Receive through this (configured, unmapped) PACKET_MMAP ring (packet sockets); else read(). */
   ring?: RingGeometry;
+  /** Set to 1 (and notified) once the worker reads frames, for a main thread waiting synchronously. */
+  readyFlag: SharedArrayBuffer;
 }
 
 /** What a port worker tells the main thread. */
@@ -31,6 +33,12 @@ function main(): void {
   const ctrl = new Int32Array(d.ctrl);
   const stats = new StatsSection(d.stats);
   const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+  const ready = (): void => {
+    const flag = new Int32Array(d.readyFlag);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    post({ t: 'ready' });
+  };
   const fw = new Forwarder(stats, ctrl, d.upcallBound, (m) => post(m), (seq) => post({ t: 'ack', seq }));
   const buf = Buffer.allocUnsafe(FRAME_BUFFER);
   const wake = Buffer.allocUnsafe(8);
@@ -66,7 +74,7 @@ function main(): void {
     // Packet socket with an rx ring: frames are taken from shared memory in order; a slot goes back
     // to the kernel once its frame has been forwarded.
     const ring = mapRxRing(d.fd, d.ring);
-    post({ t: 'ready' });
+    ready();
     const rb = ring.buffer;
     const u32 = new Uint32Array(rb.buffer, rb.byteOffset, rb.length >>> 2);
     const u16 = new Uint16Array(rb.buffer, rb.byteOffset, rb.length >>> 1);
@@ -112,7 +120,7 @@ function main(): void {
     }
     ring.close();
   } else {
-    post({ t: 'ready' });
+    ready();
     while (running) {
       let n: number;
       try {
