@@ -107,10 +107,16 @@ async function realOvs(): Promise<number | undefined> {
     const r = await flood('real OVS 3.1: netdev datapath, NORMAL');
     return r.pps;
   } finally {
+    // Remove the bridge first so ovs-vswitchd closes its TAPs, then stop the daemons.
+    spawnSync('ovs-vsctl', [`--db=${db}`, '--timeout=10', '--if-exists', 'del-br', 'ovspsh8bbr']);
     for (const p of pids.reverse()) {
       try { process.kill(Number(readFileSync(p, 'utf8').trim()), 'SIGTERM'); } catch { /* gone */ }
     }
     await new Promise((r) => setTimeout(r, 500));
+    deleteLink('ovspsh8bbr');
+    // ovs-vswitchd's netdev datapath leaves its "ovs-netdev" TAP behind; remove it unless some other
+    // ovs-vswitchd (another test's) is still running and may be using it.
+    if (spawnSync('pgrep', ['-x', 'ovs-vswitchd']).status !== 0) spawnSync('ip', ['link', 'del', 'ovs-netdev']);
     rmSync(dir, { recursive: true, force: true });
   }
 }
