@@ -243,3 +243,20 @@ t.test('the engine/bin launcher runs the compiled tool and sets the exit status'
   const h = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
   t.match(h.stdout, new RegExp(`The default DB is ${join(projectRoot, 'var', 'lib', 'openvswitch', 'conf.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
 });
+
+t.test('default paths: <dbdir>/conf.db and <pkgdatadir>/vswitch.ovsschema', async (t) => {
+  const dir = tmp(t);
+  const saved = process.env['OVS_DBDIR'];
+  process.env['OVS_DBDIR'] = dir;
+  t.teardown(() => { if (saved === undefined) delete process.env['OVS_DBDIR']; else process.env['OVS_DBDIR'] = saved; });
+  const schema = JSON.parse(readFileSync(join(projectRoot, 'manifests', 'vswitch.ovsschema'), 'utf8')) as JsonObject;
+  t.same(await ours('create'), { stdout: '', stderr: '', status: 0 });
+  t.ok(fs.existsSync(join(dir, 'conf.db')), 'created <dbdir>/conf.db');
+  t.same(await ours('db-version'), { stdout: `${schema['version']}\n`, stderr: '', status: 0 });
+  t.same(await ours('schema-version'), { stdout: `${schema['version']}\n`, stderr: '', status: 0 });
+  t.same(await ours('needs-conversion'), { stdout: 'no\n', stderr: '', status: 0 });
+  t.same(await ours('transact', '["Open_vSwitch",{"op":"insert","table":"Open_vSwitch","row":{}}]').then((r) => r.status), 0);
+  t.match((await ours('query', '["Open_vSwitch",{"op":"select","table":"Open_vSwitch","where":[],"columns":["next_cfg"]}]')).stdout, /^\[\{"rows":\[\{"next_cfg":0\}\]\}\]\n$/);
+  t.same(await ours('compact'), { stdout: '', stderr: '', status: 0 });
+  t.match((await ours('show-log')).stdout, /^record 0: "Open_vSwitch" schema, version="[\d.]+", cksum="[\d ]+"\n\nrecord 1: .* "compacted by ovsdb-tool 3\.1\.0"\n$/);
+});
