@@ -293,14 +293,26 @@ export class LogWriter {
     const fd = this.openFd();
     const target = realTarget(this.path);
     const bytes = Buffer.concat(records.map((r) => composeRecord(r, this.magic)));
-    writeFileAtomic(target, bytes);
+    // Windows cannot rename over a file that is open: close it first (as OVS does there) and reopen
+    // the old file if the replacement fails. Elsewhere the rename happens under the open file.
+    const closeFirst = process.platform === 'win32';
+    if (closeFirst) {
+      closeSync(fd);
+      this.fd = undefined;
+    }
+    try {
+      writeFileAtomic(target, bytes);
+    } catch (e) {
+      if (closeFirst) this.fd = openSync(target, 'r+');
+      throw e;
+    }
     let newFd: number;
     try {
       newFd = openSync(target, 'r+');
     } catch (e) {
       throw ioError(`${this.name}: open failed`, e);
     }
-    closeSync(fd);
+    if (!closeFirst) closeSync(fd);
     this.fd = newFd;
     this.end = bytes.length;
   }
