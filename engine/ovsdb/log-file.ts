@@ -310,6 +310,9 @@ export class LogWriter {
     try {
       newFd = openSync(target, 'r+');
     } catch (e) {
+      // The old inode is gone from the directory: appending to it would lose commits. Stop writing.
+      if (!closeFirst) closeSync(fd);
+      this.fd = undefined;
       throw ioError(`${this.name}: open failed`, e);
     }
     if (!closeFirst) closeSync(fd);
