@@ -294,7 +294,7 @@ function parseTransaction(s: string): Json {
 
 async function transact(o: Out, path: string, txn: string, rw: boolean): Promise<void> {
   const request = parseTransaction(txn);
-  const db = await openDatabaseFile(path, { readOnly: !rw });
+  const db = await openDatabaseFile(path, { readOnly: !rw, repairTornTail: false });
   try {
     let result: Json;
     if (!Array.isArray(request)) {

@@ -385,8 +385,9 @@ export interface OpenedLog {
 }
 
 /** Opens a log for reading and appending: locks it, reads and validates every record and, when the
- *  last record is torn, truncates the file just before it (reported in `truncated`). */
-export function openLogForWrite(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC]): OpenedLog {
+ *  last record is torn, truncates the file just before it (reported in `truncated`), or with
+ *  `repairTail` false refuses with the read error (as ovsdb-tool does). */
+export function openLogForWrite(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC], repairTail = true): OpenedLog {
   const lock = lockDatabase(path, name);
   let fd: number | undefined;
   try {
@@ -404,6 +405,7 @@ export function openLogForWrite(path: string, name: string = path, accept: reado
       got += n;
     }
     const contents = parseLog(buf.subarray(0, got), name, accept);
+    if (contents.tail && !repairTail) throw contents.tail.error;
     if (contents.tail) {
       try {
         ftruncateSync(fd, contents.validEnd);

@@ -195,9 +195,10 @@ t.test('against Debian ovsdb-tool 3.1', { skip: needRealOvs() }, async (t) => {
     const torn = join(dir, 'torn.db');
     fs.copyFileSync(r, torn);
     truncateSync(torn, statSync(torn).size - 10);
-    for (const args of [['show-log', torn], ['db-version', torn], ['query', torn, '["Open_vSwitch"]']]) {
+    for (const args of [['show-log', torn], ['db-version', torn], ['query', torn, '["Open_vSwitch"]'], ['transact', torn, '["Open_vSwitch"]'], ['-m', 'show-log', torn]]) {
       t.same(await ours(...args), real(...args), args.join(' '));
     }
+    t.equal(statSync(torn).size, statSync(r).size - 10, 'ovsdb-tool does not repair the file');
     const mid = join(dir, 'mid.db');
     const bytes = readFileSync(r);
     const i = bytes.indexOf('add br0');
