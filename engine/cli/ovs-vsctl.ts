@@ -11,10 +11,9 @@ function defaultDb(): string {
 }
 
 async function connect(target: string): Promise<OvsdbClient> {
-  // engine/rpc/client.ts (connectOvsdb) is provided by the JSON-RPC layer.
-  const spec = '../rpc/client.js';
-  const mod = (await import(spec)) as { connectOvsdb: (t: string) => Promise<OvsdbClient> };
-  return mod.connectOvsdb(target);
+  // Loaded only when a command really needs the database (not for --help, usage errors).
+  const { connectOvsdb } = await import('../rpc/client.js');
+  return connectOvsdb(target);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -19,7 +19,7 @@ import {
 import { dirname, resolve } from 'node:path';
 import type { Json, JsonObject } from './api.js';
 import { OvsError } from '../util/errors.js';
-import { lockDatabase, type HeldLock } from './lockfile.js';
+import { errnoText, lockDatabase, type HeldLock } from './lockfile.js';
 
 export const OVSDB_MAGIC = 'JSON';
 export const RAFT_MAGIC = 'CLUSTER';
@@ -38,17 +38,7 @@ export class LogError extends OvsError {
   }
 }
 
-/** strerror-style text for a Node errno code, as OVS prints in parentheses. */
-export function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const known: Record<string, string> = {
-    ENOENT: 'No such file or directory', EEXIST: 'File exists', EACCES: 'Permission denied', EPERM: 'Operation not permitted',
-    ENOSPC: 'No space left on device', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EIO: 'Input/output error',
-    EROFS: 'Read-only file system', EDQUOT: 'Disk quota exceeded', EBADF: 'Bad file descriptor', EAGAIN: 'Resource temporarily unavailable',
-  };
-  if (code && known[code]) return known[code];
-  return code ?? (e instanceof Error ? e.message : String(e));
-}
+export { errnoText };
 
 export function ioError(what: string, cause: unknown): LogError {
   return new LogError('OVSDB_E_LOG_IO', `I/O error: ${what} (${errnoText(cause)})`);

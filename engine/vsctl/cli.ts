@@ -24,8 +24,17 @@ export interface CliEnv {
 
 const VERSION = 'ovs-vsctl (Open vSwitch) 3.1.0\nDB Schema 8.3.1\n';
 
+const ERRNO_CODES = ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'];
+
+/** strerror() text for the errno behind a connection failure (found in the error, its cause,
+ *  or its message, since transports wrap the system error). */
 function errnoText(e: unknown): string {
-  const code = (e as { code?: string }).code;
+  let code: string | undefined;
+  for (let x: unknown = e; x && !code; x = (x as { cause?: unknown }).cause) {
+    const c = (x as { code?: unknown }).code;
+    if (typeof c === 'string' && ERRNO_CODES.includes(c)) code = c;
+  }
+  if (!code && e instanceof Error) code = ERRNO_CODES.find((c) => e.message.includes(c));
   switch (code) {
     case 'ENOENT': return 'No such file or directory';
     case 'ECONNREFUSED': return 'Connection refused';

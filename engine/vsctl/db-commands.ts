@@ -433,7 +433,13 @@ function cmdAdd(ctx: Ctx): void {
     throw failed(`"add" operation would put ${nd.keys.length} ${type.value ? 'pairs' : 'values'} in column ${col.name} of table ${table.name} but the maximum number is ${type.max}`);
   }
   if (ctx.lastCommand) {
-    if (nd.keys.length) r.mutate(row, col.name, 'insert', nd);
+    // Partial updates, one element at a time (IDL write_partial_map/set): for a map, a key
+    // that already exists is replaced (delete + insert).
+    const cur = r.read(row, col.name);
+    nd.keys.forEach((k, i) => {
+      if (type.value && findKey(cur, k) >= 0) r.mutate(row, col.name, 'delete', { keys: [k] });
+      r.mutate(row, col.name, 'insert', type.value ? { keys: [k], values: [(nd.values as Atom[])[i] as Atom] } : { keys: [k] });
+    });
   } else {
     r.verify(row, col.name);
     r.write(row, col.name, nd);

@@ -34,9 +34,10 @@ export function defaultWaitTimeoutMs(): number {
   return Number.isFinite(n) && n > 0 ? n * 1000 : 30000;
 }
 
-function txnError(results: Json[]): { tryAgain: boolean; error?: string } {
+function txnError(results: Json[], warn: (module: string, msg: string) => void): { tryAgain: boolean; error?: string } {
   let hard: string | undefined;
   let soft = false;
+  let logged = 0;
   for (const r of results) {
     if (r === null) { soft = true; continue; }
     if (typeof r !== 'object' || Array.isArray(r)) continue;
@@ -44,7 +45,11 @@ function txnError(results: Json[]): { tryAgain: boolean; error?: string } {
     if (typeof e !== 'string') continue;
     if (e === 'timed out') soft = true;
     else if (e === 'aborted') continue;
-    else if (hard === undefined) hard = ovsJsonToText(r as JsonObject);
+    else {
+      if (hard === undefined) hard = ovsJsonToText(r as JsonObject);
+      // The IDL logs every hard error (rate limited to a burst of 5), always with the first text.
+      if (e !== 'not allowed' && logged++ < 5) warn('ovsdb_idl', `transaction error: ${hard}`);
+    }
   }
   return hard !== undefined ? { tryAgain: false, error: hard } : { tryAgain: soft };
 }
@@ -109,7 +114,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
     let results: Json[] = [];
     if (plan.changed) {
       results = await client.transact(db, plan.ops);
-      const st = txnError(results);
+      const st = txnError(results, warn);
       if (st.error !== undefined) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', `transaction error: ${st.error}`);
       if (st.tryAgain) {
         if (attempt > 50) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', 'transaction kept failing because the database kept changing');

@@ -153,7 +153,9 @@ export class Replica {
         ops.push({ op: 'wait', table: tname, timeout: 0, where: where(r), until: '==', columns: cols, rows: [rowJ] });
       }
       if (!r.cur) {
-        if (!r.inserted) { ops.push({ op: 'delete', table: tname, where: where(r) }); changed = true; }
+        // Like the IDL: rows of non-root tables are never deleted explicitly; ovsdb-server
+        // garbage-collects them once nothing refers to them.
+        if (!r.inserted && r.table.isRoot) { ops.push({ op: 'delete', table: tname, where: where(r) }); changed = true; }
         continue;
       }
       const rowJ: JsonObject = {};

@@ -25,8 +25,20 @@ export async function startRealServer(): Promise<PrivateServer> {
   const sock = join(dir, 'db.sock');
   const child: ChildProcess = spawn('/usr/sbin/ovsdb-server', [db, `--remote=punix:${sock}`, `--unixctl=${join(dir, 'ctl')}`,
     `--pidfile=${join(dir, 'pid')}`, `--log-file=${join(dir, 'log')}`, '--no-chdir'], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((res) => setTimeout(res, 20));
-  if (!existsSync(sock)) throw new Error('ovsdb-server did not start');
+  // Ready when a connection is accepted (the socket file appears slightly before listen()).
+  let ready = false;
+  for (let i = 0; i < 250 && !ready; i++) {
+    if (existsSync(sock)) {
+      try {
+        const c = await RawOvsdbClient.connect(`unix:${sock}`);
+        await c.close();
+        ready = true;
+        break;
+      } catch { /* not listening yet */ }
+    }
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  if (!ready) throw new Error('ovsdb-server did not start');
   return {
     dir, sock, target: `unix:${sock}`,
     async stop() {
