@@ -791,21 +791,8 @@ export class MemoryDatabase implements Database {
     this.wakeWaiters();
   }
 
-  /** A RowChange whose wire rows are built on first access (committed rows never change). */
   private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
-    const rc = {} as RowChange;
-    const define = (key: 'old' | 'new', row: Row): void => {
-      let cached: RowJson | undefined;
-      Object.defineProperty(rc, key, {
-        enumerable: true,
-        configurable: true,
-        get: () => (cached ??= this.rowToJson(t, row)),
-        set: (v: RowJson) => { cached = v; },
-      });
-    };
-    if (oldRow) define('old', oldRow);
-    if (newRow) define('new', newRow);
-    return rc;
+    return new LazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow);
   }
 
   private wakeWaiters(): void {
@@ -989,6 +976,26 @@ export class MemoryDatabase implements Database {
     rec._date = Date.now();
     if (comment) rec._comment = comment;
     return rec;
+  }
+}
+
+/** A RowChange whose wire rows are built on first access (committed rows never change, so the
+ *  result is the same as building them at commit time, without the cost when nobody looks). */
+class LazyRowChange implements RowChange {
+  private oldJson?: RowJson;
+  private newJson?: RowJson;
+  constructor(private readonly toJson: (r: Row) => RowJson, private readonly oldRow?: Row, private readonly newRow?: Row) {}
+  get old(): RowJson | undefined {
+    return this.oldRow ? (this.oldJson ??= this.toJson(this.oldRow)) : undefined;
+  }
+  get new(): RowJson | undefined {
+    return this.newRow ? (this.newJson ??= this.toJson(this.newRow)) : undefined;
+  }
+  toJSON(): RowChange {
+    const o: RowChange = {};
+    if (this.oldRow) o.old = this.old;
+    if (this.newRow) o.new = this.new;
+    return o;
   }
 }
 
