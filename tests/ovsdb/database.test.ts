@@ -167,7 +167,8 @@ t.test('LocalClient', async (t) => {
   t.same(await c.listDbs(), ['G']);
   t.equal((await c.getSchema('G')).name, 'G');
   t.same(await c.transact('G', [sel('Top', ['name'])]), [{ rows: [] }]);
-  await t.rejects(c.transact('nope', []), /unknown database/);
+  const e = await c.transact('nope', [sel('Top')]).catch((x: unknown) => x);
+  t.same((e as OvsdbError).toJson(), { error: 'unknown database', details: 'transact request specifies unknown database nope', syntax: '["nope",{"op":"select","table":"Top","where":[]}]' });
   await c.close();
   await t.rejects(c.transact('G', []), OvsdbError);
 });
