@@ -922,7 +922,8 @@ export class MemoryDatabase implements Database {
 
   // ---- storage support -----------------------------------------------------------------------
 
-  /** Replays one OVSDB log transaction record (diff or non-diff form) without checks, sink or GC. */
+  /** Replays one OVSDB log transaction record (diff or non-diff form) without checks, sink or GC;
+   *  onCommit listeners are told, as for any commit. */
   applyRecord(record: JsonObject): void {
     const isDiff = record._is_diff === true;
     const touched: { t: TableState; old?: Row; new?: Row }[] = [];
@@ -977,7 +978,21 @@ export class MemoryDatabase implements Database {
     };
     for (const x of touched) if (x.old) { bump(x.t, x.old, -1); this.unindexRow(x.t, x.old); }
     for (const x of touched) if (x.new) { bump(x.t, x.new, 1); this.indexRow(x.t, x.new); }
-    if (touched.length) this.txnId = randomUUID();
+    if (!touched.length) return;
+    this.txnId = randomUUID();
+    if (this.listeners.size) {
+      // Monitors see replayed changes like any other commit.
+      const change: CommittedChange = { txnId: this.txnId, tables: new Map() };
+      for (const x of touched) {
+        let tm = change.tables.get(x.t.schema.name);
+        if (!tm) change.tables.set(x.t.schema.name, (tm = new Map()));
+        const uuid = (x.new ?? x.old)!.uuid;
+        const first = tm.get(uuid) as LazyRowChange | undefined;
+        tm.set(uuid, this.lazyChange(x.t, first ? first.oldRow : x.old, x.new));
+      }
+      for (const l of [...this.listeners]) l(change);
+    }
+    this.wakeWaiters();
   }
 
   /** All rows as one non-diff record, as `ovsdb-tool compact` writes (ephemeral columns omitted;
@@ -1008,7 +1023,7 @@ export class MemoryDatabase implements Database {
 class LazyRowChange implements RowChange {
   private oldJson?: RowJson;
   private newJson?: RowJson;
-  constructor(private readonly toJson: (r: Row) => RowJson, private readonly oldRow?: Row, private readonly newRow?: Row) {}
+  constructor(private readonly toJson: (r: Row) => RowJson, readonly oldRow?: Row, readonly newRow?: Row) {}
   get old(): RowJson | undefined {
     return this.oldRow ? (this.oldJson ??= this.toJson(this.oldRow)) : undefined;
   }

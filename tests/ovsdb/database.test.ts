@@ -209,3 +209,31 @@ t.test('applyRecord replays real ovsdb-server 3.1 records and our own; snapshotR
     t.fail(`ovsdb-tool compact failed: ${c.stderr}`);
   }
 });
+
+t.test('applyRecord: non-diff and diff forms, listeners, snapshot round trip', async (t) => {
+  const db = createDatabase(schema);
+  const seen: CommittedChange[] = [];
+  db.onCommit((c) => seen.push(c));
+  const top = U(1);
+  const kid = U(2);
+  db.applyRecord({ Kid: { [kid]: { label: 'k' } }, Top: { [top]: { name: 't', kids: ['uuid', kid], n: 1 } }, _date: 1 });
+  t.same(db.getRow('Top', top)!.kids, ['uuid', kid]);
+  t.equal(seen.length, 1, 'listeners hear replayed records');
+  t.equal(seen[0]!.tables.get('Top')!.get(top)!.new!.name, 't');
+  db.applyRecord({ Top: { [top]: { kids: ['uuid', kid], n: 2 } }, _is_diff: true, _date: 2 });
+  t.same(db.getRow('Top', top)!.kids, ['set', []], 'a set diff toggles membership');
+  t.equal(db.getRow('Top', top)!.n, 2, 'a scalar diff is the new value');
+  db.applyRecord({ Top: { [top]: { kids: ['uuid', kid] } }, _date: 3 });
+  t.same(db.getRow('Top', top)!.kids, ['uuid', kid], 'non-diff: the new value');
+  const refused = await db.transact([{ op: 'delete', table: 'Kid', where: [] }]);
+  t.equal((refused[1] as JsonObject).error, 'referential integrity violation', 'reference counts follow replayed rows');
+  const copy = createDatabase(schema);
+  copy.applyRecord(db.snapshotRecord());
+  const strip = (rows: RowJson[]): RowJson[] => rows.map(({ _version, ...r }) => { void _version; return r; });
+  t.same(strip(rowsOf(copy, 'Top')), strip(rowsOf(db, 'Top')));
+  t.same(strip(rowsOf(copy, 'Kid')), strip(rowsOf(db, 'Kid')));
+  db.applyRecord({ Top: { [top]: null }, _date: 4 });
+  t.equal(db.getRow('Top', top), undefined);
+  t.throws(() => db.applyRecord({ Nope: {} }), OvsdbError);
+  t.throws(() => db.applyRecord({ Top: { [U(9)]: null } }), OvsdbError, 'deleting a row that does not exist');
+});
