@@ -1,0 +1,235 @@
+// One JSON-RPC session over a byte stream (unix socket, TCP, TLS, named pipe), used by both the
+// server and the client: splits incoming bytes into messages, matches replies to requests,
+// answers `echo`, bounds what it buffers in both directions, and probes an idle peer.
+import type { Duplex } from 'node:stream';
+import type { Json } from '../ovsdb/api.js';
+import { ConnectionClosedError, RpcError } from './errors.js';
+import {
+  JsonSplitter, encodeMessage, parseMessage, type JsonRpcMessage, type SplitterLimits,
+} from './jsonrpc.js';
+import { silentLogger, type Logger } from './logger.js';
+
+export interface ConnectionOptions extends SplitterLimits {
+  /** Name used in log lines (e.g. "unix:/run/db.sock" or "tcp:10.0.0.1:51234"). */
+  name?: string;
+  logger?: Logger;
+  /** Bytes queued for sending beyond which the peer is considered stuck and is disconnected.
+   *  Default: unbounded (clients); the server sets a limit. */
+  maxSendBacklog?: number;
+  /** Inactivity probe: after this many ms with nothing received, send `echo`; if still nothing
+   *  after as long again, disconnect. 0 (default) disables it. */
+  probeIntervalMs?: number;
+  /** Answer `echo` requests from the peer automatically (default true). */
+  answerEcho?: boolean;
+}
+
+export type RequestHandler = (method: string, params: Json[], id: Json) => void;
+export type NotificationHandler = (method: string, params: Json[]) => void;
+
+interface Pending {
+  method: string;
+  resolve: (v: Json) => void;
+  reject: (e: Error) => void;
+}
+
+export class JsonRpcConnection {
+  readonly name: string;
+  private readonly socket: Duplex;
+  private readonly splitter: JsonSplitter;
+  private readonly logger: Logger;
+  private readonly maxSendBacklog: number;
+  private readonly answerEcho: boolean;
+  private readonly pending = new Map<string, Pending>();
+  private nextId = 0;
+  private closedFlag = false;
+  private closeReason: string | undefined;
+  private readonly closeListeners: ((reason: string | undefined) => void)[] = [];
+  private probeTimer: NodeJS.Timeout | undefined;
+  private readonly probeIntervalMs: number;
+  private lastReceive = Date.now();
+  private probeSent = false;
+  /** Set by the owner: called for every request except `echo` (when answered here). */
+  onRequest: RequestHandler = (method, _params, id) => this.sendError(id, 'unknown method');
+  onNotification: NotificationHandler = () => {};
+
+  constructor(socket: Duplex, options: ConnectionOptions = {}) {
+    this.socket = socket;
+    this.name = options.name ?? 'jsonrpc';
+    this.logger = options.logger ?? silentLogger;
+    this.maxSendBacklog = options.maxSendBacklog ?? Infinity;
+    this.answerEcho = options.answerEcho ?? true;
+    this.probeIntervalMs = options.probeIntervalMs ?? 0;
+    this.splitter = new JsonSplitter(options);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('end', () => {
+      const why = this.splitter.idle ? 'connection closed by peer' : `connection closed by peer in the middle of a message (${this.splitter.pendingBytes} bytes pending)`;
+      this.close(why);
+    });
+    socket.on('error', (e: Error) => this.close(`connection error: ${e.message}`));
+    socket.on('close', () => this.close(this.closeReason ?? 'connection closed'));
+    if (this.probeIntervalMs > 0) this.armProbe();
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Bytes written but not yet accepted by the kernel. */
+  get sendBacklog(): number {
+    return (this.socket as Duplex & { writableLength: number }).writableLength;
+  }
+
+  onClose(listener: (reason: string | undefined) => void): void {
+    if (this.closedFlag) queueMicrotask(() => listener(this.closeReason));
+    else this.closeListeners.push(listener);
+  }
+
+  /** Sends a request and resolves with its `result`; rejects with RpcError on an error reply and
+   *  ConnectionClosedError if the connection closes first. */
+  request(method: string, params: Json[]): Promise<Json> {
+    if (this.closedFlag) return Promise.reject(new ConnectionClosedError(`${this.name}: cannot send "${method}": ${this.closeReason ?? 'connection closed'}`));
+    const id = this.nextId++;
+    return new Promise<Json>((resolve, reject) => {
+      this.pending.set(JSON.stringify(id), { method, resolve, reject });
+      this.send({ kind: 'request', method, params, id });
+    });
+  }
+
+  notify(method: string, params: Json[]): void {
+    this.send({ kind: 'notification', method, params });
+  }
+
+  sendReply(id: Json, result: Json): void {
+    this.send({ kind: 'reply', result, id });
+  }
+
+  sendError(id: Json, error: Json): void {
+    this.send({ kind: 'error', error, id });
+  }
+
+  send(msg: JsonRpcMessage): void {
+    if (this.closedFlag) return;
+    // A peer that leaves more than maxSendBacklog bytes unread is dropped; the check looks at what
+    // was already queued, so one big message to an attentive peer always goes through.
+    const queued = this.sendBacklog;
+    if (queued > this.maxSendBacklog) {
+      this.logger.warn(`${this.name}: ${queued} bytes queued and not read by the peer (limit ${this.maxSendBacklog} bytes), disconnecting slow peer`);
+      this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`);
+      return;
+    }
+    this.socket.write(encodeMessage(msg));
+  }
+
+  /** Closes the connection (idempotent). Pending requests reject with ConnectionClosedError. */
+  close(reason?: string): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.closeReason = reason;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    const err = new ConnectionClosedError(`${this.name}: ${reason ?? 'connection closed'}`);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    // Let queued replies (e.g. a final JSON-RPC error) flush, then make sure the socket goes away.
+    this.socket.end();
+    const s = this.socket;
+    const t = setTimeout(() => s.destroy(), 1000);
+    t.unref();
+    s.once('close', () => clearTimeout(t));
+    if (reason !== undefined && /backlog|probe/.test(reason)) s.destroy();
+    for (const l of this.closeListeners.splice(0)) {
+      try { l(reason); } catch (e) { this.logger.err(`${this.name}: close listener failed: ${(e as Error).message}`); }
+    }
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closedFlag) return;
+    this.lastReceive = Date.now();
+    this.probeSent = false;
+    let values: Json[];
+    try {
+      values = this.splitter.push(chunk);
+    } catch (e) {
+      this.protocolFailure(e as Error);
+      return;
+    }
+    for (const v of values) {
+      if (this.closedFlag) return;
+      let msg: JsonRpcMessage;
+      try {
+        msg = parseMessage(v);
+      } catch (e) {
+        this.protocolFailure(e as Error);
+        return;
+      }
+      this.dispatch(msg);
+    }
+  }
+
+  /** Bad bytes or a bad message: tell the peer with a JSON-RPC error where possible, then close
+   *  only this connection. */
+  private protocolFailure(e: Error): void {
+    this.logger.warn(`${this.name}: ${e.message}, disconnecting`);
+    this.sendError(null, { error: 'syntax error', details: e.message });
+    this.close(`protocol error: ${e.message}`);
+  }
+
+  private dispatch(msg: JsonRpcMessage): void {
+    switch (msg.kind) {
+      case 'request':
+        if (msg.method === 'echo' && this.answerEcho) {
+          this.sendReply(msg.id, msg.params);
+          return;
+        }
+        try {
+          this.onRequest(msg.method, msg.params, msg.id);
+        } catch (e) {
+          this.logger.err(`${this.name}: handler for "${msg.method}" failed: ${(e as Error).message}`);
+          this.sendError(msg.id, { error: 'internal error', details: (e as Error).message });
+        }
+        return;
+      case 'notification':
+        try {
+          this.onNotification(msg.method, msg.params);
+        } catch (e) {
+          this.logger.err(`${this.name}: handler for notification "${msg.method}" failed: ${(e as Error).message}`);
+        }
+        return;
+      case 'reply':
+      case 'error': {
+        const key = JSON.stringify(msg.id);
+        const p = this.pending.get(key);
+        if (!p) {
+          this.logger.dbg(`${this.name}: reply to unknown id ${key} ignored`);
+          return;
+        }
+        this.pending.delete(key);
+        if (msg.kind === 'reply') p.resolve(msg.result);
+        else p.reject(new RpcError(p.method, msg.error));
+      }
+    }
+  }
+
+  private armProbe(delayMs = this.probeIntervalMs): void {
+    this.probeTimer = setTimeout(() => this.probeTick(), Math.max(1, delayMs));
+    this.probeTimer.unref();
+  }
+
+  private probeTick(): void {
+    if (this.closedFlag) return;
+    const idle = Date.now() - this.lastReceive;
+    if (idle >= this.probeIntervalMs) {
+      if (this.probeSent) {
+        this.logger.err(`${this.name}: no response to inactivity probe after ${(idle / 1000).toFixed(1)} seconds, disconnecting`);
+        this.close('no response to inactivity probe');
+        return;
+      }
+      this.probeSent = true;
+      this.lastReceive = Date.now();
+      this.logger.dbg(`${this.name}: idle ${idle} ms, sending inactivity probe`);
+      this.request('echo', []).catch(() => {});
+      this.armProbe(this.probeIntervalMs);
+      return;
+    }
+    this.armProbe(this.probeIntervalMs - idle);
+  }
+}

@@ -1,0 +1,219 @@
+// JSON-RPC 1.0 as OVSDB speaks it (RFC 7047 §4): a byte stream carrying JSON objects one after
+// another with no framing. `JsonSplitter` finds the message boundaries incrementally in chunks cut
+// anywhere (inside strings, escapes or UTF-8 sequences) and enforces hard limits; `parseMessage`
+// classifies a value as request / notification / reply / error; `encodeMessage` serializes.
+import type { Json, JsonObject } from '../ovsdb/api.js';
+import { JsonLimitError, JsonRpcProtocolError, JsonSyntaxError } from './errors.js';
+
+/** Default limit on one message: 64 MiB. A full vswitch database dump is far below this; the
+ *  limit exists so a peer cannot make us buffer without bound. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Default limit on nesting: OVSDB values are at most ~6 deep; 1000 matches OVS's JSON parser. */
+export const DEFAULT_MAX_DEPTH = 1000;
+
+export interface SplitterLimits {
+  maxMessageBytes?: number;
+  maxDepth?: number;
+}
+
+const SP = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d;
+const QUOTE = 0x22, BACKSLASH = 0x5c;
+const LBRACE = 0x7b, RBRACE = 0x7d, LBRACKET = 0x5b, RBRACKET = 0x5d;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Incremental splitter: `push(chunk)` returns the complete JSON values the chunk finished (zero or
+ * more, in order). Top-level values must be objects or arrays (a JSON-RPC stream has nothing
+ * else). After a thrown error the splitter stays failed: the stream has lost its framing.
+ */
+export class JsonSplitter {
+  readonly maxMessageBytes: number;
+  readonly maxDepth: number;
+  private parts: Uint8Array[] = [];
+  private partBytes = 0;
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private failed: Error | undefined;
+  /** Total bytes consumed, for error messages. */
+  private offset = 0;
+
+  constructor(limits: SplitterLimits = {}) {
+    this.maxMessageBytes = limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+    if (!(this.maxMessageBytes > 0)) throw new RangeError(`maxMessageBytes must be > 0, got ${this.maxMessageBytes}`);
+    if (!(this.maxDepth > 0)) throw new RangeError(`maxDepth must be > 0, got ${this.maxDepth}`);
+  }
+
+  /** Bytes of an unfinished message held so far (0 between messages). */
+  get pendingBytes(): number {
+    return this.partBytes;
+  }
+
+  /** True when the stream ended between messages (nothing unfinished). */
+  get idle(): boolean {
+    return this.depth === 0 && this.partBytes === 0;
+  }
+
+  push(chunk: Uint8Array): Json[] {
+    if (this.failed) throw this.failed;
+    try {
+      return this.scan(chunk);
+    } catch (e) {
+      this.failed = e as Error;
+      this.parts = [];
+      this.partBytes = 0;
+      throw e;
+    }
+  }
+
+  private scan(chunk: Uint8Array): Json[] {
+    const out: Json[] = [];
+    const n = chunk.length;
+    let start = this.depth > 0 ? 0 : -1; // where the current message begins in this chunk
+    let i = 0;
+    while (i < n) {
+      if (this.depth === 0) {
+        // Between messages: whitespace only, then '{' or '['.
+        const b = chunk[i];
+        if (b === SP || b === LF || b === CR || b === TAB) { i++; continue; }
+        if (b !== LBRACE && b !== LBRACKET) {
+          throw new JsonSyntaxError(`syntax error at byte ${this.offset + i}: expected '{' or '[' to start a JSON-RPC message, found ${describeByte(b)}`);
+        }
+        start = i;
+        this.depth = 1;
+        i++;
+        continue;
+      }
+      if (this.inString) {
+        // Fast path through string contents: only '"' and '\\' matter.
+        while (i < n) {
+          const b = chunk[i++];
+          if (this.escape) { this.escape = false; continue; }
+          if (b === BACKSLASH) { this.escape = true; continue; }
+          if (b === QUOTE) { this.inString = false; break; }
+        }
+        continue;
+      }
+      const b = chunk[i++];
+      if (b === QUOTE) {
+        this.inString = true;
+      } else if (b === LBRACE || b === LBRACKET) {
+        if (++this.depth > this.maxDepth) {
+          throw new JsonLimitError(`message nesting exceeds the limit of ${this.maxDepth} levels (at byte ${this.offset + i - 1})`);
+        }
+      } else if (b === RBRACE || b === RBRACKET) {
+        if (--this.depth === 0) {
+          const piece = chunk.subarray(start, i);
+          this.checkSize(piece.length);
+          out.push(this.finish(piece));
+          start = -1;
+        }
+      }
+    }
+    if (this.depth > 0 && start >= 0) {
+      const piece = chunk.subarray(start, n);
+      this.checkSize(piece.length);
+      // Copy: the caller may reuse its buffer.
+      this.parts.push(Uint8Array.prototype.slice.call(piece));
+      this.partBytes += piece.length;
+    }
+    this.offset += n;
+    return out;
+  }
+
+  private checkSize(more: number): void {
+    const total = this.partBytes + more;
+    if (total > this.maxMessageBytes) {
+      throw new JsonLimitError(`message exceeds the size limit of ${this.maxMessageBytes} bytes (${total} bytes and not finished)`);
+    }
+  }
+
+  private finish(last: Uint8Array): Json {
+    let bytes: Uint8Array;
+    if (this.parts.length === 0) {
+      bytes = last;
+    } else {
+      this.parts.push(last);
+      bytes = Buffer.concat(this.parts, this.partBytes + last.length);
+      this.parts = [];
+      this.partBytes = 0;
+    }
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      throw new JsonSyntaxError('message is not valid UTF-8');
+    }
+    try {
+      return JSON.parse(text) as Json;
+    } catch (e) {
+      throw new JsonSyntaxError(`message is not valid JSON: ${(e as Error).message}; message starts ${JSON.stringify(text.slice(0, 80))}`);
+    }
+  }
+}
+
+function describeByte(b: number): string {
+  return b >= 0x21 && b < 0x7f ? `'${String.fromCharCode(b)}'` : `byte 0x${b.toString(16).padStart(2, '0')}`;
+}
+
+// ---- Messages -------------------------------------------------------------------------------
+
+export interface JsonRpcRequest { kind: 'request'; method: string; params: Json[]; id: Json }
+export interface JsonRpcNotification { kind: 'notification'; method: string; params: Json[] }
+export interface JsonRpcReply { kind: 'reply'; result: Json; id: Json }
+export interface JsonRpcErrorReply { kind: 'error'; error: Json; id: Json }
+export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcReply | JsonRpcErrorReply;
+
+const MEMBERS = new Set(['method', 'params', 'result', 'error', 'id']);
+
+/** Classifies one received JSON value; throws JsonRpcProtocolError naming what is wrong. */
+export function parseMessage(value: Json): JsonRpcMessage {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new JsonRpcProtocolError(`message is not a JSON object: ${truncate(value)}`);
+  }
+  for (const k of Object.keys(value)) {
+    if (!MEMBERS.has(k)) throw new JsonRpcProtocolError(`message has unexpected member "${k}"`);
+  }
+  const id = value.id === undefined ? null : value.id;
+  if (value.method !== undefined) {
+    if (typeof value.method !== 'string') throw new JsonRpcProtocolError(`"method" is not a string: ${truncate(value.method)}`);
+    if (value.result !== undefined || value.error !== undefined) {
+      throw new JsonRpcProtocolError(`request "${value.method}" also has "result" or "error"`);
+    }
+    const params = value.params;
+    if (!Array.isArray(params)) throw new JsonRpcProtocolError(`"params" of "${value.method}" is not an array: ${truncate(params ?? null)}`);
+    return id === null
+      ? { kind: 'notification', method: value.method, params }
+      : { kind: 'request', method: value.method, params, id };
+  }
+  if (value.params !== undefined) throw new JsonRpcProtocolError('message has "params" but no "method"');
+  if (value.error !== undefined && value.error !== null) {
+    return { kind: 'error', error: value.error, id };
+  }
+  if (value.result !== undefined) {
+    if (id === null) throw new JsonRpcProtocolError('reply has a null "id"');
+    return { kind: 'reply', result: value.result, id };
+  }
+  throw new JsonRpcProtocolError('message has neither "method", "result" nor "error"');
+}
+
+/** The wire form of a message, as OVS writes it (replies carry `"error": null`). */
+export function messageToJson(msg: JsonRpcMessage): JsonObject {
+  switch (msg.kind) {
+    case 'request': return { id: msg.id, method: msg.method, params: msg.params };
+    case 'notification': return { id: null, method: msg.method, params: msg.params };
+    case 'reply': return { id: msg.id, result: msg.result, error: null };
+    case 'error': return { id: msg.id, result: null, error: msg.error };
+  }
+}
+
+export function encodeMessage(msg: JsonRpcMessage): Buffer {
+  return Buffer.from(JSON.stringify(messageToJson(msg)), 'utf8');
+}
+
+function truncate(v: Json): string {
+  const s = JSON.stringify(v);
+  return s.length > 80 ? s.slice(0, 77) + '...' : s;
+}

@@ -1,0 +1,299 @@
+// OVSDB monitors (RFC 7047 §4.1.5 "monitor", OVS's "monitor_cond" and "monitor_cond_since"):
+// parsing monitor requests, composing the initial contents and the per-commit updates in the
+// three wire versions:
+//   v1 (update):          {"new": all monitored columns} / {"old": changed columns (old values),
+//                         "new": all} / {"old": all}
+//   v2/v3 (update2/3):    {"initial"|"insert": non-default monitored columns} /
+//                         {"modify": diffs of changed columns} / {"delete": null}
+// A row entering a monitor's condition is reported as an insert, one leaving it as a delete.
+import type { CommittedChange, Json, JsonObject, RowChange, RowJson } from '../ovsdb/api.js';
+import { compileWhere } from '../ovsdb/condition.js';
+import { datumEqualJson, defaultDatumJson, diffDatumJson } from '../ovsdb/datum.js';
+import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
+import type { ColumnSchema, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
+
+export type MonitorVersion = 1 | 2 | 3;
+
+export interface Select {
+  initial: boolean;
+  insert: boolean;
+  delete: boolean;
+  modify: boolean;
+}
+
+type RowPredicate = (row: RowJson) => boolean;
+
+export interface TableMonitor {
+  table: TableSchema;
+  columns: ColumnSchema[];
+  select: Select;
+  /** undefined: every row. */
+  where?: RowPredicate;
+}
+
+const ALL_SELECT: Select = { initial: true, insert: true, delete: true, modify: true };
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The predicate of a "where" clause list; `[]` (or absent) means every row. */
+export function compileCondition(table: TableSchema, where: Json | undefined): RowPredicate | undefined {
+  if (where === undefined) return undefined;
+  if (Array.isArray(where) && where.length === 0) return undefined;
+  if (Array.isArray(where) && where.every((c) => c === true)) return undefined;
+  return compileWhere(table, where);
+}
+
+function parseSelect(json: Json | undefined): Select {
+  if (json === undefined) return { ...ALL_SELECT };
+  if (!isObject(json)) throw syntaxError(json, '"select" must be an object');
+  const s: Select = { ...ALL_SELECT };
+  for (const [k, v] of Object.entries(json)) {
+    if (!(k in s)) throw syntaxError(json, `"select" has unknown member "${k}"`);
+    if (typeof v !== 'boolean') throw syntaxError(v, `"select" member "${k}" must be a boolean`);
+    s[k as keyof Select] = v;
+  }
+  return s;
+}
+
+/** Parses `{table: request | [request...]}` for one monitor. */
+export function parseMonitorRequests(schema: DatabaseSchema, requests: Json | undefined, version: MonitorVersion): Map<string, TableMonitor> {
+  if (!isObject(requests)) throw syntaxError(requests ?? null, 'monitor requests must be an object mapping table names to monitor requests');
+  const out = new Map<string, TableMonitor>();
+  for (const [tableName, reqJson] of Object.entries(requests)) {
+    const table = schema.tables.get(tableName);
+    if (!table) throw new OvsdbError('syntax error', `no table named ${tableName}`);
+    const reqs = Array.isArray(reqJson) ? reqJson : [reqJson];
+    const seen = new Set<string>();
+    const columns: ColumnSchema[] = [];
+    const select: Select = { initial: false, insert: false, delete: false, modify: false };
+    const preds: RowPredicate[] = [];
+    let everyRow = reqs.length === 0;
+    for (const req of reqs) {
+      if (!isObject(req)) throw syntaxError(req, `monitor request for table ${tableName} must be an object`);
+      for (const k of Object.keys(req)) {
+        if (k !== 'columns' && k !== 'select' && !(k === 'where' && version > 1)) {
+          throw syntaxError(req, `monitor request for table ${tableName} has unknown member "${k}"`);
+        }
+      }
+      let cols: ColumnSchema[];
+      if (req.columns === undefined) {
+        cols = [...table.columns.values()].filter((c) => c.name !== '_uuid');
+      } else {
+        if (!Array.isArray(req.columns)) throw syntaxError(req.columns, '"columns" must be an array of column names');
+        cols = [];
+        for (const c of req.columns) {
+          if (typeof c !== 'string') throw syntaxError(req.columns, '"columns" must be an array of column names');
+          const col = table.columns.get(c);
+          if (!col) throw syntaxError(req.columns, `${c} is not a valid column name`);
+          cols.push(col);
+        }
+      }
+      for (const c of cols) {
+        if (seen.has(c.name)) {
+          if (req.columns === undefined) continue;
+          throw syntaxError(req.columns ?? null, 'column name mentioned more than once');
+        }
+        seen.add(c.name);
+        columns.push(c);
+      }
+      const s = parseSelect(req.select);
+      select.initial ||= s.initial;
+      select.insert ||= s.insert;
+      select.delete ||= s.delete;
+      select.modify ||= s.modify;
+      if (version > 1) {
+        const p = compileCondition(table, req.where);
+        if (p) preds.push(p); else everyRow = true;
+      } else {
+        everyRow = true;
+      }
+    }
+    if (reqs.length === 0) Object.assign(select, ALL_SELECT);
+    const where = everyRow ? undefined : preds.length === 1 ? preds[0] : (row: RowJson) => preds.some((p) => p(row));
+    out.set(tableName, { table, columns, select, where });
+  }
+  return out;
+}
+
+function value(row: RowJson, col: ColumnSchema): Json {
+  const v = row[col.name];
+  return v === undefined ? defaultDatumJson(col.type) : v;
+}
+
+const defaultsCache = new WeakMap<ColumnSchema, string>();
+
+/** True when `v` is the column's default value (such columns are left out of update2 "initial"
+ *  and "insert"). Compared in canonical JSON: a default may itself break an enum constraint
+ *  (e.g. "" for an enum of strings), so it is never parsed as a datum. */
+function isDefault(col: ColumnSchema, v: Json): boolean {
+  if (col.name === '_uuid' || col.name === '_version') return false;
+  let d = defaultsCache.get(col);
+  if (d === undefined) {
+    d = JSON.stringify(defaultDatumJson(col.type));
+    defaultsCache.set(col, d);
+  }
+  if (JSON.stringify(v) === d) return true;
+  // Same value written differently (e.g. a 1-element set as ["set",[x]] instead of x).
+  try {
+    return datumEqualJson(col.type, v, JSON.parse(d) as Json);
+  } catch {
+    return false;
+  }
+}
+
+function fullRow(tm: TableMonitor, row: RowJson, skipDefaults: boolean): JsonObject {
+  const out: JsonObject = {};
+  for (const c of tm.columns) {
+    const v = value(row, c);
+    if (skipDefaults && isDefault(c, v)) continue;
+    out[c.name] = v;
+  }
+  return out;
+}
+
+/** One monitor of one session on one database. */
+export class Monitor {
+  id: Json;
+  readonly version: MonitorVersion;
+  readonly tables: Map<string, TableMonitor>;
+
+  constructor(id: Json, version: MonitorVersion, tables: Map<string, TableMonitor>) {
+    this.id = id;
+    this.version = version;
+    this.tables = tables;
+  }
+
+  private matches(tm: TableMonitor, row: RowJson | undefined): boolean {
+    return row !== undefined && (tm.where === undefined || tm.where(row));
+  }
+
+  /** Initial contents (only tables whose select has "initial"). */
+  initial(rows: (table: string) => Iterable<RowJson>): JsonObject {
+    const out: JsonObject = {};
+    for (const [name, tm] of this.tables) {
+      if (!tm.select.initial) continue;
+      const t: JsonObject = {};
+      let any = false;
+      for (const row of rows(name)) {
+        if (!this.matches(tm, row)) continue;
+        const uuid = uuidOf(row);
+        t[uuid] = this.version === 1 ? { new: fullRow(tm, row, false) } : { initial: fullRow(tm, row, true) };
+        any = true;
+      }
+      if (any) out[name] = t;
+    }
+    return out;
+  }
+
+  /** The updates one commit (or a merged run of commits) means for this monitor, or undefined. */
+  updates(tables: Map<string, Map<string, RowChange>>): JsonObject | undefined {
+    let out: JsonObject | undefined;
+    for (const [name, rows] of tables) {
+      const tm = this.tables.get(name);
+      if (!tm) continue;
+      let t: JsonObject | undefined;
+      for (const [uuid, ch] of rows) {
+        const u = this.rowUpdate(tm, ch);
+        if (u === undefined) continue;
+        t ??= {};
+        t[uuid] = u;
+      }
+      if (t) {
+        out ??= {};
+        out[name] = t;
+      }
+    }
+    return out;
+  }
+
+  private rowUpdate(tm: TableMonitor, ch: RowChange): Json | undefined {
+    const wasIn = this.matches(tm, ch.old);
+    const isIn = this.matches(tm, ch.new);
+    if (!wasIn && !isIn) return undefined;
+    if (!wasIn) {
+      if (!tm.select.insert) return undefined;
+      return this.version === 1 ? { new: fullRow(tm, ch.new!, false) } : { insert: fullRow(tm, ch.new!, true) };
+    }
+    if (!isIn) {
+      if (!tm.select.delete) return undefined;
+      return this.version === 1 ? { old: fullRow(tm, ch.old!, false) } : { delete: null };
+    }
+    if (!tm.select.modify) return undefined;
+    const oldRow = ch.old!;
+    const newRow = ch.new!;
+    const changed: JsonObject = {};
+    let any = false;
+    for (const c of tm.columns) {
+      const o = value(oldRow, c);
+      const n = value(newRow, c);
+      if (datumEqualJson(c.type, o, n)) continue;
+      changed[c.name] = this.version === 1 ? o : diffDatumJson(c.type, o, n);
+      any = true;
+    }
+    if (!any) return undefined;
+    return this.version === 1 ? { old: changed, new: fullRow(tm, newRow, false) } : { modify: changed };
+  }
+
+  /** Replaces the conditions of some tables (monitor_cond_change) and returns the updates that
+   *  bring the client from the old condition to the new one (inserts and deletes). */
+  changeConditions(newWhere: Map<string, RowPredicate | undefined>, rows: (table: string) => Iterable<RowJson>): JsonObject | undefined {
+    const changes = new Map<string, Map<string, RowChange>>();
+    const before = new Map<string, RowPredicate | undefined>();
+    for (const [name, where] of newWhere) {
+      const tm = this.tables.get(name)!;
+      before.set(name, tm.where);
+      const m = new Map<string, RowChange>();
+      for (const row of rows(name)) {
+        const wasIn = tm.where === undefined || tm.where(row);
+        const isIn = where === undefined || where(row);
+        if (wasIn && !isIn) m.set(uuidOf(row), { old: row });
+        else if (!wasIn && isIn) m.set(uuidOf(row), { new: row });
+      }
+      if (m.size) changes.set(name, m);
+      tm.where = where;
+    }
+    // Entering rows are inserts and leaving rows deletes regardless of the new condition, so
+    // compose them with conditions switched off for those rows.
+    const saved = new Map<string, RowPredicate | undefined>();
+    for (const name of changes.keys()) {
+      const tm = this.tables.get(name)!;
+      saved.set(name, tm.where);
+      tm.where = undefined;
+    }
+    const out = this.updates(changes);
+    for (const [name, w] of saved) this.tables.get(name)!.where = w;
+    return out;
+  }
+}
+
+export function uuidOf(row: RowJson): string {
+  const u = row._uuid;
+  if (Array.isArray(u) && u.length === 2 && typeof u[1] === 'string') return u[1];
+  throw new OvsdbError('internal error', `row without a valid _uuid: ${JSON.stringify(u)}`);
+}
+
+/** Merges the row changes of consecutive commits into one net change per row. */
+export function mergeChanges(changes: CommittedChange[]): Map<string, Map<string, RowChange>> {
+  const out = new Map<string, Map<string, RowChange>>();
+  for (const c of changes) {
+    for (const [table, rows] of c.tables) {
+      let t = out.get(table);
+      if (!t) out.set(table, (t = new Map()));
+      for (const [uuid, ch] of rows) {
+        const prev = t.get(uuid);
+        if (!prev) {
+          t.set(uuid, { ...ch });
+          continue;
+        }
+        const merged: RowChange = {};
+        if (prev.old) merged.old = prev.old;
+        if (ch.new) merged.new = ch.new;
+        if (!merged.old && !merged.new) t.delete(uuid);
+        else t.set(uuid, merged);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,442 @@
+// The OVSDB server: a thin door from JSON-RPC connections onto Database objects, speaking what
+// ovsdb-server 3.1 speaks (RFC 7047 plus OVS's monitor_cond, monitor_cond_since,
+// monitor_cond_change, get_server_id, set_db_change_aware and the `_Server` database).
+//
+//   const server = new OvsdbServer({ logger });
+//   server.addDatabase(db);
+//   await server.listen('punix:/var/run/openvswitch/db.sock');
+//   server.registerMethod('ps/hello', async (params, session) => 'hi');
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import type { CommittedChange, Database, Json, JsonObject, TransactSession } from '../ovsdb/api.js';
+import { OvsdbError, TransactCanceledError } from '../ovsdb/errors.js';
+import { isId, isUuid, parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
+import { OvsError } from '../util/errors.js';
+import { JsonRpcConnection, type ConnectionOptions } from './connection.js';
+import { LockTable, type LockHolder } from './locks.js';
+import { silentLogger, type Logger } from './logger.js';
+import { Monitor, compileCondition, mergeChanges, parseMonitorRequests, type MonitorVersion } from './monitor.js';
+import { SERVER_DB_NAME, ServerDatabase } from './server-db.js';
+import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from './stream.js';
+
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Default bound on bytes queued to one client before it is disconnected as too slow. */
+export const DEFAULT_MAX_SEND_BACKLOG = 64 * 1024 * 1024;
+/** Default inactivity probe for TCP/SSL clients (unix sockets are not probed, as in OVS). */
+export const DEFAULT_PROBE_INTERVAL_MS = 5000;
+/** How many committed transactions per database are kept for monitor_cond_since. */
+export const DEFAULT_TXN_HISTORY = 100;
+
+export interface ServerOptions {
+  logger?: Logger;
+  maxMessageBytes?: number;
+  maxDepth?: number;
+  maxSendBacklog?: number;
+  /** Inactivity probe for TCP/SSL connections in ms (0 disables). Unix sockets: never. */
+  probeIntervalMs?: number;
+  txnHistory?: number;
+  /** Key, certificate and CA for pssl: remotes. */
+  tls?: TlsFiles;
+}
+
+export type MethodHandler = (params: Json[], session: ServerSession) => Promise<Json>;
+
+interface DbEntry {
+  db: Database;
+  schema: DatabaseSchema;
+  history: CommittedChange[];
+  unsubscribe: () => void;
+}
+
+const BUILTIN_METHODS = new Set([
+  'list_dbs', 'get_schema', 'transact', 'monitor', 'monitor_cond', 'monitor_cond_since', 'monitor_cond_change',
+  'monitor_cancel', 'lock', 'steal', 'unlock', 'set_db_change_aware', 'get_server_id', 'echo', 'convert',
+]);
+
+function errorJson(e: unknown): Json {
+  if (e instanceof OvsdbError) return e.toJson() as unknown as Json;
+  if (e instanceof OvsError) return { error: e.code, details: e.message };
+  return { error: 'internal error', details: e instanceof Error ? e.message : String(e) };
+}
+
+export class OvsdbServer {
+  readonly serverId = randomUUID();
+  readonly logger: Logger;
+  private readonly options: ServerOptions;
+  private readonly dbs = new Map<string, DbEntry>();
+  private readonly serverDb = new ServerDatabase();
+  private readonly methods = new Map<string, MethodHandler>();
+  private readonly listeners: Listener[] = [];
+  readonly sessions = new Set<ServerSession>();
+  readonly locks = new LockTable();
+  private closed = false;
+
+  constructor(options: ServerOptions = {}) {
+    this.options = options;
+    this.logger = options.logger ?? silentLogger;
+    this.attach(this.serverDb, this.serverDb.schema);
+    this.serverDb.setDatabase(this.serverDb);
+  }
+
+  /** Serves `db` under its name (replacing nothing: a second database with the same name is an error). */
+  addDatabase(db: Database): void {
+    if (this.dbs.has(db.name)) throw new OvsError('OVS_E_DB_EXISTS', `a database named ${db.name} is already served`);
+    const schema = (db as Database & { schema?: DatabaseSchema }).schema ?? parseSchema(db.schemaJson);
+    this.attach(db, schema);
+    this.serverDb.setDatabase(db);
+  }
+
+  /** Stops serving `name`; monitors on it are canceled (monitor_canceled to db-change-aware clients). */
+  removeDatabase(name: string): void {
+    const e = this.dbs.get(name);
+    if (!e || name === SERVER_DB_NAME) return;
+    e.unsubscribe();
+    this.dbs.delete(name);
+    this.serverDb.removeDatabase(name);
+    for (const s of this.sessions) s.databaseRemoved(name);
+  }
+
+  get databaseNames(): string[] {
+    return [...this.dbs.keys()].sort();
+  }
+
+  database(name: string): Database | undefined {
+    return this.dbs.get(name)?.db;
+  }
+
+  private attach(db: Database, schema: DatabaseSchema): void {
+    const entry: DbEntry = { db, schema, history: [], unsubscribe: () => {} };
+    const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
+    entry.unsubscribe = db.onCommit((change) => {
+      entry.history.push(change);
+      if (entry.history.length > limit) entry.history.splice(0, entry.history.length - limit);
+      for (const s of this.sessions) s.committed(db.name, change);
+    });
+    this.dbs.set(db.name, entry);
+  }
+
+  /** @internal */
+  entry(name: string): DbEntry | undefined {
+    return this.dbs.get(name);
+  }
+
+  /** Adds a method (management API). Built-in OVSDB methods cannot be replaced. */
+  registerMethod(name: string, handler: MethodHandler): void {
+    if (BUILTIN_METHODS.has(name)) throw new OvsError('OVS_E_METHOD_EXISTS', `"${name}" is a built-in OVSDB method`);
+    this.methods.set(name, handler);
+  }
+
+  /** @internal */
+  method(name: string): MethodHandler | undefined {
+    return this.methods.get(name);
+  }
+
+  /** Listens on punix:PATH, ptcp:[PORT][:IP] or pssl:[PORT][:IP]; resolves with the bound listener. */
+  async listen(remote: string, options: { tls?: TlsFiles; probeIntervalMs?: number } = {}): Promise<Listener> {
+    const r = parsePassiveRemote(remote);
+    const probe = r.kind === 'punix' ? 0 : options.probeIntervalMs ?? this.options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    const l = await listenRemote(remote, (sock, peer) => this.accept(sock, peer, { probeIntervalMs: probe }),
+      { tls: options.tls ?? this.options.tls });
+    this.listeners.push(l);
+    this.logger.info(`listening on ${l.remote}`);
+    return l;
+  }
+
+  /** Serves one already-connected stream (also usable in-process with a socket pair). */
+  accept(stream: Duplex, peer = 'stream', extra: ConnectionOptions = {}): ServerSession {
+    const conn = new JsonRpcConnection(stream, {
+      name: peer,
+      logger: this.logger,
+      maxMessageBytes: this.options.maxMessageBytes,
+      maxDepth: this.options.maxDepth,
+      maxSendBacklog: this.options.maxSendBacklog ?? DEFAULT_MAX_SEND_BACKLOG,
+      ...extra,
+    });
+    const s = new ServerSession(this, conn);
+    if (this.closed) {
+      conn.close('server is shutting down');
+      return s;
+    }
+    this.sessions.add(s);
+    conn.onClose((reason) => {
+      this.sessions.delete(s);
+      s.closed();
+      this.logger.dbg(`${peer}: connection closed (${reason ?? 'closed'})`);
+    });
+    return s;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const ls = this.listeners.splice(0);
+    for (const s of [...this.sessions]) s.connection.close('server is shutting down');
+    await Promise.all(ls.map((l) => l.close()));
+    for (const e of this.dbs.values()) e.unsubscribe();
+  }
+}
+
+interface SessionMonitor {
+  db: string;
+  monitor: Monitor;
+}
+
+/** One client connection: its monitors, locks and in-flight transactions. */
+export class ServerSession implements TransactSession, LockHolder {
+  readonly id = randomUUID();
+  readonly server: OvsdbServer;
+  readonly connection: JsonRpcConnection;
+  private readonly monitors = new Map<string, SessionMonitor>();
+  private readonly inFlight = new Map<string, AbortController>();
+  dbChangeAware = false;
+
+  constructor(server: OvsdbServer, connection: JsonRpcConnection) {
+    this.server = server;
+    this.connection = connection;
+    connection.onRequest = (method, params, id) => this.request(method, params, id);
+    connection.onNotification = (method, params) => this.notification(method, params);
+  }
+
+  get name(): string {
+    return this.connection.name;
+  }
+
+  holdsLock(name: string): boolean {
+    return this.server.locks.owner(name) === this;
+  }
+
+  notify(method: string, params: Json[]): void {
+    this.connection.notify(method, params);
+  }
+
+  notifyLock(method: 'locked' | 'stolen', name: string): void {
+    this.notify(method, [name]);
+  }
+
+  /** @internal A database committed: send updates to this session's monitors on it. */
+  committed(db: string, change: CommittedChange): void {
+    for (const m of this.monitors.values()) {
+      if (m.db !== db) continue;
+      const u = m.monitor.updates(change.tables);
+      if (!u) continue;
+      this.sendUpdate(m.monitor, u, change.txnId);
+    }
+  }
+
+  private sendUpdate(monitor: Monitor, updates: JsonObject, txnId: string): void {
+    switch (monitor.version) {
+      case 1: this.notify('update', [monitor.id, updates]); break;
+      case 2: this.notify('update2', [monitor.id, updates]); break;
+      case 3: this.notify('update3', [monitor.id, txnId, updates]); break;
+    }
+  }
+
+  /** @internal */
+  databaseRemoved(db: string): void {
+    for (const [key, m] of this.monitors) {
+      if (m.db !== db) continue;
+      this.monitors.delete(key);
+      if (this.dbChangeAware) this.notify('monitor_canceled', [m.monitor.id]);
+    }
+  }
+
+  /** @internal The connection is gone: drop monitors, locks, blocked transactions. */
+  closed(): void {
+    this.monitors.clear();
+    for (const c of this.inFlight.values()) c.abort();
+    this.inFlight.clear();
+    for (const name of this.server.locks.namesOf(this)) this.server.locks.unlock(name, this);
+  }
+
+  private notification(method: string, params: Json[]): void {
+    if (method === 'cancel') {
+      // RFC 7047 §4.1.4: params [id of an outstanding request].
+      if (params.length === 1) this.inFlight.get(JSON.stringify(params[0]))?.abort();
+      return;
+    }
+    this.server.logger.dbg(`${this.name}: ignoring notification "${method}"`);
+  }
+
+  private request(method: string, params: Json[], id: Json): void {
+    let result: Json | Promise<Json>;
+    try {
+      result = this.dispatch(method, params, id);
+    } catch (e) {
+      this.connection.sendError(id, e instanceof ReplyError ? e.json : errorJson(e));
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.connection.sendReply(id, r),
+        (e) => {
+          if (e instanceof ReplyError) this.connection.sendError(id, e.json);
+          else this.connection.sendError(id, errorJson(e));
+        },
+      );
+    } else {
+      this.connection.sendReply(id, result);
+    }
+  }
+
+  private dispatch(method: string, params: Json[], id: Json): Json | Promise<Json> {
+    switch (method) {
+      case 'list_dbs': return this.server.databaseNames;
+      case 'get_schema': return this.entryFor(method, params).db.schemaJson;
+      case 'get_server_id': return this.server.serverId;
+      case 'transact': return this.transact(params, id);
+      case 'monitor': return this.monitor(method, params, 1);
+      case 'monitor_cond': return this.monitor(method, params, 2);
+      case 'monitor_cond_since': return this.monitor(method, params, 3);
+      case 'monitor_cond_change': return this.monitorCondChange(params);
+      case 'monitor_cancel': return this.monitorCancel(params);
+      case 'lock': case 'steal': case 'unlock': return this.lockMethod(method, params);
+      case 'set_db_change_aware':
+        if (params.length !== 1 || typeof params[0] !== 'boolean') {
+          throw new OvsdbError('syntax error', 'set_db_change_aware: true or false parameter expected', params);
+        }
+        this.dbChangeAware = params[0];
+        return {};
+      case 'echo': return params;
+    }
+    const handler = this.server.method(method);
+    if (handler) return handler(params, this);
+    throw new ReplyError('unknown method');
+  }
+
+  private entryFor(method: string, params: Json[]): DbEntry {
+    const name = params[0];
+    if (typeof name !== 'string') {
+      throw new OvsdbError('syntax error', `${method} request params must begin with <db-name>`, params);
+    }
+    const e = this.server.entry(name);
+    if (!e) throw new OvsdbError('unknown database', `${method} request specifies unknown database ${name}`, params);
+    return e;
+  }
+
+  private async transact(params: Json[], id: Json): Promise<Json> {
+    const e = this.entryFor('transact', params);
+    const ops = params.slice(1);
+    const key = JSON.stringify(id);
+    const ctl = new AbortController();
+    this.inFlight.set(key, ctl);
+    try {
+      const r = await e.db.transact(ops, { session: this, signal: ctl.signal });
+      if (ctl.signal.aborted && this.connection.closed) throw new ReplyError('canceled');
+      return r;
+    } catch (err) {
+      if (err instanceof TransactCanceledError || ctl.signal.aborted) throw new ReplyError('canceled');
+      this.server.logger.err(`${this.name}: transact failed: ${(err as Error).message}`);
+      throw err;
+    } finally {
+      if (this.inFlight.get(key) === ctl) this.inFlight.delete(key);
+    }
+  }
+
+  private monitor(method: string, params: Json[], version: MonitorVersion): Json {
+    const e = this.entryFor(method, params);
+    const want = version === 3 ? 4 : 3;
+    if (params.length !== want) {
+      throw new OvsdbError('syntax error', `${method} request params must be [<db-name>, <monitor-id>, <monitor-requests>${version === 3 ? ', <last-txn-id>' : ''}]`, params);
+    }
+    const id = params[1]!;
+    const key = JSON.stringify(id);
+    if (this.monitors.has(key)) throw new OvsdbError('syntax error', 'duplicate monitor ID', id);
+    let since: string | undefined;
+    if (version === 3) {
+      const t = params[3];
+      if (typeof t !== 'string' || !isUuid(t)) throw new OvsdbError('syntax error', 'last-txn-id must be UUID format.', t ?? null);
+      since = t.toLowerCase();
+    }
+    const tables = parseMonitorRequests(e.schema, params[2], version);
+    const monitor = new Monitor(id, version, tables);
+    this.monitors.set(key, { db: e.db.name, monitor });
+    const rows = (t: string) => e.db.rows(t);
+    if (version !== 3) return monitor.initial(rows);
+    const last = e.db.lastTxnId;
+    if (since !== undefined && since !== ZERO_UUID) {
+      if (since === last) return [true, last, {}];
+      const i = e.history.findIndex((c) => c.txnId === since);
+      if (i >= 0) {
+        const later = e.history.slice(i + 1);
+        return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
+      }
+    }
+    return [false, last, monitor.initial(rows)];
+  }
+
+  private monitorCondChange(params: Json[]): Json {
+    if (params.length !== 3) {
+      throw new OvsdbError('syntax error', 'monitor_cond_change request params must be [<old-monitor-id>, <new-monitor-id>, <monitor-cond-change-requests>]', params);
+    }
+    const [oldId, newId, reqs] = params as [Json, Json, Json];
+    const oldKey = JSON.stringify(oldId);
+    const newKey = JSON.stringify(newId);
+    const m = this.monitors.get(oldKey);
+    if (!m) throw new OvsdbError('syntax error', 'unknown monitor session', oldId);
+    if (newKey !== oldKey && this.monitors.has(newKey)) throw new OvsdbError('syntax error', 'duplicate monitor ID', newId);
+    if (m.monitor.version === 1) throw new OvsdbError('syntax error', 'monitor_cond_change is not supported for monitors created by "monitor"', oldId);
+    if (reqs === null || typeof reqs !== 'object' || Array.isArray(reqs)) {
+      throw new OvsdbError('syntax error', 'monitor-cond-change-requests must be an object', reqs);
+    }
+    const e = this.server.entry(m.db)!;
+    const newWhere = new Map<string, ReturnType<typeof compileCondition>>();
+    for (const [table, reqJson] of Object.entries(reqs)) {
+      const tm = m.monitor.tables.get(table);
+      if (!tm) throw new OvsdbError('syntax error', `no table named ${table}`);
+      const list = Array.isArray(reqJson) ? reqJson : [reqJson];
+      let everyRow = false;
+      const preds: NonNullable<ReturnType<typeof compileCondition>>[] = [];
+      for (const r of list) {
+        if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new OvsdbError('syntax error', 'monitor-cond-change-request must be an object', r);
+        if (r.columns !== undefined) throw new OvsdbError('syntax error', 'changing columns is unsupported', r);
+        const p = compileCondition(tm.table, r.where);
+        if (p) preds.push(p); else everyRow = true;
+      }
+      newWhere.set(table, everyRow || preds.length === 0 ? undefined : preds.length === 1 ? preds[0] : (row) => preds.some((p) => p(row)));
+    }
+    if (newKey !== oldKey) {
+      this.monitors.delete(oldKey);
+      m.monitor.id = newId;
+      this.monitors.set(newKey, m);
+    }
+    const u = m.monitor.changeConditions(newWhere, (t) => e.db.rows(t));
+    if (u) this.sendUpdate(m.monitor, u, e.db.lastTxnId);
+    return {};
+  }
+
+  private monitorCancel(params: Json[]): Json {
+    const key = params.length === 1 ? JSON.stringify(params[0]) : undefined;
+    if (key === undefined || !this.monitors.has(key)) throw new ReplyError('unknown monitor');
+    this.monitors.delete(key);
+    return {};
+  }
+
+  private lockMethod(method: 'lock' | 'steal' | 'unlock', params: Json[]): Json {
+    const name = params[0];
+    if (params.length !== 1 || typeof name !== 'string' || !isId(name)) {
+      throw new OvsdbError('syntax error', `${method} request params must be <id>`, params);
+    }
+    const locks = this.server.locks;
+    if (method === 'unlock') {
+      if (!locks.unlock(name, this)) {
+        throw new OvsdbError('syntax error', 'unlock: "unlock" without "lock" or "steal"', params);
+      }
+      return {};
+    }
+    if (locks.isQueued(name, this)) {
+      throw new OvsdbError('syntax error', `must issue "unlock" before new "${method}"`, params);
+    }
+    if (method === 'lock') return { locked: locks.lock(name, this) };
+    locks.steal(name, this);
+    return { locked: true };
+  }
+}
+
+/** A JSON-RPC error whose `error` member is given as is (OVS answers some with a bare string). */
+class ReplyError extends Error {
+  readonly json: Json;
+  constructor(json: Json) {
+    super(typeof json === 'string' ? json : JSON.stringify(json));
+    this.json = json;
+  }
+}

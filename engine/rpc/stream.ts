@@ -1,0 +1,258 @@
+// OVS connection-method strings and the byte streams behind them.
+//   active:  unix:PATH   tcp:IP[:PORT]   ssl:IP[:PORT]              (PORT defaults to 6640)
+//   passive: punix:PATH  ptcp:[PORT][:IP]   pssl:[PORT][:IP]         (IP defaults to 0.0.0.0)
+// IPv6 addresses are written in brackets: tcp:[::1]:6640, ptcp:6640:[::1].
+// On Windows unix:/punix: use a named pipe named like OVS does: "\\.\pipe\" + PATH with every
+// slash and backslash removed (a PATH already starting with \\.\pipe\ is used as it is); the
+// passive side also creates an empty file at PATH, which OVS clients check for.
+// SSL: TLS with our key/certificate, peers verified against the CA certificate; the passive
+// side requires and verifies client certificates. As OVS, host names are not checked.
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import * as tls from 'node:tls';
+import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { BadRemoteError } from './errors.js';
+
+export const DEFAULT_OVSDB_PORT = 6640;
+
+export type ActiveTarget =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp' | 'ssl'; host: string; port: number };
+
+export type PassiveRemote =
+  | { kind: 'punix'; path: string }
+  | { kind: 'ptcp' | 'pssl'; host: string; port: number };
+
+/** File names (PEM) of the TLS material, as ovsdb-server's -p/-c/-C options. */
+export interface TlsFiles {
+  privateKey: string;
+  certificate: string;
+  caCert: string;
+}
+
+export function parseActiveTarget(target: string): ActiveTarget {
+  const colon = target.indexOf(':');
+  const method = colon < 0 ? '' : target.slice(0, colon);
+  const rest = target.slice(colon + 1);
+  if (method === 'unix') {
+    if (rest === '') throw new BadRemoteError(`"${target}": unix: needs a socket path`);
+    return { kind: 'unix', path: rest };
+  }
+  if (method === 'tcp' || method === 'ssl') {
+    const { host, port } = splitHostPort(target, rest);
+    if (host === '') throw new BadRemoteError(`"${target}": ${method}: needs an IP address`);
+    return { kind: method, host, port: port ?? DEFAULT_OVSDB_PORT };
+  }
+  throw new BadRemoteError(`"${target}" is not a supported connection method (expected unix:PATH, tcp:IP[:PORT] or ssl:IP[:PORT])`);
+}
+
+export function parsePassiveRemote(remote: string): PassiveRemote {
+  const colon = remote.indexOf(':');
+  const method = colon < 0 ? '' : remote.slice(0, colon);
+  const rest = remote.slice(colon + 1);
+  if (method === 'punix') {
+    if (rest === '') throw new BadRemoteError(`"${remote}": punix: needs a socket path`);
+    return { kind: 'punix', path: rest };
+  }
+  if (method === 'ptcp' || method === 'pssl') {
+    // ptcp:[PORT][:IP]
+    let portText = rest;
+    let host = '0.0.0.0';
+    const c = rest.indexOf(':');
+    if (c >= 0) {
+      portText = rest.slice(0, c);
+      host = unbracket(rest.slice(c + 1));
+      if (host === '') throw new BadRemoteError(`"${remote}": empty IP address after the port`);
+    }
+    const port = portText === '' ? DEFAULT_OVSDB_PORT : parsePort(remote, portText);
+    return { kind: method, host, port };
+  }
+  throw new BadRemoteError(`"${remote}" is not a supported passive connection method (expected punix:PATH, ptcp:[PORT][:IP] or pssl:[PORT][:IP])`);
+}
+
+function splitHostPort(target: string, rest: string): { host: string; port?: number } {
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close < 0) throw new BadRemoteError(`"${target}": unterminated "[" in IPv6 address`);
+    const host = rest.slice(1, close);
+    const after = rest.slice(close + 1);
+    if (after === '') return { host };
+    if (!after.startsWith(':')) throw new BadRemoteError(`"${target}": expected ":PORT" after "]"`);
+    return { host, port: parsePort(target, after.slice(1)) };
+  }
+  const c = rest.lastIndexOf(':');
+  if (c < 0) return { host: rest };
+  if (rest.indexOf(':') !== c) return { host: rest }; // bare IPv6 without port
+  return { host: rest.slice(0, c), port: parsePort(target, rest.slice(c + 1)) };
+}
+
+function parsePort(where: string, text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    throw new BadRemoteError(`"${where}": "${text}" is not a port number (0-65535)`);
+  }
+  return Number(text);
+}
+
+function unbracket(h: string): string {
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
+
+function formatHost(h: string): string {
+  return h.includes(':') ? `[${h}]` : h;
+}
+
+/** The named pipe OVS uses on Windows for a unix: path. */
+export function windowsPipeName(path: string): string {
+  if (path.toLowerCase().startsWith('\\\\.\\pipe\\')) return path;
+  return '\\\\.\\pipe\\' + path.replace(/[\\/]/g, '');
+}
+
+function localEndpoint(path: string): string {
+  return process.platform === 'win32' ? windowsPipeName(path) : path;
+}
+
+function loadTls(files: TlsFiles): { key: Buffer; cert: Buffer; ca: Buffer } {
+  try {
+    return { key: readFileSync(files.privateKey), cert: readFileSync(files.certificate), ca: readFileSync(files.caCert) };
+  } catch (e) {
+    throw new BadRemoteError(`cannot read SSL key/certificate/CA: ${(e as Error).message}`);
+  }
+}
+
+export interface ConnectOptions {
+  tls?: TlsFiles;
+  /** Give up connecting after this long (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** Opens an active connection; resolves once connected (TLS: once the handshake is done). */
+export function connectStream(target: string, options: ConnectOptions = {}): Promise<Socket> {
+  const t = parseActiveTarget(target);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return new Promise<Socket>((resolve, reject) => {
+    let sock: Socket;
+    const event = t.kind === 'ssl' ? 'secureConnect' : 'connect';
+    if (t.kind === 'unix') {
+      sock = createConnection({ path: localEndpoint(t.path) });
+    } else if (t.kind === 'tcp') {
+      sock = createConnection({ host: t.host, port: t.port });
+    } else {
+      if (!options.tls) {
+        reject(new BadRemoteError(`"${target}": ssl: needs a private key, certificate and CA certificate`));
+        return;
+      }
+      const m = loadTls(options.tls);
+      sock = tls.connect({
+        host: t.host, port: t.port, key: m.key, cert: m.cert, ca: m.ca,
+        rejectUnauthorized: true, checkServerIdentity: () => undefined,
+      });
+    }
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new BadRemoteError(`${target}: connection timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onError = (e: Error) => {
+      clearTimeout(timer);
+      reject(new BadRemoteError(`${target}: connection failed: ${e.message}`));
+    };
+    sock.once('error', onError);
+    sock.once(event, () => {
+      clearTimeout(timer);
+      sock.off('error', onError);
+      resolve(sock);
+    });
+  });
+}
+
+export interface ListenOptions {
+  tls?: TlsFiles;
+}
+
+export interface Listener {
+  /** The remote as bound, with the real port for ptcp:0 (e.g. "ptcp:40123:127.0.0.1"). */
+  readonly remote: string;
+  /** The matching active target a client can connect to (e.g. "tcp:127.0.0.1:40123"). */
+  readonly target: string;
+  close(): Promise<void>;
+}
+
+/** Name used for a peer in log lines. */
+export function peerName(kind: string, sock: Socket): string {
+  if (kind === 'punix') return 'unix';
+  const addr = sock.remoteAddress ?? '?';
+  return `${kind === 'pssl' ? 'ssl' : 'tcp'}:${formatHost(addr)}:${sock.remotePort ?? 0}`;
+}
+
+/** Listens on a passive remote and calls `onConnection` for every accepted stream. */
+export async function listenRemote(remote: string, onConnection: (sock: Socket, peer: string) => void,
+  options: ListenOptions = {}): Promise<Listener> {
+  const r = parsePassiveRemote(remote);
+  let server: Server;
+  const accept = (sock: Socket) => onConnection(sock, peerName(r.kind, sock));
+  if (r.kind === 'pssl') {
+    if (!options.tls) throw new BadRemoteError(`"${remote}": pssl: needs a private key, certificate and CA certificate`);
+    const m = loadTls(options.tls);
+    server = tls.createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, accept);
+    server.on('tlsClientError', () => { /* failed handshakes only affect that peer */ });
+  } else {
+    server = createServer(accept);
+  }
+  let markerFile: string | undefined;
+  if (r.kind === 'punix') {
+    const endpoint = localEndpoint(r.path);
+    if (process.platform !== 'win32') removeStaleSocket(r.path);
+    await listenOn(server, remote, { path: endpoint });
+    if (process.platform === 'win32') {
+      markerFile = r.path;
+      try { closeSync(openSync(r.path, 'a')); } catch { markerFile = undefined; }
+    } else {
+      chmodSync(r.path, 0o660);
+    }
+  } else {
+    await listenOn(server, remote, { host: r.host, port: r.port });
+  }
+  let boundRemote = remote;
+  let target = remote.slice(1);
+  if (r.kind !== 'punix') {
+    const addr = server.address();
+    const port = addr && typeof addr === 'object' ? addr.port : r.port;
+    boundRemote = `${r.kind}:${port}:${formatHost(r.host)}`;
+    const connectHost = r.host === '0.0.0.0' ? '127.0.0.1' : r.host === '::' ? '::1' : r.host;
+    target = `${r.kind === 'pssl' ? 'ssl' : 'tcp'}:${formatHost(connectHost)}:${port}`;
+  }
+  return {
+    remote: boundRemote,
+    target,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      if (r.kind === 'punix' && process.platform !== 'win32') {
+        try { unlinkSync(r.path); } catch { /* already gone */ }
+      }
+      if (markerFile) {
+        try { unlinkSync(markerFile); } catch { /* already gone */ }
+      }
+    }),
+  };
+}
+
+function listenOn(server: Server, remote: string, opts: { path: string } | { host: string; port: number }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (e: Error) => reject(new BadRemoteError(`${remote}: listen failed: ${e.message}`));
+    server.once('error', onError);
+    server.listen(opts, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** A socket file left by a previous run is removed (as OVS does); anything else is refused. */
+function removeStaleSocket(path: string): void {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!st.isSocket()) throw new BadRemoteError(`punix:${path}: ${path} exists and is not a socket; refusing to remove it`);
+  unlinkSync(path);
+}

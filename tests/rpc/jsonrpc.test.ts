@@ -1,0 +1,112 @@
+import t from 'tap';
+import { JsonSplitter, encodeMessage, parseMessage, type JsonRpcMessage } from '../../engine/rpc/jsonrpc.js';
+import type { Json } from '../../engine/ovsdb/api.js';
+
+// A stream of several messages with everything a splitter can get wrong: braces and brackets
+// inside strings, escaped quotes and backslashes, \u escapes, multi-byte UTF-8 (2, 3 and 4 bytes),
+// whitespace between values, nested arrays.
+const values: Json[] = [
+  { id: 0, method: 'echo', params: [] },
+  { id: 1, method: 'transact', params: ['db', { op: 'insert', table: 'T', row: { s: 'a}b{c]d[e' } }] },
+  { id: 'x"}', result: ['\\', '\\"', '"\\', '{"nested":"]"}'], error: null },
+  { id: null, method: 'update2', params: ['m', { T: { u: { modify: { name: 'brücke-網橋-🐧' } } } }] },
+  [[[[1, 2], []], {}], 'tail'],
+  { id: 7, result: { s: '\u0000\u001f\u2028' }, error: null },
+];
+const stream = Buffer.from(values.map((v) => JSON.stringify(v)).join(' \n\t\r'), 'utf8');
+
+t.test('splitting the same stream at every offset yields the same values', async (t) => {
+  let checked = 0;
+  for (let cut = 0; cut <= stream.length; cut++) {
+    const s = new JsonSplitter();
+    const out = [...s.push(stream.subarray(0, cut)), ...s.push(stream.subarray(cut))];
+    t.same(out, values, `cut at ${cut}`);
+    t.ok(s.idle, `idle after all values (cut ${cut})`);
+    checked++;
+  }
+  t.equal(checked, stream.length + 1);
+});
+
+t.test('splitting at every pair of offsets and byte by byte', async (t) => {
+  const s1 = new JsonSplitter();
+  const byByte: Json[] = [];
+  for (let i = 0; i < stream.length; i++) byByte.push(...s1.push(stream.subarray(i, i + 1)));
+  t.same(byByte, values, 'one byte at a time');
+  let bad = 0;
+  for (let a = 0; a < stream.length; a += 7) {
+    for (let b = a; b <= stream.length; b += 5) {
+      const s = new JsonSplitter();
+      const out = [...s.push(stream.subarray(0, a)), ...s.push(stream.subarray(a, b)), ...s.push(stream.subarray(b))];
+      if (JSON.stringify(out) !== JSON.stringify(values)) bad++;
+    }
+  }
+  t.equal(bad, 0, 'three-piece splits all agree');
+});
+
+t.test('the caller may reuse its chunk buffer', async (t) => {
+  const s = new JsonSplitter();
+  const buf = Buffer.from('{"a":"xyz', 'utf8');
+  t.same(s.push(buf), []);
+  buf.fill(0x20);
+  t.same(s.push(Buffer.from('"}')), [{ a: 'xyz' }]);
+});
+
+t.test('size limit', async (t) => {
+  const s = new JsonSplitter({ maxMessageBytes: 100 });
+  t.same(s.push(Buffer.from(JSON.stringify({ a: 'x'.repeat(80) }))), [{ a: 'x'.repeat(80) }], 'a message under the limit passes');
+  t.throws(() => s.push(Buffer.from('{"a":"' + 'y'.repeat(200))), { code: 'OVS_E_JSON_LIMIT' }, 'unfinished message over the limit');
+  t.throws(() => s.push(Buffer.from('"}')), { code: 'OVS_E_JSON_LIMIT' }, 'the splitter stays failed');
+  const s2 = new JsonSplitter({ maxMessageBytes: 100 });
+  let err: unknown;
+  try {
+    for (let i = 0; i < 50; i++) s2.push(Buffer.from('[1,2,3,'));
+  } catch (e) { err = e; }
+  t.match(err, { code: 'OVS_E_JSON_LIMIT', message: /size limit of 100 bytes/ }, 'limit across many small chunks');
+});
+
+t.test('depth limit', async (t) => {
+  const s = new JsonSplitter({ maxDepth: 10 });
+  t.same(s.push(Buffer.from('['.repeat(10) + ']'.repeat(10))), [JSON.parse('['.repeat(10) + ']'.repeat(10))]);
+  t.throws(() => s.push(Buffer.from('['.repeat(11))), { code: 'OVS_E_JSON_LIMIT', message: /nesting exceeds the limit of 10/ });
+  const deep = new JsonSplitter();
+  t.throws(() => deep.push(Buffer.from('['.repeat(100000))), { code: 'OVS_E_JSON_LIMIT' }, 'default limit stops a deep bomb before parsing');
+  t.same(new JsonSplitter({ maxDepth: 2 }).push(Buffer.from('{"a":"[[[[[[["}')), [{ a: '[[[[[[[' }], 'brackets in strings do not count');
+});
+
+t.test('syntax errors', async (t) => {
+  t.throws(() => new JsonSplitter().push(Buffer.from('  42 ')), { code: 'OVS_E_JSON_SYNTAX', message: /expected '\{' or '\['.*'4'/ });
+  t.throws(() => new JsonSplitter().push(Buffer.from('{"a" 1}')), { code: 'OVS_E_JSON_SYNTAX', message: /not valid JSON/ });
+  t.throws(() => new JsonSplitter().push(Buffer.from('{"a":}')), { code: 'OVS_E_JSON_SYNTAX' });
+  t.throws(() => new JsonSplitter().push(Buffer.from([0x7b, 0x22, 0x61, 0xff, 0x22, 0x3a, 0x31, 0x7d])), { code: 'OVS_E_JSON_SYNTAX', message: /UTF-8/ });
+  const s = new JsonSplitter();
+  t.same(s.push(Buffer.from('{"ok":1}{"bad"')), [{ ok: 1 }], 'values before the error are delivered');
+  t.throws(() => s.push(Buffer.from('}')), { code: 'OVS_E_JSON_SYNTAX' });
+});
+
+t.test('parseMessage classifies and validates', async (t) => {
+  t.same(parseMessage({ method: 'echo', params: [1], id: 5 }), { kind: 'request', method: 'echo', params: [1], id: 5 });
+  t.same(parseMessage({ method: 'update', params: [], id: null }), { kind: 'notification', method: 'update', params: [] });
+  t.same(parseMessage({ method: 'cancel', params: [3] }), { kind: 'notification', method: 'cancel', params: [3] });
+  t.same(parseMessage({ result: { a: 1 }, error: null, id: 'x' }), { kind: 'reply', result: { a: 1 }, id: 'x' });
+  t.same(parseMessage({ result: null, error: 'unknown method', id: 2 }), { kind: 'error', error: 'unknown method', id: 2 });
+  t.throws(() => parseMessage([1]), { code: 'OVS_E_JSONRPC_PROTOCOL', message: /not a JSON object/ });
+  t.throws(() => parseMessage({ method: 3, params: [], id: 1 }), { message: /"method" is not a string/ });
+  t.throws(() => parseMessage({ method: 'x', params: {}, id: 1 }), { message: /"params" of "x" is not an array/ });
+  t.throws(() => parseMessage({ method: 'x', params: [], id: 1, extra: 1 }), { message: /unexpected member "extra"/ });
+  t.throws(() => parseMessage({ id: 1 }), { message: /neither/ });
+  t.throws(() => parseMessage({ result: 1, error: null, id: null }), { message: /null "id"/ });
+});
+
+t.test('encodeMessage round-trips through the splitter', async (t) => {
+  const msgs: JsonRpcMessage[] = [
+    { kind: 'request', method: 'transact', params: ['Open_vSwitch', { op: 'comment', comment: 'ü}' }], id: 1 },
+    { kind: 'notification', method: 'update2', params: ['x', {}] },
+    { kind: 'reply', result: [{}], id: 1 },
+    { kind: 'error', error: { error: 'unknown database', details: 'x' }, id: 'y' },
+  ];
+  const bytes = Buffer.concat(msgs.map(encodeMessage));
+  const out = new JsonSplitter().push(bytes).map(parseMessage);
+  t.same(out, msgs);
+  t.same(JSON.parse(encodeMessage(msgs[2]).toString()), { id: 1, result: [{}], error: null }, 'reply carries error:null as OVS does');
+  t.same(JSON.parse(encodeMessage(msgs[1]).toString()), { id: null, method: 'update2', params: ['x', {}] }, 'notification carries id:null');
+});
