@@ -112,7 +112,15 @@ export class OvsdbServer {
     entry.unsubscribe = db.onCommit((change) => {
       entry.history.push(change);
       if (entry.history.length > limit) entry.history.splice(0, entry.history.length - limit);
-      for (const s of this.sessions) s.committed(db.name, change);
+      for (const s of this.sessions) {
+        try {
+          s.committed(db.name, change);
+        } catch (e) {
+          // One session's monitor failing must not keep the update from the others.
+          this.logger.err(`${s.name}: cannot compose monitor update: ${(e as Error).message}, disconnecting`);
+          s.connection.close('monitor update failed');
+        }
+      }
     });
     this.dbs.set(db.name, entry);
     this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));

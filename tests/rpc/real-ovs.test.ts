@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Json } from '../../engine/ovsdb/api.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
 import { RpcError } from '../../engine/rpc/errors.js';
-import { needRealOvs } from '../lib/env.js';
+import { needPythonOvs, needRealOvs } from '../lib/env.js';
 import { TEST_SCHEMA, sleep, startServer } from './helpers.js';
 
 const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -231,4 +231,86 @@ t.test('real ovs-vsctl against our server (vswitch schema)', { skip: skipReal ||
   await ok('del-br', 'br0');
   t.same((await ok('list-br')).split('\n').filter(Boolean), []);
   t.equal((await vsctl('br-exists', 'br0')).status, 2);
+});
+
+const PY_IDL_CLIENT = String.raw`
+import sys, ovs.db.idl, ovs.poller
+remote, schema_path = sys.argv[1], sys.argv[2]
+helper = ovs.db.idl.SchemaHelper(schema_path)
+helper.register_all()
+idl = ovs.db.idl.Idl(remote, helper)
+idl.set_lock("pylock")
+
+def run_until(cond, what):
+    for _ in range(2000):
+        idl.run()
+        if cond():
+            return
+        p = ovs.poller.Poller()
+        idl.wait(p)
+        p.timer_wait(50)
+        p.block()
+    print("TIMEOUT " + what)
+    sys.exit(2)
+
+run_until(lambda: len(idl.tables["Open_vSwitch"].rows) == 1, "initial contents")
+print("initial bridges " + ",".join(sorted(b.name for b in idl.tables["Bridge"].rows.values())))
+run_until(lambda: idl.has_lock, "lock")
+print("has_lock " + str(idl.has_lock))
+txn = ovs.db.idl.Transaction(idl)
+ov = next(iter(idl.tables["Open_vSwitch"].rows.values()))
+iface = txn.insert(idl.tables["Interface"])
+iface.name = "brpy"
+iface.type = "internal"
+port = txn.insert(idl.tables["Port"])
+port.name = "brpy"
+port.interfaces = [iface]
+br = txn.insert(idl.tables["Bridge"])
+br.name = "brpy"
+br.ports = [port]
+ov.verify("bridges")
+ov.bridges = list(ov.bridges) + [br]
+status = txn.commit_block()
+print("commit " + ovs.db.idl.Transaction.status_to_string(status))
+run_until(lambda: any(b.name == "brpy" for b in idl.tables["Bridge"].rows.values()), "own bridge visible")
+print("bridges " + ",".join(sorted(b.name for b in idl.tables["Bridge"].rows.values())))
+sys.stdout.flush()
+run_until(lambda: any(b.name == "fromnode" for b in idl.tables["Bridge"].rows.values()), "bridge made by another client")
+print("saw fromnode")
+idl.close()
+`;
+
+t.test('the Python IDL (python3-openvswitch) against our server', { skip: needPythonOvs() || skipReal || (!existsSync(VSWITCH_SCHEMA) && `${VSWITCH_SCHEMA} missing`) }, async (t) => {
+  const h = await startServer({}, JSON.parse(readFileSync(VSWITCH_SCHEMA, 'utf8')) as Json);
+  t.teardown(() => h.close());
+  const c = await h.connect();
+  await c.transact('Open_vSwitch', [
+    { op: 'insert', table: 'Open_vSwitch', row: { bridges: ['named-uuid', 'b'] } },
+    { op: 'insert', table: 'Bridge', 'uuid-name': 'b', row: { name: 'br0' } },
+  ]);
+  const py = spawn('python3', ['-c', PY_IDL_CLIENT, h.target, VSWITCH_SCHEMA],
+    { env: { ...process.env, PYTHONPATH: '/usr/lib/python3/dist-packages' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => py.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  py.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  py.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  const exited = new Promise<number | null>((r) => py.on('close', (code) => r(code)));
+  let pyExited = false;
+  void exited.then(() => { pyExited = true; });
+  while (!out.includes('bridges ') && !pyExited) await sleep(20);
+  t.match(out, /initial bridges br0\n/, 'initial contents through monitor_cond_since/_Server');
+  t.match(out, /has_lock True\n/, 'lock granted');
+  t.match(out, /commit success\n/, 'verify() -> wait op and insert committed');
+  t.match(out, /bridges br0,brpy\n/);
+  const rows = await c.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['name'] }]);
+  t.same(((rows[0] as { rows: { name: string }[] }).rows.map((r) => r.name)).sort(), ['br0', 'brpy'], 'the bridge is in our database');
+  // Another client adds a bridge; the IDL sees it through its monitor.
+  await c.transact('Open_vSwitch', [
+    { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['bridges', 'insert', ['set', [['named-uuid', 'n']]]]] },
+    { op: 'insert', table: 'Bridge', 'uuid-name': 'n', row: { name: 'fromnode' } },
+  ]);
+  const code = await exited;
+  t.equal(code, 0, `python exited cleanly (stderr: ${err.slice(0, 500)})`);
+  t.match(out, /saw fromnode\n/);
 });

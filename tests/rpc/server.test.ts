@@ -295,3 +295,26 @@ t.test('registerMethod: extra methods, errors, built-ins protected', async (t) =
   t.same(await c.request('ps/hello', ['w']), { hello: 'w', session: 36 });
   t.match(await errorOf(c.request('ps/fail', [])), { error: 'internal error', details: 'boom' });
 });
+
+t.test('removeDatabase: monitors canceled, db-change-aware clients told monitor_canceled, _Server row deleted', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  const aware = await h.connect();
+  const plain = await h.connect();
+  t.same(await aware.request('set_db_change_aware', [true]), {});
+  await aware.monitor('T', 'mt', { A: [{}] }, () => {});
+  await plain.monitor('T', 'mt', { A: [{}] }, () => {});
+  const srvUpdates: JsonObject[] = [];
+  await aware.monitor('_Server', 'ms', { Database: [{ columns: ['name'] }] }, (u) => srvUpdates.push(u));
+  const plainNotes: string[] = [];
+  plain.onNotification((m) => plainNotes.push(m));
+  const canceled = nextNotification(aware, 'monitor_canceled');
+  h.server.removeDatabase('T');
+  t.same(await canceled, ['mt']);
+  await aware.echo();
+  t.match(srvUpdates, [{ Database: { [String(Object.keys((srvUpdates[0] as JsonObject).Database as JsonObject)[0])]: { delete: null } } }], '_Server row deleted');
+  t.same(await aware.listDbs(), ['_Server']);
+  await plain.echo();
+  t.same(plainNotes, [], 'a client that is not db-change-aware gets no notification');
+  t.match(await errorOf(plain.request('monitor_cancel', ['mt'])), 'unknown monitor', 'its monitor is gone');
+});
