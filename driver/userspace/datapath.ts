@@ -1,0 +1,522 @@
+// The Linux userspace datapath, with an API shaped like the kernel datapath's four netlink
+// families so the netlink adapter over it stays thin:
+//   ovs_datapath: createDatapath / getDatapath / listDatapaths / dp.destroy / dp.stats
+//   ovs_vport:    dp.addPort / delPort / getPort / dumpPorts / setUpcallPids
+//   ovs_flow:     dp.putFlow / getFlow / delFlow / dumpFlows / flushFlows
+//   ovs_packet:   dp.execute (packet out) and dp.onUpcall (miss and userspace-action upcalls)
+// Port 0 is the datapath's local port (an internal TAP named after the datapath). Each port has a
+// worker thread (port-worker.ts) that moves its frames; this thread holds the authoritative tables,
+// pushes changes to the workers, reads their counters from shared memory and delivers upcalls.
+import { writeSync } from 'node:fs';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpVport } from '../../engine/channel/odp-types.js';
+import { VPORT_TYPES } from '../../engine/channel/odp-types.js';
+import { exactMaskWords, extractFlowKey, keyToWords, maskToWords, maskWords } from '../../engine/channel/flow-extract.js';
+import { InvalidInputError } from '../../engine/util/errors.js';
+import { openPacketSocket } from '../linux/af-packet.js';
+import { closeFd, eventfd } from '../linux/native.js';
+import { getMtu, interfaceExists } from '../linux/netdev.js';
+import { disableOffloads } from '../linux/offload.js';
+import { createTap } from '../linux/tap.js';
+import { compileActions, executeActions, type FrameState } from './actions.js';
+import {
+  BadFlowError, DatapathError, DatapathExistsError, FlowExistsError, FlowTableFullError, NoSuchDatapathError, NoSuchFlowError,
+  NoSuchPortError, PortExistsError,
+} from './errors.js';
+import { Forwarder, UPCALL_MISS, type ControlMessage, type UpcallMessage } from './forwarder.js';
+import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
+import type { PortWorkerData, WorkerMessage } from './port-worker.js';
+
+export type PortType = 'internal' | 'netdev' | 'system' | 'tap';
+
+export interface AddPortOptions {
+  name: string;
+  /** internal/tap: a TAP device created with this name; netdev/system: AF_PACKET on an existing interface. */
+  type: PortType;
+  portNo?: number;
+  upcallPids?: number[];
+  mac?: string;
+  mtu?: number;
+}
+
+export interface Upcall {
+  kind: 'miss' | 'action';
+  /** Port the frame came in on. */
+  portNo: number;
+  key: OdpFlowKey;
+  packet: Buffer;
+  /** Netlink pid to deliver to: the port's first upcall pid for a miss, the action's for 'action'. */
+  pid: number;
+  userdata?: Buffer;
+}
+
+export interface PutFlowOptions {
+  /** 'create': fail if the flow exists; 'modify': fail if it does not; default: either. */
+  mode?: 'create' | 'modify' | 'create-or-modify';
+  /** With modify: zero the counters (OVS_FLOW_ATTR_CLEAR). */
+  clearStats?: boolean;
+}
+
+export interface FlowSelector { key?: OdpFlowKey; ufid?: Buffer }
+
+export interface DatapathOptions {
+  /** Create port 0 as an internal TAP named after the datapath (default true). */
+  localPort?: boolean;
+  /** Upcalls waiting for the engine before new ones are dropped and counted as lost (default 4096). */
+  upcallQueue?: number;
+}
+
+interface PortRec {
+  portNo: number;
+  name: string;
+  type: PortType;
+  fd: number;
+  wakeFd: number;
+  close(): void;
+  worker: Worker;
+  control: MessagePort;
+  stats: StatsSection;
+  upcallPids: number[];
+  ifindex: number;
+  exited: Promise<void>;
+}
+
+interface FlowRec {
+  slot: number;
+  id: string;
+  key: OdpFlowKey;
+  mask?: OdpFlowKey;
+  keyWords: Uint32Array;
+  maskWords: Uint32Array;
+  actions: OdpAction[];
+  ufid?: Buffer;
+}
+
+const datapaths = new Map<string, UserspaceDatapath>();
+
+export function getDatapath(name: string): UserspaceDatapath {
+  const dp = datapaths.get(name);
+  if (!dp) throw new NoSuchDatapathError(name);
+  return dp;
+}
+
+export function listDatapaths(): UserspaceDatapath[] {
+  return [...datapaths.values()];
+}
+
+export async function createDatapath(name: string, opts: DatapathOptions = {}): Promise<UserspaceDatapath> {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,15}$/.test(name)) {
+    throw new InvalidInputError(`invalid datapath name ${JSON.stringify(name)}: expected 1-15 of [A-Za-z0-9_.-]`);
+  }
+  if (datapaths.has(name)) throw new DatapathExistsError(name);
+  const dp = new UserspaceDatapath(name, opts);
+  datapaths.set(name, dp);
+  if (opts.localPort !== false) {
+    try {
+      await dp.addPort({ name, type: 'internal', portNo: 0 });
+    } catch (e) {
+      datapaths.delete(name);
+      throw e;
+    }
+  }
+  return dp;
+}
+
+let nextIfindex = 1;
+
+export class UserspaceDatapath {
+  readonly name: string;
+  readonly dpIfindex = nextIfindex++;
+  private readonly ports = new Map<number, PortRec>();
+  private readonly flows = new Map<string, FlowRec>();
+  private readonly flowsByUfid = new Map<string, FlowRec>();
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
+  private readonly ctrlBuffer = new SharedArrayBuffer(CTRL_WORDS * 4);
+  private readonly ctrl = new Int32Array(this.ctrlBuffer);
+  private readonly upcallBound: number;
+  /** Counters of this thread (packet execute) and of ports already deleted. */
+  private readonly mainStats = StatsSection.create();
+  private readonly retired = StatsSection.create();
+  private readonly fwd: Forwarder;
+  private readonly handlers = new Set<(u: Upcall) => void>();
+  private syncSeq = 0;
+  private readonly syncWaiters = new Map<number, { left: Set<PortRec>; done: () => void }>();
+  private destroyed = false;
+
+  constructor(name: string, opts: DatapathOptions) {
+    this.name = name;
+    this.upcallBound = opts.upcallQueue ?? 4096;
+    this.fwd = new Forwarder(this.mainStats, this.ctrl, this.upcallBound, (m) => queueMicrotask(() => this.deliver(m)));
+  }
+
+  // ----- ovs_datapath ------------------------------------------------------------------------
+
+  stats(): OdpDatapathStats {
+    const sum = (i: number) => this.sections().reduce((a, s) => a + s.dp[i]!, 0);
+    let masks = 0;
+    const seen = new Set<string>();
+    for (const f of this.flows.values()) { const id = Buffer.from(f.maskWords.buffer, f.maskWords.byteOffset, f.maskWords.byteLength).toString('hex'); if (!seen.has(id)) { seen.add(id); masks++; } }
+    return { hit: BigInt(sum(0)), missed: BigInt(sum(1)), lost: BigInt(sum(2)), flows: BigInt(this.flows.size), masks };
+  }
+
+  /** Deletes every port (and the local TAP) and the flows; the datapath is gone afterwards. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const nonLocal = [...this.ports.keys()].filter((p) => p !== 0);
+    for (const p of nonLocal) await this.delPort(p, true);
+    if (this.ports.has(0)) await this.delPort(0, true);
+    this.flushFlows();
+    datapaths.delete(this.name);
+  }
+
+  // ----- ovs_vport ---------------------------------------------------------------------------
+
+  async addPort(o: AddPortOptions): Promise<OdpVport> {
+    this.checkAlive();
+    if (!o || typeof o.name !== 'string') throw new InvalidInputError(`invalid port ${JSON.stringify(o)}: expected { name, type }`);
+    if (!['internal', 'netdev', 'system', 'tap'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system or tap`);
+    for (const p of this.ports.values()) if (p.name === o.name) throw new PortExistsError(o.name);
+    for (const dp of datapaths.values()) if (dp !== this && dp.hasPortNamed(o.name)) throw new PortExistsError(o.name);
+    let portNo = o.portNo;
+    if (portNo === undefined) { portNo = 1; while (this.ports.has(portNo)) portNo++; }
+    if (!Number.isInteger(portNo) || portNo < 0 || portNo >= MAX_PORTS) throw new InvalidInputError(`invalid port number ${JSON.stringify(portNo)}: expected 0-${MAX_PORTS - 1}`);
+    if (this.ports.has(portNo)) throw new PortExistsError(portNo);
+
+    let fd: number, ifindex: number, close: () => void;
+    let ringMtu: number | undefined;
+    if (o.type === 'internal' || o.type === 'tap') {
+      const tapOpts: { mac?: string; mtu?: number } = {};
+      if (o.mac !== undefined) tapOpts.mac = o.mac;
+      if (o.mtu !== undefined) tapOpts.mtu = o.mtu;
+      const tap = createTap(o.name, tapOpts);
+      fd = tap.fd; ifindex = tap.ifindex; close = () => tap.close();
+    } else {
+      if (!interfaceExists(o.name)) throw new NoSuchPortError(o.name);
+      disableOffloads(o.name);
+      const s = openPacketSocket(o.name);
+      fd = s.fd; ifindex = s.ifindex; close = () => s.close();
+      ringMtu = getMtu(o.name);
+    }
+    let wakeFd = -1;
+    try {
+      wakeFd = eventfd();
+      const stats = StatsSection.create();
+      const { port1, port2 } = new MessageChannel();
+      const data: PortWorkerData = { portNo, fd, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound };
+      if (ringMtu !== undefined) data.ringMtu = ringMtu;
+      for (const s of this.sections()) s.ports.fill(0, portNo * PORT_STAT_FIELDS, (portNo + 1) * PORT_STAT_FIELDS);
+      // The new worker starts from the current state: every port's fd and every flow.
+      for (const p of this.ports.values()) port1.postMessage({ op: 'port', port: p.portNo, fd: p.fd } satisfies ControlMessage);
+      port1.postMessage({ op: 'port', port: portNo, fd } satisfies ControlMessage);
+      for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
+      const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: data, transferList: [port2] });
+      const rec: PortRec = {
+        portNo, name: o.name, type: o.type, fd, wakeFd, close, worker, control: port1, stats, upcallPids: o.upcallPids ?? [], ifindex,
+        exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+      };
+      // Every thread learns the port's fd now (synchronously, so no other call interleaves); the
+      // port is live once its worker runs, and a worker that dies before that fails addPort.
+      this.ports.set(portNo, rec);
+      this.fwd.apply({ op: 'port', port: portNo, fd });
+      this.broadcast({ op: 'port', port: portNo, fd }, rec);
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: WorkerMessage) => { if (m.t === 'ready') resolve(); else this.fromWorker(rec, m); });
+        worker.on('error', (e) => { reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker failed: ${e.message}`)); this.workerFailed(rec, e); });
+        worker.once('exit', (code) => reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker exited (code ${code}) before it started`)));
+      });
+      try {
+        await ready;
+      } catch (e) {
+        await worker.terminate();
+        this.ports.delete(portNo);
+        this.fwd.apply({ op: 'port', port: portNo, fd: -1 });
+        this.broadcast({ op: 'port', port: portNo, fd: -1 });
+        await this.sync();
+        throw e;
+      }
+      worker.unref();
+      return this.vportOf(rec);
+    } catch (e) {
+      if (wakeFd >= 0) closeFd(wakeFd);
+      close();
+      throw e;
+    }
+  }
+
+  /** Removes a port: its worker stops, every thread forgets its fd, then the device is closed. */
+  async delPort(which: number | string, evenLocal = false): Promise<void> {
+    const rec = this.findPort(which);
+    if (rec.portNo === 0 && !evenLocal && !this.destroyed) throw new InvalidInputError('port 0 is the datapath\'s local port; delete the datapath instead');
+    this.ports.delete(rec.portNo);
+    this.fwd.apply({ op: 'port', port: rec.portNo, fd: -1 });
+    rec.control.postMessage({ op: 'stop' } satisfies ControlMessage);
+    this.broadcast({ op: 'port', port: rec.portNo, fd: -1 });
+    Atomics.add(this.ctrl, CTRL.GENERATION, 1);
+    this.wake(rec);
+    rec.worker.ref(); // keep the process alive until the worker has let go of the fd
+    await Promise.all([rec.exited, this.sync()]);
+    const s = rec.stats, r = this.retired;
+    for (let i = 0; i < s.flows.length; i++) r.flows[i]! += s.flows[i]!;
+    for (let i = 0; i < s.tcpFlags.length; i++) r.tcpFlags[i]! |= s.tcpFlags[i]!;
+    for (let i = 0; i < DP_STAT_FIELDS; i++) r.dp[i]! += s.dp[i]!;
+    rec.control.close();
+    rec.close();
+    closeFd(rec.wakeFd);
+  }
+
+  getPort(which: number | string): OdpVport {
+    return this.vportOf(this.findPort(which));
+  }
+
+  dumpPorts(): OdpVport[] {
+    return [...this.ports.values()].sort((a, b) => a.portNo - b.portNo).map((p) => this.vportOf(p));
+  }
+
+  setUpcallPids(which: number | string, pids: number[]): void {
+    this.findPort(which).upcallPids = [...pids];
+  }
+
+  hasPortNamed(name: string): boolean {
+    for (const p of this.ports.values()) if (p.name === name) return true;
+    return false;
+  }
+
+  // ----- ovs_flow ----------------------------------------------------------------------------
+
+  /** Installs or modifies a flow; returns the previous state of a modified flow. */
+  putFlow(flow: OdpFlow, opts: PutFlowOptions = {}): OdpFlow | undefined {
+    this.checkAlive();
+    if (!flow || typeof flow !== 'object' || !flow.key) throw new BadFlowError(`invalid flow ${JSON.stringify(flow)}: expected { key, mask?, actions }`);
+    const ufid = this.checkUfid(flow.ufid);
+    compileActions(flow.actions ?? []); // validate before anything changes
+    const keyWords = this.wordsOf(flow.key, 'key');
+    const maskW = flow.mask ? this.wordsOf(flow.mask, 'mask', true) : exactMaskWords(flow.key);
+    const id = idOf(keyWords);
+    const existing = (ufid && this.flowsByUfid.get(ufid.toString('hex'))) || this.flows.get(id);
+    const mode = opts.mode ?? 'create-or-modify';
+    if (existing) {
+      if (mode === 'create') throw new FlowExistsError();
+      const before = this.flowOf(existing);
+      existing.actions = flow.actions ?? [];
+      if (opts.clearStats) this.zeroSlot(existing.slot);
+      this.everywhere({ op: 'actions', slot: existing.slot, actions: existing.actions });
+      return before;
+    }
+    if (mode === 'modify') throw new NoSuchFlowError();
+    const slot = this.allocSlot();
+    const rec: FlowRec = { slot, id, key: flow.key, keyWords: maskWords(keyWords, maskW), maskWords: maskW, actions: flow.actions ?? [] };
+    if (flow.mask) rec.mask = flow.mask;
+    if (ufid) rec.ufid = ufid;
+    this.zeroSlot(slot);
+    this.flows.set(id, rec);
+    if (ufid) this.flowsByUfid.set(ufid.toString('hex'), rec);
+    this.everywhere(this.putMessage(rec));
+    return undefined;
+  }
+
+  getFlow(sel: FlowSelector): OdpFlow {
+    return this.flowOf(this.findFlow(sel));
+  }
+
+  /** Deletes a flow and returns it with its final counters. */
+  delFlow(sel: FlowSelector): OdpFlow {
+    const rec = this.findFlow(sel);
+    const last = this.flowOf(rec);
+    this.flows.delete(rec.id);
+    if (rec.ufid) this.flowsByUfid.delete(rec.ufid.toString('hex'));
+    this.everywhere({ op: 'del', slot: rec.slot });
+    this.freeSlots.push(rec.slot);
+    return last;
+  }
+
+  dumpFlows(): OdpFlow[] {
+    return [...this.flows.values()].map((f) => this.flowOf(f));
+  }
+
+  flushFlows(): void {
+    for (const f of this.flows.values()) this.freeSlots.push(f.slot);
+    this.flows.clear();
+    this.flowsByUfid.clear();
+    this.everywhere({ op: 'flush' });
+  }
+
+  // ----- ovs_packet --------------------------------------------------------------------------
+
+  /** Runs actions on a frame (packet out). `inPort` is the port the frame counts as coming from. */
+  execute(packet: Uint8Array, actions: OdpAction[], opts: { inPort?: number } = {}): void {
+    this.checkAlive();
+    if (!(packet instanceof Uint8Array) || packet.length < 14 || packet.length > FRAME_BUFFER - HEADROOM) {
+      throw new InvalidInputError(`invalid packet: expected an Ethernet frame of 14-${FRAME_BUFFER - HEADROOM} bytes, got ${packet instanceof Uint8Array ? packet.length : typeof packet}`);
+    }
+    const compiled = compileActions(actions);
+    const buf = Buffer.allocUnsafe(packet.length + 2 * HEADROOM);
+    buf.set(packet, HEADROOM);
+    const f: FrameState = { buf, off: HEADROOM, len: packet.length, inPort: opts.inPort ?? 0, recircId: 0, dpHash: 0, cutlen: 0, depth: 0 };
+    executeActions(compiled, f, this.fwd);
+  }
+
+  /** Subscribes to upcalls; returns the unsubscribe function. */
+  onUpcall(handler: (u: Upcall) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  // ----- internals ---------------------------------------------------------------------------
+
+  private checkAlive(): void {
+    if (this.destroyed) throw new NoSuchDatapathError(this.name);
+  }
+
+  private sections(): StatsSection[] {
+    return [this.mainStats, this.retired, ...[...this.ports.values()].map((p) => p.stats)];
+  }
+
+  private findPort(which: number | string): PortRec {
+    if (typeof which === 'number') {
+      const p = this.ports.get(which);
+      if (p) return p;
+    } else {
+      for (const p of this.ports.values()) if (p.name === which) return p;
+    }
+    throw new NoSuchPortError(which);
+  }
+
+  private vportOf(p: PortRec): OdpVport {
+    const sum = (i: number) => BigInt(this.sections().reduce((a, s) => a + s.ports[p.portNo * PORT_STAT_FIELDS + i]!, 0));
+    return {
+      portNo: p.portNo, name: p.name, ifindex: p.ifindex, upcallPids: [...p.upcallPids],
+      type: p.type === 'internal' ? VPORT_TYPES.internal : VPORT_TYPES.netdev,
+      stats: {
+        rxPackets: sum(PS.RX_PACKETS), txPackets: sum(PS.TX_PACKETS), rxBytes: sum(PS.RX_BYTES), txBytes: sum(PS.TX_BYTES),
+        rxErrors: sum(PS.RX_ERRORS), txErrors: sum(PS.TX_ERRORS), rxDropped: sum(PS.RX_DROPPED), txDropped: sum(PS.TX_DROPPED),
+      },
+    };
+  }
+
+  private wordsOf(k: OdpFlowKey, what: string, asMask = false): Uint32Array {
+    try {
+      return asMask ? maskToWords(k) : keyToWords(k);
+    } catch (e) {
+      throw new BadFlowError(`invalid flow ${what}: ${(e as Error).message}`);
+    }
+  }
+
+  private checkUfid(ufid: unknown): Buffer | undefined {
+    if (ufid === undefined) return undefined;
+    if (!(ufid instanceof Uint8Array) || ufid.length !== 16) throw new BadFlowError(`invalid ufid: expected 16 bytes, got ${ufid instanceof Uint8Array ? ufid.length + ' bytes' : typeof ufid}`);
+    return Buffer.from(ufid);
+  }
+
+  private findFlow(sel: FlowSelector): FlowRec {
+    if (sel?.ufid !== undefined) {
+      const u = this.checkUfid(sel.ufid)!;
+      const f = this.flowsByUfid.get(u.toString('hex'));
+      if (f) return f;
+      throw new NoSuchFlowError();
+    }
+    if (!sel?.key) throw new BadFlowError('a flow is selected by key or ufid; neither was given');
+    const f = this.flows.get(idOf(this.wordsOf(sel.key, 'key')));
+    if (!f) throw new NoSuchFlowError();
+    return f;
+  }
+
+  private allocSlot(): number {
+    if (this.freeSlots.length > 0) return this.freeSlots.shift()!;
+    if (this.nextSlot >= MAX_FLOWS) throw new FlowTableFullError(MAX_FLOWS);
+    return this.nextSlot++;
+  }
+
+  private zeroSlot(slot: number): void {
+    for (const s of this.sections()) {
+      s.flows.fill(0, slot * FLOW_STAT_FIELDS, (slot + 1) * FLOW_STAT_FIELDS);
+      s.tcpFlags[slot] = 0;
+    }
+  }
+
+  private flowOf(f: FlowRec): OdpFlow {
+    let packets = 0, bytes = 0, used = 0, tcpFlags = 0;
+    for (const s of this.sections()) {
+      const i = f.slot * FLOW_STAT_FIELDS;
+      packets += s.flows[i]!; bytes += s.flows[i + 1]!; used = Math.max(used, s.flows[i + 2]!);
+      tcpFlags |= s.tcpFlags[f.slot]!;
+    }
+    const out: OdpFlow = { key: f.key, actions: f.actions, stats: { packets: BigInt(packets), bytes: BigInt(bytes) }, used, tcpFlags };
+    if (f.mask) out.mask = f.mask;
+    if (f.ufid) out.ufid = Buffer.from(f.ufid);
+    return out;
+  }
+
+  private putMessage(f: FlowRec): ControlMessage {
+    return { op: 'put', slot: f.slot, key: f.keyWords, mask: f.maskWords, actions: f.actions };
+  }
+
+  /** Sends a control message to every worker and applies it to this thread's forwarder. */
+  private everywhere(m: ControlMessage): void {
+    this.fwd.apply(m);
+    this.broadcast(m);
+  }
+
+  private broadcast(m: ControlMessage, except?: PortRec): void {
+    for (const p of this.ports.values()) if (p !== except) p.control.postMessage(m);
+    Atomics.add(this.ctrl, CTRL.GENERATION, 1);
+  }
+
+  private wake(p: PortRec): void {
+    try { writeSync(p.wakeFd, ONE); } catch { /* counter saturated: already awake */ }
+  }
+
+  /** Resolves when every live worker has applied every message sent before. */
+  private sync(): Promise<void> {
+    const live = [...this.ports.values()];
+    if (live.length === 0) return Promise.resolve();
+    const seq = ++this.syncSeq;
+    for (const p of live) p.worker.ref(); // workers are unref'd; waiting for them must keep the process up
+    return new Promise((resolve) => {
+      this.syncWaiters.set(seq, { left: new Set(live), done: () => { for (const p of live) p.worker.unref(); resolve(); } });
+      for (const p of live) p.control.postMessage({ op: 'sync', seq } satisfies ControlMessage);
+      Atomics.add(this.ctrl, CTRL.GENERATION, 1);
+      for (const p of live) this.wake(p);
+    });
+  }
+
+  private workerFailed(rec: PortRec, e: Error): void {
+    process.emitWarning(`datapath ${this.name} port ${rec.name}: worker failed: ${e.message}`);
+    // Nothing reads this port any more; pending syncs must not wait for it.
+    for (const [seq, w] of this.syncWaiters) { w.left.delete(rec); if (w.left.size === 0) { this.syncWaiters.delete(seq); w.done(); } }
+  }
+
+  private fromWorker(rec: PortRec, m: WorkerMessage): void {
+    if (m.t === 'upcall') this.deliver(m, rec);
+    else if (m.t === 'ready') return;
+    else if (m.t === 'ack') {
+      const w = this.syncWaiters.get(m.seq);
+      if (w) { w.left.delete(rec); if (w.left.size === 0) { this.syncWaiters.delete(m.seq); w.done(); } }
+    } else process.emitWarning(`datapath ${this.name}: ${m.message}`);
+  }
+
+  private deliver(m: UpcallMessage, from?: PortRec): void {
+    Atomics.sub(this.ctrl, CTRL.PENDING_UPCALLS, 1);
+    const packet = Buffer.from(m.packet.buffer, m.packet.byteOffset, m.packet.byteLength);
+    if (this.handlers.size === 0) { (from?.stats ?? this.mainStats).dp[2]!++; return; }
+    const key = extractFlowKey(packet, m.inPort);
+    key.recircId = m.recircId;
+    key.dpHash = m.dpHash;
+    const port = this.ports.get(m.inPort);
+    const u: Upcall = {
+      kind: m.kind === UPCALL_MISS ? 'miss' : 'action', portNo: m.inPort, key, packet,
+      pid: m.kind === UPCALL_MISS ? (port?.upcallPids[0] ?? 0) : m.pid,
+    };
+    if (m.userdata) u.userdata = Buffer.from(m.userdata);
+    for (const h of this.handlers) {
+      try { h(u); } catch (e) { process.emitWarning(`datapath ${this.name}: upcall handler threw: ${(e as Error).message}`); }
+    }
+  }
+}
+
+const ONE = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
+
+function idOf(words: Uint32Array): string {
+  return Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('hex');
+}

@@ -1,0 +1,136 @@
+// One thread's forwarding state: its copy of the megaflow table and of the port -> fd map, its
+// stats section, and the per-frame path (extract key, look up, execute or upcall). Each port
+// worker owns one; the main thread owns one for packet execute. Control messages keep the copies
+// in step with the main thread's authoritative tables.
+import { writeSync } from 'node:fs';
+import type { OdpAction } from '../../engine/channel/odp-types.js';
+import { extractKeyWords, KEY_WORDS, W } from '../../engine/channel/flow-extract.js';
+import { compileActions, executeActions, type ActionHost, type FrameState } from './actions.js';
+import { Classifier } from './classifier.js';
+import { CTRL, DS, FLOW_STAT_FIELDS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
+
+export type ControlMessage =
+  | { op: 'put'; slot: number; key: Uint32Array; mask: Uint32Array; actions: OdpAction[] }
+  | { op: 'actions'; slot: number; actions: OdpAction[] }
+  | { op: 'del'; slot: number }
+  | { op: 'flush' }
+  | { op: 'port'; port: number; fd: number }
+  | { op: 'sync'; seq: number }
+  | { op: 'stop' };
+
+export const UPCALL_MISS = 0;
+export const UPCALL_ACTION = 1;
+
+/** What a thread posts to the main thread for a miss or a userspace action. */
+export interface UpcallMessage {
+  t: 'upcall';
+  kind: number;
+  inPort: number;
+  recircId: number;
+  dpHash: number;
+  packet: Uint8Array;
+  pid: number;
+  userdata?: Buffer;
+}
+
+export class Forwarder implements ActionHost {
+  readonly classifier = new Classifier();
+  readonly portFds = new Int32Array(MAX_PORTS).fill(-1);
+  private readonly words = new Uint32Array(KEY_WORDS);
+  private readonly flows: Float64Array;
+  private readonly tcpFlags: Uint32Array;
+  private readonly ports: Float64Array;
+  private readonly dp: Float64Array;
+
+  constructor(
+    stats: StatsSection,
+    private readonly ctrl: Int32Array,
+    private readonly upcallBound: number,
+    private readonly sink: (m: UpcallMessage) => void,
+    private readonly onSync: (seq: number) => void = () => {},
+  ) {
+    this.flows = stats.flows;
+    this.tcpFlags = stats.tcpFlags;
+    this.ports = stats.ports;
+    this.dp = stats.dp;
+  }
+
+  /** Applies one control message; returns false for 'stop'. */
+  apply(m: ControlMessage): boolean {
+    switch (m.op) {
+      case 'put': this.classifier.insert(m.slot, m.key, m.mask, compileActions(m.actions)); break;
+      case 'actions': this.classifier.setActions(m.slot, compileActions(m.actions)); break;
+      case 'del': this.classifier.remove(m.slot); break;
+      case 'flush': this.classifier.clear(); break;
+      case 'port': if (m.port >= 0 && m.port < MAX_PORTS) this.portFds[m.port] = m.fd; break;
+      case 'sync': this.onSync(m.seq); break;
+      case 'stop': return false;
+    }
+    return true;
+  }
+
+  /** Counts a received frame on its port and forwards it. */
+  receive(f: FrameState): void {
+    const p = f.inPort * PORT_STAT_FIELDS;
+    this.ports[p + PS.RX_PACKETS]++;
+    this.ports[p + PS.RX_BYTES] += f.len;
+    this.process(f);
+  }
+
+  process(f: FrameState): void {
+    const w = this.words;
+    extractKeyWords(f.buf, f.off, f.len, f.inPort, w);
+    w[W.RECIRC] = f.recircId;
+    w[W.DP_HASH] = f.dpHash;
+    const e = this.classifier.lookup(w);
+    if (e === undefined) {
+      this.dp[DS.MISSED]++;
+      this.upcall(UPCALL_MISS, f, 0, undefined);
+      return;
+    }
+    this.dp[DS.HIT]++;
+    const s = e.slot * FLOW_STAT_FIELDS;
+    this.flows[s]++;
+    this.flows[s + 1] += f.len;
+    this.flows[s + 2] = Date.now();
+    this.tcpFlags[e.slot] |= w[W.TCP_FLAGS]!;
+    executeActions(e.actions, f, this);
+  }
+
+  output(port: number, buf: Buffer, off: number, len: number): void {
+    if (port >= MAX_PORTS) return;
+    const fd = this.portFds[port]!;
+    if (fd < 0) return;
+    const p = port * PORT_STAT_FIELDS;
+    try {
+      writeSync(fd, buf, off, len);
+      this.ports[p + PS.TX_PACKETS]++;
+      this.ports[p + PS.TX_BYTES] += len;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
+      else this.ports[p + PS.TX_ERRORS]++;
+    }
+  }
+
+  userspace(f: FrameState, pid: number, userdata: Buffer | undefined): void {
+    this.upcall(UPCALL_ACTION, f, pid, userdata);
+  }
+
+  recirculate(f: FrameState): void {
+    this.process(f);
+  }
+
+  private upcall(kind: number, f: FrameState, pid: number, userdata: Buffer | undefined): void {
+    if (Atomics.add(this.ctrl, CTRL.PENDING_UPCALLS, 1) >= this.upcallBound) {
+      Atomics.sub(this.ctrl, CTRL.PENDING_UPCALLS, 1);
+      this.dp[DS.LOST]++;
+      return;
+    }
+    const packet = new Uint8Array(f.len);
+    packet.set(f.buf.subarray(f.off, f.off + f.len));
+    const m: UpcallMessage = { t: 'upcall', kind, inPort: f.inPort, recircId: f.recircId, dpHash: f.dpHash, packet, pid };
+    if (userdata) m.userdata = userdata;
+    this.sink(m);
+  }
+}

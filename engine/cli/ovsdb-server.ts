@@ -1,0 +1,480 @@
+// ovsdb-server [DATABASE...] [--remote=REMOTE...] [daemon, vlog, SSL options]: serves OVSDB database
+// files over JSON-RPC like OVS's ovsdb/ovsdb-server.c. Remotes: punix:PATH (relative = in the rundir),
+// ptcp:[PORT][:IP], pssl:[PORT][:IP], active unix:/tcp:/ssl: (reconnecting), and db:DB,TABLE,COLUMN
+// (a string column of remotes, or a column of Manager-like rows whose `target` is a remote),
+// re-read after every commit. Control commands: exit, ovsdb-server/compact, reconnect, add-remote,
+// remove-remote, list-remotes, add-db, remove-db, list-dbs, vlog/*, list-commands, version.
+//
+// OvsdbServerRunner is the reusable core: engine/main.ts runs the same thing as one engine process.
+import { connectStream, parseActiveTarget, parsePassiveRemote, type Listener, type TlsFiles } from '../rpc/stream.js';
+import { OvsdbServer } from '../rpc/server.js';
+import type { Logger } from '../rpc/logger.js';
+import type { Json, RowJson } from '../ovsdb/api.js';
+import { openDatabaseFile, type FileDatabase } from '../ovsdb/file-db.js';
+import { absFileName, ovsDbdir, ovsRundir } from '../util/ovs-paths.js';
+import {
+  addExitHook, DAEMON_USAGE, daemonizeComplete, daemonizeStart, defaultDaemonOptions, exitCleanly, ovsFatal,
+  parseDaemonOption, versionString, type DaemonOptions,
+} from '../util/daemon.js';
+import { UnixctlCommandError, UnixctlServer } from '../util/unixctl.js';
+import { parseVlogOption, vlog, type VlogModule, type VlogOption } from '../util/vlog.js';
+
+export interface ServerArgs {
+  dbFiles: string[];
+  remotes: string[];
+  unixctl?: string;
+  daemon: DaemonOptions;
+  vlog: VlogOption[];
+  privateKey?: string;
+  certificate?: string;
+  caCert?: string;
+  noDbs: boolean;
+}
+
+type ParseOutcome = { kind: 'run'; args: ServerArgs } | { kind: 'print'; text: string } | { kind: 'fatal'; message: string };
+
+const VALUE_OPTIONS = ['remote', 'unixctl', 'private-key', 'certificate', 'ca-cert', 'bootstrap-ca-cert', 'peer-ca-cert',
+  'ssl-protocols', 'ssl-ciphers', 'sync-from', 'sync-exclude-tables', 'run', 'user'];
+const SHORT_VALUE: Record<string, string> = { p: 'private-key', c: 'certificate', C: 'ca-cert' };
+
+export function usage(program: string): string {
+  return `${program}: Open vSwitch database server
+usage: ${program} [OPTIONS] [DATABASE...]
+where each DATABASE is a database file in ovsdb format.
+The default DATABASE, if none is given, is
+${ovsDbdir()}/conf.db.
+
+JSON-RPC options (may be specified any number of times):
+  --remote=REMOTE         connect or listen to REMOTE
+Active JSON-RPC connection methods:
+  tcp:HOST:PORT           PORT at remote HOST
+  ssl:HOST:PORT           SSL PORT at remote HOST
+  unix:FILE               Unix domain socket named FILE
+Passive JSON-RPC connection methods:
+  ptcp:PORT[:IP]          listen to TCP PORT on IP
+  pssl:PORT[:IP]          listen for SSL on PORT on IP
+  punix:FILE              listen on Unix domain socket FILE
+PKI configuration (required to use SSL):
+  -p, --private-key=FILE  file with private key
+  -c, --certificate=FILE  file with certificate for private key
+  -C, --ca-cert=FILE      file with peer CA certificate
+${DAEMON_USAGE(program)}
+Logging options:
+  -vSPEC, --verbose=SPEC   set logging levels
+  -v, --verbose            set maximum verbosity level
+  --log-file[=FILE]        enable logging to specified FILE
+                           (default: <logdir>/${program}.log)
+
+Other options:
+  --unixctl=SOCKET        override default control socket name
+  -h, --help              display this help message
+  -V, --version           display version information
+`;
+}
+
+/** Parses ovsdb-server's command line (getopt_long style: options and DATABASE files may mix). */
+export function parseServerArgs(argv: string[], program = 'ovsdb-server'): ParseOutcome {
+  const args: ServerArgs = { dbFiles: [], remotes: [], daemon: defaultDaemonOptions(), vlog: [], noDbs: false };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
+    if (!a.startsWith('-') || a === '-') { positional.push(a); continue; }
+    if (a === '-h' || a === '--help') return { kind: 'print', text: usage(program) };
+    if (a === '-V' || a === '--version') return { kind: 'print', text: versionString(program) + '\n' };
+    if (a === '--no-dbs') { args.noDbs = true; continue; }
+    if (a === '--active' || a === '--disable-file-column-diff') continue;
+    try {
+      if (parseDaemonOption(a, args.daemon)) continue;
+      const v = parseVlogOption(a, () => argv[++i]);
+      if (v) { args.vlog.push(v); continue; }
+    } catch (e) {
+      return { kind: 'fatal', message: (e as Error).message };
+    }
+    let name: string | undefined;
+    let value: string | undefined;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      if (!VALUE_OPTIONS.includes(name)) return { kind: 'fatal', message: `unrecognized option '${a}'` };
+      value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) return { kind: 'fatal', message: `option '--${name}' requires an argument` };
+    } else {
+      name = SHORT_VALUE[a[1]];
+      if (!name) return { kind: 'fatal', message: `invalid option -- '${a[1]}'` };
+      value = a.length > 2 ? a.slice(2) : argv[++i];
+      if (value === undefined) return { kind: 'fatal', message: `option requires an argument -- '${a[1]}'` };
+    }
+    switch (name) {
+      case 'remote': if (!args.remotes.includes(value)) args.remotes.push(value); break;
+      case 'unixctl': args.unixctl = value; break;
+      case 'private-key': args.privateKey = value; break;
+      case 'certificate': args.certificate = value; break;
+      case 'ca-cert': case 'bootstrap-ca-cert': args.caCert = value; break;
+      case 'run': return { kind: 'fatal', message: '--run is not supported by this implementation' };
+      case 'sync-from': return { kind: 'fatal', message: '--sync-from (replication) is not supported by this implementation' };
+      default: break; // accepted and ignored: peer-ca-cert, ssl-protocols, ssl-ciphers, sync-exclude-tables
+    }
+  }
+  for (const p of positional) if (!args.dbFiles.includes(p)) args.dbFiles.push(p);
+  if (args.dbFiles.length === 0 && !args.noDbs) args.dbFiles.push(`${ovsDbdir()}/conf.db`);
+  return { kind: 'run', args };
+}
+
+/** Adapts a vlog module to the rpc layer's Logger. */
+export function vlogLogger(m: VlogModule): Logger {
+  // OVS does not log binding a listener; keep that at debug level.
+  return { info: (s) => (s.startsWith('listening on ') ? m.dbg(s) : m.info(s)), warn: (s) => m.warn(s), err: (s) => m.err(s), dbg: (s) => m.dbg(s) };
+}
+
+/** Atoms of a wire datum (set, uuid, map keys, scalar). */
+function atoms(v: Json | undefined): Json[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) {
+    if (v[0] === 'set' && Array.isArray(v[1])) return (v[1] as Json[]).flatMap((x) => atoms(x));
+    if (v[0] === 'uuid') return [v[1] as string];
+    if (v[0] === 'map' && Array.isArray(v[1])) return (v[1] as Json[]).map((kv) => (kv as Json[])[0]);
+    return [];
+  }
+  return [v];
+}
+
+interface ActiveRemote {
+  close(): void;
+}
+
+/** The server process: databases, remotes (static and db:), control commands. */
+export class OvsdbServerRunner {
+  readonly server: OvsdbServer;
+  readonly dbs = new Map<string, FileDatabase>();
+  readonly remotes = new Set<string>();
+  private listeners = new Map<string, Listener>();
+  private active = new Map<string, ActiveRemote>();
+  private reconfigureQueued = false;
+  private reconfiguring: Promise<void> = Promise.resolve();
+  private tlsSpec: { privateKey?: string; certificate?: string; caCert?: string } = {};
+  private readonly log: VlogModule;
+  private closed = false;
+
+  constructor(readonly programName: string, private readonly rundir = ovsRundir()) {
+    this.log = vlog.module('ovsdb_server');
+    this.server = new OvsdbServer({ logger: vlogLogger(vlog.module('ovsdb_jsonrpc_server')) });
+  }
+
+  setTls(spec: { privateKey?: string; certificate?: string; caCert?: string }): void {
+    this.tlsSpec = spec;
+  }
+
+  /** Opens and serves a database file. Errors carry OVS-style messages (I/O error, syntax error...). */
+  async addDatabaseFile(path: string): Promise<FileDatabase> {
+    const db = await openDatabaseFile(path, { onWarning: (m) => this.log.warn(m) });
+    if (this.dbs.has(db.name) || db.name === '_Server') {
+      await db.close();
+      throw new UnixctlCommandError(`${path}: already open`);
+    }
+    this.server.addDatabase(db);
+    this.dbs.set(db.name, db);
+    db.onCommit(() => this.queueReconfigure());
+    return db;
+  }
+
+  async removeDatabase(name: string): Promise<void> {
+    const db = this.dbs.get(name);
+    if (!db) return;
+    this.server.removeDatabase(name);
+    this.dbs.delete(name);
+    await db.close();
+    this.queueReconfigure();
+  }
+
+  /** Resolves a db:DB,TABLE,COLUMN reference to its database, table and column, or an OVS error text. */
+  private parseDbColumn(name: string): { db: FileDatabase; table: string; column: string } | string {
+    const parts = name.slice(3).split(',').filter((p) => p !== '');
+    if (parts.length < 3) return `"${name}": invalid syntax`;
+    const [dbName, table, column] = parts as [string, string, string];
+    const db = this.dbs.get(dbName);
+    if (!db) return `"${name}": no database named ${dbName}`;
+    const ts = db.schema.tables.get(table);
+    if (!ts) return `"${name}": no table named ${table}`;
+    if (!ts.columns.has(column)) return `"${name}": table "${table}" has no column "${column}"`;
+    return { db, table, column };
+  }
+
+  /** Checks a remote the way add-remote does (db: references must name an existing column). */
+  checkRemote(remote: string): string | undefined {
+    if (!remote.startsWith('db:')) return undefined;
+    const r = this.parseDbColumn(remote);
+    return typeof r === 'string' ? r : undefined;
+  }
+
+  /** The concrete remotes a db: reference currently names, plus errors. */
+  private queryDbRemotes(name: string, errors: string[]): string[] {
+    const r = this.parseDbColumn(name);
+    if (typeof r === 'string') { errors.push(r); return []; }
+    const col = r.db.schema.tables.get(r.table)!.columns.get(r.column)!;
+    const out: string[] = [];
+    if (col.type.key.type === 'string' && !col.type.value) {
+      for (const row of r.db.rows(r.table)) for (const a of atoms(row[r.column])) if (typeof a === 'string') out.push(a);
+    } else if (col.type.key.type === 'uuid' && col.type.key.refTable && !col.type.value) {
+      const refRows = new Map<string, RowJson>();
+      for (const row of r.db.rows(col.type.key.refTable)) refRows.set(atoms(row._uuid)[0] as string, row);
+      for (const row of r.db.rows(r.table)) {
+        for (const u of atoms(row[r.column])) {
+          const target = atoms(refRows.get(u as string)?.target)[0];
+          if (typeof target === 'string' && target !== '') out.push(target);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A string option value, possibly a db:DB,TABLE,COLUMN reference (first non-empty string). */
+  private queryDbString(value: string | undefined, errors: string[]): string | undefined {
+    if (value === undefined || !value.startsWith('db:')) return value;
+    const r = this.parseDbColumn(value);
+    if (typeof r === 'string') { errors.push(r); return undefined; }
+    const col = r.db.schema.tables.get(r.table)!.columns.get(r.column)!;
+    if (col.type.key.type !== 'string' || col.type.value) {
+      errors.push(`"${value}": table "${r.table}" column "${r.column}" is not string or set of strings`);
+      return undefined;
+    }
+    for (const row of r.db.rows(r.table)) for (const a of atoms(row[r.column])) if (typeof a === 'string' && a !== '') return a;
+    return undefined;
+  }
+
+  private resolveTls(errors: string[]): TlsFiles | undefined {
+    const privateKey = this.queryDbString(this.tlsSpec.privateKey, errors);
+    const certificate = this.queryDbString(this.tlsSpec.certificate, errors);
+    const caCert = this.queryDbString(this.tlsSpec.caCert, errors);
+    return privateKey && certificate && caCert ? { privateKey, certificate, caCert } : undefined;
+  }
+
+  private queueReconfigure(): void {
+    if (this.reconfigureQueued || this.closed) return;
+    this.reconfigureQueued = true;
+    setImmediate(() => {
+      this.reconfigureQueued = false;
+      void this.reconfigure().then((errs) => { for (const e of errs) this.log.warn(e); });
+    });
+  }
+
+  /** Brings listeners and active connections in line with the configured remotes; returns the
+   *  db: resolution errors (OVS makes them fatal at startup). Serialised. */
+  reconfigure(): Promise<string[]> {
+    const run = this.reconfiguring.then(() => this.reconfigureNow());
+    this.reconfiguring = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async reconfigureNow(): Promise<string[]> {
+    if (this.closed) return [];
+    const errors: string[] = [];
+    const wanted = new Set<string>();
+    for (const r of this.remotes) {
+      if (r.startsWith('db:')) for (const x of this.queryDbRemotes(r, errors)) wanted.add(x);
+      else wanted.add(r);
+    }
+    const tls = this.resolveTls(errors);
+    for (const [r, l] of this.listeners) {
+      if (!wanted.has(r)) { this.listeners.delete(r); await l.close().catch(() => undefined); }
+    }
+    for (const [r, a] of this.active) {
+      if (!wanted.has(r)) { this.active.delete(r); a.close(); }
+    }
+    for (const r of wanted) {
+      if (this.listeners.has(r) || this.active.has(r)) continue;
+      if (/^p(unix|tcp|ssl):/.test(r)) {
+        try {
+          const bound = r.startsWith('punix:') ? `punix:${absFileName(this.rundir, r.slice(6))}` : r;
+          parsePassiveRemote(bound);
+          this.listeners.set(r, await this.server.listen(bound, tls ? { tls } : {}));
+        } catch (e) {
+          this.log.err(`${r}: listen failed: ${(e as Error).message}`);
+        }
+      } else if (/^(unix|tcp|ssl):/.test(r)) {
+        try {
+          parseActiveTarget(r);
+          this.active.set(r, this.connectActive(r, tls));
+        } catch (e) {
+          this.log.err(`${r}: ${(e as Error).message}`);
+        }
+      } else {
+        this.log.err(`${r}: unknown connection method`);
+      }
+    }
+    return errors;
+  }
+
+  /** An outgoing JSON-RPC session to a manager, reconnecting with backoff (1 s doubling to 8 s). */
+  private connectActive(target: string, tls: TlsFiles | undefined): ActiveRemote {
+    let stopped = false;
+    let backoff = 1000;
+    let timer: NodeJS.Timeout | undefined;
+    let current: import('node:net').Socket | undefined;
+    const attempt = async () => {
+      if (stopped) return;
+      const bound = target.startsWith('unix:') ? `unix:${absFileName(this.rundir, target.slice(5))}` : target;
+      try {
+        const sock = await connectStream(bound, tls ? { tls } : {});
+        if (stopped) { sock.destroy(); return; }
+        current = sock;
+        backoff = 1000;
+        this.log.info(`${target}: connected`);
+        const session = this.server.accept(sock, target);
+        session.connection.onClose(() => {
+          current = undefined;
+          if (!stopped) { this.log.info(`${target}: connection closed`); timer = setTimeout(attempt, backoff); }
+        });
+      } catch (e) {
+        this.log.dbg(`${target}: connection attempt failed (${(e as Error).message})`);
+        timer = setTimeout(attempt, backoff);
+        backoff = Math.min(backoff * 2, 8000);
+      }
+    };
+    void attempt();
+    return { close: () => { stopped = true; if (timer) clearTimeout(timer); current?.destroy(); } };
+  }
+
+  /** The control commands of ovsdb-server. `onExit` runs for `exit`. */
+  registerCommands(u: UnixctlServer, onExit: () => void): void {
+    u.register('exit', '', 0, 0, () => { setImmediate(onExit); return undefined; });
+    u.register('ovsdb-server/compact', '', 0, 1, async (args) => {
+      const name = args[0];
+      if (name !== undefined && name.startsWith('_')) throw new UnixctlCommandError('cannot compact built-in databases');
+      let n = 0;
+      const errs: string[] = [];
+      for (const [dbName, db] of this.dbs) {
+        if (name !== undefined ? dbName !== name : dbName.startsWith('_')) continue;
+        this.log.info(`compacting ${dbName} database by user request`);
+        try { await db.compact(); } catch (e) { errs.push((e as Error).message); }
+        n++;
+      }
+      if (n === 0) throw new UnixctlCommandError('no database by that name');
+      if (errs.length) throw new UnixctlCommandError(errs.join('\n'));
+      return undefined;
+    });
+    u.register('ovsdb-server/reconnect', '', 0, 0, () => {
+      for (const s of [...this.server.sessions]) s.connection.close('user ran ovsdb-server/reconnect');
+      return undefined;
+    });
+    u.register('ovsdb-server/add-remote', 'REMOTE', 1, 1, async (args) => {
+      const err = this.checkRemote(args[0]!);
+      if (err) throw new UnixctlCommandError(err);
+      if (!this.remotes.has(args[0]!)) { this.remotes.add(args[0]!); await this.reconfigure(); }
+      return undefined;
+    });
+    u.register('ovsdb-server/remove-remote', 'REMOTE', 1, 1, async (args) => {
+      if (!this.remotes.delete(args[0]!)) throw new UnixctlCommandError('no such remote');
+      await this.reconfigure();
+      return undefined;
+    });
+    u.register('ovsdb-server/list-remotes', '', 0, 0, () =>
+      [...this.remotes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((r) => r + '\n').join(''));
+    u.register('ovsdb-server/add-db', 'DB', 1, 1, async (args) => {
+      try {
+        await this.addDatabaseFile(args[0]!);
+      } catch (e) {
+        throw new UnixctlCommandError((e as Error).message);
+      }
+      await this.reconfigure();
+      return undefined;
+    });
+    u.register('ovsdb-server/remove-db', 'DB', 1, 1, async (args) => {
+      const name = args[0]!;
+      if (name === '_Server') throw new UnixctlCommandError('Cannot remove reserved database.');
+      if (!this.dbs.has(name)) throw new UnixctlCommandError('Failed to find the database.');
+      this.log.info(`removing ${name} database by user request`);
+      await this.removeDatabase(name);
+      return undefined;
+    });
+    u.register('ovsdb-server/list-dbs', '', 0, 0, () => this.server.databaseNames.map((n) => n + '\n').join(''));
+    u.register('memory/show', '', 0, 0, () => {
+      let monitors = 0;
+      for (const s of this.server.sessions) monitors += (s as unknown as { monitors?: Map<unknown, unknown> }).monitors?.size ?? 0;
+      const rss = process.memoryUsage().rss;
+      return `sessions:${this.server.sessions.size}${monitors ? ` monitors:${monitors}` : ''} rss-kB:${Math.round(rss / 1024)}\n`;
+    });
+    vlog.registerCommands(u);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const a of this.active.values()) a.close();
+    this.active.clear();
+    this.listeners.clear();
+    await this.server.close();
+    for (const db of this.dbs.values()) await db.close().catch(() => undefined);
+    this.dbs.clear();
+  }
+}
+
+export interface RunOptions {
+  program: string;
+  /** Remotes always added (engine/main.ts: punix:<rundir>/db.sock). */
+  extraRemotes?: string[];
+  /** Called once the server is up, before it reports ready to a --detach parent. */
+  onStarted?: (runner: OvsdbServerRunner, unixctl: UnixctlServer) => Promise<void> | void;
+  /** Prepares before the database files are opened (engine/main.ts creates conf.db). */
+  beforeOpen?: (args: ServerArgs) => Promise<void> | void;
+  /** Runs after the database files are open, before remotes are served. */
+  afterOpen?: (runner: OvsdbServerRunner) => Promise<void> | void;
+  /** Log to <logdir>/<program>.log when --log-file is not given. */
+  defaultLogFile?: boolean;
+  /** Write <rundir>/<program>.pid when --pidfile is not given. */
+  defaultPidfile?: boolean;
+}
+
+/** Everything ovsdb-server does from the command line to "serving". Exits the process on fatal errors. */
+export async function runServer(argv: string[], opts: RunOptions): Promise<{ runner: OvsdbServerRunner; unixctl: UnixctlServer }> {
+  const program = opts.program;
+  vlog.programName = program;
+  const parsed = parseServerArgs(argv, program);
+  if (parsed.kind === 'print') { process.stdout.write(parsed.text); process.exit(0); }
+  if (parsed.kind === 'fatal') ovsFatal(program, parsed.message);
+  const args = parsed.args;
+  for (const r of opts.extraRemotes ?? []) if (!args.remotes.includes(r)) args.remotes.push(r);
+  if (opts.defaultLogFile && !args.vlog.some((o) => o.kind === 'log-file')) args.vlog.unshift({ kind: 'log-file' });
+  if (opts.defaultPidfile && args.daemon.pidfile === undefined) args.daemon.pidfile = '';
+
+  try {
+    await daemonizeStart(args.daemon, program);
+  } catch (e) {
+    ovsFatal(program, (e as Error).message);
+  }
+  try {
+    vlog.applyOptions(args.vlog);
+  } catch (e) {
+    ovsFatal(program, (e as Error).message);
+  }
+  const runner = new OvsdbServerRunner(program);
+  runner.setTls({ privateKey: args.privateKey, certificate: args.certificate, caCert: args.caCert });
+  addExitHook(() => runner.close());
+  try {
+    await opts.beforeOpen?.(args);
+    for (const f of args.dbFiles) await runner.addDatabaseFile(f);
+    await opts.afterOpen?.(runner);
+  } catch (e) {
+    ovsFatal(program, (e as Error).message);
+  }
+  for (const r of args.remotes) runner.remotes.add(r);
+  const errors = await runner.reconfigure();
+  if (errors.length) ovsFatal(program, errors.join('\n'));
+
+  let unixctl: UnixctlServer;
+  try {
+    unixctl = await UnixctlServer.create({ path: args.unixctl, programName: program, version: versionString(program) });
+  } catch (e) {
+    ovsFatal(program, (e as Error).message);
+  }
+  addExitHook(() => unixctl.close());
+  runner.registerCommands(unixctl, () => void exitCleanly(0));
+  await opts.onStarted?.(runner, unixctl);
+  daemonizeComplete();
+  vlog.module('ovsdb_server').info(versionString(program));
+  return { runner, unixctl };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await runServer(argv, { program: 'ovsdb-server' });
+}

@@ -1,0 +1,533 @@
+// ovsdb-tool: the Open vSwitch database management utility, over our storage and OVSDB core.
+// Same commands, argument order, output, exit codes and error style (`ovsdb-tool: <message>` on
+// stderr, exit status 1) as Open vSwitch 3.1's ovsdb-tool, for standalone databases. Defaults:
+// DB = $OVS_DBDIR/conf.db (<project>/var/lib/openvswitch/conf.db), SCHEMA =
+// $OVS_PKGDATADIR/vswitch.ovsschema (<project>/manifests/vswitch.ovsschema).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Json, JsonObject } from '../ovsdb/api.js';
+import { projectRoot } from '../setup/paths.js';
+import { OvsError } from '../util/errors.js';
+import { parseSchema, type DatabaseSchema, type ColumnType } from '../ovsdb/schema.js';
+import { datumFromJson, datumToString } from '../ovsdb/datum.js';
+import { sortedJsonString, SchemaError } from '../ovsdb/errors.js';
+import { readLog, OVSDB_MAGIC, RAFT_MAGIC } from '../ovsdb/log-file.js';
+import { schemasEqual } from '../ovsdb/schema-canonical.js';
+import {
+  compactDatabaseFile, createDatabaseFile, openDatabaseFile, readDatabaseSchema,
+} from '../ovsdb/file-db.js';
+
+const PROGRAM = 'ovsdb-tool';
+const VERSION = '3.1.0';
+
+/** Ends the command with `ovsdb-tool: <message>` and exit status 1 (ovs_fatal). */
+class FatalError extends OvsError {
+  readonly status: number;
+  constructor(message: string, status = 1) {
+    super('OVS_E_TOOL', message);
+    this.status = status;
+  }
+}
+
+/** A command asking to end with a given status and no message (compare-versions, db-is-*). */
+class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+  }
+}
+
+interface Options {
+  more: number;
+  rbacRole?: string;
+}
+
+interface Out {
+  out: (s: string) => void;
+}
+
+function defaultDb(): string {
+  return join(process.env['OVS_DBDIR'] ?? join(projectRoot, 'var', 'lib', 'openvswitch'), 'conf.db');
+}
+
+function defaultSchema(): string {
+  return join(process.env['OVS_PKGDATADIR'] ?? join(projectRoot, 'manifests'), 'vswitch.ovsschema');
+}
+
+function usage(): string {
+  return `${PROGRAM}: Open vSwitch database management utility
+usage: ${PROGRAM} [OPTIONS] COMMAND [ARG...]
+  create [DB [SCHEMA]]    create DB with the given SCHEMA
+  compact [DB [DST]]      compact DB in-place (or to DST)
+  convert [DB [SCHEMA [DST]]]   convert DB to SCHEMA (to DST)
+  db-name [DB]            report name of schema used by DB
+  db-version [DB]         report version of schema used by DB
+  db-cksum [DB]           report checksum of schema used by DB
+  db-is-clustered DB      test whether DB is clustered
+  db-is-standalone DB     test whether DB is standalone
+  schema-name [SCHEMA]    report SCHEMA's name
+  schema-version [SCHEMA] report SCHEMA's schema version
+  schema-cksum [SCHEMA]   report SCHEMA's checksum
+  compare-versions A OP B  compare OVSDB schema version numbers
+  query [DB] TRNS         execute read-only transaction on DB
+  transact [DB] TRNS      execute read/write transaction on DB
+  [-m]... show-log [DB]   print DB's log entries
+The default DB is ${defaultDb()}.
+The default SCHEMA is ${defaultSchema()}.
+
+Other options:
+  -m, --more                  increase show-log verbosity
+  --rbac-role=ROLE            RBAC role for transact and query commands
+  -h, --help                  display this help message
+  -V, --version               display version information
+`;
+}
+
+// ---- schema files ------------------------------------------------------------------------------
+
+/** Reads an .ovsschema file with ovsdb-tool's error wording. */
+function readSchemaFile(path: string): DatabaseSchema {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.message;
+    throw new FatalError(`failed to read schema: "${path}" could not be read as JSON (error opening "${path}": ${why})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new FatalError(`failed to read schema: "${path}" could not be read as JSON (${(e as Error).message})`);
+  }
+  try {
+    return parseSchema(json);
+  } catch (e) {
+    if (e instanceof SchemaError) throw new FatalError(`failed to read schema: ${e.message}`);
+    throw e;
+  }
+}
+
+// ---- show-log ----------------------------------------------------------------------------------
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** " %Y-%m-%d %H:%M:%S.###" in UTC, as xastrftime_msec(..., true). */
+function formatDate(ms: number): string {
+  const d = new Date(ms);
+  const msec = String(((ms % 1000) + 1000) % 1000).padStart(3, '0');
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${msec}`;
+}
+
+function valueToString(type: ColumnType | undefined, value: Json): string {
+  if (type) {
+    try {
+      return datumToString(type, datumFromJson(type, value));
+    } catch {
+      // Not a valid datum of the column's type (e.g. a diff that over-fills a set): raw JSON.
+    }
+  }
+  return sortedJsonString(value);
+}
+
+// OVS keeps a parsed JSON object's members in a hash map (shash) and prints them in that map's
+// iteration order, not in file order. To print records exactly as ovsdb-tool does, the members are
+// visited in the order OVS's hmap would give after inserting them in file order: hash_string()
+// (murmur-style mhash over 32-bit little-endian words, basis 0), insertion at the head of bucket
+// (hash & mask), and a rehash into calc_mask(n) buckets whenever n / 2 exceeds the mask.
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+function mhashAdd(hash: number, data: number): number {
+  if (data !== 0) {
+    let d = Math.imul(data, 0xcc9e2d51);
+    d = rotl(d, 15);
+    d = Math.imul(d, 0x1b873593);
+    hash = (hash ^ d) >>> 0;
+  }
+  hash = rotl(hash, 13);
+  return (Math.imul(hash, 5) + 0xe6546b64) >>> 0;
+}
+
+function ovsHashString(s: string): number {
+  const b = Buffer.from(s, 'utf8');
+  let h = 0;
+  let i = 0;
+  for (; i + 4 <= b.length; i += 4) h = mhashAdd(h, b.readUInt32LE(i));
+  if (i < b.length) {
+    let tmp = 0;
+    for (let j = 0; i + j < b.length; j++) tmp |= b[i + j]! << (8 * j);
+    h = mhashAdd(h, tmp >>> 0);
+  }
+  h = (h ^ b.length) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function calcMask(capacity: number): number {
+  let mask = Math.floor(capacity / 2);
+  mask |= mask >>> 1;
+  mask |= mask >>> 2;
+  mask |= mask >>> 4;
+  mask |= mask >>> 8;
+  mask |= mask >>> 16;
+  mask |= (mask & 1) << 1;
+  return mask;
+}
+
+/** `keys` (in file order) in the order OVS iterates them. */
+export function ovsShashOrder(keys: readonly string[]): string[] {
+  let mask = 0;
+  let buckets: { key: string; hash: number }[][] = [[]];
+  let n = 0;
+  for (const key of keys) {
+    const hash = ovsHashString(key);
+    buckets[(hash & mask) >>> 0]!.unshift({ key, hash });
+    n++;
+    if (Math.floor(n / 2) > mask) {
+      const newMask = calcMask(n);
+      if (newMask > mask) {
+        const next: { key: string; hash: number }[][] = Array.from({ length: newMask + 1 }, () => []);
+        for (const chain of buckets) for (const node of chain) next[(node.hash & newMask) >>> 0]!.unshift(node);
+        buckets = next;
+        mask = newMask;
+      }
+    }
+  }
+  return buckets.flatMap((chain) => chain.map((node) => node.key));
+}
+
+function ovsEntries(o: JsonObject): [string, Json][] {
+  return ovsShashOrder(Object.keys(o)).map((k) => [k, o[k]!]);
+}
+
+function isObject(j: unknown): j is JsonObject {
+  return j !== null && typeof j === 'object' && !Array.isArray(j);
+}
+
+function printDbChanges(o: Out, opts: Options, rec: JsonObject, schema: DatabaseSchema | undefined, names: Map<string, string>): void {
+  const diff = rec['_is_diff'] === true;
+  let i = 0;
+  for (const [table, rows] of ovsEntries(rec)) {
+    if (table.startsWith('_') || !isObject(rows)) continue;
+    if (i++ === 0) o.out('\n');
+    const tableSchema = schema?.tables.get(table);
+    for (const [rowUuid, columns] of ovsEntries(rows)) {
+      const oldName = names.get(rowUuid);
+      let newName: string | undefined;
+      if (isObject(columns) && columns['name'] !== undefined) newName = sortedJsonString(columns['name']!);
+      let line = `  table ${table}`;
+      const short = rowUuid.slice(0, 8);
+      if (oldName === undefined) line += newName !== undefined ? ` insert row ${newName} (${short}):\n` : ` insert row ${short}:\n`;
+      else line += ` row ${oldName} (${short})${diff ? ' diff' : ''}:\n`;
+      o.out(line);
+      if (isObject(columns)) {
+        if (opts.more > 1) {
+          for (const [column, value] of ovsEntries(columns)) {
+            o.out(`    ${column}=${valueToString(tableSchema?.columns.get(column)?.type, value)}\n`);
+          }
+        }
+        if (newName !== undefined && (oldName === undefined || oldName !== newName)) names.set(rowUuid, newName);
+        else if (oldName === undefined) names.set(rowUuid, short);
+      } else if (columns === null) {
+        o.out('    delete row\n');
+        names.delete(rowUuid);
+      }
+    }
+  }
+}
+
+function printChangeRecord(o: Out, opts: Options, rec: JsonObject, schema: DatabaseSchema | undefined, names: Map<string, string>): void {
+  const date = rec['_date'];
+  if (typeof date === 'number' && Number.isInteger(date)) {
+    // Older versions of OVSDB wrote seconds.
+    o.out(` ${formatDate(date < 2147483647 ? date * 1000 : date)}`);
+  }
+  const comment = rec['_comment'];
+  if (typeof comment === 'string') o.out(` "${comment}"`);
+  if (opts.more > 0) printDbChanges(o, opts, rec, schema, names);
+}
+
+function showLog(o: Out, opts: Options, path: string): void {
+  const contents = readLog(path, path, [OVSDB_MAGIC, RAFT_MAGIC], Infinity, true);
+  if (contents.magic === RAFT_MAGIC) throw new FatalError(`${path}: clustered databases are not supported by this ovsdb-tool`);
+  const names = new Map<string, string>();
+  let schema: DatabaseSchema | undefined;
+  contents.records.forEach((r, i) => {
+    o.out(`record ${i}:`);
+    if (i === 0) {
+      try {
+        schema = parseSchema(r.json);
+      } catch (e) {
+        throw new FatalError(e instanceof Error ? e.message : String(e));
+      }
+      o.out(` "${schema.name}" schema, version="${schema.version}", cksum="${schema.cksum ?? ''}"\n`);
+    } else {
+      printChangeRecord(o, opts, r.json, schema, names);
+    }
+    o.out('\n');
+  });
+  // The records before a bad one are printed; then the error, as ovsdb-tool does.
+  if (contents.tail) throw contents.tail.error;
+}
+
+// ---- query / transact ----------------------------------------------------------------------------
+
+function parseTransaction(s: string): Json {
+  let json: unknown;
+  try {
+    json = JSON.parse(s);
+  } catch (e) {
+    throw new FatalError(`"${s}": ${(e as Error).message}`);
+  }
+  // OVS's JSON parser accepts only an object or an array at the top level.
+  if (json === null || typeof json !== 'object') throw new FatalError(`"${s}": syntax error at beginning of input`);
+  return json as Json;
+}
+
+async function transact(o: Out, path: string, txn: string, rw: boolean): Promise<void> {
+  const request = parseTransaction(txn);
+  const db = await openDatabaseFile(path, { readOnly: !rw });
+  try {
+    let result: Json;
+    if (!Array.isArray(request)) {
+      result = { error: 'syntax error', details: 'array expected', syntax: sortedJsonString(request) };
+    } else if (typeof request[0] !== 'string' || request[0] !== db.name) {
+      result = { error: 'syntax error', details: 'database name expected as first parameter', syntax: sortedJsonString(request) };
+    } else {
+      result = await db.transact(request.slice(1));
+    }
+    o.out(sortedJsonString(result) + '\n');
+  } finally {
+    await db.close();
+  }
+}
+
+// ---- versions ------------------------------------------------------------------------------------
+
+function parseVersion(s: string): [number, number, number] {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (!m) throw new FatalError(`${s}: not an OVSDB version number in format x.y.z`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+function compareVersions(a: string, op: string, b: string): number {
+  const x = parseVersion(a);
+  const y = parseVersion(b);
+  const cmp = x[0] !== y[0] ? Math.sign(x[0] - y[0]) : x[1] !== y[1] ? Math.sign(x[1] - y[1]) : Math.sign(x[2] - y[2]);
+  const ops: Record<string, boolean> = { '<': cmp < 0, '<=': cmp <= 0, '==': cmp === 0, '>=': cmp >= 0, '>': cmp > 0, '!=': cmp !== 0 };
+  if (!(op in ops)) throw new FatalError(`${op}: not a relational operator`);
+  return ops[op] ? 0 : 2;
+}
+
+// ---- command table -------------------------------------------------------------------------------
+
+interface Command {
+  name: string;
+  usage: string;
+  min: number;
+  max: number;
+  run: (o: Out, opts: Options, args: string[]) => Promise<void> | void;
+}
+
+const notClustered = (o: Out, opts: Options, args: string[]): void => {
+  void o; void opts;
+  const c = readLog(args[0]!, args[0]!, [OVSDB_MAGIC, RAFT_MAGIC], 1);
+  if (c.magic === OVSDB_MAGIC) throw new FatalError(`${args[0]}: not a clustered database`);
+  throw new FatalError(`${args[0]}: clustered databases are not supported by this ovsdb-tool`);
+};
+const clusterUnsupported = (): void => {
+  throw new FatalError('clustered databases are not supported by this ovsdb-tool');
+};
+
+const COMMANDS: Command[] = [
+  {
+    name: 'create', usage: '[db [schema]]', min: 0, max: 2,
+    run: async (_o, _opts, a) => {
+      const schema = readSchemaFile(a[1] ?? defaultSchema());
+      await createDatabaseFile(a[0] ?? defaultDb(), schema.json);
+    },
+  },
+  { name: 'create-cluster', usage: 'db contents local', min: 3, max: 3, run: clusterUnsupported },
+  { name: 'join-cluster', usage: 'db name local remote...', min: 4, max: Infinity, run: clusterUnsupported },
+  {
+    name: 'compact', usage: '[db [dst]]', min: 0, max: 2,
+    run: (_o, _opts, a) => compactDatabaseFile(a[0] ?? defaultDb(), a[1], `compacted by ovsdb-tool ${VERSION}`),
+  },
+  {
+    name: 'convert', usage: '[db [schema [dst]]]', min: 0, max: 3,
+    run: (_o, _opts, a) => {
+      const schema = readSchemaFile(a[1] ?? defaultSchema());
+      return compactDatabaseFile(a[0] ?? defaultDb(), a[2], `converted by ovsdb-tool ${VERSION}`, schema);
+    },
+  },
+  {
+    name: 'needs-conversion', usage: '', min: 0, max: 2,
+    run: (o, _opts, a) => {
+      const dbSchema = readDatabaseSchema(a[0] ?? defaultDb()).schema;
+      const fileSchema = readSchemaFile(a[1] ?? defaultSchema());
+      o.out(schemasEqual(dbSchema, fileSchema) ? 'no\n' : 'yes\n');
+    },
+  },
+  {
+    name: 'db-name', usage: '[db]', min: 0, max: 1,
+    run: (o, _opts, a) => {
+      const path = a[0] ?? defaultDb();
+      const c = readLog(path, path, [OVSDB_MAGIC, RAFT_MAGIC], 1);
+      if (c.magic === RAFT_MAGIC) {
+        const n = c.records[0]?.json['name'];
+        if (typeof n !== 'string') throw new FatalError(`${path}: clustered database header lacks a name`);
+        o.out(`${n}\n`);
+        return;
+      }
+      o.out(`${readDatabaseSchema(path).schema.name}\n`);
+    },
+  },
+  { name: 'db-version', usage: '[db]', min: 0, max: 1, run: (o, _opts, a) => o.out(`${readDatabaseSchema(a[0] ?? defaultDb()).schema.version}\n`) },
+  { name: 'db-cksum', usage: '[db]', min: 0, max: 1, run: (o, _opts, a) => o.out(`${readDatabaseSchema(a[0] ?? defaultDb()).schema.cksum ?? ''}\n`) },
+  { name: 'db-cid', usage: 'db', min: 1, max: 1, run: notClustered },
+  { name: 'db-sid', usage: 'db', min: 1, max: 1, run: notClustered },
+  { name: 'db-local-address', usage: 'db', min: 1, max: 1, run: notClustered },
+  {
+    name: 'db-is-clustered', usage: 'db', min: 1, max: 1,
+    run: (_o, _opts, a) => {
+      if (readLog(a[0]!, a[0]!, [OVSDB_MAGIC, RAFT_MAGIC], 1).magic !== RAFT_MAGIC) throw new ExitStatus(2);
+    },
+  },
+  {
+    name: 'db-is-standalone', usage: 'db', min: 1, max: 1,
+    run: (_o, _opts, a) => {
+      if (readLog(a[0]!, a[0]!, [OVSDB_MAGIC, RAFT_MAGIC], 1).magic !== OVSDB_MAGIC) throw new ExitStatus(2);
+    },
+  },
+  { name: 'schema-name', usage: '[schema]', min: 0, max: 1, run: (o, _opts, a) => o.out(`${readSchemaFile(a[0] ?? defaultSchema()).name}\n`) },
+  { name: 'schema-version', usage: '[schema]', min: 0, max: 1, run: (o, _opts, a) => o.out(`${readSchemaFile(a[0] ?? defaultSchema()).version}\n`) },
+  { name: 'schema-cksum', usage: '[schema]', min: 0, max: 1, run: (o, _opts, a) => o.out(`${readSchemaFile(a[0] ?? defaultSchema()).cksum ?? ''}\n`) },
+  { name: 'query', usage: '[db] trns', min: 1, max: 2, run: (o, _opts, a) => transact(o, a.length >= 2 ? a[0]! : defaultDb(), a[a.length - 1]!, false) },
+  { name: 'transact', usage: '[db] trns', min: 1, max: 2, run: (o, _opts, a) => transact(o, a.length >= 2 ? a[0]! : defaultDb(), a[a.length - 1]!, true) },
+  { name: 'show-log', usage: '[db]', min: 0, max: 1, run: (o, opts, a) => showLog(o, opts, a[0] ?? defaultDb()) },
+  { name: 'check-cluster', usage: 'db...', min: 1, max: Infinity, run: clusterUnsupported },
+  {
+    name: 'compare-versions', usage: 'a op b', min: 3, max: 3,
+    run: (_o, _opts, a) => {
+      const status = compareVersions(a[0]!, a[1]!, a[2]!);
+      if (status !== 0) throw new ExitStatus(status);
+    },
+  },
+  { name: 'help', usage: '', min: 0, max: Infinity, run: (o) => o.out(usage()) },
+  {
+    name: 'list-commands', usage: '', min: 0, max: Infinity,
+    run: (o) => {
+      o.out('The available commands are:\n');
+      for (const c of COMMANDS) o.out(`  ${c.name.padEnd(24)}${c.usage}\n`);
+    },
+  },
+  { name: 'cluster-to-standalone', usage: 'db clusterdb', min: 2, max: 2, run: clusterUnsupported },
+];
+
+// ---- options -------------------------------------------------------------------------------------
+
+type Parsed = { kind: 'run'; opts: Options; args: string[] } | { kind: 'done'; text: string };
+
+const LONG_WITH_ARG = new Set(['rbac-role', 'cid', 'election-timer', 'log-file', 'syslog-method', 'syslog-target']);
+const LONG_OPTIONAL_ARG = new Set(['verbose', 'log-file']);
+const LONG_NO_ARG = new Set(['more', 'help', 'option', 'version']);
+
+/** getopt_long with permutation, as OVS's command line parsing. */
+function parseOptions(argv: string[]): Parsed {
+  const opts: Options = { more: 0 };
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      args.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      let value: string | undefined = eq >= 0 ? a.slice(eq + 1) : undefined;
+      const all = [...LONG_WITH_ARG, ...LONG_OPTIONAL_ARG, ...LONG_NO_ARG];
+      const matches = all.filter((n) => n.startsWith(name));
+      const full = all.includes(name) ? name : matches.length === 1 ? matches[0]! : undefined;
+      if (!full) throw new FatalError(`unrecognized option '${a.slice(0, eq >= 0 ? eq : a.length)}'`);
+      if (LONG_NO_ARG.has(full) && value !== undefined) throw new FatalError(`option '--${full}' doesn't allow an argument`);
+      if (LONG_WITH_ARG.has(full) && !LONG_OPTIONAL_ARG.has(full) && value === undefined) {
+        if (i + 1 >= argv.length) throw new FatalError(`option '--${full}' requires an argument`);
+        value = argv[++i]!;
+      }
+      switch (full) {
+        case 'more': opts.more++; break;
+        case 'help': return { kind: 'done', text: usage() };
+        case 'version': return { kind: 'done', text: `${PROGRAM} (Open vSwitch) ${VERSION}\n` };
+        case 'option': return { kind: 'done', text: '--more\n-m \n--rbac-role=ARG\n--verbose=[ARG]\n-v [ARG]\n--help\n-h \n--option\n-o \n--version\n-V \n' };
+        case 'rbac-role': opts.rbacRole = value!; break;
+        default: break; // logging options: accepted, nothing is logged
+      }
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      for (let j = 1; j < a.length; j++) {
+        const c = a[j]!;
+        if (c === 'm') opts.more++;
+        else if (c === 'h') return { kind: 'done', text: usage() };
+        else if (c === 'V') return { kind: 'done', text: `${PROGRAM} (Open vSwitch) ${VERSION}\n` };
+        else if (c === 'o') return { kind: 'done', text: '--more\n-m \n--rbac-role=ARG\n--verbose=[ARG]\n-v [ARG]\n--help\n-h \n--option\n-o \n--version\n-V \n' };
+        else if (c === 'v') break; // -v[SPEC]: the rest of the word is its argument
+        else throw new FatalError(`invalid option -- '${c}'`);
+      }
+      continue;
+    }
+    args.push(a);
+  }
+  return { kind: 'run', opts, args };
+}
+
+/** Runs `ovsdb-tool ARGV...`; writes to stdout/stderr and sets process.exitCode. Resolves to the
+ *  exit status (also for tests that call it in-process). */
+export async function main(argv: string[], io: { stdout?: (s: string) => void; stderr?: (s: string) => void } = {}): Promise<number> {
+  const stdout = io.stdout ?? ((s: string) => { process.stdout.write(s); });
+  const stderr = io.stderr ?? ((s: string) => { process.stderr.write(s); });
+  let status = 0;
+  try {
+    const parsed = parseOptions(argv);
+    if (parsed.kind === 'done') {
+      stdout(parsed.text);
+    } else {
+      const [name, ...args] = parsed.args;
+      if (name === undefined) throw new FatalError('missing command name; use --help for help');
+      const cmd = COMMANDS.find((c) => c.name === name);
+      if (!cmd) throw new FatalError(`unknown command '${name}'; use --help for help`);
+      if (args.length < cmd.min) throw new FatalError(`'${name}' command requires at least ${cmd.min} arguments`);
+      if (args.length > cmd.max) throw new FatalError(`'${name}' command takes at most ${cmd.max} arguments`);
+      let buf = '';
+      try {
+        await cmd.run({ out: (s) => { buf += s; } }, parsed.opts, args);
+      } finally {
+        if (buf) stdout(buf);
+      }
+    }
+  } catch (e) {
+    if (e instanceof ExitStatus) {
+      status = e.status;
+    } else if (e instanceof FatalError) {
+      stderr(`${PROGRAM}: ${e.message}\n`);
+      status = e.status;
+    } else if (e instanceof OvsError) {
+      stderr(`${PROGRAM}: ${e.message}\n`);
+      status = 1;
+    } else {
+      stderr(`${PROGRAM}: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      status = 1;
+    }
+  }
+  process.exitCode = status;
+  return status;
+}

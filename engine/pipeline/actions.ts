@@ -1,0 +1,22 @@
+// OpenFlow actions as the pipeline executes them (OVS's "ofpacts", the subset we support).
+import type { MetaField } from './match.js';
+
+/** A bit range of a named field: `ofs` is the lowest bit, `nbits` the width. */
+export interface Subfield { mf: MetaField; ofs: number; nbits: number }
+
+export type OfAction =
+  /** Output to a port; reserved ports (NORMAL, FLOOD, ALL, IN_PORT, LOCAL, CONTROLLER) included. */
+  | { type: 'output'; port: number; maxLen: number }
+  /** mod_vlan_vid (push=true: add a tag when none) / set_vlan_vid (push=false). */
+  | { type: 'set_vlan_vid'; vid: number; push: boolean }
+  | { type: 'set_vlan_pcp'; pcp: number; push: boolean }
+  | { type: 'strip_vlan' }
+  | { type: 'push_vlan'; tpid: number }
+  /** set_field / load / mod_dl_src...: value and mask in the field's own space. `via` keeps how
+   *  the user wrote it (OVS prints loads as loads; mod_* actions skip prerequisite checks). */
+  | { type: 'set_field'; mf: MetaField; value: bigint; mask: bigint; via: 'set_field' | 'load' | 'mod' }
+  | { type: 'move'; src: Subfield; dst: Subfield }
+  /** resubmit([port],[table]): port 0xfff8 (IN_PORT) = unchanged, table 255 = current table. */
+  | { type: 'resubmit'; inPort: number; table: number }
+  | { type: 'goto_table'; table: number }
+  | { type: 'note'; data: Buffer };

@@ -1,0 +1,392 @@
+// Translation of one upcall (a packet's flow key and input port) through the OpenFlow tables of
+// the bridges into datapath actions plus the megaflow mask, as ofproto-dpif-xlate.c does:
+// resubmit/goto_table with depth limits, patch ports continuing in the peer bridge, NORMAL as
+// a VLAN-aware learning switch, and set/push/pop actions committed lazily before each output.
+import type { OdpAction, OdpFlowKey } from '../channel/odp-types.js';
+import {
+  F, FlowVec, zeroVec, OFPP, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, ETH_TYPE, BROADCAST_MAC, isMulticastMac, isReservedMac,
+  bigToMac, bigToIp, fieldMax, N_REGS,
+} from './fields.js';
+import type { OfAction } from './actions.js';
+import type { Bridge, BridgePort, FlowRule } from './bridge.js';
+import { inputVidRejection, inputVidToVlan, outputVid, portIncludesVlan } from './normal.js';
+import { flowFromOdpKey, odpMaskFromWildcards } from './odp-flow.js';
+
+export const MAX_DEPTH = 64;
+export const MAX_RESUBMITS = 4096;
+
+/** What translation needs to know about the bridges around it. */
+export interface XlateEnv {
+  /** The bridge and port that own datapath port `odpPort`. */
+  portOfOdp(odpPort: number): { bridge: Bridge; port: BridgePort } | undefined;
+  /** The bridge and port named `name` (patch peers). */
+  portByName(name: string): { bridge: Bridge; port: BridgePort } | undefined;
+}
+
+export interface XlateInput {
+  key: OdpFlowKey;
+  /** Length of the packet that caused the upcall, credited to the rules it hit (0 = none). */
+  packetLen?: number;
+  /** Packets/bytes to credit to the rules hit (revalidation pushes datapath stats this way). */
+  stats?: { packets: bigint; bytes: bigint };
+  /** Learn MACs and credit rules (false for a pure re-translation). Default true. */
+  sideEffects?: boolean;
+  /** Collect a human-readable trace. */
+  trace?: boolean;
+}
+
+export interface XlateResult {
+  actions: OdpAction[];
+  /** The megaflow mask: only the fields translation consulted (plus in_port and ethertype). */
+  mask: OdpFlowKey;
+  /** Rules whose actions ran. */
+  rules: FlowRule[];
+  /** Names of the bridges the packet went through. */
+  bridges: string[];
+  /** Set when translation was cut short (the flow should be installed as drop). */
+  error?: string;
+  trace: string[];
+}
+
+type Written = Set<number>;
+
+class XlateCtx {
+  flow: FlowVec;
+  /** The packet as the datapath will have it after the actions emitted so far. */
+  base: FlowVec;
+  wc: FlowVec = zeroVec();
+  actions: OdpAction[] = [];
+  rules: FlowRule[] = [];
+  bridges: string[] = [];
+  trace: string[] = [];
+  written: Written = new Set();
+  depth = 0;
+  resubmits = 0;
+  error?: string;
+  bridge: Bridge;
+  table = 0;
+  exited = false;
+
+  constructor(readonly env: XlateEnv, readonly input: XlateInput, readonly key: OdpFlowKey, flow: FlowVec, bridge: Bridge) {
+    this.flow = flow;
+    this.base = flow.slice();
+    this.bridge = bridge;
+  }
+
+  get sideEffects(): boolean { return this.input.sideEffects !== false; }
+  note(s: string): void { if (this.input.trace) this.trace.push(`${'  '.repeat(this.depth)}${s}`); }
+}
+
+/** Translates one upcall. `env` resolves ports; the input port's bridge is where it starts. */
+export function translate(env: XlateEnv, input: XlateInput): XlateResult {
+  const key = input.key;
+  const where = key.inPort !== undefined ? env.portOfOdp(key.inPort) : undefined;
+  const flow = flowFromOdpKey(key);
+  if (!where) {
+    const wc = zeroVec();
+    return { actions: [], mask: odpMaskFromWildcards(key, wc), rules: [], bridges: [], error: `no bridge has datapath port ${key.inPort}`, trace: [] };
+  }
+  flow[F.in_port] = BigInt(where.port.ofport);
+  const ctx = new XlateCtx(env, input, key, flow, where.bridge);
+  ctx.wc[F.in_port] = 0xffffn;
+  ctx.wc[F.dl_type] = 0xffffn;
+  ctx.bridges.push(where.bridge.name);
+  ctx.note(`bridge ${where.bridge.name}, in_port ${where.port.name} (${where.port.ofport})`);
+  if (!where.port.adminUp) {
+    ctx.note('input port is administratively down: dropping');
+  } else {
+    lookupAndRun(ctx, 0);
+  }
+  if (ctx.error) ctx.actions = [];
+  return { actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error, trace: ctx.trace };
+}
+
+function lookupAndRun(ctx: XlateCtx, table: number): void {
+  if (ctx.depth >= MAX_DEPTH) { ctx.error = `over max translation depth ${MAX_DEPTH}`; ctx.note(ctx.error); return; }
+  if (++ctx.resubmits > MAX_RESUBMITS) { ctx.error = `over ${MAX_RESUBMITS} resubmit actions`; ctx.note(ctx.error); return; }
+  const rule = ctx.bridge.tables[table]!.lookup(ctx.flow, ctx.wc);
+  if (!rule) { ctx.note(`table ${table}: no match, dropping`); return; }
+  ctx.note(`table ${table}: matched priority ${rule.priority} (${rule.actions.length} actions)`);
+  ctx.rules.push(rule);
+  if (ctx.sideEffects) {
+    // An upcall is one packet; revalidation passes the datapath's counts instead.
+    const st = ctx.input.stats ?? { packets: 1n, bytes: BigInt(ctx.input.packetLen ?? 0) };
+    ctx.bridge.creditRule(rule, st.packets, st.bytes);
+  }
+  const savedTable = ctx.table;
+  ctx.table = table;
+  ctx.depth++;
+  runActions(ctx, rule.actions);
+  ctx.depth--;
+  ctx.table = savedTable;
+}
+
+function runActions(ctx: XlateCtx, actions: readonly OfAction[]): void {
+  for (const a of actions) {
+    if (ctx.error || ctx.exited) return;
+    switch (a.type) {
+      case 'output': outputAction(ctx, a.port); break;
+      case 'set_vlan_vid': {
+        const tci = Number(ctx.flow[F.vlan_tci]);
+        ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_CFI);
+        if ((tci & VLAN_CFI) || a.push) {
+          ctx.flow[F.vlan_tci] = BigInt((tci & ~VLAN_VID_MASK) | VLAN_CFI | a.vid);
+          ctx.written.add(F.vlan_tci);
+        }
+        break;
+      }
+      case 'set_vlan_pcp': {
+        const tci = Number(ctx.flow[F.vlan_tci]);
+        ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_CFI);
+        if ((tci & VLAN_CFI) || a.push) {
+          ctx.flow[F.vlan_tci] = BigInt((tci & ~VLAN_PCP_MASK) | VLAN_CFI | (a.pcp << 13));
+          ctx.written.add(F.vlan_tci);
+        }
+        break;
+      }
+      case 'strip_vlan':
+        ctx.flow[F.vlan_tci] = 0n;
+        ctx.written.add(F.vlan_tci);
+        break;
+      case 'push_vlan': {
+        const tci = Number(ctx.flow[F.vlan_tci]);
+        ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_CFI);
+        if (tci & VLAN_CFI) { ctx.note('push_vlan on a tagged packet: only one VLAN header is supported, tag kept'); break; }
+        ctx.flow[F.vlan_tci] = BigInt(VLAN_CFI);
+        ctx.written.add(F.vlan_tci);
+        break;
+      }
+      case 'set_field':
+        a.mf.write(ctx.flow, a.value, a.mask);
+        ctx.written.add(a.mf.field);
+        break;
+      case 'move': {
+        const src = a.src.mf.read(ctx.flow);
+        const bits = ((1n << BigInt(a.src.nbits)) - 1n);
+        const v = (src >> BigInt(a.src.ofs)) & bits;
+        // The result depends on the source bits: un-wildcard them.
+        const srcMaskInField = bits << BigInt(a.src.ofs);
+        a.src.mf.apply({ value: zeroVec(), mask: ctx.wc }, 0n, srcMaskInField | (a.src.mf.read(ctx.wc)));
+        a.dst.mf.write(ctx.flow, v << BigInt(a.dst.ofs), bits << BigInt(a.dst.ofs));
+        ctx.written.add(a.dst.mf.field);
+        break;
+      }
+      case 'resubmit': {
+        const saved = ctx.flow[F.in_port]!;
+        if (a.inPort !== OFPP.IN_PORT) ctx.flow[F.in_port] = BigInt(a.inPort);
+        const table = a.table === 255 ? ctx.table : a.table;
+        ctx.note(`resubmit(${a.inPort === OFPP.IN_PORT ? '' : a.inPort},${table})`);
+        lookupAndRun(ctx, table);
+        ctx.flow[F.in_port] = saved;
+        break;
+      }
+      case 'goto_table':
+        ctx.note(`goto_table:${a.table}`);
+        lookupAndRun(ctx, a.table);
+        break;
+      case 'note': break;
+    }
+  }
+}
+
+function inPort(ctx: XlateCtx): number { return Number(ctx.flow[F.in_port]); }
+
+function outputAction(ctx: XlateCtx, port: number): void {
+  const br = ctx.bridge;
+  switch (port) {
+    case OFPP.NORMAL: xlateNormal(ctx); return;
+    case OFPP.FLOOD: case OFPP.ALL:
+      for (const p of sortedPorts(br)) {
+        if (p.ofport === inPort(ctx)) continue;
+        if (port === OFPP.FLOOD && p.noFlood) continue;
+        outputToPort(ctx, p);
+      }
+      return;
+    case OFPP.IN_PORT: {
+      const p = br.ports.get(inPort(ctx));
+      if (p) outputToPort(ctx, p); else ctx.note(`IN_PORT ${inPort(ctx)} is not a port of ${br.name}`);
+      return;
+    }
+    case OFPP.CONTROLLER:
+      if (ctx.sideEffects) br.controllerPackets++;
+      ctx.note('output to CONTROLLER: no controller, packet counted and dropped');
+      return;
+    case OFPP.TABLE: case OFPP.NONE: case OFPP.UNSET:
+      ctx.note(`output to ${port} ignored`);
+      return;
+    default: {
+      if (port === inPort(ctx)) { ctx.note(`skipping output to input port ${port}`); return; }
+      const p = br.ports.get(port);
+      if (!p) { ctx.note(`output to nonexistent port ${port}`); return; }
+      outputToPort(ctx, p);
+    }
+  }
+}
+
+function sortedPorts(br: Bridge): BridgePort[] {
+  return [...br.ports.values()].sort((a, b) => a.ofport - b.ofport);
+}
+
+function outputToPort(ctx: XlateCtx, p: BridgePort): void {
+  if (!p.adminUp) { ctx.note(`port ${p.name} is down, skipping output`); return; }
+  if (p.patchPeer !== undefined) { patchOutput(ctx, p); return; }
+  if (p.odpPort === undefined) { ctx.note(`port ${p.name} has no datapath port, skipping`); return; }
+  commit(ctx);
+  ctx.actions.push({ type: 'output', port: p.odpPort });
+  ctx.note(`output to ${p.name} (datapath port ${p.odpPort})`);
+}
+
+function patchOutput(ctx: XlateCtx, p: BridgePort): void {
+  const peer = ctx.env.portByName(p.patchPeer!);
+  if (!peer || peer.port.patchPeer !== p.name) { ctx.note(`patch port ${p.name}: peer ${p.patchPeer} not found, dropping`); return; }
+  if (!peer.port.adminUp) { ctx.note(`patch peer ${peer.port.name} is down`); return; }
+  if (ctx.depth >= MAX_DEPTH) { ctx.error = `over max translation depth ${MAX_DEPTH}`; return; }
+  const savedFlow = ctx.flow.slice();
+  const savedBridge = ctx.bridge, savedTable = ctx.table, savedWritten = ctx.written;
+  const savedWcInPort = ctx.wc[F.in_port]!;
+  ctx.bridge = peer.bridge;
+  ctx.flow[F.in_port] = BigInt(peer.port.ofport);
+  ctx.flow[F.metadata] = 0n;
+  for (let i = 0; i < N_REGS; i++) ctx.flow[F.reg0 + i] = 0n;
+  ctx.written = new Set(savedWritten);
+  if (!ctx.bridges.includes(peer.bridge.name)) ctx.bridges.push(peer.bridge.name);
+  ctx.note(`patch ${p.name} -> bridge ${peer.bridge.name} port ${peer.port.name}`);
+  lookupAndRun(ctx, 0);
+  // The peer's in_port is not a datapath field; the datapath in_port stays exact anyway.
+  ctx.wc[F.in_port] = savedWcInPort;
+  ctx.bridge = savedBridge;
+  ctx.table = savedTable;
+  ctx.flow = savedFlow;
+  ctx.written = savedWritten;
+  ctx.exited = false;
+}
+
+// ------------------------------------------------------------------------------------- NORMAL
+
+function isGratuitousArp(ctx: XlateCtx): boolean {
+  const f = ctx.flow, wc = ctx.wc;
+  if (Number(f[F.dl_type]) !== ETH_TYPE.ARP) return false;
+  wc[F.dl_dst] = fieldMax(F.dl_dst);
+  if (f[F.dl_dst] !== BROADCAST_MAC) return false;
+  wc[F.nw_proto] = 0xffn;
+  if (f[F.nw_proto] === 2n) return true;
+  if (f[F.nw_proto] === 1n) {
+    wc[F.nw_src] = 0xffffffffn; wc[F.nw_dst] = 0xffffffffn;
+    return f[F.nw_src] === f[F.nw_dst];
+  }
+  return false;
+}
+
+function xlateNormal(ctx: XlateCtx): void {
+  const br = ctx.bridge, f = ctx.flow, wc = ctx.wc;
+  wc[F.dl_src] = fieldMax(F.dl_src);
+  wc[F.dl_dst] = fieldMax(F.dl_dst);
+  wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_VID_MASK | VLAN_CFI);
+  wc[F.in_port] = 0xffffn;
+  const inP = br.ports.get(inPort(ctx));
+  if (!inP) { ctx.note(`NORMAL: input port ${inPort(ctx)} is not a port of ${br.name}, dropping`); return; }
+  const dst = f[F.dl_dst]!, src = f[F.dl_src]!;
+  if (isReservedMac(dst)) { ctx.note('NORMAL: packet has reserved destination MAC, dropping'); return; }
+  const tci = Number(f[F.vlan_tci]);
+  const vid = tci & VLAN_CFI ? tci & VLAN_VID_MASK : 0;
+  const rejected = inputVidRejection(inP.vlan, vid, inP.name);
+  if (rejected) { ctx.note(`NORMAL: ${rejected}`); return; }
+  const vlan = inputVidToVlan(inP.vlan, vid);
+  const grat = isGratuitousArp(ctx);
+  if (ctx.sideEffects && !isMulticastMac(src)) {
+    const r = br.mac.learn(src, vlan, inP.ofport, { gratuitousArp: grat });
+    if (r === 'new' || r === 'moved') ctx.note(`NORMAL: learned that ${bigToMac(src)} is on port ${inP.name} in VLAN ${vlan}`);
+  }
+  if (isMulticastMac(dst)) { ctx.note('NORMAL: multicast/broadcast destination, flooding'); normalFlood(ctx, inP, vlan, tci); return; }
+  const e = br.mac.lookup(dst, vlan);
+  if (!e) { ctx.note('NORMAL: no learned MAC for destination, flooding'); normalFlood(ctx, inP, vlan, tci); return; }
+  const outP = br.ports.get(e.port);
+  if (!outP) { ctx.note('NORMAL: learned port is unknown, dropping'); return; }
+  if (outP === inP) { ctx.note('NORMAL: learned port is input port, dropping'); return; }
+  ctx.note(`NORMAL: forwarding to learned port ${outP.name}`);
+  normalOutput(ctx, outP, vlan, tci);
+}
+
+function normalFlood(ctx: XlateCtx, inP: BridgePort, vlan: number, inTci: number): void {
+  for (const p of sortedPorts(ctx.bridge)) {
+    if (p === inP || p.noFlood || !p.adminUp || !portIncludesVlan(p.vlan, vlan)) continue;
+    normalOutput(ctx, p, vlan, inTci);
+  }
+}
+
+function normalOutput(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number): void {
+  const vid = outputVid(p.vlan, vlan);
+  const saved = ctx.flow[F.vlan_tci]!;
+  let tci = 0;
+  if (vid) {
+    // Keep the priority bits the frame came with.
+    if (inTci & VLAN_CFI) ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_PCP_MASK);
+    tci = (inTci & VLAN_PCP_MASK) | VLAN_CFI | vid;
+  }
+  ctx.flow[F.vlan_tci] = BigInt(tci);
+  const savedWritten = ctx.written;
+  ctx.written = new Set(savedWritten).add(F.vlan_tci);
+  outputToPort(ctx, p);
+  ctx.written = savedWritten;
+  ctx.flow[F.vlan_tci] = saved;
+}
+
+// ------------------------------------------------------------------------------------- commit
+
+/** Emits the datapath actions that turn `base` into `flow` (only fields actions wrote). */
+function commit(ctx: XlateCtx): void {
+  const f = ctx.flow, b = ctx.base, wc = ctx.wc, key = ctx.key;
+  const w = ctx.written;
+  // Ethernet addresses.
+  if (key.eth && (w.has(F.dl_src) || w.has(F.dl_dst))) {
+    const srcCh = f[F.dl_src] !== b[F.dl_src], dstCh = f[F.dl_dst] !== b[F.dl_dst];
+    if (w.has(F.dl_src)) wc[F.dl_src] = fieldMax(F.dl_src);
+    if (w.has(F.dl_dst)) wc[F.dl_dst] = fieldMax(F.dl_dst);
+    if (srcCh || dstCh) {
+      ctx.actions.push({
+        type: 'set_masked',
+        key: { eth: { src: bigToMac(f[F.dl_src]!), dst: bigToMac(f[F.dl_dst]!) } },
+        mask: { eth: { src: srcCh ? 'ff:ff:ff:ff:ff:ff' : '00:00:00:00:00:00', dst: dstCh ? 'ff:ff:ff:ff:ff:ff' : '00:00:00:00:00:00' } },
+      });
+      b[F.dl_src] = f[F.dl_src]!; b[F.dl_dst] = f[F.dl_dst]!;
+    }
+  }
+  // VLAN header.
+  if (w.has(F.vlan_tci)) {
+    const bt = Number(b[F.vlan_tci]), ft = Number(f[F.vlan_tci]);
+    wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_CFI);
+    if (bt !== ft) {
+      wc[F.vlan_tci] = 0xffffn;
+      if (bt & VLAN_CFI) ctx.actions.push({ type: 'pop_vlan' });
+      if (ft & VLAN_CFI) ctx.actions.push({ type: 'push_vlan', tpid: ETH_TYPE.VLAN, tci: ft | VLAN_CFI });
+      b[F.vlan_tci] = f[F.vlan_tci]!;
+    }
+  }
+  // IPv4 header.
+  if (key.ipv4 && Number(b[F.dl_type]) === ETH_TYPE.IP && (w.has(F.nw_src) || w.has(F.nw_dst) || w.has(F.nw_tos) || w.has(F.nw_ttl))) {
+    const ch = (fid: number) => f[fid] !== b[fid];
+    for (const fid of [F.nw_src, F.nw_dst, F.nw_tos, F.nw_ttl]) if (w.has(fid)) wc[fid] = fieldMax(fid);
+    if (ch(F.nw_src) || ch(F.nw_dst) || ch(F.nw_tos) || ch(F.nw_ttl)) {
+      ctx.actions.push({
+        type: 'set_masked',
+        key: { ipv4: { src: bigToIp(f[F.nw_src]!), dst: bigToIp(f[F.nw_dst]!), proto: Number(f[F.nw_proto]), tos: Number(f[F.nw_tos]), ttl: Number(f[F.nw_ttl]), frag: key.ipv4.frag } },
+        mask: { ipv4: { src: ch(F.nw_src) ? '255.255.255.255' : '0.0.0.0', dst: ch(F.nw_dst) ? '255.255.255.255' : '0.0.0.0', proto: 0, tos: Number(f[F.nw_tos] ^ b[F.nw_tos]!), ttl: ch(F.nw_ttl) ? 0xff : 0, frag: 0 } },
+      });
+      for (const fid of [F.nw_src, F.nw_dst, F.nw_tos, F.nw_ttl]) b[fid] = f[fid]!;
+    }
+  }
+  // Transport ports.
+  const l4 = key.tcp ? 'tcp' : key.udp ? 'udp' : key.sctp ? 'sctp' : undefined;
+  if (l4 && (w.has(F.tp_src) || w.has(F.tp_dst))) {
+    if (w.has(F.tp_src)) wc[F.tp_src] = 0xffffn;
+    if (w.has(F.tp_dst)) wc[F.tp_dst] = 0xffffn;
+    const sCh = f[F.tp_src] !== b[F.tp_src], dCh = f[F.tp_dst] !== b[F.tp_dst];
+    if (sCh || dCh) {
+      const k: OdpFlowKey = {}, m: OdpFlowKey = {};
+      k[l4] = { src: Number(f[F.tp_src]), dst: Number(f[F.tp_dst]) };
+      m[l4] = { src: sCh ? 0xffff : 0, dst: dCh ? 0xffff : 0 };
+      ctx.actions.push({ type: 'set_masked', key: k, mask: m });
+      b[F.tp_src] = f[F.tp_src]!; b[F.tp_dst] = f[F.tp_dst]!;
+    }
+  }
+}

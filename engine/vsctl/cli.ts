@@ -1,0 +1,136 @@
+// The ovs-vsctl program as a function: argv in, stdout/stderr text and exit status out, with the
+// database connector injected (so tests and the in-process server can run it without spawning).
+import type { OvsdbClient } from '../ovsdb/api.js';
+import { parseGlobalOptions, listOptions } from './cli-options.js';
+import { ALL_COMMANDS, parseCommandLine } from './commands.js';
+import { VsctlError, VsctlExit } from './errors.js';
+import { escapeArgs } from './escape.js';
+import { defaultWaitTimeoutMs, executeParsed, waitForReload } from './execute.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export type Connector = (target: string) => Promise<OvsdbClient>;
+
+export interface CliEnv {
+  connect: Connector;
+  /** Default --db target. */
+  defaultDb: string;
+  io: CliIo;
+  programName?: string;
+}
+
+const VERSION = 'ovs-vsctl (Open vSwitch) 3.1.0\nDB Schema 8.3.1\n';
+
+const ERRNO_CODES = ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'];
+
+/** strerror() text for the errno behind a connection failure (found in the error, its cause,
+ *  or its message, since transports wrap the system error). */
+function errnoText(e: unknown): string {
+  let code: string | undefined;
+  for (let x: unknown = e; x && !code; x = (x as { cause?: unknown }).cause) {
+    const c = (x as { code?: unknown }).code;
+    if (typeof c === 'string' && ERRNO_CODES.includes(c)) code = c;
+  }
+  if (!code && e instanceof Error) code = ERRNO_CODES.find((c) => e.message.includes(c));
+  switch (code) {
+    case 'ENOENT': return 'No such file or directory';
+    case 'ECONNREFUSED': return 'Connection refused';
+    case 'EACCES': return 'Permission denied';
+    case 'ETIMEDOUT': return 'Connection timed out';
+    case 'EHOSTUNREACH': return 'No route to host';
+    case 'ENETUNREACH': return 'Network is unreachable';
+    default: return e instanceof Error ? e.message : String(e);
+  }
+}
+
+function usage(prog: string, defaultDb: string): string {
+  const cmds = [...ALL_COMMANDS.values()].map((c) => `  ${(c.name + ' ' + c.arguments).padEnd(28)}`).join('\n');
+  return `${prog}: ovs-vswitchd management utility
+usage: ${prog} [OPTIONS] COMMAND [ARG...]
+
+Commands:
+${cmds}
+
+Options:
+  --db=DATABASE               connect to DATABASE
+                              (default: ${defaultDb})
+  --no-wait                   do not wait for ovs-vswitchd to reconfigure
+  --retry                     keep trying to connect to server forever
+  -t, --timeout=SECS          wait at most SECS seconds for ovs-vswitchd
+  --dry-run                   do not commit changes to database
+  --oneline                   print exactly one line of output per command
+
+Output formatting options:
+  -f, --format=FORMAT         set output formatting to FORMAT
+                              ("table", "html", "csv", or "json")
+  -d, --data=FORMAT           set table cell output formatting to
+                              FORMAT ("string", "bare", or "json")
+  --no-headings               omit table heading row
+  --pretty                    pretty-print JSON in output
+  --bare                      equivalent to "--format=list --data=bare --no-headings"
+
+Other options:
+  -h, --help                  display this help message
+  -V, --version               display version information
+`;
+}
+
+/** Runs one ovs-vsctl invocation; returns the exit status. Never throws for user errors. */
+export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
+  const prog = env.programName ?? 'ovs-vsctl';
+  const { io } = env;
+  let client: OvsdbClient | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const g = parseGlobalOptions(argv);
+    if (g.action === 'help') { io.stdout(usage(prog, env.defaultDb)); return 0; }
+    if (g.action === 'version') { io.stdout(VERSION); return 0; }
+    if (g.action === 'options') { io.stdout(listOptions()); return 0; }
+    if (g.action === 'commands') {
+      io.stdout([...ALL_COMMANDS.values()].map((c) => `${c.options.split(',').filter((x) => x).map((x) => `[${x}] `).join('')},${c.name},${c.arguments}\n`).join(''));
+      return 0;
+    }
+    const commands = parseCommandLine(g.rest, g.local);
+    const db = g.db ?? env.defaultDb;
+    const timeoutSec = g.timeoutSec || Number(process.env.OVS_CTL_TIMEOUT) || 0;
+    const work = (async () => {
+      try {
+        client = await env.connect(db);
+      } catch (e) {
+        throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${errnoText(e)})`);
+      }
+      const r = await executeParsed(client, commands, {
+        noWait: g.noWait, dryRun: g.dryRun, oneline: g.oneline, style: g.style,
+        comment: `ovs-vsctl: ${escapeArgs([prog, ...argv])}`,
+        onWarning: (line) => io.stderr(line + '\n'),
+      });
+      io.stdout(r.stdout);
+      if (!g.noWait && !g.dryRun && r.nextCfg !== undefined) {
+        await waitForReload(client, r.nextCfg, timeoutSec ? timeoutSec * 1000 : defaultWaitTimeoutMs());
+      }
+    })();
+    if (timeoutSec) {
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new VsctlError('OVS_E_VSCTL_TIMEOUT', `timeout after ${timeoutSec} seconds`, 142)), timeoutSec * 1000);
+      });
+      await Promise.race([work, expired]);
+    } else {
+      await work;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof VsctlExit) return e.exitCode;
+    if (e instanceof VsctlError) {
+      io.stderr(`${prog}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    io.stderr(`${prog}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (client) await client.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,47 @@
+// JSON text exactly as OVS's lib/json.c writes it: no spaces, object members sorted bytewise
+// (JSSF_SORT), optional pretty printing with 2 spaces per level (JSSF_PRETTY), reals as "%.15g".
+import type { Json } from '../ovsdb/api.js';
+import { formatReal } from './number-format.js';
+
+export function ovsJsonString(s: string): string {
+  return JSON.stringify(s);
+}
+
+export function ovsJsonToText(json: Json, pretty = false): string {
+  const out: string[] = [];
+  write(json, 0, pretty, out);
+  return out.join('');
+}
+
+function indent(depth: number, pretty: boolean, out: string[]): void {
+  if (pretty) out.push('\n' + ' '.repeat(2 * depth));
+}
+
+function write(j: Json, depth: number, pretty: boolean, out: string[]): void {
+  if (j === null) out.push('null');
+  else if (j === true) out.push('true');
+  else if (j === false) out.push('false');
+  else if (typeof j === 'number') out.push(Number.isInteger(j) ? String(j) : formatReal(j));
+  else if (typeof j === 'string') out.push(ovsJsonString(j));
+  else if (Array.isArray(j)) {
+    out.push('[');
+    if (j.length > 0) {
+      indent(depth + 1, pretty, out);
+      j.forEach((e, i) => {
+        if (i) { out.push(','); indent(depth + 1, pretty, out); }
+        write(e, depth + 1, pretty, out);
+      });
+    }
+    out.push(']');
+  } else {
+    out.push('{');
+    indent(depth + 1, pretty, out);
+    const keys = Object.keys(j).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    keys.forEach((k, i) => {
+      if (i) { out.push(','); indent(depth + 1, pretty, out); }
+      out.push(ovsJsonString(k), pretty ? ': ' : ':');
+      write(j[k] as Json, depth + 1, pretty, out);
+    });
+    out.push('}');
+  }
+}

@@ -1,0 +1,212 @@
+// A transaction-scoped copy of the database, like the OVS IDL as ovs-vsctl uses it: rows are read
+// once, commands read and write them locally, and commit() turns the changes into one RFC 7047
+// transaction (inserts with named uuids, updates of changed columns only, deletes, and `wait`
+// ops for verified columns, so a concurrent change makes the server refuse and we retry).
+import { randomUUID } from 'node:crypto';
+import type { Json, JsonObject, RowJson } from '../ovsdb/api.js';
+import type { ColumnSchema, TableSchema, VsctlSchema } from './schema.js';
+import { compareDatum, datumFromWire, datumToWire, defaultDatum, type Datum, type UuidToJson } from './datum.js';
+
+export interface VRow {
+  readonly table: TableSchema;
+  readonly uuid: string;
+  /** Values as read from the server (undefined for rows inserted by this transaction). */
+  readonly old?: Map<string, Datum>;
+  /** Current values; null once deleted. Columns absent from the map have their default value. */
+  cur: Map<string, Datum> | null;
+  readonly inserted: boolean;
+  /** create --id=<uuid>: insert with this exact uuid. */
+  persistUuid?: boolean;
+  written: Set<string>;
+  verified: Set<string>;
+  /** Partial set/map updates (IDL write_partial_*), sent as one mutate op after the update. */
+  mutations?: Array<[string, 'insert' | 'delete', Datum]>;
+}
+
+export interface CommitPlan {
+  ops: Json[];
+  /** Index in `ops` of each insert, by the row's local uuid. */
+  insertIndex: Map<string, number>;
+  /** Index of the select that reads the incremented next_cfg, if any. */
+  nextCfgIndex?: number;
+  changed: boolean;
+}
+
+export class Replica {
+  readonly schema: VsctlSchema;
+  private readonly tables = new Map<string, Map<string, VRow>>();
+  private readonly touched = new Map<string, VRow>();
+
+  constructor(schema: VsctlSchema, loaded: Map<string, RowJson[]>) {
+    this.schema = schema;
+    for (const [tname, rows] of loaded) {
+      const table = schema.tables.get(tname);
+      if (!table) continue;
+      const m = new Map<string, VRow>();
+      for (const r of rows) {
+        const uuid = (r._uuid as Json[])[1] as string;
+        const old = new Map<string, Datum>();
+        for (const [cname, col] of table.columns) {
+          if (r[cname] !== undefined) old.set(cname, datumFromWire(r[cname] as Json, col.type));
+        }
+        m.set(uuid, { table, uuid, old, cur: new Map(old), inserted: false, written: new Set(), verified: new Set() });
+      }
+      this.tables.set(tname, m);
+    }
+  }
+
+  isLoaded(table: string): boolean {
+    return this.tables.has(table);
+  }
+
+  /** Existing rows of a table (deleted ones skipped, inserted ones included). */
+  rows(table: string): VRow[] {
+    const m = this.tables.get(table);
+    if (!m) return [];
+    const out: VRow[] = [];
+    for (const r of m.values()) if (r.cur) out.push(r);
+    return out;
+  }
+
+  get(table: string, uuid: string): VRow | undefined {
+    const r = this.tables.get(table)?.get(uuid);
+    return r && r.cur ? r : undefined;
+  }
+
+  column(row: VRow, name: string): ColumnSchema {
+    const c = row.table.columns.get(name);
+    if (!c) throw new Error(`no column ${row.table.name}.${name}`);
+    return c;
+  }
+
+  read(row: VRow, name: string): Datum {
+    const c = this.column(row, name);
+    return row.cur?.get(name) ?? row.old?.get(name) ?? defaultDatum(c.type);
+  }
+
+  write(row: VRow, name: string, d: Datum): void {
+    if (!row.cur) throw new Error(`write to deleted row ${row.uuid}`);
+    this.column(row, name);
+    row.cur.set(name, d);
+    row.written.add(name);
+    this.touched.set(row.uuid, row);
+  }
+
+  verify(row: VRow, name: string): void {
+    if (row.inserted || !row.cur) return;
+    row.verified.add(name);
+    this.touched.set(row.uuid, row);
+  }
+
+  /** Partial update: inserts elements (set) or pairs (map) without reading the column. */
+  mutate(row: VRow, name: string, kind: 'insert' | 'delete', d: Datum): void {
+    this.column(row, name);
+    (row.mutations ??= []).push([name, kind, d]);
+    this.touched.set(row.uuid, row);
+  }
+
+  insert(table: string, uuid?: string, persist = false): VRow {
+    const t = this.schema.tables.get(table);
+    if (!t) throw new Error(`no table ${table}`);
+    let m = this.tables.get(table);
+    if (!m) { m = new Map(); this.tables.set(table, m); }
+    const row: VRow = { table: t, uuid: uuid ?? randomUUID(), cur: new Map(), inserted: true, written: new Set(), verified: new Set() };
+    if (persist) row.persistUuid = true;
+    m.set(row.uuid, row);
+    this.touched.set(row.uuid, row);
+    return row;
+  }
+
+  delete(row: VRow): void {
+    if (row.inserted) {
+      this.tables.get(row.table.name)?.delete(row.uuid);
+      this.touched.delete(row.uuid);
+      row.cur = null;
+      return;
+    }
+    row.cur = null;
+    this.touched.set(row.uuid, row);
+  }
+
+  /** named-uuid for rows inserted by this transaction, plain uuid otherwise. */
+  uuidJson: UuidToJson = (u: string): Json => {
+    const r = this.touched.get(u);
+    if (r && r.inserted && !r.persistUuid) return ['named-uuid', namedUuid(u)];
+    return ['uuid', u];
+  };
+
+  /** Builds the transaction. `incrementRow` is the Open_vSwitch row whose next_cfg to bump. */
+  plan(opts: { comment?: string; incrementRow?: VRow; dryRun?: boolean }): CommitPlan {
+    const ops: Json[] = [];
+    const insertIndex = new Map<string, number>();
+    let changed = false;
+    const where = (r: VRow): Json => [['_uuid', '==', this.uuidJson(r.uuid)]];
+    for (const r of this.touched.values()) {
+      const tname = r.table.name;
+      if (!r.inserted && r.verified.size) {
+        const cols = [...r.verified].sort();
+        const rowJ: JsonObject = {};
+        for (const c of cols) {
+          const col = this.column(r, c);
+          rowJ[c] = datumToWire(r.old?.get(c) ?? defaultDatum(col.type), col.type, this.uuidJson);
+        }
+        ops.push({ op: 'wait', table: tname, timeout: 0, where: where(r), until: '==', columns: cols, rows: [rowJ] });
+      }
+      if (!r.cur) {
+        // Like the IDL: rows of non-root tables are never deleted explicitly; ovsdb-server
+        // garbage-collects them once nothing refers to them.
+        if (!r.inserted && r.table.isRoot) { ops.push({ op: 'delete', table: tname, where: where(r) }); changed = true; }
+        continue;
+      }
+      const rowJ: JsonObject = {};
+      let n = 0;
+      for (const c of [...r.written].sort()) {
+        const col = this.column(r, c);
+        const v = r.cur.get(c) as Datum;
+        if (!r.inserted) {
+          const o = r.old?.get(c) ?? defaultDatum(col.type);
+          if (compareDatum(o, v) === 0) continue;
+        }
+        rowJ[c] = datumToWire(v, col.type, this.uuidJson);
+        n++;
+      }
+      if (r.inserted) {
+        const op: JsonObject = { op: 'insert', table: tname, row: rowJ };
+        if (r.persistUuid) op.uuid = r.uuid; else op['uuid-name'] = namedUuid(r.uuid);
+        insertIndex.set(r.uuid, ops.length);
+        ops.push(op);
+        changed = true;
+      } else if (n) {
+        ops.push({ op: 'update', table: tname, where: where(r), row: rowJ });
+        changed = true;
+      }
+      if (r.mutations?.length) {
+        const muts: Json[] = [];
+        for (const kind of ['delete', 'insert'] as const) {
+          for (const [c, k, d] of r.mutations) {
+            if (k !== kind) continue;
+            const col = this.column(r, c);
+            const t = kind === 'delete' ? { key: col.type.key, min: 0, max: Infinity } : { ...col.type, min: 0, max: Infinity };
+            muts.push([c, kind, datumToWire(d, t, this.uuidJson)]);
+          }
+        }
+        ops.push({ op: 'mutate', table: tname, where: where(r), mutations: muts });
+        changed = true;
+      }
+    }
+    let nextCfgIndex: number | undefined;
+    if (changed && opts.incrementRow) {
+      const w = where(opts.incrementRow);
+      ops.push({ op: 'mutate', table: 'Open_vSwitch', where: w, mutations: [['next_cfg', '+=', 1]] });
+      nextCfgIndex = ops.length;
+      ops.push({ op: 'select', table: 'Open_vSwitch', where: w, columns: ['next_cfg'] });
+    }
+    if (changed && opts.comment) ops.push({ op: 'comment', comment: opts.comment });
+    if (changed && opts.dryRun) ops.push({ op: 'abort' });
+    return { ops, insertIndex, ...(nextCfgIndex === undefined ? {} : { nextCfgIndex }), changed };
+  }
+}
+
+export function namedUuid(u: string): string {
+  return 'row' + u.replace(/-/g, '_');
+}

@@ -1,0 +1,195 @@
+// ovs-vsctl's view of bridges, ports and interfaces (including VLAN "fake" bridges), built from
+// Open_vSwitch.bridges -> Bridge.ports -> Port.interfaces, with the same duplicate handling.
+import type { Ctx } from './context.js';
+import type { Replica, VRow } from './replica.js';
+import { conflict, notFound, failed } from './errors.js';
+
+export interface VBridge {
+  brCfg?: VRow;
+  name: string;
+  ports: VPort[];
+  parent?: VBridge;
+  vlan: number;
+  children: Map<number, VBridge>;
+}
+export interface VPort {
+  portCfg: VRow;
+  bridge: VBridge;
+  ifaces: VIface[];
+}
+export interface VIface {
+  ifaceCfg: VRow;
+  port: VPort;
+}
+
+export function strCol(r: Replica, row: VRow, col: string): string {
+  const d = r.read(row, col);
+  return d.keys.length ? String(d.keys[0]) : '';
+}
+export function refs(r: Replica, row: VRow, col: string, table: string): VRow[] {
+  const out: VRow[] = [];
+  for (const u of r.read(row, col).keys) {
+    const x = r.get(table, u as string);
+    if (x) out.push(x);
+  }
+  return out;
+}
+function tagOf(r: Replica, port: VRow): number | undefined {
+  const d = r.read(port, 'tag');
+  if (!d.keys.length) return undefined;
+  const t = d.keys[0] as number;
+  return t >= 0 && t <= 4095 ? t : undefined;
+}
+function isFakeBridge(r: Replica, port: VRow): boolean {
+  return r.read(port, 'fake_bridge').keys[0] === true && tagOf(r, port) !== undefined;
+}
+
+export class VswitchCache {
+  readonly bridges = new Map<string, VBridge>();
+  readonly ports = new Map<string, VPort>();
+  readonly ifaces = new Map<string, VIface>();
+  private readonly ctx: Ctx;
+
+  constructor(ctx: Ctx) {
+    this.ctx = ctx;
+    const r = ctx.replica;
+    const brs = refs(r, ctx.ovs, 'bridges', 'Bridge');
+    const seenBr = new Set<string>();
+    const seenPort = new Set<string>();
+    for (const brCfg of brs) {
+      const name = strCol(r, brCfg, 'name');
+      if (seenBr.has(name)) {
+        ctx.s.warn('vsctl', `${name}: database contains duplicate bridge name`);
+        continue;
+      }
+      seenBr.add(name);
+      const br = this.addBridge(brCfg, name, undefined, 0);
+      for (const p of refs(r, brCfg, 'ports', 'Port')) {
+        const pname = strCol(r, p, 'name');
+        if (seenPort.has(pname)) continue;
+        seenPort.add(pname);
+        if (isFakeBridge(r, p) && !seenBr.has(pname)) {
+          seenBr.add(pname);
+          this.addBridge(undefined, pname, br, tagOf(r, p) as number);
+        }
+      }
+    }
+    const seen2 = new Set<string>();
+    for (const brCfg of brs) {
+      const bname = strCol(r, brCfg, 'name');
+      if (seen2.has(bname)) continue;
+      seen2.add(bname);
+      const br = this.bridges.get(bname) as VBridge;
+      for (const p of refs(r, brCfg, 'ports', 'Port')) {
+        const pname = strCol(r, p, 'name');
+        const existing = this.ports.get(pname);
+        if (existing) {
+          if (existing.portCfg === p) ctx.s.warn('vsctl', `${pname}: port is in multiple bridges (${br.name} and ${existing.bridge.name})`);
+          else ctx.s.warn('vsctl', `${pname}: database contains duplicate port name`, 'ERR');
+          continue;
+        }
+        if (isFakeBridge(r, p) && seen2.has(pname)) continue;
+        if (isFakeBridge(r, p)) seen2.add(pname);
+        const port = this.addPort(br, p);
+        for (const i of refs(r, p, 'interfaces', 'Interface')) {
+          const iname = strCol(r, i, 'name');
+          const ex = this.ifaces.get(iname);
+          if (ex) {
+            if (ex.ifaceCfg === i) ctx.s.warn('vsctl', `${iname}: interface is in multiple ports (${ex.port.portCfg && strCol(r, ex.port.portCfg, 'name')} and ${pname})`);
+            else ctx.s.warn('vsctl', `${iname}: database contains duplicate interface name`, 'ERR');
+            continue;
+          }
+          this.addIface(port, i);
+        }
+      }
+    }
+  }
+
+  addBridge(brCfg: VRow | undefined, name: string, parent: VBridge | undefined, vlan: number): VBridge {
+    const br: VBridge = { name, ports: [], vlan, children: new Map() };
+    if (brCfg) br.brCfg = brCfg;
+    if (parent) {
+      br.parent = parent;
+      const c = parent.children.get(vlan);
+      if (c) this.ctx.s.warn('vsctl', `${parent.name}: bridge has multiple VLAN bridges (${name} and ${c.name}) for VLAN ${vlan}, but only one is allowed`);
+      else parent.children.set(vlan, br);
+    }
+    this.bridges.set(name, br);
+    return br;
+  }
+
+  addPort(parent: VBridge, portCfg: VRow): VPort {
+    const tag = tagOf(this.ctx.replica, portCfg);
+    if (tag !== undefined) {
+      const vb = parent.children.get(tag);
+      if (vb) parent = vb;
+    }
+    const port: VPort = { portCfg, bridge: parent, ifaces: [] };
+    parent.ports.push(port);
+    this.ports.set(strCol(this.ctx.replica, portCfg, 'name'), port);
+    return port;
+  }
+
+  addIface(port: VPort, ifaceCfg: VRow): VIface {
+    const i: VIface = { ifaceCfg, port };
+    port.ifaces.push(i);
+    this.ifaces.set(strCol(this.ctx.replica, ifaceCfg, 'name'), i);
+    return i;
+  }
+}
+
+export function populateCache(ctx: Ctx): VswitchCache {
+  if (!ctx.s.cache) ctx.s.cache = new VswitchCache(ctx);
+  return ctx.s.cache;
+}
+
+export function verifyPorts(ctx: Ctx): void {
+  if (ctx.verifiedPorts) return;
+  const r = ctx.replica;
+  r.verify(ctx.ovs, 'bridges');
+  for (const b of r.rows('Bridge')) r.verify(b, 'ports');
+  for (const p of r.rows('Port')) r.verify(p, 'interfaces');
+  ctx.verifiedPorts = true;
+}
+
+export function findBridge(ctx: Ctx, name: string, mustExist: boolean): VBridge | undefined {
+  const c = populateCache(ctx);
+  const br = c.bridges.get(name);
+  if (mustExist && !br) throw notFound(`no bridge named ${name}`);
+  ctx.replica.verify(ctx.ovs, 'bridges');
+  return br;
+}
+
+export function findRealBridge(ctx: Ctx, name: string, mustExist: boolean): VBridge | undefined {
+  const br = findBridge(ctx, name, mustExist);
+  if (br && br.parent) throw failed(`${name} is a fake bridge`);
+  return br;
+}
+
+export function findPort(ctx: Ctx, name: string, mustExist: boolean): VPort | undefined {
+  const c = populateCache(ctx);
+  let port = c.ports.get(name);
+  if (port && name === port.bridge.name) port = undefined;
+  if (mustExist && !port) throw notFound(`no port named ${name}`);
+  verifyPorts(ctx);
+  return port;
+}
+
+export function findIface(ctx: Ctx, name: string, mustExist: boolean): VIface | undefined {
+  const c = populateCache(ctx);
+  let iface = c.ifaces.get(name);
+  if (iface && name === iface.port.bridge.name) iface = undefined;
+  if (mustExist && !iface) throw notFound(`no interface named ${name}`);
+  verifyPorts(ctx);
+  return iface;
+}
+
+export function checkConflicts(ctx: Ctx, name: string, msg: string): void {
+  const c = populateCache(ctx);
+  verifyPorts(ctx);
+  if (c.bridges.has(name)) throw conflict(`${msg} because a bridge named ${name} already exists`);
+  const port = c.ports.get(name);
+  if (port) throw conflict(`${msg} because a port named ${name} already exists on bridge ${port.bridge.name}`);
+  const iface = c.ifaces.get(name);
+  if (iface) throw conflict(`${msg} because an interface named ${name} already exists on bridge ${iface.port.bridge.name}`);
+}

@@ -1,0 +1,206 @@
+# The engine client: JSON-RPC 1.0 over the engine's local socket (a unix socket on Linux/macOS, a
+# named pipe or AF_UNIX socket on Windows). One connection per target, reused for the session.
+# Messages are concatenated JSON values with no framing, so replies are split by a small scanner.
+
+$script:OvsConnections = @{}
+$script:OvsNextId = 0
+
+function Get-OvsDefaultTarget {
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+    if ($env:OVS_DB) { return $env:OVS_DB }
+    $runDir = if ($env:OVS_RUNDIR) { $env:OVS_RUNDIR }
+              elseif ($IsWindows) { 'C:\openvswitch\var\run\openvswitch' }
+              else { Join-Path (Get-OvsProjectRoot) 'var/run/openvswitch' }
+    return 'unix:' + (Join-Path $runDir 'db.sock')
+}
+
+function Get-OvsProjectRoot {
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+    if ($env:OVS_ENGINE_ROOT) { return $env:OVS_ENGINE_ROOT }
+    return (Resolve-Path (Join-Path $PSScriptRoot '../../..')).Path
+}
+
+function Resolve-OvsTarget {
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([string]$Database)
+    if ([string]::IsNullOrWhiteSpace($Database)) { return Get-OvsDefaultTarget }
+    if ($Database -notmatch '^(unix|npipe|tcp):') {
+        # A bare path is a unix socket (or a pipe path on Windows), as ovs-vsctl --db accepts.
+        if ($Database -like '\\.\pipe\*') { return "npipe:$Database" }
+        return "unix:$Database"
+    }
+    return $Database
+}
+
+function Connect-OvsEngineSocket {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$Target, [int]$TimeoutMs = 30000)
+    $stream = $null
+    $socket = $null
+    if ($Target -like 'unix:*') {
+        $path = $Target.Substring(5)
+        if ($IsWindows -and $path -like '\\.\pipe\*') {
+            $name = $path.Substring(9)
+            $pipe = [System.IO.Pipes.NamedPipeClientStream]::new('.', $name, [System.IO.Pipes.PipeDirection]::InOut)
+            $pipe.Connect([Math]::Min($TimeoutMs, 5000))
+            $stream = $pipe
+        } else {
+            $socket = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Unspecified)
+            $socket.Connect([System.Net.Sockets.UnixDomainSocketEndPoint]::new($path))
+            $stream = [System.Net.Sockets.NetworkStream]::new($socket, $true)
+        }
+    } elseif ($Target -like 'npipe:*') {
+        $name = $Target.Substring(6) -replace '^\\\\\.\\pipe\\', ''
+        $pipe = [System.IO.Pipes.NamedPipeClientStream]::new('.', $name, [System.IO.Pipes.PipeDirection]::InOut)
+        $pipe.Connect([Math]::Min($TimeoutMs, 5000))
+        $stream = $pipe
+    } elseif ($Target -match '^tcp:(?<host>[^:]+|\[[^\]]+\]):(?<port>\d+)$') {
+        $client = [System.Net.Sockets.TcpClient]::new()
+        $client.Connect($Matches.host.Trim('[', ']'), [int]$Matches.port)
+        $socket = $client.Client
+        $stream = $client.GetStream()
+    } else {
+        throw [System.ArgumentException]::new("'$Target' is not an engine address; expected unix:PATH, npipe:NAME or tcp:HOST:PORT")
+    }
+    if ($stream.CanTimeout) { $stream.ReadTimeout = $TimeoutMs; $stream.WriteTimeout = $TimeoutMs }
+    return [pscustomobject]@{
+        Target  = $Target
+        Stream  = $stream
+        Socket  = $socket
+        Decoder = [System.Text.Encoding]::UTF8.GetDecoder()
+        Pending = [System.Text.StringBuilder]::new()
+        Buffer  = [byte[]]::new(65536)
+        Chars   = [char[]]::new(65537)
+    }
+}
+
+function Get-OvsConnection {
+    [CmdletBinding()]
+    param([string]$Database)
+    $target = Resolve-OvsTarget -Database $Database
+    $conn = $script:OvsConnections[$target]
+    if ($null -ne $conn) { return $conn }
+    try {
+        $conn = Connect-OvsEngineSocket -Target $target
+    } catch {
+        $inner = if ($_.Exception.InnerException) { $_.Exception.InnerException.Message } else { $_.Exception.Message }
+        throw [OvsEngineException]::new('OVS_E_CONNECT', "Cannot connect to the Open vSwitch engine at '$target': $inner. Start it with Start-OvsEngine, or pass -Database.", $target)
+    }
+    $script:OvsConnections[$target] = $conn
+    return $conn
+}
+
+function Disconnect-OvsEngineSocket {
+    [CmdletBinding()]
+    param([string]$Target)
+    $targets = if ($Target) { @($Target) } else { @($script:OvsConnections.Keys) }
+    foreach ($t in $targets) {
+        $c = $script:OvsConnections[$t]
+        if ($null -ne $c) {
+            try { $c.Stream.Dispose() } catch { Write-Verbose "closing $t failed: $_" }
+            $script:OvsConnections.Remove($t)
+        }
+    }
+}
+
+# Returns the length of the first complete JSON value in $Text (0 when incomplete).
+function Find-OvsJsonEnd {
+    [CmdletBinding()]
+    [OutputType([int])]
+    param([string]$Text)
+    $depth = 0; $inString = $false; $escape = $false; $started = $false
+    for ($i = 0; $i -lt $Text.Length; $i++) {
+        $c = $Text[$i]
+        if ($inString) {
+            if ($escape) { $escape = $false }
+            elseif ($c -eq '\') { $escape = $true }
+            elseif ($c -eq '"') { $inString = $false }
+            continue
+        }
+        switch ($c) {
+            '"' { $inString = $true; $started = $true }
+            '{' { $depth++; $started = $true }
+            '[' { $depth++; $started = $true }
+            '}' { $depth--; if ($depth -eq 0) { return $i + 1 } }
+            ']' { $depth--; if ($depth -eq 0) { return $i + 1 } }
+        }
+    }
+    return 0
+}
+
+function Read-OvsMessage {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$Connection)
+    while ($true) {
+        $text = $Connection.Pending.ToString()
+        $trimmed = $text.TrimStart()
+        if ($trimmed.Length -gt 0) {
+            $end = Find-OvsJsonEnd -Text $trimmed
+            if ($end -gt 0) {
+                [void]$Connection.Pending.Clear()
+                [void]$Connection.Pending.Append($trimmed.Substring($end))
+                return ($trimmed.Substring(0, $end) | ConvertFrom-Json -AsHashtable -Depth 64)
+            }
+        }
+        $n = $Connection.Stream.Read($Connection.Buffer, 0, $Connection.Buffer.Length)
+        if ($n -le 0) { throw [OvsEngineException]::new('OVS_E_CONNECTION_CLOSED', "The engine at '$($Connection.Target)' closed the connection.", $Connection.Target) }
+        $count = $Connection.Decoder.GetChars($Connection.Buffer, 0, $n, $Connection.Chars, 0)
+        [void]$Connection.Pending.Append($Connection.Chars, 0, $count)
+    }
+}
+
+function Send-OvsMessage {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$Connection, [Parameter(Mandatory)][hashtable]$Message)
+    $json = ConvertTo-Json -InputObject $Message -Depth 64 -Compress
+    $bytes = [System.Text.Encoding]::UTF8.GetBytes($json)
+    $Connection.Stream.Write($bytes, 0, $bytes.Length)
+    $Connection.Stream.Flush()
+}
+
+<#
+.SYNOPSIS
+Calls one engine method and returns its result; engine errors become OvsEngineException.
+#>
+function Invoke-OvsRpc {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$Method,
+        [object[]]$Params = @(),
+        [string]$Database
+    )
+    $conn = Get-OvsConnection -Database $Database
+    $id = ++$script:OvsNextId
+    try {
+        Send-OvsMessage -Connection $conn -Message @{ method = $Method; params = @($Params); id = $id }
+        while ($true) {
+            $msg = Read-OvsMessage -Connection $conn
+            if ($msg.ContainsKey('method')) {
+                # The engine's inactivity probe: answer echo; ignore other notifications.
+                if ($msg.method -eq 'echo' -and $null -ne $msg.id) {
+                    Send-OvsMessage -Connection $conn -Message @{ result = $msg.params; error = $null; id = $msg.id }
+                }
+                continue
+            }
+            if ($msg.id -ne $id) { continue }
+            if ($null -ne $msg.error) {
+                $err = $msg.error
+                if ($err -is [hashtable]) {
+                    $code = if ($err.code) { [string]$err.code } else { [string]$err.error }
+                    $details = if ($err.details) { [string]$err.details } else { [string]$err.error }
+                    throw [OvsEngineException]::new($code, $details, $err.target)
+                }
+                throw [OvsEngineException]::new('OVS_E_ENGINE', [string]$err, $null)
+            }
+            return , $msg.result
+        }
+    } catch [System.IO.IOException], [System.Net.Sockets.SocketException], [System.ObjectDisposedException] {
+        Disconnect-OvsEngineSocket -Target $conn.Target
+        throw [OvsEngineException]::new('OVS_E_CONNECTION_LOST', "Lost the connection to the engine at '$($conn.Target)': $($_.Exception.Message)", $conn.Target)
+    }
+}

@@ -1,0 +1,82 @@
+// A private real ovsdb-server (Debian's Open vSwitch) for differential tests: temp dir, own unix
+// socket, pidfile and log; `transact` speaks JSON-RPC directly. Used only by tests/ovsdb/*.test.ts.
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Json } from '../../engine/ovsdb/api.js';
+
+export class RealOvsdb {
+  readonly dir: string;
+  readonly dbPath: string;
+  private proc?: ChildProcess;
+  private sock?: Socket;
+  private buf = '';
+  private pending?: (v: Json) => void;
+  private nextId = 1;
+
+  constructor(private readonly schemaPath: string, readonly dbName: string) {
+    this.dir = mkdtempSync(join(tmpdir(), 'ovsps-h1-'));
+    this.dbPath = join(this.dir, 'db');
+  }
+
+  async start(): Promise<void> {
+    const c = spawnSync('ovsdb-tool', ['create', this.dbPath, this.schemaPath], { encoding: 'utf8' });
+    if (c.status !== 0) throw new Error(`ovsdb-tool create failed: ${c.stderr}`);
+    const sockPath = join(this.dir, 'sock');
+    this.proc = spawn('/usr/sbin/ovsdb-server', [this.dbPath, `--remote=punix:${sockPath}`,
+      `--unixctl=${join(this.dir, 'ctl')}`, `--pidfile=${join(this.dir, 'pid')}`,
+      `--log-file=${join(this.dir, 'log')}`, '-vconsole:off'], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !existsSync(sockPath); i++) await new Promise((r) => setTimeout(r, 50));
+    this.sock = createConnection(sockPath);
+    await new Promise<void>((resolve, reject) => { this.sock!.once('connect', resolve); this.sock!.once('error', reject); });
+    this.sock.on('data', (d) => {
+      this.buf += d.toString('utf8');
+      let msg: { id?: unknown; result?: Json; error?: Json; method?: string; params?: Json } | undefined;
+      try {
+        msg = JSON.parse(this.buf);
+      } catch {
+        return;
+      }
+      this.buf = '';
+      if (msg?.method === 'echo') {
+        this.sock!.write(JSON.stringify({ id: msg.id, result: msg.params, error: null }));
+        return;
+      }
+      const p = this.pending;
+      this.pending = undefined;
+      p?.(msg!.error !== null && msg!.error !== undefined ? { error: msg!.error } : msg!.result!);
+    });
+  }
+
+  request(method: string, params: Json[]): Promise<Json> {
+    return new Promise((resolve) => {
+      this.pending = resolve;
+      this.sock!.write(JSON.stringify({ method, params, id: this.nextId++ }));
+    });
+  }
+
+  transact(ops: Json[]): Promise<Json> {
+    return this.request('transact', [this.dbName, ...ops]);
+  }
+
+  /** The JSON of every record in the database file (record 0 is the schema). */
+  records(): Json[] {
+    const r = spawnSync('cat', [this.dbPath], { encoding: 'utf8' });
+    const lines = r.stdout.split('\n');
+    const out: Json[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i]!.startsWith('OVSDB JSON ')) out.push(JSON.parse(lines[++i]!) as Json);
+    }
+    return out;
+  }
+
+  stop(): void {
+    this.sock?.destroy();
+    this.proc?.kill('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
