@@ -330,9 +330,7 @@ export class ServerSession implements TransactSession, LockHolder {
     const ctl = new AbortController();
     this.inFlight.set(key, ctl);
     try {
-      const r = await e.db.transact(ops, { session: this, signal: ctl.signal });
-      if (ctl.signal.aborted && this.connection.closed) throw new ReplyError('canceled');
-      return r;
+      return await e.db.transact(ops, { session: this, signal: ctl.signal });
     } catch (err) {
       if (err instanceof TransactCanceledError || ctl.signal.aborted) throw new ReplyError('canceled');
       this.server.logger.err(`${this.name}: transact failed: ${(err as Error).message}`);
