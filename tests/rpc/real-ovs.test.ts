@@ -10,7 +10,7 @@ import type { Json } from '../../engine/ovsdb/api.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
 import { RpcError } from '../../engine/rpc/errors.js';
 import { needPythonOvs, needRealOvs } from '../lib/env.js';
-import { TEST_SCHEMA, sleep, startServer } from './helpers.js';
+import { TEST_SCHEMA, sleep, startServer, waitFor } from './helpers.js';
 
 const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 const skipReal = needRealOvs();
@@ -201,14 +201,14 @@ t.test('real ovsdb-client against our server', { skip: skipReal }, async (t) => 
   t.teardown(() => mon.kill('SIGKILL'));
   let out = '';
   mon.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  while (!out.includes('initial')) await sleep(20);
+  await waitFor(() => out.includes('initial'), 'ovsdb-client monitor initial output');
   t.match(out, /initial,z,3/);
   const c = await h.connect();
   await c.transact('T', [{ op: 'insert', table: 'A', row: { name: 'from-node', n: 9 } }]);
-  while (!out.includes('from-node')) await sleep(20);
+  await waitFor(() => out.includes('from-node'), 'ovsdb-client monitor insert');
   t.match(out, /insert,from-node,9/);
   await c.transact('T', [{ op: 'update', table: 'A', where: [['name', '==', 'from-node']], row: { n: 10 } }]);
-  while (!out.includes(',new,')) await sleep(20);
+  await waitFor(() => out.includes(',new,'), 'ovsdb-client monitor modify');
   t.match(out, /old,,9\n.*new,from-node,10/);
 });
 
@@ -308,7 +308,7 @@ t.test('the Python IDL (python3-openvswitch) against our server', { skip: needPy
   const exited = new Promise<number | null>((r) => py.on('close', (code) => r(code)));
   let pyExited = false;
   void exited.then(() => { pyExited = true; });
-  while (!/(^|\n)(bridges |TIMEOUT)/.test(out) && !pyExited) await sleep(20);
+  await waitFor(() => /(^|\n)(bridges |TIMEOUT)/.test(out) || pyExited, 'the Python IDL to commit', 120_000);
   t.match(out, /initial bridges br0\n/, 'initial contents through monitor_cond_since/_Server');
   t.match(out, /has_lock True\n/, 'lock granted');
   t.match(out, /commit success\n/, 'verify() -> wait op and insert committed');

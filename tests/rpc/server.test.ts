@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { RpcError } from '../../engine/rpc/errors.js';
 import { JsonSplitter } from '../../engine/rpc/jsonrpc.js';
-import { errorOf, nextNotification, sleep, startServer, uuidOfInsert } from './helpers.js';
+import { errorOf, nextNotification, startServer, uuidOfInsert } from './helpers.js';
 
 const insertA = (row: JsonObject): Json => ({ op: 'insert', table: 'A', row });
 
@@ -254,8 +254,9 @@ t.test('a slow reader is disconnected at the send backlog limit without stalling
   // A slow client: monitors everything, then stops reading.
   const raw = createConnection({ path: h.sock });
   raw.on('error', () => {});
+  const replied = new Promise<void>((r) => raw.once('data', () => r()));
   raw.write(JSON.stringify({ id: 1, method: 'monitor_cond', params: ['T', 'm', { A: [{}] }] }));
-  await sleep(100);
+  await replied; // the monitor exists once its (empty) initial reply arrived
   raw.pause();
   const closed = new Promise<void>((r) => raw.on('close', () => r()));
   const big = 'x'.repeat(20000);
