@@ -169,7 +169,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
     });
     const result: VsctlResult = { commands: out, stdout, warnings, changed: plan.changed };
     if (nextCfg !== undefined) result.nextCfg = nextCfg;
-    (result as VsctlResult & { newIfaces?: string[] }).newIfaces = shared.newIfaces.map((r) => realUuid(r.uuid) ?? r.uuid);
+    if (shared.newIfaces.length) result.newInterfaces = shared.newIfaces.map((r) => realUuid(r.uuid) ?? r.uuid);
     return result;
   }
 }

@@ -131,3 +131,34 @@ t.test('CLI function: exit codes and streams', { skip: needRealOvs() }, async (t
   const h = await run('--help');
   t.match(h.out, /usage: ovs-vsctl \[OPTIONS\] COMMAND/);
 });
+
+t.test('CLI reports interfaces ovs-vswitchd could not set up', { skip: needRealOvs() }, async (t) => {
+  const { db, client } = fresh();
+  const keep: OvsdbClient = { listDbs: () => client.listDbs(), getSchema: (d) => client.getSchema(d), transact: (d, o) => client.transact(d, o), close: async () => undefined };
+  // Stand-in ovs-vswitchd: gives every interface ofport 1, except "bad" which fails.
+  let running = true;
+  const unsubscribe = db.onCommit(() => {
+    setImmediate(() => {
+      if (!running) return;
+      void (async () => {
+        const { next, cur } = await cfg(client);
+        if (cur >= next) return;
+        await client.transact('Open_vSwitch', [
+          { op: 'update', table: 'Interface', where: [['name', '!=', 'bad']], row: { ofport: 1 } },
+          { op: 'update', table: 'Interface', where: [['name', '==', 'bad']], row: { ofport: -1, error: 'could not open network device bad (No such device)' } },
+          { op: 'update', table: 'Open_vSwitch', where: [], row: { cur_cfg: next } },
+        ]);
+      })();
+    });
+  });
+  t.teardown(() => { running = false; unsubscribe(); });
+  let out = '', err = '';
+  const status = await runVsctl(['add-br', 'br0', '--', 'add-port', 'br0', 'bad'], {
+    connect: async () => keep, defaultDb: 'unix:/x', logDir: '/logs', io: { stdout: (s) => { out += s; }, stderr: (s) => { err += s; } },
+  });
+  t.equal(status, 0);
+  t.equal(out, '');
+  t.equal(err, "ovs-vsctl: Error detected while setting up 'bad': could not open network device bad (No such device).  See ovs-vswitchd log for details.\n" +
+    'ovs-vsctl: The default log directory is "/logs".\n');
+  t.same(await cfg(client), { next: 1, cur: 1 });
+});
