@@ -46,3 +46,39 @@ export function openPacketSocket(ifname: string, opts: PacketSocketOptions = {})
     throw e;
   }
 }
+
+/**
+ * A PACKET_MMAP receive ring (TPACKET_V2) on a packet socket: the kernel writes frames into shared
+ * memory, so receiving costs no syscall per frame, and each slot's header carries the VLAN tag
+ * that the kernel stripped (read() would lose it). Slot layout (struct tpacket2_hdr): status u32 @0,
+ * len u32 @4, snaplen u32 @8, mac u16 @12, vlan_tci u16 @24, vlan_tpid u16 @26; frame data at
+ * slot + mac, with at least `reserve` bytes free before it.
+ */
+export interface RxRing {
+  readonly buffer: Buffer;
+  readonly frameSize: number;
+  readonly frameCount: number;
+  close(): void;
+}
+
+export const TP_STATUS_USER = 0x1;
+export const TP_STATUS_VLAN_VALID = 0x10;
+export const TP_STATUS_VLAN_TPID_VALID = 0x40;
+
+export function openRxRing(fd: number, opts: { mtu: number; frames?: number; reserve?: number }): RxRing {
+  n.setsockoptInt(fd, n.SOL_PACKET, n.PACKET_VERSION, n.TPACKET_V2);
+  n.setsockoptInt(fd, n.SOL_PACKET, n.PACKET_RESERVE, opts.reserve ?? 64);
+  let frameSize = 2048;
+  while (frameSize < opts.mtu + 18 + 32 + 32 + (opts.reserve ?? 64) + 16) frameSize *= 2;
+  const blockSize = Math.max(65536, frameSize);
+  const framesPerBlock = blockSize / frameSize;
+  const blocks = Math.max(1, Math.ceil((opts.frames ?? 2048) / framesPerBlock));
+  const req = Buffer.alloc(16); // struct tpacket_req
+  req.writeUInt32LE(blockSize, 0);
+  req.writeUInt32LE(blocks, 4);
+  req.writeUInt32LE(frameSize, 8);
+  req.writeUInt32LE(blocks * framesPerBlock, 12);
+  n.setsockopt(fd, n.SOL_PACKET, n.PACKET_RX_RING, req);
+  const region = n.mmapShared(fd, blockSize * blocks, `rx ring of fd ${fd}`);
+  return { buffer: region.buffer, frameSize, frameCount: blocks * framesPerBlock, close: () => region.unmap() };
+}

@@ -20,7 +20,9 @@ export class NativeCallError extends OvsError {
 interface FfiModule {
   open(p: { library: string; path: string }): void;
   load(p: { library: string; funcName: string; retType: number; paramsType: number[]; paramsValue: unknown[]; errno: true }): { value: number; errnoCode: number; errnoMessage: string };
-  DataType: { I32: number; U64: number; U8Array: number; String: number; U32: number };
+  load(p: { library: string; funcName: string; retType: number; paramsType: number[]; paramsValue: unknown[] }): unknown;
+  createExternalBuffer(external: unknown, length: number): Buffer;
+  DataType: { I32: number; I64: number; U64: number; U8Array: number; String: number; U32: number; External: number; BigInt: number };
 }
 
 const LIB = 'ovsps-libc';
@@ -69,6 +71,10 @@ export const SO_RCVBUFFORCE = 33;
 export const PACKET_ADD_MEMBERSHIP = 1;
 export const PACKET_MR_PROMISC = 1;
 export const PACKET_IGNORE_OUTGOING = 23;
+export const PACKET_RX_RING = 5;
+export const PACKET_VERSION = 10;
+export const PACKET_RESERVE = 12;
+export const TPACKET_V2 = 1;
 export const ETH_P_ALL = 0x0003;
 export const TUNSETIFF = 0x400454ca;
 export const SIOCGIFFLAGS = 0x8913;
@@ -130,6 +136,28 @@ export function setNonBlocking(fd: number): void {
   const F_GETFL = 3, F_SETFL = 4;
   const flags = call('fcntl', `fd ${fd}, F_GETFL`, [{ i32: fd }, { i32: F_GETFL }, { i32: 0 }]);
   call('fcntl', `fd ${fd}, F_SETFL`, [{ i32: fd }, { i32: F_SETFL }, { i32: flags | O_NONBLOCK }]);
+}
+
+/** A region mmap()ed from an fd (MAP_SHARED, read/write), seen as a Buffer without copying. */
+export interface MappedRegion { buffer: Buffer; unmap(): void }
+
+export function mmapShared(fd: number, length: number, what: string): MappedRegion {
+  const m = lib();
+  const D = m.DataType;
+  const r = m.load({ library: LIB, funcName: 'mmap', retType: D.External, paramsType: [D.U64, D.U64, D.I32, D.I32, D.I32, D.I64], paramsValue: [0, length, 3 /* PROT_READ|PROT_WRITE */, 1 /* MAP_SHARED */, fd, 0], errno: true }) as unknown as { value: unknown; errnoCode: number; errnoMessage: string };
+  // mmap reports failure as (void *)-1; memcpy(p, p, 0) returns p, which shows the address.
+  const addr = m.load({ library: LIB, funcName: 'memcpy', retType: D.BigInt, paramsType: [D.External, D.External, D.U64], paramsValue: [r.value, r.value, 0] }) as bigint;
+  if (addr === -1n || addr === 0n) throw new NativeCallError(`mmap(${what})`, r.errnoCode, r.errnoMessage.replace(/ \(os error \d+\)$/, ''));
+  const buffer = m.createExternalBuffer(r.value, length);
+  let mapped = true;
+  return {
+    buffer,
+    unmap() {
+      if (!mapped) return;
+      mapped = false;
+      m.load({ library: LIB, funcName: 'munmap', retType: D.I32, paramsType: [D.External, D.U64], paramsValue: [r.value, length] });
+    },
+  };
 }
 
 /** A `struct ifreq` (40 bytes) with the interface name filled in. */

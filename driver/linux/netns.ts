@@ -2,6 +2,7 @@
 // A namespace stands for a VM, the veth end inside is its vNIC, the end outside is what the
 // switch attaches (as a system port). Everything goes through iproute2's `ip`.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { OvsError } from '../../engine/util/errors.js';
 import { checkIfName } from './native.js';
 import { disableOffloads } from './offload.js';
@@ -87,6 +88,24 @@ export interface VethVm {
   destroy(): void;
 }
 
+/**
+ * Waits (blocking, up to `timeoutMs`) until a root-namespace link reports operstate "up". Until the
+ * kernel's link watcher has run (up to a second after `ip link set up`), a new veth still has the
+ * noop qdisc and silently drops what is sent on it.
+ */
+export function waitForLinkUp(ifname: string, timeoutMs = 5000): boolean {
+  checkIfName(ifname);
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    let state = '';
+    try { state = readFileSync(`/sys/class/net/${ifname}/operstate`, 'utf8').trim(); } catch { /* not there yet */ }
+    if (state === 'up') return true;
+    if (Date.now() > until) return false;
+    Atomics.wait(sleeper, 0, 0, 10);
+  }
+}
+
 /** A namespace with a veth pair: one end inside (up, addressed), the other in the root namespace, up. */
 export function createVethVm(o: VethVmOptions): VethVm {
   const vmIf = o.vmIf ?? 'eth0';
@@ -105,6 +124,7 @@ export function createVethVm(o: VethVmOptions): VethVm {
     }
     ip('-n', o.netns, 'link', 'set', vmIf, 'up');
     ip('link', 'set', o.hostIf, 'up');
+    waitForLinkUp(o.hostIf);
     const mac = JSON.parse(ip('-j', '-n', o.netns, 'link', 'show', vmIf)) as Array<{ address: string }>;
     return { netns: o.netns, hostIf: o.hostIf, vmIf, mac: mac[0]?.address ?? '', destroy };
   } catch (e) {

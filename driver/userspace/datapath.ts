@@ -15,17 +15,17 @@ import { exactMaskWords, extractFlowKey, keyToWords, maskToWords, maskWords } fr
 import { InvalidInputError } from '../../engine/util/errors.js';
 import { openPacketSocket } from '../linux/af-packet.js';
 import { closeFd, eventfd } from '../linux/native.js';
-import { interfaceExists } from '../linux/netdev.js';
+import { getMtu, interfaceExists } from '../linux/netdev.js';
 import { disableOffloads } from '../linux/offload.js';
 import { createTap } from '../linux/tap.js';
 import { compileActions, executeActions, type FrameState } from './actions.js';
 import {
-  BadFlowError, DatapathExistsError, FlowExistsError, FlowTableFullError, NoSuchDatapathError, NoSuchFlowError,
+  BadFlowError, DatapathError, DatapathExistsError, FlowExistsError, FlowTableFullError, NoSuchDatapathError, NoSuchFlowError,
   NoSuchPortError, PortExistsError,
 } from './errors.js';
 import { Forwarder, UPCALL_MISS, type ControlMessage, type UpcallMessage } from './forwarder.js';
 import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
-import type { PortWorkerData } from './port-worker.js';
+import type { PortWorkerData, WorkerMessage } from './port-worker.js';
 
 export type PortType = 'internal' | 'netdev' | 'system' | 'tap';
 
@@ -185,6 +185,7 @@ export class UserspaceDatapath {
     if (this.ports.has(portNo)) throw new PortExistsError(portNo);
 
     let fd: number, ifindex: number, close: () => void;
+    let ringMtu: number | undefined;
     if (o.type === 'internal' || o.type === 'tap') {
       const tapOpts: { mac?: string; mtu?: number } = {};
       if (o.mac !== undefined) tapOpts.mac = o.mac;
@@ -196,6 +197,7 @@ export class UserspaceDatapath {
       disableOffloads(o.name);
       const s = openPacketSocket(o.name);
       fd = s.fd; ifindex = s.ifindex; close = () => s.close();
+      ringMtu = getMtu(o.name);
     }
     let wakeFd = -1;
     try {
@@ -203,6 +205,7 @@ export class UserspaceDatapath {
       const stats = StatsSection.create();
       const { port1, port2 } = new MessageChannel();
       const data: PortWorkerData = { portNo, fd, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound };
+      if (ringMtu !== undefined) data.ringMtu = ringMtu;
       for (const s of this.sections()) s.ports.fill(0, portNo * PORT_STAT_FIELDS, (portNo + 1) * PORT_STAT_FIELDS);
       // The new worker starts from the current state: every port's fd and every flow.
       for (const p of this.ports.values()) port1.postMessage({ op: 'port', port: p.portNo, fd: p.fd } satisfies ControlMessage);
@@ -213,12 +216,27 @@ export class UserspaceDatapath {
         portNo, name: o.name, type: o.type, fd, wakeFd, close, worker, control: port1, stats, upcallPids: o.upcallPids ?? [], ifindex,
         exited: new Promise((resolve) => worker.once('exit', () => resolve())),
       };
-      worker.on('message', (m: UpcallMessage | { t: 'ack'; seq: number } | { t: 'fatal'; message: string }) => this.fromWorker(rec, m));
-      worker.on('error', (e) => { process.emitWarning(`datapath ${this.name} port ${portNo} worker failed: ${e.message}`); });
-      worker.unref();
+      // Every thread learns the port's fd now (synchronously, so no other call interleaves); the
+      // port is live once its worker runs, and a worker that dies before that fails addPort.
       this.ports.set(portNo, rec);
       this.fwd.apply({ op: 'port', port: portNo, fd });
       this.broadcast({ op: 'port', port: portNo, fd }, rec);
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: WorkerMessage) => { if (m.t === 'ready') resolve(); else this.fromWorker(rec, m); });
+        worker.on('error', (e) => { reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker failed: ${e.message}`)); this.workerFailed(rec, e); });
+        worker.once('exit', (code) => reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker exited (code ${code}) before it started`)));
+      });
+      try {
+        await ready;
+      } catch (e) {
+        await worker.terminate();
+        this.ports.delete(portNo);
+        this.fwd.apply({ op: 'port', port: portNo, fd: -1 });
+        this.broadcast({ op: 'port', port: portNo, fd: -1 });
+        await this.sync();
+        throw e;
+      }
+      worker.unref();
       return this.vportOf(rec);
     } catch (e) {
       if (wakeFd >= 0) closeFd(wakeFd);
@@ -454,16 +472,24 @@ export class UserspaceDatapath {
     const live = [...this.ports.values()];
     if (live.length === 0) return Promise.resolve();
     const seq = ++this.syncSeq;
+    for (const p of live) p.worker.ref(); // workers are unref'd; waiting for them must keep the process up
     return new Promise((resolve) => {
-      this.syncWaiters.set(seq, { left: new Set(live), done: resolve });
+      this.syncWaiters.set(seq, { left: new Set(live), done: () => { for (const p of live) p.worker.unref(); resolve(); } });
       for (const p of live) p.control.postMessage({ op: 'sync', seq } satisfies ControlMessage);
       Atomics.add(this.ctrl, CTRL.GENERATION, 1);
       for (const p of live) this.wake(p);
     });
   }
 
-  private fromWorker(rec: PortRec, m: UpcallMessage | { t: 'ack'; seq: number } | { t: 'fatal'; message: string }): void {
+  private workerFailed(rec: PortRec, e: Error): void {
+    process.emitWarning(`datapath ${this.name} port ${rec.name}: worker failed: ${e.message}`);
+    // Nothing reads this port any more; pending syncs must not wait for it.
+    for (const [seq, w] of this.syncWaiters) { w.left.delete(rec); if (w.left.size === 0) { this.syncWaiters.delete(seq); w.done(); } }
+  }
+
+  private fromWorker(rec: PortRec, m: WorkerMessage): void {
     if (m.t === 'upcall') this.deliver(m, rec);
+    else if (m.t === 'ready') return;
     else if (m.t === 'ack') {
       const w = this.syncWaiters.get(m.seq);
       if (w) { w.left.delete(rec); if (w.left.size === 0) { this.syncWaiters.delete(m.seq); w.done(); } }

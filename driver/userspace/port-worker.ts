@@ -4,6 +4,7 @@
 // the shared generation counter moves.
 import { readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { openRxRing, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID, TP_STATUS_VLAN_VALID } from '../linux/af-packet.js';
 import { poll, POLLIN } from '../linux/native.js';
 import type { FrameState } from './actions.js';
 import { Forwarder, type ControlMessage, type UpcallMessage } from './forwarder.js';
@@ -17,13 +18,18 @@ export interface PortWorkerData {
   ctrl: SharedArrayBuffer;
   stats: StatsSection['buffers'];
   upcallBound: number;
+  /** Receive through a PACKET_MMAP ring sized for this MTU (packet sockets); else read(). */
+  ringMtu?: number;
 }
+
+/** What a port worker tells the main thread. */
+export type WorkerMessage = UpcallMessage | { t: 'ack'; seq: number } | { t: 'ready' } | { t: 'fatal'; message: string };
 
 function main(): void {
   const d = workerData as PortWorkerData;
   const ctrl = new Int32Array(d.ctrl);
   const stats = new StatsSection(d.stats);
-  const post = (m: UpcallMessage | { t: 'ack'; seq: number } | { t: 'fatal'; message: string }) => parentPort!.postMessage(m);
+  const post = (m: WorkerMessage) => parentPort!.postMessage(m);
   const fw = new Forwarder(stats, ctrl, d.upcallBound, (m) => post(m), (seq) => post({ t: 'ack', seq }));
   const buf = Buffer.allocUnsafe(FRAME_BUFFER);
   const wake = Buffer.allocUnsafe(8);
@@ -46,29 +52,72 @@ function main(): void {
     }
   };
 
-  while (running) {
-    let n: number;
-    try {
-      n = readSync(d.fd, buf, HEADROOM, FRAME_BUFFER - HEADROOM, null);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') {
-        drain();
-        if (!running) break;
-        poll(pfd, 2, 1000);
-        try { readSync(d.wakeFd, wake, 0, 8, null); } catch { /* nothing pending */ }
-        drain();
+  post({ t: 'ready' });
+
+  const idle = (): void => {
+    drain();
+    if (!running) return;
+    poll(pfd, 2, 1000);
+    try { readSync(d.wakeFd, wake, 0, 8, null); } catch { /* nothing pending */ }
+    drain();
+  };
+
+  if (d.ringMtu !== undefined) {
+    // Packet socket with an rx ring: frames are taken from shared memory in order; a slot goes back
+    // to the kernel once its frame has been forwarded.
+    const ring = openRxRing(d.fd, { mtu: d.ringMtu, reserve: HEADROOM });
+    const rb = ring.buffer;
+    const u32 = new Uint32Array(rb.buffer, rb.byteOffset, rb.length >>> 2);
+    const u16 = new Uint16Array(rb.buffer, rb.byteOffset, rb.length >>> 1);
+    const size = ring.frameSize, count = ring.frameCount;
+    f.buf = rb;
+    let i = 0;
+    while (running) {
+      const base = i * size;
+      const st = u32[base >>> 2]!;
+      if ((st & TP_STATUS_USER) === 0) { idle(); continue; }
+      drain();
+      if (!running) break;
+      const wire = u32[(base + 4) >>> 2]!;
+      let len = u32[(base + 8) >>> 2]!;
+      let off = base + u16[(base + 12) >>> 1]!;
+      if (st & TP_STATUS_VLAN_VALID) {
+        // The kernel took the 802.1Q tag out of the frame; put it back where it was.
+        const tci = u16[(base + 24) >>> 1]!;
+        const tpid = (st & TP_STATUS_VLAN_TPID_VALID) ? u16[(base + 26) >>> 1]! || 0x8100 : 0x8100;
+        rb.copyWithin(off - 4, off, off + 12);
+        off -= 4;
+        len += 4;
+        rb.writeUInt16BE(tpid, off + 12);
+        rb.writeUInt16BE(tci, off + 14);
+      }
+      if (len < wire || len < 14) stats.ports[rxErr]++;
+      else {
+        f.off = off; f.len = len; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
+        fw.receive(f);
+      }
+      u32[base >>> 2] = 0; // TP_STATUS_KERNEL: the slot is the kernel's again
+      if (++i === count) i = 0;
+    }
+    ring.close();
+  } else {
+    while (running) {
+      let n: number;
+      try {
+        n = readSync(d.fd, buf, HEADROOM, FRAME_BUFFER - HEADROOM, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') { idle(); continue; }
+        if (code === 'EBADF') { post({ t: 'fatal', message: `port ${d.portNo}: fd closed` }); break; }
+        stats.ports[rxErr]++;
         continue;
       }
-      if (code === 'EBADF') { post({ t: 'fatal', message: `port ${d.portNo}: fd closed` }); break; }
-      stats.ports[rxErr]++;
-      continue;
+      drain();
+      if (!running) break;
+      if (n < 14) { stats.ports[rxErr]++; continue; }
+      f.buf = buf; f.off = HEADROOM; f.len = n; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
+      fw.receive(f);
     }
-    drain();
-    if (!running) break;
-    if (n < 14) { stats.ports[rxErr]++; continue; }
-    f.off = HEADROOM; f.len = n; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
-    fw.receive(f);
   }
   d.control.close();
 }

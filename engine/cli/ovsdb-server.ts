@@ -417,8 +417,12 @@ export interface RunOptions {
   onStarted?: (runner: OvsdbServerRunner, unixctl: UnixctlServer) => Promise<void> | void;
   /** Prepares before the database files are opened (engine/main.ts creates conf.db). */
   beforeOpen?: (args: ServerArgs) => Promise<void> | void;
-  /** Log file when --log-file is not given (undefined = none). */
+  /** Runs after the database files are open, before remotes are served. */
+  afterOpen?: (runner: OvsdbServerRunner) => Promise<void> | void;
+  /** Log to <logdir>/<program>.log when --log-file is not given. */
   defaultLogFile?: boolean;
+  /** Write <rundir>/<program>.pid when --pidfile is not given. */
+  defaultPidfile?: boolean;
 }
 
 /** Everything ovsdb-server does from the command line to "serving". Exits the process on fatal errors. */
@@ -431,6 +435,7 @@ export async function runServer(argv: string[], opts: RunOptions): Promise<{ run
   const args = parsed.args;
   for (const r of opts.extraRemotes ?? []) if (!args.remotes.includes(r)) args.remotes.push(r);
   if (opts.defaultLogFile && !args.vlog.some((o) => o.kind === 'log-file')) args.vlog.unshift({ kind: 'log-file' });
+  if (opts.defaultPidfile && args.daemon.pidfile === undefined) args.daemon.pidfile = '';
 
   try {
     await daemonizeStart(args.daemon, program);
@@ -448,6 +453,7 @@ export async function runServer(argv: string[], opts: RunOptions): Promise<{ run
   try {
     await opts.beforeOpen?.(args);
     for (const f of args.dbFiles) await runner.addDatabaseFile(f);
+    await opts.afterOpen?.(runner);
   } catch (e) {
     ovsFatal(program, (e as Error).message);
   }

@@ -38,6 +38,9 @@ interface TxnRow {
   new?: Row;
   nRefs: number;
   changed?: boolean[];
+  /** Last forEach pass that visited this row. */
+  visit?: number;
+  dropped?: boolean;
 }
 
 interface TableState {
@@ -51,6 +54,10 @@ interface TableState {
   /** Columns holding references (key or value) to other tables. */
   refCols: number[];
   hasWeak: boolean;
+  /** Default datum of each column (datums are never mutated in place, so rows share these). */
+  defaults: Datum[];
+  /** Shared "every column changed" marker for inserted and deleted rows. */
+  allChanged: boolean[];
 }
 
 function uuidDatum(u: string): Datum {
@@ -63,6 +70,14 @@ function englishDelimiter(i: number, n: number): string {
 
 class Txn {
   readonly rows = new Map<TableState, Map<string, TxnRow>>();
+  /** Every txn row in the order it joined (dropped ones are flagged). */
+  private readonly order: TxnRow[] = [];
+  private pass = 0;
+  resolve: NamedUuidResolver = (name: string): string => {
+    let s = this.symbols.get(name);
+    if (!s) this.symbols.set(name, (s = { uuid: randomUUID(), created: false }));
+    return s.uuid;
+  };
   readonly symbols = new Map<string, { uuid: string; created: boolean }>();
   comment = '';
   durable = false;
@@ -78,6 +93,12 @@ class Txn {
     let m = this.rows.get(tr.table);
     if (!m) this.rows.set(tr.table, (m = new Map()));
     m.set(tr.uuid, tr);
+    this.order.push(tr);
+  }
+
+  drop(tr: TxnRow): void {
+    tr.dropped = true;
+    this.rows.get(tr.table)!.delete(tr.uuid);
   }
 
   insert(table: TableState, row: Row): void {
@@ -109,25 +130,19 @@ class Txn {
     } else if (tr.old) {
       tr.new = undefined;
     } else {
-      this.rows.get(table)!.delete(row.uuid);
+      this.drop(tr);
       row.txnRow = undefined;
     }
   }
 
   /** Visits every txn row, including rows added while visiting. */
   forEach(fn: (tr: TxnRow) => void): void {
-    const seen = new Set<TxnRow>();
-    for (;;) {
-      let progress = false;
-      for (const m of [...this.rows.values()]) {
-        for (const tr of [...m.values()]) {
-          if (seen.has(tr)) continue;
-          seen.add(tr);
-          progress = true;
-          fn(tr);
-        }
-      }
-      if (!progress) return;
+    const pass = ++this.pass;
+    for (let i = 0; i < this.order.length; i++) {
+      const tr = this.order[i]!;
+      if (tr.dropped || tr.visit === pass) continue;
+      tr.visit = pass;
+      fn(tr);
     }
   }
 
@@ -189,6 +204,7 @@ export class MemoryDatabase implements Database {
       this.tables.set(ts.name, {
         schema: ts, cols, colIndex, rows: new Map(), indexes: ts.indexes.map(() => new Map()),
         indexCols: ts.indexes.map((idx) => idx.map((c) => colIndex.get(c)!)), refCols, hasWeak,
+        defaults: cols.map((c) => defaultDatum(c.type)), allChanged: cols.map(() => true),
       });
     }
   }
@@ -315,18 +331,10 @@ export class MemoryDatabase implements Database {
     return t;
   }
 
-  private resolver(txn: Txn): NamedUuidResolver {
-    return (name: string): string => {
-      let s = txn.symbols.get(name);
-      if (!s) txn.symbols.set(name, (s = { uuid: randomUUID(), created: false }));
-      return s.uuid;
-    };
-  }
-
   /** Parses a row object into a fields array (missing columns default); returns the set columns. */
   private parseRow(t: TableState, json: Json, resolve: NamedUuidResolver | undefined, base?: Datum[]): { fields: Datum[]; set: number[] } {
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw syntaxError(json, 'row must be JSON object');
-    const fields = base ?? t.cols.map((c) => defaultDatum(c.type));
+    const fields = base ?? t.defaults.slice();
     const set: number[] = [];
     for (const name of Object.keys(json)) {
       const idx = t.colIndex.get(name);
@@ -369,7 +377,7 @@ export class MemoryDatabase implements Database {
   }
 
   private executeOp(op: string, p: OpParser, txn: Txn, result: JsonObject, elapsedMs: number, session?: TransactSession): void {
-    const resolve = this.resolver(txn);
+    const resolve = txn.resolve;
     switch (op) {
       case 'insert': {
         const t = this.table(p);
@@ -594,12 +602,12 @@ export class MemoryDatabase implements Database {
           tr.table.rows.set(tr.uuid, tr.old);
           tr.old.txnRow = undefined;
           tr.new.txnRow = undefined;
-          txn.rows.get(tr.table)!.delete(tr.uuid);
+          txn.drop(tr);
           return;
         }
         tr.changed = changed;
       } else {
-        tr.changed = new Array<boolean>(n).fill(true);
+        tr.changed = tr.table.allChanged;
       }
     });
     let anyRows = false;
@@ -647,7 +655,7 @@ export class MemoryDatabase implements Database {
       tr.new = undefined;
       row.txnRow = undefined;
       tr.table.rows.delete(tr.uuid);
-      if (!tr.changed) tr.changed = new Array<boolean>(tr.table.cols.length).fill(true);
+      if (!tr.changed) tr.changed = tr.table.allChanged;
       for (const i of tr.table.refCols) {
         const c = tr.table.cols[i]!;
         const d = row.fields[i]!;
@@ -771,10 +779,7 @@ export class MemoryDatabase implements Database {
         if (change && tr.changed && tr.changed.some((x) => x)) {
           let tm = change.tables.get(t.schema.name);
           if (!tm) change.tables.set(t.schema.name, (tm = new Map()));
-          const rc: RowChange = {};
-          if (tr.old) rc.old = this.rowToJson(t, tr.old);
-          if (tr.new) rc.new = this.rowToJson(t, tr.new);
-          tm.set(tr.uuid, rc);
+          tm.set(tr.uuid, this.lazyChange(t, tr.old, tr.new));
         }
       }
     }
@@ -784,6 +789,23 @@ export class MemoryDatabase implements Database {
       for (const l of [...this.listeners]) l(change);
     }
     this.wakeWaiters();
+  }
+
+  /** A RowChange whose wire rows are built on first access (committed rows never change). */
+  private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
+    const rc = {} as RowChange;
+    const define = (key: 'old' | 'new', row: Row): void => {
+      let cached: RowJson | undefined;
+      Object.defineProperty(rc, key, {
+        enumerable: true,
+        configurable: true,
+        get: () => (cached ??= this.rowToJson(t, row)),
+        set: (v: RowJson) => { cached = v; },
+      });
+    };
+    if (oldRow) define('old', oldRow);
+    if (newRow) define('new', newRow);
+    return rc;
   }
 
   private wakeWaiters(): void {
@@ -867,7 +889,7 @@ export class MemoryDatabase implements Database {
             let v: Json | undefined;
             if (tr.old) {
               if (tr.changed?.[i]) v = datumToJson(c.type, diffDatum(c.type, tr.old.fields[i]!, nd));
-            } else if (!isDefault(c, nd)) {
+            } else if (!isDefault(t, i, nd)) {
               v = datumToJson(c.type, nd);
             }
             if (v !== undefined) (o ??= {})[c.name] = v;
@@ -911,7 +933,7 @@ export class MemoryDatabase implements Database {
           continue;
         }
         if (typeof rj !== 'object' || Array.isArray(rj)) throw syntaxError(rj, 'row must be JSON object');
-        const fields = old ? old.fields.slice() : t.cols.map((c) => defaultDatum(c.type));
+        const fields = old ? old.fields.slice() : t.defaults.slice();
         for (const [cname, v] of Object.entries(rj)) {
           const idx = t.colIndex.get(cname);
           if (idx === undefined) throw syntaxError(rj, `No column ${cname} in table ${tname}.`, 'unknown column');
@@ -947,8 +969,9 @@ export class MemoryDatabase implements Database {
     if (touched.length) this.txnId = randomUUID();
   }
 
-  /** All rows as one non-diff record, as `ovsdb-tool compact` writes (ephemeral columns omitted). */
-  snapshotRecord(): JsonObject {
+  /** All rows as one non-diff record, as `ovsdb-tool compact` writes (ephemeral columns omitted;
+   *  ovsdb-tool passes the comment "compacted by ovsdb-tool <version>"). */
+  snapshotRecord(comment?: string): JsonObject {
     const rec: JsonObject = {};
     for (const t of this.tables.values()) {
       if (!t.rows.size) continue;
@@ -957,13 +980,14 @@ export class MemoryDatabase implements Database {
         const o: JsonObject = {};
         for (let i = 2; i < t.cols.length; i++) {
           const c = t.cols[i]!;
-          if (!c.ephemeral && !isDefault(c, r.fields[i]!)) o[c.name] = datumToJson(c.type, r.fields[i]!);
+          if (!c.ephemeral && !isDefault(t, i, r.fields[i]!)) o[c.name] = datumToJson(c.type, r.fields[i]!);
         }
         tj[r.uuid] = o;
       }
       rec[t.schema.name] = tj;
     }
     rec._date = Date.now();
+    if (comment) rec._comment = comment;
     return rec;
   }
 }
@@ -980,13 +1004,15 @@ function compareAtomsOf(base: BaseType, a: Atom, b: Atom): number {
   }
 }
 
-function isDefault(c: ColumnSchema, d: Datum): boolean {
-  return datumEquals(d, defaultDatum(c.type));
+function isDefault(t: TableState, i: number, d: Datum): boolean {
+  return datumEquals(d, t.defaults[i]!);
 }
 
 function indexKey(fields: Datum[], cols: number[]): string {
   if (cols.length === 1) {
     const d = fields[cols[0]!]!;
+    // Within one column all atoms have one type, so a lone atom's string form is unambiguous.
+    if (!d.values && d.keys.length <= 1) return d.keys.length ? 'a' + String(d.keys[0]) : 'e';
     return d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys);
   }
   return JSON.stringify(cols.map((c) => [fields[c]!.keys, fields[c]!.values ?? null]));

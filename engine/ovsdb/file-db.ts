@@ -8,7 +8,7 @@ import { createDatabase, type MemoryDatabase } from './database.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
 import { checkDatumJson, datumEqualJson, defaultDatumJson } from './datum.js';
 import { OvsdbError, SchemaError } from './errors.js';
-import { lockDatabase } from './lockfile.js';
+import { lockDatabase, LockError } from './lockfile.js';
 import {
   composeRecord, createLog, LogError, OVSDB_MAGIC, openLogForWrite, readLog, writeFileAtomic, type LogContents, type LogWriter, type TornTail,
 } from './log-file.js';
@@ -41,10 +41,15 @@ export interface OpenDatabaseFileOptions {
   readOnly?: boolean;
   /** Name used in messages (default: the path as given). */
   name?: string;
+  /** Cut off a torn final record on open, with a warning, as ovsdb-server does (default true).
+   *  false: fail with the read error instead, as ovsdb-tool does. */
+  repairTornTail?: boolean;
   /** Receives warnings (e.g. a torn tail truncated on open). Default: written to stderr. */
   onWarning?: (message: string) => void;
-  /** Compact automatically when the log grows a lot (as ovsdb-server). Default true. */
-  autoCompact?: boolean;
+  /** Compact automatically when the log grows a lot, as ovsdb-server does (default: on, past 10 MB
+   *  and twice the size after the last compaction, at most every 10 minutes). `false` turns it off;
+   *  an object sets the thresholds. */
+  autoCompact?: boolean | { minBytes: number; minIntervalMs: number };
 }
 
 /** Reads a schema record into a DatabaseSchema, naming the file when it is not a schema. */
@@ -115,7 +120,7 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
     });
   }
 
-  const opened = openLogForWrite(path, name);
+  const opened = openLogForWrite(path, name, [OVSDB_MAGIC], options.repairTornTail !== false);
   const writer: LogWriter = opened.writer;
   let db: MemoryDatabase;
   try {
@@ -132,6 +137,8 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
   let lastCompact = Date.now();
   let compactScheduled = false;
   const autoCompact = options.autoCompact !== false;
+  const minBytes = typeof options.autoCompact === 'object' ? options.autoCompact.minBytes : AUTO_COMPACT_MIN_BYTES;
+  const minInterval = typeof options.autoCompact === 'object' ? options.autoCompact.minIntervalMs : AUTO_COMPACT_MIN_INTERVAL_MS;
 
   const compactNow = (comment: string): void => {
     writer.replace(compactedRecords(db, comment));
@@ -142,8 +149,8 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
   db.setSink({
     append(record: JsonObject, durable: boolean): void {
       writer.append(record, durable);
-      if (autoCompact && !compactScheduled && writer.offset > AUTO_COMPACT_MIN_BYTES && writer.offset / 2 > base
-        && Date.now() - lastCompact >= AUTO_COMPACT_MIN_INTERVAL_MS) {
+      if (autoCompact && !compactScheduled && writer.offset > minBytes && writer.offset / 2 > base
+        && Date.now() - lastCompact >= minInterval) {
         compactScheduled = true;
         setImmediate(() => {
           compactScheduled = false;
@@ -180,7 +187,14 @@ export async function createDatabaseFile(path: string, schemaJson: unknown): Pro
  *  is undefined (atomically, under the lock), as `ovsdb-tool compact` / `convert` do. */
 export async function compactDatabaseFile(src: string, dst: string | undefined, comment: string, newSchema?: DatabaseSchema): Promise<void> {
   if (dst === undefined) {
-    const opened = openLogForWrite(src);
+    let opened: ReturnType<typeof openLogForWrite>;
+    try {
+      opened = openLogForWrite(src);
+    } catch (e) {
+      // ovsdb-tool reports a busy lock here without the "I/O error" tag.
+      if (e instanceof LockError) throw new LockError(e.message.replace(/^I\/O error: /, ''));
+      throw e;
+    }
     try {
       if (opened.truncated) throw opened.truncated.error;
       const db = replay(opened.contents, src);

@@ -19,7 +19,7 @@ import {
 import { dirname, resolve } from 'node:path';
 import type { Json, JsonObject } from './api.js';
 import { OvsError } from '../util/errors.js';
-import { lockDatabase, type HeldLock } from './lockfile.js';
+import { errnoText, lockDatabase, type HeldLock } from './lockfile.js';
 
 export const OVSDB_MAGIC = 'JSON';
 export const RAFT_MAGIC = 'CLUSTER';
@@ -38,17 +38,7 @@ export class LogError extends OvsError {
   }
 }
 
-/** strerror-style text for a Node errno code, as OVS prints in parentheses. */
-export function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const known: Record<string, string> = {
-    ENOENT: 'No such file or directory', EEXIST: 'File exists', EACCES: 'Permission denied', EPERM: 'Operation not permitted',
-    ENOSPC: 'No space left on device', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EIO: 'Input/output error',
-    EROFS: 'Read-only file system', EDQUOT: 'Disk quota exceeded', EBADF: 'Bad file descriptor', EAGAIN: 'Resource temporarily unavailable',
-  };
-  if (code && known[code]) return known[code];
-  return code ?? (e instanceof Error ? e.message : String(e));
-}
+export { errnoText };
 
 export function ioError(what: string, cause: unknown): LogError {
   return new LogError('OVSDB_E_LOG_IO', `I/O error: ${what} (${errnoText(cause)})`);
@@ -303,14 +293,29 @@ export class LogWriter {
     const fd = this.openFd();
     const target = realTarget(this.path);
     const bytes = Buffer.concat(records.map((r) => composeRecord(r, this.magic)));
-    writeFileAtomic(target, bytes);
+    // Windows cannot rename over a file that is open: close it first (as OVS does there) and reopen
+    // the old file if the replacement fails. Elsewhere the rename happens under the open file.
+    const closeFirst = process.platform === 'win32';
+    if (closeFirst) {
+      closeSync(fd);
+      this.fd = undefined;
+    }
+    try {
+      writeFileAtomic(target, bytes);
+    } catch (e) {
+      if (closeFirst) this.fd = openSync(target, 'r+');
+      throw e;
+    }
     let newFd: number;
     try {
       newFd = openSync(target, 'r+');
     } catch (e) {
+      // The old inode is gone from the directory: appending to it would lose commits. Stop writing.
+      if (!closeFirst) closeSync(fd);
+      this.fd = undefined;
       throw ioError(`${this.name}: open failed`, e);
     }
-    closeSync(fd);
+    if (!closeFirst) closeSync(fd);
     this.fd = newFd;
     this.end = bytes.length;
   }
@@ -380,8 +385,9 @@ export interface OpenedLog {
 }
 
 /** Opens a log for reading and appending: locks it, reads and validates every record and, when the
- *  last record is torn, truncates the file just before it (reported in `truncated`). */
-export function openLogForWrite(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC]): OpenedLog {
+ *  last record is torn, truncates the file just before it (reported in `truncated`), or with
+ *  `repairTail` false refuses with the read error (as ovsdb-tool does). */
+export function openLogForWrite(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC], repairTail = true): OpenedLog {
   const lock = lockDatabase(path, name);
   let fd: number | undefined;
   try {
@@ -399,6 +405,7 @@ export function openLogForWrite(path: string, name: string = path, accept: reado
       got += n;
     }
     const contents = parseLog(buf.subarray(0, got), name, accept);
+    if (contents.tail && !repairTail) throw contents.tail.error;
     if (contents.tail) {
       try {
         ftruncateSync(fd, contents.validEnd);

@@ -102,6 +102,11 @@ function where(pointer: string): string {
 
 function describeAjvError(errors: ErrorObject[]): string {
   // The deepest error is the most specific one ("oneOf" wrappers are less useful).
+  const names = errors.find((e) => e.keyword === 'propertyNames');
+  if (names) {
+    const bad = (names.params as { propertyName?: string }).propertyName;
+    return `${where(names.instancePath)} name "${bad}" must be a valid id (letters, digits, "_", not starting with a digit)`;
+  }
   const best = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
   let msg = best.message ?? 'is invalid';
   if (best.keyword === 'additionalProperties') {

@@ -109,8 +109,9 @@ function lookupAndRun(ctx: XlateCtx, table: number): void {
   ctx.note(`table ${table}: matched priority ${rule.priority} (${rule.actions.length} actions)`);
   ctx.rules.push(rule);
   if (ctx.sideEffects) {
-    const st = ctx.input.stats ?? (ctx.input.packetLen ? { packets: 1n, bytes: BigInt(ctx.input.packetLen) } : undefined);
-    if (st) ctx.bridge.creditRule(rule, st.packets, st.bytes);
+    // An upcall is one packet; revalidation passes the datapath's counts instead.
+    const st = ctx.input.stats ?? { packets: 1n, bytes: BigInt(ctx.input.packetLen ?? 0) };
+    ctx.bridge.creditRule(rule, st.packets, st.bytes);
   }
   const savedTable = ctx.table;
   ctx.table = table;

@@ -108,14 +108,21 @@ export class RpcOvsdbClient implements OvsdbClient {
     }
   }
 
+  /** Changes a monitor's conditions (and possibly its id). The server sends the resulting
+   *  update under the new id before its reply, so the listener moves to the new id first. */
   async monitorCondChange(oldId: Json, newId: Json, requests: JsonObject): Promise<void> {
-    await this.request('monitor_cond_change', [oldId, newId, requests]);
     const oldKey = JSON.stringify(oldId);
+    const newKey = JSON.stringify(newId);
     const l = this.monitors.get(oldKey);
-    if (l && oldKey !== JSON.stringify(newId)) {
-      this.monitors.delete(oldKey);
-      this.monitors.set(JSON.stringify(newId), l);
+    const moved = l !== undefined && oldKey !== newKey && !this.monitors.has(newKey);
+    if (moved) this.monitors.set(newKey, l);
+    try {
+      await this.request('monitor_cond_change', [oldId, newId, requests]);
+    } catch (e) {
+      if (moved) this.monitors.delete(newKey);
+      throw e;
     }
+    if (moved) this.monitors.delete(oldKey);
   }
 
   async monitorCancel(id: Json): Promise<void> {

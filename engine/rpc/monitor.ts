@@ -7,7 +7,7 @@
 //                         {"modify": diffs of changed columns} / {"delete": null}
 // A row entering a monitor's condition is reported as an insert, one leaving it as a delete.
 import type { CommittedChange, Json, JsonObject, RowChange, RowJson } from '../ovsdb/api.js';
-import { compileWhere } from './where.js';
+import { compileWhere } from '../ovsdb/condition.js';
 import { datumEqualJson, defaultDatumJson, diffDatumJson } from '../ovsdb/datum.js';
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
 import type { ColumnSchema, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
@@ -122,9 +122,25 @@ function value(row: RowJson, col: ColumnSchema): Json {
   return v === undefined ? defaultDatumJson(col.type) : v;
 }
 
+const defaultsCache = new WeakMap<ColumnSchema, string>();
+
+/** True when `v` is the column's default value (such columns are left out of update2 "initial"
+ *  and "insert"). Compared in canonical JSON: a default may itself break an enum constraint
+ *  (e.g. "" for an enum of strings), so it is never parsed as a datum. */
 function isDefault(col: ColumnSchema, v: Json): boolean {
   if (col.name === '_uuid' || col.name === '_version') return false;
-  return datumEqualJson(col.type, v, defaultDatumJson(col.type));
+  let d = defaultsCache.get(col);
+  if (d === undefined) {
+    d = JSON.stringify(defaultDatumJson(col.type));
+    defaultsCache.set(col, d);
+  }
+  if (JSON.stringify(v) === d) return true;
+  // Same value written differently (e.g. a 1-element set as ["set",[x]] instead of x).
+  try {
+    return datumEqualJson(col.type, v, JSON.parse(d) as Json);
+  } catch {
+    return false;
+  }
 }
 
 function fullRow(tm: TableMonitor, row: RowJson, skipDefaults: boolean): JsonObject {

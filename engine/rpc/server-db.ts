@@ -8,7 +8,7 @@ import type { CommittedChange, Database, Json, JsonObject, RowChange, RowJson, T
 import { OvsdbError, sortedJsonString } from '../ovsdb/errors.js';
 import { parseSchema, type DatabaseSchema, type TableSchema } from '../ovsdb/schema.js';
 import { projectRoot } from '../setup/paths.js';
-import { compileWhere } from './where.js';
+import { compileWhere } from '../ovsdb/condition.js';
 
 export const SERVER_DB_NAME = '_Server';
 
@@ -18,7 +18,7 @@ export const SERVER_DB_NAME = '_Server';
 export function serverSchemaJson(): JsonObject {
   const file = join(projectRoot, 'manifests', '_server.ovsschema');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as JsonObject;
-  const optional = (key: Json): Json => ({ key, min: 0, max: 1 });
+  const optional = (key: Json): Json => ({ key, min: 0 });
   return {
     name: SERVER_DB_NAME,
     version: '1.2.0',
@@ -35,7 +35,6 @@ export function serverSchemaJson(): JsonObject {
           sid: { type: optional('uuid') },
           index: { type: optional('integer') },
         },
-        isRoot: true,
       },
     },
   };

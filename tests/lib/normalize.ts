@@ -63,6 +63,19 @@ function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Sorts the members of every JSON object by key (recursively), leaving arrays in their order.
+ *  Done before tagging uuids, so two servers that emit a row's columns in different orders assign
+ *  tags in the same order. */
+export function sortKeys(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]!);
+    return out;
+  }
+  return v;
+}
+
 /** Sorts rows (already uuid-normalised or not) by their JSON text, for order-free comparison of
  *  `select` results whose row order is unspecified by RFC 7047. */
 export function sortRows(rows: Json[]): Json[] {

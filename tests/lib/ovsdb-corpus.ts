@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
-import { UuidMapper, canonicalDatum } from './normalize.js';
+import { UuidMapper, canonicalDatum, sortKeys } from './normalize.js';
 
 export const corpusDir = join(projectRoot, 'tests', 'corpus', 'ovsdb');
 
@@ -60,9 +60,52 @@ function rowSortKey(row: Json, mapper: UuidMapper): string {
   return text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, (u) => mapper.peek(u) ?? '?');
 }
 
-/** Normalises one transact result: rows of each `select` put in a canonical order (by the tags of
- *  their already-known uuids), then uuids tagged in order of appearance, then sets/maps sorted. */
-export function normalizeResult(result: Json, mapper: UuidMapper): Json {
+// OVS names the two rows of an index conflict in raw UUID order ("First row, with UUID a, ...
+// Second row, with UUID b, ..."), which differs between two servers; put them in tag order.
+const INDEX_CONFLICT = /^(.*First row, with UUID )(<\d+>)(, .*?\.  Second row, with UUID )(<\d+>)(, .*?\.)$/s;
+
+function orderIndexConflict(details: string): string {
+  const m = INDEX_CONFLICT.exec(details);
+  if (!m) return details;
+  const [, head, tagA, mid, tagB, tail] = m as unknown as [string, string, string, string, string, string];
+  if (Number(tagA.slice(1, -1)) <= Number(tagB.slice(1, -1))) return details;
+  const descA = mid.slice(2, mid.indexOf('.  Second row'));
+  const descB = tail.slice(2, -1);
+  return `${head}${tagB}, ${descB}.  Second row, with UUID ${tagA}, ${descA}.`;
+}
+
+// How long a "wait" really waited before timing out is timing, not behaviour.
+function maskElapsed(details: string): string {
+  return details.replace(/^"wait" timed out after \d+ ms$/, '"wait" timed out after <N> ms');
+}
+
+function orderErrors(v: Json): Json {
+  if (Array.isArray(v)) return v.map(orderErrors);
+  if (v !== null && typeof v === 'object' && typeof v.error === 'string' && typeof v.details === 'string') {
+    return { ...v, details: maskElapsed(orderIndexConflict(v.details)) };
+  }
+  return v;
+}
+
+/** Reals as ovsdb-server prints them: 15 significant digits (it keeps the exact double inside, so
+ *  0.1+0.2 is stored as 0.30000000000000004 but printed 0.3). Printing is the JSON-RPC layer's job;
+ *  at the Database API level only the double matters, so both sides are rounded alike. */
+export function roundReals(v: Json): Json {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : Number(v.toPrecision(15));
+  if (Array.isArray(v)) return v.map(roundReals);
+  if (v !== null && typeof v === 'object') {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v)) out[k] = roundReals(v[k]!);
+    return out;
+  }
+  return v;
+}
+
+/** Normalises one transact result: object keys sorted, rows of each `select` put in a canonical
+ *  order (by the tags of their already-known uuids), then uuids tagged in order of appearance,
+ *  then sets/maps sorted and index-conflict rows put in tag order. */
+export function normalizeResult(raw: Json, mapper: UuidMapper): Json {
+  const result = roundReals(sortKeys(raw));
   if (Array.isArray(result)) {
     const ordered = result.map((r) => {
       if (r !== null && typeof r === 'object' && !Array.isArray(r) && Array.isArray(r.rows)) {
@@ -75,9 +118,9 @@ export function normalizeResult(result: Json, mapper: UuidMapper): Json {
       }
       return r;
     });
-    return canonicalDatum(mapper.json(ordered));
+    return orderErrors(canonicalDatum(mapper.json(ordered)));
   }
-  return canonicalDatum(mapper.json(result));
+  return orderErrors(canonicalDatum(mapper.json(result)));
 }
 
 /** Ops selecting every row of every table (the final database contents). */

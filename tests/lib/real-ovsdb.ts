@@ -117,6 +117,12 @@ export interface RealOvsdbOptions {
   schemaJson?: Json;
 }
 
+// Servers still running when the test process exits (a crash, a forgotten stop()) are killed.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 /** One real ovsdb-server with a private database. */
 export class RealOvsdb {
   readonly dir: string;
@@ -166,6 +172,8 @@ export class RealOvsdb {
       '-vconsole:off',
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
     const deadline = Date.now() + 10_000;

@@ -10,8 +10,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Json, JsonObject, RowJson } from '../../engine/ovsdb/api.js';
-import { createDatabaseFile, openDatabaseFile, type FileDatabase } from '../../engine/ovsdb/file-db.js';
-import { readLog } from '../../engine/ovsdb/log-file.js';
+import { compactDatabaseFile, createDatabaseFile, openDatabaseFile, type FileDatabase } from '../../engine/ovsdb/file-db.js';
+import { composeRecord, readLog } from '../../engine/ovsdb/log-file.js';
+import { RealOvsdb } from '../lib/real-ovsdb.js';
 import { needRealOvs } from '../lib/env.js';
 
 const REAL_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -185,12 +186,61 @@ t.test('durable commits fsync before transact returns; others do not', async (t)
   t.equal(readLog(path).records.length, 3);
 });
 
+t.test('a failed write rolls the transaction back with "I/O error" and loses nothing', async (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'db');
+  await createDatabaseFile(path, SCHEMA);
+  const db = await openDatabaseFile(path);
+  await ok(db, [{ op: 'insert', table: 'A', row: { n: 1 } }]);
+  const realWrite = fs.writeSync;
+  let failNext = true;
+  (fs as { writeSync: typeof fs.writeSync }).writeSync = ((...a: Parameters<typeof fs.writeSync>) => {
+    if (failNext) {
+      failNext = false;
+      const e = new Error('ENOSPC: no space left on device') as NodeJS.ErrnoException;
+      e.code = 'ENOSPC';
+      throw e;
+    }
+    return (realWrite as (...x: unknown[]) => number)(...a);
+  }) as typeof fs.writeSync;
+  syncBuiltinESMExports();
+  t.teardown(() => { (fs as { writeSync: typeof fs.writeSync }).writeSync = realWrite; syncBuiltinESMExports(); });
+  const res = await db.transact([{ op: 'insert', table: 'A', row: { n: 2 } }]);
+  t.match(JSON.stringify(res), /"error":"I\/O error"/, 'transaction reports I/O error');
+  t.match(JSON.stringify(res), /No space left on device/);
+  t.same(content(db.rows('A')).map((r) => r['n']), [1], 'rolled back in memory');
+  await ok(db, [{ op: 'insert', table: 'A', row: { n: 3 } }]);
+  await db.close();
+  const again = await openDatabaseFile(path);
+  t.same(content(again.rows('A')).map((r) => r['n']).sort(), [1, 3], 'file holds exactly the committed transactions');
+  await again.close();
+});
+
+t.test('automatic compaction keeps the log small and the data whole', async (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'db');
+  await createDatabaseFile(path, SCHEMA);
+  const db = await openDatabaseFile(path, { autoCompact: { minBytes: 4000, minIntervalMs: 0 } });
+  for (let i = 0; i < 300; i++) {
+    await ok(db, [{ op: 'update', table: 'A', where: [], row: { s: `v${i}` } }, ...(i % 10 === 0 ? [{ op: 'insert', table: 'A', row: { n: i } }] : [])]);
+    await new Promise((r) => setImmediate(r));
+  }
+  const before = content(db.rows('A'));
+  await db.close();
+  const log = readLog(path);
+  t.ok(log.records.length < 150, `log compacted along the way (${log.records.length} records for 300 commits)`);
+  t.ok(log.records.some((r) => r.json['_comment'] === 'compacting database online'), 'snapshot record present');
+  const again = await openDatabaseFile(path);
+  t.same(content(again.rows('A')), before);
+  await again.close();
+});
+
 t.test('a writer SIGKILLed mid-commit, again and again, never loses an acknowledged commit', async (t) => {
   const dir = tmp(t);
   const path = join(dir, 'db');
   await createDatabaseFile(path, SCHEMA);
   const child = join(here, 'crash-writer.js');
-  const rounds = 10;
+  const rounds = 6;
   let acked = -1;
   let repaired = 0;
   const times: number[] = [];
@@ -221,7 +271,7 @@ t.test('a writer SIGKILLed mid-commit, again and again, never loses an acknowled
   await db.close();
   let missing = 0;
   for (let i = 0; i <= acked; i++) if (!ns.has(i)) missing++;
-  t.ok(acked > rounds * 5, `children acknowledged ${acked + 1} commits over ${rounds} kills`);
+  t.ok(acked + 1 >= rounds * 5, `children acknowledged ${acked + 1} commits over ${rounds} kills`);
   t.equal(missing, 0, 'every acknowledged commit is in the database after the kills');
   t.comment(`torn tails repaired on reopen: ${repaired}; round times (ms): ${times.join(' ')}`);
 });
@@ -289,6 +339,38 @@ t.test('interop with Debian ovsdb-tool / ovsdb-server 3.1', { skip: needRealOvs(
     await db.close();
   });
 
+  t.test('real ovsdb-server -> ours: byte-identical records, same rows', async (t) => {
+    const srv = await RealOvsdb.start({ schemaPath: REAL_SCHEMA });
+    t.teardown(() => srv.stop());
+    const steps: Json[][] = [
+      [{ op: 'insert', table: 'Open_vSwitch', row: { bridges: ['named-uuid', 'b'], external_ids: ['map', [['hostname', 'h'], ['x', 'ü']]] } },
+        { op: 'insert', table: 'Bridge', 'uuid-name': 'b', row: { name: 'br0', ports: ['named-uuid', 'p'] } },
+        { op: 'insert', table: 'Port', 'uuid-name': 'p', row: { name: 'br0', interfaces: ['named-uuid', 'i'] } },
+        { op: 'insert', table: 'Interface', 'uuid-name': 'i', row: { name: 'br0', type: 'internal', ofport_request: 5 } },
+        { op: 'comment', comment: 'ovs-vsctl: add-br br0' }],
+      [{ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['next_cfg', '+=', 1], ['external_ids', 'delete', ['set', ['x']]]] }],
+      [{ op: 'update', table: 'Port', where: [], row: { tag: 100, trunks: ['set', [1, 2]], other_config: ['map', [['a', 'b']]] } }],
+      [{ op: 'update', table: 'Port', where: [], row: { trunks: ['set', [2, 3]] } }],
+      [{ op: 'update', table: 'Interface', where: [], row: { type: '' } }, { op: 'commit', durable: true }],
+    ];
+    for (const s of steps) {
+      const r = await srv.transact('Open_vSwitch', s);
+      t.notMatch(JSON.stringify(r), /"error"/, 'real transaction ok');
+    }
+    const bytes = readFileSync(srv.dbPath);
+    const log = readLog(srv.dbPath);
+    t.equal(log.records.length, steps.length + 1);
+    t.ok(Buffer.concat(log.records.map((x) => composeRecord(x.json))).equals(bytes), 'our framing of its records is byte-identical');
+    const copy = join(dir, 'from-server.db');
+    writeFileSync(copy, bytes);
+    const db = await openDatabaseFile(copy);
+    for (const table of ['Open_vSwitch', 'Bridge', 'Port', 'Interface']) {
+      const res = await srv.transact('Open_vSwitch', [{ op: 'select', table, where: [] }]) as JsonObject[];
+      t.same(content(db.rows(table)), content(res[0]!['rows'] as RowJson[]), `${table}: same rows as the server`);
+    }
+    await db.close();
+  });
+
   t.test('a real ovsdb-server and our writer exclude each other through the lock file', async (t) => {
     const path = join(dir, 'locked.db');
     await createDatabaseFile(path, schema);
@@ -298,6 +380,8 @@ t.test('interop with Debian ovsdb-tool / ovsdb-server 3.1', { skip: needRealOvs(
     for (let i = 0; i < 100 && !fs.existsSync(join(dir, 's.sock')); i++) await new Promise((r) => setTimeout(r, 50));
     t.ok(fs.existsSync(join(dir, 's.sock')), 'real server up');
     await t.rejects(openDatabaseFile(path), { code: 'OVSDB_E_LOCKED' }, 'we cannot open while ovsdb-server holds it');
+    await t.rejects(compactDatabaseFile(path, undefined, 'x'), { message: /^.*locked\.db: failed to lock lockfile \(Resource temporarily unavailable\)$/ },
+      'nor compact it in place');
     srv.kill('SIGTERM');
     await new Promise((r) => srv.on('exit', r));
     const db = await openDatabaseFile(path);

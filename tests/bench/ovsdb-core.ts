@@ -1,0 +1,262 @@
+// OVSDB core + file storage benchmark: 100,000 rows inserted in one durable transaction, then
+// 10,000 one-row durable transactions, against our in-process engine with its log file, and the
+// same load through a private real ovsdb-server (Debian 3.1) over its unix socket for a ratio.
+// Each phase runs in its own process so its peak RSS is its own. Prints numbers, asserts nothing.
+// Usage: node .build/tests/bench/ovsdb-core.js            (all phases)
+//        node .build/tests/bench/ovsdb-core.js <phase> <dir>   (one phase, used internally)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
+import { createDatabaseFile, openDatabaseFile } from '../../engine/ovsdb/file-db.js';
+import { composeRecord, readLog } from '../../engine/ovsdb/log-file.js';
+
+const BULK_ROWS = 100_000;
+const SMALL_TXNS = 10_000;
+
+const SCHEMA: JsonObject = {
+  name: 'Bench', version: '1.0.0',
+  tables: {
+    Item: {
+      columns: {
+        name: { type: 'string' },
+        n: { type: 'integer' },
+        external_ids: { type: { key: 'string', value: 'string', min: 0, max: 'unlimited' } },
+      },
+      isRoot: true,
+      indexes: [['name']],
+    },
+  },
+};
+
+const insert = (i: number): Json => ({ op: 'insert', table: 'Item', row: { name: `item-${i}`, n: i, external_ids: ['map', [['k', `v${i}`]]] } });
+const bulkOps = (): Json[] => {
+  const ops: Json[] = new Array(BULK_ROWS + 1);
+  for (let i = 0; i < BULK_ROWS; i++) ops[i] = insert(i);
+  ops[BULK_ROWS] = { op: 'commit', durable: true };
+  return ops;
+};
+
+interface PhaseResult { phase: string; seconds: number; count: number; rssMb: number; fileMb?: number; extra?: string }
+
+function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function checkOk(res: Json[], what: string): void {
+  for (const r of res) {
+    if (r && typeof r === 'object' && !Array.isArray(r) && 'error' in r) throw new Error(`${what} failed: ${JSON.stringify(r).slice(0, 300)}`);
+  }
+}
+
+async function oursBulk(dir: string): Promise<PhaseResult> {
+  const path = join(dir, 'ours-bulk.db');
+  await createDatabaseFile(path, SCHEMA);
+  const db = await openDatabaseFile(path);
+  const ops = bulkOps();
+  const t0 = process.hrtime.bigint();
+  const res = await db.transact(ops);
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  checkOk(res, 'bulk insert');
+  await db.close();
+  const t1 = process.hrtime.bigint();
+  const again = await openDatabaseFile(path);
+  const reopen = Number(process.hrtime.bigint() - t1) / 1e9;
+  let n = 0;
+  for (const _ of again.rows('Item')) n++;
+  await again.close();
+  if (n !== BULK_ROWS) throw new Error(`reopened database has ${n} rows, expected ${BULK_ROWS}`);
+  // The storage layer's own share: serialising + hashing the 100k-row record, and reading it back.
+  const rec = readLog(path).records[1]!.json;
+  const t2 = process.hrtime.bigint();
+  const bytes = composeRecord(rec);
+  const compose = Number(process.hrtime.bigint() - t2) / 1e9;
+  const t3 = process.hrtime.bigint();
+  readLog(path);
+  const parse = Number(process.hrtime.bigint() - t3) / 1e9;
+  return {
+    phase: 'ours-bulk', seconds: secs, count: BULK_ROWS, rssMb: peakRssMb(), fileMb: statSync(path).size / 1048576,
+    extra: `reopen (replay) ${reopen.toFixed(2)} s; storage share: compose ${(bytes.length / 1048576).toFixed(1)} MB record ${compose.toFixed(2)} s, read+verify+parse ${parse.toFixed(2)} s`,
+  };
+}
+
+async function oursSmall(dir: string): Promise<PhaseResult> {
+  const path = join(dir, 'ours-small.db');
+  await createDatabaseFile(path, SCHEMA);
+  const db = await openDatabaseFile(path);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < SMALL_TXNS; i++) {
+    const res = await db.transact([insert(i), { op: 'commit', durable: true }]);
+    checkOk(res, `transaction ${i}`);
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await db.close();
+  return { phase: 'ours-small', seconds: secs, count: SMALL_TXNS, rssMb: peakRssMb(), fileMb: statSync(path).size / 1048576 };
+}
+
+/** A minimal JSON-RPC client over a unix socket (replies matched by id; server echo answered). */
+class RpcClient {
+  private buf = '';
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private start = 0;
+  private scanned = 0;
+  private readonly pending = new Map<number, (msg: JsonObject) => void>();
+  private nextId = 1;
+  constructor(private readonly sock: Socket) {
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => this.feed(chunk));
+  }
+
+  static connect(path: string): Promise<RpcClient> {
+    return new Promise((resolve, reject) => {
+      const s = connect(path, () => resolve(new RpcClient(s)));
+      s.on('error', reject);
+    });
+  }
+
+  private feed(chunk: string): void {
+    this.buf += chunk;
+    for (let i = this.scanned; i < this.buf.length; i++) {
+      const c = this.buf.charCodeAt(i);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 92) this.escaped = true;
+        else if (c === 34) this.inString = false;
+        continue;
+      }
+      if (c === 34) this.inString = true;
+      else if (c === 123 || c === 91) { if (this.depth++ === 0) this.start = i; }
+      else if (c === 125 || c === 93) {
+        if (--this.depth === 0) this.dispatch(JSON.parse(this.buf.slice(this.start, i + 1)) as JsonObject);
+      }
+    }
+    if (this.depth === 0) { this.buf = ''; this.scanned = 0; } else this.scanned = this.buf.length;
+  }
+
+  private dispatch(msg: JsonObject): void {
+    if (msg['method'] === 'echo') {
+      this.sock.write(JSON.stringify({ result: msg['params'], error: null, id: msg['id'] }));
+      return;
+    }
+    const cb = this.pending.get(msg['id'] as number);
+    if (cb) { this.pending.delete(msg['id'] as number); cb(msg); }
+  }
+
+  request(method: string, params: Json[]): Promise<JsonObject> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.sock.write(JSON.stringify({ method, params, id }));
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+async function withRealServer(dir: string, name: string, fn: (c: RpcClient) => Promise<number>): Promise<{ secs: number; rssMb: number; fileMb: number }> {
+  const schemaPath = join(dir, 'bench.ovsschema');
+  writeFileSync(schemaPath, JSON.stringify(SCHEMA));
+  const db = join(dir, `${name}.db`);
+  const c = spawnSync('ovsdb-tool', ['create', db, schemaPath], { encoding: 'utf8' });
+  if (c.status !== 0) throw new Error(c.stderr);
+  const sock = join(dir, `${name}.sock`);
+  const srv = spawn('/usr/sbin/ovsdb-server', [db, `--remote=punix:${sock}`, `--unixctl=${join(dir, `${name}.ctl`)}`,
+    `--log-file=${join(dir, `${name}.log`)}`, '--no-chdir'], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
+    const client = await RpcClient.connect(sock);
+    const secs = await fn(client);
+    client.close();
+    const status = readFileSync(`/proc/${srv.pid}/status`, 'utf8');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+    return { secs, rssMb: hwm ? Number(hwm[1]) / 1024 : NaN, fileMb: statSync(db).size / 1048576 };
+  } finally {
+    srv.kill('SIGKILL');
+  }
+}
+
+async function realBulk(dir: string): Promise<PhaseResult> {
+  const ops = bulkOps();
+  const r = await withRealServer(dir, 'real-bulk', async (c) => {
+    const t0 = process.hrtime.bigint();
+    const reply = await c.request('transact', ['Bench', ...ops]);
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    checkOk(reply['result'] as Json[], 'real bulk insert');
+    return secs;
+  });
+  return { phase: 'real-bulk', seconds: r.secs, count: BULK_ROWS, rssMb: r.rssMb, fileMb: r.fileMb, extra: 'ovsdb-server RSS; includes JSON-RPC over a unix socket' };
+}
+
+async function realSmall(dir: string): Promise<PhaseResult> {
+  const r = await withRealServer(dir, 'real-small', async (c) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < SMALL_TXNS; i++) {
+      const reply = await c.request('transact', ['Bench', insert(i), { op: 'commit', durable: true }]);
+      checkOk(reply['result'] as Json[], `real transaction ${i}`);
+    }
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  });
+  return { phase: 'real-small', seconds: r.secs, count: SMALL_TXNS, rssMb: r.rssMb, fileMb: r.fileMb, extra: 'ovsdb-server RSS; sequential JSON-RPC round trips' };
+}
+
+const PHASES: Record<string, (dir: string) => Promise<PhaseResult>> = {
+  'ours-bulk': oursBulk, 'ours-small': oursSmall, 'real-bulk': realBulk, 'real-small': realSmall,
+};
+
+async function runPhase(phase: string, dir: string): Promise<PhaseResult | undefined> {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [self, phase, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) {
+    console.log(`  ${phase}: failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PhaseResult;
+}
+
+function line(r: PhaseResult, unit: string): string {
+  const rate = r.count / r.seconds;
+  return `  ${r.phase.padEnd(11)} ${r.count} ${unit} in ${r.seconds.toFixed(3)} s = ${Math.round(rate).toLocaleString('en-US')} ${unit}/s, `
+    + `peak RSS ${r.rssMb.toFixed(0)} MB${r.fileMb !== undefined ? `, file ${r.fileMb.toFixed(1)} MB` : ''}${r.extra ? ` (${r.extra})` : ''}`;
+}
+
+async function orchestrate(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h2-bench-'));
+  try {
+    const haveReal = existsSync('/usr/sbin/ovsdb-server') && existsSync('/usr/bin/ovsdb-tool');
+    console.log(`ovsdb-core: ${BULK_ROWS} rows in one durable transaction; ${SMALL_TXNS} one-row durable transactions (file storage in ${tmpdir()})`);
+    const res: Record<string, PhaseResult | undefined> = {};
+    for (const p of Object.keys(PHASES)) {
+      if (p.startsWith('real') && !haveReal) { console.log(`  ${p}: skipped (real Open vSwitch not installed)`); continue; }
+      res[p] = await runPhase(p, dir);
+      if (res[p]) console.log(line(res[p]!, p.endsWith('bulk') ? 'rows' : 'txns'));
+    }
+    for (const kind of ['bulk', 'small']) {
+      const a = res[`ours-${kind}`];
+      const b = res[`real-${kind}`];
+      if (a && b) console.log(`  ratio ${kind}: ours takes ${(a.seconds / b.seconds).toFixed(2)}x the time of real ovsdb-server; RSS ${(a.rssMb / b.rssMb).toFixed(2)}x`);
+    }
+    const bulk = res['ours-bulk'];
+    if (bulk) console.log(`  targets: 100k rows < 2 s -> ${bulk.seconds.toFixed(2)} s ${bulk.seconds < 2 ? 'met' : 'MISSED'}; RSS < 200 MB -> ${bulk.rssMb.toFixed(0)} MB ${bulk.rssMb < 200 ? 'met' : 'MISSED'}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const [phase, dir] = process.argv.slice(2);
+if (phase) {
+  const fn = PHASES[phase];
+  if (!fn || !dir) {
+    console.error(`usage: ovsdb-core.js [${Object.keys(PHASES).join('|')} DIR]`);
+    process.exit(1);
+  }
+  console.log(JSON.stringify(await fn(dir)));
+} else {
+  await orchestrate();
+}

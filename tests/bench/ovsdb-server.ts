@@ -1,0 +1,121 @@
+// Benchmark: the same load against real ovsdb-server 3.1 and ours, in one run, each in a private
+// temp dir: one-row insert transactions (1 in flight, and 100 pipelined) through one JSON-RPC
+// client, and 200 sequential `ovs-vsctl --no-wait add-br` processes (real ovs-vsctl against both
+// servers, plus our ovs-vsctl when engine/cli/ovs-vsctl is built). Prints txn/s, per-command
+// latency and the ratio ours/theirs. Usage: node .build/tests/bench/ovsdb-server.js [--quick]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../engine/setup/paths.js';
+import { connectOvsdb } from '../../engine/rpc/client.js';
+import type { Json } from '../../engine/ovsdb/api.js';
+import { needRealOvs } from '../lib/env.js';
+
+const quick = process.argv.includes('--quick');
+const N_SEQ = quick ? 300 : 2000;
+const N_PIPE = quick ? 1000 : 10000;
+const N_VSCTL = quick ? 40 : 200;
+const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
+const OURS = join(projectRoot, 'engine', 'bin', 'ovsdb-server');
+const OUR_VSCTL_BUILT = join(projectRoot, '.build', 'engine', 'cli', 'ovs-vsctl.js');
+const OUR_VSCTL = join(projectRoot, 'engine', 'bin', 'ovs-vsctl');
+
+interface Server { name: string; dir: string; sock: string; pid: number }
+
+function start(name: string, root: string): Server {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  const db = join(dir, 'conf.db');
+  spawnSync('ovsdb-tool', ['create', db, SCHEMA]);
+  const sock = join(dir, 'db.sock');
+  const args = ['--detach', '--no-chdir', `--pidfile=${dir}/pid`, `--log-file=${dir}/log`, `--remote=punix:${sock}`, `--unixctl=${dir}/ctl`, db];
+  const r = name === 'ours' ? spawnSync(process.execPath, [OURS, ...args], { encoding: 'utf8' }) : spawnSync('/usr/sbin/ovsdb-server', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`);
+  const v = spawnSync('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', 'init'], { encoding: 'utf8' });
+  if (v.status !== 0) throw new Error(`${name}: init: ${v.stderr}`);
+  return { name, dir, sock, pid: Number(readFileSync(join(dir, 'pid'), 'utf8')) };
+}
+
+function stop(s: Server): void {
+  try { process.kill(s.pid, 'SIGTERM'); } catch { /* gone */ }
+}
+
+const insert = (i: number): Json[] => [{ op: 'insert', table: 'QoS', row: { type: `bench-${i}` } }];
+
+async function sequential(s: Server): Promise<number> {
+  const c = await connectOvsdb(`unix:${s.sock}`);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N_SEQ; i++) await c.transact('Open_vSwitch', insert(i));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await c.close();
+  return N_SEQ / secs;
+}
+
+async function pipelined(s: Server): Promise<number> {
+  const c = await connectOvsdb(`unix:${s.sock}`);
+  const t0 = process.hrtime.bigint();
+  let next = 0;
+  const lane = async () => { while (next < N_PIPE) { const i = next++; await c.transact('Open_vSwitch', insert(1e6 + i)); } };
+  await Promise.all(Array.from({ length: 100 }, lane));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await c.close();
+  return N_PIPE / secs;
+}
+
+interface Latency { mean: number; p50: number; p95: number; perSec: number }
+
+function vsctlRun(cmd: string[], s: Server, tag: string): Latency {
+  const times: number[] = [];
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N_VSCTL; i++) {
+    const a = process.hrtime.bigint();
+    const r = spawnSync(cmd[0], [...cmd.slice(1), `--db=unix:${s.sock}`, '--no-wait', 'add-br', `${tag}${i}`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd.join(' ')} add-br ${tag}${i} against ${s.name}: ${r.stderr}`);
+    times.push(Number(process.hrtime.bigint() - a) / 1e6);
+  }
+  const total = Number(process.hrtime.bigint() - t0) / 1e9;
+  times.sort((x, y) => x - y);
+  return { mean: times.reduce((x, y) => x + y, 0) / times.length, p50: times[Math.floor(times.length / 2)], p95: times[Math.floor(times.length * 0.95)], perSec: N_VSCTL / total };
+}
+
+function fmt(n: number, d = 1): string {
+  return n.toFixed(d);
+}
+
+async function main(): Promise<void> {
+  const why = needRealOvs();
+  if (why) { console.log(`ovsdb-server bench skipped: ${why}`); return; }
+  const root = mkdtempSync(join(tmpdir(), 'h6bench-'));
+  const servers = [start('real', root), start('ours', root)];
+  try {
+    console.log(`one-row insert transactions (QoS), ${N_SEQ} sequential and ${N_PIPE} with 100 in flight; ${N_VSCTL} ovs-vsctl add-br processes`);
+    const rows: Array<[string, number, number]> = [];
+    const seq: Record<string, number> = {};
+    const pipe: Record<string, number> = {};
+    for (const s of servers) seq[s.name] = await sequential(s);
+    for (const s of servers) pipe[s.name] = await pipelined(s);
+    rows.push(['txn/s, 1 in flight', seq.real, seq.ours], ['txn/s, 100 in flight', pipe.real, pipe.ours]);
+    for (const [what, real, ours] of rows) {
+      console.log(`${what.padEnd(28)} real ${fmt(real).padStart(9)}   ours ${fmt(ours).padStart(9)}   ours/real ${fmt(ours / real, 2)}`);
+    }
+    const vs: Record<string, Latency> = {};
+    for (const s of servers) vs[`real ovs-vsctl -> ${s.name} server`] = vsctlRun(['ovs-vsctl'], s, 'rv');
+    if (existsSync(OUR_VSCTL_BUILT)) {
+      for (const s of servers) vs[`our ovs-vsctl -> ${s.name} server`] = vsctlRun([process.execPath, OUR_VSCTL], s, 'ov');
+    } else {
+      console.log('(our ovs-vsctl is not built in this tree; only real ovs-vsctl measured)');
+    }
+    const base = vs['real ovs-vsctl -> real server'];
+    for (const [what, l] of Object.entries(vs)) {
+      console.log(`${what.padEnd(34)} mean ${fmt(l.mean).padStart(7)} ms  p50 ${fmt(l.p50).padStart(7)} ms  p95 ${fmt(l.p95).padStart(7)} ms  ${fmt(l.perSec).padStart(6)} cmd/s  mean/real-real ${fmt(l.mean / base.mean, 2)}`);
+    }
+    const rss = (pid: number) => { try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024; } catch { return 0; } };
+    console.log(`server RSS after the run: real ${fmt(rss(servers[0].pid))} MB, ours ${fmt(rss(servers[1].pid))} MB`);
+  } finally {
+    for (const s of servers) stop(s);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,111 @@
+import t from 'tap';
+import { existsSync, readdirSync } from 'node:fs';
+import { parseSchema, loadSchemaFile, typeToEnglish } from '../../engine/ovsdb/schema.js';
+import { SchemaError } from '../../engine/ovsdb/errors.js';
+import type { Json } from '../../engine/ovsdb/api.js';
+
+const sys = '/usr/share/openvswitch';
+const realSchemas = existsSync(sys) ? readdirSync(sys).filter((f) => f.endsWith('.ovsschema')) : [];
+
+t.test('the Debian OVS 3.1 schemas parse', { skip: realSchemas.length ? false : 'no schemas in /usr/share/openvswitch' }, async (t) => {
+  for (const f of realSchemas) {
+    const s = loadSchemaFile(`${sys}/${f}`);
+    t.ok(s.tables.size > 0, `${f}: ${s.name} ${s.version} has tables`);
+  }
+  const vs = loadSchemaFile(`${sys}/vswitch.ovsschema`);
+  t.equal(vs.name, 'Open_vSwitch');
+  const bridge = vs.tables.get('Bridge')!;
+  t.equal(bridge.isRoot, false);
+  t.same(bridge.indexes, [['name']]);
+  t.equal(vs.tables.get('Open_vSwitch')!.maxRows, 1);
+  t.equal(vs.tables.get('Open_vSwitch')!.isRoot, true);
+  const ports = bridge.columns.get('ports')!;
+  t.equal(ports.type.key.refTable, 'Port');
+  t.equal(ports.type.key.refType, 'strong');
+  t.equal(ports.type.max, Infinity);
+  t.equal(bridge.columns.get('_uuid')!.mutable, false);
+  t.ok(bridge.columns.has('_version'));
+  const mirrorSel = vs.tables.get('Mirror')!.columns.get('select_src_port')!;
+  t.equal(mirrorSel.type.key.refType, 'weak');
+  t.equal(mirrorSel.mutable, true);
+  t.ok(vs.cksum, 'cksum is copied');
+});
+
+const base = (columns: Json, extra: Record<string, Json> = {}): Json =>
+  ({ name: 'S', tables: { T: { columns, ...extra } } });
+
+const bad: [string, Json, RegExp][] = [
+  ['not an object', [], /must be a JSON object/],
+  ['missing name', { tables: {} }, /name/],
+  ['bad version', { name: 'S', version: '1.2', tables: {} }, /x\.y\.z/],
+  ['reserved table name', { name: 'S', tables: { _T: { columns: { a: { type: 'string' } } } } }, /table _T.*reserved/],
+  ['reserved column name', base({ _a: { type: 'string' } }), /column _a.*reserved/],
+  ['column name not an id', base({ '1a': { type: 'string' } }), /valid id/],
+  ['no columns', base({}), /table T/],
+  ['unknown atomic type', base({ a: { type: 'strin' } }), /table T column a.*integer/],
+  ['min above 1', base({ a: { type: { key: 'string', min: 2, max: 3 } } }), /table T column a/],
+  ['max 0', base({ a: { type: { key: 'string', max: 0 } } }), /table T column a/],
+  ['min > max', base({ a: { type: { key: 'string', min: 1, max: 0 } } }), /table T column a/],
+  ['minInteger > maxInteger', base({ a: { type: { key: { type: 'integer', minInteger: 5, maxInteger: 1 } } } }), /table T column a key: minInteger exceeds maxInteger/],
+  ['minReal > maxReal', base({ a: { type: { key: { type: 'real', minReal: 5, maxReal: 1 } } } }), /minReal exceeds maxReal/],
+  ['minLength > maxLength', base({ a: { type: { key: { type: 'string', minLength: 5, maxLength: 1 } } } }), /minLength exceeds maxLength/],
+  ['negative minLength', base({ a: { type: { key: { type: 'string', minLength: -1 } } } }), /table T column a/],
+  ['minLength on integer', base({ a: { type: { key: { type: 'integer', minLength: 1 } } } }), /minLength.*not allowed.*integer/],
+  ['enum with range', base({ a: { type: { key: { type: 'integer', enum: ['set', [1, 2]], minInteger: 0 } } } }), /together with "enum"/],
+  ['enum of wrong type', base({ a: { type: { key: { type: 'integer', enum: ['set', ['x']] } } } }), /enum value "x" is not a valid integer/],
+  ['empty enum', base({ a: { type: { key: { type: 'string', enum: ['set', []] } } } }), /enum/],
+  ['bad refType', base({ a: { type: { key: { type: 'uuid', refTable: 'T', refType: 'soft' } } } }), /refType/],
+  ['refTable on string', base({ a: { type: { key: { type: 'string', refTable: 'T' } } } }), /refTable.*not allowed/],
+  ['undefined refTable', base({ a: { type: { key: { type: 'uuid', refTable: 'U' } } } }), /column a key refers to undefined table U/],
+  ['maxRows 0', base({ a: { type: 'string' } }, { maxRows: 0 }), /table T member "maxRows"/],
+  ['index on missing column', base({ a: { type: 'string' } }, { indexes: [['b']] }), /table T has no column named b/],
+  ['empty index', base({ a: { type: 'string' } }, { indexes: [[]] }), /table T/],
+  ['index on ephemeral column', base({ a: { type: 'string', ephemeral: true } }, { indexes: [['a']] }), /ephemeral columns \(such as a\) may not be indexed/],
+  ['unknown column member', base({ a: { type: 'string', foo: 1 } }), /table T column a has unknown member "foo"/],
+  ['unknown table member', base({ a: { type: 'string' } }, { foo: 1 }), /table T has unknown member "foo"/],
+];
+
+t.test('schema rules are enforced with messages naming table, column and rule', async (t) => {
+  for (const [what, json, re] of bad) {
+    let err: unknown;
+    try {
+      parseSchema(json);
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof SchemaError && err.code === 'OVSDB_E_SCHEMA', `${what}: throws SchemaError`);
+    t.match((err as Error | undefined)?.message ?? '', re, `${what}: ${(err as Error | undefined)?.message}`);
+  }
+});
+
+t.test('defaults, isRoot fallback, forced persistence and mutability', async (t) => {
+  const s = parseSchema({
+    name: 'S', version: '1.0.0', tables: {
+      A: { columns: { w: { type: { key: { type: 'uuid', refTable: 'B', refType: 'weak' } }, mutable: false }, s: { type: { key: { type: 'uuid', refTable: 'B' } }, ephemeral: true } } },
+      B: { columns: { e: { type: { key: { type: 'string', enum: 'only' } } } } },
+    },
+  });
+  t.equal(s.tables.get('A')!.isRoot, true, 'no isRoot anywhere: every table is a root');
+  t.equal(s.tables.get('B')!.isRoot, true);
+  t.equal(s.tables.get('A')!.columns.get('w')!.mutable, true, 'weak references are always mutable');
+  t.same(s.tables.get('B')!.columns.get('e')!.type.key.enum, ['only']);
+  const s2 = parseSchema({ name: 'S', tables: { A: { isRoot: true, columns: { s: { type: { key: { type: 'uuid', refTable: 'B' } }, ephemeral: true } } }, B: { columns: { x: { type: 'integer' } } } } });
+  t.equal(s2.tables.get('A')!.columns.get('s')!.ephemeral, false, 'strong refs to non-root tables are persistent');
+  t.equal(s2.tables.get('B')!.isRoot, false);
+});
+
+t.test('types in English as OVS words them', async (t) => {
+  const k = { type: 'string' as const, refType: 'strong' as const };
+  const i = { type: 'integer' as const, refType: 'strong' as const };
+  t.equal(typeToEnglish({ key: k, min: 1, max: 1 }), 'string');
+  t.equal(typeToEnglish({ key: k, min: 0, max: Infinity }), 'set of strings');
+  t.equal(typeToEnglish({ key: k, min: 1, max: Infinity }), 'set of 1 or more strings');
+  t.equal(typeToEnglish({ key: i, min: 0, max: 4 }), 'set of up to 4 integers');
+  t.equal(typeToEnglish({ key: i, min: 1, max: 4 }), 'set of 1 to 4 integers');
+  t.equal(typeToEnglish({ key: k, value: i, min: 0, max: Infinity }), 'map of (string, integer) pairs');
+});
+
+t.test('loadSchemaFile reports unreadable and non-JSON files', async (t) => {
+  t.throws(() => loadSchemaFile('/nonexistent/x.ovsschema'), /cannot read schema file/);
+  t.throws(() => loadSchemaFile('/etc/hostname'), /could not be read as JSON/);
+});

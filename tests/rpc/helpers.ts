@@ -1,0 +1,102 @@
+// Shared by the tests in tests/rpc: a small schema, a server on a private unix socket, clients.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
+import { createDatabase, type MemoryDatabase } from '../../engine/ovsdb/database.js';
+import { parseSchema } from '../../engine/ovsdb/schema.js';
+import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
+import type { Logger } from '../../engine/rpc/logger.js';
+import { RpcError } from '../../engine/rpc/errors.js';
+import { OvsdbServer, type ServerOptions } from '../../engine/rpc/server.js';
+
+export const TEST_SCHEMA: JsonObject = {
+  name: 'T',
+  version: '1.0.0',
+  tables: {
+    A: {
+      columns: {
+        name: { type: 'string' },
+        n: { type: { key: 'integer', min: 0, max: 1 } },
+        s: { type: { key: 'string', min: 0, max: 'unlimited' } },
+        m: { type: { key: 'string', value: 'string', min: 0, max: 'unlimited' } },
+      },
+      isRoot: true,
+      indexes: [['name']],
+    },
+  },
+};
+
+export class MemoryLogger implements Logger {
+  readonly lines: string[] = [];
+  info(m: string): void { this.lines.push('INFO ' + m); }
+  warn(m: string): void { this.lines.push('WARN ' + m); }
+  err(m: string): void { this.lines.push('ERR ' + m); }
+  dbg(m: string): void { this.lines.push('DBG ' + m); }
+}
+
+export interface Harness {
+  dir: string;
+  sock: string;
+  target: string;
+  server: OvsdbServer;
+  db: MemoryDatabase;
+  logger: MemoryLogger;
+  connect(): Promise<RpcOvsdbClient>;
+  close(): Promise<void>;
+}
+
+/** A server with database T on punix:<tmp>/db.sock. */
+export async function startServer(options: ServerOptions = {}, schema: Json = TEST_SCHEMA): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h4-'));
+  const sock = join(dir, 'db.sock');
+  const logger = new MemoryLogger();
+  const server = new OvsdbServer({ logger, ...options });
+  const db = createDatabase(parseSchema(schema));
+  server.addDatabase(db);
+  await server.listen(`punix:${sock}`);
+  const clients: RpcOvsdbClient[] = [];
+  return {
+    dir, sock, target: `unix:${sock}`, server, db, logger,
+    async connect() {
+      const c = await connectOvsdb(`unix:${sock}`);
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      for (const c of clients) await c.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves with the next notification `method` on `c` (params). */
+export function nextNotification(c: RpcOvsdbClient, method: string): Promise<Json[]> {
+  return new Promise((resolve) => {
+    const off = c.onNotification((m, p) => {
+      if (m === method) {
+        off();
+        resolve(p);
+      }
+    });
+  });
+}
+
+export function uuidOfInsert(result: Json[]): string {
+  const r = result[0] as { uuid: [string, string] };
+  return r.uuid[1];
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The JSON-RPC `error` a request was answered with (throws if it succeeded or failed otherwise). */
+export async function errorOf(p: Promise<unknown>): Promise<Json> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RpcError) return e.error;
+    throw e;
+  }
+  throw new Error('expected the request to fail, but it succeeded');
+}

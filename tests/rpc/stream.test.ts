@@ -1,0 +1,130 @@
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectOvsdb } from '../../engine/rpc/client.js';
+import { OvsdbServer } from '../../engine/rpc/server.js';
+import {
+  connectStream, listenRemote, parseActiveTarget, parsePassiveRemote, windowsPipeName, type TlsFiles,
+} from '../../engine/rpc/stream.js';
+import { needCommand } from '../lib/env.js';
+
+t.test('parsing active targets', async (t) => {
+  t.same(parseActiveTarget('unix:/run/db.sock'), { kind: 'unix', path: '/run/db.sock' });
+  t.same(parseActiveTarget('tcp:10.0.0.1:6641'), { kind: 'tcp', host: '10.0.0.1', port: 6641 });
+  t.same(parseActiveTarget('tcp:10.0.0.1'), { kind: 'tcp', host: '10.0.0.1', port: 6640 }, 'default port 6640');
+  t.same(parseActiveTarget('ssl:[::1]:7000'), { kind: 'ssl', host: '::1', port: 7000 });
+  t.same(parseActiveTarget('tcp:[fe80::1]'), { kind: 'tcp', host: 'fe80::1', port: 6640 });
+  for (const bad of ['udp:1.2.3.4:5', 'tcp:1.2.3.4:99999', 'tcp:1.2.3.4:x', 'unix:', 'tcp::6640', '/run/db.sock', 'tcp:[::1']) {
+    t.throws(() => parseActiveTarget(bad), { code: 'OVS_E_BAD_REMOTE' }, bad);
+  }
+});
+
+t.test('parsing passive remotes', async (t) => {
+  t.same(parsePassiveRemote('punix:/run/db.sock'), { kind: 'punix', path: '/run/db.sock' });
+  t.same(parsePassiveRemote('ptcp:6641'), { kind: 'ptcp', host: '0.0.0.0', port: 6641 }, 'default IP 0.0.0.0');
+  t.same(parsePassiveRemote('ptcp:'), { kind: 'ptcp', host: '0.0.0.0', port: 6640 });
+  t.same(parsePassiveRemote('ptcp:0:127.0.0.1'), { kind: 'ptcp', host: '127.0.0.1', port: 0 });
+  t.same(parsePassiveRemote('pssl:6642:[::1]'), { kind: 'pssl', host: '::1', port: 6642 });
+  for (const bad of ['ptcp:65536', 'ptcp:abc', 'punix:', 'tcp:1.2.3.4:5', 'ptcp:1:']) {
+    t.throws(() => parsePassiveRemote(bad), { code: 'OVS_E_BAD_REMOTE' }, bad);
+  }
+});
+
+t.test('named pipe names as OVS forms them on Windows', async (t) => {
+  t.equal(windowsPipeName('C:/openvswitch/var/run/openvswitch/db.sock'), '\\\\.\\pipe\\C:openvswitchvarrunopenvswitchdb.sock');
+  t.equal(windowsPipeName('C:\\ovs\\db.sock'), '\\\\.\\pipe\\C:ovsdb.sock');
+  t.equal(windowsPipeName('\\\\.\\pipe\\ovsdb'), '\\\\.\\pipe\\ovsdb');
+});
+
+t.test('punix: mode 0660, stale socket replaced, regular file refused, removed on close', { skip: (process.platform === 'win32' && 'unix socket files') || needCommand('python3') }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h4-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 's.sock');
+  // Leave a stale socket file behind: a process binds it and exits without unlinking.
+  execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path]);
+  t.ok(statSync(path).isSocket(), 'a stale socket file exists');
+  const l = await listenRemote(`punix:${path}`, (s) => s.end());
+  t.equal((statSync(path).mode & 0o777).toString(8), '660');
+  const s = await connectStream(`unix:${path}`);
+  s.destroy();
+  await l.close();
+  t.throws(() => statSync(path), 'socket removed on close');
+  const file = join(dir, 'plain');
+  writeFileSync(file, 'keep me');
+  await t.rejects(listenRemote(`punix:${file}`, () => {}), { code: 'OVS_E_BAD_REMOTE', message: /not a socket/ });
+  t.equal(statSync(file).size, 7, 'the regular file is untouched');
+  await t.rejects(connectStream(`unix:${join(dir, 'nobody')}`), { code: 'OVS_E_BAD_REMOTE', message: /connection failed/ });
+});
+
+t.test('ptcp: ephemeral port, tcp client', async (t) => {
+  const server = new OvsdbServer();
+  t.teardown(() => server.close());
+  const l = await server.listen('ptcp:0:127.0.0.1');
+  t.match(l.remote, /^ptcp:\d+:127\.0\.0\.1$/);
+  t.match(l.target, /^tcp:127\.0\.0\.1:\d+$/);
+  const c = await connectOvsdb(l.target);
+  t.same(await c.listDbs(), ['_Server']);
+  await c.close();
+});
+
+function makePki(dir: string): { good: TlsFiles; client: TlsFiles; rogue: TlsFiles } {
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const key = (name: string) => ossl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', `${name}.key`);
+  const ca = (name: string) => {
+    key(name);
+    ossl('req', '-x509', '-new', '-key', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`);
+  };
+  const leaf = (name: string, caName: string) => {
+    key(name);
+    ossl('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2');
+  };
+  ca('ca');
+  ca('rogueca');
+  leaf('server', 'ca');
+  leaf('client', 'ca');
+  leaf('rogue', 'rogueca');
+  const files = (n: string, c: string): TlsFiles => ({ privateKey: join(dir, `${n}.key`), certificate: join(dir, `${n}.crt`), caCert: join(dir, `${c}.crt`) });
+  return { good: files('server', 'ca'), client: files('client', 'ca'), rogue: files('rogue', 'ca') };
+}
+
+t.test('pssl: TLS with required, verified client certificates', { skip: needCommand('openssl') }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h4-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const pki = makePki(dir);
+  const server = new OvsdbServer({ tls: pki.good });
+  t.teardown(() => server.close());
+  const l = await server.listen('pssl:0:127.0.0.1');
+  t.match(l.target, /^ssl:127\.0\.0\.1:\d+$/);
+  const c = await connectOvsdb(l.target, { tls: pki.client });
+  t.same(await c.listDbs(), ['_Server'], 'a client with a certificate from our CA is served');
+  await c.close();
+
+  // No client certificate at all: the handshake (or the first read) fails.
+  const tls = await import('node:tls');
+  const port = Number(l.target.split(':').pop());
+  const noCert = await new Promise<string>((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port, ca: [readFileSync(pki.good.caCert)], checkServerIdentity: () => undefined });
+    s.on('error', (e) => resolve(`error: ${e.message}`));
+    s.on('secureConnect', () => {
+      s.write('{"id":1,"method":"list_dbs","params":[]}');
+      s.on('data', () => resolve('served'));
+      s.on('close', () => resolve('closed'));
+    });
+  });
+  t.not(noCert, 'served', `client without certificate refused (${noCert})`);
+  // A certificate signed by another CA.
+  let rogue = 'served';
+  try {
+    const r = await connectOvsdb(l.target, { tls: pki.rogue, connectTimeoutMs: 5000 });
+    rogue = await r.listDbs().then(() => 'served', (e: Error) => `refused: ${e.message}`);
+    await r.close();
+  } catch (e) {
+    rogue = `refused: ${(e as Error).message}`;
+  }
+  t.not(rogue, 'served', `client with a certificate from another CA refused (${rogue})`);
+  // The client verifies the server too: with the rogue CA as its CA it refuses our server.
+  await t.rejects(connectOvsdb(l.target, { tls: { ...pki.client, caCert: join(dir, 'rogueca.crt') }, connectTimeoutMs: 5000 }), { code: 'OVS_E_BAD_REMOTE' });
+});
