@@ -743,7 +743,7 @@ export function formatFlowStats(f: FlowStatsView, showStats = true): string {
   if (showStats) s += `n_packets=${f.nPackets}, n_bytes=${f.nBytes}, `;
   if (f.idleTimeout) s += `idle_timeout=${f.idleTimeout}, `;
   if (f.hardTimeout) s += `hard_timeout=${f.hardTimeout}, `;
-  s += flagsText(f.flags);
+  // Flow flags (send_flow_rem...) do not travel in OpenFlow 1.0 flow stats: not shown.
   // importance (OpenFlow 1.4+) is not shown over OpenFlow 1.0.
   if (showStats) {
     s += `idle_age=${f.idleAgeS}, `;
