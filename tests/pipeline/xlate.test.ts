@@ -199,8 +199,8 @@ t.test('OpenFlow tables: resubmit, goto_table, set actions, masks', async (t) =>
 
   const r1 = p.translate({ key: ipv4(2, A, B, '10.0.0.1', '10.1.2.3') });
   t.same(r1.actions, [
-    { type: 'set_masked', key: { eth: { src: A, dst: '00:00:00:00:00:99' } }, mask: { eth: { src: '00:00:00:00:00:00', dst: 'ff:ff:ff:ff:ff:ff' } } },
-    { type: 'set_masked', key: { ipv4: { src: '10.0.0.1', dst: '10.9.9.9', proto: 6, tos: 0, ttl: 64, frag: 0 } },
+    { type: 'set_masked', key: { eth: { src: '00:00:00:00:00:00', dst: '00:00:00:00:00:99' } }, mask: { eth: { src: '00:00:00:00:00:00', dst: 'ff:ff:ff:ff:ff:ff' } } },
+    { type: 'set_masked', key: { ipv4: { src: '0.0.0.0', dst: '10.9.9.9', proto: 0, tos: 0, ttl: 0, frag: 0 } },
       mask: { ipv4: { src: '0.0.0.0', dst: '255.255.255.255', proto: 0, tos: 0, ttl: 0, frag: 0 } } },
     { type: 'output', port: 3 },
   ]);
