@@ -46,6 +46,10 @@ export interface XlateResult {
   /** Set when translation was cut short (the flow should be installed as drop). */
   error?: string;
   trace: string[];
+  /** The flow as the first bridge saw it (in_port = OpenFlow port) and the fields consulted:
+   *  `formatMatch({ value, mask: wildcards })` prints the megaflow as ofproto/trace does. */
+  flow: FlowVec;
+  wildcards: FlowVec;
 }
 
 type Written = Set<number>;
@@ -63,6 +67,8 @@ class XlateCtx {
   /** NORMAL retagged the frame for the current output (a function of fields NORMAL already
    *  un-wildcarded, so the VLAN mask need not become exact). */
   vlanByNormal = false;
+  /** The tag the datapath packet carries now was pushed by us (not the packet's own). */
+  pushedTag = false;
   depth = 0;
   resubmits = 0;
   error?: string;
@@ -87,9 +93,10 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
   const flow = flowFromOdpKey(key);
   if (!where) {
     const wc = zeroVec();
-    return { actions: [], mask: odpMaskFromWildcards(key, wc), rules: [], bridges: [], error: `no bridge has datapath port ${key.inPort}`, trace: [] };
+    return { actions: [], mask: odpMaskFromWildcards(key, wc), rules: [], bridges: [], error: `no bridge has datapath port ${key.inPort}`, trace: [], flow, wildcards: wc };
   }
   flow[F.in_port] = BigInt(where.port.ofport);
+  const firstFlow = flow.slice();
   const ctx = new XlateCtx(env, input, key, flow, where.bridge);
   ctx.wc[F.in_port] = 0xffffn;
   ctx.wc[F.dl_type] = 0xffffn;
@@ -101,7 +108,10 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
     lookupAndRun(ctx, 0);
   }
   if (ctx.error) ctx.actions = [];
-  return { actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error, trace: ctx.trace };
+  return {
+    actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error,
+    trace: ctx.trace, flow: firstFlow, wildcards: ctx.wc,
+  };
 }
 
 function lookupAndRun(ctx: XlateCtx, table: number): void {
@@ -322,8 +332,9 @@ function normalOutput(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number)
   const saved = ctx.flow[F.vlan_tci]!;
   let tci = 0;
   if (vid) {
-    // Keep the priority bits the frame came with.
-    if (inTci & VLAN_CFI) ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_PCP_MASK);
+    // Keep the priority bits the frame came with. A tagged frame leaves with its own tag (same
+    // VLAN), so PCP only matters for a priority-tagged frame (VID 0) given a VID here.
+    if ((inTci & VLAN_CFI) && (inTci & VLAN_VID_MASK) === 0) ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_PCP_MASK);
     tci = (inTci & VLAN_PCP_MASK) | VLAN_CFI | vid;
   }
   ctx.flow[F.vlan_tci] = BigInt(tci);
@@ -361,8 +372,14 @@ function commit(ctx: XlateCtx): void {
     const bt = Number(b[F.vlan_tci]), ft = Number(f[F.vlan_tci]);
     if (w.has(F.vlan_tci)) wc[F.vlan_tci] = 0xffffn;
     if (bt !== ft) {
-      if (bt & VLAN_CFI) ctx.actions.push({ type: 'pop_vlan' });
-      if (ft & VLAN_CFI) ctx.actions.push({ type: 'push_vlan', tpid: ETH_TYPE.VLAN, tci: ft | VLAN_CFI });
+      // Popping the packet's own tag makes the megaflow match the whole tag, as OVS's
+      // commit_vlan_action does; popping a tag we pushed depends on nothing in the packet.
+      if (bt & VLAN_CFI) {
+        ctx.actions.push({ type: 'pop_vlan' });
+        if (!ctx.pushedTag) wc[F.vlan_tci] = 0xffffn;
+      }
+      ctx.pushedTag = false;
+      if (ft & VLAN_CFI) { ctx.actions.push({ type: 'push_vlan', tpid: ETH_TYPE.VLAN, tci: ft | VLAN_CFI }); ctx.pushedTag = true; }
       b[F.vlan_tci] = f[F.vlan_tci]!;
     }
   }
