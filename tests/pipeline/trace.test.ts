@@ -25,6 +25,11 @@ const PORTS: Array<Omit<PortSpec, 'odpPort'> & { vsctl: string[] }> = [
   { name: 'p5', ofport: 5, tag: 10, vsctl: ['tag=10'] },
   { name: 'p6', ofport: 6, tag: 30, vlanMode: 'native-tagged', trunks: [10], vsctl: ['tag=30', 'vlan_mode=native-tagged', 'trunks=10'] },
 ];
+/** br1, reached from br0 through the patch pair pa (br0) <-> pb (br1). */
+const PORTS1: Array<Omit<PortSpec, 'odpPort'> & { vsctl: string[] }> = [
+  { name: 'q1', ofport: 1, vsctl: [] },
+  { name: 'q2', ofport: 2, tag: 10, vsctl: ['tag=10'] },
+];
 const M = (n: number) => `00:00:00:00:00:0${n}`;
 const LEARN: Pkt[] = [
   { port: 'p1', src: M(1), dst: M(2) },
@@ -33,6 +38,7 @@ const LEARN: Pkt[] = [
   { port: 'p4', src: M(4), dst: M(3) },
   { port: 'p6', src: M(6), dst: M(1) },
   { port: 'p5', src: M(5), dst: M(9) },
+  { port: 'q2', src: M(8), dst: M(1) },
 ];
 const TRACE: Pkt[] = [
   ...LEARN,
@@ -53,6 +59,10 @@ const TRACE: Pkt[] = [
   { port: 'p6', src: M(7), dst: 'ff:ff:ff:ff:ff:ff' },
   { port: 'p1', src: M(7), dst: '01:80:c2:00:00:00' },
   { port: 'p3', src: M(7), dst: '01:00:5e:00:00:01', vid: 20 },
+  { port: 'q1', src: M(7), dst: M(8), vid: 10 },
+  { port: 'p1', src: M(1), dst: M(8) },
+  { port: 'q2', src: M(8), dst: M(2) },
+  { port: 'q1', src: M(9), dst: 'ff:ff:ff:ff:ff:ff', vid: 20, pcp: 4 },
 ];
 
 function odpFlowText(p: Pkt, odp: number): string {
@@ -124,17 +134,30 @@ t.test('NORMAL matches real ovs-vswitchd: actions, megaflows, fdb', { skip }, as
     vsctl.push('--', 'add-port', 'br0', p.name, '--', 'set', 'interface', p.name, 'type=dummy', `ofport_request=${p.ofport}`);
     if (p.vsctl.length) vsctl.push('--', 'set', 'port', p.name, ...p.vsctl);
   }
+  vsctl.push('--', 'add-port', 'br0', 'pa', '--', 'set', 'interface', 'pa', 'type=patch', 'options:peer=pb', 'ofport_request=7');
+  vsctl.push('--', 'add-br', 'br1', '--', 'set', 'bridge', 'br1', 'datapath_type=dummy', 'fail-mode=standalone');
+  vsctl.push('--', 'add-port', 'br1', 'pb', '--', 'set', 'interface', 'pb', 'type=patch', 'options:peer=pa', 'ofport_request=3');
+  for (const p of PORTS1) {
+    vsctl.push('--', 'add-port', 'br1', p.name, '--', 'set', 'interface', p.name, 'type=dummy', `ofport_request=${p.ofport}`);
+    if (p.vsctl.length) vsctl.push('--', 'set', 'port', p.name, ...p.vsctl);
+  }
   must('ovs-vsctl', vsctl);
 
   // Datapath port numbers as real OVS assigned them.
   const odpOf = new Map<string, number>();
   for (const m of appctl('dpif/show').matchAll(/^\s+(\S+) (\d+)\/(\d+):/gm)) odpOf.set(m[1]!, Number(m[3]));
-  t.equal(odpOf.size, PORTS.length + 1, 'real datapath has the bridge port and every port');
+  t.equal(odpOf.size, PORTS.length + PORTS1.length + 2, 'real datapath has the bridge ports and every non-patch port');
 
   const pipe = new Pipeline({ now: () => 0 });
   const br = pipe.addBridge('br0');
   br.addPort({ name: 'br0', ofport: 65534, odpPort: odpOf.get('br0')! });
   for (const { vsctl: _v, ...p } of PORTS) { void _v; br.addPort({ ...p, odpPort: odpOf.get(p.name)! }); }
+  br.addPort({ name: 'pa', ofport: 7, patchPeer: 'pb' });
+  const br1 = pipe.addBridge('br1');
+  br1.addPort({ name: 'br1', ofport: 65534, odpPort: odpOf.get('br1')! });
+  br1.addPort({ name: 'pb', ofport: 3, patchPeer: 'pa' });
+  for (const { vsctl: _v, ...p } of PORTS1) { void _v; br1.addPort({ ...p, odpPort: odpOf.get(p.name)! }); }
+  const allPorts = [...PORTS, ...PORTS1];
 
   for (const p of LEARN) {
     appctl('netdev-dummy/receive', p.port, odpFlowText(p, odpOf.get(p.port)!));
@@ -142,11 +165,12 @@ t.test('NORMAL matches real ovs-vswitchd: actions, megaflows, fdb', { skip }, as
   }
   const fdb = (s: string) => s.split('\n').map((l) => l.replace(/\s+\d+$/, '')).filter((l) => l.trim()).sort();
   const realFdb = appctl('fdb/show', 'br0');
-  t.same(fdb(br.fdbShow()), fdb(realFdb), 'fdb/show lists the same port/VLAN/MAC entries');
+  t.same(fdb(br.fdbShow()), fdb(realFdb), 'fdb/show br0 lists the same port/VLAN/MAC entries');
+  t.same(fdb(br1.fdbShow()), fdb(appctl('fdb/show', 'br1')), 'fdb/show br1 too');
 
   for (const p of TRACE) {
-    const ofport = PORTS.find((x) => x.name === p.port)!.ofport;
-    const out = appctl('ofproto/trace', 'br0', ofFlowText(p, ofport));
+    const ofport = allPorts.find((x) => x.name === p.port)!.ofport;
+    const out = appctl('ofproto/trace', PORTS1.some((x) => x.name === p.port) ? 'br1' : 'br0', ofFlowText(p, ofport));
     const realActions = /^Datapath actions: (.*)$/m.exec(out)?.[1] ?? '?';
     const realMega = (/^Megaflow: (.*)$/m.exec(out)?.[1] ?? '?').split(',')
       .filter((x) => x !== 'recirc_id=0' && x !== 'eth' && x !== 'nw_frag=no').join(',');
