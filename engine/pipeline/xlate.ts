@@ -388,6 +388,7 @@ function commit(ctx: XlateCtx): void {
     const ch = (fid: number) => f[fid] !== b[fid];
     for (const fid of [F.nw_src, F.nw_dst, F.nw_tos, F.nw_ttl]) if (w.has(fid)) wc[fid] = fieldMax(fid);
     if (ch(F.nw_src) || ch(F.nw_dst) || ch(F.nw_tos) || ch(F.nw_ttl)) {
+      wc[F.nw_proto] = 0xffn;  // as OVS: a set(ipv4) flow also matches the IP protocol
       ctx.actions.push({
         type: 'set_masked',
         key: { ipv4: {
@@ -406,6 +407,7 @@ function commit(ctx: XlateCtx): void {
     if (w.has(F.tp_dst)) wc[F.tp_dst] = 0xffffn;
     const sCh = f[F.tp_src] !== b[F.tp_src], dCh = f[F.tp_dst] !== b[F.tp_dst];
     if (sCh || dCh) {
+      wc[F.nw_proto] = 0xffn;  // set(tcp) is only valid on TCP: the megaflow must say so
       const k: OdpFlowKey = {}, m: OdpFlowKey = {};
       k[l4] = { src: sCh ? Number(f[F.tp_src]) : 0, dst: dCh ? Number(f[F.tp_dst]) : 0 };
       m[l4] = { src: sCh ? 0xffff : 0, dst: dCh ? 0xffff : 0 };

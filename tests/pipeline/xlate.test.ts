@@ -212,7 +212,7 @@ t.test('OpenFlow tables: resubmit, goto_table, set actions, masks', async (t) =>
     { type: 'push_vlan', tpid: 0x8100, tci: 0x102a }, { type: 'output', port: 4 },
     { type: 'pop_vlan' }, { type: 'output', port: 1 },
   ], 'goto_table:2 tags for p3, untags for LOCAL, skips output to the input port');
-  t.equal(r2.mask.ipv4?.dst, '255.0.0.0', 'only the /8 prefix of nw_dst was needed to rule out table 1 priority 10');
+  t.equal(r2.mask.ipv4?.dst, '128.0.0.0', 'as with OVS\'s prefix trie, one bit of nw_dst rules out 10.0.0.0/8 for 192.168.0.1');
 
   const r3 = p.translate({ key: ipv4(3, B, A, '10.0.0.1', '10.1.2.3') });
   t.same(outputs(r3.actions), [2, 4, 1], 'p2 traffic misses the in_port=1 rule and uses NORMAL');
