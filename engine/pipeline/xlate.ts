@@ -46,6 +46,10 @@ export interface XlateResult {
   /** Set when translation was cut short (the flow should be installed as drop). */
   error?: string;
   trace: string[];
+  /** The flow as the first bridge saw it (in_port = OpenFlow port) and the fields consulted:
+   *  `formatMatch({ value, mask: wildcards })` prints the megaflow as ofproto/trace does. */
+  flow: FlowVec;
+  wildcards: FlowVec;
 }
 
 type Written = Set<number>;
@@ -60,6 +64,11 @@ class XlateCtx {
   bridges: string[] = [];
   trace: string[] = [];
   written: Written = new Set();
+  /** NORMAL retagged the frame for the current output (a function of fields NORMAL already
+   *  un-wildcarded, so the VLAN mask need not become exact). */
+  vlanByNormal = false;
+  /** The tag the datapath packet carries now was pushed by us (not the packet's own). */
+  pushedTag = false;
   depth = 0;
   resubmits = 0;
   error?: string;
@@ -84,9 +93,10 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
   const flow = flowFromOdpKey(key);
   if (!where) {
     const wc = zeroVec();
-    return { actions: [], mask: odpMaskFromWildcards(key, wc), rules: [], bridges: [], error: `no bridge has datapath port ${key.inPort}`, trace: [] };
+    return { actions: [], mask: odpMaskFromWildcards(key, wc), rules: [], bridges: [], error: `no bridge has datapath port ${key.inPort}`, trace: [], flow, wildcards: wc };
   }
   flow[F.in_port] = BigInt(where.port.ofport);
+  const firstFlow = flow.slice();
   const ctx = new XlateCtx(env, input, key, flow, where.bridge);
   ctx.wc[F.in_port] = 0xffffn;
   ctx.wc[F.dl_type] = 0xffffn;
@@ -98,7 +108,10 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
     lookupAndRun(ctx, 0);
   }
   if (ctx.error) ctx.actions = [];
-  return { actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error, trace: ctx.trace };
+  return {
+    actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error,
+    trace: ctx.trace, flow: firstFlow, wildcards: ctx.wc,
+  };
 }
 
 function lookupAndRun(ctx: XlateCtx, table: number): void {
@@ -319,15 +332,16 @@ function normalOutput(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number)
   const saved = ctx.flow[F.vlan_tci]!;
   let tci = 0;
   if (vid) {
-    // Keep the priority bits the frame came with.
-    if (inTci & VLAN_CFI) ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_PCP_MASK);
+    // Keep the priority bits the frame came with. A tagged frame leaves with its own tag (same
+    // VLAN), so PCP only matters for a priority-tagged frame (VID 0) given a VID here.
+    if ((inTci & VLAN_CFI) && (inTci & VLAN_VID_MASK) === 0) ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_PCP_MASK);
     tci = (inTci & VLAN_PCP_MASK) | VLAN_CFI | vid;
   }
   ctx.flow[F.vlan_tci] = BigInt(tci);
-  const savedWritten = ctx.written;
-  ctx.written = new Set(savedWritten).add(F.vlan_tci);
+  const savedByNormal = ctx.vlanByNormal;
+  ctx.vlanByNormal = true;
   outputToPort(ctx, p);
-  ctx.written = savedWritten;
+  ctx.vlanByNormal = savedByNormal;
   ctx.flow[F.vlan_tci] = saved;
 }
 
@@ -343,22 +357,29 @@ function commit(ctx: XlateCtx): void {
     if (w.has(F.dl_src)) wc[F.dl_src] = fieldMax(F.dl_src);
     if (w.has(F.dl_dst)) wc[F.dl_dst] = fieldMax(F.dl_dst);
     if (srcCh || dstCh) {
+      // Key bits outside the mask are zero, as the datapath requires.
       ctx.actions.push({
         type: 'set_masked',
-        key: { eth: { src: bigToMac(f[F.dl_src]!), dst: bigToMac(f[F.dl_dst]!) } },
+        key: { eth: { src: bigToMac(srcCh ? f[F.dl_src]! : 0n), dst: bigToMac(dstCh ? f[F.dl_dst]! : 0n) } },
         mask: { eth: { src: srcCh ? 'ff:ff:ff:ff:ff:ff' : '00:00:00:00:00:00', dst: dstCh ? 'ff:ff:ff:ff:ff:ff' : '00:00:00:00:00:00' } },
       });
       b[F.dl_src] = f[F.dl_src]!; b[F.dl_dst] = f[F.dl_dst]!;
     }
   }
-  // VLAN header.
-  if (w.has(F.vlan_tci)) {
+  // VLAN header. Whether anything is emitted depends on the whole input TCI when an action
+  // wrote it; NORMAL's retagging depends only on VID and CFI (already un-wildcarded).
+  if (w.has(F.vlan_tci) || ctx.vlanByNormal) {
     const bt = Number(b[F.vlan_tci]), ft = Number(f[F.vlan_tci]);
-    wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_CFI);
+    if (w.has(F.vlan_tci)) wc[F.vlan_tci] = 0xffffn;
     if (bt !== ft) {
-      wc[F.vlan_tci] = 0xffffn;
-      if (bt & VLAN_CFI) ctx.actions.push({ type: 'pop_vlan' });
-      if (ft & VLAN_CFI) ctx.actions.push({ type: 'push_vlan', tpid: ETH_TYPE.VLAN, tci: ft | VLAN_CFI });
+      // Popping the packet's own tag makes the megaflow match the whole tag, as OVS's
+      // commit_vlan_action does; popping a tag we pushed depends on nothing in the packet.
+      if (bt & VLAN_CFI) {
+        ctx.actions.push({ type: 'pop_vlan' });
+        if (!ctx.pushedTag) wc[F.vlan_tci] = 0xffffn;
+      }
+      ctx.pushedTag = false;
+      if (ft & VLAN_CFI) { ctx.actions.push({ type: 'push_vlan', tpid: ETH_TYPE.VLAN, tci: ft | VLAN_CFI }); ctx.pushedTag = true; }
       b[F.vlan_tci] = f[F.vlan_tci]!;
     }
   }
@@ -367,9 +388,13 @@ function commit(ctx: XlateCtx): void {
     const ch = (fid: number) => f[fid] !== b[fid];
     for (const fid of [F.nw_src, F.nw_dst, F.nw_tos, F.nw_ttl]) if (w.has(fid)) wc[fid] = fieldMax(fid);
     if (ch(F.nw_src) || ch(F.nw_dst) || ch(F.nw_tos) || ch(F.nw_ttl)) {
+      wc[F.nw_proto] = 0xffn;  // as OVS: a set(ipv4) flow also matches the IP protocol
       ctx.actions.push({
         type: 'set_masked',
-        key: { ipv4: { src: bigToIp(f[F.nw_src]!), dst: bigToIp(f[F.nw_dst]!), proto: Number(f[F.nw_proto]), tos: Number(f[F.nw_tos]), ttl: Number(f[F.nw_ttl]), frag: key.ipv4.frag } },
+        key: { ipv4: {
+          src: bigToIp(ch(F.nw_src) ? f[F.nw_src]! : 0n), dst: bigToIp(ch(F.nw_dst) ? f[F.nw_dst]! : 0n), proto: 0,
+          tos: Number(f[F.nw_tos]! & (f[F.nw_tos]! ^ b[F.nw_tos]!)), ttl: ch(F.nw_ttl) ? Number(f[F.nw_ttl]) : 0, frag: 0,
+        } },
         mask: { ipv4: { src: ch(F.nw_src) ? '255.255.255.255' : '0.0.0.0', dst: ch(F.nw_dst) ? '255.255.255.255' : '0.0.0.0', proto: 0, tos: Number(f[F.nw_tos] ^ b[F.nw_tos]!), ttl: ch(F.nw_ttl) ? 0xff : 0, frag: 0 } },
       });
       for (const fid of [F.nw_src, F.nw_dst, F.nw_tos, F.nw_ttl]) b[fid] = f[fid]!;
@@ -382,8 +407,9 @@ function commit(ctx: XlateCtx): void {
     if (w.has(F.tp_dst)) wc[F.tp_dst] = 0xffffn;
     const sCh = f[F.tp_src] !== b[F.tp_src], dCh = f[F.tp_dst] !== b[F.tp_dst];
     if (sCh || dCh) {
+      wc[F.nw_proto] = 0xffn;  // set(tcp) is only valid on TCP: the megaflow must say so
       const k: OdpFlowKey = {}, m: OdpFlowKey = {};
-      k[l4] = { src: Number(f[F.tp_src]), dst: Number(f[F.tp_dst]) };
+      k[l4] = { src: sCh ? Number(f[F.tp_src]) : 0, dst: dCh ? Number(f[F.tp_dst]) : 0 };
       m[l4] = { src: sCh ? 0xffff : 0, dst: dCh ? 0xffff : 0 };
       ctx.actions.push({ type: 'set_masked', key: k, mask: m });
       b[F.tp_src] = f[F.tp_src]!; b[F.tp_dst] = f[F.tp_dst]!;
