@@ -816,7 +816,7 @@ export class MemoryDatabase implements Database {
   }
 
   private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
-    return new LazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow);
+    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow);
   }
 
   private wakeWaiters(): void {
@@ -988,7 +988,7 @@ export class MemoryDatabase implements Database {
         if (!tm) change.tables.set(x.t.schema.name, (tm = new Map()));
         const uuid = (x.new ?? x.old)!.uuid;
         const first = tm.get(uuid) as LazyRowChange | undefined;
-        tm.set(uuid, this.lazyChange(x.t, first ? first.oldRow : x.old, x.new));
+        tm.set(uuid, this.lazyChange(x.t, first ? first[LAZY].oldRow : x.old, x.new));
       }
       for (const l of [...this.listeners]) l(change);
     }
@@ -1019,23 +1019,41 @@ export class MemoryDatabase implements Database {
 }
 
 /** A RowChange whose wire rows are built on first access (committed rows never change, so the
- *  result is the same as building them at commit time, without the cost when nobody looks). */
-class LazyRowChange implements RowChange {
-  private oldJson?: RowJson;
-  private newJson?: RowJson;
-  constructor(private readonly toJson: (r: Row) => RowJson, readonly oldRow?: Row, readonly newRow?: Row) {}
-  get old(): RowJson | undefined {
-    return this.oldRow ? (this.oldJson ??= this.toJson(this.oldRow)) : undefined;
-  }
-  get new(): RowJson | undefined {
-    return this.newRow ? (this.newJson ??= this.toJson(this.newRow)) : undefined;
-  }
-  toJSON(): RowChange {
-    const o: RowChange = {};
-    if (this.oldRow) o.old = this.old;
-    if (this.newRow) o.new = this.new;
-    return o;
-  }
+ *  result is the same as building them at commit time, without the cost when nobody looks).
+ *  `old`/`new` are own enumerable accessors, so spreading or JSON.stringify see them; the state
+ *  hides behind a symbol key. */
+const LAZY = Symbol('lazyRowChange');
+interface LazyState {
+  toJson: (r: Row) => RowJson;
+  oldRow?: Row;
+  newRow?: Row;
+  oldJson?: RowJson;
+  newJson?: RowJson;
+}
+type LazyRowChange = RowChange & { [LAZY]: LazyState };
+
+const OLD_ACCESSOR: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyRowChange): RowJson {
+    const st = this[LAZY];
+    return (st.oldJson ??= st.toJson(st.oldRow!));
+  },
+};
+const NEW_ACCESSOR: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyRowChange): RowJson {
+    const st = this[LAZY];
+    return (st.newJson ??= st.toJson(st.newRow!));
+  },
+};
+
+function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined): LazyRowChange {
+  const rc = { [LAZY]: { toJson, oldRow, newRow } } as LazyRowChange;
+  if (oldRow) Object.defineProperty(rc, 'old', OLD_ACCESSOR);
+  if (newRow) Object.defineProperty(rc, 'new', NEW_ACCESSOR);
+  return rc;
 }
 
 function errorJson(e: OvsdbError): JsonObject {
