@@ -23,8 +23,8 @@ export interface DatapathBackend {
   readonly name: string;
   readonly dpIfindex: number;
   stats(): OdpDatapathStats;
-  vportAdd(v: { name: string; type: number; portNo?: number; options?: { dstPort?: number } }): OdpVport;
-  vportDel(portNo: number): OdpVport;
+  vportAdd(v: { name: string; type: number; portNo?: number; options?: { dstPort?: number } }): OdpVport | Promise<OdpVport>;
+  vportDel(portNo: number): OdpVport | Promise<OdpVport>;
   vportGet(sel: { name?: string; portNo?: number }): OdpVport | undefined;
   vportList(): OdpVport[];
   /** create: may insert; replace: may modify an existing one (EEXIST/ENOENT otherwise). */
@@ -80,10 +80,10 @@ export class DatapathEndpoint implements NetlinkTransport {
 
   async close(): Promise<void> { this.listeners.clear(); await this.backend.close?.(); }
 
+  /** Never rejects: malformed requests and backend failures become NLMSG_ERROR replies. */
   async transact(request: Buffer): Promise<Buffer[]> { return this.handle(request); }
 
-  /** Synchronous core of transact: never throws; malformed requests get an EINVAL NLMSG_ERROR. */
-  handle(request: Buffer): Buffer[] {
+  async handle(request: Buffer): Promise<Buffer[]> {
     let header;
     try { header = parseHeader(request); } catch { return [encodeError({ len: request.length, type: 0, flags: 0, seq: 0, pid: 0 }, -E.EINVAL)]; }
     if (header.seq === 0) header = { ...header, seq: ++this.seq };
@@ -94,13 +94,13 @@ export class DatapathEndpoint implements NetlinkTransport {
       if (header.type === ctrlId) return [this.getFamily(msg)];
       const family = this.byId.get(header.type);
       if (!family) throw new DatapathErrno(E.ENOENT, `unknown family id ${header.type}`);
-      const replies = this.dispatch(family, msg);
+      const replies = await this.dispatch(family, msg);
       const F = netlinkTables().flags;
       if ((header.flags & F.DUMP!) === F.DUMP && family !== 'ovs_packet') return [...replies, encodeDone(header.seq, header.pid)];
       if (replies.length === 0 || (header.flags & F.ACK!) !== 0 && (header.flags & F.ECHO!) === 0) return [...replies, encodeError(header, 0)];
       return replies;
     } catch (e) {
-      const errno = e instanceof DatapathErrno ? e.errno : E.EINVAL;
+      const errno = e instanceof DatapathErrno ? e.errno : typeof (e as { errno?: unknown }).errno === 'number' ? (e as { errno: number }).errno : E.EINVAL;
       return [encodeError(header, -errno)];
     }
   }
@@ -126,7 +126,7 @@ export class DatapathEndpoint implements NetlinkTransport {
     if (msg.dpIfindex !== this.backend.dpIfindex) throw new DatapathErrno(E.ENODEV, `no datapath with ifindex ${msg.dpIfindex}`);
   }
 
-  private dispatch(family: FamilyName, msg: GenlMessage): Buffer[] {
+  private async dispatch(family: FamilyName, msg: GenlMessage): Promise<Buffer[]> {
     const b = this.backend;
     const F = netlinkTables().flags;
     const dump = (msg.header.flags & F.DUMP!) === F.DUMP;
@@ -146,12 +146,12 @@ export class DatapathEndpoint implements NetlinkTransport {
         switch (m.cmd) {
           case 'NEW': {
             if (!m.vport.name || m.vport.type === undefined) throw new DatapathErrno(E.EINVAL, 'vport NEW needs NAME and TYPE');
-            return [out('NEW', b.vportAdd({ name: m.vport.name, type: m.vport.type, portNo: m.vport.portNo, options: m.vport.options }))];
+            return [out('NEW', await b.vportAdd({ name: m.vport.name, type: m.vport.type, portNo: m.vport.portNo, options: m.vport.options }))];
           }
           case 'DEL': {
             const v = m.vport.portNo !== undefined ? m.vport : b.vportGet({ name: m.vport.name });
             if (!v || v.portNo === undefined) throw new DatapathErrno(E.ENODEV, `no vport ${m.vport.name ?? ''}`);
-            return [out('DEL', b.vportDel(v.portNo))];
+            return [out('DEL', await b.vportDel(v.portNo))];
           }
           case 'GET':
           case 'SET': {

@@ -1,12 +1,12 @@
 // ovsdb-tool: the Open vSwitch database management utility, over our storage and OVSDB core.
 // Same commands, argument order, output, exit codes and error style (`ovsdb-tool: <message>` on
-// stderr, exit status 1) as Open vSwitch 3.1's ovsdb-tool, for standalone databases. Defaults:
-// DB = $OVS_DBDIR/conf.db (<project>/var/lib/openvswitch/conf.db), SCHEMA =
-// $OVS_PKGDATADIR/vswitch.ovsschema (<project>/manifests/vswitch.ovsschema).
+// stderr, exit status 1) as Open vSwitch 3.1's ovsdb-tool, for standalone databases. Defaults
+// (engine/util/ovs-paths.ts): DB = <dbdir>/conf.db (<project>/var/lib/openvswitch/conf.db),
+// SCHEMA = <pkgdatadir>/vswitch.ovsschema (<project>/manifests/vswitch.ovsschema).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json, JsonObject } from '../ovsdb/api.js';
-import { projectRoot } from '../setup/paths.js';
+import { ovsDbdir, ovsPkgdatadir } from '../util/ovs-paths.js';
 import { OvsError } from '../util/errors.js';
 import { parseSchema, type DatabaseSchema, type ColumnType } from '../ovsdb/schema.js';
 import { datumFromJson, datumToString } from '../ovsdb/datum.js';
@@ -46,11 +46,11 @@ interface Out {
 }
 
 function defaultDb(): string {
-  return join(process.env['OVS_DBDIR'] ?? join(projectRoot, 'var', 'lib', 'openvswitch'), 'conf.db');
+  return join(ovsDbdir(), 'conf.db');
 }
 
 function defaultSchema(): string {
-  return join(process.env['OVS_PKGDATADIR'] ?? join(projectRoot, 'manifests'), 'vswitch.ovsschema');
+  return join(ovsPkgdatadir(), 'vswitch.ovsschema');
 }
 
 function usage(): string {
@@ -294,7 +294,7 @@ function parseTransaction(s: string): Json {
 
 async function transact(o: Out, path: string, txn: string, rw: boolean): Promise<void> {
   const request = parseTransaction(txn);
-  const db = await openDatabaseFile(path, { readOnly: !rw });
+  const db = await openDatabaseFile(path, { readOnly: !rw, repairTornTail: false });
   try {
     let result: Json;
     if (!Array.isArray(request)) {

@@ -41,6 +41,9 @@ export interface OpenDatabaseFileOptions {
   readOnly?: boolean;
   /** Name used in messages (default: the path as given). */
   name?: string;
+  /** Cut off a torn final record on open, with a warning, as ovsdb-server does (default true).
+   *  false: fail with the read error instead, as ovsdb-tool does. */
+  repairTornTail?: boolean;
   /** Receives warnings (e.g. a torn tail truncated on open). Default: written to stderr. */
   onWarning?: (message: string) => void;
   /** Compact automatically when the log grows a lot, as ovsdb-server does (default: on, past 10 MB
@@ -117,7 +120,7 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
     });
   }
 
-  const opened = openLogForWrite(path, name);
+  const opened = openLogForWrite(path, name, [OVSDB_MAGIC], options.repairTornTail !== false);
   const writer: LogWriter = opened.writer;
   let db: MemoryDatabase;
   try {

@@ -293,14 +293,29 @@ export class LogWriter {
     const fd = this.openFd();
     const target = realTarget(this.path);
     const bytes = Buffer.concat(records.map((r) => composeRecord(r, this.magic)));
-    writeFileAtomic(target, bytes);
+    // Windows cannot rename over a file that is open: close it first (as OVS does there) and reopen
+    // the old file if the replacement fails. Elsewhere the rename happens under the open file.
+    const closeFirst = process.platform === 'win32';
+    if (closeFirst) {
+      closeSync(fd);
+      this.fd = undefined;
+    }
+    try {
+      writeFileAtomic(target, bytes);
+    } catch (e) {
+      if (closeFirst) this.fd = openSync(target, 'r+');
+      throw e;
+    }
     let newFd: number;
     try {
       newFd = openSync(target, 'r+');
     } catch (e) {
+      // The old inode is gone from the directory: appending to it would lose commits. Stop writing.
+      if (!closeFirst) closeSync(fd);
+      this.fd = undefined;
       throw ioError(`${this.name}: open failed`, e);
     }
-    closeSync(fd);
+    if (!closeFirst) closeSync(fd);
     this.fd = newFd;
     this.end = bytes.length;
   }
@@ -370,8 +385,9 @@ export interface OpenedLog {
 }
 
 /** Opens a log for reading and appending: locks it, reads and validates every record and, when the
- *  last record is torn, truncates the file just before it (reported in `truncated`). */
-export function openLogForWrite(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC]): OpenedLog {
+ *  last record is torn, truncates the file just before it (reported in `truncated`), or with
+ *  `repairTail` false refuses with the read error (as ovsdb-tool does). */
+export function openLogForWrite(path: string, name: string = path, accept: readonly string[] = [OVSDB_MAGIC], repairTail = true): OpenedLog {
   const lock = lockDatabase(path, name);
   let fd: number | undefined;
   try {
@@ -389,6 +405,7 @@ export function openLogForWrite(path: string, name: string = path, accept: reado
       got += n;
     }
     const contents = parseLog(buf.subarray(0, got), name, accept);
+    if (contents.tail && !repairTail) throw contents.tail.error;
     if (contents.tail) {
       try {
         ftruncateSync(fd, contents.validEnd);

@@ -20,6 +20,8 @@ export interface CliEnv {
   defaultDb: string;
   io: CliIo;
   programName?: string;
+  /** Shown when ovs-vswitchd failed to set up an interface ("The default log directory is ..."). */
+  logDir?: string;
 }
 
 const VERSION = 'ovs-vsctl (Open vSwitch) 3.1.0\nDB Schema 8.3.1\n';
@@ -78,6 +80,28 @@ Other options:
 `;
 }
 
+/** After ovs-vswitchd reloaded: interfaces added by this invocation that it could not set up
+ *  (ofport -1 or missing) are reported, as ovs-vsctl's post_db_reload_do_checks does. */
+async function reportFailedInterfaces(client: OvsdbClient, uuids: string[], prog: string, logDir: string | undefined, io: CliIo): Promise<void> {
+  if (!uuids.length) return;
+  const res = await client.transact('Open_vSwitch', uuids.map((u) => ({
+    op: 'select', table: 'Interface', where: [['_uuid', '==', ['uuid', u]]], columns: ['name', 'ofport', 'error'],
+  })));
+  let any = false;
+  for (const r of res) {
+    const row = ((r as { rows?: Array<Record<string, unknown>> } | null)?.rows ?? [])[0];
+    if (!row) continue;
+    const ofport = row.ofport;
+    if (typeof ofport === 'number' && ofport !== -1) continue;
+    const err = typeof row.error === 'string' && row.error ? row.error : undefined;
+    io.stderr(err
+      ? `${prog}: Error detected while setting up '${String(row.name)}': ${err}.  See ovs-vswitchd log for details.\n`
+      : `${prog}: Error detected while setting up '${String(row.name)}'.  See ovs-vswitchd log for details.\n`);
+    any = true;
+  }
+  if (any) io.stderr(`${prog}: The default log directory is "${logDir ?? '/var/log/openvswitch'}".\n`);
+}
+
 /** Runs one ovs-vsctl invocation; returns the exit status. Never throws for user errors. */
 export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
   const prog = env.programName ?? 'ovs-vsctl';
@@ -110,6 +134,7 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
       io.stdout(r.stdout);
       if (!g.noWait && !g.dryRun && r.nextCfg !== undefined) {
         await waitForReload(client, r.nextCfg, timeoutSec ? timeoutSec * 1000 : defaultWaitTimeoutMs());
+        await reportFailedInterfaces(client, r.newInterfaces ?? [], prog, env.logDir, io);
       }
     })();
     if (timeoutSec) {

@@ -15,6 +15,16 @@ import { DEFAULT_TABLE_STYLE, type CommandResult, type TableStyle, type VsctlCom
 
 const schemaCache = new WeakMap<OvsdbClient, VsctlSchema>();
 
+const NARROW_COLUMNS: Record<string, string[]> = {
+  Port: ['name', 'fake_bridge', 'tag', 'interfaces', 'external_ids'],
+  Interface: ['name', 'type', 'ofport', 'error'],
+};
+const NARROW_OK = new Set(['init', 'add-br', 'del-br', 'list-br', 'br-exists', 'br-to-vlan', 'br-to-parent',
+  'br-set-external-id', 'br-get-external-id', 'list-ports', 'add-port', 'del-port', 'port-to-br', 'add-bond',
+  'add-bond-iface', 'del-bond-iface', 'list-ifaces', 'iface-to-br', 'get-controller', 'del-controller',
+  'set-controller', 'get-fail-mode', 'del-fail-mode', 'set-fail-mode', 'get-manager', 'del-manager',
+  'set-manager', 'get-ssl', 'del-ssl', 'set-ssl']);
+
 async function loadSchema(client: OvsdbClient, db: string): Promise<VsctlSchema> {
   let s = schemaCache.get(client);
   if (!s) {
@@ -74,9 +84,15 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
   const tables = new Set<string>(['Open_vSwitch']);
   for (const c of commands) for (const t of c.syntax.tables(c.argv, schema)) if (schema.tables.has(t)) tables.add(t);
   const tableList = [...tables];
+  // Bridge/port commands only look at a few Port and Interface columns; reading just those keeps
+  // a big switch cheap (Interface rows carry large status/statistics maps).
+  const narrow = commands.every((c) => NARROW_OK.has(c.syntax.name));
 
   for (let attempt = 0; ; attempt++) {
-    const selects = tableList.map((t) => ({ op: 'select', table: t, where: [] }));
+    const selects = tableList.map((t): Json => {
+      const cols = narrow ? NARROW_COLUMNS[t] : undefined;
+      return cols ? { op: 'select', table: t, where: [], columns: ['_uuid', ...cols] } : { op: 'select', table: t, where: [] };
+    });
     const read = await client.transact(db, selects);
     const loaded = new Map<string, RowJson[]>();
     tableList.forEach((t, i) => {
@@ -153,7 +169,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
     });
     const result: VsctlResult = { commands: out, stdout, warnings, changed: plan.changed };
     if (nextCfg !== undefined) result.nextCfg = nextCfg;
-    (result as VsctlResult & { newIfaces?: string[] }).newIfaces = shared.newIfaces.map((r) => realUuid(r.uuid) ?? r.uuid);
+    if (shared.newIfaces.length) result.newInterfaces = shared.newIfaces.map((r) => realUuid(r.uuid) ?? r.uuid);
     return result;
   }
 }

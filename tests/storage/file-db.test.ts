@@ -11,7 +11,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Json, JsonObject, RowJson } from '../../engine/ovsdb/api.js';
 import { compactDatabaseFile, createDatabaseFile, openDatabaseFile, type FileDatabase } from '../../engine/ovsdb/file-db.js';
-import { readLog } from '../../engine/ovsdb/log-file.js';
+import { composeRecord, readLog } from '../../engine/ovsdb/log-file.js';
+import { RealOvsdb } from '../lib/real-ovsdb.js';
 import { needRealOvs } from '../lib/env.js';
 
 const REAL_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -335,6 +336,38 @@ t.test('interop with Debian ovsdb-tool / ovsdb-server 3.1', { skip: needRealOvs(
     }
     const db = await openDatabaseFile(path);
     for (const tname of ['Open_vSwitch', 'Bridge']) t.same(content(db.rows(tname)), realRows(path, tname), `our ${tname} rows match real query`);
+    await db.close();
+  });
+
+  t.test('real ovsdb-server -> ours: byte-identical records, same rows', async (t) => {
+    const srv = await RealOvsdb.start({ schemaPath: REAL_SCHEMA });
+    t.teardown(() => srv.stop());
+    const steps: Json[][] = [
+      [{ op: 'insert', table: 'Open_vSwitch', row: { bridges: ['named-uuid', 'b'], external_ids: ['map', [['hostname', 'h'], ['x', 'ü']]] } },
+        { op: 'insert', table: 'Bridge', 'uuid-name': 'b', row: { name: 'br0', ports: ['named-uuid', 'p'] } },
+        { op: 'insert', table: 'Port', 'uuid-name': 'p', row: { name: 'br0', interfaces: ['named-uuid', 'i'] } },
+        { op: 'insert', table: 'Interface', 'uuid-name': 'i', row: { name: 'br0', type: 'internal', ofport_request: 5 } },
+        { op: 'comment', comment: 'ovs-vsctl: add-br br0' }],
+      [{ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['next_cfg', '+=', 1], ['external_ids', 'delete', ['set', ['x']]]] }],
+      [{ op: 'update', table: 'Port', where: [], row: { tag: 100, trunks: ['set', [1, 2]], other_config: ['map', [['a', 'b']]] } }],
+      [{ op: 'update', table: 'Port', where: [], row: { trunks: ['set', [2, 3]] } }],
+      [{ op: 'update', table: 'Interface', where: [], row: { type: '' } }, { op: 'commit', durable: true }],
+    ];
+    for (const s of steps) {
+      const r = await srv.transact('Open_vSwitch', s);
+      t.notMatch(JSON.stringify(r), /"error"/, 'real transaction ok');
+    }
+    const bytes = readFileSync(srv.dbPath);
+    const log = readLog(srv.dbPath);
+    t.equal(log.records.length, steps.length + 1);
+    t.ok(Buffer.concat(log.records.map((x) => composeRecord(x.json))).equals(bytes), 'our framing of its records is byte-identical');
+    const copy = join(dir, 'from-server.db');
+    writeFileSync(copy, bytes);
+    const db = await openDatabaseFile(copy);
+    for (const table of ['Open_vSwitch', 'Bridge', 'Port', 'Interface']) {
+      const res = await srv.transact('Open_vSwitch', [{ op: 'select', table, where: [] }]) as JsonObject[];
+      t.same(content(db.rows(table)), content(res[0]!['rows'] as RowJson[]), `${table}: same rows as the server`);
+    }
     await db.close();
   });
 

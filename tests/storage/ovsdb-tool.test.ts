@@ -195,9 +195,10 @@ t.test('against Debian ovsdb-tool 3.1', { skip: needRealOvs() }, async (t) => {
     const torn = join(dir, 'torn.db');
     fs.copyFileSync(r, torn);
     truncateSync(torn, statSync(torn).size - 10);
-    for (const args of [['show-log', torn], ['db-version', torn], ['query', torn, '["Open_vSwitch"]']]) {
+    for (const args of [['show-log', torn], ['db-version', torn], ['query', torn, '["Open_vSwitch"]'], ['transact', torn, '["Open_vSwitch"]'], ['-m', 'show-log', torn]]) {
       t.same(await ours(...args), real(...args), args.join(' '));
     }
+    t.equal(statSync(torn).size, statSync(r).size - 10, 'ovsdb-tool does not repair the file');
     const mid = join(dir, 'mid.db');
     const bytes = readFileSync(r);
     const i = bytes.indexOf('add br0');
@@ -242,4 +243,21 @@ t.test('the engine/bin launcher runs the compiled tool and sets the exit status'
   t.equal(e.stderr, 'ovsdb-tool: I/O error: /nonexistent/x.db: open failed (No such file or directory)\n');
   const h = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
   t.match(h.stdout, new RegExp(`The default DB is ${join(projectRoot, 'var', 'lib', 'openvswitch', 'conf.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
+});
+
+t.test('default paths: <dbdir>/conf.db and <pkgdatadir>/vswitch.ovsschema', async (t) => {
+  const dir = tmp(t);
+  const saved = process.env['OVS_DBDIR'];
+  process.env['OVS_DBDIR'] = dir;
+  t.teardown(() => { if (saved === undefined) delete process.env['OVS_DBDIR']; else process.env['OVS_DBDIR'] = saved; });
+  const schema = JSON.parse(readFileSync(join(projectRoot, 'manifests', 'vswitch.ovsschema'), 'utf8')) as JsonObject;
+  t.same(await ours('create'), { stdout: '', stderr: '', status: 0 });
+  t.ok(fs.existsSync(join(dir, 'conf.db')), 'created <dbdir>/conf.db');
+  t.same(await ours('db-version'), { stdout: `${schema['version']}\n`, stderr: '', status: 0 });
+  t.same(await ours('schema-version'), { stdout: `${schema['version']}\n`, stderr: '', status: 0 });
+  t.same(await ours('needs-conversion'), { stdout: 'no\n', stderr: '', status: 0 });
+  t.same(await ours('transact', '["Open_vSwitch",{"op":"insert","table":"Open_vSwitch","row":{}}]').then((r) => r.status), 0);
+  t.match((await ours('query', '["Open_vSwitch",{"op":"select","table":"Open_vSwitch","where":[],"columns":["next_cfg"]}]')).stdout, /^\[\{"rows":\[\{"next_cfg":0\}\]\}\]\n$/);
+  t.same(await ours('compact'), { stdout: '', stderr: '', status: 0 });
+  t.match((await ours('show-log')).stdout, /^record 0: "Open_vSwitch" schema, version="[\d.]+", cksum="[\d ]+"\n\nrecord 1: .* "compacted by ovsdb-tool 3\.1\.0"\n$/);
 });

@@ -209,9 +209,38 @@ export function orderInsensitive(words: string[], text: string): string {
   return lines.sort().join('\n');
 }
 
-export function runRealVsctl(args: string[]): { stdout: string; stderr: string; status: number } {
-  const r = spawnSync('ovs-vsctl', args, { encoding: 'utf8', timeout: 10000 });
-  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status ?? (r.signal ? 128 : -1) };
+/** Runs Debian's ovs-vsctl without blocking the event loop (an in-process server must answer). */
+export function runRealVsctl(args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
+  return new Promise((resolve) => {
+    const child = spawn('ovs-vsctl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, status: code ?? (signal ? 128 : -1) });
+    });
+  });
+}
+
+/** Our own OVSDB server (engine/rpc + engine/ovsdb), in-process, on a private unix socket. */
+export async function startOurServer(): Promise<PrivateServer> {
+  const { OvsdbServer } = await import('../../engine/rpc/server.js');
+  const { createDatabase } = await import('../../engine/ovsdb/database.js');
+  const { parseSchema } = await import('../../engine/ovsdb/schema.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h5-'));
+  const sock = join(dir, 'db.sock');
+  const server = new OvsdbServer();
+  server.addDatabase(createDatabase(parseSchema(JSON.parse(readFileSync(SCHEMA, 'utf8')))));
+  await server.listen(`punix:${sock}`);
+  return {
+    dir, sock, target: `unix:${sock}`,
+    async stop() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export function connectRaw(target: string): Promise<OvsdbClient> {

@@ -16,7 +16,7 @@ function Get-OvsServiceDefinition {
     $q = { param($s) if ($s -match '[\s"]') { '"' + ($s -replace '"', '\"') + '"' } else { $s } }
     if ($Mode -eq 'Engine') {
         $n = if ($Name) { $Name } else { 'ovs-engine' }
-        $argv = @((Join-Path $root '.build/engine/main.js'), $DatabasePath, "--rundir=$RunDirectory", "--logdir=$LogDirectory", '-vfile:info')
+        $argv = @((Join-Path $root '.build/engine/ovs-engine.js'), $DatabasePath, "--rundir=$RunDirectory", "--logdir=$LogDirectory", '-vfile:info')
         return , @([pscustomobject]@{ Name = $n; DisplayName = 'Open vSwitch engine'; Executable = $node; Arguments = $argv
                 CommandLine = ((@($node) + $argv) | ForEach-Object { & $q $_ }) -join ' '; DependsOn = @() })
     }

@@ -51,7 +51,7 @@ function Start-OvsEngine {
         }
         foreach ($d in @($run, $log)) { if (-not (Test-Path -LiteralPath $d)) { $null = New-Item -ItemType Directory -Path $d -Force } }
         if (-not (Test-Path -LiteralPath $db)) { $null = Initialize-OvsDatabase -Path $db -ErrorAction Stop -Confirm:$false }
-        $main = Get-OvsEngineScript -Relative '.build/engine/main.js'
+        $main = Get-OvsEngineScript -Relative '.build/engine/ovs-engine.js'
         $argv = @($db, "--rundir=$run", "--logdir=$log", '--detach')
         if ($NoSwitch) { $argv += '--no-switch' }
         Write-Verbose "starting: node $main $($argv -join ' ')"
