@@ -118,6 +118,7 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
       return 0;
     }
     const commands = parseCommandLine(g.rest, g.local);
+    let warned = 0;
     const db = g.db ?? env.defaultDb;
     const timeoutSec = g.timeoutSec || Number(process.env.OVS_CTL_TIMEOUT) || 0;
     const work = (async () => {
@@ -129,7 +130,7 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
       const r = await executeParsed(client, commands, {
         noWait: g.noWait, dryRun: g.dryRun, oneline: g.oneline, style: g.style,
         comment: `ovs-vsctl: ${escapeArgs([prog, ...argv])}`,
-        onWarning: (line) => io.stderr(line + '\n'),
+        onWarning: (line) => { warned++; io.stderr(line + '\n'); },
       });
       io.stdout(r.stdout);
       if (!g.noWait && !g.dryRun && r.nextCfg !== undefined) {
@@ -139,7 +140,13 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
     })();
     if (timeoutSec) {
       const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new VsctlError('OVS_E_VSCTL_TIMEOUT', `timeout after ${timeoutSec} seconds`, 142)), timeoutSec * 1000);
+        // ovs-vsctl dies of SIGALRM: one log line, then status 128+14.
+        timer = setTimeout(() => {
+          const seq = 1 + (commands.some((c) => c.syntax.mode === 'RW') ? 1 : 0) + warned;
+          const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+          io.stderr(`${time}|${String(seq).padStart(5, '0')}|fatal_signal|WARN|terminating with signal 14 (Alarm clock)\n`);
+          reject(new VsctlExit(142));
+        }, timeoutSec * 1000);
       });
       await Promise.race([work, expired]);
     } else {
