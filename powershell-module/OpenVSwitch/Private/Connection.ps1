@@ -73,7 +73,7 @@ function Connect-OvsEngineSocket {
         Stream  = $stream
         Socket  = $socket
         Decoder = [System.Text.Encoding]::UTF8.GetDecoder()
-        Pending = [System.Text.StringBuilder]::new()
+        Pending = ''
         Buffer  = [byte[]]::new(65536)
         Chars   = [char[]]::new(65537)
     }
@@ -108,49 +108,37 @@ function Disconnect-OvsEngineSocket {
     }
 }
 
-# Returns the length of the first complete JSON value in $Text (0 when incomplete).
-function Find-OvsJsonEnd {
-    [CmdletBinding()]
-    [OutputType([int])]
-    param([string]$Text)
-    $depth = 0; $inString = $false; $escape = $false; $started = $false
-    for ($i = 0; $i -lt $Text.Length; $i++) {
-        $c = $Text[$i]
-        if ($inString) {
-            if ($escape) { $escape = $false }
-            elseif ($c -eq '\') { $escape = $true }
-            elseif ($c -eq '"') { $inString = $false }
-            continue
-        }
-        switch ($c) {
-            '"' { $inString = $true; $started = $true }
-            '{' { $depth++; $started = $true }
-            '[' { $depth++; $started = $true }
-            '}' { $depth--; if ($depth -eq 0) { return $i + 1 } }
-            ']' { $depth--; if ($depth -eq 0) { return $i + 1 } }
-        }
-    }
-    return 0
-}
+# The first complete JSON object at the start of the pending text. JSON-RPC messages are objects
+# written back to back with no framing; a .NET balancing-group regex finds where the first one ends
+# (strings skipped whole, brackets counted), in compiled code rather than a PowerShell loop per char.
+$script:OvsJsonObject = [regex]::new(
+    '\G\s*\{(?>"(?:[^"\\]|\\.)*"|[^"{}\[\]]+|(?<d>[{\[])|(?<-d>[}\]]))*(?(d)(?!))\}',
+    [System.Text.RegularExpressions.RegexOptions]::Compiled -bor [System.Text.RegularExpressions.RegexOptions]::Singleline)
+$script:OvsMaxMessageChars = 64MB
 
 function Read-OvsMessage {
     [CmdletBinding()]
     param([Parameter(Mandatory)]$Connection)
     while ($true) {
-        $text = $Connection.Pending.ToString()
-        $trimmed = $text.TrimStart()
-        if ($trimmed.Length -gt 0) {
-            $end = Find-OvsJsonEnd -Text $trimmed
-            if ($end -gt 0) {
-                [void]$Connection.Pending.Clear()
-                [void]$Connection.Pending.Append($trimmed.Substring($end))
-                return ($trimmed.Substring(0, $end) | ConvertFrom-Json -AsHashtable -Depth 64)
+        $text = $Connection.Pending
+        if ($text.Length -gt 0) {
+            $m = $script:OvsJsonObject.Match($text)
+            if ($m.Success) {
+                $Connection.Pending = $text.Substring($m.Length)
+                return ConvertFrom-Json -InputObject $m.Value -AsHashtable -Depth 64
+            }
+            $first = $text.TrimStart()
+            if ($first.Length -gt 0 -and $first[0] -ne '{') {
+                throw [OvsEngineException]::new('OVS_E_PROTOCOL', "The engine at '$($Connection.Target)' sent something that is not a JSON-RPC message: '$($first.Substring(0, [Math]::Min(40, $first.Length)))'.", $Connection.Target)
+            }
+            if ($text.Length -gt $script:OvsMaxMessageChars) {
+                throw [OvsEngineException]::new('OVS_E_PROTOCOL', "A message from the engine at '$($Connection.Target)' is larger than $($script:OvsMaxMessageChars) characters.", $Connection.Target)
             }
         }
         $n = $Connection.Stream.Read($Connection.Buffer, 0, $Connection.Buffer.Length)
         if ($n -le 0) { throw [OvsEngineException]::new('OVS_E_CONNECTION_CLOSED', "The engine at '$($Connection.Target)' closed the connection.", $Connection.Target) }
         $count = $Connection.Decoder.GetChars($Connection.Buffer, 0, $n, $Connection.Chars, 0)
-        [void]$Connection.Pending.Append($Connection.Chars, 0, $count)
+        $Connection.Pending = $text + [string]::new($Connection.Chars, 0, $count)
     }
 }
 
@@ -165,7 +153,8 @@ function Send-OvsMessage {
 
 <#
 .SYNOPSIS
-Calls one engine method and returns its result; engine errors become OvsEngineException.
+Calls one engine method and writes its result (an array result is written element by element, as a
+pipeline does); engine errors become OvsEngineException with the engine's code.
 #>
 function Invoke-OvsRpc {
     [CmdletBinding()]
@@ -182,25 +171,28 @@ function Invoke-OvsRpc {
             $msg = Read-OvsMessage -Connection $conn
             if ($msg.ContainsKey('method')) {
                 # The engine's inactivity probe: answer echo; ignore other notifications.
-                if ($msg.method -eq 'echo' -and $null -ne $msg.id) {
-                    Send-OvsMessage -Connection $conn -Message @{ result = $msg.params; error = $null; id = $msg.id }
+                if ($msg['method'] -eq 'echo' -and $null -ne $msg['id']) {
+                    Send-OvsMessage -Connection $conn -Message @{ result = $msg['params']; error = $null; id = $msg['id'] }
                 }
                 continue
             }
-            if ($msg.id -ne $id) { continue }
-            if ($null -ne $msg.error) {
-                $err = $msg.error
-                if ($err -is [hashtable]) {
-                    $code = if ($err.code) { [string]$err.code } else { [string]$err.error }
-                    $details = if ($err.details) { [string]$err.details } else { [string]$err.error }
-                    throw [OvsEngineException]::new($code, $details, $err.target)
+            if ($msg['id'] -ne $id) { continue }
+            $err = $msg['error']
+            if ($null -ne $err) {
+                if ($err -is [System.Collections.IDictionary]) {
+                    $code = if ($err['code']) { [string]$err['code'] } else { [string]$err['error'] }
+                    $details = if ($err['details']) { [string]$err['details'] } else { [string]$err['error'] }
+                    throw [OvsEngineException]::new($code, $details, $Method)
                 }
-                throw [OvsEngineException]::new('OVS_E_ENGINE', [string]$err, $null)
+                throw [OvsEngineException]::new('OVS_E_ENGINE', [string]$err, $Method)
             }
-            return , $msg.result
+            return $msg['result']
         }
-    } catch [System.IO.IOException], [System.Net.Sockets.SocketException], [System.ObjectDisposedException] {
+    } catch [System.IO.IOException], [System.Net.Sockets.SocketException], [System.ObjectDisposedException], [System.TimeoutException] {
         Disconnect-OvsEngineSocket -Target $conn.Target
         throw [OvsEngineException]::new('OVS_E_CONNECTION_LOST', "Lost the connection to the engine at '$($conn.Target)': $($_.Exception.Message)", $conn.Target)
+    } catch [OvsEngineException] {
+        if ($_.Exception.Code -in 'OVS_E_CONNECTION_CLOSED', 'OVS_E_PROTOCOL') { Disconnect-OvsEngineSocket -Target $conn.Target }
+        throw
     }
 }

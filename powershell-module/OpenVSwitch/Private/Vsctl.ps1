@@ -9,8 +9,9 @@ function Invoke-OvsVsctlCommand {
         [switch]$DryRun,
         [int]$TimeoutSeconds = 0
     )
-    $cmds = foreach ($c in $Commands) { , ([string[]]@($c)) }
-    $request = @{ commands = @($cmds); dryRun = [bool]$DryRun }
+    $cmds = [System.Collections.Generic.List[object]]::new()
+    foreach ($c in $Commands) { $cmds.Add([string[]]@($c)) }
+    $request = @{ commands = $cmds.ToArray(); dryRun = [bool]$DryRun }
     if ($TimeoutSeconds -gt 0) { $request.timeout = $TimeoutSeconds }
     return Invoke-OvsRpc -Method 'ovsps/vsctl' -Params @($request) -Database $Database
 }

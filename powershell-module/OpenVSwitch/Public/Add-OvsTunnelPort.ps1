@@ -66,7 +66,11 @@ function Add-OvsTunnelPort {
         if ($Key -eq 'flow') { $sets += 'options:in_key=flow', 'options:out_key=flow' } else { $sets += "options:key=$Key" }
         if ($DestinationPort) { $sets += "options:dst_port=$DestinationPort" }
         try {
-            $null = Invoke-OvsVsctlCommand -Commands @(, @('add-port', $Bridge, $Name), , (@('set', 'Interface', $Name) + $sets)) -Database $Database
+            $cmds = @(
+                , @('add-port', $Bridge, $Name)
+                , (@('set', 'Interface', $Name) + $sets)
+            )
+            $null = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database
             Get-OvsPort -Name $Name -Database $Database
         } catch {
             Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Name

@@ -29,21 +29,23 @@ function Get-OvsBridge {
         [string]$Database
     )
     process {
-        try {
-            $views = @(Invoke-OvsRpc -Method 'ovsps/bridges' -Params @(@{}) -Database $Database)
-        } catch {
-            Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Name
-            return
-        }
-        if (-not $Name) { $views | ConvertTo-OvsBridgeObject -Database $Database; return }
-        foreach ($n in $Name) {
-            $found = @($views | Where-Object { $_.name -like $n })
-            if ($found.Count -eq 0 -and -not [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)) {
+        foreach ($n in $(if ($Name) { $Name } else { @('') })) {
+            $wild = [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)
+            $filter = @{}
+            if ($n -and -not $wild) { $filter.name = $n }
+            try {
+                $views = @(Invoke-OvsRpc -Method 'ovsps/bridges' -Params @($filter) -Database $Database)
+            } catch {
+                Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $n
+                continue
+            }
+            if ($wild) { $views = @($views | Where-Object { $_['name'] -like $n }) }
+            if ($n -and -not $wild -and $views.Count -eq 0) {
                 $ex = [OvsEngineException]::new('OVS_E_NO_BRIDGE', "no bridge named $n", $n)
                 $PSCmdlet.WriteError((New-OvsErrorRecord -Exception $ex -Target $n -Category ObjectNotFound))
                 continue
             }
-            $found | ConvertTo-OvsBridgeObject -Database $Database
+            foreach ($v in $views) { ConvertTo-OvsBridgeObject -View $v -Database $Database }
         }
     }
 }

@@ -42,24 +42,25 @@ function Get-OvsInterface {
     )
     process {
         if ($InputObject) { $Port = $InputObject.Name; $Bridge = $InputObject.Bridge }
-        try {
-            $params = @{}
-            if ($Bridge) { $params.bridge = $Bridge }
-            if ($Port) { $params.port = $Port }
-            $views = @(Invoke-OvsRpc -Method 'ovsps/interfaces' -Params @($params) -Database $Database)
-        } catch {
-            Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Name
-            return
-        }
-        if (-not $Name) { $views | ConvertTo-OvsInterfaceObject -Database $Database; return }
-        foreach ($n in $Name) {
-            $found = @($views | Where-Object { $_.name -like $n })
-            if ($found.Count -eq 0 -and -not [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)) {
+        foreach ($n in $(if ($Name) { $Name } else { @('') })) {
+            $wild = [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)
+            $filter = @{}
+            if ($Bridge) { $filter.bridge = $Bridge }
+            if ($Port) { $filter.port = $Port }
+            if ($n -and -not $wild) { $filter.name = $n }
+            try {
+                $views = @(Invoke-OvsRpc -Method 'ovsps/interfaces' -Params @($filter) -Database $Database)
+            } catch {
+                Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $n
+                continue
+            }
+            if ($wild) { $views = @($views | Where-Object { $_['name'] -like $n }) }
+            if ($n -and -not $wild -and $views.Count -eq 0) {
                 $ex = [OvsEngineException]::new('OVS_E_NO_INTERFACE', "no interface named $n", $n)
                 $PSCmdlet.WriteError((New-OvsErrorRecord -Exception $ex -Target $n -Category ObjectNotFound))
                 continue
             }
-            $found | ConvertTo-OvsInterfaceObject -Database $Database
+            foreach ($v in $views) { ConvertTo-OvsInterfaceObject -View $v -Database $Database }
         }
     }
 }

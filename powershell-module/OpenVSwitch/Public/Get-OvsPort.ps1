@@ -42,24 +42,26 @@ function Get-OvsPort {
     )
     process {
         if ($InputObject) { $Bridge = $InputObject.Name }
-        try {
-            $params = @{}
-            if ($Bridge) { $params.bridge = $Bridge }
-            $views = @(Invoke-OvsRpc -Method 'ovsps/ports' -Params @($params) -Database $Database)
-        } catch {
-            Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Bridge
-            return
-        }
-        if ($ExcludeInternal) { $views = @($views | Where-Object { $_.name -ne $_.bridge }) }
-        if (-not $Name) { $views | ConvertTo-OvsPortObject -Database $Database; return }
-        foreach ($n in $Name) {
-            $found = @($views | Where-Object { $_.name -like $n })
-            if ($found.Count -eq 0 -and -not [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)) {
-                $ex = [OvsEngineException]::new('OVS_E_NO_PORT', "no port named $n", $n)
+        foreach ($n in $(if ($Name) { $Name } else { @('') })) {
+            $wild = [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($n)
+            $filter = @{}
+            if ($Bridge) { $filter.bridge = $Bridge }
+            if ($n -and -not $wild) { $filter.name = $n }
+            try {
+                $views = @(Invoke-OvsRpc -Method 'ovsps/ports' -Params @($filter) -Database $Database)
+            } catch {
+                Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $n
+                continue
+            }
+            if ($wild) { $views = @($views | Where-Object { $_['name'] -like $n }) }
+            if ($ExcludeInternal) { $views = @($views | Where-Object { $_['name'] -ne $_['bridge'] }) }
+            if ($n -and -not $wild -and $views.Count -eq 0) {
+                $where = if ($Bridge) { " on bridge $Bridge" } else { '' }
+                $ex = [OvsEngineException]::new('OVS_E_NO_PORT', "no port named $n$where", $n)
                 $PSCmdlet.WriteError((New-OvsErrorRecord -Exception $ex -Target $n -Category ObjectNotFound))
                 continue
             }
-            $found | ConvertTo-OvsPortObject -Database $Database
+            foreach ($v in $views) { ConvertTo-OvsPortObject -View $v -Database $Database }
         }
     }
 }
