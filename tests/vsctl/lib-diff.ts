@@ -38,7 +38,11 @@ export async function startRealServer(): Promise<PrivateServer> {
     }
     await new Promise((res) => setTimeout(res, 20));
   }
-  if (!ready) throw new Error('ovsdb-server did not start');
+  if (!ready) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error('ovsdb-server did not start');
+  }
   return {
     dir, sock, target: `unix:${sock}`,
     async stop() {
