@@ -10,12 +10,12 @@ import { vsctlTarget } from './vsctl-target.js';
 export interface TargetEntry { target: FuzzTarget<never>; quickRuns: number }
 
 export const TARGETS: TargetEntry[] = [
-  { target: jsonrpcTarget as FuzzTarget<never>, quickRuns: 1500 },
-  { target: serverTarget as FuzzTarget<never>, quickRuns: 400 },
-  { target: transactTarget as FuzzTarget<never>, quickRuns: 1000 },
-  { target: netlinkTarget as FuzzTarget<never>, quickRuns: 2000 },
-  { target: flowTarget as FuzzTarget<never>, quickRuns: 2000 },
-  { target: vsctlTarget as FuzzTarget<never>, quickRuns: 1500 },
+  { target: jsonrpcTarget as FuzzTarget<never>, quickRuns: 800 },
+  { target: serverTarget as FuzzTarget<never>, quickRuns: 200 },
+  { target: transactTarget as FuzzTarget<never>, quickRuns: 500 },
+  { target: netlinkTarget as FuzzTarget<never>, quickRuns: 1000 },
+  { target: flowTarget as FuzzTarget<never>, quickRuns: 1000 },
+  { target: vsctlTarget as FuzzTarget<never>, quickRuns: 800 },
 ];
 
 export function targetByName(name: string): TargetEntry | undefined {

@@ -12,9 +12,11 @@ import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
 import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
 import { connectOvsdb } from '../../engine/rpc/client.js';
-import { JsonSplitter } from '../../engine/rpc/jsonrpc.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE_BYTES, JsonSplitter } from '../../engine/rpc/jsonrpc.js';
 import type { Logger } from '../../engine/rpc/logger.js';
-import { OvsdbServer, type ServerOptions } from '../../engine/rpc/server.js';
+import { DEFAULT_MAX_SEND_BACKLOG, OvsdbServer, type ServerOptions } from '../../engine/rpc/server.js';
+import { OvsError } from '../../engine/util/errors.js';
+import { checkLimit, LimitError, SERVER_LIMITS, unenforcedLimits } from '../../engine/util/limits.js';
 import { VSWITCH_SCHEMA } from './servers.js';
 
 const schema = loadSchemaFile(VSWITCH_SCHEMA);
@@ -162,4 +164,14 @@ t.test('NOT ENFORCED: requests in flight per client (20000 pipelined echos) - no
   t.equal(c.got.length, n, 'every pipelined request answered');
   c.s.destroy();
   await stillServes(t, h);
+});
+
+t.test('engine/util/limits.ts: the table matches what the engine enforces; LimitError names the limit', async (t) => {
+  t.equal(SERVER_LIMITS.maxMessageBytes.value, DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes = jsonrpc.ts default');
+  t.equal(SERVER_LIMITS.maxDepth.value, DEFAULT_MAX_DEPTH, 'maxDepth = jsonrpc.ts default');
+  t.equal(SERVER_LIMITS.maxSendBacklog.value, DEFAULT_MAX_SEND_BACKLOG, 'maxSendBacklog = server.ts default');
+  t.comment(`not enforced yet: ${unenforcedLimits().join(', ')}`);
+  t.throws(() => checkLimit('maxMonitorsPerSession', 5000, 4096, 'unix:x'), { code: 'OVS_E_LIMIT', message: 'unix:x: maxMonitorsPerSession exceeded: 5000 monitors, the limit is 4096 monitors' });
+  t.doesNotThrow(() => checkLimit('maxOpsPerTransaction', 10));
+  t.ok(new LimitError('maxConnections', 2, 1) instanceof OvsError, 'LimitError is an OvsError');
 });
