@@ -4,6 +4,8 @@ import t from 'tap';
 import { readRegressions } from '../fuzz/harness.js';
 import { TARGETS } from '../fuzz/targets.js';
 
+t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
+
 for (const { target } of TARGETS) {
   const cases = readRegressions(target.name);
   if (!cases.length) continue;

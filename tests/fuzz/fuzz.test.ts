@@ -4,6 +4,8 @@ import t from 'tap';
 import { runFuzz } from './harness.js';
 import { TARGETS } from './targets.js';
 
+t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
+
 const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : undefined;
 
 for (const { target, quickRuns } of TARGETS) {

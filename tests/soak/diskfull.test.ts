@@ -17,6 +17,8 @@ import { needRoot } from '../lib/env.js';
 import { checkIntegrity } from './integrity.js';
 import { createDb, startServer } from './servers.js';
 
+t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
+
 function mountTmpfs(t: Test, size: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ovsps-h9-tmpfs-'));
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'ovsps-h9', dir], { encoding: 'utf8' });

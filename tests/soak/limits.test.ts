@@ -19,6 +19,8 @@ import { OvsError } from '../../engine/util/errors.js';
 import { checkLimit, LimitError, SERVER_LIMITS, unenforcedLimits } from '../../engine/util/limits.js';
 import { VSWITCH_SCHEMA } from './servers.js';
 
+t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
+
 const schema = loadSchemaFile(VSWITCH_SCHEMA);
 
 interface Harness { server: OvsdbServer; sock: string; logs: string[] }

@@ -4,6 +4,8 @@ import t from 'tap';
 import { needRealOvs } from '../lib/env.js';
 import { formatLoad, runLoad } from './load.js';
 
+t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
+
 t.test('load: our ovsdb-server', { timeout: 120_000 }, async (t) => {
   const r = await runLoad({ kind: 'ours', clients: 8, writers: 3, seconds: 3 });
   t.comment(formatLoad(r));
