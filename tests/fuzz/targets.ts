@@ -12,7 +12,7 @@ export interface TargetEntry { target: FuzzTarget<never>; quickRuns: number }
 export const TARGETS: TargetEntry[] = [
   { target: jsonrpcTarget as FuzzTarget<never>, quickRuns: 800 },
   { target: serverTarget as FuzzTarget<never>, quickRuns: 200 },
-  { target: transactTarget as FuzzTarget<never>, quickRuns: 500 },
+  { target: transactTarget as FuzzTarget<never>, quickRuns: 300 },
   { target: netlinkTarget as FuzzTarget<never>, quickRuns: 1000 },
   { target: flowTarget as FuzzTarget<never>, quickRuns: 1000 },
   { target: vsctlTarget as FuzzTarget<never>, quickRuns: 800 },
