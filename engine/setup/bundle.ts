@@ -2,8 +2,8 @@
 // CLI, the userspace port worker). Only ffi-rs stays outside (a native addon, loaded at run time
 // from node_modules next to the bundle). Run directly, it writes .build/bundle/ for the launchers
 // in engine/bin/ (`node .build/engine/setup/bundle.js [OUTDIR]`).
-import { build, type BuildOptions } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from './paths.js';
@@ -56,6 +56,31 @@ export function bundleEntries(root: string = projectRoot): BundleEntry[] {
 }
 
 /**
+ * Modules that run themselves when started directly guard it with
+ * `process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)`. Inside a bundle
+ * every module's import.meta.url is the bundle's, so a guard in an imported module (engine/main.ts
+ * inside the ovs-engine bundle) would fire too; this plugin turns guards off outside the entry point.
+ */
+const MAIN_GUARD = /process\.argv\[1\]\s*&&\s*resolve\(process\.argv\[1\]\)\s*===\s*fileURLToPath\(import\.meta\.url\)/g;
+
+function mainGuardPlugin(entrySources: Set<string>): Plugin {
+  return {
+    name: 'ovs-main-guard',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (entrySources.has(resolve(args.path))) return { contents: text, loader: 'ts' };
+        const contents = text.replace(MAIN_GUARD, 'false /* bundled: only the entry point runs itself */');
+        if (/fileURLToPath\(import\.meta\.url\)\s*\)?\s*\{?\s*$/m.test(contents) && /process\.argv\[1\][^;\n]*import\.meta\.url/.test(contents)) {
+          throw new BundleError(`${args.path}: a "run when started directly" guard in an unexpected form; it would fire inside bundles`);
+        }
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
  * The datapath starts its port worker as `new URL('./port-worker.js', import.meta.url)`: inside a
  * bundle that is the bundle's own directory, so the worker goes next to every bundle directory.
  */
@@ -85,6 +110,7 @@ export async function bundleEngine(opts: BundleOptions): Promise<BundleResult> {
     ...common,
     entryPoints: entries.map((e) => ({ in: join(root, e.source), out: e.output.replace(/\.js$/, '') })),
     outdir: outDir,
+    plugins: [mainGuardPlugin(new Set(entries.map((e) => resolve(root, e.source))))],
   }).catch((e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
     throw new BundleError(`esbuild failed: ${msg}`);
