@@ -69,15 +69,21 @@ export function readProjectVersion(root: string = projectRoot): { pkg: ProjectPa
 
 /** Finds a command on PATH (or the project's .tools/), undefined when absent. */
 export function findTool(name: string, root: string = projectRoot): string | undefined {
-  const local = join(root, '.tools', name);
+  const local = join(root, '.tools', process.platform === 'win32' ? `${name}.exe` : name);
   if (existsSync(local)) return local;
-  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  const p = r.stdout.trim();
+  const r = process.platform === 'win32'
+    ? spawnSync('where', [name], { encoding: 'utf8' })
+    : spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  const p = (r.stdout ?? '').split(/\r?\n/)[0]!.trim();
   return r.status === 0 && p ? p : undefined;
 }
 
 function run(cmd: string, args: string[], opts: { cwd?: string; what: string }): string {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // npm is npm.cmd on Windows, which Node runs only through a shell (arguments quoted for cmd.exe).
+  const viaShell = process.platform === 'win32' && cmd === 'npm';
+  const r = viaShell
+    ? spawnSync('npm.cmd', args.map((a) => (/[\s"]/.test(a) ? `"${a.replace(/"/g, '""')}"` : a)), { cwd: opts.cwd, encoding: 'utf8', shell: true, maxBuffer: 64 * 1024 * 1024 })
+    : spawnSync(cmd, args, { cwd: opts.cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new PackageError(`${opts.what}: cannot run ${cmd}: ${r.error.message}`);
   if (r.status !== 0) throw new PackageError(`${opts.what} failed (${cmd} exit ${r.status}): ${(r.stderr || r.stdout).trim().slice(-2000)}`);
   return r.stdout;
