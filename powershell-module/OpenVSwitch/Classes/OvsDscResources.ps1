@@ -12,6 +12,8 @@ class OvsReason {
 }
 
 function New-OvsReason {
+    [CmdletBinding()]
+    [OutputType('OvsReason')]
     param([string]$Code, [string]$Phrase)
     $r = [OvsReason]::new(); $r.Code = $Code; $r.Phrase = $Phrase; return $r
 }
