@@ -188,7 +188,8 @@ class OvsVMAdapterPort {
         $s = [OvsVMAdapterPort]::new()
         $s.VMName = $this.VMName; $s.AdapterName = $this.AdapterName
         $s.OVSPortName = $this.CurrentName()
-        $s.Reasons = if ($s.OVSPortName -ne $this.OVSPortName) { @(New-OvsReason 'OvsVMAdapterPort:OVSPortName' "OVS port name is '$($s.OVSPortName)', should be '$($this.OVSPortName)'.") } else { @() }
+        $s.Reasons = @()
+        if ($s.OVSPortName -ne $this.OVSPortName) { $s.Reasons = @(New-OvsReason 'OvsVMAdapterPort:OVSPortName' "OVS port name is '$($s.OVSPortName)', should be '$($this.OVSPortName)'.") }
         return $s
     }
 
