@@ -5,7 +5,8 @@
 // names), so `ovs-appctl -t ovsdb-server exit` and `ovs-appctl fdb/show br0` work as in the seed.
 //
 // Own options (the rest are ovsdb-server's): --rundir=DIR, --logdir=DIR, --dbdir=DIR (set the OVS_*
-// directories), --no-switch (database only), --datapath=NAME (default ovs-system).
+// directories), --no-switch (database only), --datapath=NAME (default ovs-system),
+// --datapath-transport=userspace|windows|windows-sim (see engine/vswitch/component.ts).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerManagementMethods } from './mgmt/methods.js';
@@ -25,11 +26,15 @@ export interface EngineFlags { noSwitch: boolean; datapath?: string; rest: strin
 export function parseEngineFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): EngineFlags {
   const out: EngineFlags = { noSwitch: false, rest: [] };
   for (const a of argv) {
-    const m = /^--(rundir|logdir|dbdir|datapath)=(.*)$/.exec(a);
+    const m = /^--(rundir|logdir|dbdir|datapath|datapath-transport)=(.*)$/.exec(a);
     if (m) {
       const v = m[2]!;
       if (!v) throw new Error(`${a}: missing value`);
       if (m[1] === 'datapath') out.datapath = v;
+      else if (m[1] === 'datapath-transport') {
+        if (v !== 'userspace' && v !== 'windows' && v !== 'windows-sim') throw new Error(`${a}: expected userspace, windows or windows-sim`);
+        env.OVS_DATAPATH_TRANSPORT = v;
+      }
       else env[`OVS_${m[1]!.toUpperCase()}`] = resolve(v);
       continue;
     }

@@ -6,6 +6,9 @@ import * as n from './native.js';
 import { ifIndex } from './netdev.js';
 
 export interface PacketSocketOptions {
+  /** Set up a PACKET_MMAP receive ring (before bind, so no frame lands in the plain queue);
+   *  map it with mapRxRing(fd, socket.ring) in the thread that reads. */
+  rxRing?: { mtu: number; frames?: number; reserve?: number };
   promiscuous?: boolean;      // default true
   ignoreOutgoing?: boolean;   // default true
   bufferBytes?: number;       // SO_RCVBUF/SO_SNDBUF, default 4 MiB
@@ -15,6 +18,7 @@ export interface PacketSocket {
   readonly ifname: string;
   readonly ifindex: number;
   readonly fd: number;
+  readonly ring?: RingGeometry;
   close(): void;
 }
 
@@ -28,6 +32,7 @@ export function openPacketSocket(ifname: string, opts: PacketSocketOptions = {})
     for (const [force, plain] of [[n.SO_RCVBUFFORCE, n.SO_RCVBUF], [n.SO_SNDBUFFORCE, n.SO_SNDBUF]] as const) {
       try { n.setsockoptInt(fd, n.SOL_SOCKET, force, bytes); } catch { n.setsockoptInt(fd, n.SOL_SOCKET, plain, bytes); }
     }
+    const ring = opts.rxRing ? configureRxRing(fd, opts.rxRing) : undefined;
     const sll = Buffer.alloc(20); // struct sockaddr_ll
     sll.writeUInt16LE(n.AF_PACKET, 0);
     sll.writeUInt16BE(n.ETH_P_ALL, 2);
@@ -40,7 +45,8 @@ export function openPacketSocket(ifname: string, opts: PacketSocketOptions = {})
       n.setsockopt(fd, n.SOL_PACKET, n.PACKET_ADD_MEMBERSHIP, mreq);
     }
     let closed = false;
-    return { ifname, ifindex, fd, close() { if (!closed) { closed = true; n.closeFd(fd); } } };
+    const sock: PacketSocket = { ifname, ifindex, fd, close() { if (!closed) { closed = true; n.closeFd(fd); } } };
+    return ring ? { ...sock, ring } : sock;
   } catch (e) {
     n.closeFd(fd);
     throw e;
@@ -65,7 +71,10 @@ export const TP_STATUS_USER = 0x1;
 export const TP_STATUS_VLAN_VALID = 0x10;
 export const TP_STATUS_VLAN_TPID_VALID = 0x40;
 
-export function openRxRing(fd: number, opts: { mtu: number; frames?: number; reserve?: number }): RxRing {
+export interface RingGeometry { blockSize: number; blocks: number; frameSize: number; frameCount: number }
+
+/** Asks the kernel for a TPACKET_V2 receive ring on a packet socket (not mapped yet). */
+export function configureRxRing(fd: number, opts: { mtu: number; frames?: number; reserve?: number }): RingGeometry {
   n.setsockoptInt(fd, n.SOL_PACKET, n.PACKET_VERSION, n.TPACKET_V2);
   n.setsockoptInt(fd, n.SOL_PACKET, n.PACKET_RESERVE, opts.reserve ?? 64);
   let frameSize = 2048;
@@ -79,6 +88,16 @@ export function openRxRing(fd: number, opts: { mtu: number; frames?: number; res
   req.writeUInt32LE(frameSize, 8);
   req.writeUInt32LE(blocks * framesPerBlock, 12);
   n.setsockopt(fd, n.SOL_PACKET, n.PACKET_RX_RING, req);
-  const region = n.mmapShared(fd, blockSize * blocks, `rx ring of fd ${fd}`);
-  return { buffer: region.buffer, frameSize, frameCount: blocks * framesPerBlock, close: () => region.unmap() };
+  return { blockSize, blocks, frameSize, frameCount: blocks * framesPerBlock };
+}
+
+/** Maps a configured receive ring into this thread. */
+export function mapRxRing(fd: number, g: RingGeometry): RxRing {
+  const region = n.mmapShared(fd, g.blockSize * g.blocks, `rx ring of fd ${fd}`);
+  return { buffer: region.buffer, frameSize: g.frameSize, frameCount: g.frameCount, close: () => region.unmap() };
+}
+
+/** configureRxRing + mapRxRing on an already bound socket (frames queued before stay in the plain queue). */
+export function openRxRing(fd: number, opts: { mtu: number; frames?: number; reserve?: number }): RxRing {
+  return mapRxRing(fd, configureRxRing(fd, opts));
 }

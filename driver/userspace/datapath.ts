@@ -13,7 +13,7 @@ import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpVport } from 
 import { VPORT_TYPES } from '../../engine/channel/odp-types.js';
 import { exactMaskWords, extractFlowKey, keyToWords, maskToWords, maskWords } from '../../engine/channel/flow-extract.js';
 import { InvalidInputError } from '../../engine/util/errors.js';
-import { openPacketSocket } from '../linux/af-packet.js';
+import { openPacketSocket, type RingGeometry } from '../linux/af-packet.js';
 import { closeFd, eventfd } from '../linux/native.js';
 import { getMtu, interfaceExists } from '../linux/netdev.js';
 import { disableOffloads } from '../linux/offload.js';
@@ -24,7 +24,7 @@ import {
   NoSuchPortError, PortExistsError,
 } from './errors.js';
 import { Forwarder, UPCALL_MISS, type ControlMessage, type UpcallMessage } from './forwarder.js';
-import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
+import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import type { PortWorkerData, WorkerMessage } from './port-worker.js';
 
 export type PortType = 'internal' | 'netdev' | 'system' | 'tap';
@@ -79,6 +79,8 @@ interface PortRec {
   upcallPids: number[];
   ifindex: number;
   exited: Promise<void>;
+  /** Waits in progress that need the worker to keep the process alive (see hold/release). */
+  holds: number;
 }
 
 interface FlowRec {
@@ -173,7 +175,27 @@ export class UserspaceDatapath {
 
   // ----- ovs_vport ---------------------------------------------------------------------------
 
+  /** Adds a port and resolves once its worker is moving frames (rejects if the worker fails to start). */
   async addPort(o: AddPortOptions): Promise<OdpVport> {
+    const { vport, ready } = this.startPort(o);
+    await ready;
+    return vport;
+  }
+
+  /**
+   * Adds a port synchronously (what a netlink vport NEW needs): the device is open and every table
+   * knows the port when this returns; its worker starts moving frames a moment later. A worker
+   * that fails to start removes the port again and emits a warning.
+   */
+  addPortNow(o: AddPortOptions): OdpVport {
+    const { vport, ready, readyFlag } = this.startPort(o);
+    ready.catch((e: Error) => process.emitWarning(e.message));
+    // Block (at most 10 s) until the worker has started, as a kernel port is live when NEW returns.
+    Atomics.wait(readyFlag, 0, 0, 10_000);
+    return vport;
+  }
+
+  private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void>; readyFlag: Int32Array } {
     this.checkAlive();
     if (!o || typeof o.name !== 'string') throw new InvalidInputError(`invalid port ${JSON.stringify(o)}: expected { name, type }`);
     if (!['internal', 'netdev', 'system', 'tap'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system or tap`);
@@ -185,7 +207,7 @@ export class UserspaceDatapath {
     if (this.ports.has(portNo)) throw new PortExistsError(portNo);
 
     let fd: number, ifindex: number, close: () => void;
-    let ringMtu: number | undefined;
+    let ring: RingGeometry | undefined;
     if (o.type === 'internal' || o.type === 'tap') {
       const tapOpts: { mac?: string; mtu?: number } = {};
       if (o.mac !== undefined) tapOpts.mac = o.mac;
@@ -195,75 +217,101 @@ export class UserspaceDatapath {
     } else {
       if (!interfaceExists(o.name)) throw new NoSuchPortError(o.name);
       disableOffloads(o.name);
-      const s = openPacketSocket(o.name);
-      fd = s.fd; ifindex = s.ifindex; close = () => s.close();
-      ringMtu = getMtu(o.name);
+      const s = openPacketSocket(o.name, { rxRing: { mtu: getMtu(o.name), reserve: HEADROOM } });
+      fd = s.fd; ifindex = s.ifindex; close = () => s.close(); ring = s.ring;
     }
     let wakeFd = -1;
+    let rec: PortRec;
+    const readyFlag = new Int32Array(new SharedArrayBuffer(4));
     try {
       wakeFd = eventfd();
       const stats = StatsSection.create();
       const { port1, port2 } = new MessageChannel();
-      const data: PortWorkerData = { portNo, fd, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound };
-      if (ringMtu !== undefined) data.ringMtu = ringMtu;
+      const data: PortWorkerData = { portNo, fd, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound, readyFlag: readyFlag.buffer as SharedArrayBuffer };
+      if (ring !== undefined) data.ring = ring;
       for (const s of this.sections()) s.ports.fill(0, portNo * PORT_STAT_FIELDS, (portNo + 1) * PORT_STAT_FIELDS);
       // The new worker starts from the current state: every port's fd and every flow.
       for (const p of this.ports.values()) port1.postMessage({ op: 'port', port: p.portNo, fd: p.fd } satisfies ControlMessage);
       port1.postMessage({ op: 'port', port: portNo, fd } satisfies ControlMessage);
       for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
-      const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: data, transferList: [port2] });
-      const rec: PortRec = {
+      // execArgv []: the worker needs none of the parent's loaders (a test runner's TypeScript hooks
+      // would make every port take seconds to start).
+      const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: data, transferList: [port2], execArgv: [] });
+      rec = {
         portNo, name: o.name, type: o.type, fd, wakeFd, close, worker, control: port1, stats, upcallPids: o.upcallPids ?? [], ifindex,
         exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+        holds: 1, // until it has started
       };
-      // Every thread learns the port's fd now (synchronously, so no other call interleaves); the
-      // port is live once its worker runs, and a worker that dies before that fails addPort.
-      this.ports.set(portNo, rec);
-      this.fwd.apply({ op: 'port', port: portNo, fd });
-      this.broadcast({ op: 'port', port: portNo, fd }, rec);
-      const ready = new Promise<void>((resolve, reject) => {
-        worker.on('message', (m: WorkerMessage) => { if (m.t === 'ready') resolve(); else this.fromWorker(rec, m); });
-        worker.on('error', (e) => { reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker failed: ${e.message}`)); this.workerFailed(rec, e); });
-        worker.once('exit', (code) => reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker exited (code ${code}) before it started`)));
-      });
-      try {
-        await ready;
-      } catch (e) {
-        await worker.terminate();
-        this.ports.delete(portNo);
-        this.fwd.apply({ op: 'port', port: portNo, fd: -1 });
-        this.broadcast({ op: 'port', port: portNo, fd: -1 });
-        await this.sync();
-        throw e;
-      }
-      worker.unref();
-      return this.vportOf(rec);
     } catch (e) {
       if (wakeFd >= 0) closeFd(wakeFd);
       close();
       throw e;
     }
+    // Every thread learns the port's fd now (synchronously, so no other call interleaves).
+    const port = rec;
+    const worker = rec.worker;
+    this.ports.set(portNo, rec);
+    this.fwd.apply({ op: 'port', port: portNo, fd });
+    this.broadcast({ op: 'port', port: portNo, fd }, rec);
+    const started = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: WorkerMessage) => { if (m.t === 'ready') resolve(); else this.fromWorker(port, m); });
+      worker.on('error', (e) => { reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker failed: ${e.message}`)); this.workerFailed(port, e); });
+      worker.once('exit', (code) => reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker exited (code ${code}) before it started`)));
+    });
+    const ready = started.then(() => { release(port); }, async (e: unknown) => {
+      await worker.terminate();
+      if (this.ports.get(portNo) === port) {
+        this.ports.delete(portNo);
+        this.fwd.apply({ op: 'port', port: portNo, fd: -1 });
+        this.broadcast({ op: 'port', port: portNo, fd: -1 });
+        await this.sync();
+        port.control.close();
+        port.close();
+        closeFd(port.wakeFd);
+      }
+      throw e;
+    });
+    return { vport: this.vportOf(rec), ready, readyFlag };
   }
 
   /** Removes a port: its worker stops, every thread forgets its fd, then the device is closed. */
-  async delPort(which: number | string, evenLocal = false): Promise<void> {
+  async delPort(which: number | string, evenLocal = false): Promise<OdpVport> {
+    const { vport, done } = this.stopPort(which, evenLocal);
+    await done;
+    return vport;
+  }
+
+  /**
+   * Removes a port synchronously from every table (what a netlink vport DEL needs) and returns it
+   * with its last counters; its device is closed once every thread has let go of the fd.
+   */
+  delPortNow(which: number | string): OdpVport {
+    const { vport, done } = this.stopPort(which, false);
+    done.catch((e: Error) => process.emitWarning(e.message));
+    return vport;
+  }
+
+  private stopPort(which: number | string, evenLocal: boolean): { vport: OdpVport; done: Promise<void> } {
     const rec = this.findPort(which);
     if (rec.portNo === 0 && !evenLocal && !this.destroyed) throw new InvalidInputError('port 0 is the datapath\'s local port; delete the datapath instead');
+    const vport = this.vportOf(rec);
     this.ports.delete(rec.portNo);
     this.fwd.apply({ op: 'port', port: rec.portNo, fd: -1 });
     rec.control.postMessage({ op: 'stop' } satisfies ControlMessage);
     this.broadcast({ op: 'port', port: rec.portNo, fd: -1 });
     Atomics.add(this.ctrl, CTRL.GENERATION, 1);
     this.wake(rec);
-    rec.worker.ref(); // keep the process alive until the worker has let go of the fd
-    await Promise.all([rec.exited, this.sync()]);
-    const s = rec.stats, r = this.retired;
-    for (let i = 0; i < s.flows.length; i++) r.flows[i]! += s.flows[i]!;
-    for (let i = 0; i < s.tcpFlags.length; i++) r.tcpFlags[i]! |= s.tcpFlags[i]!;
-    for (let i = 0; i < DP_STAT_FIELDS; i++) r.dp[i]! += s.dp[i]!;
-    rec.control.close();
-    rec.close();
-    closeFd(rec.wakeFd);
+    hold(rec); // keep the process alive until the worker has let go of the fd
+    const done = Promise.all([rec.exited, this.sync()]).then(() => {
+      const s = rec.stats, r = this.retired;
+      for (let i = 0; i < s.flows.length; i++) r.flows[i]! += s.flows[i]!;
+      for (let i = 0; i < s.tcpFlags.length; i++) r.tcpFlags[i]! |= s.tcpFlags[i]!;
+      for (let i = 0; i < DP_STAT_FIELDS; i++) r.dp[i]! += s.dp[i]!;
+      rec.control.close();
+      rec.close();
+      closeFd(rec.wakeFd);
+    });
+    return { vport, done };
   }
 
   getPort(which: number | string): OdpVport {
@@ -354,6 +402,7 @@ export class UserspaceDatapath {
     const buf = Buffer.allocUnsafe(packet.length + 2 * HEADROOM);
     buf.set(packet, HEADROOM);
     const f: FrameState = { buf, off: HEADROOM, len: packet.length, inPort: opts.inPort ?? 0, recircId: 0, dpHash: 0, cutlen: 0, depth: 0 };
+    this.fwd.tick();
     executeActions(compiled, f, this.fwd);
   }
 
@@ -472,9 +521,9 @@ export class UserspaceDatapath {
     const live = [...this.ports.values()];
     if (live.length === 0) return Promise.resolve();
     const seq = ++this.syncSeq;
-    for (const p of live) p.worker.ref(); // workers are unref'd; waiting for them must keep the process up
+    for (const p of live) hold(p); // workers are unref'd; waiting for them must keep the process up
     return new Promise((resolve) => {
-      this.syncWaiters.set(seq, { left: new Set(live), done: () => { for (const p of live) p.worker.unref(); resolve(); } });
+      this.syncWaiters.set(seq, { left: new Set(live), done: () => { for (const p of live) release(p); resolve(); } });
       for (const p of live) p.control.postMessage({ op: 'sync', seq } satisfies ControlMessage);
       Atomics.add(this.ctrl, CTRL.GENERATION, 1);
       for (const p of live) this.wake(p);
@@ -488,7 +537,7 @@ export class UserspaceDatapath {
   }
 
   private fromWorker(rec: PortRec, m: WorkerMessage): void {
-    if (m.t === 'upcall') this.deliver(m, rec);
+    if (m.t === 'upcall') this.deliver(m);
     else if (m.t === 'ready') return;
     else if (m.t === 'ack') {
       const w = this.syncWaiters.get(m.seq);
@@ -496,10 +545,10 @@ export class UserspaceDatapath {
     } else process.emitWarning(`datapath ${this.name}: ${m.message}`);
   }
 
-  private deliver(m: UpcallMessage, from?: PortRec): void {
+  private deliver(m: UpcallMessage): void {
     Atomics.sub(this.ctrl, CTRL.PENDING_UPCALLS, 1);
     const packet = Buffer.from(m.packet.buffer, m.packet.byteOffset, m.packet.byteLength);
-    if (this.handlers.size === 0) { (from?.stats ?? this.mainStats).dp[2]!++; return; }
+    if (this.handlers.size === 0) { this.mainStats.dp[DS.LOST]!++; return; }
     const key = extractFlowKey(packet, m.inPort);
     key.recircId = m.recircId;
     key.dpHash = m.dpHash;
@@ -513,6 +562,15 @@ export class UserspaceDatapath {
       try { h(u); } catch (e) { process.emitWarning(`datapath ${this.name}: upcall handler threw: ${(e as Error).message}`); }
     }
   }
+}
+
+/** A port's worker keeps the process alive only while something waits for it. */
+function hold(p: PortRec): void {
+  if (p.holds++ === 0) p.worker.ref();
+}
+
+function release(p: PortRec): void {
+  if (--p.holds === 0) p.worker.unref();
 }
 
 const ONE = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);

@@ -4,8 +4,9 @@
 // the shared generation counter moves.
 import { readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { openRxRing, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID, TP_STATUS_VLAN_VALID } from '../linux/af-packet.js';
+import { mapRxRing, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID, TP_STATUS_VLAN_VALID } from '../linux/af-packet.js';
 import { poll, POLLIN } from '../linux/native.js';
+import type { RingGeometry } from '../linux/af-packet.js';
 import type { FrameState } from './actions.js';
 import { Forwarder, type ControlMessage, type UpcallMessage } from './forwarder.js';
 import { CTRL, FRAME_BUFFER, HEADROOM, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
@@ -18,8 +19,10 @@ export interface PortWorkerData {
   ctrl: SharedArrayBuffer;
   stats: StatsSection['buffers'];
   upcallBound: number;
-  /** Receive through a PACKET_MMAP ring sized for this MTU (packet sockets); else read(). */
-  ringMtu?: number;
+  /** Receive through this (configured, unmapped) PACKET_MMAP ring (packet sockets); else read(). */
+  ring?: RingGeometry;
+  /** Set to 1 (and notified) once the worker reads frames, for a main thread waiting synchronously. */
+  readyFlag: SharedArrayBuffer;
 }
 
 /** What a port worker tells the main thread. */
@@ -30,6 +33,12 @@ function main(): void {
   const ctrl = new Int32Array(d.ctrl);
   const stats = new StatsSection(d.stats);
   const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+  const ready = (): void => {
+    const flag = new Int32Array(d.readyFlag);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    post({ t: 'ready' });
+  };
   const fw = new Forwarder(stats, ctrl, d.upcallBound, (m) => post(m), (seq) => post({ t: 'ack', seq }));
   const buf = Buffer.allocUnsafe(FRAME_BUFFER);
   const wake = Buffer.allocUnsafe(8);
@@ -52,30 +61,40 @@ function main(): void {
     }
   };
 
-  post({ t: 'ready' });
-
   const idle = (): void => {
     drain();
     if (!running) return;
     poll(pfd, 2, 1000);
     try { readSync(d.wakeFd, wake, 0, 8, null); } catch { /* nothing pending */ }
+    fw.tick();
     drain();
   };
 
-  if (d.ringMtu !== undefined) {
+  if (d.ring !== undefined) {
     // Packet socket with an rx ring: frames are taken from shared memory in order; a slot goes back
     // to the kernel once its frame has been forwarded.
-    const ring = openRxRing(d.fd, { mtu: d.ringMtu, reserve: HEADROOM });
+    const ring = mapRxRing(d.fd, d.ring);
+    ready();
     const rb = ring.buffer;
     const u32 = new Uint32Array(rb.buffer, rb.byteOffset, rb.length >>> 2);
     const u16 = new Uint16Array(rb.buffer, rb.byteOffset, rb.length >>> 1);
     const size = ring.frameSize, count = ring.frameCount;
-    f.buf = rb;
+    // Frames that reached the socket's plain queue (none should, the ring is set before bind)
+    // would keep poll() readable forever; take them so the idle wait cannot spin.
+    const plainQueue = (): void => {
+      for (;;) {
+        let n: number;
+        try { n = readSync(d.fd, buf, HEADROOM, FRAME_BUFFER - HEADROOM, null); } catch { return; }
+        if (n < 14) continue;
+        f.buf = buf; f.off = HEADROOM; f.len = n; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
+        fw.receive(f);
+      }
+    };
     let i = 0;
     while (running) {
       const base = i * size;
       const st = u32[base >>> 2]!;
-      if ((st & TP_STATUS_USER) === 0) { idle(); continue; }
+      if ((st & TP_STATUS_USER) === 0) { idle(); plainQueue(); continue; }
       drain();
       if (!running) break;
       const wire = u32[(base + 4) >>> 2]!;
@@ -93,7 +112,7 @@ function main(): void {
       }
       if (len < wire || len < 14) stats.ports[rxErr]++;
       else {
-        f.off = off; f.len = len; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
+        f.buf = rb; f.off = off; f.len = len; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
         fw.receive(f);
       }
       u32[base >>> 2] = 0; // TP_STATUS_KERNEL: the slot is the kernel's again
@@ -101,6 +120,7 @@ function main(): void {
     }
     ring.close();
   } else {
+    ready();
     while (running) {
       let n: number;
       try {

@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   const code = await runVsctl(argv, {
     connect,
     defaultDb: defaultDb(),
+    logDir: process.env.OVS_LOGDIR || join(projectRoot, 'var', 'log', 'openvswitch'),
     io: {
       stdout: (t) => { out.push(t); },
       stderr: (t) => { process.stderr.write(t); },

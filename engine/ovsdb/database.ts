@@ -18,7 +18,7 @@ import type { Atom, Datum, NamedUuidResolver } from './datum.js';
 import { evalClauses, parseCondition } from './condition.js';
 import type { Clause } from './condition.js';
 import { applyMutation, parseMutations } from './mutation.js';
-import { OpParser } from './op-parser.js';
+import { K_ARRAY, K_BOOLEAN, K_ID, K_INTEGER, K_OBJECT, K_STRING, OpParser } from './op-parser.js';
 
 const ZERO_TXN_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -58,6 +58,33 @@ interface TableState {
   defaults: Datum[];
   /** Shared "every column changed" marker for inserted and deleted rows. */
   allChanged: boolean[];
+  /** Columns whose default value breaks the column's constraints (so inserts must set them). */
+  badDefaults: number[];
+}
+
+// Objects are created with all their fields so that they keep one hidden class.
+function newRow(uuid: string, fields: Datum[], nRefs: number): Row {
+  return { uuid, fields, nRefs, txnRow: undefined };
+}
+
+function newTxnRow(table: TableState, uuid: string, old: Row | undefined, nw: Row | undefined, nRefs: number): TxnRow {
+  return { table, uuid, old, new: nw, nRefs, changed: undefined, visit: 0, dropped: false };
+}
+
+/** Throws the constraint violation of a one-element datum, if any. */
+function checkDefault(c: ColumnSchema, d: Datum): void {
+  if (d.keys.length !== 1) return;
+  checkAtomConstraints(c.type.key, d.keys[0]!);
+  if (c.type.value) checkAtomConstraints(c.type.value, d.values![0]!);
+}
+
+function defaultBreaksConstraints(c: ColumnSchema, d: Datum): boolean {
+  try {
+    checkDefault(c, d);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function uuidDatum(u: string): Datum {
@@ -102,7 +129,7 @@ class Txn {
   }
 
   insert(table: TableState, row: Row): void {
-    const tr: TxnRow = { table, uuid: row.uuid, new: row, nRefs: 0 };
+    const tr = newTxnRow(table, row.uuid, undefined, row, 0);
     row.txnRow = tr;
     table.rows.set(row.uuid, row);
     this.add(tr);
@@ -111,8 +138,8 @@ class Txn {
   /** The writable copy of a row in the current view. */
   modify(table: TableState, row: Row): Row {
     if (row.txnRow && row.txnRow.new === row) return row;
-    const copy: Row = { uuid: row.uuid, fields: row.fields.slice(), nRefs: row.nRefs };
-    const tr: TxnRow = { table, uuid: row.uuid, old: row, new: copy, nRefs: row.nRefs };
+    const copy = newRow(row.uuid, row.fields.slice(), row.nRefs);
+    const tr = newTxnRow(table, row.uuid, row, copy, row.nRefs);
     row.txnRow = tr;
     copy.txnRow = tr;
     table.rows.set(row.uuid, copy);
@@ -124,7 +151,7 @@ class Txn {
     const tr = row.txnRow;
     table.rows.delete(row.uuid);
     if (!tr) {
-      const t: TxnRow = { table, uuid: row.uuid, old: row, nRefs: row.nRefs };
+      const t = newTxnRow(table, row.uuid, row, undefined, row.nRefs);
       row.txnRow = t;
       this.add(t);
     } else if (tr.old) {
@@ -205,6 +232,7 @@ export class MemoryDatabase implements Database {
         schema: ts, cols, colIndex, rows: new Map(), indexes: ts.indexes.map(() => new Map()),
         indexCols: ts.indexes.map((idx) => idx.map((c) => colIndex.get(c)!)), refCols, hasWeak,
         defaults: cols.map((c) => defaultDatum(c.type)), allChanged: cols.map(() => true),
+        badDefaults: cols.map((c, i) => (defaultBreaksConstraints(c, defaultDatum(c.type)) ? i : -1)).filter((i) => i >= 0),
       });
     }
   }
@@ -280,10 +308,10 @@ export class MemoryDatabase implements Database {
     let error: OvsdbError | undefined;
     const n = ops.length;
     for (let i = 0; i < n; i++) {
-      const parser = new OpParser(ops[i]!, `ovsdb operation ${i + 1} of ${n}`);
+      const parser = new OpParser(ops[i]!, 'ovsdb operation', i + 1, n);
       const result: JsonObject = {};
       let opError: OvsdbError | undefined;
-      const op = parser.member('op', ['id']);
+      const op = parser.member('op', K_ID);
       if (op !== undefined) {
         try {
           this.executeOp(op as string, parser, txn, result, elapsedMs, session);
@@ -324,7 +352,7 @@ export class MemoryDatabase implements Database {
   }
 
   private table(parser: OpParser): TableState | undefined {
-    const name = parser.member('table', ['id']);
+    const name = parser.member('table', K_ID);
     if (name === undefined) return undefined;
     const t = this.tables.get(name as string);
     if (!t) parser.raise(`No table named ${name as string}.`);
@@ -381,9 +409,9 @@ export class MemoryDatabase implements Database {
     switch (op) {
       case 'insert': {
         const t = this.table(p);
-        const uuidJson = p.member('uuid', ['string'], true);
-        const uuidName = p.member('uuid-name', ['id'], true);
-        const rowJson = p.member('row', ['object']);
+        const uuidJson = p.member('uuid', K_STRING, true);
+        const uuidName = p.member('uuid-name', K_ID, true);
+        const rowJson = p.member('row', K_OBJECT);
         if (p.hasError()) throw p.getError();
         let uuid: string | undefined;
         if (uuidJson !== undefined) {
@@ -403,26 +431,22 @@ export class MemoryDatabase implements Database {
         } else if (uuid === undefined) {
           uuid = randomUUID();
         }
-        const { fields } = this.parseRow(t!, rowJson!, resolve);
-        for (let i = 0; i < t!.cols.length; i++) {
-          const d = fields[i]!;
-          if (d.keys.length === 1) {
-            const c = t!.cols[i]!;
-            checkAtomConstraints(c.type.key, d.keys[0]!);
-            if (c.type.value) checkAtomConstraints(c.type.value, d.values![0]!);
-          }
+        const { fields, set } = this.parseRow(t!, rowJson!, resolve);
+        // Given values were checked while parsing; a default value may still break a constraint.
+        for (const i of t!.badDefaults) {
+          if (!set.includes(i)) checkDefault(t!.cols[i]!, fields[i]!);
         }
         fields[0] = uuidDatum(uuid);
         fields[1] = uuidDatum(randomUUID());
-        txn.insert(t!, { uuid, fields, nRefs: 0 });
+        txn.insert(t!, newRow(uuid, fields, 0));
         result.uuid = ['uuid', uuid];
         return;
       }
       case 'select': {
         const t = this.table(p);
-        const where = p.member('where', ['array']);
-        const columnsJson = p.member('columns', ['array'], true);
-        const sortJson = p.member('sort', ['array'], true);
+        const where = p.member('where', K_ARRAY);
+        const columnsJson = p.member('columns', K_ARRAY, true);
+        const sortJson = p.member('sort', K_ARRAY, true);
         if (p.hasError()) throw p.getError();
         const clauses = parseCondition(t!.schema, where!, resolve);
         const cols = this.columnSet(t!, columnsJson);
@@ -448,8 +472,8 @@ export class MemoryDatabase implements Database {
       }
       case 'update': {
         const t = this.table(p);
-        const where = p.member('where', ['array']);
-        const rowJson = p.member('row', ['object']);
+        const where = p.member('where', K_ARRAY);
+        const rowJson = p.member('row', K_OBJECT);
         if (p.hasError()) throw p.getError();
         const { fields, set } = this.parseRow(t!, rowJson!, resolve);
         for (const i of set) {
@@ -469,8 +493,8 @@ export class MemoryDatabase implements Database {
       }
       case 'mutate': {
         const t = this.table(p);
-        const where = p.member('where', ['array']);
-        const mutationsJson = p.member('mutations', ['array']);
+        const where = p.member('where', K_ARRAY);
+        const mutationsJson = p.member('mutations', K_ARRAY);
         if (p.hasError()) throw p.getError();
         const mutations = parseMutations(t!.schema, mutationsJson!, resolve);
         const clauses = parseCondition(t!.schema, where!, resolve);
@@ -484,7 +508,7 @@ export class MemoryDatabase implements Database {
         return;
       }
       case 'delete': {
-        const where = p.member('where', ['array']);
+        const where = p.member('where', K_ARRAY);
         const t = this.table(p);
         if (p.hasError()) throw p.getError();
         const clauses = parseCondition(t!.schema, where!, resolve);
@@ -497,11 +521,11 @@ export class MemoryDatabase implements Database {
         return;
       }
       case 'wait': {
-        const timeout = p.member('timeout', ['integer'], true);
-        const where = p.member('where', ['array']);
-        const columnsJson = p.member('columns', ['array'], true);
-        const until = p.member('until', ['string']);
-        const rowsJson = p.member('rows', ['array']);
+        const timeout = p.member('timeout', K_INTEGER, true);
+        const where = p.member('where', K_ARRAY);
+        const columnsJson = p.member('columns', K_ARRAY, true);
+        const until = p.member('until', K_STRING);
+        const rowsJson = p.member('rows', K_ARRAY);
         const t = this.table(p);
         if (p.hasError()) throw p.getError();
         const clauses = parseCondition(t!.schema, where!, resolve);
@@ -540,19 +564,19 @@ export class MemoryDatabase implements Database {
         return;
       }
       case 'commit': {
-        const durable = p.member('durable', ['boolean']);
+        const durable = p.member('durable', K_BOOLEAN);
         if (durable === true) txn.durable = true;
         return;
       }
       case 'abort':
         throw new OvsdbError('aborted', 'aborted by request');
       case 'comment': {
-        const c = p.member('comment', ['string']);
+        const c = p.member('comment', K_STRING);
         if (c !== undefined) txn.comment = txn.comment ? `${txn.comment}\n${c as string}` : (c as string);
         return;
       }
       case 'assert': {
-        const lock = p.member('lock', ['id']);
+        const lock = p.member('lock', K_ID);
         if (lock === undefined) return;
         if (session?.holdsLock(lock as string)) return;
         throw new OvsdbError('not owner', `Asserted lock ${lock as string} not held.`);
@@ -755,7 +779,7 @@ export class MemoryDatabase implements Database {
     });
 
     // 8. Storage, then make it permanent, then tell the listeners.
-    const record = this.buildRecord(txn);
+    const record = this.sink ? this.buildRecord(txn) : undefined;
     if (record && this.sink) {
       try {
         this.sink.append(record, txn.durable);
@@ -791,21 +815,8 @@ export class MemoryDatabase implements Database {
     this.wakeWaiters();
   }
 
-  /** A RowChange whose wire rows are built on first access (committed rows never change). */
   private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
-    const rc = {} as RowChange;
-    const define = (key: 'old' | 'new', row: Row): void => {
-      let cached: RowJson | undefined;
-      Object.defineProperty(rc, key, {
-        enumerable: true,
-        configurable: true,
-        get: () => (cached ??= this.rowToJson(t, row)),
-        set: (v: RowJson) => { cached = v; },
-      });
-    };
-    if (oldRow) define('old', oldRow);
-    if (newRow) define('new', newRow);
-    return rc;
+    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow);
   }
 
   private wakeWaiters(): void {
@@ -911,7 +922,8 @@ export class MemoryDatabase implements Database {
 
   // ---- storage support -----------------------------------------------------------------------
 
-  /** Replays one OVSDB log transaction record (diff or non-diff form) without checks, sink or GC. */
+  /** Replays one OVSDB log transaction record (diff or non-diff form) without checks, sink or GC;
+   *  onCommit listeners are told, as for any commit. */
   applyRecord(record: JsonObject): void {
     const isDiff = record._is_diff === true;
     const touched: { t: TableState; old?: Row; new?: Row }[] = [];
@@ -946,7 +958,7 @@ export class MemoryDatabase implements Database {
         }
         fields[0] = uuidDatum(u);
         fields[1] = uuidDatum(randomUUID());
-        const row: Row = { uuid: u, fields, nRefs: old ? old.nRefs : 0 };
+        const row = newRow(u, fields, old ? old.nRefs : 0);
         t.rows.set(u, row);
         touched.push({ t, old, new: row });
       }
@@ -966,7 +978,21 @@ export class MemoryDatabase implements Database {
     };
     for (const x of touched) if (x.old) { bump(x.t, x.old, -1); this.unindexRow(x.t, x.old); }
     for (const x of touched) if (x.new) { bump(x.t, x.new, 1); this.indexRow(x.t, x.new); }
-    if (touched.length) this.txnId = randomUUID();
+    if (!touched.length) return;
+    this.txnId = randomUUID();
+    if (this.listeners.size) {
+      // Monitors see replayed changes like any other commit.
+      const change: CommittedChange = { txnId: this.txnId, tables: new Map() };
+      for (const x of touched) {
+        let tm = change.tables.get(x.t.schema.name);
+        if (!tm) change.tables.set(x.t.schema.name, (tm = new Map()));
+        const uuid = (x.new ?? x.old)!.uuid;
+        const first = tm.get(uuid) as LazyRowChange | undefined;
+        tm.set(uuid, this.lazyChange(x.t, first ? first[LAZY].oldRow : x.old, x.new));
+      }
+      for (const l of [...this.listeners]) l(change);
+    }
+    this.wakeWaiters();
   }
 
   /** All rows as one non-diff record, as `ovsdb-tool compact` writes (ephemeral columns omitted;
@@ -990,6 +1016,44 @@ export class MemoryDatabase implements Database {
     if (comment) rec._comment = comment;
     return rec;
   }
+}
+
+/** A RowChange whose wire rows are built on first access (committed rows never change, so the
+ *  result is the same as building them at commit time, without the cost when nobody looks).
+ *  `old`/`new` are own enumerable accessors, so spreading or JSON.stringify see them; the state
+ *  hides behind a symbol key. */
+const LAZY = Symbol('lazyRowChange');
+interface LazyState {
+  toJson: (r: Row) => RowJson;
+  oldRow?: Row;
+  newRow?: Row;
+  oldJson?: RowJson;
+  newJson?: RowJson;
+}
+type LazyRowChange = RowChange & { [LAZY]: LazyState };
+
+const OLD_ACCESSOR: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyRowChange): RowJson {
+    const st = this[LAZY];
+    return (st.oldJson ??= st.toJson(st.oldRow!));
+  },
+};
+const NEW_ACCESSOR: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyRowChange): RowJson {
+    const st = this[LAZY];
+    return (st.newJson ??= st.toJson(st.newRow!));
+  },
+};
+
+function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined): LazyRowChange {
+  const rc = { [LAZY]: { toJson, oldRow, newRow } } as LazyRowChange;
+  if (oldRow) Object.defineProperty(rc, 'old', OLD_ACCESSOR);
+  if (newRow) Object.defineProperty(rc, 'new', NEW_ACCESSOR);
+  return rc;
 }
 
 function errorJson(e: OvsdbError): JsonObject {

@@ -4,6 +4,9 @@
 // uuids are ["uuid", "..."] and, inside transactions, ["named-uuid", "name"].
 import type { Json } from './api.js';
 import { OvsdbError, syntaxError } from './errors.js';
+import { formatG } from './format.js';
+
+export { formatG };
 import { isId, isUuid, typeToEnglish } from './schema.js';
 import type { AtomicType, BaseType, ColumnType } from './schema.js';
 
@@ -70,22 +73,6 @@ export function defaultAtom(type: AtomicType): Atom {
   }
 }
 
-/** C's printf("%.*g", prec, x), which OVS uses for reals in messages. */
-export function formatG(x: number, prec = 15): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const exp = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(prec)))));
-  if (exp < -4 || exp >= prec) {
-    let [m, e] = x.toExponential(prec - 1).split('e') as [string, string];
-    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');
-    const en = Number(e);
-    return `${m}e${en < 0 ? '-' : '+'}${String(Math.abs(en)).padStart(2, '0')}`;
-  }
-  let s = x.toFixed(Math.max(0, prec - 1 - exp));
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-  return s;
-}
-
 function stringNeedsQuotes(s: string): boolean {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s)) return true;
   return s === 'true' || s === 'false' || isUuid(s);
@@ -132,7 +119,8 @@ function jsonTypeName(j: Json): string {
 export function atomFromJsonUnchecked(base: BaseType, json: Json, resolve?: NamedUuidResolver): Atom {
   switch (base.type) {
     case 'integer':
-      if (typeof json === 'number' && Number.isInteger(json)) return json;
+      // Beyond 64 bits OVS's JSON parser yields a real, which is not an integer.
+      if (typeof json === 'number' && Number.isInteger(json) && json >= -9223372036854775808 && json <= 9223372036854775807) return json;
       break;
     case 'real':
       if (typeof json === 'number') return json;

@@ -2,9 +2,12 @@
 // plus optional human details and, for syntax errors, the offending JSON (OVS's "syntax" member).
 import { OvsError } from '../util/errors.js';
 import type { Json, OvsdbErrorJson } from './api.js';
+import { formatG } from './format.js';
 
-/** Serializes JSON with object keys sorted, as OVS does for the "syntax" member of errors. */
+/** Serializes JSON with object keys sorted, as OVS does for the "syntax" member of errors
+ *  (non-integer numbers as C's %.15g, like OVS's JSON writer). */
 export function sortedJsonString(value: Json): string {
+  if (typeof value === 'number' && !Number.isInteger(value)) return formatG(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return '[' + value.map(sortedJsonString).join(',') + ']';
   const keys = Object.keys(value).sort();

@@ -8,10 +8,11 @@ export class LocalClient implements OvsdbClient {
 
   constructor(private readonly dbs: Map<string, Database>, private readonly options?: TransactOptions) {}
 
-  private db(name: string): Database {
+  /** As ovsdb-server answers a request naming a database it does not serve. */
+  private db(name: string, method: string, params: Json[]): Database {
     if (this.closed) throw new OvsdbError('connection closed', 'the client was closed');
     const db = this.dbs.get(name);
-    if (!db) throw new OvsdbError('unknown database', `${name} is not a database served by this client`);
+    if (!db) throw new OvsdbError('unknown database', `${method} request specifies unknown database ${name}`, params);
     return db;
   }
 
@@ -20,13 +21,13 @@ export class LocalClient implements OvsdbClient {
   }
 
   async getSchema(db: string): Promise<JsonObject> {
-    return this.db(db).schemaJson;
+    return this.db(db, 'get_schema', [db]).schemaJson;
   }
 
-  /** Rejects with OvsdbError "unknown database" for a name it does not serve (as ovsdb-server's
-   *  JSON-RPC error); otherwise resolves with the RFC 7047 result array. */
+  /** Rejects with OvsdbError "unknown database" (ovsdb-server's JSON-RPC error, same details and
+   *  syntax) for a name it does not serve; otherwise resolves with the RFC 7047 result array. */
   async transact(db: string, ops: Json[]): Promise<Json[]> {
-    return this.db(db).transact(ops, this.options);
+    return this.db(db, 'transact', [db, ...ops]).transact(ops, this.options);
   }
 
   async close(): Promise<void> {

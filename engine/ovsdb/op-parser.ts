@@ -4,20 +4,43 @@ import type { Json, JsonObject } from './api.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import { isId } from './schema.js';
 
-export type MemberKind = 'string' | 'id' | 'object' | 'array' | 'integer' | 'number' | 'boolean' | 'any';
+/** Accepted JSON kinds of a member, as bit flags. */
+export const K_STRING = 1;
+export const K_ID = 2;
+export const K_OBJECT = 4;
+export const K_ARRAY = 8;
+export const K_INTEGER = 16;
+export const K_NUMBER = 32;
+export const K_BOOLEAN = 64;
+
+function kindOk(v: Json, kinds: number): boolean {
+  switch (typeof v) {
+    case 'string': return (kinds & K_STRING) !== 0 || ((kinds & K_ID) !== 0 && isId(v));
+    case 'number': return (kinds & K_NUMBER) !== 0 || ((kinds & K_INTEGER) !== 0 && Number.isInteger(v));
+    case 'boolean': return (kinds & K_BOOLEAN) !== 0;
+    case 'object':
+      if (v === null) return false;
+      return Array.isArray(v) ? (kinds & K_ARRAY) !== 0 : (kinds & K_OBJECT) !== 0;
+    default: return false;
+  }
+}
 
 export class OpParser {
   private readonly obj: JsonObject | undefined;
-  private readonly used = new Set<string>();
+  private readonly used: string[] = [];
   private error: OvsdbError | undefined;
 
-  constructor(json: Json, private readonly name: string) {
+  /** `name` describes the object in messages; `index`/`count` make it "ovsdb operation i of n". */
+  constructor(json: Json, private readonly name: string, private readonly index = 0, private readonly count = 0) {
     this.obj = json !== null && typeof json === 'object' && !Array.isArray(json) ? json : undefined;
     if (!this.obj) this.raise('Object expected.');
   }
 
   raise(message: string): void {
-    if (!this.error) this.error = syntaxError(this.obj, `Parsing ${this.name} failed: ${message}`);
+    if (!this.error) {
+      const what = this.count ? `${this.name} ${this.index} of ${this.count}` : this.name;
+      this.error = syntaxError(this.obj, `Parsing ${what} failed: ${message}`);
+    }
   }
 
   get json(): JsonObject | undefined {
@@ -32,41 +55,33 @@ export class OpParser {
     return this.error;
   }
 
-  member(name: string, kinds: MemberKind[], optional = false): Json | undefined {
-    if (!this.obj) return undefined;
-    if (!Object.prototype.hasOwnProperty.call(this.obj, name)) {
+  member(name: string, kinds: number, optional = false): Json | undefined {
+    const obj = this.obj;
+    if (!obj) return undefined;
+    const v = obj[name];
+    if (v === undefined) {
       if (!optional) this.raise(`Required '${name}' member is missing.`);
       return undefined;
     }
-    const v = this.obj[name]!;
-    const ok = kinds.some((k) => {
-      switch (k) {
-        case 'any': return true;
-        case 'string': return typeof v === 'string';
-        case 'id': return typeof v === 'string' && isId(v);
-        case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v);
-        case 'array': return Array.isArray(v);
-        case 'integer': return typeof v === 'number' && Number.isInteger(v);
-        case 'number': return typeof v === 'number';
-        case 'boolean': return typeof v === 'boolean';
-      }
-    });
-    if (!ok) {
+    if (!kindOk(v, kinds)) {
       this.raise(`Type mismatch for member '${name}'.`);
       return undefined;
     }
-    this.used.add(name);
+    if (!this.used.includes(name)) this.used.push(name);
     return v;
   }
 
   /** The parse error, if any, including members that were present but never read. */
   finish(): OvsdbError | undefined {
     if (!this.error && this.obj) {
-      const unused = Object.keys(this.obj).filter((k) => !this.used.has(k));
-      if (unused.length > 1) {
-        this.raise(`Member '${unused[0]}' and ${unused.length - 1} other member${unused.length > 2 ? 's' : ''} are present but not allowed here.`);
-      } else if (unused.length === 1) {
-        this.raise(`Member '${unused[0]}' is present but not allowed here.`);
+      const keys = Object.keys(this.obj);
+      if (keys.length !== this.used.length) {
+        const unused = keys.filter((k) => !this.used.includes(k));
+        if (unused.length > 1) {
+          this.raise(`Member '${unused[0]}' and ${unused.length - 1} other member${unused.length > 2 ? 's' : ''} are present but not allowed here.`);
+        } else if (unused.length === 1) {
+          this.raise(`Member '${unused[0]}' is present but not allowed here.`);
+        }
       }
     }
     return this.error;

@@ -12,6 +12,8 @@ import {
 import { MacLearningTable, MacTableOptions, PortVlan, PortVlanConfig, VlanMode, resolvePortVlan } from './normal.js';
 
 export const N_TABLES = 255;
+/** OVS keeps its last table for internal flows; OpenFlow writes to it fail. */
+export const INTERNAL_TABLE = 254;
 
 /** A flow-mod the switch refuses (OpenFlow error), e.g. check_overlap found an overlap. */
 export class FlowModError extends OvsError {
@@ -150,18 +152,22 @@ export class Bridge {
   applyFlowMod(fm: FlowMod): FlowModResult {
     const res: FlowModResult = { added: 0, modified: 0, deleted: 0 };
     const now = this.now();
+    if (fm.table === INTERNAL_TABLE && fm.command !== 'delete' && fm.command !== 'delete_strict') {
+      throw new FlowModError('OFPBRC_EPERM', `table ${INTERNAL_TABLE} is read-only (OFPBRC_EPERM)`);
+    }
     switch (fm.command) {
       case 'add': {
         const table = fm.table === 255 ? 0 : fm.table;
         const cls = this.tables[table]!;
-        if (fm.flags.checkOverlap) {
+        const old = cls.findExact(fm.match, fm.priority);
+        // An identical flow is replaced; check_overlap only looks at other flows.
+        if (!old && fm.flags.checkOverlap) {
           for (const r of cls.rules()) {
             if (r.priority === fm.priority && overlaps(r.match, fm.match)) {
               throw new FlowModError('OFPFMFC_OVERLAP', `flow overlaps an existing flow in table ${table} (OFPFMFC_OVERLAP)`);
             }
           }
         }
-        const old = cls.findExact(fm.match, fm.priority);
         if (old) { cls.remove(old); res.deleted++; }
         cls.insert(this.newRule(fm, table, now));
         res.added++;
@@ -171,7 +177,8 @@ export class Bridge {
         const hits = this.select(fm);
         for (const r of hits) {
           r.actions = fm.actions;
-          if (fm.newCookie !== undefined && fm.cookieMask === 0n) r.cookie = fm.newCookie;
+          // OpenFlow 1.0 modify carries the new cookie (0 unless given) when it does not select by cookie.
+          if (fm.cookieMask === 0n) r.cookie = fm.newCookie ?? 0n;
           r.modified = now;
           if (fm.flags.resetCounts) { r.nPackets = 0n; r.nBytes = 0n; }
           res.modified++;

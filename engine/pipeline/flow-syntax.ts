@@ -743,7 +743,7 @@ export function formatFlowStats(f: FlowStatsView, showStats = true): string {
   if (showStats) s += `n_packets=${f.nPackets}, n_bytes=${f.nBytes}, `;
   if (f.idleTimeout) s += `idle_timeout=${f.idleTimeout}, `;
   if (f.hardTimeout) s += `hard_timeout=${f.hardTimeout}, `;
-  s += flagsText(f.flags);
+  // Flow flags (send_flow_rem...) do not travel in OpenFlow 1.0 flow stats: not shown.
   // importance (OpenFlow 1.4+) is not shown over OpenFlow 1.0.
   if (showStats) {
     s += `idle_age=${f.idleAgeS}, `;
@@ -752,4 +752,29 @@ export function formatFlowStats(f: FlowStatsView, showStats = true): string {
   const m = formatMatch(f.match, f.priority);
   if (m) s += m + ' ';
   return s + 'actions=' + formatActions(f.actions);
+}
+
+/**
+ * A flow file as `ovs-ofctl add-flows BRIDGE FILE` reads it: one flow per line, `#` comments,
+ * blank lines skipped, a trailing backslash continues the line. For add-flows each line may
+ * start with add/modify/delete/modify_strict/delete_strict. Errors name the line number.
+ */
+export function parseFlowFile(text: string, command: FlowModCommand | 'auto' = 'auto'): FlowMod[] {
+  const out: FlowMod[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const first = i + 1;
+    let line = lines[i]!;
+    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!;
+    const hash = line.indexOf('#');
+    if (hash >= 0) line = line.slice(0, hash);
+    if (line.trim() === '') continue;
+    try {
+      out.push(parseFlowMod(line, command));
+    } catch (e) {
+      if (e instanceof FlowSyntaxError) throw new FlowSyntaxError(`line ${first}: ${e.message}`);
+      throw e;
+    }
+  }
+  return out;
 }

@@ -114,14 +114,15 @@ export class JsonRpcConnection {
     const queued = this.sendBacklog;
     if (queued > this.maxSendBacklog) {
       this.logger.warn(`${this.name}: ${queued} bytes queued and not read by the peer (limit ${this.maxSendBacklog} bytes), disconnecting slow peer`);
-      this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`);
+      this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`, true);
       return;
     }
     this.socket.write(encodeMessage(msg));
   }
 
-  /** Closes the connection (idempotent). Pending requests reject with ConnectionClosedError. */
-  close(reason?: string): void {
+  /** Closes the connection (idempotent). Pending requests reject with ConnectionClosedError.
+   *  Queued output is flushed first unless `abort` (a stuck or unresponsive peer). */
+  close(reason?: string, abort = false): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.closeReason = reason;
@@ -135,7 +136,7 @@ export class JsonRpcConnection {
     const t = setTimeout(() => s.destroy(), 1000);
     t.unref();
     s.once('close', () => clearTimeout(t));
-    if (reason !== undefined && /backlog|probe/.test(reason)) s.destroy();
+    if (abort) s.destroy();
     for (const l of this.closeListeners.splice(0)) {
       try { l(reason); } catch (e) { this.logger.err(`${this.name}: close listener failed: ${(e as Error).message}`); }
     }
@@ -220,7 +221,7 @@ export class JsonRpcConnection {
     if (idle >= this.probeIntervalMs) {
       if (this.probeSent) {
         this.logger.err(`${this.name}: no response to inactivity probe after ${(idle / 1000).toFixed(1)} seconds, disconnecting`);
-        this.close('no response to inactivity probe');
+        this.close('no response to inactivity probe', true);
         return;
       }
       this.probeSent = true;

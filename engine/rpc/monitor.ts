@@ -284,7 +284,12 @@ export function mergeChanges(changes: CommittedChange[]): Map<string, Map<string
       for (const [uuid, ch] of rows) {
         const prev = t.get(uuid);
         if (!prev) {
-          t.set(uuid, { ...ch });
+          // Read old/new explicitly: a RowChange may compute them lazily (getters), which a
+          // spread would not copy.
+          const first: RowChange = {};
+          if (ch.old) first.old = ch.old;
+          if (ch.new) first.new = ch.new;
+          t.set(uuid, first);
           continue;
         }
         const merged: RowChange = {};

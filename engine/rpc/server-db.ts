@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions } from '../ovsdb/api.js';
-import { OvsdbError, sortedJsonString } from '../ovsdb/errors.js';
+import { OvsdbError } from '../ovsdb/errors.js';
 import { parseSchema, type DatabaseSchema, type TableSchema } from '../ovsdb/schema.js';
 import { projectRoot } from '../setup/paths.js';
 import { compileWhere } from '../ovsdb/condition.js';
@@ -60,22 +60,22 @@ export class ServerDatabase implements Database {
   }
 
   /** Adds or replaces the row describing `db`. */
-  setDatabase(db: { name: string; schemaJson: JsonObject }): void {
-    const uuid = this.uuidByDb.get(db.name) ?? randomUUID();
+  setDatabase(name: string, schemaText: string): void {
+    const uuid = this.uuidByDb.get(name) ?? randomUUID();
     const old = this.rowsByUuid.get(uuid);
     const row: RowJson = {
       _uuid: ['uuid', uuid],
       _version: ['uuid', randomUUID()],
-      name: db.name,
+      name,
       model: 'standalone',
       connected: true,
       leader: true,
-      schema: sortedJsonString(db.schemaJson),
+      schema: schemaText,
       cid: EMPTY_SET,
       sid: EMPTY_SET,
       index: EMPTY_SET,
     };
-    this.uuidByDb.set(db.name, uuid);
+    this.uuidByDb.set(name, uuid);
     this.rowsByUuid.set(uuid, row);
     this.commit(uuid, old ? { old, new: row } : { new: row });
   }

@@ -16,6 +16,7 @@ import { JsonRpcConnection, type ConnectionOptions } from './connection.js';
 import { LockTable, type LockHolder } from './locks.js';
 import { silentLogger, type Logger } from './logger.js';
 import { Monitor, compileCondition, mergeChanges, parseMonitorRequests, type MonitorVersion } from './monitor.js';
+import { normalizedSchemaJson } from './schema-json.js';
 import { SERVER_DB_NAME, ServerDatabase } from './server-db.js';
 import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from './stream.js';
 
@@ -45,6 +46,8 @@ export type MethodHandler = (params: Json[], session: ServerSession) => Promise<
 interface DbEntry {
   db: Database;
   schema: DatabaseSchema;
+  /** The schema as get_schema answers it (OVS's normalized form). */
+  schemaJson: JsonObject;
   history: CommittedChange[];
   unsubscribe: () => void;
 }
@@ -76,7 +79,6 @@ export class OvsdbServer {
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     this.attach(this.serverDb, this.serverDb.schema);
-    this.serverDb.setDatabase(this.serverDb);
   }
 
   /** Serves `db` under its name (replacing nothing: a second database with the same name is an error). */
@@ -84,7 +86,6 @@ export class OvsdbServer {
     if (this.dbs.has(db.name)) throw new OvsError('OVS_E_DB_EXISTS', `a database named ${db.name} is already served`);
     const schema = (db as Database & { schema?: DatabaseSchema }).schema ?? parseSchema(db.schemaJson);
     this.attach(db, schema);
-    this.serverDb.setDatabase(db);
   }
 
   /** Stops serving `name`; monitors on it are canceled (monitor_canceled to db-change-aware clients). */
@@ -106,14 +107,23 @@ export class OvsdbServer {
   }
 
   private attach(db: Database, schema: DatabaseSchema): void {
-    const entry: DbEntry = { db, schema, history: [], unsubscribe: () => {} };
+    const entry: DbEntry = { db, schema, schemaJson: normalizedSchemaJson(schema), history: [], unsubscribe: () => {} };
     const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
     entry.unsubscribe = db.onCommit((change) => {
       entry.history.push(change);
       if (entry.history.length > limit) entry.history.splice(0, entry.history.length - limit);
-      for (const s of this.sessions) s.committed(db.name, change);
+      for (const s of this.sessions) {
+        try {
+          s.committed(db.name, change);
+        } catch (e) {
+          // One session's monitor failing must not keep the update from the others.
+          this.logger.err(`${s.name}: cannot compose monitor update: ${(e as Error).message}, disconnecting`);
+          s.connection.close('monitor update failed');
+        }
+      }
     });
     this.dbs.set(db.name, entry);
+    this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
   }
 
   /** @internal */
@@ -281,7 +291,7 @@ export class ServerSession implements TransactSession, LockHolder {
   private dispatch(method: string, params: Json[], id: Json): Json | Promise<Json> {
     switch (method) {
       case 'list_dbs': return this.server.databaseNames;
-      case 'get_schema': return this.entryFor(method, params).db.schemaJson;
+      case 'get_schema': return this.entryFor(method, params).schemaJson;
       case 'get_server_id': return this.server.serverId;
       case 'transact': return this.transact(params, id);
       case 'monitor': return this.monitor(method, params, 1);
@@ -320,9 +330,7 @@ export class ServerSession implements TransactSession, LockHolder {
     const ctl = new AbortController();
     this.inFlight.set(key, ctl);
     try {
-      const r = await e.db.transact(ops, { session: this, signal: ctl.signal });
-      if (ctl.signal.aborted && this.connection.closed) throw new ReplyError('canceled');
-      return r;
+      return await e.db.transact(ops, { session: this, signal: ctl.signal });
     } catch (err) {
       if (err instanceof TransactCanceledError || ctl.signal.aborted) throw new ReplyError('canceled');
       this.server.logger.err(`${this.name}: transact failed: ${(err as Error).message}`);

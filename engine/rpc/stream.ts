@@ -2,6 +2,7 @@
 //   active:  unix:PATH   tcp:IP[:PORT]   ssl:IP[:PORT]              (PORT defaults to 6640)
 //   passive: punix:PATH  ptcp:[PORT][:IP]   pssl:[PORT][:IP]         (IP defaults to 0.0.0.0)
 // IPv6 addresses are written in brackets: tcp:[::1]:6640, ptcp:6640:[::1].
+// A relative unix:/punix: PATH is relative to the OVS run directory (OVS_RUNDIR), as in OVS.
 // On Windows unix:/punix: use a named pipe named like OVS does: "\\.\pipe\" + PATH with every
 // slash and backslash removed (a PATH already starting with \\.\pipe\ is used as it is); the
 // passive side also creates an empty file at PATH, which OVS clients check for.
@@ -10,6 +11,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { absFileName, ovsRundir } from '../util/ovs-paths.js';
 import { BadRemoteError } from './errors.js';
 
 export const DEFAULT_OVSDB_PORT = 6640;
@@ -106,6 +108,11 @@ export function windowsPipeName(path: string): string {
   return '\\\\.\\pipe\\' + path.replace(/[\\/]/g, '');
 }
 
+/** A unix:/punix: path made absolute against the OVS run directory. */
+export function socketPath(path: string): string {
+  return path.startsWith('\\\\.\\pipe\\') ? path : absFileName(ovsRundir(), path);
+}
+
 function localEndpoint(path: string): string {
   return process.platform === 'win32' ? windowsPipeName(path) : path;
 }
@@ -132,7 +139,7 @@ export function connectStream(target: string, options: ConnectOptions = {}): Pro
     let sock: Socket;
     const event = t.kind === 'ssl' ? 'secureConnect' : 'connect';
     if (t.kind === 'unix') {
-      sock = createConnection({ path: localEndpoint(t.path) });
+      sock = createConnection({ path: localEndpoint(socketPath(t.path)) });
     } else if (t.kind === 'tcp') {
       sock = createConnection({ host: t.host, port: t.port });
     } else {
@@ -198,6 +205,7 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
   }
   let markerFile: string | undefined;
   if (r.kind === 'punix') {
+    r.path = socketPath(r.path);
     const endpoint = localEndpoint(r.path);
     if (process.platform !== 'win32') removeStaleSocket(r.path);
     await listenOn(server, remote, { path: endpoint });

@@ -177,6 +177,8 @@ function processAlive(pid: number): boolean {
 /** read_pidfile: the pid of the live process that owns `path`. Throws DaemonError with errno
  *  ENOENT (no file) or ESRCH (stale or unreadable). */
 export function readPidfile(path: string): number {
+  // Our own pidfile: never open it, since closing any fd of a file drops our fcntl lock on it.
+  if (pidfilePath !== undefined && path === pidfilePath) return process.pid;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -253,6 +255,7 @@ export function makePidfile(path: string, overwrite: boolean): void {
 }
 
 function readPidfileQuiet(path: string): number {
+  if (pidfilePath !== undefined && path === pidfilePath) return process.pid;
   let text: string;
   try { text = readFileSync(path, 'utf8'); } catch { throw new DaemonError('absent', 'ENOENT'); }
   const pid = Number.parseInt(text, 10);

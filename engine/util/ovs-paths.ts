@@ -73,10 +73,10 @@ export function absFileName(dir: string, name: string): string {
   return resolve(dir, name);
 }
 
-/** The OS endpoint for a local socket path: the path itself on POSIX; a named pipe on Windows
- *  (\\.\pipe\ followed by the path with its separators flattened, so each path names one pipe). */
+/** The OS endpoint for a local socket path: the path itself on POSIX; on Windows the named pipe OVS
+ *  uses for it (\\.\pipe\ followed by the path without its slashes; same rule as rpc/stream.ts). */
 export function localSocketEndpoint(path: string): string {
   if (!onWindows()) return path;
-  if (path.startsWith('\\\\.\\pipe\\') || path.startsWith('\\\\?\\pipe\\')) return path;
-  return '\\\\.\\pipe\\' + path.replace(/[:\\/]+/g, '_');
+  if (path.toLowerCase().startsWith('\\\\.\\pipe\\')) return path;
+  return '\\\\.\\pipe\\' + path.replace(/[\\/]/g, '');
 }

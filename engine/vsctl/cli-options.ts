@@ -61,9 +61,9 @@ export function parseGlobalOptions(argv: string[]): GlobalOptions {
   let i = 0;
   const apply = (o: LongOpt, value: string | undefined): void => {
     if (o.local) {
-      const key = `--${o.name}`;
-      if (g.local.has(key)) throw usageError(`'${o.name}' option specified multiple times`);
-      g.local.set(key, value ?? null);
+      // ovs-vsctl means to reject a repeated option here, but looks it up without its "--"
+      // prefix, so repeats are accepted (the last value wins); we do the same.
+      g.local.set(`--${o.name}`, value ?? null);
       return;
     }
     switch (o.name) {

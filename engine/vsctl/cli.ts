@@ -20,6 +20,8 @@ export interface CliEnv {
   defaultDb: string;
   io: CliIo;
   programName?: string;
+  /** Shown when ovs-vswitchd failed to set up an interface ("The default log directory is ..."). */
+  logDir?: string;
 }
 
 const VERSION = 'ovs-vsctl (Open vSwitch) 3.1.0\nDB Schema 8.3.1\n';
@@ -78,6 +80,28 @@ Other options:
 `;
 }
 
+/** After ovs-vswitchd reloaded: interfaces added by this invocation that it could not set up
+ *  (ofport -1 or missing) are reported, as ovs-vsctl's post_db_reload_do_checks does. */
+async function reportFailedInterfaces(client: OvsdbClient, uuids: string[], prog: string, logDir: string | undefined, io: CliIo): Promise<void> {
+  if (!uuids.length) return;
+  const res = await client.transact('Open_vSwitch', uuids.map((u) => ({
+    op: 'select', table: 'Interface', where: [['_uuid', '==', ['uuid', u]]], columns: ['name', 'ofport', 'error'],
+  })));
+  let any = false;
+  for (const r of res) {
+    const row = ((r as { rows?: Array<Record<string, unknown>> } | null)?.rows ?? [])[0];
+    if (!row) continue;
+    const ofport = row.ofport;
+    if (typeof ofport === 'number' && ofport !== -1) continue;
+    const err = typeof row.error === 'string' && row.error ? row.error : undefined;
+    io.stderr(err
+      ? `${prog}: Error detected while setting up '${String(row.name)}': ${err}.  See ovs-vswitchd log for details.\n`
+      : `${prog}: Error detected while setting up '${String(row.name)}'.  See ovs-vswitchd log for details.\n`);
+    any = true;
+  }
+  if (any) io.stderr(`${prog}: The default log directory is "${logDir ?? '/var/log/openvswitch'}".\n`);
+}
+
 /** Runs one ovs-vsctl invocation; returns the exit status. Never throws for user errors. */
 export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
   const prog = env.programName ?? 'ovs-vsctl';
@@ -94,29 +118,45 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
       return 0;
     }
     const commands = parseCommandLine(g.rest, g.local);
+    let warned = 0;
+    let expired = false;
     const db = g.db ?? env.defaultDb;
     const timeoutSec = g.timeoutSec || Number(process.env.OVS_CTL_TIMEOUT) || 0;
     const work = (async () => {
-      try {
-        client = await env.connect(db);
-      } catch (e) {
-        throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${errnoText(e)})`);
+      // --retry: keep trying (bounded by --timeout, like ovs-vsctl), backing off up to 1 s.
+      for (let delay = 100; ; delay = Math.min(1000, delay * 2)) {
+        try {
+          client = await env.connect(db);
+          if (expired) { await client.close(); throw new VsctlExit(142); }
+          break;
+        } catch (e) {
+          if (!g.retry || expired) throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${errnoText(e)})`);
+          await new Promise((res) => setTimeout(res, delay));
+        }
       }
       const r = await executeParsed(client, commands, {
         noWait: g.noWait, dryRun: g.dryRun, oneline: g.oneline, style: g.style,
         comment: `ovs-vsctl: ${escapeArgs([prog, ...argv])}`,
-        onWarning: (line) => io.stderr(line + '\n'),
+        onWarning: (line) => { warned++; io.stderr(line + '\n'); },
       });
       io.stdout(r.stdout);
       if (!g.noWait && !g.dryRun && r.nextCfg !== undefined) {
         await waitForReload(client, r.nextCfg, timeoutSec ? timeoutSec * 1000 : defaultWaitTimeoutMs());
+        await reportFailedInterfaces(client, r.newInterfaces ?? [], prog, env.logDir, io);
       }
     })();
     if (timeoutSec) {
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new VsctlError('OVS_E_VSCTL_TIMEOUT', `timeout after ${timeoutSec} seconds`, 142)), timeoutSec * 1000);
+      const alarm = new Promise<never>((_, reject) => {
+        // ovs-vsctl dies of SIGALRM: one log line, then status 128+14.
+        timer = setTimeout(() => {
+          const seq = 1 + (commands.some((c) => c.syntax.mode === 'RW') ? 1 : 0) + warned;
+          const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+          io.stderr(`${time}|${String(seq).padStart(5, '0')}|fatal_signal|WARN|terminating with signal 14 (Alarm clock)\n`);
+          expired = true;
+          reject(new VsctlExit(142));
+        }, timeoutSec * 1000);
       });
-      await Promise.race([work, expired]);
+      await Promise.race([work, alarm]);
     } else {
       await work;
     }

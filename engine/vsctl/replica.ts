@@ -2,7 +2,7 @@
 // once, commands read and write them locally, and commit() turns the changes into one RFC 7047
 // transaction (inserts with named uuids, updates of changed columns only, deletes, and `wait`
 // ops for verified columns, so a concurrent change makes the server refuse and we retry).
-import { randomUUID } from 'node:crypto';
+import { localUuid } from './local-uuid.js';
 import type { Json, JsonObject, RowJson } from '../ovsdb/api.js';
 import type { ColumnSchema, TableSchema, VsctlSchema } from './schema.js';
 import { compareDatum, datumFromWire, datumToWire, defaultDatum, type Datum, type UuidToJson } from './datum.js';
@@ -10,7 +10,10 @@ import { compareDatum, datumFromWire, datumToWire, defaultDatum, type Datum, typ
 export interface VRow {
   readonly table: TableSchema;
   readonly uuid: string;
-  /** Values as read from the server (undefined for rows inserted by this transaction). */
+  /** The row as read from the server, in wire form (undefined for rows inserted by this
+   *  transaction); columns are converted to datums on first use (oldDatum). */
+  readonly raw?: RowJson;
+  /** Converted values of `raw`. */
   readonly old?: Map<string, Datum>;
   /** Current values; null once deleted. Columns absent from the map have their default value. */
   cur: Map<string, Datum> | null;
@@ -45,11 +48,7 @@ export class Replica {
       const m = new Map<string, VRow>();
       for (const r of rows) {
         const uuid = (r._uuid as Json[])[1] as string;
-        const old = new Map<string, Datum>();
-        for (const [cname, col] of table.columns) {
-          if (r[cname] !== undefined) old.set(cname, datumFromWire(r[cname] as Json, col.type));
-        }
-        m.set(uuid, { table, uuid, old, cur: new Map(old), inserted: false, written: new Set(), verified: new Set() });
+        m.set(uuid, { table, uuid, raw: r, old: new Map(), cur: new Map(), inserted: false, written: new Set(), verified: new Set() });
       }
       this.tables.set(tname, m);
     }
@@ -79,9 +78,22 @@ export class Replica {
     return c;
   }
 
-  read(row: VRow, name: string): Datum {
+  /** The value a column had when read from the server (default for inserted rows). */
+  oldDatum(row: VRow, name: string): Datum {
     const c = this.column(row, name);
-    return row.cur?.get(name) ?? row.old?.get(name) ?? defaultDatum(c.type);
+    if (!row.raw || !row.old) return defaultDatum(c.type);
+    let d = row.old.get(name);
+    if (!d) {
+      const j = row.raw[name];
+      if (j === undefined) throw new Error(`column ${row.table.name}.${name} was not read from the database`);
+      d = datumFromWire(j as Json, c.type);
+      row.old.set(name, d);
+    }
+    return d;
+  }
+
+  read(row: VRow, name: string): Datum {
+    return row.cur?.get(name) ?? this.oldDatum(row, name);
   }
 
   write(row: VRow, name: string, d: Datum): void {
@@ -110,7 +122,7 @@ export class Replica {
     if (!t) throw new Error(`no table ${table}`);
     let m = this.tables.get(table);
     if (!m) { m = new Map(); this.tables.set(table, m); }
-    const row: VRow = { table: t, uuid: uuid ?? randomUUID(), cur: new Map(), inserted: true, written: new Set(), verified: new Set() };
+    const row: VRow = { table: t, uuid: uuid ?? localUuid(), cur: new Map(), inserted: true, written: new Set(), verified: new Set() };
     if (persist) row.persistUuid = true;
     m.set(row.uuid, row);
     this.touched.set(row.uuid, row);
@@ -148,7 +160,7 @@ export class Replica {
         const rowJ: JsonObject = {};
         for (const c of cols) {
           const col = this.column(r, c);
-          rowJ[c] = datumToWire(r.old?.get(c) ?? defaultDatum(col.type), col.type, this.uuidJson);
+          rowJ[c] = datumToWire(this.oldDatum(r, c), col.type, this.uuidJson);
         }
         ops.push({ op: 'wait', table: tname, timeout: 0, where: where(r), until: '==', columns: cols, rows: [rowJ] });
       }
@@ -164,7 +176,7 @@ export class Replica {
         const col = this.column(r, c);
         const v = r.cur.get(c) as Datum;
         if (!r.inserted) {
-          const o = r.old?.get(c) ?? defaultDatum(col.type);
+          const o = this.oldDatum(r, c);
           if (compareDatum(o, v) === 0) continue;
         }
         rowJ[c] = datumToWire(v, col.type, this.uuidJson);

@@ -64,4 +64,6 @@ export interface VsctlResult {
   nextCfg?: number;
   /** False when nothing changed (no transaction was sent). */
   changed: boolean;
+  /** UUIDs of interfaces created by add-br/add-port/add-bond/add-bond-iface. */
+  newInterfaces?: string[];
 }

@@ -536,6 +536,7 @@ function cmdSetSsl(ctx: Ctx): void {
   r.write(ctx.ovs, 'ssl', { keys: [ssl.uuid] });
 }
 
+const ZONE_TABLES = ['Datapath', 'CT_Zone', 'CT_Timeout_Policy'];
 const RESET_DELETE = ['Mirror', 'Controller', 'Manager', 'NetFlow', 'SSL', 'sFlow', 'IPFIX', 'Flow_Sample_Collector_Set'];
 
 function cmdEmerReset(ctx: Ctx): void {
@@ -554,6 +555,179 @@ function cmdEmerReset(ctx: Ctx): void {
   }
   for (const t of RESET_DELETE) for (const row of r.rows(t)) r.delete(row);
   ctx.invalidateCache();
+}
+
+// ---------------------------------------------------------------- Auto Attach
+
+/** strtoull(s, &end, 10) as ovs-vsctl uses it: leading space and sign allowed, trailing text
+ *  ignored; undefined when no digits were consumed. */
+function strtoull(s: string): number | undefined {
+  const m = /^\s*([+-]?)(\d+)/.exec(s);
+  if (!m) return undefined;
+  const v = Number(m[2]);
+  return m[1] === '-' ? -v : v;
+}
+
+function aaArgs(ctx: Ctx): [number, number] {
+  const isid = strtoull(ctx.argv[2] as string);
+  if (isid === undefined) throw failed(`Invalid argument ${ctx.argv[2]}`);
+  const vlan = strtoull(ctx.argv[3] as string);
+  if (vlan === undefined) throw failed(`Invalid argument ${ctx.argv[3]}`);
+  return [isid, vlan];
+}
+
+function realBridgeOf(ctx: Ctx): VBridge {
+  let br = findBridge(ctx, ctx.argv[1] as string, true) as VBridge;
+  if (br.parent) br = br.parent;
+  return br;
+}
+
+function cmdAddAaMapping(ctx: Ctx): void {
+  const [isid, vlan] = aaArgs(ctx);
+  const br = realBridgeOf(ctx);
+  if (!br.brCfg) return;
+  const r = ctx.replica;
+  let aa = refRows(ctx, br.brCfg, 'auto_attach')[0];
+  if (!aa) {
+    aa = r.insert('AutoAttach');
+    r.write(br.brCfg, 'auto_attach', { keys: [aa.uuid] });
+  }
+  const cur = r.read(aa, 'mappings');
+  const d: Datum = { keys: [...cur.keys, isid], values: [...(cur.values ?? []), vlan] };
+  sortDatum(d);
+  r.write(aa, 'mappings', d);
+}
+
+function cmdDelAaMapping(ctx: Ctx): void {
+  const [isid, vlan] = aaArgs(ctx);
+  const br = realBridgeOf(ctx);
+  if (!br.brCfg) return;
+  const aa = refRows(ctx, br.brCfg, 'auto_attach')[0];
+  if (!aa) return;
+  const r = ctx.replica;
+  const cur = r.read(aa, 'mappings');
+  const vals = cur.values ?? [];
+  if (!cur.keys.some((k, i) => k === isid && vals[i] === vlan)) return;
+  // Like ovs-vsctl: keeps only the pairs whose key AND value both differ from the arguments.
+  const keys: Atom[] = [], values: Atom[] = [];
+  cur.keys.forEach((k, i) => {
+    if (k !== isid && vals[i] !== vlan) { keys.push(k); values.push(vals[i] as Atom); }
+  });
+  r.write(aa, 'mappings', { keys, values });
+}
+
+function cmdGetAaMapping(ctx: Ctx): void {
+  const br = realBridgeOf(ctx);
+  if (!br.brCfg) return;
+  const r = ctx.replica;
+  r.verify(br.brCfg, 'auto_attach');
+  const aa = refRows(ctx, br.brCfg, 'auto_attach')[0];
+  const pairs: Array<[number, number]> = [];
+  if (aa) {
+    r.verify(aa, 'mappings');
+    const d = r.read(aa, 'mappings');
+    d.keys.forEach((k, i) => {
+      pairs.push([k as number, (d.values as Atom[])[i] as number]);
+      ctx.output += `${k} ${(d.values as Atom[])[i]}\n`;
+    });
+  }
+  ctx.data = pairs;
+}
+
+// ---------------------------------------------------------------- conntrack zones, dp caps
+
+function findDatapath(ctx: Ctx, name: string): VRow | undefined {
+  const d = ctx.replica.read(ctx.ovs, 'datapaths');
+  const i = d.keys.indexOf(name);
+  return i < 0 ? undefined : ctx.replica.get('Datapath', (d.values as Atom[])[i] as string);
+}
+
+/** ovs_scan(arg, "zone=%"SCNi64): decimal, 0x hex or 0 octal; 0 when it does not match. */
+function zoneId(arg: string): number {
+  const m = /^zone=\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(arg);
+  if (!m) return 0;
+  const body = m[2] as string;
+  const v = /^0[xX]/.test(body) ? parseInt(body.slice(2), 16) : body.length > 1 && body.startsWith('0') ? parseInt(body, 8) : parseInt(body, 10);
+  return m[1] === '-' ? -v : v;
+}
+
+function findZone(ctx: Ctx, dp: VRow, zone: number): VRow | undefined {
+  const d = ctx.replica.read(dp, 'ct_zones');
+  const i = d.keys.indexOf(zone);
+  return i < 0 ? undefined : ctx.replica.get('CT_Zone', (d.values as Atom[])[i] as string);
+}
+
+function cmdAddZoneTp(ctx: Ctx): void {
+  const dpName = ctx.argv[1] as string;
+  const zone = zoneId(ctx.argv[2] as string);
+  const dp = findDatapath(ctx, dpName);
+  if (!dp) throw notFound(`datapath ${dpName} does not exist`);
+  const tps = ctx.argv.slice(3);
+  const z = findZone(ctx, dp, zone);
+  if (tps.length <= 0) throw failed('No timeout policy');
+  if (z && !ctx.has('--may-exist')) throw conflict(`zone id ${zone} already exists`);
+  const want = new Map<string, number>();
+  for (const t of tps) {
+    const eq = t.indexOf('=');
+    if (eq < 0) break;
+    want.set(t.slice(0, eq), parseInt(t.slice(eq + 1), 10) || 0);
+  }
+  const r = ctx.replica;
+  let tp = r.rows('CT_Timeout_Policy').find((row) => {
+    const d = r.read(row, 'timeouts');
+    return d.keys.length === want.size && d.keys.every((k, i) => want.get(k as string) === (d.values as Atom[])[i]);
+  });
+  if (!tp) {
+    tp = r.insert('CT_Timeout_Policy');
+    const d: Datum = { keys: [...want.keys()], values: [...want.values()] };
+    sortDatum(d);
+    r.write(tp, 'timeouts', d);
+  }
+  if (z) {
+    r.write(z, 'timeout_policy', { keys: [tp.uuid] });
+  } else {
+    const nz = r.insert('CT_Zone');
+    r.write(nz, 'timeout_policy', { keys: [tp.uuid] });
+    const cur = r.read(dp, 'ct_zones');
+    if (cur.keys.includes(zone)) r.mutate(dp, 'ct_zones', 'delete', { keys: [zone] });
+    r.mutate(dp, 'ct_zones', 'insert', { keys: [zone], values: [nz.uuid] });
+  }
+}
+
+function cmdDelZoneTp(ctx: Ctx): void {
+  const dpName = ctx.argv[1] as string;
+  const zone = zoneId(ctx.argv[2] as string);
+  const dp = findDatapath(ctx, dpName);
+  if (!dp) throw notFound(`datapath ${dpName} does not exist`);
+  const z = findZone(ctx, dp, zone);
+  if (!ctx.has('--if-exists') && !z) throw notFound(`zone id ${zone} does not exist`);
+  if (z) ctx.replica.mutate(dp, 'ct_zones', 'delete', { keys: [zone] });
+}
+
+function cmdListZoneTp(ctx: Ctx): void {
+  const dp = findDatapath(ctx, ctx.argv[1] as string);
+  if (!dp) throw notFound(`datapath: ${ctx.argv[1]} record not found`);
+  const r = ctx.replica;
+  const zones = r.read(dp, 'ct_zones');
+  zones.keys.forEach((k, i) => {
+    let line = `Zone:${k}, Timeout Policies: `;
+    const z = r.get('CT_Zone', (zones.values as Atom[])[i] as string);
+    const tp = z ? refRows(ctx, z, 'timeout_policy')[0] : undefined;
+    if (tp) {
+      const t = r.read(tp, 'timeouts');
+      t.keys.forEach((tk, j) => { line += `${tk}=${(t.values as Atom[])[j]} `; });
+    } else line += 'system default';
+    ctx.output += line.replace(/ $/, '') + '\n';
+  });
+}
+
+function cmdListDpCap(ctx: Ctx): void {
+  const dp = findDatapath(ctx, ctx.argv[1] as string);
+  if (!dp) throw notFound(`datapath "${ctx.argv[1]}" record not found`);
+  const d = ctx.replica.read(dp, 'capabilities');
+  // ovs-vsctl walks the smap in hash order; we print in key order.
+  ctx.output = d.keys.map((k, i) => `${k}=${(d.values as Atom[])[i]}`).join(' ') + '\n';
+  ctx.data = Object.fromEntries(d.keys.map((k, i) => [k, (d.values as Atom[])[i]]));
 }
 
 function cmdInit(): void { /* the Open_vSwitch row is created by the executor when missing */ }
@@ -591,7 +765,14 @@ const DEFS: Def[] = [
   ['get-ssl', 0, 0, '', '', ro, cmdGetSsl, ['SSL']],
   ['del-ssl', 0, 0, '', '', rw, cmdDelSsl, ['SSL']],
   ['set-ssl', 3, 3, 'PRIVATE-KEY CERTIFICATE CA-CERT', '--bootstrap', rw, cmdSetSsl, ['SSL']],
+  ['add-aa-mapping', 3, 3, 'BRIDGE ARG ARG', '', rw, cmdAddAaMapping, ['AutoAttach']],
+  ['del-aa-mapping', 3, 3, 'BRIDGE ARG ARG', '', rw, cmdDelAaMapping, ['AutoAttach']],
+  ['get-aa-mapping', 1, 1, 'BRIDGE', '', ro, cmdGetAaMapping, ['AutoAttach']],
   ['emer-reset', 0, 0, '', '', rw, cmdEmerReset, RESET_DELETE],
+  ['add-zone-tp', 3, Infinity, '', '--may-exist', rw, cmdAddZoneTp, ZONE_TABLES],
+  ['del-zone-tp', 2, 2, '', '--if-exists', rw, cmdDelZoneTp, ZONE_TABLES],
+  ['list-zone-tp', 1, 1, '', '', ro, cmdListZoneTp, ZONE_TABLES],
+  ['list-dp-cap', 1, 1, '', '', ro, cmdListDpCap, ['Datapath']],
 ];
 
 export const VSWITCH_COMMANDS: CommandSyntax[] = DEFS.map(([name, minArgs, maxArgs, args, options, mode, run, extra]) => ({

@@ -125,28 +125,44 @@ export async function dpctlShow(sw: VSwitch): Promise<CommandResult> {
   };
 }
 
+/** ODP flow text in OVS's style; with a mask, only fields the mask covers are shown. */
 export function formatOdpKey(key: OdpFlowKey, mask?: OdpFlowKey): string {
   const parts: string[] = [];
-  const m = mask ?? key;
-  if (key.recircId !== undefined || mask) parts.push(`recirc_id(${key.recircId ?? 0})`);
-  if (key.inPort !== undefined && (!mask || m.inPort)) parts.push(`in_port(${key.inPort})`);
-  if (key.eth && m.eth) {
-    const f = (v: string, mk: string) => (mk === 'ff:ff:ff:ff:ff:ff' || !mask ? v : `${v}/${mk}`);
-    const bits: string[] = [];
-    if (!mask || m.eth.src !== '00:00:00:00:00:00') bits.push(`src=${f(key.eth.src, m.eth.src)}`);
-    if (!mask || m.eth.dst !== '00:00:00:00:00:00') bits.push(`dst=${f(key.eth.dst, m.eth.dst)}`);
-    if (bits.length) parts.push(`eth(${bits.join(',')})`);
+  const zeroMac = '00:00:00:00:00:00', fullMac = 'ff:ff:ff:ff:ff:ff';
+  const has = (v: unknown): boolean => v !== undefined && v !== 0 && v !== '0.0.0.0' && v !== zeroMac && v !== '::';
+  const field = (name: string, v: string | number, m: unknown, full: unknown, fmt: (x: string | number) => string = String): string | undefined => {
+    if (!mask) return `${name}=${fmt(v)}`;
+    if (!has(m)) return undefined;
+    return m === full ? `${name}=${fmt(v)}` : `${name}=${fmt(v)}/${fmt(m as string | number)}`;
+  };
+  const group = (label: string, items: Array<string | undefined>): void => {
+    const xs = items.filter((x): x is string => x !== undefined);
+    if (xs.length) parts.push(`${label}(${xs.join(',')})`);
+  };
+  const m = mask;
+  parts.push(`recirc_id(${key.recircId ?? 0})`);
+  if (key.inPort !== undefined && (!m || has(m.inPort))) parts.push(`in_port(${key.inPort})`);
+  if (key.eth) group('eth', [field('src', key.eth.src, m?.eth?.src, fullMac), field('dst', key.eth.dst, m?.eth?.dst, fullMac)]);
+  const vlan = key.vlanTci !== undefined && (!m || has(m.vlanTci));
+  if (vlan) parts.push(`eth_type(0x8100),vlan(vid=${key.vlanTci! & 0xfff},pcp=${key.vlanTci! >> 13}),encap(`);
+  const inner: string[] = [];
+  const p2 = parts;
+  const target = vlan ? inner : p2;
+  const push = (x: string) => target.push(x);
+  if (key.ethType !== undefined && (!m || has(m.ethType))) push(`eth_type(0x${key.ethType.toString(16).padStart(4, '0')})`);
+  const groupTo = (label: string, items: Array<string | undefined>) => { const xs = items.filter((x): x is string => x !== undefined); if (xs.length) push(`${label}(${xs.join(',')})`); };
+  if (key.ipv4) groupTo('ipv4', [field('src', key.ipv4.src, m?.ipv4?.src, '255.255.255.255'), field('dst', key.ipv4.dst, m?.ipv4?.dst, '255.255.255.255'),
+    field('proto', key.ipv4.proto, m?.ipv4?.proto, 0xff), field('tos', key.ipv4.tos, m?.ipv4?.tos, 0xff), field('ttl', key.ipv4.ttl, m?.ipv4?.ttl, 0xff),
+    !m || has(m.ipv4?.frag) ? `frag=${['no', 'first', 'later'][key.ipv4.frag] ?? key.ipv4.frag}` : undefined]);
+  if (key.arp) groupTo('arp', [field('sip', key.arp.sip, m?.arp?.sip, '255.255.255.255'), field('tip', key.arp.tip, m?.arp?.tip, '255.255.255.255'), field('op', key.arp.op, m?.arp?.op, 0xffff)]);
+  for (const l4 of ['tcp', 'udp', 'sctp'] as const) {
+    const k = key[l4];
+    if (k) groupTo(l4, [field('src', k.src, m?.[l4]?.src, 0xffff), field('dst', k.dst, m?.[l4]?.dst, 0xffff)]);
   }
-  if (key.vlanTci !== undefined && (!mask || m.vlanTci)) parts.push(`eth_type(0x8100),vlan(vid=${key.vlanTci & 0xfff},pcp=${key.vlanTci >> 13}),encap(`);
-  if (key.ethType !== undefined && (!mask || m.ethType)) parts.push(`eth_type(0x${key.ethType.toString(16).padStart(4, '0')})`);
-  if (key.ipv4 && (!mask || m.ipv4)) parts.push(`ipv4(src=${key.ipv4.src},dst=${key.ipv4.dst},proto=${key.ipv4.proto},frag=no)`);
-  if (key.arp && (!mask || m.arp)) parts.push(`arp(sip=${key.arp.sip},tip=${key.arp.tip},op=${key.arp.op})`);
-  if (key.tcp && (!mask || m.tcp)) parts.push(`tcp(src=${key.tcp.src},dst=${key.tcp.dst})`);
-  if (key.udp && (!mask || m.udp)) parts.push(`udp(src=${key.udp.src},dst=${key.udp.dst})`);
-  if (key.icmp && (!mask || m.icmp)) parts.push(`icmp(type=${key.icmp.type},code=${key.icmp.code})`);
+  if (key.icmp) groupTo('icmp', [field('type', key.icmp.type, m?.icmp?.type, 0xff), field('code', key.icmp.code, m?.icmp?.code, 0xff)]);
   let s = parts.join(',');
-  if (key.vlanTci !== undefined && (!mask || m.vlanTci)) s += ')';
-  return s.replace('encap(,', 'encap(');
+  if (vlan) s += inner.join(',') + ')';
+  return s;
 }
 
 function formatOdpActions(flow: OdpFlow): string {

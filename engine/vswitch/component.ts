@@ -1,26 +1,59 @@
 // Starts the switch inside the engine process (npm start / Start-OvsEngine): the userspace
 // datapath behind the netlink endpoint, a Dpif over it, and the reconciler on the served database.
-import { DatapathEndpoint } from '../channel/datapath-endpoint.js';
 import { Dpif } from '../channel/dpif.js';
 import type { Database } from '../ovsdb/api.js';
 import type { UnixctlServer } from '../util/unixctl.js';
 import { vlog } from '../util/vlog.js';
 import { OVS_COMPAT_VERSION } from '../util/daemon.js';
-import { UserspaceBackend } from '../../driver/userspace/endpoint-backend.js';
+import { openUserspaceTransport } from '../../driver/userspace/backend.js';
+import type { NetlinkTransport } from '../channel/transport.js';
 import { LocalConfigSource, type ConfigSource } from './config-source.js';
 import { registerSwitchCommands } from './unixctl-commands.js';
 import { VSwitch } from './vswitch.js';
 
 export interface RunningSwitch { sw: VSwitch; stop(): Promise<void> }
 
-/** Opens the datapath (the one place a datapath implementation is chosen) and starts a switch. */
-export async function startSwitch(source: ConfigSource, opts: { datapath?: string; unixctl?: UnixctlServer[] } = {}): Promise<RunningSwitch> {
-  if (process.platform !== 'linux') throw new Error(`no datapath for ${process.platform} yet (the Windows extension transport plugs in here)`);
-  const backend = await UserspaceBackend.create(opts.datapath ?? 'ovs-system');
-  const endpoint = new DatapathEndpoint(backend);
+/** How the engine reaches its datapath:
+ *  - userspace: our Linux userspace datapath behind the netlink endpoint (default on Linux);
+ *  - windows: the OVS Hyper-V extension through \\.\OpenvSwitchDevice (default on Windows);
+ *  - windows-sim: the Windows transport code path over a simulated extension device whose
+ *    datapath is our userspace one (for proving the Windows path on Linux). */
+export type DatapathTransportKind = 'userspace' | 'windows' | 'windows-sim';
+
+export interface SwitchOptions { datapath?: string; transport?: DatapathTransportKind; unixctl?: UnixctlServer[] }
+
+/** The one place a datapath implementation is chosen. */
+export async function openDatapathTransport(kind: DatapathTransportKind, name: string): Promise<NetlinkTransport> {
+  if (kind === 'windows') {
+    const { Win32Device } = await import('../../driver/windows/win32-device.js');
+    const { WindowsNetlinkTransport } = await import('../../driver/windows/transport.js');
+    return WindowsNetlinkTransport.open(new Win32Device());
+  }
+  if (process.platform !== 'linux') throw new Error(`the ${kind} datapath needs Linux`);
+  const { transport: endpoint } = await openUserspaceTransport(name);
+  if (kind === 'userspace') return endpoint;
+  const { FakeOvsExtension } = await import('../../driver/windows/fake-extension.js');
+  const { WindowsNetlinkTransport } = await import('../../driver/windows/transport.js');
+  const t = await WindowsNetlinkTransport.open(new FakeOvsExtension(endpoint));
+  const close = t.close.bind(t);
+  t.close = async () => { await close(); await endpoint.close(); };
+  return t;
+}
+
+export function defaultTransport(): DatapathTransportKind {
+  const env = process.env.OVS_DATAPATH_TRANSPORT;
+  if (env === 'userspace' || env === 'windows' || env === 'windows-sim') return env;
+  return process.platform === 'win32' ? 'windows' : 'userspace';
+}
+
+/** Opens the datapath and starts a switch on it. */
+export async function startSwitch(source: ConfigSource, opts: SwitchOptions = {}): Promise<RunningSwitch> {
+  const kind = opts.transport ?? defaultTransport();
+  const name = kind === 'windows' ? 'ovs-system' : opts.datapath ?? 'ovs-system';
+  const endpoint = await openDatapathTransport(kind, name);
   let sw: VSwitch | undefined;
   try {
-    const dpif = await Dpif.open(endpoint, backend.name);
+    const dpif = await Dpif.open(endpoint, name);
     sw = new VSwitch({ source, dpif, log: vlog.module('bridge'), version: OVS_COMPAT_VERSION });
     await sw.start();
   } catch (e) {
@@ -39,6 +72,6 @@ export async function startSwitch(source: ConfigSource, opts: { datapath?: strin
   };
 }
 
-export async function startLocalSwitch(db: Database, opts: { datapath?: string; unixctl?: UnixctlServer[] } = {}): Promise<RunningSwitch> {
+export async function startLocalSwitch(db: Database, opts: SwitchOptions = {}): Promise<RunningSwitch> {
   return startSwitch(new LocalConfigSource(db), opts);
 }

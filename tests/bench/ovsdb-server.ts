@@ -2,7 +2,8 @@
 // temp dir: one-row insert transactions (1 in flight, and 100 pipelined) through one JSON-RPC
 // client, and 200 sequential `ovs-vsctl --no-wait add-br` processes (real ovs-vsctl against both
 // servers, plus our ovs-vsctl when engine/cli/ovs-vsctl is built). Prints txn/s, per-command
-// latency and the ratio ours/theirs. Usage: node .build/tests/bench/ovsdb-server.js [--quick]
+// latency and the ratio ours/theirs.
+// Usage: node .build/tests/bench/ovsdb-server.js [--quick] [--vsctl=N] (N add-br processes per pair)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import { needRealOvs } from '../lib/env.js';
 const quick = process.argv.includes('--quick');
 const N_SEQ = quick ? 300 : 2000;
 const N_PIPE = quick ? 1000 : 10000;
-const N_VSCTL = quick ? 40 : 200;
+const vsctlArg = process.argv.find((a) => a.startsWith('--vsctl='));
+const N_VSCTL = vsctlArg ? Number(vsctlArg.slice(8)) : quick ? 40 : 200;
 const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
 const OURS = join(projectRoot, 'engine', 'bin', 'ovsdb-server');
 const OUR_VSCTL_BUILT = join(projectRoot, '.build', 'engine', 'cli', 'ovs-vsctl.js');
@@ -88,6 +90,8 @@ async function main(): Promise<void> {
   if (why) { console.log(`ovsdb-server bench skipped: ${why}`); return; }
   const root = mkdtempSync(join(tmpdir(), 'h6bench-'));
   const servers = [start('real', root), start('ours', root)];
+  const cleanup = () => { for (const s of servers) stop(s); rmSync(root, { recursive: true, force: true }); };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { cleanup(); process.exit(1); });
   try {
     console.log(`one-row insert transactions (QoS), ${N_SEQ} sequential and ${N_PIPE} with 100 in flight; ${N_VSCTL} ovs-vsctl add-br processes`);
     const rows: Array<[string, number, number]> = [];
@@ -113,8 +117,7 @@ async function main(): Promise<void> {
     const rss = (pid: number) => { try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024; } catch { return 0; } };
     console.log(`server RSS after the run: real ${fmt(rss(servers[0].pid))} MB, ours ${fmt(rss(servers[1].pid))} MB`);
   } finally {
-    for (const s of servers) stop(s);
-    rmSync(root, { recursive: true, force: true });
+    cleanup();
   }
 }
 

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, writeSync } from 'node:fs';
 import { needCommand, needRoot } from '../lib/env.js';
 import { createDatapath, type Upcall, type UserspaceDatapath } from '../../driver/userspace/datapath.js';
-import { addVlanSubinterface, createVethVm, deleteLink, deleteNetns, ip, waitForLinkUp, type VethVm } from '../../driver/linux/netns.js';
+import { addVlanSubinterface, createNetns, createVethVm, deleteLink, deleteNetns, ip, waitForLinkUp, type VethVm } from '../../driver/linux/netns.js';
 import { openPacketSocket, openRxRing, TP_STATUS_USER, TP_STATUS_VLAN_VALID, type RxRing } from '../../driver/linux/af-packet.js';
 import { disableOffloads } from '../../driver/linux/offload.js';
 import type { OdpFlowKey } from '../../engine/channel/odp-types.js';
@@ -205,6 +205,27 @@ t.test('userspace datapath between two netns VMs', { skip }, async (t) => {
     const r = await nsRun('ovspsh8da', ['ping', '-c3', '-i0.2', '-W2', '-I', 'eth0.100', '10.78.0.2']);
     t.equal(r.status, 0, `ping over the VLAN succeeds: ${r.out}`);
     t.ok(d.getFlow({ key: { inPort: pa.portNo, vlanTci: 0x1000 | 100 } }).stats!.packets >= 3n, 'tagged frames from A matched the VID 100 flow');
+  });
+
+  t.test('an internal (TAP) port moved into a namespace as a VM vNIC', async (t) => {
+    deleteNetns('ovspsh8dc');
+    createNetns('ovspsh8dc');
+    t.teardown(() => deleteNetns('ovspsh8dc'));
+    const pt = await d.addPort({ name: 'ovspsh8dti', type: 'internal', mac: '02:00:00:00:0c:01' });
+    t.teardown(async () => { if (d.hasPortNamed('ovspsh8dti')) await d.delPort('ovspsh8dti'); });
+    t.equal(pt.type, 2);
+    ip('link', 'set', 'dev', 'ovspsh8dti', 'netns', 'ovspsh8dc');
+    ip('-n', 'ovspsh8dc', 'addr', 'add', '10.77.0.3/24', 'dev', 'ovspsh8dti');
+    ip('-n', 'ovspsh8dc', 'link', 'set', 'ovspsh8dti', 'up');
+    d.flushFlows();
+    d.putFlow({ ...byPort(pt.portNo), actions: [{ type: 'output', port: pa.portNo }] });
+    d.putFlow({ ...byPort(pa.portNo), actions: [{ type: 'output', port: pt.portNo }] });
+    const r = await nsRun('ovspsh8dc', ['ping', '-c3', '-i0.2', '-W2', '10.77.0.1']);
+    t.equal(r.status, 0, `ping from the TAP's namespace to A: ${r.out}`);
+    t.ok(d.getPort(pt.portNo).stats!.rxPackets >= 3n, 'frames read from the TAP fd');
+    t.ok(d.getPort(pt.portNo).stats!.txPackets >= 3n, 'frames written to the TAP fd');
+    await d.delPort(pt.portNo);
+    t.notOk(ip('-n', 'ovspsh8dc', 'link').includes('ovspsh8dti'), 'deleting the port removes the TAP');
   });
 
   t.test('deleting a port stops its traffic and frees its number', async (t) => {

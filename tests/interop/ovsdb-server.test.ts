@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { needPythonOvs, needRealOvs } from '../lib/env.js';
+import { needCommand, needPythonOvs, needRealOvs } from '../lib/env.js';
 
 const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
 const OURS = join(projectRoot, 'engine', 'bin', 'ovsdb-server');
@@ -214,4 +214,35 @@ idl.close()
     for (let i = 0; i < 100 && existsSync(mgr); i++) await new Promise((r) => setTimeout(r, 50));
     t.notOk(existsSync(mgr), 'and dropped when the Manager row goes');
   });
+});
+
+t.test('ovs-ctl style start: remotes and SSL from the database (pssl manager), real ovs-vsctl over SSL', { skip: skipAll || needCommand('openssl') }, async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'h6ssl-'));
+  const openssl = (...a: string[]) => spawnSync('openssl', a, { cwd: root, encoding: 'utf8' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=h6-test-ca');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'req.csr', '-subj', '/CN=h6-peer');
+  openssl('x509', '-req', '-in', 'req.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem', '-days', '2');
+  const db = join(root, 'conf.db');
+  spawnSync('ovsdb-tool', ['create', db, SCHEMA]);
+  const sock = join(root, 'db.sock');
+  const r = spawnSync(process.execPath, [OURS, '--detach', '--no-chdir', `--pidfile=${root}/pid`, `--log-file=${root}/log`, `--unixctl=${root}/ctl`,
+    `--remote=punix:${sock}`, '--remote=db:Open_vSwitch,Open_vSwitch,manager_options',
+    '--private-key=db:Open_vSwitch,SSL,private_key', '--certificate=db:Open_vSwitch,SSL,certificate',
+    '--bootstrap-ca-cert=db:Open_vSwitch,SSL,ca_cert', db], { encoding: 'utf8', timeout: 30000 });
+  t.equal(r.status, 0, r.stderr);
+  const srv: Srv = { dir: root, sock, ctl: join(root, 'ctl'), pid: Number(readFileSync(join(root, 'pid'), 'utf8')) };
+  t.teardown(() => { stopServer(srv); rmSync(root, { recursive: true, force: true }); });
+  t.equal(vsctl(srv, 'init').status, 0);
+  t.equal(vsctl(srv, 'set-ssl', join(root, 'key.pem'), join(root, 'cert.pem'), join(root, 'ca.pem')).status, 0);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  t.equal(vsctl(srv, 'set-manager', `pssl:${port}:127.0.0.1`).status, 0);
+  let ok = false;
+  for (let i = 0; i < 40 && !ok; i++) {
+    const v = spawnSync('ovs-vsctl', [`--db=ssl:127.0.0.1:${port}`, '-p', join(root, 'key.pem'), '-c', join(root, 'cert.pem'), '-C', join(root, 'ca.pem'),
+      '--timeout=5', '--no-wait', 'add-br', 'br-ssl'], { encoding: 'utf8' });
+    ok = v.status === 0;
+    if (!ok) await new Promise((res) => setTimeout(res, 100));
+  }
+  t.ok(ok, 'ovs-vsctl over SSL to the Manager remote taken from the database');
+  t.equal(vsctl(srv, 'list-br').stdout, 'br-ssl\n');
 });

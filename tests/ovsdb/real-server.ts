@@ -74,9 +74,20 @@ export class RealOvsdb {
     return out;
   }
 
-  stop(): void {
+  /** Stops the server (keeping its files); resolves once the process has exited. */
+  stopServer(): Promise<void> {
     this.sock?.destroy();
-    this.proc?.kill('SIGTERM');
+    this.sock = undefined;
+    const p = this.proc;
+    this.proc = undefined;
+    if (!p || p.exitCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    p.kill('SIGTERM');
+    return exited;
+  }
+
+  stop(): void {
+    void this.stopServer();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

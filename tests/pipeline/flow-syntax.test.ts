@@ -64,3 +64,11 @@ t.test('commands: del-flows and mod-flows keywords', async (t) => {
   t.equal(a.command, 'delete');
   t.same(parseActions('push_vlan:0x8100,output:1').map((x) => x.type), ['push_vlan', 'output']);
 });
+
+t.test('flow files as add-flows reads them', async (t) => {
+  const { parseFlowFile } = await import('../../engine/pipeline/flow-syntax.js');
+  const fms = parseFlowFile('# comment\n\npriority=5,in_port=1,actions=output:2  # trailing\nmodify in_port=1,\\\n actions=drop\ndelete_strict priority=5,in_port=1\n');
+  t.same(fms.map((f) => f.command), ['add', 'modify', 'delete_strict']);
+  t.equal(fms[1]!.actions.length, 0);
+  t.throws(() => parseFlowFile('actions=drop\nfoo=1,actions=drop\n'), /^line 2: unknown keyword foo$/);
+});

@@ -46,11 +46,13 @@ t.test('NORMAL floods unknown destinations, learns sources, unicasts to learnt o
 
   const r2 = p.translate({ key: l2(3, B, A), packetLen: 60 });
   t.same(r2.actions, [{ type: 'output', port: 2 }], 'B -> A goes only to p1');
-  t.same(r2.mask, { inPort: 0xffffffff, eth: { src: 'ff:ff:ff:ff:ff:ff', dst: 'ff:ff:ff:ff:ff:ff' }, vlanTci: 0x1fff, ethType: 0xffff },
-    'megaflow needs in_port, dl_src, dl_dst, VLAN (and the ethertype OVS always matches)');
+  t.same(r2.mask, { inPort: 0xffffffff, eth: { src: 'ff:ff:ff:ff:ff:ff', dst: 'ff:ff:ff:ff:ff:ff' }, vlanTci: 0x1000, ethType: 0xffff },
+    'megaflow needs in_port, dl_src, dl_dst, VLAN (untagged: the tag-present bit) and the ethertype OVS always matches');
   t.match(br.dumpFlows()[0], /n_packets=2, n_bytes=120, /, 'the NORMAL rule counted both upcalls');
+  const tagged = p.translate({ key: l2(3, B, BCAST, 5) });
+  t.equal(tagged.mask.vlanTci, 0x1fff, 'a tagged packet flooded with its tag: megaflow matches VID and tag-present');
 
-  const r3 = p.translate({ key: l2(2, A, BCAST) });
+  const r3 = p.translate({ key: l2(2, A, BCAST) });  // (A also on p1)
   t.same(outputs(r3.actions), [3, 4, 1], 'broadcast floods');
 
   const r4 = p.translate({ key: l2(3, A, B) });
@@ -199,8 +201,8 @@ t.test('OpenFlow tables: resubmit, goto_table, set actions, masks', async (t) =>
 
   const r1 = p.translate({ key: ipv4(2, A, B, '10.0.0.1', '10.1.2.3') });
   t.same(r1.actions, [
-    { type: 'set_masked', key: { eth: { src: A, dst: '00:00:00:00:00:99' } }, mask: { eth: { src: '00:00:00:00:00:00', dst: 'ff:ff:ff:ff:ff:ff' } } },
-    { type: 'set_masked', key: { ipv4: { src: '10.0.0.1', dst: '10.9.9.9', proto: 6, tos: 0, ttl: 64, frag: 0 } },
+    { type: 'set_masked', key: { eth: { src: '00:00:00:00:00:00', dst: '00:00:00:00:00:99' } }, mask: { eth: { src: '00:00:00:00:00:00', dst: 'ff:ff:ff:ff:ff:ff' } } },
+    { type: 'set_masked', key: { ipv4: { src: '0.0.0.0', dst: '10.9.9.9', proto: 0, tos: 0, ttl: 0, frag: 0 } },
       mask: { ipv4: { src: '0.0.0.0', dst: '255.255.255.255', proto: 0, tos: 0, ttl: 0, frag: 0 } } },
     { type: 'output', port: 3 },
   ]);
@@ -212,7 +214,7 @@ t.test('OpenFlow tables: resubmit, goto_table, set actions, masks', async (t) =>
     { type: 'push_vlan', tpid: 0x8100, tci: 0x102a }, { type: 'output', port: 4 },
     { type: 'pop_vlan' }, { type: 'output', port: 1 },
   ], 'goto_table:2 tags for p3, untags for LOCAL, skips output to the input port');
-  t.equal(r2.mask.ipv4?.dst, '255.0.0.0', 'only the /8 prefix of nw_dst was needed to rule out table 1 priority 10');
+  t.equal(r2.mask.ipv4?.dst, '128.0.0.0', 'as with OVS\'s prefix trie, one bit of nw_dst rules out 10.0.0.0/8 for 192.168.0.1');
 
   const r3 = p.translate({ key: ipv4(3, B, A, '10.0.0.1', '10.1.2.3') });
   t.same(outputs(r3.actions), [2, 4, 1], 'p2 traffic misses the in_port=1 rule and uses NORMAL');

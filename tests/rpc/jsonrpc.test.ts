@@ -16,15 +16,13 @@ const values: Json[] = [
 const stream = Buffer.from(values.map((v) => JSON.stringify(v)).join(' \n\t\r'), 'utf8');
 
 t.test('splitting the same stream at every offset yields the same values', async (t) => {
-  let checked = 0;
+  const bad: number[] = [];
   for (let cut = 0; cut <= stream.length; cut++) {
     const s = new JsonSplitter();
     const out = [...s.push(stream.subarray(0, cut)), ...s.push(stream.subarray(cut))];
-    t.same(out, values, `cut at ${cut}`);
-    t.ok(s.idle, `idle after all values (cut ${cut})`);
-    checked++;
+    if (JSON.stringify(out) !== JSON.stringify(values) || !s.idle) bad.push(cut);
   }
-  t.equal(checked, stream.length + 1);
+  t.same(bad, [], `all ${stream.length + 1} cut offsets give the same ${values.length} values`);
 });
 
 t.test('splitting at every pair of offsets and byte by byte', async (t) => {

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { RpcError } from '../../engine/rpc/errors.js';
 import { JsonSplitter } from '../../engine/rpc/jsonrpc.js';
-import { errorOf, nextNotification, sleep, startServer, uuidOfInsert } from './helpers.js';
+import { errorOf, nextNotification, startServer, uuidOfInsert } from './helpers.js';
 
 const insertA = (row: JsonObject): Json => ({ op: 'insert', table: 'A', row });
 
@@ -254,8 +254,9 @@ t.test('a slow reader is disconnected at the send backlog limit without stalling
   // A slow client: monitors everything, then stops reading.
   const raw = createConnection({ path: h.sock });
   raw.on('error', () => {});
+  const replied = new Promise<void>((r) => raw.once('data', () => r()));
   raw.write(JSON.stringify({ id: 1, method: 'monitor_cond', params: ['T', 'm', { A: [{}] }] }));
-  await sleep(100);
+  await replied; // the monitor exists once its (empty) initial reply arrived
   raw.pause();
   const closed = new Promise<void>((r) => raw.on('close', () => r()));
   const big = 'x'.repeat(20000);
@@ -294,4 +295,27 @@ t.test('registerMethod: extra methods, errors, built-ins protected', async (t) =
   const c = await h.connect();
   t.same(await c.request('ps/hello', ['w']), { hello: 'w', session: 36 });
   t.match(await errorOf(c.request('ps/fail', [])), { error: 'internal error', details: 'boom' });
+});
+
+t.test('removeDatabase: monitors canceled, db-change-aware clients told monitor_canceled, _Server row deleted', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  const aware = await h.connect();
+  const plain = await h.connect();
+  t.same(await aware.request('set_db_change_aware', [true]), {});
+  await aware.monitor('T', 'mt', { A: [{}] }, () => {});
+  await plain.monitor('T', 'mt', { A: [{}] }, () => {});
+  const srvUpdates: JsonObject[] = [];
+  await aware.monitor('_Server', 'ms', { Database: [{ columns: ['name'] }] }, (u) => srvUpdates.push(u));
+  const plainNotes: string[] = [];
+  plain.onNotification((m) => plainNotes.push(m));
+  const canceled = nextNotification(aware, 'monitor_canceled');
+  h.server.removeDatabase('T');
+  t.same(await canceled, ['mt']);
+  await aware.echo();
+  t.match(srvUpdates, [{ Database: { [String(Object.keys((srvUpdates[0] as JsonObject).Database as JsonObject)[0])]: { delete: null } } }], '_Server row deleted');
+  t.same(await aware.listDbs(), ['_Server']);
+  await plain.echo();
+  t.same(plainNotes, [], 'a client that is not db-change-aware gets no notification');
+  t.match(await errorOf(plain.request('monitor_cancel', ['mt'])), 'unknown monitor', 'its monitor is gone');
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connectOvsdb } from '../../engine/rpc/client.js';
 import { OvsdbServer } from '../../engine/rpc/server.js';
 import {
-  connectStream, listenRemote, parseActiveTarget, parsePassiveRemote, windowsPipeName, type TlsFiles,
+  connectStream, listenRemote, parseActiveTarget, parsePassiveRemote, socketPath, windowsPipeName, type TlsFiles,
 } from '../../engine/rpc/stream.js';
 import { needCommand } from '../lib/env.js';
 
@@ -127,4 +127,21 @@ t.test('pssl: TLS with required, verified client certificates', { skip: needComm
   t.not(rogue, 'served', `client with a certificate from another CA refused (${rogue})`);
   // The client verifies the server too: with the rogue CA as its CA it refuses our server.
   await t.rejects(connectOvsdb(l.target, { tls: { ...pki.client, caCert: join(dir, 'rogueca.crt') }, connectTimeoutMs: 5000 }), { code: 'OVS_E_BAD_REMOTE' });
+});
+
+t.test('relative unix paths are relative to OVS_RUNDIR', { skip: process.platform === 'win32' && 'unix socket files' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h4-'));
+  const saved = process.env.OVS_RUNDIR;
+  process.env.OVS_RUNDIR = dir;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.OVS_RUNDIR; else process.env.OVS_RUNDIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  t.equal(socketPath('db.sock'), join(dir, 'db.sock'));
+  t.equal(socketPath('/abs/db.sock'), '/abs/db.sock');
+  const l = await listenRemote('punix:db.sock', (s) => s.end());
+  t.ok(statSync(join(dir, 'db.sock')).isSocket(), 'punix:db.sock created in the run directory');
+  const s = await connectStream('unix:db.sock');
+  s.destroy();
+  await l.close();
 });

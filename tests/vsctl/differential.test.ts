@@ -1,6 +1,6 @@
 // Differential test: every corpus line is run by Debian's real ovs-vsctl and by ours, each
 // starting from the very same database (restored with identical row UUIDs), both with --no-wait
-// against a private real ovsdb-server; stdout, stderr, exit status and resulting database must
+// against a private real ovsdb-server, then again against our own in-process server; stdout, stderr, exit status and resulting database must
 // match (new UUIDs and log timestamps normalised; list/find rows compared as sets).
 import t from 'tap';
 import { readdirSync } from 'node:fs';
@@ -11,13 +11,15 @@ import type { JsonObject, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { runVsctl } from '../../engine/vsctl/cli.js';
 import {
   canonicalDump, connectRaw, dump, knownUuids, normalize, orderInsensitive, readCorpus, restore, runRealVsctl,
-  shellWords, startRealServer, type Dump,
+  shellWords, startOurServer, startRealServer, type Dump,
 } from './lib-diff.js';
 
 const corpusDir = join(projectRoot, 'tests', 'corpus', 'vsctl');
 
-t.test('ovs-vsctl corpus: ours vs real', { skip: needRealOvs() }, async (t) => {
-  const server = await startRealServer();
+t.jobs = 2;
+for (const [label, start] of [['real ovsdb-server', startRealServer], ['our ovsdb server', startOurServer]] as const) {
+t.test(`ovs-vsctl corpus: ours vs real, against ${label}`, { skip: needRealOvs() }, async (t) => {
+  const server = await start();
   t.teardown(() => server.stop());
   const admin = await connectRaw(server.target);
   t.teardown(() => admin.close());
@@ -35,7 +37,7 @@ t.test('ovs-vsctl corpus: ours vs real', { skip: needRealOvs() }, async (t) => {
           const words = shellWords(line);
           const before = await dump(admin, tables);
           const known = knownUuids(before);
-          const real = runRealVsctl([`--db=${server.target}`, '--no-wait', ...words]);
+          const real = await runRealVsctl([`--db=${server.target}`, '--no-wait', ...words]);
           const afterReal = await dump(admin, tables);
           await restore(admin, before, schema);
           const ours = await runOurs(server.target, words);
@@ -52,6 +54,7 @@ t.test('ovs-vsctl corpus: ours vs real', { skip: needRealOvs() }, async (t) => {
   }
   t.ok(total >= 150, `corpus has ${total} command lines (>= 150)`);
 });
+}
 
 async function runOurs(target: string, words: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
   let stdout = '', stderr = '';

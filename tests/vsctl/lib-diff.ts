@@ -3,7 +3,7 @@
 // normalisation. Lives next to the tests (tests/vsctl/) since only they use it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { RawOvsdbClient } from '../lib/vsctl-raw-client.js';
@@ -38,7 +38,11 @@ export async function startRealServer(): Promise<PrivateServer> {
     }
     await new Promise((res) => setTimeout(res, 20));
   }
-  if (!ready) throw new Error('ovsdb-server did not start');
+  if (!ready) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error('ovsdb-server did not start');
+  }
   return {
     dir, sock, target: `unix:${sock}`,
     async stop() {
@@ -209,9 +213,39 @@ export function orderInsensitive(words: string[], text: string): string {
   return lines.sort().join('\n');
 }
 
-export function runRealVsctl(args: string[]): { stdout: string; stderr: string; status: number } {
-  const r = spawnSync('ovs-vsctl', args, { encoding: 'utf8', timeout: 10000 });
-  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status ?? (r.signal ? 128 : -1) };
+/** Runs Debian's ovs-vsctl without blocking the event loop (an in-process server must answer). */
+export function runRealVsctl(args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
+  return new Promise((resolve) => {
+    const child = spawn('ovs-vsctl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      // Killed by a signal: report it the way a shell does (128 + signal number).
+      resolve({ stdout, stderr, status: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1) });
+    });
+  });
+}
+
+/** Our own OVSDB server (engine/rpc + engine/ovsdb), in-process, on a private unix socket. */
+export async function startOurServer(): Promise<PrivateServer> {
+  const { OvsdbServer } = await import('../../engine/rpc/server.js');
+  const { createDatabase } = await import('../../engine/ovsdb/database.js');
+  const { parseSchema } = await import('../../engine/ovsdb/schema.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h5-'));
+  const sock = join(dir, 'db.sock');
+  const server = new OvsdbServer();
+  server.addDatabase(createDatabase(parseSchema(JSON.parse(readFileSync(SCHEMA, 'utf8')))));
+  await server.listen(`punix:${sock}`);
+  return {
+    dir, sock, target: `unix:${sock}`,
+    async stop() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export function connectRaw(target: string): Promise<OvsdbClient> {

@@ -1,0 +1,253 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { needRealOvs } from '../lib/env.js';
+import { loadSchemaFile, parseSchema } from '../../engine/ovsdb/schema.js';
+import { createDatabase, MemoryDatabase } from '../../engine/ovsdb/database.js';
+import { LocalClient } from '../../engine/ovsdb/local-client.js';
+import { OvsdbError, TransactCanceledError } from '../../engine/ovsdb/errors.js';
+import type { CommittedChange, Json, JsonObject, RowJson } from '../../engine/ovsdb/api.js';
+import { RealOvsdb } from './real-server.js';
+import { corpus, normalize, schemaPath, U } from './corpus.js';
+
+const schema = parseSchema({
+  name: 'G', tables: {
+    Top: { isRoot: true, indexes: [['name']], maxRows: 2, columns: {
+      name: { type: 'string' },
+      kids: { type: { key: { type: 'uuid', refTable: 'Kid' }, min: 0, max: 'unlimited' } },
+      fav: { type: { key: { type: 'uuid', refTable: 'Kid', refType: 'weak' }, min: 0, max: 'unlimited' } },
+      n: { type: 'integer' },
+    } },
+    Kid: { columns: {
+      label: { type: 'string' },
+      toy: { type: { key: { type: 'uuid', refTable: 'Toy' }, min: 0, max: 1 } },
+    } },
+    Toy: { columns: { what: { type: 'string' } } },
+  },
+});
+
+const sel = (table: string, columns?: string[]): Json => ({ op: 'select', table, where: [], ...(columns ? { columns } : {}) });
+const rowsOf = (db: MemoryDatabase, table: string): RowJson[] => [...db.rows(table)];
+const snapshot = (db: MemoryDatabase): string => JSON.stringify(['Top', 'Kid', 'Toy'].map((tb) => rowsOf(db, tb).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))));
+
+t.test('strong references, cascading garbage collection and referential integrity', async (t) => {
+  const db = createDatabase(schema);
+  const r = await db.transact([
+    { op: 'insert', table: 'Toy', 'uuid-name': 'toy', row: { what: 'ball' } },
+    { op: 'insert', table: 'Kid', 'uuid-name': 'k1', row: { label: 'a', toy: ['named-uuid', 'toy'] } },
+    { op: 'insert', table: 'Kid', 'uuid-name': 'k2', row: { label: 'b' } },
+    { op: 'insert', table: 'Top', row: { name: 't', kids: ['set', [['named-uuid', 'k1'], ['named-uuid', 'k2']]], fav: ['named-uuid', 'k1'] } },
+    { op: 'insert', table: 'Kid', row: { label: 'orphan' } },
+  ]);
+  t.equal(r.length, 5);
+  t.notOk(r.some((x) => x !== null && typeof x === 'object' && 'error' in x), 'no errors');
+  t.equal(rowsOf(db, 'Kid').length, 2, 'the unreferenced Kid was collected at commit');
+  t.equal(rowsOf(db, 'Toy').length, 1);
+  const del = await db.transact([{ op: 'delete', table: 'Kid', where: [['label', '==', 'a']] }]);
+  t.match(del[1], { error: 'referential integrity violation', details: /^cannot delete Kid row [0-9a-f-]{36} because of 1 remaining reference\(s\)$/ });
+  const k1 = rowsOf(db, 'Kid').find((k) => k.label === 'a')!._uuid as Json;
+  await db.transact([{ op: 'mutate', table: 'Top', where: [], mutations: [['kids', 'delete', k1]] }]);
+  t.equal(rowsOf(db, 'Kid').length, 1, 'dropping the last reference collects the Kid');
+  t.equal(rowsOf(db, 'Toy').length, 0, '... and, in cascade, its Toy');
+  t.same(rowsOf(db, 'Top')[0]!.fav, ['set', []], 'the weak reference to the collected Kid was removed');
+  const dangling = await db.transact([{ op: 'update', table: 'Top', where: [], row: { kids: ['uuid', U(77)] } }]);
+  t.equal((dangling[1] as JsonObject).error, 'referential integrity violation');
+  t.match((dangling[1] as JsonObject).details, /references nonexistent row 00000000-0000-0000-0000-000000000077 in table Kid\.$/);
+});
+
+t.test('maxRows, indexes and immutable columns', async (t) => {
+  const db = createDatabase(schema);
+  t.same((await db.transact([{ op: 'insert', table: 'Top', row: { name: 'a' } }, { op: 'insert', table: 'Top', row: { name: 'b' } }])).length, 2);
+  const third = await db.transact([{ op: 'insert', table: 'Top', row: { name: 'c' } }]);
+  t.same(third[1], { error: 'constraint violation', details: 'transaction causes "Top" table to contain 3 rows, greater than the schema-defined limit of 2 row(s)' });
+  const dup = await db.transact([{ op: 'update', table: 'Top', where: [['name', '==', 'b']], row: { name: 'a' } }]);
+  t.equal((dup[1] as JsonObject).error, 'constraint violation');
+  t.match((dup[1] as JsonObject).details, /identical values \(a\) for index on column "name"/);
+  const swap = await db.transact([
+    { op: 'update', table: 'Top', where: [['name', '==', 'a']], row: { name: 'tmp' } },
+    { op: 'update', table: 'Top', where: [['name', '==', 'b']], row: { name: 'a' } },
+    { op: 'update', table: 'Top', where: [['name', '==', 'tmp']], row: { name: 'b' } },
+  ]);
+  t.same(swap, [{ count: 1 }, { count: 1 }, { count: 1 }], 'swapping index values inside one transaction is fine');
+  const imm = await db.transact([{ op: 'update', table: 'Top', where: [], row: { _version: ['uuid', U(1)] } }]);
+  t.equal((imm[0] as JsonObject).details, 'Cannot update immutable column _version in table Top.');
+});
+
+t.test('a failed transaction leaves the database exactly as it was', async (t) => {
+  const db = createDatabase(schema);
+  await db.transact([{ op: 'insert', table: 'Top', row: { name: 'keep', n: 1, kids: ['named-uuid', 'k'] } }, { op: 'insert', table: 'Kid', 'uuid-name': 'k', row: { label: 'x' } }]);
+  const before = snapshot(db);
+  const txnBefore = db.lastTxnId;
+  for (const tail of <Json[]>[{ op: 'abort' }, { op: 'mutate', table: 'Top', where: [], mutations: [['n', '/=', 0]] }, { op: 'insert', table: 'Top', row: { name: 'keep' } }]) {
+    await db.transact([
+      { op: 'update', table: 'Top', where: [], row: { n: 99 } },
+      { op: 'delete', table: 'Top', where: [['name', '==', 'keep']] },
+      { op: 'insert', table: 'Top', row: { name: 'new' } },
+      { op: 'mutate', table: 'Kid', where: [], mutations: [['label', 'insert', 'x']] },
+      tail,
+    ]);
+    t.equal(snapshot(db), before, `unchanged after ${JSON.stringify(tail).slice(0, 40)}`);
+  }
+  t.equal(db.lastTxnId, txnBefore);
+});
+
+t.test('_version changes on every modification and not on a no-op', async (t) => {
+  const db = createDatabase(schema);
+  await db.transact([{ op: 'insert', table: 'Top', row: { name: 'v' } }]);
+  const v0 = rowsOf(db, 'Top')[0]!._version;
+  await db.transact([{ op: 'update', table: 'Top', where: [], row: { name: 'v' } }]);
+  t.same(rowsOf(db, 'Top')[0]!._version, v0, 'no-op update keeps _version');
+  await db.transact([{ op: 'mutate', table: 'Top', where: [], mutations: [['n', '+=', 1]] }]);
+  t.notSame(rowsOf(db, 'Top')[0]!._version, v0);
+});
+
+t.test('onCommit gets full old/new rows before transact resolves; the sink gets the record', async (t) => {
+  const records: JsonObject[] = [];
+  const db = createDatabase(schema, { sink: { append: (r, durable) => { records.push({ ...r, durable }); } } });
+  const changes: CommittedChange[] = [];
+  db.onCommit((c) => { changes.push(c); });
+  const p = db.transact([{ op: 'insert', table: 'Top', row: { name: 'x', n: 3 } }, { op: 'commit', durable: true }, { op: 'comment', comment: 'hello' }]);
+  await p.then(() => t.equal(changes.length, 1, 'listener ran before transact resolved'));
+  const [uuid, change] = [...changes[0]!.tables.get('Top')!][0]!;
+  t.equal(change.old, undefined);
+  t.same(change.new!._uuid, ['uuid', uuid]);
+  t.same(change.new!.kids, ['set', []], 'full row, defaults included');
+  t.equal(changes[0]!.txnId, db.lastTxnId);
+  t.same(records[0], { Top: { [uuid]: { name: 'x', n: 3 } }, _comment: 'hello', _is_diff: true, _date: records[0]!._date, durable: true });
+  await db.transact([{ op: 'update', table: 'Top', where: [], row: { n: 4 } }]);
+  const c2 = [...changes[1]!.tables.get('Top')!.values()][0]!;
+  t.equal(c2.old!.n, 3);
+  t.equal(c2.new!.n, 4);
+  await db.transact([{ op: 'comment', comment: 'nothing else' }, sel('Top')]);
+  t.equal(changes.length, 2, 'no change, no notification');
+  t.equal(records.length, 2, 'no change, no record');
+});
+
+t.test('a failing sink rolls back and reports an I/O error', async (t) => {
+  const db = createDatabase(schema, { sink: { append: () => { throw new Error('disk full'); } } });
+  const r = await db.transact([{ op: 'insert', table: 'Top', row: { name: 'x' } }]);
+  t.match(r[1], { error: 'I/O error', details: /disk full/ });
+  t.equal(rowsOf(db, 'Top').length, 0);
+  db.setSink(undefined);
+  await db.transact([{ op: 'insert', table: 'Top', row: { name: 'x' } }]);
+  t.equal(rowsOf(db, 'Top').length, 1);
+});
+
+t.test('wait blocks until a commit satisfies it, times out, or is canceled', async (t) => {
+  const db = createDatabase(schema);
+  const waitFor = (name: string, timeout?: number): Json => ({ op: 'wait', table: 'Top', where: [['name', '==', name]], columns: ['name'], until: '==', rows: [{ name }], ...(timeout === undefined ? {} : { timeout }) });
+  let done = false;
+  const blocked = db.transact([waitFor('w', 10000), { op: 'insert', table: 'Top', row: { name: 'after' } }]).then((r) => { done = true; return r; });
+  await new Promise((r) => setTimeout(r, 50));
+  t.notOk(done, 'still blocked');
+  t.equal(rowsOf(db, 'Top').length, 0, 'nothing of the blocked transaction is visible');
+  await db.transact([{ op: 'insert', table: 'Top', row: { name: 'w' } }]);
+  const r = await blocked;
+  t.same(r[0], {});
+  t.equal(rowsOf(db, 'Top').length, 2, 'the woken transaction ran all its operations');
+  const timed = await db.transact([waitFor('never', 30)]);
+  t.match(timed[0], { error: 'timed out', details: /^"wait" timed out after \d+ ms$/ });
+  const ac = new AbortController();
+  const canceled = db.transact([waitFor('never')], { signal: ac.signal });
+  setTimeout(() => ac.abort(), 20);
+  await t.rejects(canceled, TransactCanceledError);
+  t.same(new TransactCanceledError().toJson(), { error: 'canceled' });
+});
+
+t.test('assert checks the session\'s locks', async (t) => {
+  const db = createDatabase(schema);
+  const session = { id: 's1', holdsLock: (n: string) => n === 'mine' };
+  t.same(await db.transact([{ op: 'assert', lock: 'mine' }], { session }), [{}]);
+  t.same(await db.transact([{ op: 'assert', lock: 'theirs' }], { session }), [{ error: 'not owner', details: 'Asserted lock theirs not held.' }]);
+  t.same(await db.transact([{ op: 'assert', lock: 'mine' }]), [{ error: 'not owner', details: 'Asserted lock mine not held.' }]);
+});
+
+t.test('LocalClient', async (t) => {
+  const db = createDatabase(schema);
+  const c = new LocalClient(new Map([['G', db]]));
+  t.same(await c.listDbs(), ['G']);
+  t.equal((await c.getSchema('G')).name, 'G');
+  t.same(await c.transact('G', [sel('Top', ['name'])]), [{ rows: [] }]);
+  const e = await c.transact('nope', [sel('Top')]).catch((x: unknown) => x);
+  t.same((e as OvsdbError).toJson(), { error: 'unknown database', details: 'transact request specifies unknown database nope', syntax: '["nope",{"op":"select","table":"Top","where":[]}]' });
+  await c.close();
+  await t.rejects(c.transact('G', []), OvsdbError);
+});
+
+t.test('applyRecord replays real ovsdb-server 3.1 records and our own; snapshotRecord matches ovsdb-tool compact', { skip: needRealOvs() }, async (t) => {
+  const real = new RealOvsdb(schemaPath, 'Diff');
+  t.teardown(() => real.stop());
+  await real.start();
+  const ourRecords: JsonObject[] = [];
+  const ours = createDatabase(loadSchemaFile(schemaPath), { sink: { append: (r) => { ourRecords.push(r); } } });
+  for (const ops of corpus) {
+    await real.transact(ops);
+    await ours.transact(ops);
+  }
+  const tables = ['Root', 'Kid', 'Other'];
+  const realRows = async (): Promise<Json> => normalize(await real.transact(tables.map((tb) => ({ op: 'select', table: tb, where: [] }))));
+  const dbRows = async (db: MemoryDatabase): Promise<Json> => normalize(await db.transact(tables.map((tb) => ({ op: 'select', table: tb, where: [] }))));
+  const expected = await realRows();
+  const eph = (j: Json): Json => JSON.parse(JSON.stringify(j).replace(/"eph":\["set",\[\]\]|"eph":\d+/g, '"eph":"-"'));
+  t.same(eph(await dbRows(ours)), eph(expected), 'our rows equal the real server\'s');
+  const fromReal = createDatabase(loadSchemaFile(schemaPath));
+  for (const rec of real.records().slice(1)) fromReal.applyRecord(rec as JsonObject);
+  t.same(eph(await dbRows(fromReal)), eph(expected), 'replaying the real file gives the same rows (ephemeral columns aside)');
+  const fromOurs = createDatabase(loadSchemaFile(schemaPath));
+  for (const rec of ourRecords) fromOurs.applyRecord(JSON.parse(JSON.stringify(rec)) as JsonObject);
+  t.same(await dbRows(fromOurs), await dbRows(fromReal), 'replaying our records gives the same rows');
+  // Reference counts survive replay: a referenced Kid still cannot be deleted, an unreferenced one goes.
+  const del = await fromReal.transact([{ op: 'delete', table: 'Kid', where: [] }]);
+  t.same(normalize(del), normalize(await real.transact([{ op: 'delete', table: 'Kid', where: [] }])), 'delete after replay behaves as the real server');
+  // Compaction.
+  await real.stopServer();
+  const c = spawnSync('ovsdb-tool', ['compact', real.dbPath], { encoding: 'utf8' });
+  if (c.status === 0) {
+    const compacted = real.records()[1] as JsonObject;
+    const ourSnap = fromOurs.snapshotRecord('compacted by ovsdb-tool 3.1.0');
+    t.same(normalize(ourSnap), normalize(compacted), 'snapshotRecord has the shape ovsdb-tool compact writes');
+  } else {
+    t.fail(`ovsdb-tool compact failed: ${c.stderr}`);
+  }
+});
+
+t.test('applyRecord: non-diff and diff forms, listeners, snapshot round trip', async (t) => {
+  const db = createDatabase(schema);
+  const seen: CommittedChange[] = [];
+  db.onCommit((c) => seen.push(c));
+  const top = U(1);
+  const kid = U(2);
+  db.applyRecord({ Kid: { [kid]: { label: 'k' } }, Top: { [top]: { name: 't', kids: ['uuid', kid], n: 1 } }, _date: 1 });
+  t.same(db.getRow('Top', top)!.kids, ['uuid', kid]);
+  t.equal(seen.length, 1, 'listeners hear replayed records');
+  t.equal(seen[0]!.tables.get('Top')!.get(top)!.new!.name, 't');
+  db.applyRecord({ Top: { [top]: { kids: ['uuid', kid], n: 2 } }, _is_diff: true, _date: 2 });
+  t.same(db.getRow('Top', top)!.kids, ['set', []], 'a set diff toggles membership');
+  t.equal(db.getRow('Top', top)!.n, 2, 'a scalar diff is the new value');
+  db.applyRecord({ Top: { [top]: { kids: ['uuid', kid] } }, _date: 3 });
+  t.same(db.getRow('Top', top)!.kids, ['uuid', kid], 'non-diff: the new value');
+  const refused = await db.transact([{ op: 'delete', table: 'Kid', where: [] }]);
+  t.equal((refused[1] as JsonObject).error, 'referential integrity violation', 'reference counts follow replayed rows');
+  const copy = createDatabase(schema);
+  copy.applyRecord(db.snapshotRecord());
+  const strip = (rows: RowJson[]): RowJson[] => rows.map(({ _version, ...r }) => { void _version; return r; });
+  t.same(strip(rowsOf(copy, 'Top')), strip(rowsOf(db, 'Top')));
+  t.same(strip(rowsOf(copy, 'Kid')), strip(rowsOf(db, 'Kid')));
+  db.applyRecord({ Top: { [top]: null }, _date: 4 });
+  t.equal(db.getRow('Top', top), undefined);
+  t.throws(() => db.applyRecord({ Nope: {} }), OvsdbError);
+  t.throws(() => db.applyRecord({ Top: { [U(9)]: null } }), OvsdbError, 'deleting a row that does not exist');
+});
+
+t.test('RowChange objects can be spread and serialized', async (t) => {
+  const db = createDatabase(schema);
+  const seen: CommittedChange[] = [];
+  db.onCommit((c) => seen.push(c));
+  await db.transact([{ op: 'insert', table: 'Top', row: { name: 's' } }]);
+  await db.transact([{ op: 'update', table: 'Top', where: [], row: { name: 's2' } }]);
+  const ins = [...seen[0]!.tables.get('Top')!.values()][0]!;
+  const mod = [...seen[1]!.tables.get('Top')!.values()][0]!;
+  t.same(Object.keys(ins), ['new'], 'an insert has only "new"');
+  t.equal({ ...mod }.old!.name, 's', 'spread keeps old');
+  t.equal({ ...mod }.new!.name, 's2', 'spread keeps new');
+  t.same(Object.keys(JSON.parse(JSON.stringify(mod)) as object).sort(), ['new', 'old']);
+});
