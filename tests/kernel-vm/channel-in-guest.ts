@@ -1,0 +1,160 @@
+// Runs INSIDE the kernel-VM guest (tests/kernel-vm/run.sh boots it): the engine's datapath channel
+// against the real Linux openvswitch module. GenlTransport + Dpif create a datapath, add an
+// internal port and a veth port, install a flow, execute a packet out of the veth, and read a miss
+// upcall for a frame sent into the veth. Prints TAP-like lines; exits 1 if any check failed.
+// Where the typed codec cannot decode what the kernel sent, it says so and decodes raw.
+import { execFileSync } from 'node:child_process';
+import { readSync, writeSync } from 'node:fs';
+import { GenlTransport } from '../../driver/linux/genetlink.js';
+import { openPacketSocket } from '../../driver/linux/af-packet.js';
+import { Dpif } from '../../engine/channel/dpif.js';
+import { decodePacket, type PacketMessage } from '../../engine/channel/messages.js';
+import { decodeMessage, parseAttrs } from '../../engine/channel/netlink.js';
+import { attrSet } from '../../engine/channel/netlink-tables.js';
+import type { OdpFlowKey } from '../../engine/channel/odp-types.js';
+
+let n = 0;
+let failed = 0;
+const started = Date.now();
+function check(ok: boolean, what: string, detail = ''): void {
+  n++;
+  if (!ok) failed++;
+  console.log(`${ok ? 'ok' : 'not ok'} ${n} - ${what}${detail ? ` # ${detail}` : ''}`);
+}
+function note(msg: string): void { console.log(`# ${msg}`); }
+async function step<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    const v = await fn();
+    check(true, what);
+    return v;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    check(false, what, `${err.code ?? err.name}: ${err.message}`);
+    return undefined;
+  }
+}
+const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Key attribute names (set "key") in a raw nested payload, to report what the kernel sends. */
+function keyAttrNames(payload: Buffer): string[] {
+  return parseAttrs(payload).map((a) => attrSet('key').byId.get(a.type)?.name ?? `#${a.type}`);
+}
+
+function frame(dst: string, src: string, ethType: number, fill: number, len = 64): Buffer {
+  const b = Buffer.alloc(len, fill);
+  Buffer.from(dst.replace(/:/g, ''), 'hex').copy(b, 0);
+  Buffer.from(src.replace(/:/g, ''), 'hex').copy(b, 6);
+  b.writeUInt16BE(ethType, 12);
+  return b;
+}
+
+async function main(): Promise<void> {
+  note(`kernel ${sh('uname', '-r').trim()}`);
+  await step('modprobe openvswitch veth', async () => { sh('modprobe', 'openvswitch'); sh('modprobe', 'veth'); });
+  await step('create veth pair ovsk0/ovsk1', async () => {
+    sh('ip', 'link', 'add', 'ovsk0', 'type', 'veth', 'peer', 'name', 'ovsk1');
+    sh('ip', 'link', 'set', 'ovsk0', 'up');
+    sh('ip', 'link', 'set', 'ovsk1', 'up');
+  });
+
+  const tr = GenlTransport.open();
+  const fams = await step('resolve ovs_datapath/ovs_vport/ovs_flow/ovs_packet through nlctrl', async () => {
+    const out: Record<string, number> = {};
+    for (const f of ['ovs_datapath', 'ovs_vport', 'ovs_flow', 'ovs_packet']) out[f] = await tr.resolveFamily(f);
+    return out;
+  });
+  if (fams) note(`family ids ${JSON.stringify(fams)}; ovs_vport mcgroup ${await tr.resolveMulticastGroup('ovs_vport', 'ovs_vport').catch((e: Error) => e.message)}`);
+
+  // Every upcall, raw: decoded below with the typed codec, and raw if the codec refuses it.
+  const raw: Buffer[] = [];
+  tr.onMessage((m) => raw.push(m));
+  const typed: PacketMessage[] = [];
+  const typedErrors: string[] = [];
+
+  const dpif = await step('Dpif.open creates datapath ovsps-dp (OVS_DP_CMD_NEW)', () => Dpif.open(tr, 'ovsps-dp', { create: true, upcallPid: tr.upcallPid }));
+  if (!dpif) throw new Error('no datapath; cannot go on');
+  dpif.onUpcall((u) => typed.push(u), (e) => typedErrors.push(e.message));
+  check(dpif.dpIfindex > 0, 'datapath has an ifindex', `dp_ifindex ${dpif.dpIfindex}`);
+  check(sh('ip', '-o', 'link', 'show', 'ovsps-dp').includes('ovsps-dp'), 'the kernel made the local port netdev ovsps-dp');
+
+  const internal = await step('add internal vport ovsps-int', () => dpif.portAdd({ name: 'ovsps-int', type: 2, upcallPids: [tr.upcallPid] }));
+  const veth = await step('add netdev vport ovsk0', () => dpif.portAdd({ name: 'ovsk0', type: 1, upcallPids: [tr.upcallPid] }));
+  if (!internal || !veth) throw new Error('vports missing; cannot go on');
+  sh('ip', 'link', 'set', 'ovsps-int', 'up');
+  note(`ports: internal ${internal.portNo}, ovsk0 ${veth.portNo}`);
+  const ports = await step('port dump (multi-part, until NLMSG_DONE)', () => dpif.portDump());
+  if (ports) check(JSON.stringify(ports.map((p) => p.name).sort()) === JSON.stringify(['ovsk0', 'ovsps-dp', 'ovsps-int']), 'dump lists local, internal and veth ports', ports.map((p) => `${p.portNo}:${p.name}`).join(' '));
+  const got = await step('port get by name', () => dpif.portGet({ name: 'ovsk0' }));
+  if (got) check(got.portNo === veth.portNo && got.type === 1, 'port get answers ovsk0 as netdev');
+
+  // A flow: frames of ethertype 0x88b5 from 02:00:00:00:00:01 arriving on ovsk0 go to the internal port.
+  const src = '02:00:00:00:00:01', dst = '02:00:00:00:00:02';
+  const key: OdpFlowKey = { inPort: veth.portNo, eth: { src, dst }, ethType: 0x88b5 };
+  const mask: OdpFlowKey = { inPort: 0xffffffff, eth: { src: 'ff:ff:ff:ff:ff:ff', dst: 'ff:ff:ff:ff:ff:ff' }, ethType: 0xffff };
+  const ufid = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
+  await step('install flow (OVS_FLOW_CMD_NEW with key, mask, actions, ufid)', () => dpif.flowPut({ key, mask, actions: [{ type: 'output', port: internal.portNo }], ufid }));
+  const flows = await step('flow dump', () => dpif.flowDump());
+  if (flows) check(flows.length === 1 && JSON.stringify(flows[0]!.actions) === JSON.stringify([{ type: 'output', port: internal.portNo }]), 'dump shows the flow and its action', `${flows.length} flow(s)`);
+
+  // Execute: a frame sent out of ovsk0 by the datapath appears on ovsk1.
+  const peer = openPacketSocket('ovsk1');
+  const rx = Buffer.alloc(2048);
+  const drain = (): void => { while (true) { try { if (readSync(peer.fd, rx) <= 0) break; } catch { break; } } };
+  await sleep(200);
+  drain(); // IPv6 router solicitations etc. from link-up
+  const out = frame('02:00:00:00:00:09', '02:00:00:00:00:08', 0x88b6, 0x5a);
+  await step('execute a packet (OVS_PACKET_CMD_EXECUTE, output:ovsk0)', () =>
+    dpif.execute(out, { inPort: 0, eth: { src: '02:00:00:00:00:08', dst: '02:00:00:00:00:09' }, ethType: 0x88b6 }, [{ type: 'output', port: veth.portNo }]));
+  let seen = false;
+  for (let i = 0; i < 100 && !seen; i++) {
+    try {
+      const len = readSync(peer.fd, rx);
+      if (len === out.length && rx.subarray(0, len).equals(out)) seen = true;
+    } catch { await sleep(10); }
+  }
+  check(seen, 'the executed frame came out of ovsk0 (read on its peer ovsk1)');
+
+  // A frame that hits the flow, then one that misses and must come up as an upcall.
+  writeSync(peer.fd, frame(dst, src, 0x88b5, 0x11));
+  const miss = frame('02:00:00:00:00:07', '02:00:00:00:00:06', 0x88b7, 0x22);
+  writeSync(peer.fd, miss);
+  for (let i = 0; i < 300 && raw.length === 0; i++) await sleep(10);
+  const pktFamily = fams?.ovs_packet;
+  const missRaw = raw.find((m) => m.readUInt16LE(4) === pktFamily && m.includes(miss));
+  check(missRaw !== undefined, 'a miss upcall arrived on the upcall socket', `${raw.length} message(s)`);
+  if (missRaw) {
+    const m = decodeMessage(missRaw);
+    if (m.kind === 'genl') {
+      check(m.cmd === 1, 'upcall command is OVS_PACKET_CMD_MISS', `cmd ${m.cmd}`);
+      check(m.dpIfindex === dpif.dpIfindex, 'upcall carries the datapath ifindex');
+      const keyAttr = m.attrs.find((a) => a.type === 2);
+      if (keyAttr) note(`kernel upcall key attributes: ${keyAttrNames(keyAttr.payload).join(',')}`);
+      note(`upcall attributes: ${m.attrs.map((a) => attrSet('packet').byId.get(a.type)?.name ?? a.type).join(',')}`);
+      try {
+        const u = decodePacket(m);
+        check(u.packet.equals(miss) && u.key?.inPort === veth.portNo, 'typed decode of the upcall: packet bytes and in_port', `in_port ${u.key?.inPort}`);
+      } catch (e) {
+        check(false, 'typed decode of the upcall (engine/channel/messages.ts decodePacket)', (e as Error).message);
+      }
+    }
+  }
+  check(typed.length > 0 || typedErrors.length > 0, 'Dpif.onUpcall saw the upcall', typedErrors.length ? `decode errors: ${[...new Set(typedErrors)].join('; ')}` : `${typed.length} decoded`);
+
+  const flow = await step('flow get by ufid (stats after one matching frame)', () => dpif.flowGet({ ufid }));
+  if (flow) check(flow.stats?.packets === 1n, 'the matching frame hit the flow', `packets ${flow.stats?.packets}`);
+  const gone = await step('flow delete by ufid', () => dpif.flowDel({ ufid }));
+  if (gone) note(`deleted flow's final stats: ${gone.stats?.packets} packet(s)`);
+  await step('port delete', () => dpif.portDel(veth.portNo));
+  await step('datapath delete', () => dpif.datapathDelete());
+  const after = await dpif.datapathGet().then(() => 'still there', (e: Error & { code?: string }) => e.code ?? e.message);
+  check(after === 'OVS_E_DPIF_ENODEV', 'the datapath is gone (GET answers ENODEV)', after);
+  peer.close();
+  await tr.close();
+}
+
+main().catch((e: Error) => { check(false, 'in-guest run', e.stack ?? e.message); }).finally(() => {
+  console.log(`1..${n}`);
+  console.log(`# ${n - failed} passed, ${failed} failed in ${Date.now() - started} ms`);
+  process.exitCode = failed ? 1 : 0;
+});
