@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds (once) the cached pieces the kernel-VM test boots: a Debian bookworm root filesystem made
 # with debootstrap (Debian's kernel, which ships openvswitch.ko and veth.ko, plus kmod and iproute2),
-# packed as a gzip'd initramfs together with this machine's node binary, and the kernel image.
+# packed as a gzip'd initramfs together with this machine's node binary (only the kernel modules the
+# test needs are kept), and the kernel image.
 # Output: $OVSPS_VM_CACHE (default /var/tmp/ovsps-kernel-vm): vmlinuz, base.cpio.gz, stamp.
 # Needs root (debootstrap chroots). Installs debootstrap/qemu-system-x86 with apt when missing.
 set -eu
@@ -10,7 +11,7 @@ CACHE="${OVSPS_VM_CACHE:-/var/tmp/ovsps-kernel-vm}"
 SUITE="${OVSPS_VM_SUITE:-bookworm}"
 MIRROR="${OVSPS_VM_MIRROR:-http://deb.debian.org/debian}"
 NODE_BIN="$(command -v node)"
-STAMP="$SUITE $(sha256sum "$NODE_BIN" | cut -c1-16) v2"
+STAMP="$SUITE $(sha256sum "$NODE_BIN" | cut -c1-16) v3"
 
 if [ -f "$CACHE/stamp" ] && [ "$(cat "$CACHE/stamp")" = "$STAMP" ] && [ -f "$CACHE/base.cpio.gz" ] && [ -f "$CACHE/vmlinuz" ]; then
   echo "kernel-vm: image cached in $CACHE"
@@ -36,30 +37,26 @@ echo "kernel-vm: debootstrap $SUITE into $ROOT (a few minutes)"
 debootstrap --variant=minbase --include=linux-image-amd64,kmod,iproute2,procps \
   "$SUITE" "$ROOT" "$MIRROR"
 
-# The guest runs no init system: /init (below) mounts what the test needs and runs it.
+# The guest runs no init system: run.sh adds tests/kernel-vm/guest-init.sh as /init. Node comes
+# from this machine (same Debian release, so the same glibc).
 cp "$NODE_BIN" "$ROOT/usr/local/bin/node"
-cat > "$ROOT/init" <<'INIT'
-#!/bin/sh
-# PID 1 of the kernel-VM guest: mount the API filesystems, run the in-guest test, power off.
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export PATH HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-mount -t tmpfs tmp /tmp
-ip link set lo up
-cd /project
-echo "kernel-vm: guest kernel $(uname -r), node $(node --version)"
-node .build/tests/kernel-vm/channel-in-guest.js
-echo "KERNEL-VM-RESULT rc=$?"
-echo o > /proc/sysrq-trigger
-sleep 5
-INIT
-chmod 755 "$ROOT/init"
+
+# Only the modules the test loads (openvswitch, veth and what they depend on) stay: the initramfs
+# is unpacked in guest RAM under software emulation, so every megabyte costs boot time.
+KVER="$(ls "$ROOT/lib/modules" | head -1)"
+KEEP="$CACHE/keep-modules"
+rm -rf "$KEEP" && mkdir -p "$KEEP"
+chroot "$ROOT" modprobe -S "$KVER" --show-depends openvswitch veth | sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u > "$CACHE/modules.txt"
+while read -r ko; do mkdir -p "$KEEP$(dirname "$ko")" && cp "$ROOT$ko" "$KEEP$ko"; done < "$CACHE/modules.txt"
+rm -rf "$ROOT/lib/modules/$KVER/kernel"
+cp -r "$KEEP/lib/modules/$KVER/kernel" "$ROOT/lib/modules/$KVER/"
+rm -rf "$KEEP"
+chroot "$ROOT" depmod "$KVER"
+echo "kernel-vm: kept $(wc -l < "$CACHE/modules.txt") kernel modules: $(xargs -n1 basename < "$CACHE/modules.txt" | tr '\n' ' ')"
 
 # Keep the initramfs small: docs, locales, apt lists and the initrd debootstrap made are not needed.
 rm -rf "$ROOT"/usr/share/doc "$ROOT"/usr/share/man "$ROOT"/usr/share/locale "$ROOT"/var/cache/apt/archives/*.deb \
-  "$ROOT"/var/lib/apt/lists/* "$ROOT"/boot/initrd.img*
+  "$ROOT"/var/lib/apt/lists/* "$ROOT"/boot/initrd.img* "$ROOT"/usr/lib/firmware
 cp "$ROOT"/boot/vmlinuz-* "$CACHE/vmlinuz"
 rm -f "$ROOT"/boot/vmlinuz-*
 mkdir -p "$ROOT/project"
