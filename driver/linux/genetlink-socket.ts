@@ -15,19 +15,24 @@ const SOCKADDR_NL_LEN = 12; // struct sockaddr_nl: u16 family, u16 pad, u32 pid,
 interface FfiGetsockname {
   open(p: { library: string; path: string }): void;
   load(p: { library: string; funcName: string; retType: number; paramsType: number[]; paramsValue: unknown[]; errno: true }): { value: number; errnoCode: number; errnoMessage: string };
-  DataType: { I32: number; U8Array: number };
+  DataType: { I32: number; I64: number; U64: number; U8Array: number };
 }
 
 const LIB = 'ovsps-libc-genetlink';
 let ffi: FfiGetsockname | undefined;
 
-/** The port id the kernel bound `fd` to (getsockname on a struct sockaddr_nl). */
-function boundPortId(fd: number): number {
+function lib(): FfiGetsockname {
   if (!ffi) {
     const m = createRequire(import.meta.url)('ffi-rs') as FfiGetsockname;
     m.open({ library: LIB, path: '' });
     ffi = m;
   }
+  return ffi;
+}
+
+/** The port id the kernel bound `fd` to (getsockname on a struct sockaddr_nl). */
+function boundPortId(fd: number): number {
+  const ffi = lib();
   const addr = Buffer.alloc(SOCKADDR_NL_LEN);
   const len = Buffer.alloc(4);
   len.writeUInt32LE(SOCKADDR_NL_LEN, 0);
@@ -63,6 +68,19 @@ export class GenlSocket {
   send(msg: Buffer): void {
     const written = writeSync(this.fd, msg);
     if (written !== msg.length) throw new n.NativeCallError(`write(netlink fd ${this.fd})`, 0, `wrote ${written} of ${msg.length} bytes`);
+  }
+
+  /** Sends one datagram to another netlink port (sendto with a struct sockaddr_nl); unicast to a
+   *  userspace port needs CAP_NET_ADMIN. Used by tests to play the kernel's part. */
+  sendTo(msg: Buffer, portId: number): void {
+    const ffi = lib();
+    const sa = Buffer.alloc(SOCKADDR_NL_LEN);
+    sa.writeUInt16LE(AF_NETLINK, 0);
+    sa.writeUInt32LE(portId, 4);
+    const r = ffi.load({ library: LIB, funcName: 'sendto', retType: ffi.DataType.I64,
+      paramsType: [ffi.DataType.I32, ffi.DataType.U8Array, ffi.DataType.U64, ffi.DataType.I32, ffi.DataType.U8Array, ffi.DataType.I32],
+      paramsValue: [this.fd, msg, msg.length, 0, sa, SOCKADDR_NL_LEN], errno: true });
+    if (r.value < 0) throw new n.NativeCallError(`sendto(netlink fd ${this.fd}, port ${portId})`, r.errnoCode, r.errnoMessage.replace(/ \(os error \d+\)$/, ''));
   }
 
   /** Reads one datagram into `buf`; returns its length, or -1 when nothing is queued (EAGAIN).

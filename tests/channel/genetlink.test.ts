@@ -4,6 +4,8 @@
 import t from 'tap';
 import { constants as osConstants } from 'node:os';
 import { GenlTransport, GenlTransportError } from '../../driver/linux/genetlink.js';
+import { GenlSocket } from '../../driver/linux/genetlink-socket.js';
+import { needRoot } from '../lib/env.js';
 import { decodeFamily } from '../../engine/channel/messages.js';
 import { decodeMessage, encodeGenl, NlWriter } from '../../engine/channel/netlink.js';
 import { netlinkTables } from '../../engine/channel/netlink-tables.js';
@@ -76,6 +78,25 @@ t.test('concurrent requests each get their own answer', async (t) => {
   t.same(kinds, ['genl', 'error', 'genl', 'error']);
   const seqs = results.map((r) => r[0]!.readUInt32LE(8));
   t.equal(new Set(seqs).size, 4, 'distinct sequence numbers');
+});
+
+t.test('messages sent to the upcall port reach onMessage listeners, in order, until unsubscribed', { skip: needRoot() }, async (t) => {
+  const tr = GenlTransport.open();
+  const sender = GenlSocket.open();
+  t.teardown(async () => { sender.close(); await tr.close(); });
+  const got: number[] = [];
+  let wake: (() => void) | undefined;
+  const off = tr.onMessage((m) => { got.push(m.readUInt32LE(8)); wake?.(); });
+  const upcall = (seq: number): Buffer => encodeGenl({ type: 0x7000, flags: 0, seq, pid: tr.upcallPid, cmd: 1, version: 1, dpIfindex: 7 }, (w: NlWriter) => w.attr(1, Buffer.alloc(60, seq)));
+  // Two messages in one datagram (as the kernel may batch them) and one more alone.
+  sender.sendTo(Buffer.concat([upcall(101), upcall(102)]), tr.upcallPid);
+  sender.sendTo(upcall(103), tr.upcallPid);
+  while (got.length < 3) await new Promise<void>((r) => { wake = r; });
+  t.same(got, [101, 102, 103], 'every message, split out of its datagram, in order');
+  off();
+  sender.sendTo(upcall(104), tr.upcallPid);
+  for (let i = 0; i < 5; i++) await tr.resolveFamily('nlctrl').then(() => new Promise((r) => setTimeout(r, 15)));
+  t.same(got, [101, 102, 103], 'nothing after the listener is removed');
 });
 
 t.test('requests after close fail clearly', async (t) => {

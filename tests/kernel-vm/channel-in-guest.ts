@@ -108,7 +108,12 @@ async function main(): Promise<void> {
     for (const f of ['ovs_datapath', 'ovs_vport', 'ovs_flow', 'ovs_packet']) out[f] = await tr.resolveFamily(f);
     return out;
   });
-  if (fams) note(`family ids ${JSON.stringify(fams)}; ovs_vport mcgroup ${await tr.resolveMulticastGroup('ovs_vport', 'ovs_vport').catch((e: Error) => e.message)}`);
+  if (fams) note(`family ids ${JSON.stringify(fams)}`);
+  await step('join the ovs_vport multicast group (id from nlctrl) on the upcall socket', async () => {
+    const group = await tr.resolveMulticastGroup('ovs_vport', 'ovs_vport');
+    note(`ovs_vport multicast group ${group}`);
+    tr.joinMulticastGroup(group);
+  });
 
   // Every upcall, raw: decoded below with the typed codec, and raw if the codec refuses it.
   const raw: Buffer[] = [];
@@ -127,6 +132,9 @@ async function main(): Promise<void> {
   if (!internal || !veth) throw new Error('vports missing; cannot go on');
   sh('ip', 'link', 'set', 'ovsps-int', 'up');
   note(`ports: internal ${internal.portNo}, ovsk0 ${veth.portNo}`);
+  const vportEvent = (): Buffer | undefined => raw.find((m) => m.readUInt16LE(4) === fams?.ovs_vport && m.readUInt8(16) === 1 && m.includes(Buffer.from('ovsk0\0')));
+  for (let i = 0; i < 200 && !vportEvent(); i++) await sleep(10);
+  check(vportEvent() !== undefined, 'a vport NEW notification for ovsk0 arrived through the multicast group');
   const ports = await step('port dump (multi-part, until NLMSG_DONE)', () => dpif.portDump());
   if (ports) check(JSON.stringify(ports.map((p) => p.name).sort()) === JSON.stringify(['ovsk0', 'ovsps-dp', 'ovsps-int']), 'dump lists local, internal and veth ports', ports.map((p) => `${p.portNo}:${p.name}`).join(' '));
   const got = await step('port get by name', () => dpif.portGet({ name: 'ovsk0' }));
