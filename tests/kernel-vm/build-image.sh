@@ -11,7 +11,7 @@ CACHE="${OVSPS_VM_CACHE:-/var/tmp/ovsps-kernel-vm}"
 SUITE="${OVSPS_VM_SUITE:-bookworm}"
 MIRROR="${OVSPS_VM_MIRROR:-http://deb.debian.org/debian}"
 NODE_BIN="$(command -v node)"
-STAMP="$SUITE $(sha256sum "$NODE_BIN" | cut -c1-16) v3"
+STAMP="$SUITE $(sha256sum "$NODE_BIN" | cut -c1-16) v4"
 
 if [ -f "$CACHE/stamp" ] && [ "$(cat "$CACHE/stamp")" = "$STAMP" ] && [ -f "$CACHE/base.cpio.gz" ] && [ -f "$CACHE/vmlinuz" ]; then
   echo "kernel-vm: image cached in $CACHE"
@@ -46,7 +46,9 @@ cp "$NODE_BIN" "$ROOT/usr/local/bin/node"
 KVER="$(ls "$ROOT/lib/modules" | head -1)"
 KEEP="$CACHE/keep-modules"
 rm -rf "$KEEP" && mkdir -p "$KEEP"
-chroot "$ROOT" modprobe -S "$KVER" --show-depends openvswitch veth | sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u > "$CACHE/modules.txt"
+for mod in openvswitch veth; do chroot "$ROOT" modprobe -S "$KVER" --show-depends "$mod"; done |
+  sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u > "$CACHE/modules.txt"
+grep -q /veth.ko "$CACHE/modules.txt" && grep -q /openvswitch.ko "$CACHE/modules.txt" || { echo "kernel-vm: openvswitch.ko or veth.ko not found in $KVER" >&2; exit 1; }
 while read -r ko; do mkdir -p "$KEEP$(dirname "$ko")" && cp "$ROOT$ko" "$KEEP$ko"; done < "$CACHE/modules.txt"
 rm -rf "$ROOT/lib/modules/$KVER/kernel"
 cp -r "$KEEP/lib/modules/$KVER/kernel" "$ROOT/lib/modules/$KVER/"
