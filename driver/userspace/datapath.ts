@@ -79,6 +79,8 @@ interface PortRec {
   upcallPids: number[];
   ifindex: number;
   exited: Promise<void>;
+  /** Waits in progress that need the worker to keep the process alive (see hold/release). */
+  holds: number;
 }
 
 interface FlowRec {
@@ -238,6 +240,7 @@ export class UserspaceDatapath {
       rec = {
         portNo, name: o.name, type: o.type, fd, wakeFd, close, worker, control: port1, stats, upcallPids: o.upcallPids ?? [], ifindex,
         exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+        holds: 1, // until it has started
       };
     } catch (e) {
       if (wakeFd >= 0) closeFd(wakeFd);
@@ -255,7 +258,7 @@ export class UserspaceDatapath {
       worker.on('error', (e) => { reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker failed: ${e.message}`)); this.workerFailed(port, e); });
       worker.once('exit', (code) => reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker exited (code ${code}) before it started`)));
     });
-    const ready = started.then(() => { worker.unref(); }, async (e: unknown) => {
+    const ready = started.then(() => { release(port); }, async (e: unknown) => {
       await worker.terminate();
       if (this.ports.get(portNo) === port) {
         this.ports.delete(portNo);
@@ -298,7 +301,7 @@ export class UserspaceDatapath {
     this.broadcast({ op: 'port', port: rec.portNo, fd: -1 });
     Atomics.add(this.ctrl, CTRL.GENERATION, 1);
     this.wake(rec);
-    rec.worker.ref(); // keep the process alive until the worker has let go of the fd
+    hold(rec); // keep the process alive until the worker has let go of the fd
     const done = Promise.all([rec.exited, this.sync()]).then(() => {
       const s = rec.stats, r = this.retired;
       for (let i = 0; i < s.flows.length; i++) r.flows[i]! += s.flows[i]!;
@@ -518,9 +521,9 @@ export class UserspaceDatapath {
     const live = [...this.ports.values()];
     if (live.length === 0) return Promise.resolve();
     const seq = ++this.syncSeq;
-    for (const p of live) p.worker.ref(); // workers are unref'd; waiting for them must keep the process up
+    for (const p of live) hold(p); // workers are unref'd; waiting for them must keep the process up
     return new Promise((resolve) => {
-      this.syncWaiters.set(seq, { left: new Set(live), done: () => { for (const p of live) p.worker.unref(); resolve(); } });
+      this.syncWaiters.set(seq, { left: new Set(live), done: () => { for (const p of live) release(p); resolve(); } });
       for (const p of live) p.control.postMessage({ op: 'sync', seq } satisfies ControlMessage);
       Atomics.add(this.ctrl, CTRL.GENERATION, 1);
       for (const p of live) this.wake(p);
@@ -559,6 +562,15 @@ export class UserspaceDatapath {
       try { h(u); } catch (e) { process.emitWarning(`datapath ${this.name}: upcall handler threw: ${(e as Error).message}`); }
     }
   }
+}
+
+/** A port's worker keeps the process alive only while something waits for it. */
+function hold(p: PortRec): void {
+  if (p.holds++ === 0) p.worker.ref();
+}
+
+function release(p: PortRec): void {
+  if (--p.holds === 0) p.worker.unref();
 }
 
 const ONE = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);

@@ -110,6 +110,8 @@ class Txn {
   durable = false;
   timeoutMs = Infinity;
 
+  private readonly orderBefore = new Map<TableState, string[]>();
+
   constructor(readonly db: MemoryDatabase) {}
 
   get(table: TableState, uuid: string): TxnRow | undefined {
@@ -147,8 +149,15 @@ class Txn {
     return copy;
   }
 
+  /** Remembers a table's row order before the transaction first removes a row from it, so a
+   *  rollback puts every row back in its place (a failed transaction leaves no trace). */
+  noteDelete(table: TableState): void {
+    if (!this.orderBefore.has(table)) this.orderBefore.set(table, [...table.rows.keys()]);
+  }
+
   delete(table: TableState, row: Row): void {
     const tr = row.txnRow;
+    this.noteDelete(table);
     table.rows.delete(row.uuid);
     if (!tr) {
       const t = newTxnRow(table, row.uuid, row, undefined, row.nRefs);
@@ -186,6 +195,12 @@ class Txn {
       }
     }
     this.rows.clear();
+    for (const [table, keys] of this.orderBefore) {
+      const rows = keys.map((u) => [u, table.rows.get(u)] as const);
+      table.rows.clear();
+      for (const [u, r] of rows) if (r) table.rows.set(u, r);
+    }
+    this.orderBefore.clear();
   }
 
   findOrMake(table: TableState, uuid: string): TxnRow | undefined {
@@ -603,10 +618,12 @@ export class MemoryDatabase implements Database {
 
   // ---- commit --------------------------------------------------------------------------------
 
-  private strongTargets(base: BaseType | undefined, atoms: Atom[] | undefined, self: string, fn: (t: TableState, u: string) => void): void {
+  /** Calls `fn` for each strong reference; a row's reference to itself (same table, same uuid) is
+   *  not counted, as OVS does, so self-referencing rows can still be garbage-collected. */
+  private strongTargets(base: BaseType | undefined, atoms: Atom[] | undefined, self: string, fn: (t: TableState, u: string) => void, selfTable?: TableState): void {
     if (!base?.refTable || base.refType !== 'strong' || !atoms) return;
     const t = this.tables.get(base.refTable)!;
-    for (const a of atoms) if (a !== self) fn(t, a as string);
+    for (const a of atoms) if (a !== self || t !== selfTable) fn(t, a as string);
   }
 
   private commit(txn: Txn): void {
@@ -653,7 +670,7 @@ export class MemoryDatabase implements Database {
                   `Table ${tr.table.schema.name} column ${c.name} row ${row.uuid} references nonexistent row ${u} in table ${t.schema.name}.`);
               }
               target.nRefs += delta;
-            });
+            }, tr.table);
           }
         };
         if (tr.old && !tr.new) adjust(tr.old, tr.old.fields[i]!, -1);
@@ -678,6 +695,7 @@ export class MemoryDatabase implements Database {
       const row = tr.new;
       tr.new = undefined;
       row.txnRow = undefined;
+      txn.noteDelete(tr.table);
       tr.table.rows.delete(tr.uuid);
       if (!tr.changed) tr.changed = tr.table.allChanged;
       for (const i of tr.table.refCols) {
@@ -688,7 +706,7 @@ export class MemoryDatabase implements Database {
             const target = txn.findOrMake(t, u);
             if (!target || !target.new || target.nRefs <= 0) return;
             if (--target.nRefs === 0) deleteGarbage(target);
-          });
+          }, tr.table);
         }
       }
     };
@@ -816,7 +834,7 @@ export class MemoryDatabase implements Database {
   }
 
   private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
-    return new LazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow);
+    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow);
   }
 
   private wakeWaiters(): void {
@@ -972,7 +990,7 @@ export class MemoryDatabase implements Database {
           this.strongTargets(base, atoms, r.uuid, (tt, u) => {
             const target = tt.rows.get(u);
             if (target) target.nRefs += delta;
-          });
+          }, t);
         }
       }
     };
@@ -988,7 +1006,7 @@ export class MemoryDatabase implements Database {
         if (!tm) change.tables.set(x.t.schema.name, (tm = new Map()));
         const uuid = (x.new ?? x.old)!.uuid;
         const first = tm.get(uuid) as LazyRowChange | undefined;
-        tm.set(uuid, this.lazyChange(x.t, first ? first.oldRow : x.old, x.new));
+        tm.set(uuid, this.lazyChange(x.t, first ? first[LAZY].oldRow : x.old, x.new));
       }
       for (const l of [...this.listeners]) l(change);
     }
@@ -1019,23 +1037,41 @@ export class MemoryDatabase implements Database {
 }
 
 /** A RowChange whose wire rows are built on first access (committed rows never change, so the
- *  result is the same as building them at commit time, without the cost when nobody looks). */
-class LazyRowChange implements RowChange {
-  private oldJson?: RowJson;
-  private newJson?: RowJson;
-  constructor(private readonly toJson: (r: Row) => RowJson, readonly oldRow?: Row, readonly newRow?: Row) {}
-  get old(): RowJson | undefined {
-    return this.oldRow ? (this.oldJson ??= this.toJson(this.oldRow)) : undefined;
-  }
-  get new(): RowJson | undefined {
-    return this.newRow ? (this.newJson ??= this.toJson(this.newRow)) : undefined;
-  }
-  toJSON(): RowChange {
-    const o: RowChange = {};
-    if (this.oldRow) o.old = this.old;
-    if (this.newRow) o.new = this.new;
-    return o;
-  }
+ *  result is the same as building them at commit time, without the cost when nobody looks).
+ *  `old`/`new` are own enumerable accessors, so spreading or JSON.stringify see them; the state
+ *  hides behind a symbol key. */
+const LAZY = Symbol('lazyRowChange');
+interface LazyState {
+  toJson: (r: Row) => RowJson;
+  oldRow?: Row;
+  newRow?: Row;
+  oldJson?: RowJson;
+  newJson?: RowJson;
+}
+type LazyRowChange = RowChange & { [LAZY]: LazyState };
+
+const OLD_ACCESSOR: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyRowChange): RowJson {
+    const st = this[LAZY];
+    return (st.oldJson ??= st.toJson(st.oldRow!));
+  },
+};
+const NEW_ACCESSOR: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: LazyRowChange): RowJson {
+    const st = this[LAZY];
+    return (st.newJson ??= st.toJson(st.newRow!));
+  },
+};
+
+function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined): LazyRowChange {
+  const rc = { [LAZY]: { toJson, oldRow, newRow } } as LazyRowChange;
+  if (oldRow) Object.defineProperty(rc, 'old', OLD_ACCESSOR);
+  if (newRow) Object.defineProperty(rc, 'new', NEW_ACCESSOR);
+  return rc;
 }
 
 function errorJson(e: OvsdbError): JsonObject {

@@ -119,7 +119,8 @@ function jsonTypeName(j: Json): string {
 export function atomFromJsonUnchecked(base: BaseType, json: Json, resolve?: NamedUuidResolver): Atom {
   switch (base.type) {
     case 'integer':
-      if (typeof json === 'number' && Number.isInteger(json)) return json;
+      // Beyond 64 bits OVS's JSON parser yields a real, which is not an integer.
+      if (typeof json === 'number' && Number.isInteger(json) && json >= -9223372036854775808 && json <= 9223372036854775807) return json;
       break;
     case 'real':
       if (typeof json === 'number') return json;

@@ -53,6 +53,8 @@ class Subtable<R extends ClassifierRule> {
   readonly portsTrie = new PrefixTrie();
   maxPriority = -1;
   count = 0;
+  /** How many rules have each priority (keeps maxPriority cheap to maintain on removal). */
+  private readonly priorities = new Map<number, number>();
 
   constructor(mask: FlowVec) {
     this.mask = mask.slice();
@@ -98,6 +100,7 @@ class Subtable<R extends ClassifierRule> {
     b.splice(at, 0, rule);
     if (this.portsMaskLen) this.portsTrie.insert(this.portsValue(rule.match.value), this.portsMaskLen);
     this.count++;
+    this.priorities.set(rule.priority, (this.priorities.get(rule.priority) ?? 0) + 1);
     if (rule.priority > this.maxPriority) this.maxPriority = rule.priority;
   }
 
@@ -116,9 +119,11 @@ class Subtable<R extends ClassifierRule> {
       if (n === 0) this.stagePrefixes[s]!.delete(pk); else this.stagePrefixes[s]!.set(pk, n);
     }
     this.count--;
-    if (rule.priority === this.maxPriority) {
-      this.maxPriority = -1;
-      for (const bucket of this.buckets.values()) if (bucket[0]!.priority > this.maxPriority) this.maxPriority = bucket[0]!.priority;
+    const n = (this.priorities.get(rule.priority) ?? 1) - 1;
+    if (n > 0) this.priorities.set(rule.priority, n);
+    else {
+      this.priorities.delete(rule.priority);
+      if (rule.priority === this.maxPriority) this.maxPriority = Math.max(-1, ...this.priorities.keys());
     }
     return true;
   }

@@ -39,15 +39,15 @@ export function flowFromOdpKey(key: OdpFlowKey): FlowVec {
 /**
  * The megaflow mask for a packet `key` given the fields translation consulted (`wc`). As OVS
  * does, in_port and the ethertype are always exact and IP fragment bits always matched. A mask
- * sub-struct is present only where the key has that header. A `vlanTci` mask applies to the
- * key's TCI read as 0 when the key has no VLAN (so an untagged megaflow does not match tagged
- * packets).
+ * sub-struct is present only where the key has that header. `vlanTci` is always in the mask
+ * (at least the 0x1000 tag-present bit) and applies to the key's TCI read as 0 when the key has
+ * no VLAN, so untagged and tagged packets never share a megaflow.
  */
 export function odpMaskFromWildcards(key: OdpFlowKey, wc: FlowVec): OdpFlowKey {
   const m: OdpFlowKey = { inPort: 0xffffffff };
   if (key.recircId !== undefined) m.recircId = 0xffffffff;
   if (key.eth) m.eth = { src: bigToMac(wc[F.dl_src]!), dst: bigToMac(wc[F.dl_dst]!) };
-  if (key.vlanTci !== undefined || wc[F.vlan_tci] !== 0n) m.vlanTci = Number(wc[F.vlan_tci]);
+  m.vlanTci = Number(wc[F.vlan_tci]);
   m.ethType = 0xffff;
   if (key.ipv4) {
     m.ipv4 = { src: bigToIp(wc[F.nw_src]!), dst: bigToIp(wc[F.nw_dst]!), proto: Number(wc[F.nw_proto]), tos: Number(wc[F.nw_tos]), ttl: Number(wc[F.nw_ttl]), frag: 0xff };

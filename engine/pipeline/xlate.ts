@@ -4,10 +4,11 @@
 // a VLAN-aware learning switch, and set/push/pop actions committed lazily before each output.
 import type { OdpAction, OdpFlowKey } from '../channel/odp-types.js';
 import {
-  F, FlowVec, zeroVec, OFPP, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, ETH_TYPE, BROADCAST_MAC, isMulticastMac, isReservedMac,
-  bigToMac, bigToIp, fieldMax, N_REGS,
+  F, FlowVec, zeroVec, OFPP, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, ETH_TYPE, IPPROTO, BROADCAST_MAC, isMulticastMac,
+  isReservedMac, bigToMac, bigToIp, fieldMax, N_REGS,
 } from './fields.js';
 import type { OfAction } from './actions.js';
+import type { Match, MetaField, Prereq } from './match.js';
 import type { Bridge, BridgePort, FlowRule } from './bridge.js';
 import { inputVidRejection, inputVidToVlan, outputVid, portIncludesVlan } from './normal.js';
 import { flowFromOdpKey, odpMaskFromWildcards } from './odp-flow.js';
@@ -52,8 +53,6 @@ export interface XlateResult {
   wildcards: FlowVec;
 }
 
-type Written = Set<number>;
-
 class XlateCtx {
   flow: FlowVec;
   /** The packet as the datapath will have it after the actions emitted so far. */
@@ -63,10 +62,6 @@ class XlateCtx {
   rules: FlowRule[] = [];
   bridges: string[] = [];
   trace: string[] = [];
-  written: Written = new Set();
-  /** NORMAL retagged the frame for the current output (a function of fields NORMAL already
-   *  un-wildcarded, so the VLAN mask need not become exact). */
-  vlanByNormal = false;
   /** The tag the datapath packet carries now was pushed by us (not the packet's own). */
   pushedTag = false;
   depth = 0;
@@ -108,10 +103,24 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
     lookupAndRun(ctx, 0);
   }
   if (ctx.error) ctx.actions = [];
+  finishWildcards(ctx);
   return {
     actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error,
     trace: ctx.trace, flow: firstFlow, wildcards: ctx.wc,
   };
+}
+
+/** OVS's xlate_wc_finish: only packet fields belong in a megaflow. */
+function finishWildcards(ctx: XlateCtx): void {
+  const wc = ctx.wc, key = ctx.key;
+  wc[F.metadata] = 0n;
+  for (let i = 0; i < N_REGS; i++) wc[F.reg0 + i] = 0n;
+  if (key.icmp || key.icmpv6) { wc[F.tp_src] = wc[F.tp_src]! & 0xffn; wc[F.tp_dst] = wc[F.tp_dst]! & 0xffn; }
+  // Tag present or not always matters: OVS's datapath key tells tagged frames apart by their
+  // outer ethertype (0x8100), ours by the 0x1000 bit of the TCI, so every megaflow matches it.
+  wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_CFI);
+  // An untagged packet has TCI 0 throughout: "no tag present" says all of it.
+  if (key.vlanTci === undefined) wc[F.vlan_tci] = BigInt(VLAN_CFI);
 }
 
 function lookupAndRun(ctx: XlateCtx, table: number): void {
@@ -134,54 +143,98 @@ function lookupAndRun(ctx: XlateCtx, table: number): void {
   ctx.table = savedTable;
 }
 
+/** Bits of the field vector a set/load/move of `mf` under `mask` touches. */
+function vectorMask(mf: MetaField, mask: bigint): { field: number; bits: bigint } {
+  const m: Match = { value: zeroVec(), mask: zeroVec() };
+  mf.apply(m, mask, mask);
+  return { field: mf.field, bits: m.mask[mf.field]! };
+}
+
+/** OVS's mf_are_prereqs_ok with wildcard tracking: does the packet have the field at all? */
+function prereqOk(ctx: XlateCtx, p: Prereq): boolean {
+  const f = ctx.flow, wc = ctx.wc;
+  const dt = Number(f[F.dl_type]);
+  const isIp = dt === ETH_TYPE.IP || dt === ETH_TYPE.IPV6;
+  const proto = (want: number) => { wc[F.nw_proto] = 0xffn; return Number(f[F.nw_proto]) === want; };
+  switch (p) {
+    case 'none': return true;
+    case 'ip': return isIp;
+    case 'ipv4': return dt === ETH_TYPE.IP;
+    case 'arp': return dt === ETH_TYPE.ARP || dt === ETH_TYPE.RARP;
+    case 'tcp': return isIp && proto(IPPROTO.TCP);
+    case 'udp': return isIp && proto(IPPROTO.UDP);
+    case 'sctp': return isIp && proto(IPPROTO.SCTP);
+    case 'icmp': return dt === ETH_TYPE.IP && proto(IPPROTO.ICMP);
+    case 'l4': { wc[F.nw_proto] = 0xffn; const pr = Number(f[F.nw_proto]); return isIp && (pr === IPPROTO.TCP || pr === IPPROTO.UDP || pr === IPPROTO.SCTP); }
+    case 'vlan': wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_CFI); return (Number(f[F.vlan_tci]) & VLAN_CFI) !== 0;
+  }
+}
+
+/** The legacy OpenFlow 1.0 set actions (mod_nw_src...) apply only where the header exists. */
+function legacySetApplies(ctx: XlateCtx, mf: MetaField): boolean {
+  const dt = Number(ctx.flow[F.dl_type]);
+  const isIp = dt === ETH_TYPE.IP || dt === ETH_TYPE.IPV6;
+  if (mf.field === F.nw_src || mf.field === F.nw_dst) return dt === ETH_TYPE.IP;
+  if (mf.field === F.nw_tos) return isIp;
+  if (mf.field === F.tp_src || mf.field === F.tp_dst) {
+    if (!isIp) return false;
+    ctx.wc[F.nw_proto] = 0xffn;
+    return true;
+  }
+  return true;
+}
+
 function runActions(ctx: XlateCtx, actions: readonly OfAction[]): void {
+  const wc = ctx.wc;
   for (const a of actions) {
     if (ctx.error || ctx.exited) return;
     switch (a.type) {
       case 'output': outputAction(ctx, a.port); break;
       case 'set_vlan_vid': {
         const tci = Number(ctx.flow[F.vlan_tci]);
-        ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_CFI);
-        if ((tci & VLAN_CFI) || a.push) {
-          ctx.flow[F.vlan_tci] = BigInt((tci & ~VLAN_VID_MASK) | VLAN_CFI | a.vid);
-          ctx.written.add(F.vlan_tci);
-        }
+        wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_VID_MASK | VLAN_CFI);
+        if ((tci & VLAN_CFI) || a.push) ctx.flow[F.vlan_tci] = BigInt((tci & ~VLAN_VID_MASK) | VLAN_CFI | a.vid);
         break;
       }
       case 'set_vlan_pcp': {
         const tci = Number(ctx.flow[F.vlan_tci]);
-        ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_CFI);
-        if ((tci & VLAN_CFI) || a.push) {
-          ctx.flow[F.vlan_tci] = BigInt((tci & ~VLAN_PCP_MASK) | VLAN_CFI | (a.pcp << 13));
-          ctx.written.add(F.vlan_tci);
-        }
+        wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_PCP_MASK | VLAN_CFI);
+        if ((tci & VLAN_CFI) || a.push) ctx.flow[F.vlan_tci] = BigInt((tci & ~VLAN_PCP_MASK) | VLAN_CFI | (a.pcp << 13));
         break;
       }
       case 'strip_vlan':
         ctx.flow[F.vlan_tci] = 0n;
-        ctx.written.add(F.vlan_tci);
         break;
       case 'push_vlan': {
         const tci = Number(ctx.flow[F.vlan_tci]);
-        ctx.wc[F.vlan_tci] = ctx.wc[F.vlan_tci]! | BigInt(VLAN_CFI);
-        if (tci & VLAN_CFI) { ctx.note('push_vlan on a tagged packet: only one VLAN header is supported, tag kept'); break; }
+        if (tci & VLAN_CFI) {
+          wc[F.vlan_tci] = 0xffffn;
+          ctx.note('push_vlan on a tagged packet: only one VLAN header is supported, tag kept');
+          break;
+        }
         ctx.flow[F.vlan_tci] = BigInt(VLAN_CFI);
-        ctx.written.add(F.vlan_tci);
         break;
       }
-      case 'set_field':
+      case 'set_field': {
+        const ok = a.via === 'mod' ? legacySetApplies(ctx, a.mf) : prereqOk(ctx, a.mf.prereq);
+        if (!ok) { ctx.note(`unmet prerequisites for ${a.mf.name}, set ignored`); break; }
+        const vm = vectorMask(a.mf, a.mask);
+        wc[vm.field] = wc[vm.field]! | vm.bits;
+        // Observed in OVS 3.1: setting an IPv4 header field (not moving into it) also makes the
+        // megaflow match the IP protocol.
+        if (vm.field === F.nw_src || vm.field === F.nw_dst || vm.field === F.nw_tos || vm.field === F.nw_ttl) wc[F.nw_proto] = 0xffn;
         a.mf.write(ctx.flow, a.value, a.mask);
-        ctx.written.add(a.mf.field);
         break;
+      }
       case 'move': {
-        const src = a.src.mf.read(ctx.flow);
-        const bits = ((1n << BigInt(a.src.nbits)) - 1n);
-        const v = (src >> BigInt(a.src.ofs)) & bits;
-        // The result depends on the source bits: un-wildcard them.
-        const srcMaskInField = bits << BigInt(a.src.ofs);
-        a.src.mf.apply({ value: zeroVec(), mask: ctx.wc }, 0n, srcMaskInField | (a.src.mf.read(ctx.wc)));
+        const bits = (1n << BigInt(a.src.nbits)) - 1n;
+        const v = (a.src.mf.read(ctx.flow) >> BigInt(a.src.ofs)) & bits;
+        // The result depends on the source bits and replaces the destination bits.
+        for (const sf of [a.src, a.dst]) {
+          const vm = vectorMask(sf.mf, bits << BigInt(sf.ofs));
+          wc[vm.field] = wc[vm.field]! | vm.bits;
+        }
         a.dst.mf.write(ctx.flow, v << BigInt(a.dst.ofs), bits << BigInt(a.dst.ofs));
-        ctx.written.add(a.dst.mf.field);
         break;
       }
       case 'resubmit': {
@@ -255,13 +308,12 @@ function patchOutput(ctx: XlateCtx, p: BridgePort): void {
   if (!peer.port.adminUp) { ctx.note(`patch peer ${peer.port.name} is down`); return; }
   if (ctx.depth >= MAX_DEPTH) { ctx.error = `over max translation depth ${MAX_DEPTH}`; return; }
   const savedFlow = ctx.flow.slice();
-  const savedBridge = ctx.bridge, savedTable = ctx.table, savedWritten = ctx.written;
+  const savedBridge = ctx.bridge, savedTable = ctx.table;
   const savedWcInPort = ctx.wc[F.in_port]!;
   ctx.bridge = peer.bridge;
   ctx.flow[F.in_port] = BigInt(peer.port.ofport);
   ctx.flow[F.metadata] = 0n;
   for (let i = 0; i < N_REGS; i++) ctx.flow[F.reg0 + i] = 0n;
-  ctx.written = new Set(savedWritten);
   if (!ctx.bridges.includes(peer.bridge.name)) ctx.bridges.push(peer.bridge.name);
   ctx.note(`patch ${p.name} -> bridge ${peer.bridge.name} port ${peer.port.name}`);
   lookupAndRun(ctx, 0);
@@ -270,7 +322,6 @@ function patchOutput(ctx: XlateCtx, p: BridgePort): void {
   ctx.bridge = savedBridge;
   ctx.table = savedTable;
   ctx.flow = savedFlow;
-  ctx.written = savedWritten;
   ctx.exited = false;
 }
 
@@ -338,24 +389,20 @@ function normalOutput(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number)
     tci = (inTci & VLAN_PCP_MASK) | VLAN_CFI | vid;
   }
   ctx.flow[F.vlan_tci] = BigInt(tci);
-  const savedByNormal = ctx.vlanByNormal;
-  ctx.vlanByNormal = true;
   outputToPort(ctx, p);
-  ctx.vlanByNormal = savedByNormal;
   ctx.flow[F.vlan_tci] = saved;
 }
 
 // ------------------------------------------------------------------------------------- commit
 
-/** Emits the datapath actions that turn `base` into `flow` (only fields actions wrote). */
+/** Emits the datapath actions that turn `base` (the packet as the datapath has it so far) into
+ *  `flow`. The wildcards were widened by the actions that changed `flow` (as OVS does), except
+ *  that popping the packet's own tag makes the whole tag matter. */
 function commit(ctx: XlateCtx): void {
   const f = ctx.flow, b = ctx.base, wc = ctx.wc, key = ctx.key;
-  const w = ctx.written;
   // Ethernet addresses.
-  if (key.eth && (w.has(F.dl_src) || w.has(F.dl_dst))) {
+  if (key.eth) {
     const srcCh = f[F.dl_src] !== b[F.dl_src], dstCh = f[F.dl_dst] !== b[F.dl_dst];
-    if (w.has(F.dl_src)) wc[F.dl_src] = fieldMax(F.dl_src);
-    if (w.has(F.dl_dst)) wc[F.dl_dst] = fieldMax(F.dl_dst);
     if (srcCh || dstCh) {
       // Key bits outside the mask are zero, as the datapath requires.
       ctx.actions.push({
@@ -366,45 +413,35 @@ function commit(ctx: XlateCtx): void {
       b[F.dl_src] = f[F.dl_src]!; b[F.dl_dst] = f[F.dl_dst]!;
     }
   }
-  // VLAN header. Whether anything is emitted depends on the whole input TCI when an action
-  // wrote it; NORMAL's retagging depends only on VID and CFI (already un-wildcarded).
-  if (w.has(F.vlan_tci) || ctx.vlanByNormal) {
-    const bt = Number(b[F.vlan_tci]), ft = Number(f[F.vlan_tci]);
-    if (w.has(F.vlan_tci)) wc[F.vlan_tci] = 0xffffn;
-    if (bt !== ft) {
-      // Popping the packet's own tag makes the megaflow match the whole tag, as OVS's
-      // commit_vlan_action does; popping a tag we pushed depends on nothing in the packet.
-      if (bt & VLAN_CFI) {
-        ctx.actions.push({ type: 'pop_vlan' });
-        if (!ctx.pushedTag) wc[F.vlan_tci] = 0xffffn;
-      }
-      ctx.pushedTag = false;
-      if (ft & VLAN_CFI) { ctx.actions.push({ type: 'push_vlan', tpid: ETH_TYPE.VLAN, tci: ft | VLAN_CFI }); ctx.pushedTag = true; }
-      b[F.vlan_tci] = f[F.vlan_tci]!;
+  // VLAN header.
+  const bt = Number(b[F.vlan_tci]), ft = Number(f[F.vlan_tci]);
+  if (bt !== ft) {
+    if (bt & VLAN_CFI) {
+      ctx.actions.push({ type: 'pop_vlan' });
+      if (!ctx.pushedTag) wc[F.vlan_tci] = 0xffffn;
     }
+    ctx.pushedTag = false;
+    if (ft & VLAN_CFI) { ctx.actions.push({ type: 'push_vlan', tpid: ETH_TYPE.VLAN, tci: ft | VLAN_CFI }); ctx.pushedTag = true; }
+    b[F.vlan_tci] = f[F.vlan_tci]!;
   }
   // IPv4 header.
-  if (key.ipv4 && Number(b[F.dl_type]) === ETH_TYPE.IP && (w.has(F.nw_src) || w.has(F.nw_dst) || w.has(F.nw_tos) || w.has(F.nw_ttl))) {
+  if (key.ipv4 && Number(b[F.dl_type]) === ETH_TYPE.IP) {
     const ch = (fid: number) => f[fid] !== b[fid];
-    for (const fid of [F.nw_src, F.nw_dst, F.nw_tos, F.nw_ttl]) if (w.has(fid)) wc[fid] = fieldMax(fid);
     if (ch(F.nw_src) || ch(F.nw_dst) || ch(F.nw_tos) || ch(F.nw_ttl)) {
-      wc[F.nw_proto] = 0xffn;  // as OVS: a set(ipv4) flow also matches the IP protocol
       ctx.actions.push({
         type: 'set_masked',
         key: { ipv4: {
           src: bigToIp(ch(F.nw_src) ? f[F.nw_src]! : 0n), dst: bigToIp(ch(F.nw_dst) ? f[F.nw_dst]! : 0n), proto: 0,
           tos: Number(f[F.nw_tos]! & (f[F.nw_tos]! ^ b[F.nw_tos]!)), ttl: ch(F.nw_ttl) ? Number(f[F.nw_ttl]) : 0, frag: 0,
         } },
-        mask: { ipv4: { src: ch(F.nw_src) ? '255.255.255.255' : '0.0.0.0', dst: ch(F.nw_dst) ? '255.255.255.255' : '0.0.0.0', proto: 0, tos: Number(f[F.nw_tos] ^ b[F.nw_tos]!), ttl: ch(F.nw_ttl) ? 0xff : 0, frag: 0 } },
+        mask: { ipv4: { src: ch(F.nw_src) ? '255.255.255.255' : '0.0.0.0', dst: ch(F.nw_dst) ? '255.255.255.255' : '0.0.0.0', proto: 0, tos: Number(f[F.nw_tos]! ^ b[F.nw_tos]!), ttl: ch(F.nw_ttl) ? 0xff : 0, frag: 0 } },
       });
       for (const fid of [F.nw_src, F.nw_dst, F.nw_tos, F.nw_ttl]) b[fid] = f[fid]!;
     }
   }
-  // Transport ports.
+  // Transport ports (the key says which protocol the packet really has).
   const l4 = key.tcp ? 'tcp' : key.udp ? 'udp' : key.sctp ? 'sctp' : undefined;
-  if (l4 && (w.has(F.tp_src) || w.has(F.tp_dst))) {
-    if (w.has(F.tp_src)) wc[F.tp_src] = 0xffffn;
-    if (w.has(F.tp_dst)) wc[F.tp_dst] = 0xffffn;
+  if (l4) {
     const sCh = f[F.tp_src] !== b[F.tp_src], dCh = f[F.tp_dst] !== b[F.tp_dst];
     if (sCh || dCh) {
       wc[F.nw_proto] = 0xffn;  // set(tcp) is only valid on TCP: the megaflow must say so

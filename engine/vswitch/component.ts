@@ -1,12 +1,11 @@
 // Starts the switch inside the engine process (npm start / Start-OvsEngine): the userspace
 // datapath behind the netlink endpoint, a Dpif over it, and the reconciler on the served database.
-import { DatapathEndpoint } from '../channel/datapath-endpoint.js';
 import { Dpif } from '../channel/dpif.js';
 import type { Database } from '../ovsdb/api.js';
 import type { UnixctlServer } from '../util/unixctl.js';
 import { vlog } from '../util/vlog.js';
 import { OVS_COMPAT_VERSION } from '../util/daemon.js';
-import { UserspaceBackend } from '../../driver/userspace/endpoint-backend.js';
+import { openUserspaceTransport } from '../../driver/userspace/backend.js';
 import type { NetlinkTransport } from '../channel/transport.js';
 import { LocalConfigSource, type ConfigSource } from './config-source.js';
 import { registerSwitchCommands } from './unixctl-commands.js';
@@ -31,7 +30,7 @@ export async function openDatapathTransport(kind: DatapathTransportKind, name: s
     return WindowsNetlinkTransport.open(new Win32Device());
   }
   if (process.platform !== 'linux') throw new Error(`the ${kind} datapath needs Linux`);
-  const endpoint = new DatapathEndpoint(await UserspaceBackend.create(name));
+  const { transport: endpoint } = await openUserspaceTransport(name);
   if (kind === 'userspace') return endpoint;
   const { FakeOvsExtension } = await import('../../driver/windows/fake-extension.js');
   const { WindowsNetlinkTransport } = await import('../../driver/windows/transport.js');

@@ -237,3 +237,17 @@ t.test('applyRecord: non-diff and diff forms, listeners, snapshot round trip', a
   t.throws(() => db.applyRecord({ Nope: {} }), OvsdbError);
   t.throws(() => db.applyRecord({ Top: { [U(9)]: null } }), OvsdbError, 'deleting a row that does not exist');
 });
+
+t.test('RowChange objects can be spread and serialized', async (t) => {
+  const db = createDatabase(schema);
+  const seen: CommittedChange[] = [];
+  db.onCommit((c) => seen.push(c));
+  await db.transact([{ op: 'insert', table: 'Top', row: { name: 's' } }]);
+  await db.transact([{ op: 'update', table: 'Top', where: [], row: { name: 's2' } }]);
+  const ins = [...seen[0]!.tables.get('Top')!.values()][0]!;
+  const mod = [...seen[1]!.tables.get('Top')!.values()][0]!;
+  t.same(Object.keys(ins), ['new'], 'an insert has only "new"');
+  t.equal({ ...mod }.old!.name, 's', 'spread keeps old');
+  t.equal({ ...mod }.new!.name, 's2', 'spread keeps new');
+  t.same(Object.keys(JSON.parse(JSON.stringify(mod)) as object).sort(), ['new', 'old']);
+});

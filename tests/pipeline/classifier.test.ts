@@ -100,7 +100,7 @@ t.test('10k rules: same answers as a linear scan, few subtables', async (t) => {
     return best;
   };
   let agree = 0, hits = 0;
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 200; i++) {
     const pick = all[rnd(all.length)]!;
     // A packet built from a rule (so lookups hit), or a random one.
     const p = i % 2 === 0 ? pick.match.value.slice() : tcpPkt(`192.168.${rnd(256)}.9`, `10.${rnd(256)}.1.1`, rnd(1024), 1 + rnd(200));
@@ -109,8 +109,8 @@ t.test('10k rules: same answers as a linear scan, few subtables', async (t) => {
     if (a?.priority === b?.priority && (a === b || (a && b))) agree++;
     if (a) hits++;
   }
-  t.equal(agree, 400, 'every lookup agrees with the linear scan on the winning priority');
-  t.ok(hits >= 200, `${hits} lookups hit a rule (every packet built from a rule does)`);
+  t.equal(agree, 200, 'every lookup agrees with the linear scan on the winning priority');
+  t.ok(hits >= 100, `${hits} lookups hit a rule (every packet built from a rule does)`);
   for (const r of all.slice(0, 5000)) c.remove(r);
   t.equal(c.size, all.length - 5000);
   t.equal(macToBig('00:00:00:00:00:01'), 1n);

@@ -46,11 +46,13 @@ t.test('NORMAL floods unknown destinations, learns sources, unicasts to learnt o
 
   const r2 = p.translate({ key: l2(3, B, A), packetLen: 60 });
   t.same(r2.actions, [{ type: 'output', port: 2 }], 'B -> A goes only to p1');
-  t.same(r2.mask, { inPort: 0xffffffff, eth: { src: 'ff:ff:ff:ff:ff:ff', dst: 'ff:ff:ff:ff:ff:ff' }, vlanTci: 0x1fff, ethType: 0xffff },
-    'megaflow needs in_port, dl_src, dl_dst, VLAN (and the ethertype OVS always matches)');
+  t.same(r2.mask, { inPort: 0xffffffff, eth: { src: 'ff:ff:ff:ff:ff:ff', dst: 'ff:ff:ff:ff:ff:ff' }, vlanTci: 0x1000, ethType: 0xffff },
+    'megaflow needs in_port, dl_src, dl_dst, VLAN (untagged: the tag-present bit) and the ethertype OVS always matches');
   t.match(br.dumpFlows()[0], /n_packets=2, n_bytes=120, /, 'the NORMAL rule counted both upcalls');
+  const tagged = p.translate({ key: l2(3, B, BCAST, 5) });
+  t.equal(tagged.mask.vlanTci, 0x1fff, 'a tagged packet flooded with its tag: megaflow matches VID and tag-present');
 
-  const r3 = p.translate({ key: l2(2, A, BCAST) });
+  const r3 = p.translate({ key: l2(2, A, BCAST) });  // (A also on p1)
   t.same(outputs(r3.actions), [3, 4, 1], 'broadcast floods');
 
   const r4 = p.translate({ key: l2(3, A, B) });
