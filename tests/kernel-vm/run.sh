@@ -25,7 +25,7 @@ cp -r "$PROJECT/.build" "$PROJECT/manifests" "$PROJECT/package.json" "$STAGE/pro
 cp -r "$NM/ffi-rs" "$STAGE/project/node_modules/"
 cp -r "$NM/@yuuang/ffi-rs-linux-x64-gnu" "$STAGE/project/node_modules/@yuuang/"
 cp "$HERE/guest-init.sh" "$STAGE/init" && chmod 755 "$STAGE/init"
-mkdir -p "$STAGE/dev" && mknod -m 600 "$STAGE/dev/console" c 5 1
+mkdir -p "$STAGE/dev" && { mknod -m 600 "$STAGE/dev/console" c 5 1 2>/dev/null || true; }
 (cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > "$WORK/project.cpio.gz")
 cat "$CACHE/base.cpio.gz" "$WORK/project.cpio.gz" > "$WORK/initrd"
 
