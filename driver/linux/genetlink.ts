@@ -109,7 +109,12 @@ export class GenlTransport implements NetlinkTransport {
     msg.writeUInt16LE(h.flags | NLM_F_ACK, 6);
     msg.writeUInt32LE(seq, 8);
     msg.writeUInt32LE(this.sock.portId, 12);
-    this.sock.send(msg);
+    try {
+      this.sock.send(msg);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      throw new GenlTransportError(`sending request type ${h.type} failed: ${(e as Error).message}`, (osConstants.errno as Record<string, number>)[code] ?? 0);
+    }
     const header = parseHeader(msg);
     const replies: Buffer[] = [];
     const deadline = Date.now() + this.timeoutMs;
