@@ -21,6 +21,9 @@ function Get-OvsProjectRoot {
     [OutputType([string])]
     param()
     if ($env:OVS_ENGINE_ROOT) { return $env:OVS_ENGINE_ROOT }
+    # A packaged module (npm run package) carries its engine in an 'engine' folder beside it.
+    $bundled = Join-Path $PSScriptRoot '../engine'
+    if (Test-Path -LiteralPath (Join-Path $bundled 'package.json')) { return (Resolve-Path -LiteralPath $bundled).Path }
     return (Resolve-Path (Join-Path $PSScriptRoot '../../..')).Path
 }
 
