@@ -23,6 +23,8 @@ import { K_ARRAY, K_BOOLEAN, K_ID, K_INTEGER, K_OBJECT, K_STRING, OpParser } fro
 const ZERO_TXN_ID = '00000000-0000-0000-0000-000000000000';
 
 interface Row {
+  /** The table the row belongs to (for weak-reference holders). */
+  table: TableState;
   uuid: string;
   /** Indexed like TableState.cols; [0] = _uuid, [1] = _version. */
   fields: Datum[];
@@ -63,8 +65,8 @@ interface TableState {
 }
 
 // Objects are created with all their fields so that they keep one hidden class.
-function newRow(uuid: string, fields: Datum[], nRefs: number): Row {
-  return { uuid, fields, nRefs, txnRow: undefined };
+function newRow(table: TableState, uuid: string, fields: Datum[], nRefs: number): Row {
+  return { table, uuid, fields, nRefs, txnRow: undefined };
 }
 
 function newTxnRow(table: TableState, uuid: string, old: Row | undefined, nw: Row | undefined, nRefs: number): TxnRow {
@@ -138,7 +140,7 @@ class Txn {
   /** The writable copy of a row in the current view. */
   modify(table: TableState, row: Row): Row {
     if (row.txnRow && row.txnRow.new === row) return row;
-    const copy = newRow(row.uuid, row.fields.slice(), row.nRefs);
+    const copy = newRow(table, row.uuid, row.fields.slice(), row.nRefs);
     const tr = newTxnRow(table, row.uuid, row, copy, row.nRefs);
     row.txnRow = tr;
     copy.txnRow = tr;
@@ -212,7 +214,6 @@ export class MemoryDatabase implements Database {
   private txnId = ZERO_TXN_ID;
   /** target row uuid -> rows holding a weak reference to it. */
   private readonly weakRefs = new Map<string, Set<Row>>();
-  private readonly rowTable = new WeakMap<Row, TableState>();
 
   constructor(schema: DatabaseSchema, opts?: { sink?: CommitSink }) {
     this.schema = schema;
@@ -272,11 +273,16 @@ export class MemoryDatabase implements Database {
 
   async transact(ops: Json[], options?: TransactOptions): Promise<Json[]> {
     const started = Date.now();
-    const signal = options?.signal;
+    let signal = options?.signal;
     for (;;) {
       if (signal?.aborted) throw new TransactCanceledError();
       const out = this.executeOnce(ops, Date.now() - started, options?.session);
       if (out.done) return out.results;
+      // Only a transaction that must wait can be canceled: ask for the signal now.
+      if (!signal && options?.cancelSignal) {
+        signal = options.cancelSignal();
+        if (signal.aborted) throw new TransactCanceledError();
+      }
       // Blocked in "wait": run again after the next commit, or when the shortest timeout expires.
       await new Promise<void>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
@@ -438,7 +444,7 @@ export class MemoryDatabase implements Database {
         }
         fields[0] = uuidDatum(uuid);
         fields[1] = uuidDatum(randomUUID());
-        txn.insert(t!, newRow(uuid, fields, 0));
+        txn.insert(t!, newRow(t!, uuid, fields, 0));
         result.uuid = ['uuid', uuid];
         return;
       }
@@ -711,7 +717,7 @@ export class MemoryDatabase implements Database {
         const holders = this.weakRefs.get(tr.uuid);
         if (holders) {
           for (const h of holders) {
-            const ht = this.rowTable.get(h)!;
+            const ht = h.table;
             const cur = ht.rows.get(h.uuid);
             if (cur && !(cur.txnRow && cur.txnRow.new === cur)) txn.modify(ht, cur);
           }
@@ -779,10 +785,13 @@ export class MemoryDatabase implements Database {
     });
 
     // 8. Storage, then make it permanent, then tell the listeners.
-    const record = this.sink ? this.buildRecord(txn) : undefined;
-    if (record && this.sink) {
+    const sink = this.sink;
+    const text = sink?.appendText ? this.buildRecordText(txn) : undefined;
+    const record = sink && !sink.appendText ? this.buildRecord(txn) : undefined;
+    if (sink && (text !== undefined || record)) {
       try {
-        this.sink.append(record, txn.durable);
+        if (text !== undefined) sink.appendText!(text, txn.durable);
+        else sink.append(record!, txn.durable);
       } catch (e) {
         throw new OvsdbError('I/O error', `writing the transaction failed: ${(e as Error).message}`);
       }
@@ -849,7 +858,6 @@ export class MemoryDatabase implements Database {
   }
 
   private indexRow(t: TableState, r: Row): void {
-    this.rowTable.set(r, t);
     for (let i = 0; i < t.indexCols.length; i++) t.indexes[i]!.set(indexKey(r.fields, t.indexCols[i]!), r);
     if (t.hasWeak) this.forWeakTargets(t, r, (u) => {
       let s = this.weakRefs.get(u);
@@ -881,32 +889,33 @@ export class MemoryDatabase implements Database {
     }
   }
 
+  /** One row's entry in the on-disk record: null (deleted), the changed columns (diff form; all
+   *  non-default columns for an insert), or undefined when nothing persistent changed. */
+  private rowRecord(t: TableState, tr: TxnRow): JsonObject | null | undefined {
+    if (!tr.new) return tr.old ? null : undefined;
+    let o: JsonObject | undefined = tr.old ? undefined : {};
+    for (let i = 2; i < t.cols.length; i++) {
+      const c = t.cols[i]!;
+      if (c.ephemeral) continue;
+      const nd = tr.new.fields[i]!;
+      let v: Json | undefined;
+      if (tr.old) {
+        if (tr.changed?.[i]) v = datumToJson(c.type, diffDatum(c.type, tr.old.fields[i]!, nd));
+      } else if (!isDefault(t, i, nd)) {
+        v = datumToJson(c.type, nd);
+      }
+      if (v !== undefined) (o ??= {})[c.name] = v;
+    }
+    return o;
+  }
+
   /** The OVS 3.1 on-disk transaction record (diff form), or undefined if nothing persistent changed. */
   private buildRecord(txn: Txn): JsonObject | undefined {
     let rec: JsonObject | undefined;
     for (const [t, m] of txn.rows) {
       let tj: JsonObject | undefined;
       for (const tr of m.values()) {
-        if (!tr.old && !tr.new) continue;
-        let rowJson: Json | undefined;
-        if (!tr.new) {
-          rowJson = null;
-        } else {
-          let o: JsonObject | undefined = tr.old ? undefined : {};
-          for (let i = 2; i < t.cols.length; i++) {
-            const c = t.cols[i]!;
-            if (c.ephemeral) continue;
-            const nd = tr.new.fields[i]!;
-            let v: Json | undefined;
-            if (tr.old) {
-              if (tr.changed?.[i]) v = datumToJson(c.type, diffDatum(c.type, tr.old.fields[i]!, nd));
-            } else if (!isDefault(t, i, nd)) {
-              v = datumToJson(c.type, nd);
-            }
-            if (v !== undefined) (o ??= {})[c.name] = v;
-          }
-          rowJson = o;
-        }
+        const rowJson = this.rowRecord(t, tr);
         if (rowJson === undefined) continue;
         rec ??= {};
         tj ??= (rec[t.schema.name] = {}) as JsonObject;
@@ -918,6 +927,30 @@ export class MemoryDatabase implements Database {
     rec._is_diff = true;
     rec._date = Date.now();
     return rec;
+  }
+
+  /** The same record as compact JSON text, built row by row: no object holding every row of a big
+   *  transaction is ever made (each row's small object dies young). Undefined if nothing changed. */
+  private buildRecordText(txn: Txn): string | undefined {
+    const parts: string[] = [];
+    for (const [t, m] of txn.rows) {
+      let first = true;
+      for (const tr of m.values()) {
+        const rowJson = this.rowRecord(t, tr);
+        if (rowJson === undefined) continue;
+        if (first) {
+          parts.push(`${parts.length ? ',' : '{'}${JSON.stringify(t.schema.name)}:{"${tr.uuid}":${JSON.stringify(rowJson)}`);
+          first = false;
+        } else {
+          parts.push(`,"${tr.uuid}":${JSON.stringify(rowJson)}`);
+        }
+      }
+      if (!first) parts.push('}');
+    }
+    if (!parts.length) return undefined;
+    if (txn.comment) parts.push(`,"_comment":${JSON.stringify(txn.comment)}`);
+    parts.push(`,"_is_diff":true,"_date":${Date.now()}}`);
+    return parts.join('');
   }
 
   // ---- storage support -----------------------------------------------------------------------
@@ -958,7 +991,7 @@ export class MemoryDatabase implements Database {
         }
         fields[0] = uuidDatum(u);
         fields[1] = uuidDatum(randomUUID());
-        const row = newRow(u, fields, old ? old.nRefs : 0);
+        const row = newRow(t, u, fields, old ? old.nRefs : 0);
         t.rows.set(u, row);
         touched.push({ t, old, new: row });
       }
