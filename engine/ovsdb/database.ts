@@ -3,7 +3,7 @@
 // commit checks referential integrity, collects garbage, enforces maxRows, drops dangling weak
 // references, checks indexes, bumps _version, hands the OVS on-disk record to the sink and tells
 // the onCommit listeners. Any error rolls everything back.
-import { randomUUID } from 'node:crypto';
+import { newUuid } from './uuid.js';
 import type {
   CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession,
 } from './api.js';
@@ -51,7 +51,7 @@ interface TableState {
   colIndex: Map<string, number>;
   rows: Map<string, Row>;
   /** One map per schema index: key of the index columns -> row. */
-  indexes: Map<string, Row>[];
+  indexes: Map<IndexKey, Row>[];
   indexCols: number[][];
   /** Columns holding references (key or value) to other tables. */
   refCols: number[];
@@ -104,7 +104,7 @@ class Txn {
   private pass = 0;
   resolve: NamedUuidResolver = (name: string): string => {
     let s = this.symbols.get(name);
-    if (!s) this.symbols.set(name, (s = { uuid: randomUUID(), created: false }));
+    if (!s) this.symbols.set(name, (s = { uuid: newUuid(), created: false }));
     return s.uuid;
   };
   readonly symbols = new Map<string, { uuid: string; created: boolean }>();
@@ -429,13 +429,13 @@ export class MemoryDatabase implements Database {
         }
         if (uuidName !== undefined) {
           let s = txn.symbols.get(uuidName as string);
-          if (!s) txn.symbols.set(uuidName as string, (s = { uuid: randomUUID(), created: false }));
+          if (!s) txn.symbols.set(uuidName as string, (s = { uuid: newUuid(), created: false }));
           if (s.created) throw syntaxError(uuidName, 'This "uuid-name" appeared on an earlier "insert" operation.', 'duplicate uuid-name');
           if (uuid !== undefined) s.uuid = uuid;
           else uuid = s.uuid;
           s.created = true;
         } else if (uuid === undefined) {
-          uuid = randomUUID();
+          uuid = newUuid();
         }
         const { fields, set } = this.parseRow(t!, rowJson!, resolve);
         // Given values were checked while parsing; a default value may still break a constraint.
@@ -443,7 +443,7 @@ export class MemoryDatabase implements Database {
           if (!set.includes(i)) checkDefault(t!.cols[i]!, fields[i]!);
         }
         fields[0] = uuidDatum(uuid);
-        fields[1] = uuidDatum(randomUUID());
+        fields[1] = uuidDatum(newUuid());
         txn.insert(t!, newRow(t!, uuid, fields, 0));
         result.uuid = ['uuid', uuid];
         return;
@@ -759,7 +759,7 @@ export class MemoryDatabase implements Database {
     });
 
     // 6. Index uniqueness.
-    const txnIndexes = new Map<TableState, Map<string, Row>[]>();
+    const txnIndexes = new Map<TableState, Map<IndexKey, Row>[]>();
     txn.forEach((tr) => {
       const row = tr.new;
       const t = tr.table;
@@ -779,7 +779,7 @@ export class MemoryDatabase implements Database {
     // 7. _version of modified rows.
     txn.forEach((tr) => {
       if (tr.old && tr.new && tr.changed && tr.changed.some((x) => x)) {
-        tr.new.fields[1] = uuidDatum(randomUUID());
+        tr.new.fields[1] = uuidDatum(newUuid());
         tr.changed[1] = true;
       }
     });
@@ -816,7 +816,7 @@ export class MemoryDatabase implements Database {
         }
       }
     }
-    this.txnId = randomUUID();
+    this.txnId = newUuid();
     if (change && change.tables.size) {
       change.txnId = this.txnId;
       for (const l of [...this.listeners]) l(change);
@@ -990,7 +990,7 @@ export class MemoryDatabase implements Database {
           }
         }
         fields[0] = uuidDatum(u);
-        fields[1] = uuidDatum(randomUUID());
+        fields[1] = uuidDatum(newUuid());
         const row = newRow(t, u, fields, old ? old.nRefs : 0);
         t.rows.set(u, row);
         touched.push({ t, old, new: row });
@@ -1012,7 +1012,7 @@ export class MemoryDatabase implements Database {
     for (const x of touched) if (x.old) { bump(x.t, x.old, -1); this.unindexRow(x.t, x.old); }
     for (const x of touched) if (x.new) { bump(x.t, x.new, 1); this.indexRow(x.t, x.new); }
     if (!touched.length) return;
-    this.txnId = randomUUID();
+    this.txnId = newUuid();
     if (this.listeners.size) {
       // Monitors see replayed changes like any other commit.
       const change: CommittedChange = { txnId: this.txnId, tables: new Map() };
@@ -1105,12 +1105,21 @@ function isDefault(t: TableState, i: number, d: Datum): boolean {
   return datumEquals(d, t.defaults[i]!);
 }
 
-function indexKey(fields: Datum[], cols: number[]): string {
+/** Map key of an index: a lone atom is its own key (within one column all atoms have one type),
+ *  the empty datum a marker, anything else its JSON text after a NUL. A lone string that starts
+ *  with U+0000 or U+0001 gets a U+0001 in front, so no two datums share a key. */
+type IndexKey = Atom | typeof EMPTY_INDEX_KEY;
+const EMPTY_INDEX_KEY = Symbol('empty datum');
+
+function indexKey(fields: Datum[], cols: number[]): IndexKey {
   if (cols.length === 1) {
     const d = fields[cols[0]!]!;
-    // Within one column all atoms have one type, so a lone atom's string form is unambiguous.
-    if (!d.values && d.keys.length <= 1) return d.keys.length ? 'a' + String(d.keys[0]) : 'e';
-    return d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys);
+    if (!d.values && d.keys.length <= 1) {
+      if (!d.keys.length) return EMPTY_INDEX_KEY;
+      const a = d.keys[0]!;
+      return typeof a === 'string' && a.charCodeAt(0) < 2 ? '\u0001' + a : a;
+    }
+    return '\u0000' + (d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys));
   }
   return JSON.stringify(cols.map((c) => [fields[c]!.keys, fields[c]!.values ?? null]));
 }
