@@ -44,12 +44,18 @@ export interface TransactSession {
  *  "I/O error" / "resources exhausted"). `durable` asks for fsync before returning. */
 export interface CommitSink {
   append(record: JsonObject, durable: boolean): void;
+  /** Optional fast path: when present the core calls this instead of `append`, with the same
+   *  record already serialised as compact JSON (one line, no trailing newline). */
+  appendText?(json: string, durable: boolean): void;
 }
 
 export interface TransactOptions {
   session?: TransactSession;
   /** Aborts a transaction still blocked in a `wait` op (JSON-RPC `cancel`); result is "canceled". */
   signal?: AbortSignal;
+  /** Instead of `signal`: called (once) only when the transaction blocks in a `wait` op, so a
+   *  caller need not make an AbortController for every transaction that never waits. */
+  cancelSignal?: () => AbortSignal;
 }
 
 /** The database API: the only way anything reads or writes an OVSDB database in-process. */

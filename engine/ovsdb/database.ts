@@ -3,7 +3,7 @@
 // commit checks referential integrity, collects garbage, enforces maxRows, drops dangling weak
 // references, checks indexes, bumps _version, hands the OVS on-disk record to the sink and tells
 // the onCommit listeners. Any error rolls everything back.
-import { randomUUID } from 'node:crypto';
+import { newUuid } from './uuid.js';
 import type {
   CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession,
 } from './api.js';
@@ -23,6 +23,8 @@ import { K_ARRAY, K_BOOLEAN, K_ID, K_INTEGER, K_OBJECT, K_STRING, OpParser } fro
 const ZERO_TXN_ID = '00000000-0000-0000-0000-000000000000';
 
 interface Row {
+  /** The table the row belongs to (for weak-reference holders). */
+  table: TableState;
   uuid: string;
   /** Indexed like TableState.cols; [0] = _uuid, [1] = _version. */
   fields: Datum[];
@@ -49,7 +51,7 @@ interface TableState {
   colIndex: Map<string, number>;
   rows: Map<string, Row>;
   /** One map per schema index: key of the index columns -> row. */
-  indexes: Map<string, Row>[];
+  indexes: Map<IndexKey, Row>[];
   indexCols: number[][];
   /** Columns holding references (key or value) to other tables. */
   refCols: number[];
@@ -63,8 +65,8 @@ interface TableState {
 }
 
 // Objects are created with all their fields so that they keep one hidden class.
-function newRow(uuid: string, fields: Datum[], nRefs: number): Row {
-  return { uuid, fields, nRefs, txnRow: undefined };
+function newRow(table: TableState, uuid: string, fields: Datum[], nRefs: number): Row {
+  return { table, uuid, fields, nRefs, txnRow: undefined };
 }
 
 function newTxnRow(table: TableState, uuid: string, old: Row | undefined, nw: Row | undefined, nRefs: number): TxnRow {
@@ -102,7 +104,7 @@ class Txn {
   private pass = 0;
   resolve: NamedUuidResolver = (name: string): string => {
     let s = this.symbols.get(name);
-    if (!s) this.symbols.set(name, (s = { uuid: randomUUID(), created: false }));
+    if (!s) this.symbols.set(name, (s = { uuid: newUuid(), created: false }));
     return s.uuid;
   };
   readonly symbols = new Map<string, { uuid: string; created: boolean }>();
@@ -140,7 +142,7 @@ class Txn {
   /** The writable copy of a row in the current view. */
   modify(table: TableState, row: Row): Row {
     if (row.txnRow && row.txnRow.new === row) return row;
-    const copy = newRow(row.uuid, row.fields.slice(), row.nRefs);
+    const copy = newRow(table, row.uuid, row.fields.slice(), row.nRefs);
     const tr = newTxnRow(table, row.uuid, row, copy, row.nRefs);
     row.txnRow = tr;
     copy.txnRow = tr;
@@ -227,7 +229,6 @@ export class MemoryDatabase implements Database {
   private txnId = ZERO_TXN_ID;
   /** target row uuid -> rows holding a weak reference to it. */
   private readonly weakRefs = new Map<string, Set<Row>>();
-  private readonly rowTable = new WeakMap<Row, TableState>();
 
   constructor(schema: DatabaseSchema, opts?: { sink?: CommitSink }) {
     this.schema = schema;
@@ -287,11 +288,16 @@ export class MemoryDatabase implements Database {
 
   async transact(ops: Json[], options?: TransactOptions): Promise<Json[]> {
     const started = Date.now();
-    const signal = options?.signal;
+    let signal = options?.signal;
     for (;;) {
       if (signal?.aborted) throw new TransactCanceledError();
       const out = this.executeOnce(ops, Date.now() - started, options?.session);
       if (out.done) return out.results;
+      // Only a transaction that must wait can be canceled: ask for the signal now.
+      if (!signal && options?.cancelSignal) {
+        signal = options.cancelSignal();
+        if (signal.aborted) throw new TransactCanceledError();
+      }
       // Blocked in "wait": run again after the next commit, or when the shortest timeout expires.
       await new Promise<void>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
@@ -438,13 +444,13 @@ export class MemoryDatabase implements Database {
         }
         if (uuidName !== undefined) {
           let s = txn.symbols.get(uuidName as string);
-          if (!s) txn.symbols.set(uuidName as string, (s = { uuid: randomUUID(), created: false }));
+          if (!s) txn.symbols.set(uuidName as string, (s = { uuid: newUuid(), created: false }));
           if (s.created) throw syntaxError(uuidName, 'This "uuid-name" appeared on an earlier "insert" operation.', 'duplicate uuid-name');
           if (uuid !== undefined) s.uuid = uuid;
           else uuid = s.uuid;
           s.created = true;
         } else if (uuid === undefined) {
-          uuid = randomUUID();
+          uuid = newUuid();
         }
         const { fields, set } = this.parseRow(t!, rowJson!, resolve);
         // Given values were checked while parsing; a default value may still break a constraint.
@@ -452,8 +458,8 @@ export class MemoryDatabase implements Database {
           if (!set.includes(i)) checkDefault(t!.cols[i]!, fields[i]!);
         }
         fields[0] = uuidDatum(uuid);
-        fields[1] = uuidDatum(randomUUID());
-        txn.insert(t!, newRow(uuid, fields, 0));
+        fields[1] = uuidDatum(newUuid());
+        txn.insert(t!, newRow(t!, uuid, fields, 0));
         result.uuid = ['uuid', uuid];
         return;
       }
@@ -729,7 +735,7 @@ export class MemoryDatabase implements Database {
         const holders = this.weakRefs.get(tr.uuid);
         if (holders) {
           for (const h of holders) {
-            const ht = this.rowTable.get(h)!;
+            const ht = h.table;
             const cur = ht.rows.get(h.uuid);
             if (cur && !(cur.txnRow && cur.txnRow.new === cur)) txn.modify(ht, cur);
           }
@@ -771,7 +777,7 @@ export class MemoryDatabase implements Database {
     });
 
     // 6. Index uniqueness.
-    const txnIndexes = new Map<TableState, Map<string, Row>[]>();
+    const txnIndexes = new Map<TableState, Map<IndexKey, Row>[]>();
     txn.forEach((tr) => {
       const row = tr.new;
       const t = tr.table;
@@ -791,16 +797,19 @@ export class MemoryDatabase implements Database {
     // 7. _version of modified rows.
     txn.forEach((tr) => {
       if (tr.old && tr.new && tr.changed && tr.changed.some((x) => x)) {
-        tr.new.fields[1] = uuidDatum(randomUUID());
+        tr.new.fields[1] = uuidDatum(newUuid());
         tr.changed[1] = true;
       }
     });
 
     // 8. Storage, then make it permanent, then tell the listeners.
-    const record = this.sink ? this.buildRecord(txn) : undefined;
-    if (record && this.sink) {
+    const sink = this.sink;
+    const text = sink?.appendText ? this.buildRecordText(txn) : undefined;
+    const record = sink && !sink.appendText ? this.buildRecord(txn) : undefined;
+    if (sink && (text !== undefined || record)) {
       try {
-        this.sink.append(record, txn.durable);
+        if (text !== undefined) sink.appendText!(text, txn.durable);
+        else sink.append(record!, txn.durable);
       } catch (e) {
         throw new OvsdbError('I/O error', `writing the transaction failed: ${(e as Error).message}`);
       }
@@ -825,7 +834,7 @@ export class MemoryDatabase implements Database {
         }
       }
     }
-    this.txnId = randomUUID();
+    this.txnId = newUuid();
     if (change && change.tables.size) {
       change.txnId = this.txnId;
       for (const l of [...this.listeners]) l(change);
@@ -867,7 +876,6 @@ export class MemoryDatabase implements Database {
   }
 
   private indexRow(t: TableState, r: Row): void {
-    this.rowTable.set(r, t);
     for (let i = 0; i < t.indexCols.length; i++) t.indexes[i]!.set(indexKey(r.fields, t.indexCols[i]!), r);
     if (t.hasWeak) this.forWeakTargets(t, r, (u) => {
       let s = this.weakRefs.get(u);
@@ -899,32 +907,33 @@ export class MemoryDatabase implements Database {
     }
   }
 
+  /** One row's entry in the on-disk record: null (deleted), the changed columns (diff form; all
+   *  non-default columns for an insert), or undefined when nothing persistent changed. */
+  private rowRecord(t: TableState, tr: TxnRow): JsonObject | null | undefined {
+    if (!tr.new) return tr.old ? null : undefined;
+    let o: JsonObject | undefined = tr.old ? undefined : {};
+    for (let i = 2; i < t.cols.length; i++) {
+      const c = t.cols[i]!;
+      if (c.ephemeral) continue;
+      const nd = tr.new.fields[i]!;
+      let v: Json | undefined;
+      if (tr.old) {
+        if (tr.changed?.[i]) v = datumToJson(c.type, diffDatum(c.type, tr.old.fields[i]!, nd));
+      } else if (!isDefault(t, i, nd)) {
+        v = datumToJson(c.type, nd);
+      }
+      if (v !== undefined) (o ??= {})[c.name] = v;
+    }
+    return o;
+  }
+
   /** The OVS 3.1 on-disk transaction record (diff form), or undefined if nothing persistent changed. */
   private buildRecord(txn: Txn): JsonObject | undefined {
     let rec: JsonObject | undefined;
     for (const [t, m] of txn.rows) {
       let tj: JsonObject | undefined;
       for (const tr of m.values()) {
-        if (!tr.old && !tr.new) continue;
-        let rowJson: Json | undefined;
-        if (!tr.new) {
-          rowJson = null;
-        } else {
-          let o: JsonObject | undefined = tr.old ? undefined : {};
-          for (let i = 2; i < t.cols.length; i++) {
-            const c = t.cols[i]!;
-            if (c.ephemeral) continue;
-            const nd = tr.new.fields[i]!;
-            let v: Json | undefined;
-            if (tr.old) {
-              if (tr.changed?.[i]) v = datumToJson(c.type, diffDatum(c.type, tr.old.fields[i]!, nd));
-            } else if (!isDefault(t, i, nd)) {
-              v = datumToJson(c.type, nd);
-            }
-            if (v !== undefined) (o ??= {})[c.name] = v;
-          }
-          rowJson = o;
-        }
+        const rowJson = this.rowRecord(t, tr);
         if (rowJson === undefined) continue;
         rec ??= {};
         tj ??= (rec[t.schema.name] = {}) as JsonObject;
@@ -936,6 +945,30 @@ export class MemoryDatabase implements Database {
     rec._is_diff = true;
     rec._date = Date.now();
     return rec;
+  }
+
+  /** The same record as compact JSON text, built row by row: no object holding every row of a big
+   *  transaction is ever made (each row's small object dies young). Undefined if nothing changed. */
+  private buildRecordText(txn: Txn): string | undefined {
+    const parts: string[] = [];
+    for (const [t, m] of txn.rows) {
+      let first = true;
+      for (const tr of m.values()) {
+        const rowJson = this.rowRecord(t, tr);
+        if (rowJson === undefined) continue;
+        if (first) {
+          parts.push(`${parts.length ? ',' : '{'}${JSON.stringify(t.schema.name)}:{"${tr.uuid}":${JSON.stringify(rowJson)}`);
+          first = false;
+        } else {
+          parts.push(`,"${tr.uuid}":${JSON.stringify(rowJson)}`);
+        }
+      }
+      if (!first) parts.push('}');
+    }
+    if (!parts.length) return undefined;
+    if (txn.comment) parts.push(`,"_comment":${JSON.stringify(txn.comment)}`);
+    parts.push(`,"_is_diff":true,"_date":${Date.now()}}`);
+    return parts.join('');
   }
 
   // ---- storage support -----------------------------------------------------------------------
@@ -952,7 +985,9 @@ export class MemoryDatabase implements Database {
       if (rowsJson === null || typeof rowsJson !== 'object' || Array.isArray(rowsJson)) {
         throw syntaxError(rowsJson, `object expected for table ${tname}`);
       }
-      for (const [uuid, rj] of Object.entries(rowsJson)) {
+      // Object.keys, not entries: a 100k-row record would otherwise make 100k [key, value] pairs.
+      for (const uuid of Object.keys(rowsJson)) {
+        const rj = rowsJson[uuid]!;
         if (!isUuid(uuid)) throw syntaxError(uuid, `"${uuid}" is not a valid UUID`);
         const u = uuid.toLowerCase();
         const old = t.rows.get(u);
@@ -964,7 +999,8 @@ export class MemoryDatabase implements Database {
         }
         if (typeof rj !== 'object' || Array.isArray(rj)) throw syntaxError(rj, 'row must be JSON object');
         const fields = old ? old.fields.slice() : t.defaults.slice();
-        for (const [cname, v] of Object.entries(rj)) {
+        for (const cname in rj) {
+          const v = rj[cname]!;
           const idx = t.colIndex.get(cname);
           if (idx === undefined) throw syntaxError(rj, `No column ${cname} in table ${tname}.`, 'unknown column');
           const c = t.cols[idx]!;
@@ -975,8 +1011,8 @@ export class MemoryDatabase implements Database {
           }
         }
         fields[0] = uuidDatum(u);
-        fields[1] = uuidDatum(randomUUID());
-        const row = newRow(u, fields, old ? old.nRefs : 0);
+        fields[1] = uuidDatum(newUuid());
+        const row = newRow(t, u, fields, old ? old.nRefs : 0);
         t.rows.set(u, row);
         touched.push({ t, old, new: row });
       }
@@ -997,7 +1033,7 @@ export class MemoryDatabase implements Database {
     for (const x of touched) if (x.old) { bump(x.t, x.old, -1); this.unindexRow(x.t, x.old); }
     for (const x of touched) if (x.new) { bump(x.t, x.new, 1); this.indexRow(x.t, x.new); }
     if (!touched.length) return;
-    this.txnId = randomUUID();
+    this.txnId = newUuid();
     if (this.listeners.size) {
       // Monitors see replayed changes like any other commit.
       const change: CommittedChange = { txnId: this.txnId, tables: new Map() };
@@ -1090,12 +1126,21 @@ function isDefault(t: TableState, i: number, d: Datum): boolean {
   return datumEquals(d, t.defaults[i]!);
 }
 
-function indexKey(fields: Datum[], cols: number[]): string {
+/** Map key of an index: a lone atom is its own key (within one column all atoms have one type),
+ *  the empty datum a marker, anything else its JSON text after a NUL. A lone string that starts
+ *  with U+0000 or U+0001 gets a U+0001 in front, so no two datums share a key. */
+type IndexKey = Atom | typeof EMPTY_INDEX_KEY;
+const EMPTY_INDEX_KEY = Symbol('empty datum');
+
+function indexKey(fields: Datum[], cols: number[]): IndexKey {
   if (cols.length === 1) {
     const d = fields[cols[0]!]!;
-    // Within one column all atoms have one type, so a lone atom's string form is unambiguous.
-    if (!d.values && d.keys.length <= 1) return d.keys.length ? 'a' + String(d.keys[0]) : 'e';
-    return d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys);
+    if (!d.values && d.keys.length <= 1) {
+      if (!d.keys.length) return EMPTY_INDEX_KEY;
+      const a = d.keys[0]!;
+      return typeof a === 'string' && a.charCodeAt(0) < 2 ? '\u0001' + a : a;
+    }
+    return '\u0000' + (d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys));
   }
   return JSON.stringify(cols.map((c) => [fields[c]!.keys, fields[c]!.values ?? null]));
 }

@@ -146,22 +146,29 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
     lastCompact = Date.now();
   };
 
+  const afterAppend = (): void => {
+    if (autoCompact && !compactScheduled && writer.offset > minBytes && writer.offset / 2 > base
+      && Date.now() - lastCompact >= minInterval) {
+      compactScheduled = true;
+      setImmediate(() => {
+        compactScheduled = false;
+        if (writer.closed) return;
+        try {
+          compactNow('compacting database online');
+        } catch (e) {
+          warn(`${name}: automatic compaction failed: ${(e as Error).message}`);
+        }
+      });
+    }
+  };
   db.setSink({
     append(record: JsonObject, durable: boolean): void {
       writer.append(record, durable);
-      if (autoCompact && !compactScheduled && writer.offset > minBytes && writer.offset / 2 > base
-        && Date.now() - lastCompact >= minInterval) {
-        compactScheduled = true;
-        setImmediate(() => {
-          compactScheduled = false;
-          if (writer.closed) return;
-          try {
-            compactNow('compacting database online');
-          } catch (e) {
-            warn(`${name}: automatic compaction failed: ${(e as Error).message}`);
-          }
-        });
-      }
+      afterAppend();
+    },
+    appendText(text: string, durable: boolean): void {
+      writer.appendText(text, durable);
+      afterAppend();
     },
   });
 

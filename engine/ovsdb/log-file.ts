@@ -51,9 +51,21 @@ export function sha1Hex(data: Buffer): string {
 /** One record as bytes: header line + compact JSON line. */
 export function composeRecord(json: Json, magic: string = OVSDB_MAGIC): Buffer {
   if (json === null || typeof json !== 'object') throw new LogError('OVSDB_E_LOG_FORMAT', 'ovsdb error: a log record must be a JSON object or array');
-  const data = Buffer.from(JSON.stringify(json) + '\n', 'utf8');
-  const header = Buffer.from(`OVSDB ${magic} ${data.length} ${sha1Hex(data)}\n`, 'latin1');
-  return Buffer.concat([header, data], header.length + data.length);
+  return composeRecordText(JSON.stringify(json), magic);
+}
+
+/** One record as bytes from its compact JSON text (a JSON object or array, no newline): one
+ *  buffer, the text encoded straight into it and hashed in place. */
+export function composeRecordText(text: string, magic: string = OVSDB_MAGIC): Buffer {
+  const dataLen = Buffer.byteLength(text, 'utf8') + 1;
+  // The header's length is known before the hash: "OVSDB <magic> <len> <40 hex digits>\n".
+  const headerLen = 6 + magic.length + 1 + String(dataLen).length + 1 + 40 + 1;
+  const out = Buffer.allocUnsafe(headerLen + dataLen);
+  out.write(text, headerLen, 'utf8');
+  out[headerLen + dataLen - 1] = 0x0a;
+  const sha1 = sha1Hex(out.subarray(headerLen));
+  out.write(`OVSDB ${magic} ${dataLen} ${sha1}\n`, 0, 'latin1');
+  return out;
 }
 
 export interface LogRecord {
@@ -259,6 +271,11 @@ export class LogWriter {
    *  the last good record and throws `I/O error: <name>: write failed (...)`. */
   append(json: Json, durable: boolean): void {
     this.appendBytes(composeRecord(json, this.magic), durable);
+  }
+
+  /** Appends one record given as compact JSON text (see composeRecordText). */
+  appendText(text: string, durable: boolean): void {
+    this.appendBytes(composeRecordText(text, this.magic), durable);
   }
 
   appendBytes(bytes: Buffer, durable: boolean): void {

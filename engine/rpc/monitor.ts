@@ -134,6 +134,15 @@ function isDefault(col: ColumnSchema, v: Json): boolean {
     d = JSON.stringify(defaultDatumJson(col.type));
     defaultsCache.set(col, d);
   }
+  // Fast answers without serialising: a scalar equals only a scalar default; a set or map with
+  // two or more elements is never a default (defaults are empty or one atom).
+  if (v === null || typeof v !== 'object') {
+    const c0 = d.charCodeAt(0);
+    if (c0 === 0x5b /* [ */ || c0 === 0x7b /* { */) return false;
+    if (typeof v === 'string') return d.charCodeAt(0) === 0x22 && d === JSON.stringify(v);
+    return d === JSON.stringify(v);
+  }
+  if (Array.isArray(v) && (v[0] === 'set' || v[0] === 'map') && Array.isArray(v[1]) && v[1].length >= 2) return false;
   if (JSON.stringify(v) === d) return true;
   // Same value written differently (e.g. a 1-element set as ["set",[x]] instead of x).
   try {

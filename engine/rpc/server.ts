@@ -326,17 +326,24 @@ export class ServerSession implements TransactSession, LockHolder {
   private async transact(params: Json[], id: Json): Promise<Json> {
     const e = this.entryFor('transact', params);
     const ops = params.slice(1);
-    const key = JSON.stringify(id);
-    const ctl = new AbortController();
-    this.inFlight.set(key, ctl);
+    // Most transactions never wait, so the cancelable in-flight entry is made only when one
+    // blocks (synchronously inside transact, before any later `cancel` can be read).
+    let key: string | undefined;
+    let ctl: AbortController | undefined;
+    const cancelSignal = (): AbortSignal => {
+      ctl = new AbortController();
+      key = JSON.stringify(id);
+      this.inFlight.set(key, ctl);
+      return ctl.signal;
+    };
     try {
-      return await e.db.transact(ops, { session: this, signal: ctl.signal });
+      return await e.db.transact(ops, { session: this, cancelSignal });
     } catch (err) {
-      if (err instanceof TransactCanceledError || ctl.signal.aborted) throw new ReplyError('canceled');
+      if (err instanceof TransactCanceledError || ctl?.signal.aborted) throw new ReplyError('canceled');
       this.server.logger.err(`${this.name}: transact failed: ${(err as Error).message}`);
       throw err;
     } finally {
-      if (this.inFlight.get(key) === ctl) this.inFlight.delete(key);
+      if (key !== undefined && this.inFlight.get(key) === ctl) this.inFlight.delete(key);
     }
   }
 

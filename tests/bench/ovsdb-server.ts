@@ -2,7 +2,8 @@
 // temp dir: one-row insert transactions (1 in flight, and 100 pipelined) through one JSON-RPC
 // client, and 200 sequential `ovs-vsctl --no-wait add-br` processes (real ovs-vsctl against both
 // servers, plus our ovs-vsctl when engine/cli/ovs-vsctl is built). Prints txn/s, per-command
-// latency and the ratio ours/theirs.
+// latency and the ratio ours/theirs, plus each server's CPU time (user + system from /proc) per
+// transaction / per command, so the comparison holds on a loaded machine.
 // Usage: node .build/tests/bench/ovsdb-server.js [--quick] [--vsctl=N] (N add-br processes per pair)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +17,9 @@ import { needRealOvs } from '../lib/env.js';
 const quick = process.argv.includes('--quick');
 const N_SEQ = quick ? 300 : 2000;
 const N_PIPE = quick ? 1000 : 10000;
+/** Untimed transactions first, on both servers: our server is a JIT-compiled program whose first
+ *  few thousand requests run unoptimised code; the timed phases measure the steady state. */
+const N_WARM = quick ? 500 : 3000;
 const vsctlArg = process.argv.find((a) => a.startsWith('--vsctl='));
 const N_VSCTL = vsctlArg ? Number(vsctlArg.slice(8)) : quick ? 40 : 200;
 const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
@@ -43,7 +47,26 @@ function stop(s: Server): void {
   try { process.kill(s.pid, 'SIGTERM'); } catch { /* gone */ }
 }
 
+/** CPU seconds (user + system) process `pid` has used so far (clock ticks of 10 ms). */
+function procCpu(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs `fn` and returns its result with the CPU seconds server `s` spent meanwhile. */
+async function withCpu<T>(s: Server, fn: () => Promise<T> | T): Promise<{ value: T; cpu: number }> {
+  const c0 = procCpu(s.pid);
+  const value = await fn();
+  return { value, cpu: procCpu(s.pid) - c0 };
+}
+
 const insert = (i: number): Json[] => [{ op: 'insert', table: 'QoS', row: { type: `bench-${i}` } }];
+
+async function warmUp(s: Server): Promise<void> {
+  const c = await connectOvsdb(`unix:${s.sock}`);
+  for (let i = 0; i < N_WARM; i++) await c.transact('Open_vSwitch', insert(2e6 + i));
+  await c.close();
+}
 
 async function sequential(s: Server): Promise<number> {
   const c = await connectOvsdb(`unix:${s.sock}`);
@@ -94,25 +117,36 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { cleanup(); process.exit(1); });
   try {
     console.log(`one-row insert transactions (QoS), ${N_SEQ} sequential and ${N_PIPE} with 100 in flight; ${N_VSCTL} ovs-vsctl add-br processes`);
-    const rows: Array<[string, number, number]> = [];
-    const seq: Record<string, number> = {};
-    const pipe: Record<string, number> = {};
-    for (const s of servers) seq[s.name] = await sequential(s);
-    for (const s of servers) pipe[s.name] = await pipelined(s);
-    rows.push(['txn/s, 1 in flight', seq.real, seq.ours], ['txn/s, 100 in flight', pipe.real, pipe.ours]);
-    for (const [what, real, ours] of rows) {
-      console.log(`${what.padEnd(28)} real ${fmt(real).padStart(9)}   ours ${fmt(ours).padStart(9)}   ours/real ${fmt(ours / real, 2)}`);
+    console.log(`(each server first runs ${N_WARM} untimed one-row transactions: steady state, not JIT warm-up, is timed)`);
+    for (const s of servers) await warmUp(s);
+    const seq: Record<string, { value: number; cpu: number }> = {};
+    const pipe: Record<string, { value: number; cpu: number }> = {};
+    for (const s of servers) seq[s.name] = await withCpu(s, () => sequential(s));
+    for (const s of servers) pipe[s.name] = await withCpu(s, () => pipelined(s));
+    const rows: Array<[string, { value: number; cpu: number }, { value: number; cpu: number }, number]> = [
+      ['txn/s, 1 in flight', seq.real!, seq.ours!, N_SEQ], ['txn/s, 100 in flight', pipe.real!, pipe.ours!, N_PIPE],
+    ];
+    for (const [what, real, ours, n] of rows) {
+      const rc = (real.cpu / n) * 1e6;
+      const oc = (ours.cpu / n) * 1e6;
+      console.log(`${what.padEnd(22)} real ${fmt(real.value).padStart(8)}   ours ${fmt(ours.value).padStart(8)}   ours/real ${fmt(ours.value / real.value, 2)}`
+        + `   | server CPU/txn real ${fmt(rc, 0).padStart(4)} us  ours ${fmt(oc, 0).padStart(4)} us  ours/real ${fmt(oc / rc, 2)}`);
     }
-    const vs: Record<string, Latency> = {};
-    for (const s of servers) vs[`real ovs-vsctl -> ${s.name} server`] = vsctlRun(['ovs-vsctl'], s, 'rv');
+    const vs: Record<string, Latency & { cpu: number }> = {};
+    const runVsctl = async (cmd: string[], s: Server, tag: string, label: string): Promise<void> => {
+      const r = await withCpu(s, () => vsctlRun(cmd, s, tag));
+      vs[label] = { ...r.value, cpu: r.cpu };
+    };
+    for (const s of servers) await runVsctl(['ovs-vsctl'], s, 'rv', `real ovs-vsctl -> ${s.name} server`);
     if (existsSync(OUR_VSCTL_BUILT)) {
-      for (const s of servers) vs[`our ovs-vsctl -> ${s.name} server`] = vsctlRun([process.execPath, OUR_VSCTL], s, 'ov');
+      for (const s of servers) await runVsctl([process.execPath, OUR_VSCTL], s, 'ov', `our ovs-vsctl -> ${s.name} server`);
     } else {
       console.log('(our ovs-vsctl is not built in this tree; only real ovs-vsctl measured)');
     }
-    const base = vs['real ovs-vsctl -> real server'];
+    const base = vs['real ovs-vsctl -> real server']!;
     for (const [what, l] of Object.entries(vs)) {
-      console.log(`${what.padEnd(34)} mean ${fmt(l.mean).padStart(7)} ms  p50 ${fmt(l.p50).padStart(7)} ms  p95 ${fmt(l.p95).padStart(7)} ms  ${fmt(l.perSec).padStart(6)} cmd/s  mean/real-real ${fmt(l.mean / base.mean, 2)}`);
+      console.log(`${what.padEnd(34)} mean ${fmt(l.mean).padStart(7)} ms  p50 ${fmt(l.p50).padStart(7)} ms  p95 ${fmt(l.p95).padStart(7)} ms  ${fmt(l.perSec).padStart(6)} cmd/s  mean/real-real ${fmt(l.mean / base.mean, 2)}`
+        + `  server CPU/cmd ${fmt((l.cpu / N_VSCTL) * 1e3, 2)} ms (/real-real ${fmt(l.cpu / base.cpu, 2)})`);
     }
     const rss = (pid: number) => { try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024; } catch { return 0; } };
     console.log(`server RSS after the run: real ${fmt(rss(servers[0].pid))} MB, ours ${fmt(rss(servers[1].pid))} MB`);
