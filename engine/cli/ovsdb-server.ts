@@ -174,7 +174,9 @@ export class OvsdbServerRunner {
     }
     this.server.addDatabase(db);
     this.dbs.set(db.name, db);
-    db.onCommit(() => this.queueReconfigure());
+    // Remotes and SSL settings read from the database (db:DB,TABLE,COLUMN) follow its changes;
+    // commits that touch none of the referenced tables need no reconfiguration.
+    db.onCommit((change) => { if (this.referencesChange(db.name, change.tables)) this.queueReconfigure(); });
     return db;
   }
 
@@ -247,6 +249,19 @@ export class OvsdbServerRunner {
     const certificate = this.queryDbString(this.tlsSpec.certificate, errors);
     const caCert = this.queryDbString(this.tlsSpec.caCert, errors);
     return privateKey && certificate && caCert ? { privateKey, certificate, caCert } : undefined;
+  }
+
+  /** True when a db: remote or SSL reference points into a table this change touched. */
+  private referencesChange(dbName: string, tables: ReadonlyMap<string, unknown>): boolean {
+    const refs = [...this.remotes, this.tlsSpec.privateKey, this.tlsSpec.certificate, this.tlsSpec.caCert];
+    for (const r of refs) {
+      if (!r || !r.startsWith('db:')) continue;
+      const [db, table] = r.slice(3).split(',');
+      if (db === dbName && table !== undefined && tables.has(table)) return true;
+      // A reference through a row of another table (e.g. Open_vSwitch -> Manager) can change with it.
+      if (db === dbName && (tables.has('Manager') || tables.has('SSL') || tables.has('Open_vSwitch'))) return true;
+    }
+    return false;
   }
 
   private queueReconfigure(): void {
