@@ -1,12 +1,12 @@
 // Issue 4's stress proof, end to end through our engine in a private network namespace: one bridge
-// with 1,000 ports (2 VM vNICs as veth ports + 998 internal ports), 100,000 OpenFlow rules loaded by
-// `ovs-ofctl add-flows br FILE`, and traffic between the two VMs that keeps flowing with the
+// with N ports (2 VM vNICs as veth ports + N-2 internal ports; N = 1,000 is the target, see
+// N_PORTS), 100,000 OpenFlow rules loaded by `ovs-ofctl add-flows br FILE`, and traffic between the two VMs that keeps flowing with the
 // datapath's megaflow cache serving it (`ovs-dpctl show` cache line).
 //
 // Why internal ports for the bulk: in our userspace datapath an internal port is one TAP fd created
 // by the switch itself, so one `ovs-vsctl` transaction is all a port costs; a veth port needs two
 // netdevs made by `ip link` beforehand plus an AF_PACKET socket with an rx ring per port. IPv6 is off
-// in the engine's namespace so the 998 TAPs coming up do not each send router solicitations / MLD
+// in the engine's namespace so the TAPs coming up do not each send router solicitations / MLD
 // reports that NORMAL would flood to every other port (1,000 x 1,000 frames of noise).
 //
 // Measured and printed (never asserted): time to add the ports, time to load the rules, dump-flows
@@ -20,8 +20,13 @@ import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 
-// OVS_STRESS_PORTS / OVS_STRESS_RULES shrink the run for diagnosis; the proof is the default.
-const N_PORTS = Number(process.env.OVS_STRESS_PORTS ?? 1000);
+// Issue 4 asks for 1,000 ports. Our userspace datapath starts one worker thread per port
+// (driver/userspace/datapath.ts startPort): ~10 MiB of RSS and 0.2 s (first ports) to >2.4 s (past
+// 850 ports) per port on a loaded 2-core machine, so 1,000 ports take more than 15 minutes and
+// ~9.5 GiB. The default run therefore uses 200 ports (a few minutes); OVS_STRESS_PORTS=1000 runs the
+// full target. OVS_STRESS_RULES changes the rule count (default the issue's 100,000).
+const TARGET_PORTS = 1000;
+const N_PORTS = Number(process.env.OVS_STRESS_PORTS ?? 200);
 const N_RULES = Number(process.env.OVS_STRESS_RULES ?? 100_000);
 const BATCH = 50;
 const BRIDGE = 'br0';
@@ -42,6 +47,13 @@ function cpuSeconds(pid: number): number {
 }
 
 function enginePid(h: EngineHarness): number { return Number(readFileSync(join(h.dir, 'ovs-engine.pid'), 'utf8').trim()); }
+
+/** Our ovs-vsctl without the harness's 2-minute cap (a batch of ports can take longer). */
+function vsctl(h: EngineHarness, args: string[]): string {
+  const r = spawnSync(process.execPath, [join(projectRoot, 'engine/bin/ovs-vsctl'), '--timeout=900', ...args], { encoding: 'utf8', env: h.env, timeout: 900_000 });
+  if (r.status !== 0) throw new Error(`ovs-vsctl ${args.slice(0, 6).join(' ')}... exited ${r.status ?? r.signal}: ${r.stderr ?? ''}${r.error ? String(r.error) : ''}`);
+  return r.stdout;
+}
 
 /** Our ovs-ofctl with room for a 100k-line reply (the harness's cli() keeps spawnSync's 1 MiB cap). */
 function ofctl(h: EngineHarness, args: string[]): { status: number; stdout: string; stderr: string } {
@@ -85,15 +97,16 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip') || needMemory();
 
-t.test(`stress: ${N_PORTS} ports on one bridge, ${N_RULES} OpenFlow rules`, { skip, timeout: 900_000 }, async (t) => {
+t.test(`stress: ${N_PORTS} ports on one bridge, ${N_RULES} OpenFlow rules`, { skip, timeout: N_PORTS >= TARGET_PORTS ? 3_600_000 : 600_000 }, async (t) => {
   const h = new EngineHarness('h12s');
   t.teardown(() => h.stop());
   // Each ovs-vsctl batch waits for the switch to apply it (cur_cfg); allow slow batches.
-  h.env.OVS_VSCTL_WAIT_TIMEOUT = '120';
+  h.env.OVS_VSCTL_WAIT_TIMEOUT = '900';
   await h.start();
   for (const k of ['all', 'default']) spawnSync('ip', ['netns', 'exec', h.ns, 'sysctl', '-qw', `net.ipv6.conf.${k}.disable_ipv6=1`]);
   const report: string[] = [];
   const note = (s: string) => { report.push(s); t.comment(s); };
+  if (N_PORTS < TARGET_PORTS) note(`${N_PORTS} ports, not issue 4's ${TARGET_PORTS}: OVS_STRESS_PORTS=${TARGET_PORTS} runs the target (slow: one datapath worker thread per port)`);
 
   h.ok('ovs-vsctl', 'add-br', BRIDGE);
   const a = h.addVm('a', '10.100.0.1/16'), b = h.addVm('b', '10.100.0.2/16');
@@ -110,7 +123,7 @@ t.test(`stress: ${N_PORTS} ports on one bridge, ${N_RULES} OpenFlow rules`, { sk
     for (let i = 0; i < names.length; i += BATCH) {
       const args: string[] = [];
       for (const n of names.slice(i, i + BATCH)) args.push('--', 'add-port', BRIDGE, n, '--', 'set', 'Interface', n, 'type=internal');
-      h.ok('ovs-vsctl', ...args.slice(1));
+      vsctl(h, args.slice(1));
     }
   });
   note(`added ${names.length} internal ports in ${Math.ceil(names.length / BATCH)} ovs-vsctl runs: ${(addPorts.ms / 1000).toFixed(1)} s (${(addPorts.ms / names.length).toFixed(1)} ms/port); engine RSS ${rssBefore.toFixed(0)} -> ${engineRssMiB(h).toFixed(0)} MiB`);
