@@ -25,6 +25,12 @@ export interface FlowView {
   packets: number; bytes: number; duration: number; idleTimeout: number; hardTimeout: number; text: string;
 }
 
+/** `ovs-ofctl dump-flows` text only (the control socket's reply): formats each rule once. */
+export function dumpFlowsText(sw: VSwitch, bridge: string, filter = ''): CommandResult<null> {
+  const lines = bridgeOf(sw, bridge).dumpFlows(filter);
+  return { text: lines.length ? lines.join('\n') + '\n' : '', data: null };
+}
+
 export function dumpFlows(sw: VSwitch, bridge: string, filter = ''): CommandResult<{ flows: FlowView[] }> {
   const br = bridgeOf(sw, bridge);
   const lines = br.dumpFlows(filter);
@@ -48,6 +54,7 @@ export async function addFlows(sw: VSwitch, bridge: string, flows: string[]): Pr
     if (!t || t.startsWith('#')) return;
     try { mods.push(parseFlowMod(t, 'add')); } catch (e) { throw new InvalidInputError(`flow ${i + 1} ("${t}"): ${(e as Error).message}`); }
   });
+  sw.noteFlowMods(mods);
   let added = 0;
   for (const m of mods) added += br.applyFlowMod(m).added;
   await sw.revalidate(true);
@@ -63,7 +70,9 @@ export async function delFlows(sw: VSwitch, bridge: string, filter = '', strict 
 
 export async function modFlows(sw: VSwitch, bridge: string, flow: string, strict = false): Promise<CommandResult<{ modified: number }>> {
   const br = bridgeOf(sw, bridge);
-  const r = br.modFlows(flow, strict);
+  const fm = parseFlowMod(flow, strict ? 'modify_strict' : 'modify');
+  sw.noteFlowMods([fm]);
+  const r = br.applyFlowMod(fm);
   await sw.revalidate(true);
   return { text: '', data: { modified: r.modified + r.added } };
 }
