@@ -341,14 +341,14 @@ function tunnelOutput(ctx: XlateCtx, p: BridgePort): void {
   const dt = Number(f[F.dl_type]);
   const isIp = dt === ETH_TYPE.IP || dt === ETH_TYPE.IPV6;
   if (cfg.remoteIpFlow) wc[F.tun_dst] = 0xffffffffn;
+  const t = egressTunnel(cfg, { tunId: f[F.tun_id]!, tunSrc: f[F.tun_src]!, tunDst: f[F.tun_dst]!, isIp, nwTos: Number(f[F.nw_tos]), nwTtl: Number(f[F.nw_ttl]) });
+  if (!t) { ctx.note(`port ${p.name}: remote_ip=flow and the flow has no tun_dst, dropping`); return; }
   if (cfg.localIpFlow) wc[F.tun_src] = 0xffffffffn;
   if (cfg.outKeyPresent && cfg.outKeyFlow) wc[F.tun_id] = fieldMax(F.tun_id);
   if (isIp) {
     wc[F.nw_tos] = wc[F.nw_tos]! | 3n | (cfg.tosInherit ? 0xfcn : 0n);
     if (cfg.ttlInherit) wc[F.nw_ttl] = 0xffn;
   }
-  const t = egressTunnel(cfg, { tunId: f[F.tun_id]!, tunSrc: f[F.tun_src]!, tunDst: f[F.tun_dst]!, isIp, nwTos: Number(f[F.nw_tos]), nwTtl: Number(f[F.nw_ttl]) });
-  if (!t) { ctx.note(`port ${p.name}: remote_ip=flow and the flow has no tun_dst, dropping`); return; }
   if (ctx.key.tunnel && isTunnelKey(ctx.key) && ctx.key.tunnel.ipv4Dst === t.ipv4Dst) { ctx.note(`port ${p.name}: not tunneling to our own address`); return; }
   if (!sameTunnel(ctx.baseTunnel, t)) {
     ctx.actions.push({ type: 'set', key: { tunnel: t } });
