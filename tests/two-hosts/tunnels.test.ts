@@ -3,7 +3,7 @@
 // port to the other host, VMs on both. Proves: VMs on VLAN 900 ping across the tunnel (NORMAL over
 // a tunnel port), another VLAN stays isolated, key=flow with OpenFlow rules choosing the VNI, a
 // configuration error lands in the Interface's error column with OVS's wording, and our VXLAN port
-// exchanges traffic with the Linux kernel's own vxlan device.
+// exchanges traffic with the Linux kernel's own vxlan device; Geneve between our two datapaths.
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { needCommand, needRoot } from '../lib/env.js';
@@ -92,6 +92,16 @@ t.test('VXLAN between two hypervisors', { skip, timeout: 240_000 }, async (t) =>
   t.ok(h1.ping(a, b.ip), 'the fixed-key tunnel to the same peer still carries VNI 0 traffic');
   h1.ok('ovs-ofctl', 'mod-flows', 'br-flow', `in_port=${ofport(h1, d.hostIf)},actions=set_field:0x78->tun_id,output:${ofport(h1, 'vx-flow')}`);
   t.notOk(h1.ping(d, e.ip, 2), 'with hv1 choosing VNI 0x78, hv2\'s tun_id=0x77 rule no longer delivers');
+
+  // Geneve between our two datapaths (its own vport, UDP 6081), with a fixed key.
+  const g = h1.addVm('g', '10.63.0.1/24', 'vp-g', { mtu: 1400 }), hh = h2.addVm('h', '10.63.0.2/24', 'vp-h', { mtu: 1400 });
+  for (const [h, remote, vm] of [[h1, '172.31.0.2', g], [h2, '172.31.0.1', hh]] as const) {
+    h.ok('ovs-vsctl', 'add-br', 'br-gn');
+    h.ok('ovs-vsctl', 'add-port', 'br-gn', vm.hostIf);
+    h.ok('ovs-vsctl', 'add-port', 'br-gn', 'gn-peer', '--', 'set', 'interface', 'gn-peer', 'type=geneve', `options:remote_ip=${remote}`, 'options:key=0x42');
+  }
+  t.match(h1.ok('ovs-dpctl', 'show'), /port \d+: geneve_sys_6081 \(geneve/, 'a geneve_sys_6081 vport');
+  t.ok(h1.ping(g, hh.ip), 'VMs ping across the Geneve tunnel');
 
   // Interop with the Linux kernel's vxlan device (on UDP port 4790, as our hv2 engine holds 4789).
   const noKernel = kernelVxlan(hv2);
