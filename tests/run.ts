@@ -14,7 +14,7 @@ function findTests(dir: string, out: string[]): string[] {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) {
-      if (name !== 'bench' && name !== 'soak' && name !== 'lib' && name !== 'kernel-vm') findTests(p, out);
+      if (name !== 'bench' && name !== 'lib' && name !== 'kernel-vm') findTests(p, out);
     } else if (name.endsWith('.test.js')) out.push(p);
   }
   return out;
@@ -22,6 +22,11 @@ function findTests(dir: string, out: string[]): string[] {
 
 const filters = process.argv.slice(2);
 const files = findTests(builtTests, []).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+if (files.length === 0) {
+  console.log(`no test file matches ${filters.map((f) => JSON.stringify(f)).join(', ')}`);
+  console.log('0 passed, 0 failed');
+  process.exit(1);
+}
 const require = createRequire(import.meta.url);
 const tapBin = join(require.resolve('tap/package.json').replace(/package\.json$/, ''), 'dist', 'esm', 'run.mjs');
 const log = createWriteStream(join(projectRoot, '.build', 'test-output.tap'));

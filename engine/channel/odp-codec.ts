@@ -109,6 +109,9 @@ export function keyToAttrs(k: OdpFlowKey, isMask = false): NlAttr[] {
   if (k.ctState !== undefined) put(out, s, 'CT_STATE', k.ctState, where);
   if (k.ctZone !== undefined) put(out, s, 'CT_ZONE', k.ctZone, where);
   if (k.ctMark !== undefined) put(out, s, 'CT_MARK', k.ctMark, where);
+  if (k.ctLabels !== undefined) put(out, s, 'CT_LABELS', k.ctLabels, where);
+  if (k.ctOrigTupleIpv4 !== undefined) put(out, s, 'CT_ORIG_TUPLE_IPV4', k.ctOrigTupleIpv4, where);
+  if (k.ctOrigTupleIpv6 !== undefined) put(out, s, 'CT_ORIG_TUPLE_IPV6', k.ctOrigTupleIpv6, where);
   if (k.recircId !== undefined) put(out, s, 'RECIRC_ID', k.recircId, where);
   if (k.dpHash !== undefined) put(out, s, 'DP_HASH', k.dpHash, where);
   if (k.inPort !== undefined) put(out, s, 'IN_PORT', k.inPort, where);
@@ -145,6 +148,9 @@ function attrsToL3(attrs: NlAttr[], s: AttrSet, k: OdpFlowKey, where: string, al
       case 'CT_STATE': k.ctState = v as number; break;
       case 'CT_ZONE': k.ctZone = v as number; break;
       case 'CT_MARK': k.ctMark = v as number; break;
+      case 'CT_LABELS': k.ctLabels = v as Buffer; break;
+      case 'CT_ORIG_TUPLE_IPV4': k.ctOrigTupleIpv4 = v as Buffer; break;
+      case 'CT_ORIG_TUPLE_IPV6': k.ctOrigTupleIpv6 = v as Buffer; break;
       case 'ETHERNET': k.eth = v as unknown as OdpFlowKey['eth']; break;
       case 'VLAN': k.vlanTci = v as number; break;
       case 'ETHERTYPE': k.ethType = v as number; break;

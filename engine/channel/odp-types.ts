@@ -56,6 +56,11 @@ export interface OdpFlowKey {
   ctState?: number;
   ctZone?: number;
   ctMark?: number;
+  /** OVS_KEY_ATTR_CT_LABELS: 16 bytes (the Linux kernel puts it in every key and mask). */
+  ctLabels?: Buffer;
+  /** OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4/IPV6: the conntrack original tuple, kept as raw bytes. */
+  ctOrigTupleIpv4?: Buffer;
+  ctOrigTupleIpv6?: Buffer;
 }
 
 export type OdpAction =

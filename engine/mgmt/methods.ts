@@ -73,6 +73,21 @@ async function vsctl(ctx: ManagementContext, argv: string[]): Promise<{ stdout: 
   return { stdout, stderr };
 }
 
+/** The optional `view` of ovsps/vsctl: after the commands, the rows a cmdlet returns, in the same
+ *  reply (saves the cmdlet a second round trip). {kind: "bridges"|"ports"|"interfaces", name?, bridge?, port?} */
+function viewRequest(v: Json | undefined): ((db: Database) => Json[]) | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidInputError(`ovsps/vsctl: "view" must be an object, got ${JSON.stringify(v)}`);
+  const m = 'ovsps/vsctl view';
+  const name = str(v, 'name', m), bridge = str(v, 'bridge', m), port = str(v, 'port', m);
+  switch (v.kind) {
+    case 'bridges': return (db) => bridgeViews(db, { name });
+    case 'ports': return (db) => portViews(db, { bridge, name });
+    case 'interfaces': return (db) => interfaceViews(db, { bridge, port, name });
+    default: throw new InvalidInputError(`ovsps/vsctl: view kind ${JSON.stringify(v.kind ?? null)} is not bridges, ports or interfaces`);
+  }
+}
+
 export function registerManagementMethods(server: OvsdbServer, ctx: ManagementContext): void {
   const needSwitch = (): VSwitch => { const sw = ctx.vswitch(); if (!sw) throw new NoSwitchError(); return sw; };
 
@@ -127,8 +142,11 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
       argv = [...global];
       (cmds as string[][]).forEach((c, i) => { if (i) argv.push('--'); argv.push(...c); });
     }
+    const view = viewRequest(p.view);
     const r = await vsctl(ctx, argv);
-    return { outputs: [r.stdout], warnings: r.stderr ? r.stderr.trim().split('\n') : [] };
+    const out: JsonObject = { outputs: [r.stdout], warnings: r.stderr ? r.stderr.trim().split('\n') : [] };
+    if (view) out.view = view(ctx.database);
+    return out;
   });
 
   server.registerMethod('ovsps/ofctl', async (params) => {

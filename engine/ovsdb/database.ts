@@ -110,6 +110,8 @@ class Txn {
   durable = false;
   timeoutMs = Infinity;
 
+  private readonly orderBefore = new Map<TableState, string[]>();
+
   constructor(readonly db: MemoryDatabase) {}
 
   get(table: TableState, uuid: string): TxnRow | undefined {
@@ -147,8 +149,15 @@ class Txn {
     return copy;
   }
 
+  /** Remembers a table's row order before the transaction first removes a row from it, so a
+   *  rollback puts every row back in its place (a failed transaction leaves no trace). */
+  noteDelete(table: TableState): void {
+    if (!this.orderBefore.has(table)) this.orderBefore.set(table, [...table.rows.keys()]);
+  }
+
   delete(table: TableState, row: Row): void {
     const tr = row.txnRow;
+    this.noteDelete(table);
     table.rows.delete(row.uuid);
     if (!tr) {
       const t = newTxnRow(table, row.uuid, row, undefined, row.nRefs);
@@ -186,6 +195,12 @@ class Txn {
       }
     }
     this.rows.clear();
+    for (const [table, keys] of this.orderBefore) {
+      const rows = keys.map((u) => [u, table.rows.get(u)] as const);
+      table.rows.clear();
+      for (const [u, r] of rows) if (r) table.rows.set(u, r);
+    }
+    this.orderBefore.clear();
   }
 
   findOrMake(table: TableState, uuid: string): TxnRow | undefined {
@@ -603,10 +618,12 @@ export class MemoryDatabase implements Database {
 
   // ---- commit --------------------------------------------------------------------------------
 
-  private strongTargets(base: BaseType | undefined, atoms: Atom[] | undefined, self: string, fn: (t: TableState, u: string) => void): void {
+  /** Calls `fn` for each strong reference; a row's reference to itself (same table, same uuid) is
+   *  not counted, as OVS does, so self-referencing rows can still be garbage-collected. */
+  private strongTargets(base: BaseType | undefined, atoms: Atom[] | undefined, self: string, fn: (t: TableState, u: string) => void, selfTable?: TableState): void {
     if (!base?.refTable || base.refType !== 'strong' || !atoms) return;
     const t = this.tables.get(base.refTable)!;
-    for (const a of atoms) if (a !== self) fn(t, a as string);
+    for (const a of atoms) if (a !== self || t !== selfTable) fn(t, a as string);
   }
 
   private commit(txn: Txn): void {
@@ -653,7 +670,7 @@ export class MemoryDatabase implements Database {
                   `Table ${tr.table.schema.name} column ${c.name} row ${row.uuid} references nonexistent row ${u} in table ${t.schema.name}.`);
               }
               target.nRefs += delta;
-            });
+            }, tr.table);
           }
         };
         if (tr.old && !tr.new) adjust(tr.old, tr.old.fields[i]!, -1);
@@ -678,6 +695,7 @@ export class MemoryDatabase implements Database {
       const row = tr.new;
       tr.new = undefined;
       row.txnRow = undefined;
+      txn.noteDelete(tr.table);
       tr.table.rows.delete(tr.uuid);
       if (!tr.changed) tr.changed = tr.table.allChanged;
       for (const i of tr.table.refCols) {
@@ -688,7 +706,7 @@ export class MemoryDatabase implements Database {
             const target = txn.findOrMake(t, u);
             if (!target || !target.new || target.nRefs <= 0) return;
             if (--target.nRefs === 0) deleteGarbage(target);
-          });
+          }, tr.table);
         }
       }
     };
@@ -972,7 +990,7 @@ export class MemoryDatabase implements Database {
           this.strongTargets(base, atoms, r.uuid, (tt, u) => {
             const target = tt.rows.get(u);
             if (target) target.nRefs += delta;
-          });
+          }, t);
         }
       }
     };

@@ -13,6 +13,8 @@ const needs: Need[] = [
   { pkg: 'iputils-ping', probe: '/usr/bin/ping' },
   { pkg: 'ethtool', probe: '/usr/sbin/ethtool' },
   { pkg: 'iperf3', probe: '/usr/bin/iperf3' },
+  { pkg: 'wixl', probe: '/usr/bin/wixl' },
+  { pkg: 'msitools', probe: '/usr/bin/msiinfo' },
 ];
 
 function main(): void {

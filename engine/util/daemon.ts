@@ -14,7 +14,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { projectRoot } from '../setup/paths.js';
 import { OvsError } from './errors.js';
 import { absFileName, ovsRundir } from './ovs-paths.js';
 import { strerror, vlog } from './vlog.js';
@@ -352,12 +353,10 @@ export const OVS_COMPAT_VERSION = '3.1.0';
 
 function packageVersion(): string {
   try {
-    const require = createRequire(import.meta.url);
-    for (const rel of ['../../../package.json', '../../package.json']) {
-      try { return (require(rel) as { version: string }).version; } catch { /* try next */ }
-    }
-  } catch { /* fall through */ }
-  return '0';
+    return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0';
+  }
 }
 
 /** `PROGRAM (Open vSwitch) 3.1.0 (ovs-powershell X.Y.Z)`: the OVS form scripts parse, plus who we are. */

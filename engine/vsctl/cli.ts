@@ -118,18 +118,26 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
       return 0;
     }
     const commands = parseCommandLine(g.rest, g.local);
+    let warned = 0;
+    let expired = false;
     const db = g.db ?? env.defaultDb;
     const timeoutSec = g.timeoutSec || Number(process.env.OVS_CTL_TIMEOUT) || 0;
     const work = (async () => {
-      try {
-        client = await env.connect(db);
-      } catch (e) {
-        throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${errnoText(e)})`);
+      // --retry: keep trying (bounded by --timeout, like ovs-vsctl), backing off up to 1 s.
+      for (let delay = 100; ; delay = Math.min(1000, delay * 2)) {
+        try {
+          client = await env.connect(db);
+          if (expired) { await client.close(); throw new VsctlExit(142); }
+          break;
+        } catch (e) {
+          if (!g.retry || expired) throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${errnoText(e)})`);
+          await new Promise((res) => setTimeout(res, delay));
+        }
       }
       const r = await executeParsed(client, commands, {
         noWait: g.noWait, dryRun: g.dryRun, oneline: g.oneline, style: g.style,
         comment: `ovs-vsctl: ${escapeArgs([prog, ...argv])}`,
-        onWarning: (line) => io.stderr(line + '\n'),
+        onWarning: (line) => { warned++; io.stderr(line + '\n'); },
       });
       io.stdout(r.stdout);
       if (!g.noWait && !g.dryRun && r.nextCfg !== undefined) {
@@ -138,10 +146,17 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
       }
     })();
     if (timeoutSec) {
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new VsctlError('OVS_E_VSCTL_TIMEOUT', `timeout after ${timeoutSec} seconds`, 142)), timeoutSec * 1000);
+      const alarm = new Promise<never>((_, reject) => {
+        // ovs-vsctl dies of SIGALRM: one log line, then status 128+14.
+        timer = setTimeout(() => {
+          const seq = 1 + (commands.some((c) => c.syntax.mode === 'RW') ? 1 : 0) + warned;
+          const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+          io.stderr(`${time}|${String(seq).padStart(5, '0')}|fatal_signal|WARN|terminating with signal 14 (Alarm clock)\n`);
+          expired = true;
+          reject(new VsctlExit(142));
+        }, timeoutSec * 1000);
       });
-      await Promise.race([work, expired]);
+      await Promise.race([work, alarm]);
     } else {
       await work;
     }

@@ -1,6 +1,6 @@
 // OVSDB data as ovs-vsctl handles it: atoms and sorted datums, parsed from and printed to the
 // ovs-vsctl string syntax (lib/ovsdb-data.c semantics) and converted to/from RFC 7047 wire JSON.
-import { randomUUID } from 'node:crypto';
+import { localUuid } from './local-uuid.js';
 import type { Json } from '../ovsdb/api.js';
 import type { AtomicType, BaseType, ColumnType } from './schema.js';
 import { isMap } from './schema.js';
@@ -31,7 +31,7 @@ export class SymbolTable {
   insert(name: string): VsctlSymbol {
     let s = this.symbols.get(name);
     if (!s) {
-      s = { uuid: randomUUID(), created: false, strongRef: false, weakRef: false };
+      s = { uuid: localUuid(), created: false, strongRef: false, weakRef: false };
       this.symbols.set(name, s);
     }
     return s;

@@ -15,6 +15,8 @@ import { DEFAULT_TABLE_STYLE, type CommandResult, type TableStyle, type VsctlCom
 
 const schemaCache = new WeakMap<OvsdbClient, VsctlSchema>();
 
+const EMPTY_SCHEMA: VsctlSchema = { name: '', version: '', tables: new Map() };
+
 const NARROW_COLUMNS: Record<string, string[]> = {
   Port: ['name', 'fake_bridge', 'tag', 'interfaces', 'external_ids'],
   Interface: ['name', 'type', 'ofport', 'error'],
@@ -75,6 +77,23 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
     warnings.push(line);
     opts.onWarning?.(line);
   };
+  // Bridge/port commands read fixed tables (and only a few Port and Interface columns, which
+  // keeps a big switch cheap: Interface rows carry large status/statistics maps). For them the
+  // first read is sent together with get_schema, saving a round trip per ovs-vsctl process.
+  const narrow = commands.every((c) => NARROW_OK.has(c.syntax.name));
+  const selectsFor = (tableList: string[]): Json[] => tableList.map((t): Json => {
+    const cols = narrow ? NARROW_COLUMNS[t] : undefined;
+    return cols ? { op: 'select', table: t, where: [], columns: ['_uuid', ...cols] } : { op: 'select', table: t, where: [] };
+  });
+  let prefetchTables: string[] | undefined;
+  let prefetch: Promise<Json[]> | undefined;
+  if (narrow && !schemaCache.has(client)) {
+    const t = new Set<string>(['Open_vSwitch']);
+    for (const c of commands) for (const x of c.syntax.tables(c.argv, EMPTY_SCHEMA)) t.add(x);
+    prefetchTables = [...t];
+    prefetch = client.transact(db, selectsFor(prefetchTables));
+    prefetch.catch(() => undefined);
+  }
   const schema = await loadSchema(client, db);
 
   // Prerequisites: name checks that need only the schema.
@@ -84,16 +103,10 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
   const tables = new Set<string>(['Open_vSwitch']);
   for (const c of commands) for (const t of c.syntax.tables(c.argv, schema)) if (schema.tables.has(t)) tables.add(t);
   const tableList = [...tables];
-  // Bridge/port commands only look at a few Port and Interface columns; reading just those keeps
-  // a big switch cheap (Interface rows carry large status/statistics maps).
-  const narrow = commands.every((c) => NARROW_OK.has(c.syntax.name));
+  if (prefetchTables && prefetchTables.join() !== tableList.join()) prefetch = undefined;
 
   for (let attempt = 0; ; attempt++) {
-    const selects = tableList.map((t): Json => {
-      const cols = narrow ? NARROW_COLUMNS[t] : undefined;
-      return cols ? { op: 'select', table: t, where: [], columns: ['_uuid', ...cols] } : { op: 'select', table: t, where: [] };
-    });
-    const read = await client.transact(db, selects);
+    const read = attempt === 0 && prefetch ? await prefetch : await client.transact(db, selectsFor(tableList));
     const loaded = new Map<string, RowJson[]>();
     tableList.forEach((t, i) => {
       const r = read[i] as JsonObject | null;

@@ -2,7 +2,7 @@
 // once, commands read and write them locally, and commit() turns the changes into one RFC 7047
 // transaction (inserts with named uuids, updates of changed columns only, deletes, and `wait`
 // ops for verified columns, so a concurrent change makes the server refuse and we retry).
-import { randomUUID } from 'node:crypto';
+import { localUuid } from './local-uuid.js';
 import type { Json, JsonObject, RowJson } from '../ovsdb/api.js';
 import type { ColumnSchema, TableSchema, VsctlSchema } from './schema.js';
 import { compareDatum, datumFromWire, datumToWire, defaultDatum, type Datum, type UuidToJson } from './datum.js';
@@ -122,7 +122,7 @@ export class Replica {
     if (!t) throw new Error(`no table ${table}`);
     let m = this.tables.get(table);
     if (!m) { m = new Map(); this.tables.set(table, m); }
-    const row: VRow = { table: t, uuid: uuid ?? randomUUID(), cur: new Map(), inserted: true, written: new Set(), verified: new Set() };
+    const row: VRow = { table: t, uuid: uuid ?? localUuid(), cur: new Map(), inserted: true, written: new Set(), verified: new Set() };
     if (persist) row.persistUuid = true;
     m.set(row.uuid, row);
     this.touched.set(row.uuid, row);

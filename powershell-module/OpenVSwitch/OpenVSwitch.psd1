@@ -31,6 +31,7 @@
         'Get-VMNetworkAdapterWithOVSPort',
         'Initialize-OvsDatabase',
         'Install-OvsService',
+        'Invoke-OvsDscResource',
         'Invoke-OvsVsctl',
         'New-OvsBridge',
         'New-OvsTestVM',

@@ -121,6 +121,10 @@ for (const file of files) {
       ourMs += performance.now() - t0;
       const a = normalizeResult(ourResult, ourTags);
       const b = normalizeResult(realResult, realTags);
+      if (txn.knownDifference) {
+        t.notSame(a, b, `${label}: differs from ovsdb-server as documented (${txn.knownDifference})`);
+        continue;
+      }
       if (JSON.stringify(a) !== JSON.stringify(b)) mismatches.push(i);
       t.same(a, b, `${label}: same result as ovsdb-server`);
     }

@@ -4,6 +4,8 @@ import t from 'tap';
 import { runCrashSoak } from './crash.js';
 import { seedFromEnv } from './rng.js';
 
+t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
+
 t.test('crash soak: acknowledged transactions survive SIGKILL, power cuts recover', { timeout: 300_000 }, async (t) => {
   const seed = seedFromEnv();
   const r = await runCrashSoak({ cycles: 8, seed, maxRunMs: 300, log: (l) => t.comment(l) });

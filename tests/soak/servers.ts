@@ -44,7 +44,7 @@ export interface ServerProcess {
 }
 
 /** Starts a server on `dbPath`; files (socket, log, pid, ctl) go to `dir` with `tag` in their names. */
-export function startServer(kind: ServerKind, dir: string, dbPath: string, tag = kind): ServerProcess {
+export function startServer(kind: ServerKind, dir: string, dbPath: string, tag: string = kind): ServerProcess {
   const socketPath = join(dir, `${tag}.sock`);
   const logPath = join(dir, `${tag}.log`);
   const ctlPath = join(dir, `${tag}.ctl`);

@@ -16,6 +16,7 @@ import {
 
 const corpusDir = join(projectRoot, 'tests', 'corpus', 'vsctl');
 
+t.jobs = 2;
 for (const [label, start] of [['real ovsdb-server', startRealServer], ['our ovsdb server', startOurServer]] as const) {
 t.test(`ovs-vsctl corpus: ours vs real, against ${label}`, { skip: needRealOvs() }, async (t) => {
   const server = await start();

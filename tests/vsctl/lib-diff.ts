@@ -3,7 +3,7 @@
 // normalisation. Lives next to the tests (tests/vsctl/) since only they use it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { RawOvsdbClient } from '../lib/vsctl-raw-client.js';
@@ -38,7 +38,11 @@ export async function startRealServer(): Promise<PrivateServer> {
     }
     await new Promise((res) => setTimeout(res, 20));
   }
-  if (!ready) throw new Error('ovsdb-server did not start');
+  if (!ready) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error('ovsdb-server did not start');
+  }
   return {
     dir, sock, target: `unix:${sock}`,
     async stop() {
@@ -219,7 +223,8 @@ export function runRealVsctl(args: string[]): Promise<{ stdout: string; stderr: 
     const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ stdout, stderr, status: code ?? (signal ? 128 : -1) });
+      // Killed by a signal: report it the way a shell does (128 + signal number).
+      resolve({ stdout, stderr, status: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1) });
     });
   });
 }

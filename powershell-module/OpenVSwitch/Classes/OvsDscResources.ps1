@@ -12,6 +12,8 @@ class OvsReason {
 }
 
 function New-OvsReason {
+    [CmdletBinding()]
+    [OutputType('OvsReason')]
     param([string]$Code, [string]$Phrase)
     $r = [OvsReason]::new(); $r.Code = $Code; $r.Phrase = $Phrase; return $r
 }
@@ -186,7 +188,8 @@ class OvsVMAdapterPort {
         $s = [OvsVMAdapterPort]::new()
         $s.VMName = $this.VMName; $s.AdapterName = $this.AdapterName
         $s.OVSPortName = $this.CurrentName()
-        $s.Reasons = if ($s.OVSPortName -ne $this.OVSPortName) { @(New-OvsReason 'OvsVMAdapterPort:OVSPortName' "OVS port name is '$($s.OVSPortName)', should be '$($this.OVSPortName)'.") } else { @() }
+        $s.Reasons = @()
+        if ($s.OVSPortName -ne $this.OVSPortName) { $s.Reasons = @(New-OvsReason 'OvsVMAdapterPort:OVSPortName' "OVS port name is '$($s.OVSPortName)', should be '$($this.OVSPortName)'.") }
         return $s
     }
 

@@ -21,6 +21,9 @@ function Get-OvsProjectRoot {
     [OutputType([string])]
     param()
     if ($env:OVS_ENGINE_ROOT) { return $env:OVS_ENGINE_ROOT }
+    # A packaged module (npm run package) carries its engine in an 'engine' folder beside it.
+    $bundled = Join-Path $PSScriptRoot '../engine'
+    if (Test-Path -LiteralPath (Join-Path $bundled 'package.json')) { return (Resolve-Path -LiteralPath $bundled).Path }
     return (Resolve-Path (Join-Path $PSScriptRoot '../../..')).Path
 }
 
@@ -116,32 +119,6 @@ $script:OvsJsonObject = [regex]::new(
     [System.Text.RegularExpressions.RegexOptions]::Compiled -bor [System.Text.RegularExpressions.RegexOptions]::Singleline)
 $script:OvsMaxMessageChars = 64MB
 
-function Read-OvsMessage {
-    [CmdletBinding()]
-    param([Parameter(Mandatory)]$Connection)
-    while ($true) {
-        $text = $Connection.Pending
-        if ($text.Length -gt 0) {
-            $m = $script:OvsJsonObject.Match($text)
-            if ($m.Success) {
-                $Connection.Pending = $text.Substring($m.Length)
-                return ConvertFrom-Json -InputObject $m.Value -AsHashtable -Depth 64
-            }
-            $first = $text.TrimStart()
-            if ($first.Length -gt 0 -and $first[0] -ne '{') {
-                throw [OvsEngineException]::new('OVS_E_PROTOCOL', "The engine at '$($Connection.Target)' sent something that is not a JSON-RPC message: '$($first.Substring(0, [Math]::Min(40, $first.Length)))'.", $Connection.Target)
-            }
-            if ($text.Length -gt $script:OvsMaxMessageChars) {
-                throw [OvsEngineException]::new('OVS_E_PROTOCOL', "A message from the engine at '$($Connection.Target)' is larger than $($script:OvsMaxMessageChars) characters.", $Connection.Target)
-            }
-        }
-        $n = $Connection.Stream.Read($Connection.Buffer, 0, $Connection.Buffer.Length)
-        if ($n -le 0) { throw [OvsEngineException]::new('OVS_E_CONNECTION_CLOSED', "The engine at '$($Connection.Target)' closed the connection.", $Connection.Target) }
-        $count = $Connection.Decoder.GetChars($Connection.Buffer, 0, $n, $Connection.Chars, 0)
-        $Connection.Pending = $text + [string]::new($Connection.Chars, 0, $count)
-    }
-}
-
 function Send-OvsMessage {
     [CmdletBinding()]
     param([Parameter(Mandatory)]$Connection, [Parameter(Mandatory)][hashtable]$Message)
@@ -151,10 +128,16 @@ function Send-OvsMessage {
     $Connection.Stream.Flush()
 }
 
+$script:OvsConnectionByKey = @{}
+$script:OvsUtf8 = [System.Text.UTF8Encoding]::new($false)
+
 <#
 .SYNOPSIS
 Calls one engine method and writes its result (an array result is written element by element, as a
 pipeline does); engine errors become OvsEngineException with the engine's code.
+.DESCRIPTION
+This is every cmdlet's hot path, so it calls no other function once the connection is open: the
+request is serialised, written, and the reply read and split in place.
 #>
 function Invoke-OvsRpc {
     [CmdletBinding()]
@@ -163,12 +146,36 @@ function Invoke-OvsRpc {
         [object[]]$Params = @(),
         [string]$Database
     )
-    $conn = Get-OvsConnection -Database $Database
+    # The open connection for this -Database (and environment), without resolving the target again.
+    $key = "$Database|$env:OVS_DB|$env:OVS_RUNDIR"
+    $conn = $script:OvsConnectionByKey[$key]
+    if ($null -eq $conn -or -not [object]::ReferenceEquals($script:OvsConnections[$conn.Target], $conn)) {
+        $conn = Get-OvsConnection -Database $Database
+        $script:OvsConnectionByKey[$key] = $conn
+    }
     $id = ++$script:OvsNextId
     try {
-        Send-OvsMessage -Connection $conn -Message @{ method = $Method; params = @($Params); id = $id }
+        $bytes = $script:OvsUtf8.GetBytes((ConvertTo-Json -InputObject @{ method = $Method; params = $Params; id = $id } -Depth 64 -Compress))
+        $conn.Stream.Write($bytes, 0, $bytes.Length)
         while ($true) {
-            $msg = Read-OvsMessage -Connection $conn
+            $text = $conn.Pending
+            $m = $script:OvsJsonObject.Match($text)
+            if (-not $m.Success) {
+                $first = $text.TrimStart()
+                if ($first.Length -gt 0 -and $first[0] -ne '{') {
+                    throw [OvsEngineException]::new('OVS_E_PROTOCOL', "The engine at '$($conn.Target)' sent something that is not a JSON-RPC message: '$($first.Substring(0, [Math]::Min(40, $first.Length)))'.", $conn.Target)
+                }
+                if ($text.Length -gt $script:OvsMaxMessageChars) {
+                    throw [OvsEngineException]::new('OVS_E_PROTOCOL', "A message from the engine at '$($conn.Target)' is larger than $($script:OvsMaxMessageChars) characters.", $conn.Target)
+                }
+                $n = $conn.Stream.Read($conn.Buffer, 0, $conn.Buffer.Length)
+                if ($n -le 0) { throw [OvsEngineException]::new('OVS_E_CONNECTION_CLOSED', "The engine at '$($conn.Target)' closed the connection.", $conn.Target) }
+                $count = $conn.Decoder.GetChars($conn.Buffer, 0, $n, $conn.Chars, 0)
+                $conn.Pending = $text + [string]::new($conn.Chars, 0, $count)
+                continue
+            }
+            $conn.Pending = $text.Substring($m.Length)
+            $msg = ConvertFrom-Json -InputObject $m.Value -AsHashtable -Depth 64
             if ($msg.ContainsKey('method')) {
                 # The engine's inactivity probe: answer echo; ignore other notifications.
                 if ($msg['method'] -eq 'echo' -and $null -ne $msg['id']) {

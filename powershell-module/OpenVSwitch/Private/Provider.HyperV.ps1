@@ -99,7 +99,7 @@ function Get-OvsHvAdapterView {
 
 function Set-OvsHvAdapterPortName {
     [CmdletBinding()]
-    param([Parameter(Mandatory)]$Adapter, [Parameter(Mandatory)][string]$OVSPortName)
+    param([Parameter(Mandatory)]$Adapter, [Parameter(Mandatory)][string]$OVSPortName, [int]$TimeoutSeconds = 60)
     $existing = @(Invoke-OvsCimQuery -ClassName 'Msvm_EthernetPortAllocationSettingData' -Filter ("ElementName = '" + (ConvertTo-OvsWqlString $OVSPortName) + "'"))
     $setting = Get-OvsHvPortSetting -Adapter $Adapter
     foreach ($e in $existing) {
@@ -111,7 +111,7 @@ function Set-OvsHvAdapterPortName {
     $vsms = @(Invoke-OvsCimQuery -ClassName 'Msvm_VirtualSystemManagementService')[0]
     $embedded = ConvertTo-OvsCimEmbeddedInstance -InputObject $setting
     $result = Invoke-OvsCimMethod -InputObject $vsms -MethodName 'ModifyResourceSettings' -Arguments @{ ResourceSettings = [string[]]@($embedded) }
-    Wait-OvsCimJob -Result $result -What "Setting OVS port name '$OVSPortName'"
+    Wait-OvsCimJob -Result $result -TimeoutSeconds $TimeoutSeconds -What "Setting OVS port name '$OVSPortName'"
     return Get-OvsHvAdapterView -PortSetting $setting -Adapter $Adapter
 }
 

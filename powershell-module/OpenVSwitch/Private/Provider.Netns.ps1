@@ -3,6 +3,8 @@
 # `Add-OvsPort -Name <that name>` attaches the VM. Host ends are tagged with an interface alias
 # "ovsps vm=<vm> nic=<nic> bound=<0|1>" so they can be found again.
 
+$script:OvsVmProviderName = $null  # set to HyperV or Netns to override the platform default
+
 function Invoke-OvsIp {
     [CmdletBinding()]
     param([Parameter(Mandatory)][string[]]$Arguments, [switch]$Json)
@@ -26,9 +28,10 @@ function Get-OvsNetnsHostLinks {
     [CmdletBinding()]
     param()
     foreach ($l in (Invoke-OvsIp -Json -Arguments @('-d', 'link', 'show'))) {
-        $alias = [string]$l.ifalias
+        $prop = $l.PSObject.Properties['ifalias']
+        $alias = if ($prop) { [string]$prop.Value } else { '' }
         if ($alias -match '^ovsps vm=(?<vm>\S+) nic=(?<nic>\S+) bound=(?<bound>[01])$') {
-            [pscustomobject]@{ Name = [string]$l.ifname; VMName = $Matches.vm; AdapterName = $Matches.nic; Bound = $Matches.bound -eq '1'; Mac = [string]$l.address; State = [string]$l.operstate }
+            [pscustomobject]@{ Name = [string]$l.ifname; VMName = $Matches.vm; AdapterName = $Matches.nic; Bound = $Matches.bound -eq '1'; Mac = [string]$l.PSObject.Properties['address'].Value; State = [string]$l.PSObject.Properties['operstate'].Value }
         }
     }
 }

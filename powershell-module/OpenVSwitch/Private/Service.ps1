@@ -20,13 +20,17 @@ function Get-OvsServiceDefinition {
         return , @([pscustomobject]@{ Name = $n; DisplayName = 'Open vSwitch engine'; Executable = $node; Arguments = $argv
                 CommandLine = ((@($node) + $argv) | ForEach-Object { & $q $_ }) -join ' '; DependsOn = @() })
     }
+    # The seed's two daemons: paths given in full, so the command lines work from any directory.
     $db = [pscustomobject]@{
         Name = 'ovsdb-server'; DisplayName = 'Open vSwitch database server'; Executable = $node; DependsOn = @()
-        Arguments = @((Join-Path $root 'engine/bin/ovsdb-server'), $DatabasePath, '-vfile:info', '--log-file', '--pidfile', '--remote=punix:db.sock', "--rundir=$RunDirectory")
+        Arguments = @((Join-Path $root 'engine/bin/ovsdb-server'), $DatabasePath, "--remote=punix:$(Join-Path $RunDirectory 'db.sock')",
+            '--remote=db:Open_vSwitch,Open_vSwitch,manager_options', "--pidfile=$(Join-Path $RunDirectory 'ovsdb-server.pid')",
+            "--log-file=$(Join-Path $LogDirectory 'ovsdb-server.log')", '-vfile:info')
     }
     $sw = [pscustomobject]@{
         Name = 'ovs-vswitchd'; DisplayName = 'Open vSwitch switch daemon'; Executable = $node; DependsOn = @('ovsdb-server')
-        Arguments = @((Join-Path $root 'engine/bin/ovs-vswitchd'), '--pidfile', '-vfile:info', '--log-file', "--rundir=$RunDirectory")
+        Arguments = @((Join-Path $root 'engine/bin/ovs-vswitchd'), "unix:$(Join-Path $RunDirectory 'db.sock')", "--pidfile=$(Join-Path $RunDirectory 'ovs-vswitchd.pid')",
+            "--log-file=$(Join-Path $LogDirectory 'ovs-vswitchd.log')", '-vfile:info')
     }
     foreach ($s in $db, $sw) { $s | Add-Member -NotePropertyName CommandLine -NotePropertyValue (((@($s.Executable) + $s.Arguments) | ForEach-Object { & $q $_ }) -join ' ') }
     return , @($db, $sw)
@@ -35,7 +39,8 @@ function Get-OvsServiceDefinition {
 function New-OvsSystemdUnit {
     [CmdletBinding()]
     [OutputType([string])]
-    param([Parameter(Mandatory)]$Definition, [string]$RunDirectory)
+    param([Parameter(Mandatory)]$Definition, [string]$RunDirectory, [string]$LogDirectory)
+    if (-not $LogDirectory) { $LogDirectory = $RunDirectory }
     $after = @('network.target') + @($Definition.DependsOn | ForEach-Object { "$_.service" })
     $requires = if ($Definition.DependsOn.Count) { "Requires=$(@($Definition.DependsOn | ForEach-Object { "$_.service" }) -join ' ')`n" } else { '' }
     @"
@@ -46,6 +51,7 @@ $requires
 [Service]
 Type=simple
 Environment=OVS_RUNDIR=$RunDirectory
+Environment=OVS_LOGDIR=$LogDirectory
 ExecStart=$($Definition.CommandLine)
 Restart=on-failure
 RestartSec=2

@@ -7,12 +7,15 @@ function Invoke-OvsVsctlCommand {
         [Parameter(Mandatory)][object[]]$Commands,
         [string]$Database,
         [switch]$DryRun,
-        [int]$TimeoutSeconds = 0
+        [int]$TimeoutSeconds = 0,
+        # Rows to return with the reply: @{ kind = 'bridges'|'ports'|'interfaces'; name = ...; bridge = ... }.
+        [hashtable]$View
     )
     $cmds = [System.Collections.Generic.List[object]]::new()
     foreach ($c in $Commands) { $cmds.Add([string[]]@($c)) }
     $request = @{ commands = $cmds.ToArray(); dryRun = [bool]$DryRun }
     if ($TimeoutSeconds -gt 0) { $request.timeout = $TimeoutSeconds }
+    if ($View) { $request.view = $View }
     return Invoke-OvsRpc -Method 'ovsps/vsctl' -Params @($request) -Database $Database
 }
 

@@ -54,8 +54,8 @@ function Add-OvsBond {
         if ($Lacp) { $cmd += "lacp=$Lacp" }
         if ($null -ne $VlanTag) { $cmd += "tag=$VlanTag" }
         try {
-            $null = Invoke-OvsVsctlCommand -Commands @(, $cmd) -Database $Database
-            Get-OvsPort -Name $Name -Database $Database
+            $r = Invoke-OvsVsctlCommand -Commands @(, $cmd) -Database $Database -View @{ kind = 'ports'; name = $Name }
+            foreach ($v in $r['view']) { ConvertTo-OvsPortObject -View $v -Database $Database }
         } catch {
             Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Name
         }

@@ -83,8 +83,8 @@ function Add-OvsPort {
             if ($Type) { $ifset += "type=$Type" }
             if ($Options) { foreach ($k in $Options.Keys) { $ifset += "options:$k=" + (ConvertTo-OvsVsctlValue $Options[$k]) } }
             if ($ifset.Count -gt 0) { $cmds += , (@('set', 'Interface', $Name) + $ifset) }
-            $null = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database
-            Get-OvsPort -Name $Name -Database $Database
+            $r = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database -View @{ kind = 'ports'; name = $Name }
+            foreach ($v in $r['view']) { ConvertTo-OvsPortObject -View $v -Database $Database }
         } catch {
             Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Name
         }

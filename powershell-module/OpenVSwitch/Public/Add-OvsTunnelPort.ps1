@@ -70,8 +70,8 @@ function Add-OvsTunnelPort {
                 , @('add-port', $Bridge, $Name)
                 , (@('set', 'Interface', $Name) + $sets)
             )
-            $null = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database
-            Get-OvsPort -Name $Name -Database $Database
+            $r = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database -View @{ kind = 'ports'; name = $Name }
+            foreach ($v in $r['view']) { ConvertTo-OvsPortObject -View $v -Database $Database }
         } catch {
             Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Name
         }

@@ -63,7 +63,7 @@ function Install-OvsService {
                 $out.UnitFile = $file
                 if (-not $PSCmdlet.ShouldProcess($file, "Write systemd unit: $($def.CommandLine)")) { continue }
                 if (-not (Test-Path -LiteralPath $unitDir)) { $null = New-Item -ItemType Directory -Path $unitDir -Force }
-                Set-Content -LiteralPath $file -Value (New-OvsSystemdUnit -Definition $def -RunDirectory $run) -Encoding utf8NoBOM
+                Set-Content -LiteralPath $file -Value (New-OvsSystemdUnit -Definition $def -RunDirectory $run -LogDirectory $log) -Encoding utf8NoBOM
                 Write-Information "Wrote $file; enable it with: systemctl daemon-reload; systemctl enable --now $($def.Name)" -InformationAction Continue
             }
             $out

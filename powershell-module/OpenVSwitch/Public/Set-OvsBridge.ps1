@@ -55,10 +55,10 @@ function Set-OvsBridge {
     process {
         $cmds = @()
         if ($PSBoundParameters.ContainsKey('FailMode')) {
-            $cmds += if ($FailMode) { , @('set-fail-mode', $Name, $FailMode) } else { , @('del-fail-mode', $Name) }
+            if ($FailMode) { $cmds += , @('set-fail-mode', $Name, $FailMode) } else { $cmds += , @('del-fail-mode', $Name) }
         }
         if ($PSBoundParameters.ContainsKey('Controller')) {
-            $cmds += if ($Controller.Count -gt 0) { , (@('set-controller', $Name) + $Controller) } else { , @('del-controller', $Name) }
+            if ($Controller.Count -gt 0) { $cmds += , (@('set-controller', $Name) + $Controller) } else { $cmds += , @('del-controller', $Name) }
         }
         $sets = @()
         if ($DatapathType) { $sets += "datapath_type=$DatapathType" }

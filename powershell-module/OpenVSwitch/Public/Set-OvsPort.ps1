@@ -81,8 +81,9 @@ function Set-OvsPort {
         }
         if (-not $PSCmdlet.ShouldProcess($Name, 'Change Open vSwitch port settings')) { return }
         try {
-            $null = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database
-            if ($PassThru) { Get-OvsPort -Name $Name -Database $Database }
+            $view = if ($PassThru) { @{ kind = 'ports'; name = $Name } } else { $null }
+            $r = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database -View $view
+            if ($PassThru) { foreach ($v in $r['view']) { ConvertTo-OvsPortObject -View $v -Database $Database } }
         } catch {
             Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Name
         }

@@ -44,7 +44,7 @@ function Set-VMNetworkAdapterOVSPort {
             if (-not $PSCmdlet.ShouldProcess($label, "Set OVS port name to '$OVSPortName'")) { continue }
             try {
                 $r = switch (Get-OvsVmProviderName) {
-                    'HyperV' { Set-OvsHvAdapterPortName -Adapter $a -OVSPortName $OVSPortName }
+                    'HyperV' { Set-OvsHvAdapterPortName -Adapter $a -OVSPortName $OVSPortName -TimeoutSeconds $TimeoutSeconds }
                     default { Set-OvsNetnsAdapterPortName -Adapter $a -OVSPortName $OVSPortName }
                 }
                 if ($PassThru) { $r }

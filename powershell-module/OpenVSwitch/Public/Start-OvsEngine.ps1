@@ -14,6 +14,9 @@ function Start-OvsEngine {
     Directory for the engine's log; default the run directory.
     .PARAMETER NoSwitch
     Run only the database server (like ovsdb-server without ovs-vswitchd).
+    .PARAMETER DatapathTransport
+    How the switch reaches its datapath: userspace (TAP devices, Linux), windows (the Hyper-V
+    extension's device) or windows-sim; default: the engine's choice for the platform.
     .PARAMETER TimeoutSeconds
     How long to wait for the engine to answer (default 30).
     .EXAMPLE
@@ -34,6 +37,8 @@ function Start-OvsEngine {
         [string]$RunDirectory,
         [string]$LogDirectory,
         [switch]$NoSwitch,
+        [ValidateSet('userspace', 'windows', 'windows-sim')]
+        [string]$DatapathTransport,
         [ValidateRange(1, 600)]
         [int]$TimeoutSeconds = 30
     )
@@ -54,6 +59,7 @@ function Start-OvsEngine {
         $main = Get-OvsEngineScript -Relative '.build/engine/ovs-engine.js'
         $argv = @($db, "--rundir=$run", "--logdir=$log", '--detach')
         if ($NoSwitch) { $argv += '--no-switch' }
+        if ($DatapathTransport) { $argv += "--datapath-transport=$DatapathTransport" }
         Write-Verbose "starting: node $main $($argv -join ' ')"
         Disconnect-OvsEngineSocket -Target $target
         $r = Invoke-OvsNodeTool -Script $main -Arguments $argv

@@ -1,0 +1,194 @@
+// The engine's datapath transport on Linux: ovs_* generic-netlink messages to the kernel's
+// openvswitch module over AF_NETLINK/NETLINK_GENERIC, as OVS's lib/netlink-socket.c does it on
+// Linux: families and multicast groups resolved with CTRL_CMD_GETFAMILY, one request socket
+// (seq/pid stamped per request, NLM_F_ACK so every request ends in a known message, dumps read
+// until NLMSG_DONE) and a second socket for upcalls, whose port id is the "upcall pid" a caller
+// gives the datapath and its vports. Nothing blocks the event loop: sockets are non-blocking and
+// waits back off with timers.
+import { constants as osConstants } from 'node:os';
+import { decodeFamily, encodeGetFamily, type FamilyInfo } from '../../engine/channel/messages.js';
+import { decodeMessage, encodeError, NLMSG_DONE, NLMSG_ERROR, parseHeader, splitMessages } from '../../engine/channel/netlink.js';
+import { netlinkTables } from '../../engine/channel/netlink-tables.js';
+import type { NetlinkTransport } from '../../engine/channel/transport.js';
+import { OvsError } from '../../engine/util/errors.js';
+import { GenlSocket } from './genetlink-socket.js';
+
+const NLM_F_ACK = 0x4;
+const NLM_F_DUMP = 0x300;
+const REPLY_BUFFER = 256 * 1024;
+const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
+
+/** A generic-netlink failure; `errno` is positive (ENOENT = 2) when the kernel reported one. */
+export class GenlTransportError extends OvsError {
+  constructor(message: string, readonly errno = 0) {
+    super(errno ? `OVS_E_GENL_${errnoNames.get(errno) ?? errno}` : 'OVS_E_GENL', message);
+  }
+}
+
+export interface GenlTransportOptions {
+  /** How long one request may wait for its answer before failing (default 10 s). */
+  timeoutMs?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class GenlTransport implements NetlinkTransport {
+  private seq = 1;
+  private closed = false;
+  private readonly families = new Map<string, FamilyInfo>();
+  private readonly listeners = new Set<(m: Buffer) => void>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly rx = Buffer.alloc(REPLY_BUFFER);
+  private reading = false;
+  /** Upcall/event messages the kernel dropped because the upcall socket's queue overflowed. */
+  lostUpcalls = 0;
+
+  private constructor(private readonly sock: GenlSocket, private readonly upcalls: GenlSocket, private readonly timeoutMs: number) {}
+
+  static open(opts: GenlTransportOptions = {}): GenlTransport {
+    const sock = GenlSocket.open();
+    let upcalls: GenlSocket;
+    try { upcalls = GenlSocket.open({ bufferBytes: 8 * 1024 * 1024 }); } catch (e) { sock.close(); throw e; }
+    return new GenlTransport(sock, upcalls, opts.timeoutMs ?? 10_000);
+  }
+
+  /** Port id of the request socket. */
+  get pid(): number { return this.sock.portId; }
+
+  /** Port id of the upcall socket: give it as OVS_DP_ATTR_UPCALL_PID / OVS_VPORT_ATTR_UPCALL_PID. */
+  get upcallPid(): number { return this.upcalls.portId; }
+
+  /** Family id, version and multicast groups from the kernel's genl controller (cached). */
+  async family(name: string): Promise<FamilyInfo> {
+    const known = this.families.get(name);
+    if (known) return known;
+    const replies = await this.transact(encodeGetFamily(name, {}));
+    const ctrlId = netlinkTables().controller.id;
+    for (const r of replies) {
+      const m = decodeMessage(r, (t) => t !== ctrlId);
+      if (m.kind === 'error') {
+        if (m.error === 0) continue;
+        throw new GenlTransportError(`generic netlink family ${name}: ${errnoNames.get(-m.error) ?? m.error}${m.error === -osConstants.errno.ENOENT ? ' (not registered: is the kernel module loaded?)' : ''}`, -m.error);
+      }
+      if (m.kind === 'genl' && m.header.type === ctrlId) {
+        const info = decodeFamily(m);
+        this.families.set(name, info);
+        return info;
+      }
+    }
+    throw new GenlTransportError(`generic netlink family ${name}: the controller sent no CTRL_CMD_NEWFAMILY reply`);
+  }
+
+  async resolveFamily(name: string): Promise<number> {
+    return (await this.family(name)).id;
+  }
+
+  async resolveMulticastGroup(family: string, group: string): Promise<number> {
+    const g = (await this.family(family)).mcgroups.find((x) => x.name === group);
+    if (!g) throw new GenlTransportError(`generic netlink family ${family} has no multicast group ${group}`, osConstants.errno.ENOENT);
+    return g.id;
+  }
+
+  /** Joins a multicast group on the upcall socket, so its messages reach onMessage listeners. */
+  joinMulticastGroup(group: number): void { this.upcalls.joinGroup(group); }
+
+  transact(request: Buffer): Promise<Buffer[]> {
+    // One request in flight per socket: replies are matched by sequence number, in order.
+    const run = this.queue.then(() => this.transactNow(request));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transactNow(request: Buffer): Promise<Buffer[]> {
+    if (this.closed) throw new GenlTransportError('the generic netlink transport is closed');
+    const h = parseHeader(request);
+    if (h.len !== request.length) throw new GenlTransportError(`request header says ${h.len} bytes but the buffer has ${request.length}`);
+    const msg = Buffer.from(request);
+    const seq = this.seq++;
+    const dump = (h.flags & NLM_F_DUMP) === NLM_F_DUMP;
+    msg.writeUInt16LE(h.flags | NLM_F_ACK, 6);
+    msg.writeUInt32LE(seq, 8);
+    msg.writeUInt32LE(this.sock.portId, 12);
+    try {
+      this.sock.send(msg);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      throw new GenlTransportError(`sending request type ${h.type} failed: ${(e as Error).message}`, (osConstants.errno as Record<string, number>)[code] ?? 0);
+    }
+    const header = parseHeader(msg);
+    const replies: Buffer[] = [];
+    const deadline = Date.now() + this.timeoutMs;
+    for (let idle = 0; ;) {
+      const n = this.sock.receive(this.rx);
+      if (n === -2) throw new GenlTransportError('the request socket overflowed (ENOBUFS); replies were lost', osConstants.errno.ENOBUFS);
+      if (n < 0) {
+        if (this.closed) throw new GenlTransportError('the generic netlink transport was closed during a request');
+        if (Date.now() > deadline) throw new GenlTransportError(`no answer to request seq ${seq} (type ${h.type}) within ${this.timeoutMs} ms`, osConstants.errno.ETIMEDOUT);
+        idle = Math.min(idle + 1, 10);
+        await (idle < 3 ? new Promise<void>((r) => setImmediate(r)) : sleep(idle));
+        continue;
+      }
+      idle = 0;
+      for (const part of splitMessages(this.rx.subarray(0, n))) {
+        const m = Buffer.from(part);
+        if (m.readUInt32LE(8) !== seq) continue; // a late answer to an abandoned request
+        const type = m.readUInt16LE(4);
+        if (type === NLMSG_ERROR) {
+          // The kernel's final word: an ACK (0) after the replies, or the error instead of them.
+          const error = m.readInt32LE(16);
+          if (error !== 0) return [m];
+          return replies.length ? replies : [m];
+        }
+        if (type === NLMSG_DONE) {
+          const error = m.length >= 20 ? m.readInt32LE(16) : 0;
+          if (error < 0) return [encodeError(header, error)];
+          if (dump) return replies; // the ACK of a dump, if any, is the DONE itself
+          continue;
+        }
+        replies.push(m);
+      }
+    }
+  }
+
+  onMessage(listener: (message: Buffer) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.reading) void this.readUpcalls();
+    return () => { this.listeners.delete(listener); };
+  }
+
+  /** Reads the upcall socket while anyone listens; idle waits back off to 10 ms. */
+  private async readUpcalls(): Promise<void> {
+    this.reading = true;
+    const buf = Buffer.alloc(REPLY_BUFFER);
+    try {
+      for (let idle = 0; !this.closed && this.listeners.size > 0;) {
+        const n = this.upcalls.receive(buf);
+        if (n === -2) { this.lostUpcalls++; continue; }
+        if (n < 0) {
+          idle = Math.min(idle + 1, 10);
+          await sleep(idle);
+          continue;
+        }
+        idle = 0;
+        for (const part of splitMessages(buf.subarray(0, n))) {
+          const m = Buffer.from(part);
+          for (const l of [...this.listeners]) {
+            try { l(m); } catch (e) { process.emitWarning(`genetlink upcall listener failed: ${(e as Error).message}`); }
+          }
+        }
+        await new Promise<void>((r) => setImmediate(r)); // let other work run between bursts
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    await this.queue;
+    this.sock.close();
+    this.upcalls.close();
+  }
+}

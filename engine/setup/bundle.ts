@@ -1,0 +1,142 @@
+// Bundles the engine with esbuild: one self-contained ES module per entry point (the engine, each
+// CLI, the userspace port worker). Only ffi-rs stays outside (a native addon, loaded at run time
+// from node_modules next to the bundle). Run directly, it writes .build/bundle/ for the launchers
+// in engine/bin/ (`node .build/engine/setup/bundle.js [OUTDIR]`).
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { projectRoot } from './paths.js';
+import { OvsError } from '../util/errors.js';
+
+export class BundleError extends OvsError {
+  constructor(message: string) { super('OVS_E_BUNDLE', message); }
+}
+
+export interface BundleEntry {
+  /** Source file relative to the project root, e.g. engine/cli/ovs-vsctl.ts. */
+  source: string;
+  /** Output file relative to the bundle root, e.g. engine/cli/ovs-vsctl.js. */
+  output: string;
+}
+
+export interface BundleOptions {
+  /** Directory that receives engine/ovs-engine.js, engine/cli/*.js, engine/port-worker.js. */
+  outDir: string;
+  /** Project whose sources are bundled; default the running project. */
+  root?: string;
+  minify?: boolean;
+}
+
+export interface BundleResult {
+  outDir: string;
+  files: string[];
+  bytes: number;
+}
+
+/** Modules never bundled: native addons and their platform packages. */
+export const EXTERNAL_MODULES = ['ffi-rs', '@yuuang/*'];
+
+// Bundled CommonJS dependencies (ajv) call require() for their own files, which esbuild inlines, and
+// occasionally for node: builtins; ESM output has no require, so each bundle gets one.
+const REQUIRE_BANNER =
+  "import { createRequire as __ovsBundleCreateRequire } from 'node:module';\n" +
+  'const require = __ovsBundleCreateRequire(import.meta.url);';
+
+/** The entry points: the engine, every CLI in engine/cli/, and the port worker. */
+export function bundleEntries(root: string = projectRoot): BundleEntry[] {
+  const cliDir = join(root, 'engine', 'cli');
+  if (!existsSync(cliDir)) throw new BundleError(`no CLI sources at ${cliDir}; expected the project's engine/cli/*.ts`);
+  const clis = readdirSync(cliDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  return [
+    { source: 'engine/ovs-engine.ts', output: 'engine/ovs-engine.js' },
+    ...clis.map((f) => ({ source: `engine/cli/${f}`, output: `engine/cli/${basename(f, '.ts')}.js` })),
+    { source: 'driver/userspace/port-worker.ts', output: 'engine/port-worker.js' },
+  ];
+}
+
+/**
+ * Modules that run themselves when started directly guard it with
+ * `process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)`. Inside a bundle
+ * every module's import.meta.url is the bundle's, so a guard in an imported module (engine/main.ts
+ * inside the ovs-engine bundle) would fire too; this plugin turns guards off outside the entry point.
+ */
+const MAIN_GUARD = /process\.argv\[1\]\s*&&\s*resolve\(process\.argv\[1\]\)\s*===\s*fileURLToPath\(import\.meta\.url\)/g;
+
+function mainGuardPlugin(entrySources: Set<string>): Plugin {
+  return {
+    name: 'ovs-main-guard',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (entrySources.has(resolve(args.path))) return { contents: text, loader: 'ts' };
+        const contents = text.replace(MAIN_GUARD, 'false /* bundled: only the entry point runs itself */');
+        if (/fileURLToPath\(import\.meta\.url\)\s*\)?\s*\{?\s*$/m.test(contents) && /process\.argv\[1\][^;\n]*import\.meta\.url/.test(contents)) {
+          throw new BundleError(`${args.path}: a "run when started directly" guard in an unexpected form; it would fire inside bundles`);
+        }
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * The datapath starts its port worker as `new URL('./port-worker.js', import.meta.url)`: inside a
+ * bundle that is the bundle's own directory, so the worker goes next to every bundle directory.
+ */
+const WORKER_COPIES = ['engine/cli/port-worker.js'];
+
+export async function bundleEngine(opts: BundleOptions): Promise<BundleResult> {
+  const root = opts.root ?? projectRoot;
+  const entries = bundleEntries(root);
+  for (const e of entries) {
+    if (!existsSync(join(root, e.source))) throw new BundleError(`entry point ${e.source} is missing under ${root}`);
+  }
+  const outDir = resolve(opts.outDir);
+  rmSync(join(outDir, 'engine'), { recursive: true, force: true });
+  const common: BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL_MODULES,
+    banner: { js: REQUIRE_BANNER },
+    minify: opts.minify ?? false,
+    legalComments: 'none',
+    logLevel: 'silent',
+    absWorkingDir: root,
+  };
+  const result = await build({
+    ...common,
+    entryPoints: entries.map((e) => ({ in: join(root, e.source), out: e.output.replace(/\.js$/, '') })),
+    outdir: outDir,
+    plugins: [mainGuardPlugin(new Set(entries.map((e) => resolve(root, e.source))))],
+  }).catch((e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new BundleError(`esbuild failed: ${msg}`);
+  });
+  if (result.errors.length) throw new BundleError(`esbuild failed: ${result.errors.map((m) => m.text).join('; ')}`);
+  const files = entries.map((e) => join(outDir, e.output));
+  for (const copy of WORKER_COPIES) {
+    const to = join(outDir, copy);
+    mkdirSync(resolve(to, '..'), { recursive: true });
+    copyFileSync(join(outDir, 'engine/port-worker.js'), to);
+    files.push(to);
+  }
+  for (const f of files) if (!existsSync(f)) throw new BundleError(`esbuild did not write ${relative(outDir, f)}`);
+  const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  return { outDir, files, bytes };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const outDir = argv[0] ? resolve(argv[0]) : join(projectRoot, '.build', 'bundle');
+  const r = await bundleEngine({ outDir });
+  console.log(`bundled ${r.files.length} files (${(r.bytes / 1024).toFixed(0)} KiB) into ${relative(process.cwd(), r.outDir) || '.'}`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(`bundle: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,82 @@
+// Benchmark: the PowerShell module's cost per cmdlet, in one warm pwsh against our engine (database
+// only), next to one `ovs-vsctl add-br` process against a real ovsdb-server 3.1 and against ours.
+// Measures N New-OvsBridge, N Add-OvsPort, N Get-OvsBridge -Name, and the bare JSON-RPC round trip
+// of the module's client (Invoke-OvsRpc ovsps/info), and prints ms per call and the ratios.
+// Usage: node .build/tests/bench/cmdlets.js [--quick]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../engine/setup/paths.js';
+import { needPwsh, needRealOvs } from '../lib/env.js';
+import { PwshSession, psq } from '../powershell/lib/pwsh-session.js';
+
+const N = process.argv.includes('--quick') ? 40 : 200;
+const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
+
+function vsctlLoop(db: string, prefix: string, n: number): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const r = spawnSync('ovs-vsctl', [`--db=${db}`, '--no-wait', 'add-br', `${prefix}${i}`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ovs-vsctl add-br: ${r.stderr}`);
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e6 / n;
+}
+
+function startRealOvsdb(dir: string): { sock: string; pid: number } {
+  mkdirSync(dir);
+  const db = join(dir, 'conf.db'), sock = join(dir, 'db.sock');
+  spawnSync('ovsdb-tool', ['create', db, SCHEMA]);
+  const r = spawnSync('/usr/sbin/ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${dir}/pid`, `--log-file=${dir}/log`, `--remote=punix:${sock}`, `--unixctl=${dir}/ctl`, db], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ovsdb-server: ${r.stderr}`);
+  spawnSync('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', 'init']);
+  return { sock, pid: Number(readFileSync(join(dir, 'pid'), 'utf8')) };
+}
+
+async function main(): Promise<void> {
+  const noPwsh = needPwsh();
+  if (noPwsh) { console.log(`skipped: ${noPwsh}`); return; }
+  const root = mkdtempSync(join(tmpdir(), 'ovsps-bench-cmdlets-'));
+  const run = join(root, 'engine');
+  const ps = await PwshSession.open();
+  let real: { sock: string; pid: number } | undefined;
+  try {
+    await ps.ok(`$e = Start-OvsEngine -DatabasePath ${psq(join(root, 'conf.db'))} -RunDirectory ${psq(run)} -NoSwitch; $env:OVS_DB = $e.Socket`);
+    const time = async (label: string, body: string): Promise<number> => {
+      // Wall time, and pwsh's own CPU time (the client's cost, less sensitive to a busy machine).
+      const [r] = await ps.ok<{ Wall: number; Cpu: number }>(`$p = [System.Diagnostics.Process]::GetCurrentProcess(); $c0 = $p.TotalProcessorTime.TotalMilliseconds
+        $sw = [System.Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt ${N}; $i++) { ${body} }; $wall = $sw.Elapsed.TotalMilliseconds / ${N}
+        $p.Refresh(); [pscustomobject]@{ Wall = $wall; Cpu = ($p.TotalProcessorTime.TotalMilliseconds - $c0) / ${N} }`);
+      console.log(`${label.padEnd(44)} ${r!.Wall.toFixed(2).padStart(8)} ms/call  (pwsh CPU ${r!.Cpu.toFixed(2)} ms/call; ${N} calls, one warm pwsh)`);
+      return r!.Wall;
+    };
+    // Warm up the code paths (first calls compile script blocks and the regex).
+    await ps.ok('$null = New-OvsBridge warm0; $null = Add-OvsPort warm0 warmp0; $null = Get-OvsBridge warm0; Remove-OvsBridge warm0 -Force');
+    const rpc = await time('Invoke-OvsRpc ovsps/info (client round trip)', `$null = & (Get-Module OpenVSwitch) { Invoke-OvsRpc -Method 'ovsps/info' }`);
+    const get = await time('Get-OvsBridge -Name', `$null = Get-OvsBridge -Name br-x0 -ErrorAction SilentlyContinue`);
+    const nb = await time('New-OvsBridge (vsctl txn + read back)', `$null = New-OvsBridge -Name "psbr$i"`);
+    const ap = await time('Add-OvsPort (vsctl txn + read back)', `$null = Add-OvsPort -Bridge psbr0 -Name "psp$i" -VlanTag 900`);
+
+    const ours = vsctlLoop(`unix:${join(run, 'db.sock')}`, 'vsbr', Math.min(N, 100));
+    console.log(`${'real ovs-vsctl add-br process -> our engine'.padEnd(44)} ${ours.toFixed(2).padStart(8)} ms/call`);
+    let theirs: number | undefined;
+    if (!needRealOvs()) {
+      real = startRealOvsdb(join(root, 'real'));
+      theirs = vsctlLoop(`unix:${real.sock}`, 'vsbr', Math.min(N, 100));
+      console.log(`${'real ovs-vsctl add-br process -> ovsdb-server'.padEnd(44)} ${theirs.toFixed(2).padStart(8)} ms/call`);
+    } else {
+      console.log(`real ovsdb-server: skipped (${needRealOvs()})`);
+    }
+    console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+    const base = theirs ?? ours;
+    console.log(`ratios vs one ovs-vsctl process${theirs ? ' (real server)' : ' (our engine)'}: New-OvsBridge ${(nb / base).toFixed(2)}x, Add-OvsPort ${(ap / base).toFixed(2)}x, Get-OvsBridge ${(get / base).toFixed(2)}x, bare RPC ${(rpc / base).toFixed(2)}x`);
+    console.log(`target: a cmdlet round trip under 5 ms -> New-OvsBridge ${nb < 5 ? 'meets' : 'misses'} it (${nb.toFixed(2)} ms), Get-OvsBridge ${get < 5 ? 'meets' : 'misses'} it (${get.toFixed(2)} ms)`);
+  } finally {
+    await ps.run(`Stop-OvsEngine -RunDirectory ${psq(run)} -Confirm:$false`).catch(() => undefined);
+    await ps.close();
+    if (real) try { process.kill(real.pid, 'SIGTERM'); } catch { /* gone */ }
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: Error) => { console.error(e.stack ?? e.message); process.exit(1); });

@@ -1,0 +1,265 @@
+// Runs INSIDE the kernel-VM guest (tests/kernel-vm/run.sh boots it): the engine's datapath channel
+// against the real Linux openvswitch module. GenlTransport + Dpif create a datapath, add an
+// internal port and a veth port, install a flow, execute a packet out of the veth, and read a miss
+// upcall for a frame sent into the veth. Prints TAP-like lines; exits 1 if any check failed.
+// Where the typed codec cannot decode what the kernel sent, it says so and decodes raw.
+import { execFileSync } from 'node:child_process';
+import { readSync, writeSync } from 'node:fs';
+import { GenlTransport } from '../../driver/linux/genetlink.js';
+import { openPacketSocket } from '../../driver/linux/af-packet.js';
+import { Dpif } from '../../engine/channel/dpif.js';
+import { decodeValue, type StructValue } from '../../engine/channel/attr-values.js';
+import { decodeFlow, decodePacket, encodeFlow, type PacketMessage } from '../../engine/channel/messages.js';
+import { decodeMessage, encodeGenl, NlWriter, parseAttrs, type GenlMessage } from '../../engine/channel/netlink.js';
+import { attrSet } from '../../engine/channel/netlink-tables.js';
+import type { OdpFlowKey } from '../../engine/channel/odp-types.js';
+
+let n = 0;
+let failed = 0;
+let todo = 0;
+const started = Date.now();
+function check(ok: boolean, what: string, detail = ''): void {
+  n++;
+  if (!ok) failed++;
+  console.log(`${ok ? 'ok' : 'not ok'} ${n} - ${what}${detail ? ` # ${detail}` : ''}`);
+}
+/** Key attributes the kernel always reports (conntrack state of every flow) that the engine's typed
+ *  codec (engine/channel/odp-codec.ts) does not decode yet: a known gap, reported as TODO. */
+const KNOWN_CODEC_GAP = /key attribute (CT_LABELS|CT_ORIG_TUPLE_IPV4|CT_ORIG_TUPLE_IPV6) is not supported/;
+function todoCheck(what: string, reason: string): void {
+  n++;
+  todo++;
+  console.log(`not ok ${n} - ${what} # TODO ${reason}`);
+}
+/** Runs the typed operation; when it fails only on the known codec gap, records a TODO and runs
+ *  `raw` (the same request, decoded attribute by attribute) so the kernel path is still checked. */
+async function typedOrRaw<T, R>(what: string, typed: () => Promise<T>, raw: () => Promise<R>): Promise<{ typed?: T; raw?: R }> {
+  try {
+    const v = await typed();
+    check(true, what);
+    return { typed: v };
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (!KNOWN_CODEC_GAP.test(err.message)) { check(false, what, `${err.code ?? err.name}: ${err.message}`); return {}; }
+    todoCheck(`${what} (typed decode)`, `engine codec: ${err.message}`);
+    const r = await step(`${what} (raw decode)`, raw);
+    return r === undefined ? {} : { raw: r };
+  }
+}
+function note(msg: string): void { console.log(`# ${msg}`); }
+async function step<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    const v = await fn();
+    check(true, what);
+    return v;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    check(false, what, `${err.code ?? err.name}: ${err.message}`);
+    return undefined;
+  }
+}
+const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Key attribute names (set "key") in a raw nested payload, to report what the kernel sends. */
+function keyAttrNames(payload: Buffer): string[] {
+  return parseAttrs(payload).map((a) => attrSet('key').byId.get(a.type)?.name ?? `#${a.type}`);
+}
+
+/** The attributes of every genl reply to `request`, by name in attribute set `set` (throws on NLMSG_ERROR). */
+async function rawRequest(tr: GenlTransport, request: Buffer, set: string): Promise<Array<Map<string, Buffer>>> {
+  const out: Array<Map<string, Buffer>> = [];
+  for (const r of await tr.transact(request)) {
+    const m = decodeMessage(r);
+    if (m.kind === 'error') { if (m.error !== 0) throw new Error(`kernel answered errno ${-m.error}`); continue; }
+    if (m.kind !== 'genl') continue;
+    out.push(new Map(m.attrs.map((a) => [attrSet(set).byId.get(a.type)?.name ?? `#${a.type}`, a.payload])));
+  }
+  return out;
+}
+
+/** `msg` with the known-gap key attributes removed from its key/mask nests (attribute numbers
+ *  `nests`), rebuilt: shows whether the typed codec reads everything else the kernel sends. */
+function withoutGap(msg: Buffer, nests: number[]): GenlMessage {
+  const m = decodeMessage(msg);
+  if (m.kind !== 'genl') throw new Error(`expected a genl message, got ${m.kind}`);
+  const gap = new Set(['CT_LABELS', 'CT_ORIG_TUPLE_IPV4', 'CT_ORIG_TUPLE_IPV6'].map((x) => attrSet('key').byName.get(x)!.id));
+  const rebuilt = encodeGenl({ type: m.header.type, flags: m.header.flags, seq: m.header.seq, pid: m.header.pid, cmd: m.cmd, version: m.version, dpIfindex: m.dpIfindex }, (w: NlWriter) => {
+    for (const a of m.attrs) {
+      if (!nests.includes(a.type)) { w.attr(a.type, a.payload); continue; }
+      const inner = new NlWriter();
+      for (const x of parseAttrs(a.payload)) if (!gap.has(x.type)) inner.attr(x.type, x.payload);
+      w.attr(a.type, inner.finish());
+    }
+  });
+  const out = decodeMessage(rebuilt);
+  if (out.kind !== 'genl') throw new Error('rebuilt message is not genl');
+  return out;
+}
+
+function flowStats(attrs: Map<string, Buffer>): { packets: bigint; bytes: bigint } | undefined {
+  const p = attrs.get('STATS');
+  if (!p) return undefined;
+  const v = decodeValue(attrSet('flow').byName.get('STATS')!, p, 'flow') as StructValue;
+  return { packets: v.packets as bigint, bytes: v.bytes as bigint };
+}
+
+function frame(dst: string, src: string, ethType: number, fill: number, len = 64): Buffer {
+  const b = Buffer.alloc(len, fill);
+  Buffer.from(dst.replace(/:/g, ''), 'hex').copy(b, 0);
+  Buffer.from(src.replace(/:/g, ''), 'hex').copy(b, 6);
+  b.writeUInt16BE(ethType, 12);
+  return b;
+}
+
+async function main(): Promise<void> {
+  note(`kernel ${sh('uname', '-r').trim()}`);
+  await step('modprobe openvswitch veth', async () => { sh('modprobe', 'openvswitch'); sh('modprobe', 'veth'); });
+  await step('create veth pair ovsk0/ovsk1', async () => {
+    sh('ip', 'link', 'add', 'ovsk0', 'type', 'veth', 'peer', 'name', 'ovsk1');
+    sh('ip', 'link', 'set', 'ovsk0', 'up');
+    sh('ip', 'link', 'set', 'ovsk1', 'up');
+  });
+
+  const tr = GenlTransport.open();
+  const fams = await step('resolve ovs_datapath/ovs_vport/ovs_flow/ovs_packet through nlctrl', async () => {
+    const out: Record<string, number> = {};
+    for (const f of ['ovs_datapath', 'ovs_vport', 'ovs_flow', 'ovs_packet']) out[f] = await tr.resolveFamily(f);
+    return out;
+  });
+  if (fams) note(`family ids ${JSON.stringify(fams)}`);
+  await step('join the ovs_vport multicast group (id from nlctrl) on the upcall socket', async () => {
+    const group = await tr.resolveMulticastGroup('ovs_vport', 'ovs_vport');
+    note(`ovs_vport multicast group ${group}`);
+    tr.joinMulticastGroup(group);
+  });
+
+  // Every upcall, raw: decoded below with the typed codec, and raw if the codec refuses it.
+  const raw: Buffer[] = [];
+  tr.onMessage((m) => raw.push(m));
+  const typed: PacketMessage[] = [];
+  const typedErrors: string[] = [];
+
+  const dpif = await step('Dpif.open creates datapath ovsps-dp (OVS_DP_CMD_NEW)', () => Dpif.open(tr, 'ovsps-dp', { create: true, upcallPid: tr.upcallPid }));
+  if (!dpif) throw new Error('no datapath; cannot go on');
+  dpif.onUpcall((u) => typed.push(u), (e) => typedErrors.push(e.message));
+  check(dpif.dpIfindex > 0, 'datapath has an ifindex', `dp_ifindex ${dpif.dpIfindex}`);
+  check(sh('ip', '-o', 'link', 'show', 'ovsps-dp').includes('ovsps-dp'), 'the kernel made the local port netdev ovsps-dp');
+
+  const internal = await step('add internal vport ovsps-int', () => dpif.portAdd({ name: 'ovsps-int', type: 2, upcallPids: [tr.upcallPid] }));
+  const veth = await step('add netdev vport ovsk0', () => dpif.portAdd({ name: 'ovsk0', type: 1, upcallPids: [tr.upcallPid] }));
+  if (!internal || !veth) throw new Error('vports missing; cannot go on');
+  sh('ip', 'link', 'set', 'ovsps-int', 'up');
+  note(`ports: internal ${internal.portNo}, ovsk0 ${veth.portNo}`);
+  const vportEvent = (): Buffer | undefined => raw.find((m) => m.readUInt16LE(4) === fams?.ovs_vport && m.readUInt8(16) === 1 && m.includes(Buffer.from('ovsk0\0')));
+  for (let i = 0; i < 200 && !vportEvent(); i++) await sleep(10);
+  check(vportEvent() !== undefined, 'a vport NEW notification for ovsk0 arrived through the multicast group');
+  const ports = await step('port dump (multi-part, until NLMSG_DONE)', () => dpif.portDump());
+  if (ports) check(JSON.stringify(ports.map((p) => p.name).sort()) === JSON.stringify(['ovsk0', 'ovsps-dp', 'ovsps-int']), 'dump lists local, internal and veth ports', ports.map((p) => `${p.portNo}:${p.name}`).join(' '));
+  const got = await step('port get by name', () => dpif.portGet({ name: 'ovsk0' }));
+  if (got) check(got.portNo === veth.portNo && got.type === 1, 'port get answers ovsk0 as netdev');
+
+  // A flow: frames of ethertype 0x88b5 from 02:00:00:00:00:01 arriving on ovsk0 go to the internal port.
+  const src = '02:00:00:00:00:01', dst = '02:00:00:00:00:02';
+  const key: OdpFlowKey = { inPort: veth.portNo, eth: { src, dst }, ethType: 0x88b5 };
+  const mask: OdpFlowKey = { inPort: 0xffffffff, eth: { src: 'ff:ff:ff:ff:ff:ff', dst: 'ff:ff:ff:ff:ff:ff' }, ethType: 0xffff };
+  const ufid = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
+  await step('install flow (OVS_FLOW_CMD_NEW with key, mask, actions, ufid)', () => dpif.flowPut({ key, mask, actions: [{ type: 'output', port: internal.portNo }], ufid }));
+  const flowReq = (cmd: 'GET' | 'DEL', flags: number, which: { ufid?: Buffer }): Buffer =>
+    encodeFlow({ cmd, dpIfindex: dpif.dpIfindex, flow: which }, { type: fams!.ovs_flow!, flags });
+  const dumped = await typedOrRaw('flow dump', () => dpif.flowDump(), () => rawRequest(tr, flowReq('GET', 0x301, {}), 'flow'));
+  if (dumped.typed) check(dumped.typed.length === 1 && JSON.stringify(dumped.typed[0]!.actions) === JSON.stringify([{ type: 'output', port: internal.portNo }]), 'dump shows the flow and its action', `${dumped.typed.length} flow(s)`);
+  if (dumped.raw) {
+    const f = dumped.raw;
+    check(f.length === 1 && f[0]!.get('UFID')?.equals(ufid) === true, 'raw dump: one flow, with our ufid', `${f.length} flow(s)`);
+    if (f[0]?.get('KEY')) note(`kernel flow key attributes: ${keyAttrNames(f[0].get('KEY')!).join(',')}`);
+    if (f[0]?.get('MASK')) note(`kernel flow mask attributes: ${keyAttrNames(f[0].get('MASK')!).join(',')}`);
+    const rawBufs = await tr.transact(flowReq('GET', 0x301, {}));
+    try {
+      const fl = decodeFlow(withoutGap(rawBufs[0]!, [1, 7])).flow;
+      check(fl.key?.inPort === veth.portNo && fl.key?.eth?.src === src && fl.mask?.ethType === 0xffff && fl.actions?.[0]?.type === 'output',
+        'with CT_LABELS dropped, the typed codec decodes the kernel\'s flow (key, mask, actions)', `in_port ${fl.key?.inPort}, mask ethType ${fl.mask?.ethType}`);
+    } catch (e) {
+      check(false, 'with CT_LABELS dropped, the typed codec decodes the kernel\'s flow', (e as Error).message);
+    }
+    const acts = f[0]?.get('ACTIONS');
+    check(acts !== undefined && acts.length === 8 && acts.readUInt16LE(2) === 1 && acts.readUInt32LE(4) === internal.portNo, 'raw dump: actions are output:ovsps-int');
+  }
+
+  // Execute: a frame sent out of ovsk0 by the datapath appears on ovsk1.
+  const peer = openPacketSocket('ovsk1');
+  const rx = Buffer.alloc(2048);
+  const drain = (): void => { while (true) { try { if (readSync(peer.fd, rx) <= 0) break; } catch { break; } } };
+  await sleep(200);
+  drain(); // IPv6 router solicitations etc. from link-up
+  const out = frame('02:00:00:00:00:09', '02:00:00:00:00:08', 0x88b6, 0x5a);
+  await step('execute a packet (OVS_PACKET_CMD_EXECUTE, output:ovsk0)', () =>
+    dpif.execute(out, { inPort: 0, eth: { src: '02:00:00:00:00:08', dst: '02:00:00:00:00:09' }, ethType: 0x88b6 }, [{ type: 'output', port: veth.portNo }]));
+  let seen = false;
+  for (let i = 0; i < 100 && !seen; i++) {
+    try {
+      const len = readSync(peer.fd, rx);
+      if (len === out.length && rx.subarray(0, len).equals(out)) seen = true;
+    } catch { await sleep(10); }
+  }
+  check(seen, 'the executed frame came out of ovsk0 (read on its peer ovsk1)');
+
+  // A frame that hits the flow, then one that misses and must come up as an upcall.
+  writeSync(peer.fd, frame(dst, src, 0x88b5, 0x11));
+  const miss = frame('02:00:00:00:00:07', '02:00:00:00:00:06', 0x88b7, 0x22);
+  writeSync(peer.fd, miss);
+  const pktFamily = fams?.ovs_packet;
+  const findMiss = (): Buffer | undefined => raw.find((m) => m.readUInt16LE(4) === pktFamily && m.includes(miss));
+  for (let i = 0; i < 500 && !findMiss(); i++) await sleep(10);
+  const missRaw = findMiss();
+  check(missRaw !== undefined, 'a miss upcall arrived on the upcall socket', `${raw.length} message(s)`);
+  if (missRaw) {
+    const m = decodeMessage(missRaw);
+    if (m.kind === 'genl') {
+      check(m.cmd === 1, 'upcall command is OVS_PACKET_CMD_MISS', `cmd ${m.cmd}`);
+      check(m.dpIfindex === dpif.dpIfindex, 'upcall carries the datapath ifindex');
+      const keyAttr = m.attrs.find((a) => a.type === 2);
+      if (keyAttr) note(`kernel upcall key attributes: ${keyAttrNames(keyAttr.payload).join(',')}`);
+      note(`upcall attributes: ${m.attrs.map((a) => attrSet('packet').byId.get(a.type)?.name ?? a.type).join(',')}`);
+      const inPort = keyAttr && parseAttrs(keyAttr.payload).find((a) => a.type === 3);
+      check(inPort !== undefined && inPort.payload.readUInt32LE(0) === veth.portNo, 'raw upcall key: in_port is ovsk0', `in_port ${inPort ? inPort.payload.readUInt32LE(0) : 'none'}`);
+      const pkt = m.attrs.find((a) => a.type === 1);
+      check(pkt !== undefined && pkt.payload.equals(miss), 'raw upcall: OVS_PACKET_ATTR_PACKET is the frame sent');
+      try {
+        const u = decodePacket(withoutGap(missRaw, [2]));
+        check(u.packet.equals(miss) && u.key?.inPort === veth.portNo && u.hash !== undefined, 'with CT_LABELS dropped, the typed codec decodes the upcall (packet, in_port, hash)');
+      } catch (e) {
+        check(false, 'with CT_LABELS dropped, the typed codec decodes the upcall', (e as Error).message);
+      }
+      try {
+        const u = decodePacket(m);
+        check(u.packet.equals(miss) && u.key?.inPort === veth.portNo, 'typed decode of the upcall: packet bytes and in_port', `in_port ${u.key?.inPort}`);
+      } catch (e) {
+        if (KNOWN_CODEC_GAP.test((e as Error).message)) todoCheck('typed decode of the upcall (decodePacket)', `engine codec: ${(e as Error).message}`);
+        else check(false, 'typed decode of the upcall (decodePacket)', (e as Error).message);
+      }
+    }
+  }
+  check(typed.length > 0 || typedErrors.length > 0, 'Dpif.onUpcall was called for the upcalls', typedErrors.length ? `decode errors: ${[...new Set(typedErrors)].join('; ')}` : `${typed.length} decoded`);
+
+  const got2 = await typedOrRaw('flow get by ufid', () => dpif.flowGet({ ufid }), () => rawRequest(tr, flowReq('GET', 0x1, { ufid }), 'flow'));
+  const hits = got2.typed ? got2.typed.stats?.packets : got2.raw?.[0] ? flowStats(got2.raw[0])?.packets : undefined;
+  check(hits === 1n, 'the matching frame hit the flow (flow stats)', `packets ${hits}`);
+  // The kernel deletes the flow before the echoed reply is decoded, so the raw fallback only looks.
+  const gone = await typedOrRaw('flow delete by ufid', () => dpif.flowDel({ ufid }), async () => [] as Array<Map<string, Buffer>>);
+  if (gone.typed) check(gone.typed.stats?.packets === 1n, 'delete echoes the flow with its final stats', `packets ${gone.typed.stats?.packets}`);
+  const left = await rawRequest(tr, flowReq('GET', 0x301, {}), 'flow');
+  check(left.length === 0, 'no flow left after delete', `${left.length} flow(s)`);
+  await step('port delete', () => dpif.portDel(veth.portNo));
+  await step('datapath delete', () => dpif.datapathDelete());
+  const after = await dpif.datapathGet().then(() => 'still there', (e: Error & { code?: string }) => e.code ?? e.message);
+  check(after === 'OVS_E_DPIF_ENODEV', 'the datapath is gone (GET answers ENODEV)', after);
+  peer.close();
+  await tr.close();
+}
+
+main().catch((e: Error) => { check(false, 'in-guest run', e.stack ?? e.message); }).finally(() => {
+  console.log(`1..${n}`);
+  console.log(`# ${n - failed - todo} passed, ${failed} failed, ${todo} todo in ${Date.now() - started} ms`);
+  process.exitCode = failed ? 1 : 0;
+});
