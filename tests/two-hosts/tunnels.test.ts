@@ -119,5 +119,9 @@ t.test('VXLAN between two hypervisors', { skip, timeout: 240_000 }, async (t) =>
     t.ok(h1.ping(f, '10.62.0.2'), 'a VM behind our VXLAN port pings the kernel vxlan device\'s address');
     const r = spawnSync('ip', ['netns', 'exec', hv2, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '-q', f.ip], { encoding: 'utf8' });
     t.equal(r.status, 0, 'and the kernel side pings the VM back');
+    // The kernel device holds UDP 4790 on hv2: our datapath cannot open a vport there.
+    h2.ok('ovs-vsctl', 'add-port', 'br-int', 'vx-busy', '--', 'set', 'interface', 'vx-busy', 'type=vxlan', 'options:remote_ip=172.31.0.1', 'options:dst_port=4790');
+    t.equal(h2.ok('ovs-vsctl', 'get', 'interface', 'vx-busy', 'error').trim(), '"could not open network device vx-busy (Address already in use)"',
+      'a UDP port taken by the kernel is an error on the Interface');
   });
 });
