@@ -59,6 +59,12 @@ export const AF_INET = 2;
 export const AF_PACKET = 17;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_RAW = 255;
+export const SOL_IP = 0;
+export const IP_MTU = 14;
+export const SO_REUSEADDR = 2;
+export const SO_ATTACH_FILTER = 26;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
 export const O_NONBLOCK = 0o4000;
@@ -104,6 +110,25 @@ export function ioctl(fd: number, request: number, arg: Buffer, what = ''): numb
 
 export function setsockopt(fd: number, level: number, name: number, value: Buffer): void {
   call('setsockopt', `fd ${fd}, level ${level}, option ${name}`, [{ i32: fd }, { i32: level }, { i32: name }, { buf: value }, { i32: value.length }]);
+}
+
+export function connect(fd: number, addr: Buffer): void {
+  call('connect', `fd ${fd}`, [{ i32: fd }, { buf: addr }, { i32: addr.length }]);
+}
+
+export function getsockoptInt(fd: number, level: number, name: number): number {
+  const v = Buffer.alloc(4);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(4, 0);
+  call('getsockopt', `fd ${fd}, level ${level}, option ${name}`, [{ i32: fd }, { i32: level }, { i32: name }, { buf: v }, { buf: len }]);
+  return v.readInt32LE(0);
+}
+
+/** The address of a Buffer's first byte as libc sees it (ffi-rs passes Buffers by pointer). Valid
+ *  only while the Buffer is referenced; for structures that point at other memory (sock_fprog). */
+export function bufferAddress(buf: Buffer): bigint {
+  const m = lib();
+  return m.load({ library: LIB, funcName: 'memcpy', retType: m.DataType.BigInt, paramsType: [m.DataType.U8Array, m.DataType.U8Array, m.DataType.U64], paramsValue: [buf, buf, 0] }) as bigint;
 }
 
 export function setsockoptInt(fd: number, level: number, name: number, value: number): void {

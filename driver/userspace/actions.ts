@@ -10,10 +10,11 @@ import {
 } from '../../engine/channel/flow-extract.js';
 import { BadFlowError, UnsupportedActionError } from './errors.js';
 import { HEADROOM, FRAME_BUFFER } from './limits.js';
+import { tunnelMetaFromKey, type TunnelMeta } from './tunnel.js';
 
 export const OP = {
   OUTPUT: 1, PUSH_VLAN: 2, POP_VLAN: 3, SET_ETH: 4, SET_IPV4: 5, SET_IPV6: 6, SET_L4: 7,
-  USERSPACE: 8, DROP: 9, TRUNC: 10, CLONE: 11, SAMPLE: 12, RECIRC: 13, HASH: 14, NOP: 15,
+  USERSPACE: 8, DROP: 9, TRUNC: 10, CLONE: 11, SAMPLE: 12, RECIRC: 13, HASH: 14, NOP: 15, SET_TUNNEL: 16,
 } as const;
 
 export interface CompiledAction {
@@ -26,6 +27,8 @@ export interface CompiledAction {
   mask?: Uint8Array;
   userdata?: Buffer;
   nested?: CompiledAction[];
+  /** set(tunnel(...)): the egress tunnel metadata the frame carries from here on. */
+  tun?: TunnelMeta;
 }
 
 /** A frame being processed: buf[off, off+len), with headroom before `off`. */
@@ -38,10 +41,13 @@ export interface FrameState {
   dpHash: number;
   cutlen: number;
   depth: number;
+  /** Tunnel metadata: from the tunnel port the frame came in on, or from a set(tunnel) action. */
+  tun?: TunnelMeta | undefined;
 }
 
 export interface ActionHost {
-  output(port: number, buf: Buffer, off: number, len: number): void;
+  /** `f` is the frame being output (a tunnel port needs its tunnel metadata). */
+  output(port: number, buf: Buffer, off: number, len: number, f?: FrameState): void;
   userspace(f: FrameState, pid: number, userdata: Buffer | undefined): void;
   recirculate(f: FrameState): void;
 }
@@ -143,6 +149,13 @@ function compileSet(key: OdpFlowKey, mask: OdpFlowKey | undefined): CompiledActi
         break;
       }
       case 'skbMark': case 'priority': out.push(act(OP.NOP)); break; // no skb metadata in userspace
+      case 'tunnel': {
+        if (masked) throw new UnsupportedActionError('a masked set of the tunnel key (the kernel datapath rejects it too)');
+        const c = act(OP.SET_TUNNEL);
+        c.tun = tunnelMetaFromKey(key.tunnel!);
+        out.push(c);
+        break;
+      }
       default: throw new UnsupportedActionError(`set of ${field}`);
     }
   }
@@ -201,7 +214,7 @@ export function executeActions(actions: readonly CompiledAction[], f: FrameState
       case OP.OUTPUT: {
         let len = f.len;
         if (f.cutlen > 0) { if (f.cutlen < len) len = f.cutlen; f.cutlen = 0; }
-        host.output(x.a, f.buf, f.off, len);
+        host.output(x.a, f.buf, f.off, len, f);
         break;
       }
       case OP.PUSH_VLAN: {
@@ -255,6 +268,7 @@ export function executeActions(actions: readonly CompiledAction[], f: FrameState
         if (x.a === IPPROTO_SCTP) fixSctp(f, l4);
         break;
       }
+      case OP.SET_TUNNEL: f.tun = x.tun; break;
       case OP.USERSPACE: host.userspace(f, x.a, x.userdata); break;
       case OP.DROP: return;
       case OP.TRUNC: f.cutlen = x.a; break;
@@ -286,7 +300,7 @@ export function executeActions(actions: readonly CompiledAction[], f: FrameState
 function runOnCopy(actions: readonly CompiledAction[], f: FrameState, host: ActionHost): void {
   const buf = Buffer.allocUnsafe(Math.max(FRAME_BUFFER, f.len + HEADROOM));
   f.buf.copy(buf, HEADROOM, f.off, f.off + f.len);
-  const g: FrameState = { buf, off: HEADROOM, len: f.len, inPort: f.inPort, recircId: f.recircId, dpHash: f.dpHash, cutlen: f.cutlen, depth: f.depth };
+  const g: FrameState = { buf, off: HEADROOM, len: f.len, inPort: f.inPort, recircId: f.recircId, dpHash: f.dpHash, cutlen: f.cutlen, depth: f.depth, tun: f.tun };
   executeActions(actions, g, host);
 }
 

@@ -37,14 +37,17 @@ export class UserspaceBackend implements DatapathBackend {
 
   vportAdd(v: { name: string; type: number; portNo?: number; options?: { dstPort?: number } }): OdpVport {
     return guard(() => {
-      let type: 'internal' | 'system';
+      let type: 'internal' | 'system' | 'vxlan' | 'geneve';
       if (v.type === VPORT_TYPES.internal) type = 'internal';
       else if (v.type === VPORT_TYPES.netdev) {
         if (!interfaceExists(v.name)) throw new DatapathErrno(ENODEV, `no network interface named ${JSON.stringify(v.name)}`);
         type = 'system';
-      } else throw new DatapathErrno(EOPNOTSUPP, `vport type ${v.type} is not supported by the userspace datapath (netdev and internal are)`);
-      const o: { name: string; type: typeof type; portNo?: number } = { name: v.name, type };
+      } else if (v.type === VPORT_TYPES.vxlan) type = 'vxlan';
+      else if (v.type === VPORT_TYPES.geneve) type = 'geneve';
+      else throw new DatapathErrno(EOPNOTSUPP, `vport type ${v.type} is not supported by the userspace datapath (netdev, internal, vxlan and geneve are)`);
+      const o: { name: string; type: typeof type; portNo?: number; dstPort?: number } = { name: v.name, type };
       if (v.portNo !== undefined) o.portNo = v.portNo;
+      if (v.options?.dstPort !== undefined) o.dstPort = v.options.dstPort;
       return this.dp.addPortNow(o);
     });
   }
@@ -84,7 +87,12 @@ export class UserspaceBackend implements DatapathBackend {
   flowFlush(): void { this.dp.flushFlows(); }
 
   execute(packet: Buffer, key: OdpFlowKey, actions: OdpAction[]): void {
-    guard(() => this.dp.execute(packet, actions, key.inPort !== undefined ? { inPort: key.inPort } : {}));
+    guard(() => {
+      const o: { inPort?: number; tunnel?: OdpFlowKey['tunnel'] } = {};
+      if (key.inPort !== undefined) o.inPort = key.inPort;
+      if (key.tunnel !== undefined) o.tunnel = key.tunnel;
+      this.dp.execute(packet, actions, o);
+    });
   }
 
   setUpcallSink(sink: (u: { cmd: 'MISS' | 'ACTION'; packet: Buffer; key: OdpFlowKey; userdata?: Buffer }) => void): void {

@@ -9,7 +9,7 @@
 // pushes changes to the workers, reads their counters from shared memory and delivers upcalls.
 import { writeSync } from 'node:fs';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpVport } from '../../engine/channel/odp-types.js';
+import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpTunnelKey, OdpVport } from '../../engine/channel/odp-types.js';
 import { VPORT_TYPES } from '../../engine/channel/odp-types.js';
 import { exactMaskWords, extractFlowKey, keyToWords, maskToWords, maskWords } from '../../engine/channel/flow-extract.js';
 import { InvalidInputError } from '../../engine/util/errors.js';
@@ -23,11 +23,13 @@ import {
   BadFlowError, DatapathError, DatapathExistsError, FlowExistsError, FlowTableFullError, NoSuchDatapathError, NoSuchFlowError,
   NoSuchPortError, PortExistsError,
 } from './errors.js';
-import { Forwarder, UPCALL_MISS, type ControlMessage, type UpcallMessage } from './forwarder.js';
+import { Forwarder, UPCALL_MISS, type ControlMessage, type TunnelPortInfo, type UpcallMessage } from './forwarder.js';
+import { openTunnelSockets } from '../linux/udp-tunnel.js';
+import { GENEVE_DST_PORT, TUNNEL_GENEVE, TUNNEL_VXLAN, VXLAN_DST_PORT, tunnelMetaFromKey, tunnelMetaToKey } from './tunnel.js';
 import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import type { PortWorkerData, WorkerMessage } from './port-worker.js';
 
-export type PortType = 'internal' | 'netdev' | 'system' | 'tap';
+export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve';
 
 export interface AddPortOptions {
   name: string;
@@ -37,6 +39,8 @@ export interface AddPortOptions {
   upcallPids?: number[];
   mac?: string;
   mtu?: number;
+  /** vxlan/geneve: the UDP port tunnel packets arrive on and are sent to (default 4789 / 6081). */
+  dstPort?: number;
 }
 
 export interface Upcall {
@@ -81,6 +85,7 @@ interface PortRec {
   exited: Promise<void>;
   /** Waits in progress that need the worker to keep the process alive (see hold/release). */
   holds: number;
+  tunnel?: TunnelPortInfo;
 }
 
 interface FlowRec {
@@ -170,6 +175,7 @@ export class UserspaceDatapath {
     for (const p of nonLocal) await this.delPort(p, true);
     if (this.ports.has(0)) await this.delPort(0, true);
     this.flushFlows();
+    this.fwd.close();
     datapaths.delete(this.name);
   }
 
@@ -198,7 +204,7 @@ export class UserspaceDatapath {
   private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void>; readyFlag: Int32Array } {
     this.checkAlive();
     if (!o || typeof o.name !== 'string') throw new InvalidInputError(`invalid port ${JSON.stringify(o)}: expected { name, type }`);
-    if (!['internal', 'netdev', 'system', 'tap'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system or tap`);
+    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan or geneve`);
     for (const p of this.ports.values()) if (p.name === o.name) throw new PortExistsError(o.name);
     for (const dp of datapaths.values()) if (dp !== this && dp.hasPortNamed(o.name)) throw new PortExistsError(o.name);
     let portNo = o.portNo;
@@ -208,7 +214,15 @@ export class UserspaceDatapath {
 
     let fd: number, ifindex: number, close: () => void;
     let ring: RingGeometry | undefined;
-    if (o.type === 'internal' || o.type === 'tap') {
+    let tunnel: TunnelPortInfo | undefined;
+    if (o.type === 'vxlan' || o.type === 'geneve') {
+      const dstPort = o.dstPort ?? (o.type === 'vxlan' ? VXLAN_DST_PORT : GENEVE_DST_PORT);
+      if (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65535) throw new InvalidInputError(`invalid ${o.type} destination port ${JSON.stringify(o.dstPort)}: expected 1-65535`);
+      for (const p of this.ports.values()) if (p.tunnel?.dstPort === dstPort) throw new PortExistsError(`${o.type} UDP port ${dstPort}`);
+      const socks = openTunnelSockets(dstPort);
+      fd = socks.rxFd; ifindex = 0; close = () => socks.close();
+      tunnel = { kind: o.type === 'vxlan' ? TUNNEL_VXLAN : TUNNEL_GENEVE, dstPort };
+    } else if (o.type === 'internal' || o.type === 'tap') {
       const tapOpts: { mac?: string; mtu?: number } = {};
       if (o.mac !== undefined) tapOpts.mac = o.mac;
       if (o.mtu !== undefined) tapOpts.mtu = o.mtu;
@@ -229,10 +243,11 @@ export class UserspaceDatapath {
       const { port1, port2 } = new MessageChannel();
       const data: PortWorkerData = { portNo, fd, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound, readyFlag: readyFlag.buffer as SharedArrayBuffer };
       if (ring !== undefined) data.ring = ring;
+      if (tunnel !== undefined) data.tunnel = tunnel;
       for (const s of this.sections()) s.ports.fill(0, portNo * PORT_STAT_FIELDS, (portNo + 1) * PORT_STAT_FIELDS);
       // The new worker starts from the current state: every port's fd and every flow.
-      for (const p of this.ports.values()) port1.postMessage({ op: 'port', port: p.portNo, fd: p.fd } satisfies ControlMessage);
-      port1.postMessage({ op: 'port', port: portNo, fd } satisfies ControlMessage);
+      for (const p of this.ports.values()) port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
+      port1.postMessage(portMessage(portNo, fd, tunnel));
       for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
       // execArgv []: the worker needs none of the parent's loaders (a test runner's TypeScript hooks
       // would make every port take seconds to start).
@@ -242,6 +257,7 @@ export class UserspaceDatapath {
         exited: new Promise((resolve) => worker.once('exit', () => resolve())),
         holds: 1, // until it has started
       };
+      if (tunnel !== undefined) rec.tunnel = tunnel;
     } catch (e) {
       if (wakeFd >= 0) closeFd(wakeFd);
       close();
@@ -251,8 +267,8 @@ export class UserspaceDatapath {
     const port = rec;
     const worker = rec.worker;
     this.ports.set(portNo, rec);
-    this.fwd.apply({ op: 'port', port: portNo, fd });
-    this.broadcast({ op: 'port', port: portNo, fd }, rec);
+    this.fwd.apply(portMessage(portNo, fd, tunnel));
+    this.broadcast(portMessage(portNo, fd, tunnel), rec);
     const started = new Promise<void>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => { if (m.t === 'ready') resolve(); else this.fromWorker(port, m); });
       worker.on('error', (e) => { reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker failed: ${e.message}`)); this.workerFailed(port, e); });
@@ -392,8 +408,9 @@ export class UserspaceDatapath {
 
   // ----- ovs_packet --------------------------------------------------------------------------
 
-  /** Runs actions on a frame (packet out). `inPort` is the port the frame counts as coming from. */
-  execute(packet: Uint8Array, actions: OdpAction[], opts: { inPort?: number } = {}): void {
+  /** Runs actions on a frame (packet out). `inPort` is the port the frame counts as coming from;
+   *  `tunnel` the tunnel metadata it carries (as a frame received on a tunnel port). */
+  execute(packet: Uint8Array, actions: OdpAction[], opts: { inPort?: number; tunnel?: OdpTunnelKey } = {}): void {
     this.checkAlive();
     if (!(packet instanceof Uint8Array) || packet.length < 14 || packet.length > FRAME_BUFFER - HEADROOM) {
       throw new InvalidInputError(`invalid packet: expected an Ethernet frame of 14-${FRAME_BUFFER - HEADROOM} bytes, got ${packet instanceof Uint8Array ? packet.length : typeof packet}`);
@@ -401,7 +418,11 @@ export class UserspaceDatapath {
     const compiled = compileActions(actions);
     const buf = Buffer.allocUnsafe(packet.length + 2 * HEADROOM);
     buf.set(packet, HEADROOM);
-    const f: FrameState = { buf, off: HEADROOM, len: packet.length, inPort: opts.inPort ?? 0, recircId: 0, dpHash: 0, cutlen: 0, depth: 0 };
+    let tun;
+    if (opts.tunnel?.ipv4Dst !== undefined) {
+      try { tun = tunnelMetaFromKey(opts.tunnel); } catch (e) { throw new InvalidInputError(`invalid packet tunnel metadata: ${(e as Error).message}`); }
+    }
+    const f: FrameState = { buf, off: HEADROOM, len: packet.length, inPort: opts.inPort ?? 0, recircId: 0, dpHash: 0, cutlen: 0, depth: 0, tun };
     this.fwd.tick();
     executeActions(compiled, f, this.fwd);
   }
@@ -434,14 +455,17 @@ export class UserspaceDatapath {
 
   private vportOf(p: PortRec): OdpVport {
     const sum = (i: number) => BigInt(this.sections().reduce((a, s) => a + s.ports[p.portNo * PORT_STAT_FIELDS + i]!, 0));
-    return {
-      portNo: p.portNo, name: p.name, ifindex: p.ifindex, upcallPids: [...p.upcallPids],
-      type: p.type === 'internal' ? VPORT_TYPES.internal : VPORT_TYPES.netdev,
+    const v: OdpVport = {
+      portNo: p.portNo, name: p.name, upcallPids: [...p.upcallPids],
+      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : VPORT_TYPES.netdev,
       stats: {
         rxPackets: sum(PS.RX_PACKETS), txPackets: sum(PS.TX_PACKETS), rxBytes: sum(PS.RX_BYTES), txBytes: sum(PS.TX_BYTES),
         rxErrors: sum(PS.RX_ERRORS), txErrors: sum(PS.TX_ERRORS), rxDropped: sum(PS.RX_DROPPED), txDropped: sum(PS.TX_DROPPED),
       },
     };
+    if (p.ifindex) v.ifindex = p.ifindex;
+    if (p.tunnel) v.options = { dstPort: p.tunnel.dstPort };
+    return v;
   }
 
   private wordsOf(k: OdpFlowKey, what: string, asMask = false): Uint32Array {
@@ -552,6 +576,7 @@ export class UserspaceDatapath {
     const key = extractFlowKey(packet, m.inPort);
     key.recircId = m.recircId;
     key.dpHash = m.dpHash;
+    if (m.tun !== undefined) key.tunnel = tunnelMetaToKey(m.tun);
     const port = this.ports.get(m.inPort);
     const u: Upcall = {
       kind: m.kind === UPCALL_MISS ? 'miss' : 'action', portNo: m.inPort, key, packet,
@@ -562,6 +587,12 @@ export class UserspaceDatapath {
       try { h(u); } catch (e) { process.emitWarning(`datapath ${this.name}: upcall handler threw: ${(e as Error).message}`); }
     }
   }
+}
+
+function portMessage(port: number, fd: number, tunnel: TunnelPortInfo | undefined): ControlMessage {
+  const m: Extract<ControlMessage, { op: 'port' }> = { op: 'port', port, fd };
+  if (tunnel !== undefined) m.tunnel = tunnel;
+  return m;
 }
 
 /** A port's worker keeps the process alive only while something waits for it. */

@@ -3,23 +3,31 @@
 // worker owns one; the main thread owns one for packet execute. Control messages keep the copies
 // in step with the main thread's authoritative tables.
 import { writeSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import type { OdpAction } from '../../engine/channel/odp-types.js';
 import { extractKeyWords, KEY_WORDS, W } from '../../engine/channel/flow-extract.js';
 import { compileActions, executeActions, type ActionHost, type FrameState } from './actions.js';
 import { Classifier } from './classifier.js';
-import { CTRL, DS, FLOW_STAT_FIELDS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
+import { CTRL, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
+import { closeFd } from '../linux/native.js';
+import { openTunnelTx, pathMtu } from '../linux/udp-tunnel.js';
+import { encapsulate, fragments, type TunnelMeta } from './tunnel.js';
+import { TUN_F_DF } from '../../engine/channel/flow-extract.js';
 
 export type ControlMessage =
   | { op: 'put'; slot: number; key: Uint32Array; mask: Uint32Array; actions: OdpAction[] }
   | { op: 'actions'; slot: number; actions: OdpAction[] }
   | { op: 'del'; slot: number }
   | { op: 'flush' }
-  | { op: 'port'; port: number; fd: number }
+  | { op: 'port'; port: number; fd: number; tunnel?: TunnelPortInfo }
   | { op: 'sync'; seq: number }
   | { op: 'stop' };
 
 export const UPCALL_MISS = 0;
 export const UPCALL_ACTION = 1;
+
+/** What every thread needs to know to output to a tunnel port. */
+export interface TunnelPortInfo { kind: number; dstPort: number }
 
 /** What a thread posts to the main thread for a miss or a userspace action. */
 export interface UpcallMessage {
@@ -31,11 +39,17 @@ export interface UpcallMessage {
   packet: Uint8Array;
   pid: number;
   userdata?: Buffer;
+  tun?: TunnelMeta;
 }
 
 export class Forwarder implements ActionHost {
   readonly classifier = new Classifier();
   readonly portFds = new Int32Array(MAX_PORTS).fill(-1);
+  /** Tunnel ports: how to encapsulate what is output to them. */
+  private readonly tunnels: Array<TunnelPortInfo | undefined> = [];
+  /** This thread's connected raw sockets, by remote IPv4 address (host-order word). */
+  private readonly txFds = new Map<number, number>();
+  private txBuf: Buffer | undefined;
   private readonly words = new Uint32Array(KEY_WORDS);
   private readonly flows: Float64Array;
   private readonly tcpFlags: Uint32Array;
@@ -66,7 +80,9 @@ export class Forwarder implements ActionHost {
       case 'actions': this.classifier.setActions(m.slot, compileActions(m.actions)); break;
       case 'del': this.classifier.remove(m.slot); break;
       case 'flush': this.classifier.clear(); break;
-      case 'port': if (m.port >= 0 && m.port < MAX_PORTS) this.portFds[m.port] = m.fd; break;
+      case 'port':
+        if (m.port >= 0 && m.port < MAX_PORTS) { this.portFds[m.port] = m.fd; this.tunnels[m.port] = m.fd >= 0 ? m.tunnel : undefined; }
+        break;
       case 'sync': this.onSync(m.seq); break;
       case 'stop': return false;
     }
@@ -87,6 +103,11 @@ export class Forwarder implements ActionHost {
     extractKeyWords(f.buf, f.off, f.len, f.inPort, w);
     w[W.RECIRC] = f.recircId;
     w[W.DP_HASH] = f.dpHash;
+    const t = f.tun;
+    if (t !== undefined) {
+      w[W.TUN_ID_HI] = t.idHi; w[W.TUN_ID_LO] = t.idLo; w[W.TUN_SRC] = t.src; w[W.TUN_DST] = t.dst;
+      w[W.TUN_TOS] = t.tos; w[W.TUN_TTL] = t.ttl; w[W.TUN_TP_SRC] = t.tpSrc; w[W.TUN_TP_DST] = t.tpDst; w[W.TUN_FLAGS] = t.flags;
+    }
     const e = this.classifier.lookup(w);
     if (e === undefined) {
       this.dp[DS.MISSED]++;
@@ -107,11 +128,13 @@ export class Forwarder implements ActionHost {
     this.now = Date.now();
   }
 
-  output(port: number, buf: Buffer, off: number, len: number): void {
+  output(port: number, buf: Buffer, off: number, len: number, f?: FrameState): void {
     if (port >= MAX_PORTS) return;
     const fd = this.portFds[port]!;
     if (fd < 0) return;
     const p = port * PORT_STAT_FIELDS;
+    const tunnel = this.tunnels[port];
+    if (tunnel !== undefined) { this.tunnelOutput(p, tunnel, buf, off, len, f?.tun); return; }
     try {
       writeSync(fd, buf, off, len);
       this.ports[p + PS.TX_PACKETS]++;
@@ -121,6 +144,44 @@ export class Forwarder implements ActionHost {
       if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
       else this.ports[p + PS.TX_ERRORS]++;
     }
+  }
+
+  /** Encapsulates and sends; like the kernel's tunnel vports, a frame without tunnel metadata
+   *  (no set(tunnel) before the output) is dropped. */
+  private tunnelOutput(p: number, t: TunnelPortInfo, buf: Buffer, off: number, len: number, meta: TunnelMeta | undefined): void {
+    if (meta === undefined || meta.dst === 0) { this.ports[p + PS.TX_DROPPED]++; return; }
+    const out = this.txBuf ??= Buffer.allocUnsafe(FRAME_BUFFER + 512);
+    if (len + 300 > out.length) { this.ports[p + PS.TX_ERRORS]++; return; }
+    const total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, out);
+    let fd = this.txFds.get(meta.dst);
+    try {
+      if (fd === undefined) { fd = openTunnelTx(meta.dst); this.txFds.set(meta.dst, fd); }
+      writeSync(fd, out, 0, total);
+      this.ports[p + PS.TX_PACKETS]++;
+      this.ports[p + PS.TX_BYTES] += len;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EMSGSIZE' && fd !== undefined && !(meta.flags & TUN_F_DF)) { this.sendFragmented(p, fd, out, total, len); return; }
+      if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
+      else this.ports[p + PS.TX_ERRORS]++;
+    }
+  }
+
+  /** The outer packet is larger than the path MTU and may be fragmented (df_default=false). */
+  private sendFragmented(p: number, fd: number, out: Buffer, total: number, len: number): void {
+    try {
+      for (const frag of fragments(out, total, pathMtu(fd), randomInt(1, 0x10000))) writeSync(fd, frag);
+      this.ports[p + PS.TX_PACKETS]++;
+      this.ports[p + PS.TX_BYTES] += len;
+    } catch {
+      this.ports[p + PS.TX_ERRORS]++;
+    }
+  }
+
+  /** Closes this thread's tunnel transmit sockets (when the thread stops). */
+  close(): void {
+    for (const fd of this.txFds.values()) closeFd(fd);
+    this.txFds.clear();
   }
 
   userspace(f: FrameState, pid: number, userdata: Buffer | undefined): void {
@@ -141,6 +202,7 @@ export class Forwarder implements ActionHost {
     packet.set(f.buf.subarray(f.off, f.off + f.len));
     const m: UpcallMessage = { t: 'upcall', kind, inPort: f.inPort, recircId: f.recircId, dpHash: f.dpHash, packet, pid };
     if (userdata) m.userdata = userdata;
+    if (f.tun !== undefined) m.tun = { ...f.tun };
     this.sink(m);
   }
 }

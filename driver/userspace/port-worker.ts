@@ -8,7 +8,8 @@ import { mapRxRing, TP_STATUS_USER, TP_STATUS_VLAN_TPID_VALID, TP_STATUS_VLAN_VA
 import { poll, POLLIN } from '../linux/native.js';
 import type { RingGeometry } from '../linux/af-packet.js';
 import type { FrameState } from './actions.js';
-import { Forwarder, type ControlMessage, type UpcallMessage } from './forwarder.js';
+import { Forwarder, type ControlMessage, type TunnelPortInfo, type UpcallMessage } from './forwarder.js';
+import { decapsulate, emptyTunnelMeta, type Decapsulated } from './tunnel.js';
 import { CTRL, FRAME_BUFFER, HEADROOM, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 
 export interface PortWorkerData {
@@ -23,6 +24,8 @@ export interface PortWorkerData {
   ring?: RingGeometry;
   /** Set to 1 (and notified) once the worker reads frames, for a main thread waiting synchronously. */
   readyFlag: SharedArrayBuffer;
+  /** A tunnel port: `fd` is a raw IPv4 socket and every read is an outer packet to decapsulate. */
+  tunnel?: TunnelPortInfo;
 }
 
 /** What a port worker tells the main thread. */
@@ -45,8 +48,12 @@ function main(): void {
   const pfd = Buffer.alloc(16);
   pfd.writeInt32LE(d.fd, 0); pfd.writeInt16LE(POLLIN, 4);
   pfd.writeInt32LE(d.wakeFd, 8); pfd.writeInt16LE(POLLIN, 12);
-  const f: FrameState = { buf, off: HEADROOM, len: 0, inPort: d.portNo, recircId: 0, dpHash: 0, cutlen: 0, depth: 0 };
+  const f: FrameState = { buf, off: HEADROOM, len: 0, inPort: d.portNo, recircId: 0, dpHash: 0, cutlen: 0, depth: 0, tun: undefined };
   const rxErr = d.portNo * PORT_STAT_FIELDS + PS.RX_ERRORS;
+  const rxDrop = d.portNo * PORT_STAT_FIELDS + PS.RX_DROPPED;
+  const tunnel = d.tunnel;
+  const rxTun = emptyTunnelMeta();
+  const inner: Decapsulated = { off: 0, len: 0 };
   let gen = -1;
   let running = true;
 
@@ -86,7 +93,7 @@ function main(): void {
         let n: number;
         try { n = readSync(d.fd, buf, HEADROOM, FRAME_BUFFER - HEADROOM, null); } catch { return; }
         if (n < 14) continue;
-        f.buf = buf; f.off = HEADROOM; f.len = n; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
+        f.buf = buf; f.off = HEADROOM; f.len = n; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = undefined;
         fw.receive(f);
       }
     };
@@ -112,7 +119,7 @@ function main(): void {
       }
       if (len < wire || len < 14) stats.ports[rxErr]++;
       else {
-        f.buf = rb; f.off = off; f.len = len; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
+        f.buf = rb; f.off = off; f.len = len; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = undefined;
         fw.receive(f);
       }
       u32[base >>> 2] = 0; // TP_STATUS_KERNEL: the slot is the kernel's again
@@ -134,11 +141,19 @@ function main(): void {
       }
       drain();
       if (!running) break;
+      if (tunnel !== undefined) {
+        // Not one of ours (the socket filter lets only UDP to the port through): malformed.
+        if (!decapsulate(buf, HEADROOM, n, tunnel.kind, tunnel.dstPort, rxTun, inner)) { stats.ports[rxDrop]++; continue; }
+        f.buf = buf; f.off = inner.off; f.len = inner.len; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = rxTun;
+        fw.receive(f);
+        continue;
+      }
       if (n < 14) { stats.ports[rxErr]++; continue; }
-      f.buf = buf; f.off = HEADROOM; f.len = n; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0;
+      f.buf = buf; f.off = HEADROOM; f.len = n; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = undefined;
       fw.receive(f);
     }
   }
+  fw.close();
   d.control.close();
 }
 

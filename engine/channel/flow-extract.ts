@@ -12,7 +12,7 @@
 // udp, sctp, icmp/icmpv6 when the protocol says so and the packet is not a later fragment, nd for
 // ICMPv6 neighbor solicitation/advertisement (code 0), arp for ARP/RARP; `ethType` is absent for
 // 802.3 frames without a SNAP ethertype (OVS's "FLOW_DL_TYPE_NONE", word value 0x05ff).
-import type { OdpFlowKey } from './odp-types.js';
+import type { OdpFlowKey, OdpTunnelKey } from './odp-types.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export const W = {
@@ -24,8 +24,16 @@ export const W = {
   TP_SRC: 26, TP_DST: 27, TCP_FLAGS: 28,
   ARP_SHA_HI: 29, ARP_SHA_LO: 30, ARP_THA_HI: 31, ARP_THA_LO: 32,
   ND_TARGET: 33,
+  // Tunnel metadata (OVS_KEY_ATTR_TUNNEL): set by the tunnel port that decapsulated the frame.
+  TUN_ID_HI: 37, TUN_ID_LO: 38, TUN_SRC: 39, TUN_DST: 40, TUN_TOS: 41, TUN_TTL: 42, TUN_TP_SRC: 43, TUN_TP_DST: 44, TUN_FLAGS: 45,
 } as const;
-export const KEY_WORDS = 37;
+export const KEY_WORDS = 46;
+
+/** Bits of the W.TUN_FLAGS word (a key with an `id` has TUN_F_KEY, as the kernel's TUNNEL_KEY). */
+export const TUN_F_DF = 0x1;
+export const TUN_F_CSUM = 0x2;
+export const TUN_F_KEY = 0x4;
+export const TUN_F_OAM = 0x8;
 
 export const ETH_TYPE_IP = 0x0800;
 export const ETH_TYPE_ARP = 0x0806;
@@ -310,6 +318,7 @@ export function wordsToIpv6(w: ArrayLike<number>, off = 0): string {
 /** The typed key of an extracted frame (what an upcall carries). */
 export function keyFromWords(w: Uint32Array): OdpFlowKey {
   const k: OdpFlowKey = { priority: w[W.PRIORITY]!, skbMark: w[W.SKB_MARK]!, inPort: w[W.IN_PORT]!, recircId: w[W.RECIRC]!, dpHash: w[W.DP_HASH]! };
+  if (w[W.TUN_DST]) k.tunnel = tunnelFromWords(w);
   k.eth = { src: wordsToMac(w[W.DL_SRC_HI]!, w[W.DL_SRC_LO]!), dst: wordsToMac(w[W.DL_DST_HI]!, w[W.DL_DST_LO]!) };
   if (w[W.VLAN]) k.vlanTci = w[W.VLAN]!;
   const type = w[W.DL_TYPE]!;
@@ -342,6 +351,44 @@ export function keyFromWords(w: Uint32Array): OdpFlowKey {
   return k;
 }
 
+/** The tunnel metadata words as an OdpTunnelKey (a tunnel is present when its destination is set). */
+export function tunnelFromWords(w: ArrayLike<number>): OdpTunnelKey {
+  const flags = w[W.TUN_FLAGS]!;
+  const t: OdpTunnelKey = {};
+  if (flags & TUN_F_KEY) t.id = (BigInt(w[W.TUN_ID_HI]! >>> 0) << 32n) | BigInt(w[W.TUN_ID_LO]! >>> 0);
+  t.ipv4Src = wordToIpv4(w[W.TUN_SRC]! >>> 0);
+  t.ipv4Dst = wordToIpv4(w[W.TUN_DST]! >>> 0);
+  t.tos = w[W.TUN_TOS]!;
+  t.ttl = w[W.TUN_TTL]!;
+  if (flags & TUN_F_DF) t.dontFragment = true;
+  if (flags & TUN_F_CSUM) t.csum = true;
+  if (flags & TUN_F_OAM) t.oam = true;
+  t.tpSrc = w[W.TUN_TP_SRC]!;
+  t.tpDst = w[W.TUN_TP_DST]!;
+  return t;
+}
+
+function tunnelToWords(t: OdpTunnelKey, out: Uint32Array, what: string, asMask: boolean): void {
+  if (typeof t !== 'object' || t === null) throw new InvalidInputError(`invalid ${what} tunnel ${JSON.stringify(t)}: expected an object`);
+  let flags = 0;
+  if (t.id !== undefined) {
+    if (typeof t.id !== 'bigint' || t.id < 0n || t.id >= 1n << 64n) throw new InvalidInputError(`invalid ${what} tunnel.id ${String(t.id)}: expected an unsigned 64-bit bigint`);
+    out[W.TUN_ID_HI] = Number(t.id >> 32n) >>> 0;
+    out[W.TUN_ID_LO] = Number(t.id & 0xffffffffn) >>> 0;
+    if (!asMask || t.id !== 0n) flags |= TUN_F_KEY;
+  }
+  if (t.ipv4Src !== undefined) out[W.TUN_SRC] = ipv4ToWord(t.ipv4Src, `${what} tunnel.ipv4Src`);
+  if (t.ipv4Dst !== undefined) out[W.TUN_DST] = ipv4ToWord(t.ipv4Dst, `${what} tunnel.ipv4Dst`);
+  if (t.tos !== undefined) out[W.TUN_TOS] = num(t.tos, 8, `${what} tunnel.tos`);
+  if (t.ttl !== undefined) out[W.TUN_TTL] = num(t.ttl, 8, `${what} tunnel.ttl`);
+  if (t.tpSrc !== undefined) out[W.TUN_TP_SRC] = num(t.tpSrc, 16, `${what} tunnel.tpSrc`);
+  if (t.tpDst !== undefined) out[W.TUN_TP_DST] = num(t.tpDst, 16, `${what} tunnel.tpDst`);
+  if (t.dontFragment) flags |= TUN_F_DF;
+  if (t.csum) flags |= TUN_F_CSUM;
+  if (t.oam) flags |= TUN_F_OAM;
+  out[W.TUN_FLAGS] = flags;
+}
+
 /** Parses a frame into a typed key (the pipeline's and the upcall's form). */
 export function extractFlowKey(frame: Uint8Array, inPort = 0): OdpFlowKey {
   const w = new Uint32Array(KEY_WORDS);
@@ -369,6 +416,7 @@ export function keyToWords(k: OdpFlowKey, out: Uint32Array = new Uint32Array(KEY
   if (k.skbMark !== undefined) out[W.SKB_MARK] = num(k.skbMark, 32, `${what} skbMark`);
   if (k.priority !== undefined) out[W.PRIORITY] = num(k.priority, 32, `${what} priority`);
   if (k.dpHash !== undefined) out[W.DP_HASH] = num(k.dpHash, 32, `${what} dpHash`);
+  if (k.tunnel !== undefined) tunnelToWords(k.tunnel, out, what, asMask);
   if (k.eth) {
     [out[W.DL_SRC_HI], out[W.DL_SRC_LO]] = macToWords(k.eth.src, `${what} eth.src`);
     [out[W.DL_DST_HI], out[W.DL_DST_LO]] = macToWords(k.eth.dst, `${what} eth.dst`);
@@ -440,6 +488,18 @@ export function exactMaskWords(k: OdpFlowKey): Uint32Array {
   if (k.skbMark !== undefined) set(W.SKB_MARK);
   if (k.priority !== undefined) set(W.PRIORITY);
   if (k.dpHash !== undefined) set(W.DP_HASH);
+  if (k.tunnel) {
+    // The kernel matches a tunnel key's fields exactly, and its flags (key/df/csum/oam) as a whole.
+    const t = k.tunnel;
+    if (t.id !== undefined) set(W.TUN_ID_HI, 2);
+    if (t.ipv4Src !== undefined) set(W.TUN_SRC);
+    if (t.ipv4Dst !== undefined) set(W.TUN_DST);
+    if (t.tos !== undefined) set(W.TUN_TOS, 1, 0xff);
+    if (t.ttl !== undefined) set(W.TUN_TTL, 1, 0xff);
+    if (t.tpSrc !== undefined) set(W.TUN_TP_SRC, 1, 0xffff);
+    if (t.tpDst !== undefined) set(W.TUN_TP_DST, 1, 0xffff);
+    set(W.TUN_FLAGS, 1, TUN_F_DF | TUN_F_CSUM | TUN_F_KEY | TUN_F_OAM);
+  }
   if (k.eth) { set(W.DL_DST_HI); set(W.DL_DST_LO, 1, 0xffff); set(W.DL_SRC_HI); set(W.DL_SRC_LO, 1, 0xffff); set(W.VLAN, 1, 0xffff); set(W.DL_TYPE, 1, 0xffff); }
   if (k.vlanTci !== undefined) set(W.VLAN, 1, 0xffff);
   if (k.ethType !== undefined) set(W.DL_TYPE, 1, 0xffff);

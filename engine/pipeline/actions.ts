@@ -14,7 +14,7 @@ export type OfAction =
   | { type: 'push_vlan'; tpid: number }
   /** set_field / load / mod_dl_src...: value and mask in the field's own space. `via` keeps how
    *  the user wrote it (OVS prints loads as loads; mod_* actions skip prerequisite checks). */
-  | { type: 'set_field'; mf: MetaField; value: bigint; mask: bigint; via: 'set_field' | 'load' | 'mod' }
+  | { type: 'set_field'; mf: MetaField; value: bigint; mask: bigint; via: 'set_field' | 'load' | 'mod' | 'set_tunnel' | 'set_tunnel64' }
   | { type: 'move'; src: Subfield; dst: Subfield }
   /** resubmit([port],[table]): port 0xfff8 (IN_PORT) = unchanged, table 255 = current table. */
   | { type: 'resubmit'; inPort: number; table: number }

@@ -9,6 +9,7 @@ import type { OfAction } from './actions.js';
 import {
   FlowMod, FlowModCommand, FlowModFlags, parseFlowMod, formatFlowStats, DEFAULT_PRIORITY,
 } from './flow-syntax.js';
+import type { TunnelConfig } from './tunnel.js';
 import { MacLearningTable, MacTableOptions, PortVlan, PortVlanConfig, VlanMode, resolvePortVlan } from './normal.js';
 
 export const N_TABLES = 255;
@@ -36,6 +37,8 @@ export interface PortSpec {
   adminUp?: boolean;
   /** OpenFlow no-flood: excluded from FLOOD and NORMAL flooding. */
   noFlood?: boolean;
+  /** A tunnel port (vxlan/geneve): its configuration; `odpPort` is the shared tunnel vport. */
+  tunnel?: TunnelConfig;
 }
 
 export interface BridgePort extends PortSpec {

@@ -22,7 +22,7 @@ const STAGES: readonly FieldId[][] = (() => {
   const regs: FieldId[] = [];
   for (let i = 0; i < N_REGS; i++) regs.push(F.reg0 + i);
   return [
-    [F.metadata, ...regs, F.in_port],
+    [F.metadata, ...regs, F.tun_id, F.tun_src, F.tun_dst, F.in_port],
     [F.dl_src, F.dl_dst, F.dl_type, F.vlan_tci],
     [F.nw_src, F.nw_dst, F.nw_proto, F.nw_tos, F.nw_ttl, F.arp_sha, F.arp_tha],
     [F.tp_src, F.tp_dst],

@@ -9,15 +9,18 @@ import { InvalidInputError } from '../util/errors.js';
 export const F = {
   in_port: 0, dl_src: 1, dl_dst: 2, dl_type: 3, vlan_tci: 4, nw_src: 5, nw_dst: 6, nw_proto: 7,
   nw_tos: 8, nw_ttl: 9, tp_src: 10, tp_dst: 11, metadata: 12, arp_sha: 13, arp_tha: 14, reg0: 15,
+  // Tunnel metadata (after the 16 registers): VNI/key, outer source and destination.
+  tun_id: 31, tun_src: 32, tun_dst: 33,
 } as const;
 export const N_REGS = 16;
-export const N_FIELDS = F.reg0 + N_REGS;
+export const N_FIELDS = F.tun_dst + 1;
 export type FieldId = number;
 
 /** Width in bits of every field id. */
 export const FIELD_BITS: readonly number[] = (() => {
   const b = [16, 48, 48, 16, 16, 32, 32, 8, 8, 8, 16, 16, 64, 48, 48];
   for (let i = 0; i < N_REGS; i++) b.push(32);
+  b.push(64, 32, 32);
   return b;
 })();
 

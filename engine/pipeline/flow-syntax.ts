@@ -357,7 +357,7 @@ function setField(name: string, value: bigint, mask?: bigint): OfAction {
 }
 
 const UNSUPPORTED = new Set(['group', 'enqueue', 'output_reg', 'bundle', 'bundle_load', 'mod_nw_ecn', 'mod_nw_ttl', 'set_nw_ttl',
-  'set_tunnel', 'set_tunnel64', 'set_queue', 'pop_queue', 'dec_ttl', 'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl',
+  'set_queue', 'pop_queue', 'dec_ttl', 'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl',
   'dec_mpls_ttl', 'push_mpls', 'pop_mpls', 'dec_nsh_ttl', 'push_nsh', 'pop_nsh', 'stack_push', 'stack_pop', 'learn',
   'conjunction', 'multipath', 'exit', 'sample', 'fin_timeout', 'clone', 'ct', 'ct_clear', 'nat', 'check_pkt_larger',
   'debug_recirc', 'debug_slow', 'encap', 'decap', 'meter', 'clear_actions', 'write_actions', 'write_metadata',
@@ -416,6 +416,12 @@ export function parseActions(str: string): OfAction[] {
         const tos = strToU8(value, 'TOS');
         if (tos & ~IP_DSCP_MASK) throw new FlowSyntaxError(`${value}: not a valid TOS`);
         out.push(setField('nw_tos', BigInt(tos), BigInt(IP_DSCP_MASK)));
+        break;
+      }
+      case 'set_tunnel': case 'set_tunnel64': {
+        const id = strToU64(value);
+        if (k === 'set_tunnel' && id > 0xffffffffn) throw new FlowSyntaxError(`${value}: tunnel ID ${id} does not fit in 32 bits (use set_tunnel64)`);
+        out.push({ type: 'set_field', mf: metaFieldByName('tun_id')!, value: id, mask: 0xffffffffffffffffn, via: k });
         break;
       }
       case 'mod_tp_src': out.push(setField('tcp_src', BigInt(strToU16(value, 'source port')))); break;
@@ -568,6 +574,9 @@ export function formatMatch(m: Match, priority = DEFAULT_PRIORITY): string {
     const f = F.reg0 + i;
     if (k[f] !== 0n) out.push(`reg${i}=${hex(v[f]!)}${k[f] === 0xffffffffn ? '' : '/' + hex(k[f]!)}`);
   }
+  if (k[F.tun_id] !== 0n) out.push(`tun_id=${hex(v[F.tun_id]!)}${k[F.tun_id] === fieldMax(F.tun_id) ? '' : '/' + hex(k[F.tun_id]!)}`);
+  ipField(out, 'tun_src', v[F.tun_src]!, k[F.tun_src]!);
+  ipField(out, 'tun_dst', v[F.tun_dst]!, k[F.tun_dst]!);
   if (k[F.metadata] !== 0n) out.push(`metadata=${hex(v[F.metadata]!)}${k[F.metadata] === fieldMax(F.metadata) ? '' : '/' + hex(k[F.metadata]!)}`);
   if (k[F.in_port] !== 0n) out.push(`in_port=${formatPort(Number(v[F.in_port]))}`);
   const tm = k[F.vlan_tci]!;
@@ -613,6 +622,13 @@ export function formatMatch(m: Match, priority = DEFAULT_PRIORITY): string {
   return out.join(',');
 }
 
+function ipField(out: string[], name: string, v: bigint, k: bigint): void {
+  if (k === 0n) return;
+  let s = `${name}=${bigToIp(v)}`;
+  if (k !== 0xffffffffn) { const c = cidrBits(k, 32); s += c >= 0 ? `/${c}` : `/${bigToIp(k)}`; }
+  out.push(s);
+}
+
 function formatLoadValue(mf: MetaField, v: bigint): string {
   if (mf.syntax === 'eth') return bigToMac(v);
   if (mf.syntax === 'ipv4') return bigToIp(v);
@@ -640,6 +656,9 @@ function maskRuns(mask: bigint, bits: number): Array<[number, number]> {
 function formatSetField(a: Extract<OfAction, { type: 'set_field' }>): string {
   const full = (1n << BigInt(a.mf.bits)) - 1n;
   const n = a.mf.name;
+  if (a.via === 'set_tunnel' || a.via === 'set_tunnel64') {
+    return `set_tunnel${a.via === 'set_tunnel64' || a.value > 0xffffffffn ? '64' : ''}:${hex(a.value)}`;
+  }
   if (a.via !== 'load' && (a.mask === full || (n === 'nw_tos' && a.mask === BigInt(IP_DSCP_MASK)))) {
     switch (n) {
       case 'eth_src': return `mod_dl_src:${bigToMac(a.value)}`;

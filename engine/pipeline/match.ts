@@ -165,6 +165,9 @@ export const META_FIELDS: readonly MetaField[] = [
   plain('sctp_dst', [], 'OXM_OF_SCTP_DST', F.tp_dst, 16, 'dec', true, 'sctp'),
   plain('icmp_type', [], 'NXM_OF_ICMP_TYPE', F.tp_src, 8, 'dec', false, 'icmp'),
   plain('icmp_code', [], 'NXM_OF_ICMP_CODE', F.tp_dst, 8, 'dec', false, 'icmp'),
+  plain('tun_id', ['tunnel_id'], 'NXM_NX_TUN_ID', F.tun_id, 64, 'hex', true, 'none'),
+  plain('tun_src', [], 'NXM_NX_TUN_IPV4_SRC', F.tun_src, 32, 'ipv4', true, 'none'),
+  plain('tun_dst', [], 'NXM_NX_TUN_IPV4_DST', F.tun_dst, 32, 'ipv4', true, 'none'),
 ];
 
 const BY_NAME = new Map<string, MetaField>();

@@ -1,6 +1,6 @@
 // Conversions between the datapath's flow key (OdpFlowKey) and the pipeline's field vector, and
 // from an accumulated wildcard vector to the datapath megaflow mask.
-import type { OdpFlowKey } from '../channel/odp-types.js';
+import type { OdpFlowKey, OdpTunnelKey } from '../channel/odp-types.js';
 import { F, FlowVec, zeroVec, macToBig, bigToMac, ipToBig, bigToIp, ETH_TYPE } from './fields.js';
 
 /** OVS's FLOW_DL_TYPE_NONE: the ethertype of an 802.2 frame without one. */
@@ -9,6 +9,11 @@ export const DL_TYPE_NONE = 0x05ff;
 /** The packet fields of `key`; in_port is left 0 (the caller maps datapath to OpenFlow ports). */
 export function flowFromOdpKey(key: OdpFlowKey): FlowVec {
   const v = zeroVec();
+  if (key.tunnel) {
+    v[F.tun_id] = key.tunnel.id ?? 0n;
+    v[F.tun_src] = key.tunnel.ipv4Src ? ipToBig(key.tunnel.ipv4Src) ?? 0n : 0n;
+    v[F.tun_dst] = key.tunnel.ipv4Dst ? ipToBig(key.tunnel.ipv4Dst) ?? 0n : 0n;
+  }
   if (key.eth) { v[F.dl_src] = macToBig(key.eth.src); v[F.dl_dst] = macToBig(key.eth.dst); }
   if (key.vlanTci !== undefined) v[F.vlan_tci] = BigInt(key.vlanTci & 0xffff);
   v[F.dl_type] = BigInt(key.ethType ?? DL_TYPE_NONE);
@@ -46,6 +51,16 @@ export function flowFromOdpKey(key: OdpFlowKey): FlowVec {
 export function odpMaskFromWildcards(key: OdpFlowKey, wc: FlowVec): OdpFlowKey {
   const m: OdpFlowKey = { inPort: 0xffffffff };
   if (key.recircId !== undefined) m.recircId = 0xffffffff;
+  const received = isTunnelKey(key);
+  if (received || wc[F.tun_id] !== 0n || wc[F.tun_src] !== 0n || wc[F.tun_dst] !== 0n) {
+    const t: OdpTunnelKey = {};
+    if (wc[F.tun_id] !== 0n) t.id = wc[F.tun_id]!;
+    if (wc[F.tun_src] !== 0n) t.ipv4Src = bigToIp(wc[F.tun_src]!);
+    if (wc[F.tun_dst] !== 0n) t.ipv4Dst = bigToIp(wc[F.tun_dst]!);
+    // OVS's tnl_wc_init: a received packet's outer TOS and its df/csum/key flags always matter.
+    if (received) { t.tos = 0xff; t.dontFragment = true; t.csum = true; }
+    m.tunnel = t;
+  }
   if (key.eth) m.eth = { src: bigToMac(wc[F.dl_src]!), dst: bigToMac(wc[F.dl_dst]!) };
   m.vlanTci = Number(wc[F.vlan_tci]);
   m.ethType = 0xffff;
@@ -66,6 +81,11 @@ export function odpMaskFromWildcards(key: OdpFlowKey, wc: FlowVec): OdpFlowKey {
     else if (key.icmpv6) m.icmpv6 = { type: ports.src & 0xff, code: ports.dst & 0xff };
   }
   return m;
+}
+
+/** Whether `key` came in through a tunnel (OVS's tnl_port_should_receive: a tunnel destination). */
+export function isTunnelKey(key: OdpFlowKey): boolean {
+  return key.tunnel !== undefined && key.tunnel.ipv4Dst !== undefined && key.tunnel.ipv4Dst !== '0.0.0.0';
 }
 
 /** Whether `key` is an IPv4 packet (for set actions). */

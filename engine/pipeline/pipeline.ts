@@ -1,7 +1,8 @@
 // The pipeline facade (ovs-vswitchd's ofproto-dpif "backer"): the bridges sharing one datapath,
 // translation of upcalls into megaflows, and revalidation of installed megaflows when flow
 // tables, ports or learnt MACs change.
-import type { OdpAction, OdpFlowKey } from '../channel/odp-types.js';
+import type { OdpAction, OdpFlowKey, OdpTunnelKey } from '../channel/odp-types.js';
+import { findTunnelPort, type TunnelConfig } from './tunnel.js';
 import { InvalidInputError } from '../util/errors.js';
 import { Bridge, BridgeOptions, BridgePort } from './bridge.js';
 import { translate, XlateEnv, XlateResult } from './xlate.js';
@@ -69,9 +70,19 @@ export class Pipeline implements XlateEnv {
 
   portOfOdp(odpPort: number): { bridge: Bridge; port: BridgePort } | undefined {
     for (const bridge of this.bridges.values()) {
-      for (const port of bridge.ports.values()) if (port.odpPort === odpPort) return { bridge, port };
+      for (const port of bridge.ports.values()) if (port.odpPort === odpPort && !port.tunnel) return { bridge, port };
     }
     return undefined;
+  }
+
+  /** The tunnel port a packet received on tunnel vport `odpPort` with metadata `t` belongs to. */
+  tunnelPortOf(odpPort: number, t: OdpTunnelKey): { bridge: Bridge; port: BridgePort } | undefined {
+    const cands: Array<{ bridge: Bridge; port: BridgePort; config: TunnelConfig; odpPort?: number }> = [];
+    for (const bridge of this.bridges.values()) {
+      for (const port of bridge.ports.values()) if (port.tunnel) cands.push({ bridge, port, config: port.tunnel, odpPort: port.odpPort });
+    }
+    const hit = findTunnelPort(cands, odpPort, t);
+    return hit ? { bridge: hit.bridge, port: hit.port } : undefined;
   }
 
   portByName(name: string): { bridge: Bridge; port: BridgePort } | undefined {

@@ -2,7 +2,7 @@
 // the bridges into datapath actions plus the megaflow mask, as ofproto-dpif-xlate.c does:
 // resubmit/goto_table with depth limits, patch ports continuing in the peer bridge, NORMAL as
 // a VLAN-aware learning switch, and set/push/pop actions committed lazily before each output.
-import type { OdpAction, OdpFlowKey } from '../channel/odp-types.js';
+import type { OdpAction, OdpFlowKey, OdpTunnelKey } from '../channel/odp-types.js';
 import {
   F, FlowVec, zeroVec, OFPP, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, ETH_TYPE, IPPROTO, BROADCAST_MAC, isMulticastMac,
   isReservedMac, bigToMac, bigToIp, fieldMax, N_REGS,
@@ -11,7 +11,8 @@ import type { OfAction } from './actions.js';
 import type { Match, MetaField, Prereq } from './match.js';
 import type { Bridge, BridgePort, FlowRule } from './bridge.js';
 import { inputVidRejection, inputVidToVlan, outputVid, portIncludesVlan } from './normal.js';
-import { flowFromOdpKey, odpMaskFromWildcards } from './odp-flow.js';
+import { flowFromOdpKey, isTunnelKey, odpMaskFromWildcards } from './odp-flow.js';
+import { egressTunnel } from './tunnel.js';
 
 export const MAX_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
@@ -22,6 +23,8 @@ export interface XlateEnv {
   portOfOdp(odpPort: number): { bridge: Bridge; port: BridgePort } | undefined;
   /** The bridge and port named `name` (patch peers). */
   portByName(name: string): { bridge: Bridge; port: BridgePort } | undefined;
+  /** The tunnel port a packet received on tunnel vport `odpPort` with tunnel metadata `t` is for. */
+  tunnelPortOf?(odpPort: number, t: OdpTunnelKey): { bridge: Bridge; port: BridgePort } | undefined;
 }
 
 export interface XlateInput {
@@ -64,6 +67,8 @@ class XlateCtx {
   trace: string[] = [];
   /** The tag the datapath packet carries now was pushed by us (not the packet's own). */
   pushedTag = false;
+  /** The tunnel metadata the datapath packet carries now (received, or set by an action). */
+  baseTunnel?: OdpTunnelKey;
   depth = 0;
   resubmits = 0;
   error?: string;
@@ -84,21 +89,29 @@ class XlateCtx {
 /** Translates one upcall. `env` resolves ports; the input port's bridge is where it starts. */
 export function translate(env: XlateEnv, input: XlateInput): XlateResult {
   const key = input.key;
-  const where = key.inPort !== undefined ? env.portOfOdp(key.inPort) : undefined;
+  const tunnel = isTunnelKey(key) ? key.tunnel : undefined;
+  const where = key.inPort === undefined ? undefined : tunnel ? env.tunnelPortOf?.(key.inPort, tunnel) : env.portOfOdp(key.inPort);
   const flow = flowFromOdpKey(key);
   if (!where) {
     const wc = zeroVec();
-    return { actions: [], mask: odpMaskFromWildcards(key, wc), rules: [], bridges: [], error: `no bridge has datapath port ${key.inPort}`, trace: [], flow, wildcards: wc };
+    tunnelWcInit(wc, tunnel);
+    const error = tunnel ? `receive tunnel port not found (tun_id=0x${(tunnel.id ?? 0n).toString(16)}, src=${tunnel.ipv4Src}, dst=${tunnel.ipv4Dst}, datapath port ${key.inPort})`
+      : `no bridge has datapath port ${key.inPort}`;
+    return { actions: [], mask: odpMaskFromWildcards(key, wc), rules: [], bridges: [], error, trace: [], flow, wildcards: wc };
   }
   flow[F.in_port] = BigInt(where.port.ofport);
   const firstFlow = flow.slice();
   const ctx = new XlateCtx(env, input, key, flow, where.bridge);
   ctx.wc[F.in_port] = 0xffffn;
   ctx.wc[F.dl_type] = 0xffffn;
+  tunnelWcInit(ctx.wc, tunnel);
+  if (tunnel) ctx.baseTunnel = tunnel;
   ctx.bridges.push(where.bridge.name);
   ctx.note(`bridge ${where.bridge.name}, in_port ${where.port.name} (${where.port.ofport})`);
   if (!where.port.adminUp) {
     ctx.note('input port is administratively down: dropping');
+  } else if (tunnel && !tunnelProcessEcn(ctx, tunnel)) {
+    ctx.note('dropping tunnel packet marked ECN CE but is not ECN capable');
   } else {
     lookupAndRun(ctx, 0);
   }
@@ -108,6 +121,24 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
     actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error,
     trace: ctx.trace, flow: firstFlow, wildcards: ctx.wc,
   };
+}
+
+/** OVS's tnl_wc_init (the tun_* part; outer TOS and flags are added with the datapath mask). */
+function tunnelWcInit(wc: FlowVec, tunnel: OdpTunnelKey | undefined): void {
+  if (!tunnel) return;
+  wc[F.tun_id] = fieldMax(F.tun_id);
+  wc[F.tun_src] = 0xffffffffn;
+  wc[F.tun_dst] = 0xffffffffn;
+}
+
+/** OVS's tnl_process_ecn: an outer CE mark reaches the inner IP header; false = drop. */
+function tunnelProcessEcn(ctx: XlateCtx, tunnel: OdpTunnelKey): boolean {
+  const dt = Number(ctx.flow[F.dl_type]);
+  if ((dt !== ETH_TYPE.IP && dt !== ETH_TYPE.IPV6) || ((tunnel.tos ?? 0) & 3) !== 3) return true;
+  ctx.wc[F.nw_tos] = ctx.wc[F.nw_tos]! | 3n;
+  if ((ctx.flow[F.nw_tos]! & 3n) === 0n) return false;
+  ctx.flow[F.nw_tos] = ctx.flow[F.nw_tos]! | 3n;
+  return true;
 }
 
 /** OVS's xlate_wc_finish: only packet fields belong in a megaflow. */
@@ -297,9 +328,46 @@ function outputToPort(ctx: XlateCtx, p: BridgePort): void {
   if (!p.adminUp) { ctx.note(`port ${p.name} is down, skipping output`); return; }
   if (p.patchPeer !== undefined) { patchOutput(ctx, p); return; }
   if (p.odpPort === undefined) { ctx.note(`port ${p.name} has no datapath port, skipping`); return; }
+  if (p.tunnel) { tunnelOutput(ctx, p); return; }
   commit(ctx);
   ctx.actions.push({ type: 'output', port: p.odpPort });
   ctx.note(`output to ${p.name} (datapath port ${p.odpPort})`);
+}
+
+/** Output to a tunnel port (tnl_port_send + commit_odp_tunnel_action): set(tunnel(...)) when the
+ *  packet's tunnel metadata must change, then the packet's own header changes, then the output. */
+function tunnelOutput(ctx: XlateCtx, p: BridgePort): void {
+  const cfg = p.tunnel!, f = ctx.flow, wc = ctx.wc;
+  const dt = Number(f[F.dl_type]);
+  const isIp = dt === ETH_TYPE.IP || dt === ETH_TYPE.IPV6;
+  if (cfg.remoteIpFlow) wc[F.tun_dst] = 0xffffffffn;
+  const t = egressTunnel(cfg, { tunId: f[F.tun_id]!, tunSrc: f[F.tun_src]!, tunDst: f[F.tun_dst]!, isIp, nwTos: Number(f[F.nw_tos]), nwTtl: Number(f[F.nw_ttl]) });
+  if (!t) { ctx.note(`port ${p.name}: remote_ip=flow and the flow has no tun_dst, dropping`); return; }
+  if (cfg.localIpFlow) wc[F.tun_src] = 0xffffffffn;
+  if (cfg.outKeyPresent && cfg.outKeyFlow) wc[F.tun_id] = fieldMax(F.tun_id);
+  if (isIp) {
+    wc[F.nw_tos] = wc[F.nw_tos]! | 3n | (cfg.tosInherit ? 0xfcn : 0n);
+    if (cfg.ttlInherit) wc[F.nw_ttl] = 0xffn;
+  }
+  if (ctx.key.tunnel && isTunnelKey(ctx.key) && ctx.key.tunnel.ipv4Dst === t.ipv4Dst) { ctx.note(`port ${p.name}: not tunneling to our own address`); return; }
+  if (!sameTunnel(ctx.baseTunnel, t)) {
+    ctx.actions.push({ type: 'set', key: { tunnel: t } });
+    ctx.baseTunnel = t;
+  }
+  commit(ctx);
+  ctx.actions.push({ type: 'output', port: p.odpPort! });
+  ctx.note(`output to tunnel ${p.name} (datapath port ${p.odpPort}, remote ${t.ipv4Dst}${t.id !== undefined ? `, key 0x${t.id.toString(16)}` : ''})`);
+}
+
+function sameTunnel(a: OdpTunnelKey | undefined, b: OdpTunnelKey): boolean {
+  if (!a) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof OdpTunnelKey>);
+  for (const k of keys) {
+    const x = a[k], y = b[k];
+    if (Buffer.isBuffer(x) || Buffer.isBuffer(y)) { if (!(Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y))) return false; }
+    else if (x !== y) return false;
+  }
+  return true;
 }
 
 function patchOutput(ctx: XlateCtx, p: BridgePort): void {

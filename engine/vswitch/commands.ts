@@ -1,7 +1,7 @@
 // The switch's operator commands, shared by the unixctl control socket (ovs-appctl, ovs-ofctl,
 // ovs-dpctl) and the management API (PowerShell): each returns OVS's text plus structured data.
 import { readFileSync } from 'node:fs';
-import type { OdpFlow, OdpFlowKey } from '../channel/odp-types.js';
+import type { OdpFlow, OdpFlowKey, OdpTunnelKey } from '../channel/odp-types.js';
 import { InvalidInputError, OvsError } from '../util/errors.js';
 import { formatActions, formatMatch, parseFlowMod, type FlowMod } from '../pipeline/flow-syntax.js';
 import { formatPort } from '../pipeline/fields.js';
@@ -150,6 +150,7 @@ export function formatOdpKey(key: OdpFlowKey, mask?: OdpFlowKey): string {
   };
   const m = mask;
   parts.push(`recirc_id(${key.recircId ?? 0})`);
+  if (key.tunnel && (!m || m.tunnel)) parts.push(formatOdpTunnel(key.tunnel, m?.tunnel));
   if (key.inPort !== undefined && (!m || has(m.inPort))) parts.push(`in_port(${key.inPort})`);
   if (key.eth) group('eth', [field('src', key.eth.src, m?.eth?.src, fullMac), field('dst', key.eth.dst, m?.eth?.dst, fullMac)]);
   const vlan = key.vlanTci !== undefined && (!m || has(m.vlanTci));
@@ -174,6 +175,30 @@ export function formatOdpKey(key: OdpFlowKey, mask?: OdpFlowKey): string {
   return s;
 }
 
+/** OVS's tunnel(...) text; with a mask, only the fields it covers. */
+export function formatOdpTunnel(t: OdpTunnelKey, m?: OdpTunnelKey): string {
+  const out: string[] = [];
+  const show = (v: unknown, mv: unknown) => v !== undefined && (!m || (mv !== undefined && mv !== 0 && mv !== 0n && mv !== '0.0.0.0'));
+  if (show(t.id, m?.id)) out.push(`tun_id=0x${(t.id ?? 0n).toString(16)}`);
+  if (show(t.ipv4Src, m?.ipv4Src)) out.push(`src=${t.ipv4Src}`);
+  if (show(t.ipv4Dst, m?.ipv4Dst)) out.push(`dst=${t.ipv4Dst}`);
+  if (show(t.tos, m?.tos) && (t.tos || m)) out.push(`tos=0x${(t.tos ?? 0).toString(16)}`);
+  if (show(t.ttl, m?.ttl)) out.push(`ttl=${t.ttl}`);
+  if (show(t.tpSrc, m?.tpSrc) && t.tpSrc) out.push(`tp_src=${t.tpSrc}`);
+  if (show(t.tpDst, m?.tpDst) && t.tpDst) out.push(`tp_dst=${t.tpDst}`);
+  if (m) {
+    const f: string[] = [];
+    if (m.dontFragment) f.push(`${t.dontFragment ? '+' : '-'}df`);
+    if (m.csum) f.push(`${t.csum ? '+' : '-'}csum`);
+    if (m.id !== undefined) f.push(`${t.id !== undefined ? '+' : '-'}key`);
+    if (f.length) out.push(`flags(${f.join('')})`);
+  } else {
+    const f = [t.dontFragment ? 'df' : '', t.csum ? 'csum' : '', t.id !== undefined ? 'key' : '', t.oam ? 'oam' : ''].filter(Boolean);
+    if (f.length) out.push(`flags(${f.join('|')})`);
+  }
+  return `tunnel(${out.join(',')})`;
+}
+
 function formatOdpActions(flow: OdpFlow): string {
   if (!flow.actions.length) return 'drop';
   return flow.actions.map((a) => {
@@ -183,6 +208,7 @@ function formatOdpActions(flow: OdpFlow): string {
       case 'pop_vlan': return 'pop_vlan';
       case 'userspace': return `userspace(pid=${a.pid})`;
       case 'drop': return 'drop';
+      case 'set': return a.key.tunnel ? `set(${formatOdpTunnel(a.key.tunnel)})` : 'set';
       default: return a.type;
     }
   }).join(',');

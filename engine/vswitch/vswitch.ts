@@ -14,6 +14,7 @@ import type { Json, RowJson } from '../ovsdb/api.js';
 import type { PortSpec } from '../pipeline/bridge.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
+import { parseTunnelOptions, tunnelDpPortName, type TunnelConfig, type TunnelType } from '../pipeline/tunnel.js';
 import type { ConfigSource } from './config-source.js';
 import { intOf, mapOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } from './wire.js';
 
@@ -48,7 +49,7 @@ interface DesiredIface {
 interface DesiredPort { uuid: string; name: string; row: RowJson; ifaces: DesiredIface[]; tag?: number; trunks: number[]; vlanMode?: VlanMode; bondMode: string }
 interface DesiredBridge { uuid: string; name: string; row: RowJson; failMode: string; ports: DesiredPort[] }
 
-interface IfaceState { ofport: number; odpPort?: number; error?: string; bridge: string; spec?: string }
+interface IfaceState { ofport: number; odpPort?: number; error?: string; bridge: string; spec?: string; /** tunnels: the shared datapath port */ dpName?: string }
 
 interface InstalledRec { key: OdpFlowKey; mask: OdpFlowKey; actions: OdpAction[]; packets: bigint; bytes: bigint; installed: number }
 
@@ -57,6 +58,8 @@ function vportTypeFor(ifaceType: string): number | 'patch' | undefined {
   switch (ifaceType) {
     case '': case 'system': case 'tap': return VPORT_TYPES.netdev;
     case 'internal': return VPORT_TYPES.internal;
+    case 'vxlan': return VPORT_TYPES.vxlan;
+    case 'geneve': return VPORT_TYPES.geneve;
     case 'patch': return 'patch';
     default: return undefined;
   }
@@ -70,6 +73,7 @@ function strerror(e: unknown): string {
     const names: Record<number, string> = {
       [osConstants.errno.ENODEV]: 'No such device', [osConstants.errno.EEXIST]: 'File exists', [osConstants.errno.EINVAL]: 'Invalid argument',
       [osConstants.errno.EOPNOTSUPP]: 'Operation not supported', [osConstants.errno.EBUSY]: 'Device or resource busy', [osConstants.errno.ENOENT]: 'No such file or directory',
+      [osConstants.errno.EADDRINUSE]: 'Address already in use',
     };
     return names[e.errno] ?? e.message;
   }
@@ -179,6 +183,9 @@ export class VSwitch {
 
     // 1. Datapath ports: one per bridge (its local internal port) and one per non-patch interface.
     const wantDp = new Map<string, number>();
+    // Tunnel interfaces share one datapath port per type and UDP port ("vxlan_sys_4789").
+    const tunnels = new Map<string, { dpName: string; config: TunnelConfig }>();
+    const dpOptions = new Map<string, { dstPort: number }>();
     for (const b of bridges) {
       wantDp.set(b.name, VPORT_TYPES.internal);
       for (const p of b.ports) {
@@ -190,6 +197,16 @@ export class VSwitch {
             const peer = i.options.get('peer');
             if (!peer) errors.set(i.name, `${i.name}: patch type requires valid 'peer' argument`);
             else if (peer === i.name) errors.set(i.name, `${i.name}: patch peer must not be self`);
+            continue;
+          }
+          if (vt === VPORT_TYPES.vxlan || vt === VPORT_TYPES.geneve) {
+            const r = parseTunnelOptions(i.name, i.type as TunnelType, i.options);
+            for (const w of r.warnings) this.o.log.warn(w);
+            if (!r.config) { errors.set(i.name, r.error!); this.o.log.warn(r.error!); continue; }
+            const dpName = tunnelDpPortName(r.config);
+            tunnels.set(i.name, { dpName, config: r.config });
+            wantDp.set(dpName, vt);
+            dpOptions.set(dpName, { dstPort: r.config.dstPort });
             continue;
           }
           wantDp.set(i.name, vt);
@@ -206,7 +223,8 @@ export class VSwitch {
     for (const [name, type] of wantDp) {
       if (have.has(name)) continue;
       try {
-        const v = await this.o.dpif.portAdd({ name, type });
+        const options = dpOptions.get(name);
+        const v = await this.o.dpif.portAdd(options ? { name, type, options } : { name, type });
         have.set(name, v);
         this.o.log.info(`added ${vportTypeName(type)} port ${name} as datapath port ${v.portNo}`);
       } catch (e) {
@@ -214,6 +232,10 @@ export class VSwitch {
         errors.set(name, msg);
         this.o.log.warn(msg);
       }
+    }
+    for (const [iface, t] of tunnels) {
+      const err = errors.get(t.dpName);
+      if (err) errors.set(iface, `could not open network device ${iface} (${err.replace(/^could not open network device \S+ \((.*)\)$/, '$1')})`);
     }
 
     // 2. Pipeline bridges and ports.
@@ -254,15 +276,18 @@ export class VSwitch {
             used.add(ofport);
           }
           const err = errors.get(i.name);
-          const state: IfaceState = { ofport: err && !i.isLocal ? -1 : ofport, bridge: b.name, odpPort: have.get(i.name)?.portNo, error: err };
+          const tun = tunnels.get(i.name);
+          const state: IfaceState = { ofport: err && !i.isLocal ? -1 : ofport, bridge: b.name, odpPort: have.get(tun ? tun.dpName : i.name)?.portNo, error: err };
+          if (tun) state.dpName = tun.dpName;
           this.ifaces.set(i.name, state);
           if (err || !members.includes(i)) { if (br.portByName(i.name)) br.removePort(i.name); continue; }
           const spec: PortSpec = { name: i.name, ofport, odpPort: state.odpPort };
           if (i.type === 'patch') spec.patchPeer = i.options.get('peer');
+          if (tun) spec.tunnel = tun.config;
           if (p.tag !== undefined) spec.tag = p.tag;
           if (p.trunks.length) spec.trunks = p.trunks;
           if (p.vlanMode) spec.vlanMode = p.vlanMode;
-          const specKey = JSON.stringify(spec);
+          const specKey = JSON.stringify(spec, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
           wantPorts.add(i.name);
           const existing = br.portByName(i.name);
           if (existing && prev?.spec === specKey) { state.spec = specKey; continue; }
@@ -298,7 +323,7 @@ export class VSwitch {
       out.admin_state = st?.error ? 'down' : 'up';
       return out;
     }
-    const v = dpPorts.get(i.name);
+    const v = dpPorts.get(st?.dpName ?? i.name);
     if (!v || st?.error) {
       out.link_state = 'down'; out.admin_state = 'down';
       return out;
@@ -332,7 +357,7 @@ export class VSwitch {
     const ovsValues: Record<string, Json> = {
       ovs_version: this.o.version,
       datapath_types: ['set', ['netdev', 'system']],
-      iface_types: ['set', ['internal', 'patch', 'system', 'tap']],
+      iface_types: ['set', ['geneve', 'internal', 'patch', 'system', 'tap', 'vxlan']],
     };
     if (intOf(ovs.cur_cfg) !== nextCfg) ovsValues.cur_cfg = nextCfg;
     upd('Open_vSwitch', ovs, ovsValues);

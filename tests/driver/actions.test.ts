@@ -114,7 +114,8 @@ t.test('bad actions are rejected at compile time with the bad value named', asyn
   t.throws(() => compileActions([{ type: 'output', port: -1 }]), { code: 'OVS_E_BAD_FLOW', message: /output port/ });
   t.throws(() => compileActions([{ type: 'push_vlan', tpid: 0x8100, tci: 5 }]), /present bit/);
   t.throws(() => compileActions([{ type: 'push_vlan', tpid: 0x1234, tci: 0x1005 }]), /tpid/);
-  t.throws(() => compileActions([{ type: 'set', key: { tunnel: { id: 1n } } }]), { code: 'OVS_E_UNSUPPORTED_ACTION' });
+  t.throws(() => compileActions([{ type: 'set', key: { tunnel: { id: 1n } } }]), { code: 'OVS_E_BAD_FLOW', message: /ipv4Dst is required/ });
+  t.throws(() => compileActions([{ type: 'set_masked', key: { tunnel: { id: 1n, ipv4Dst: '10.0.0.1' } }, mask: { tunnel: { id: 1n } } }]), { code: 'OVS_E_UNSUPPORTED_ACTION' });
   t.throws(() => compileActions([{ type: 'bogus' } as unknown as OdpAction]), { code: 'OVS_E_UNSUPPORTED_ACTION' });
   t.throws(() => compileActions([{ type: 'set', key: { eth: { src: 'nope', dst: B } } }]), /eth\.src/);
 });

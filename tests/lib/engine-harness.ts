@@ -30,17 +30,21 @@ export class EngineHarness {
   private readonly vms: TestVm[] = [];
   private pid?: number;
 
-  constructor(readonly tag = 'e') {
+  /** `netns`: run the engine inside this existing namespace (the caller creates and deletes it)
+   *  instead of a private one, e.g. to put two engines on one "physical network". */
+  constructor(readonly tag = 'e', private readonly netns?: string) {
     const id = `${process.pid % 1000}${counter++}`;
-    this.ns = `ovsps${tag}${id}`.slice(0, 15);
+    this.ns = netns ?? `ovsps${tag}${id}`.slice(0, 15);
     this.dir = mkdtempSync(join(tmpdir(), 'ovsps-engine-'));
     this.env = { ...process.env, OVS_RUNDIR: this.dir, OVS_LOGDIR: this.dir, OVS_DBDIR: this.dir, OVS_VSCTL_WAIT_TIMEOUT: '20' };
   }
 
   /** Starts the engine detached in its namespace; resolves when it serves db.sock. */
   async start(extra: string[] = []): Promise<void> {
-    ip('netns', 'add', this.ns);
-    ip('-n', this.ns, 'link', 'set', 'lo', 'up');
+    if (!this.netns) {
+      ip('netns', 'add', this.ns);
+      ip('-n', this.ns, 'link', 'set', 'lo', 'up');
+    }
     const r = run('ip', ['netns', 'exec', this.ns, process.execPath, join(projectRoot, '.build/engine/ovs-engine.js'), join(this.dir, 'conf.db'),
       `--rundir=${this.dir}`, `--logdir=${this.dir}`, `--dbdir=${this.dir}`, '--detach', ...extra], this.env);
     if (r.status !== 0) throw new Error(`engine failed to start (${r.status}): ${r.stderr}${this.log()}`);
@@ -64,7 +68,7 @@ export class EngineHarness {
   }
 
   /** A VM: namespace + veth; eth0 inside with `addr`, host end `hostIf` in the engine's namespace. */
-  addVm(short: string, addr: string, hostIf = `vp-${short}`): TestVm {
+  addVm(short: string, addr: string, hostIf = `vp-${short}`, opts: { mtu?: number } = {}): TestVm {
     const ns = `${this.ns}${short}`.slice(0, 15);
     ip('netns', 'add', ns);
     const vm: TestVm = { name: short, ns, hostIf, ip: addr.split('/')[0]! };
@@ -72,6 +76,7 @@ export class EngineHarness {
     ip('link', 'add', hostIf, 'netns', this.ns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
     ip('-n', ns, 'link', 'set', 'lo', 'up');
     ip('-n', ns, 'addr', 'add', addr, 'dev', 'eth0');
+    if (opts.mtu) { ip('-n', ns, 'link', 'set', 'eth0', 'mtu', String(opts.mtu)); ip('-n', this.ns, 'link', 'set', hostIf, 'mtu', String(opts.mtu)); }
     ip('-n', ns, 'link', 'set', 'eth0', 'up');
     ip('-n', this.ns, 'link', 'set', hostIf, 'up');
     run('ip', ['netns', 'exec', this.ns, 'ethtool', '-K', hostIf, 'tx', 'off', 'tso', 'off', 'gso', 'off']);
@@ -111,7 +116,7 @@ export class EngineHarness {
       try { process.kill(this.pid, 'SIGKILL'); } catch { /* gone */ }
     }
     for (const vm of this.vms) run('ip', ['netns', 'del', vm.ns]);
-    run('ip', ['netns', 'del', this.ns]);
+    if (!this.netns) run('ip', ['netns', 'del', this.ns]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
