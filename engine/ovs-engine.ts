@@ -6,7 +6,7 @@
 //
 // Own options (the rest are ovsdb-server's): --rundir=DIR, --logdir=DIR, --dbdir=DIR (set the OVS_*
 // directories), --no-switch (database only), --datapath=NAME (default ovs-system),
-// --datapath-transport=userspace|windows|windows-sim (see engine/vswitch/component.ts).
+// --datapath-transport=userspace|windows|windows-sim|kernel (see engine/vswitch/component.ts).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerManagementMethods } from './mgmt/methods.js';
@@ -32,7 +32,7 @@ export function parseEngineFlags(argv: string[], env: NodeJS.ProcessEnv = proces
       if (!v) throw new Error(`${a}: missing value`);
       if (m[1] === 'datapath') out.datapath = v;
       else if (m[1] === 'datapath-transport') {
-        if (v !== 'userspace' && v !== 'windows' && v !== 'windows-sim') throw new Error(`${a}: expected userspace, windows or windows-sim`);
+        if (v !== 'userspace' && v !== 'windows' && v !== 'windows-sim' && v !== 'kernel') throw new Error(`${a}: expected userspace, windows, windows-sim or kernel`);
         env.OVS_DATAPATH_TRANSPORT = v;
       }
       else env[`OVS_${m[1]!.toUpperCase()}`] = resolve(v);

@@ -17,8 +17,9 @@ export interface RunningSwitch { sw: VSwitch; stop(): Promise<void> }
  *  - userspace: our Linux userspace datapath behind the netlink endpoint (default on Linux);
  *  - windows: the OVS Hyper-V extension through \\.\OpenvSwitchDevice (default on Windows);
  *  - windows-sim: the Windows transport code path over a simulated extension device whose
- *    datapath is our userspace one (for proving the Windows path on Linux). */
-export type DatapathTransportKind = 'userspace' | 'windows' | 'windows-sim';
+ *    datapath is our userspace one (for proving the Windows path on Linux);
+ *  - kernel: the Linux kernel's openvswitch module over generic netlink (where it is loaded). */
+export type DatapathTransportKind = 'userspace' | 'windows' | 'windows-sim' | 'kernel';
 
 export interface SwitchOptions { datapath?: string; transport?: DatapathTransportKind; unixctl?: UnixctlServer[] }
 
@@ -30,6 +31,10 @@ export async function openDatapathTransport(kind: DatapathTransportKind, name: s
     return WindowsNetlinkTransport.open(new Win32Device());
   }
   if (process.platform !== 'linux') throw new Error(`the ${kind} datapath needs Linux`);
+  if (kind === 'kernel') {
+    const { GenlTransport } = await import('../../driver/linux/genetlink.js');
+    return GenlTransport.open();
+  }
   const { transport: endpoint } = await openUserspaceTransport(name);
   if (kind === 'userspace') return endpoint;
   const { FakeOvsExtension } = await import('../../driver/windows/fake-extension.js');
@@ -42,7 +47,7 @@ export async function openDatapathTransport(kind: DatapathTransportKind, name: s
 
 export function defaultTransport(): DatapathTransportKind {
   const env = process.env.OVS_DATAPATH_TRANSPORT;
-  if (env === 'userspace' || env === 'windows' || env === 'windows-sim') return env;
+  if (env === 'userspace' || env === 'windows' || env === 'windows-sim' || env === 'kernel') return env;
   return process.platform === 'win32' ? 'windows' : 'userspace';
 }
 
@@ -53,7 +58,8 @@ export async function startSwitch(source: ConfigSource, opts: SwitchOptions = {}
   const endpoint = await openDatapathTransport(kind, name);
   let sw: VSwitch | undefined;
   try {
-    const dpif = await Dpif.open(endpoint, name);
+    // The kernel datapath is created by us when missing (the others exist once opened).
+    const dpif = await Dpif.open(endpoint, name, { create: kind === 'kernel' });
     sw = new VSwitch({ source, dpif, log: vlog.module('bridge'), version: OVS_COMPAT_VERSION });
     await sw.start();
   } catch (e) {

@@ -20,4 +20,16 @@ t.test('engine over the Windows transport (simulated extension device)', { skip,
   t.match(dp, new RegExp(`port \\d+: ${a.hostIf}\\n`), 'VM port created through the Windows transport');
   t.ok(h.ping(a, b.ip), 'VMs ping each other; misses travel as READ_PACKET upcalls');
   t.match(h.ok('ovs-dpctl', 'dump-flows'), /actions:/, 'megaflows installed through TRANSACT and dumped with WRITE+READ');
+
+  // The same configuration over the userspace transport shows the same datapath (what
+  // Get-OvsDatapath and ovs-dpctl show read through the management API).
+  const u = new EngineHarness('wu');
+  t.teardown(() => u.stop());
+  await u.start(['--datapath-transport=userspace']);
+  u.ok('ovs-vsctl', 'add-br', 'br-int');
+  const ua = u.addVm('a', '10.8.0.1/24'), ub = u.addVm('b', '10.8.0.2/24');
+  u.ok('ovs-vsctl', 'add-port', 'br-int', ua.hostIf, 'tag=900');
+  u.ok('ovs-vsctl', 'add-port', 'br-int', ub.hostIf, 'tag=900');
+  const ports = (text: string) => text.split('\n').filter((l) => /^  port /.test(l)).sort();
+  t.same(ports(u.ok('ovs-dpctl', 'show')), ports(h.ok('ovs-dpctl', 'show')), 'same datapath ports over the Windows and the userspace transport');
 });
