@@ -75,7 +75,7 @@ async function vsctl(ctx: ManagementContext, argv: string[]): Promise<{ stdout: 
 
 /** The optional `view` of ovsps/vsctl: after the commands, the rows a cmdlet returns, in the same
  *  reply (saves the cmdlet a second round trip). {kind: "bridges"|"ports"|"interfaces", name?, bridge?, port?} */
-function viewRequest(v: Json | undefined): ((db: Database) => Json[]) | undefined {
+function viewRequest(v: Json | undefined): ((db: Database) => Promise<Json[]>) | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidInputError(`ovsps/vsctl: "view" must be an object, got ${JSON.stringify(v)}`);
   const m = 'ovsps/vsctl view';
@@ -103,7 +103,7 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
       const next = Number(ovs.next_cfg ?? 0), cur = Number(ovs.cur_cfg ?? 0);
       checks.push({ name: 'configuration', ok: cur >= next, detail: cur >= next ? `applied (cur_cfg ${cur} = next_cfg ${next})` : `not yet applied (cur_cfg ${cur} < next_cfg ${next})` });
       const dpPorts = new Set((await sw.dp.portDump()).map((v) => v.name));
-      const missing = (interfaceViews(ctx.database) as JsonObject[]).filter((i) => i.type !== 'patch' && !dpPorts.has(String(i.name)));
+      const missing = ((await interfaceViews(ctx.database)) as JsonObject[]).filter((i) => i.type !== 'patch' && !dpPorts.has(String(i.name)));
       checks.push({ name: 'datapath ports', ok: missing.length === 0,
         detail: missing.length === 0 ? `all ${dpPorts.size} datapath ports match the database` : missing.map((i) => `${i.name}: ${i.error ?? 'not in the datapath'}`).join('; ') });
     }
@@ -145,7 +145,7 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     const view = viewRequest(p.view);
     const r = await vsctl(ctx, argv);
     const out: JsonObject = { outputs: [r.stdout], warnings: r.stderr ? r.stderr.trim().split('\n') : [] };
-    if (view) out.view = view(ctx.database);
+    if (view) out.view = await view(ctx.database);
     return out;
   });
 

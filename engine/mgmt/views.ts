@@ -5,45 +5,69 @@ import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf } from '../
 
 type Rows = Map<string, RowJson>;
 
-function table(db: Database, name: string): Rows {
+/** Rows of `table` (only `columns`, plus _uuid), all of them or just `uuids`, in one transaction.
+ *  Selecting with a column list converts only those columns to wire form, so building the
+ *  topology stays cheap however many columns the tables have. */
+async function select(db: Database, table: string, columns?: string[], uuids?: string[]): Promise<Rows> {
+  const cols = columns ? ['_uuid', ...columns] : undefined;
+  const ops: Json[] = uuids
+    ? uuids.map((u) => ({ op: 'select', table, where: [['_uuid', '==', ['uuid', u]]], ...(cols ? { columns: cols } : {}) }))
+    : [{ op: 'select', table, where: [], ...(cols ? { columns: cols } : {}) }];
   const out: Rows = new Map();
-  for (const r of db.rows(name)) out.set(rowUuid(r), r);
+  if (ops.length === 0) return out;
+  for (const r of await db.transact(ops)) {
+    const rows = (r as { rows?: RowJson[] } | null)?.rows;
+    if (!rows) throw new Error(`selecting from ${table} failed: ${JSON.stringify(r)}`);
+    for (const row of rows) out.set(rowUuid(row), row);
+  }
   return out;
 }
 
 function obj(m: Map<string, string>): Record<string, string> { return Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))); }
 
+/** Names and references only: which port is on which bridge, which interface on which port. */
 export interface Topology {
-  bridges: Rows; ports: Rows; ifaces: Rows; controllers: Rows;
+  bridges: Rows; ports: Rows; ifaces: Rows;
   portBridge: Map<string, string>; ifacePort: Map<string, string>;
   /** Bridges in Open_vSwitch.bridges order. */
   bridgeOrder: string[];
 }
 
-export function topology(db: Database): Topology {
-  const ovs = [...db.rows('Open_vSwitch')][0];
-  const bridges = table(db, 'Bridge'), ports = table(db, 'Port'), ifaces = table(db, 'Interface'), controllers = table(db, 'Controller');
+export async function topology(db: Database): Promise<Topology> {
+  // One transaction, so the four tables are read at the same moment.
+  const spec: Array<[string, string[]]> = [['Open_vSwitch', ['bridges']], ['Bridge', ['name', 'ports']], ['Port', ['name', 'interfaces']], ['Interface', ['name']]];
+  const results = await db.transact(spec.map(([table, columns]) => ({ op: 'select', table, where: [], columns: ['_uuid', ...columns] })));
+  const [ovsRows, bridges, ports, ifaces] = results.map((r, i) => {
+    const rows = (r as { rows?: RowJson[] } | null)?.rows;
+    if (!rows) throw new Error(`selecting from ${spec[i]![0]} failed: ${JSON.stringify(r)}`);
+    return new Map(rows.map((row) => [rowUuid(row), row])) as Rows;
+  }) as [Rows, Rows, Rows, Rows];
+  const ovs = [...ovsRows.values()][0];
   const portBridge = new Map<string, string>(), ifacePort = new Map<string, string>();
   const bridgeOrder = ovs ? uuidsOf(ovs.bridges).filter((u) => bridges.has(u)) : [];
   for (const bu of bridgeOrder) for (const pu of uuidsOf(bridges.get(bu)!.ports)) portBridge.set(pu, bu);
   for (const [pu, p] of ports) for (const iu of uuidsOf(p.interfaces)) ifacePort.set(iu, pu);
-  return { bridges, ports, ifaces, controllers, portBridge, ifacePort, bridgeOrder };
+  return { bridges, ports, ifaces, portBridge, ifacePort, bridgeOrder };
 }
 
 const nameOf = (rows: Rows, uuid: string | undefined): string => (uuid ? stringOf(rows.get(uuid)?.name) : '');
 
-export function bridgeViews(db: Database, filter: { name?: string } = {}): Json[] {
-  const t = topology(db);
+export async function bridgeViews(db: Database, filter: { name?: string } = {}): Promise<Json[]> {
+  const t = await topology(db);
+  const wanted = [...t.bridgeOrder].filter((bu) => !filter.name || nameOf(t.bridges, bu) === filter.name)
+    .sort((a, b) => nameOf(t.bridges, a).localeCompare(nameOf(t.bridges, b)));
+  const full = await select(db, 'Bridge', undefined, wanted);
+  const controllers = await select(db, 'Controller', ['target'], [...new Set(wanted.flatMap((bu) => uuidsOf(full.get(bu)?.controller)))]);
   const out: Json[] = [];
-  for (const bu of [...t.bridgeOrder].sort((a, b) => nameOf(t.bridges, a).localeCompare(nameOf(t.bridges, b)))) {
-    const b = t.bridges.get(bu)!;
+  for (const bu of wanted) {
+    const b = full.get(bu);
+    if (!b) continue;
     const name = stringOf(b.name);
-    if (filter.name && filter.name !== name) continue;
     out.push({
       uuid: bu, name,
       ports: uuidsOf(b.ports).map((u) => nameOf(t.ports, u)).sort(),
       failMode: stringOf(b.fail_mode),
-      controllers: uuidsOf(b.controller).map((u) => stringOf(t.controllers.get(u)?.target)).sort(),
+      controllers: uuidsOf(b.controller).map((u) => stringOf(controllers.get(u)?.target)).sort(),
       datapathType: stringOf(b.datapath_type),
       datapathId: stringOf(b.datapath_id),
       protocols: setOf(b.protocols).map(String),
@@ -54,16 +78,20 @@ export function bridgeViews(db: Database, filter: { name?: string } = {}): Json[
   return out;
 }
 
-export function portViews(db: Database, filter: { bridge?: string; name?: string } = {}): Json[] {
-  const t = topology(db);
-  const out: Json[] = [];
-  for (const [pu, p] of t.ports) {
+export async function portViews(db: Database, filter: { bridge?: string; name?: string } = {}): Promise<Json[]> {
+  const t = await topology(db);
+  const wanted = [...t.ports.keys()].filter((pu) => {
     const bu = t.portBridge.get(pu);
-    if (!bu) continue; // not in any bridge (about to be garbage-collected)
-    const bridge = nameOf(t.bridges, bu);
+    if (!bu) return false; // not in any bridge (about to be garbage-collected)
+    return (!filter.bridge || filter.bridge === nameOf(t.bridges, bu)) && (!filter.name || filter.name === nameOf(t.ports, pu));
+  });
+  const full = await select(db, 'Port', undefined, wanted);
+  const out: Json[] = [];
+  for (const pu of wanted) {
+    const p = full.get(pu);
+    if (!p) continue;
+    const bridge = nameOf(t.bridges, t.portBridge.get(pu));
     const name = stringOf(p.name);
-    if (filter.bridge && filter.bridge !== bridge) continue;
-    if (filter.name && filter.name !== name) continue;
     out.push({
       uuid: pu, name, bridge,
       tag: intOf(p.tag) ?? null,
@@ -79,17 +107,22 @@ export function portViews(db: Database, filter: { bridge?: string; name?: string
   return out.sort((a, b) => String((a as { bridge: string }).bridge + '\0' + (a as { name: string }).name).localeCompare((b as { bridge: string }).bridge + '\0' + (b as { name: string }).name));
 }
 
-export function interfaceViews(db: Database, filter: { bridge?: string; port?: string; name?: string } = {}): Json[] {
-  const t = topology(db);
-  const out: Json[] = [];
-  for (const [iu, i] of t.ifaces) {
+export async function interfaceViews(db: Database, filter: { bridge?: string; port?: string; name?: string } = {}): Promise<Json[]> {
+  const t = await topology(db);
+  const wanted = [...t.ifaces.keys()].filter((iu) => {
     const pu = t.ifacePort.get(iu);
     const bu = pu ? t.portBridge.get(pu) : undefined;
-    if (!bu) continue;
-    const port = nameOf(t.ports, pu), bridge = nameOf(t.bridges, bu), name = stringOf(i.name);
-    if (filter.bridge && filter.bridge !== bridge) continue;
-    if (filter.port && filter.port !== port) continue;
-    if (filter.name && filter.name !== name) continue;
+    if (!bu) return false;
+    return (!filter.bridge || filter.bridge === nameOf(t.bridges, bu)) && (!filter.port || filter.port === nameOf(t.ports, pu))
+      && (!filter.name || filter.name === nameOf(t.ifaces, iu));
+  });
+  const full = await select(db, 'Interface', undefined, wanted);
+  const out: Json[] = [];
+  for (const iu of wanted) {
+    const i = full.get(iu);
+    if (!i) continue;
+    const pu = t.ifacePort.get(iu);
+    const port = nameOf(t.ports, pu), bridge = nameOf(t.bridges, t.portBridge.get(pu!)), name = stringOf(i.name);
     const stats: Record<string, Json> = {};
     const st = i.statistics;
     if (Array.isArray(st) && st[0] === 'map') for (const [k, v] of st[1] as Json[][]) stats[String(k)] = v!;
