@@ -1,6 +1,8 @@
 // Address text <-> bytes for the datapath codec: MAC "aa:bb:cc:dd:ee:ff", IPv4 dotted quad, IPv6 in
-// RFC 5952 form on output (any valid form accepted on input).
-import { isIPv4, isIPv6 } from 'node:net';
+// RFC 5952 form on output (any valid form accepted on input); IPv6 text goes through the same
+// parser and formatter as frame extraction (flow-extract.ts).
+import { isIPv4 } from 'node:net';
+import { ipv6ToWords, wordsToIpv6 } from './flow-extract.js';
 import { NetlinkFormatError } from './netlink.js';
 
 export function macToBytes(mac: string, out: Buffer, off: number): void {
@@ -26,44 +28,11 @@ export function bytesToIpv4(buf: Buffer, off: number): string {
 }
 
 export function ipv6ToBytes(ip: string, out: Buffer, off: number): void {
-  if (!isIPv6(ip)) throw new NetlinkFormatError(`"${ip}" is not an IPv6 address`);
-  let text = ip;
-  const words: number[] = [];
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  let tail: number[] = [];
-  if (v4) {
-    const b = v4[1]!.split('.').map(Number);
-    tail = [(b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!];
-    text = text.slice(0, text.length - v4[1]!.length) + '0';
-    text = text.replace(/:0$/, ':');
-    if (text.endsWith('::')) { /* keep */ } else if (text.endsWith(':')) text = text.slice(0, -1);
-  }
-  const [head, rest] = text.includes('::') ? text.split('::') as [string, string] : [text, undefined];
-  const parse = (s: string): number[] => (s === '' ? [] : s.split(':').map((h) => parseInt(h, 16)));
-  const hw = parse(head);
-  const need = 8 - tail.length;
-  if (rest !== undefined) {
-    const rw = parse(rest);
-    words.push(...hw, ...new Array(need - hw.length - rw.length).fill(0), ...rw);
-  } else words.push(...hw);
-  words.push(...tail);
-  if (words.length !== 8) throw new NetlinkFormatError(`"${ip}" is not an IPv6 address`);
-  for (let i = 0; i < 8; i++) out.writeUInt16BE(words[i]!, off + 2 * i);
+  let w: [number, number, number, number];
+  try { w = ipv6ToWords(ip); } catch { throw new NetlinkFormatError(`"${ip}" is not an IPv6 address`); }
+  for (let i = 0; i < 4; i++) out.writeUInt32BE(w[i]!, off + 4 * i);
 }
 
 export function bytesToIpv6(buf: Buffer, off: number): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push(buf.readUInt16BE(off + 2 * i));
-  // RFC 5952: compress the longest run (>= 2) of zero words, the first on a tie.
-  let bestAt = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
-    i = j;
-  }
-  const h = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return h(w);
-  return `${h(w.slice(0, bestAt))}::${h(w.slice(bestAt + bestLen))}`;
+  return wordsToIpv6([buf.readUInt32BE(off), buf.readUInt32BE(off + 4), buf.readUInt32BE(off + 8), buf.readUInt32BE(off + 12)]);
 }
