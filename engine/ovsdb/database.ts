@@ -43,6 +43,30 @@ interface TxnRow {
   /** Last forEach pass that visited this row. */
   visit?: number;
   dropped?: boolean;
+  /** Weak references to forget at commit (ovsdb-server's txn_row->deleted_refs). */
+  deletedRefs?: WeakRef[];
+  /** Weak references to record at commit (txn_row->added_refs). */
+  addedRefs?: WeakRef[];
+}
+
+/** One weak reference as ovsdb-server records it on the referenced row (struct ovsdb_weak_ref):
+ *  made when a reference to an existing other row is added, forgotten when the reference is
+ *  removed or either row is deleted. Deleting a row cleans the references these records name. */
+interface WeakRef {
+  src: TableState;
+  srcUuid: string;
+  col: number;
+  /** The referenced row. */
+  dst: string;
+  /** True when the reference is the key atom, false when it is the value atom (maps). */
+  byKey: boolean;
+  key: Atom;
+  value: Atom | undefined;
+}
+
+/** What tells two records apart on one referenced row (ovsdb_weak_ref_equals). */
+function weakRefId(w: WeakRef): string {
+  return `${w.src.schema.name}\u0000${w.srcUuid}\u0000${w.col}\u0000${w.byKey ? 1 : 0}\u0000${typeof w.key}:${String(w.key)}`;
 }
 
 interface TableState {
@@ -70,7 +94,7 @@ function newRow(table: TableState, uuid: string, fields: Datum[], nRefs: number)
 }
 
 function newTxnRow(table: TableState, uuid: string, old: Row | undefined, nw: Row | undefined, nRefs: number): TxnRow {
-  return { table, uuid, old, new: nw, nRefs, changed: undefined, visit: 0, dropped: false };
+  return { table, uuid, old, new: nw, nRefs, changed: undefined, visit: 0, dropped: false, deletedRefs: undefined, addedRefs: undefined };
 }
 
 /** Throws the constraint violation of a one-element datum, if any. */
@@ -98,9 +122,11 @@ function englishDelimiter(i: number, n: number): string {
 }
 
 class Txn {
+  /** table -> row uuid -> txn row. Tables in the order they joined the transaction (a table left
+   *  with no rows drops out after a pass and joins again at the end, as in ovsdb-server). */
   readonly rows = new Map<TableState, Map<string, TxnRow>>();
-  /** Every txn row in the order it joined (dropped ones are flagged). */
-  private readonly order: TxnRow[] = [];
+  /** The keys of `rows`, in order (for the pass order of forEach). */
+  private readonly tableOrder: TableState[] = [];
   private pass = 0;
   resolve: NamedUuidResolver = (name: string): string => {
     let s = this.symbols.get(name);
@@ -122,9 +148,11 @@ class Txn {
 
   private add(tr: TxnRow): void {
     let m = this.rows.get(tr.table);
-    if (!m) this.rows.set(tr.table, (m = new Map()));
+    if (!m) {
+      this.rows.set(tr.table, (m = new Map()));
+      this.tableOrder.push(tr.table);
+    }
     m.set(tr.uuid, tr);
-    this.order.push(tr);
   }
 
   drop(tr: TxnRow): void {
@@ -173,15 +201,40 @@ class Txn {
     }
   }
 
-  /** Visits every txn row, including rows added while visiting. */
+  /** Visits every txn row once, including rows added while visiting, in ovsdb-server's order
+   *  (for_each_txn_row in ovsdb/transaction.c): table by table in the order the tables joined,
+   *  every row of a table (rows added to it meanwhile included) before the next table; a table
+   *  that joins while the last one is being visited waits for the next sweep, as do rows added to
+   *  a table already swept; a table left empty drops out. Within a table ovsdb-server goes in
+   *  hash order; this goes in the order the rows joined. The order decides which weak references
+   *  to a garbage-collected row survive (see the weak reference step of commit). */
   forEach(fn: (tr: TxnRow) => void): void {
     const pass = ++this.pass;
-    for (let i = 0; i < this.order.length; i++) {
-      const tr = this.order[i]!;
-      if (tr.dropped || tr.visit === pass) continue;
-      tr.visit = pass;
-      fn(tr);
-    }
+    const order = this.tableOrder;
+    let anyWork: boolean;
+    do {
+      anyWork = false;
+      let i = 0;
+      while (i < order.length) {
+        const table = order[i]!;
+        const wasLast = i === order.length - 1;
+        const m = this.rows.get(table)!;
+        // Map iteration is live: rows added to this table while it is swept are visited too.
+        for (const tr of m.values()) {
+          if (tr.visit === pass) continue;
+          tr.visit = pass;
+          anyWork = true;
+          fn(tr);
+        }
+        if (m.size === 0) {
+          this.rows.delete(table);
+          order.splice(i, 1);
+        } else {
+          i++;
+        }
+        if (wasLast) break;
+      }
+    } while (anyWork);
   }
 
   rollback(): void {
@@ -197,6 +250,7 @@ class Txn {
       }
     }
     this.rows.clear();
+    this.tableOrder.length = 0;
     for (const [table, keys] of this.orderBefore) {
       const rows = keys.map((u) => [u, table.rows.get(u)] as const);
       table.rows.clear();
@@ -227,8 +281,8 @@ export class MemoryDatabase implements Database {
   private readonly listeners = new Set<(change: CommittedChange) => void>();
   private readonly waiters = new Set<() => void>();
   private txnId = ZERO_TXN_ID;
-  /** target row uuid -> rows holding a weak reference to it. */
-  private readonly weakRefs = new Map<string, Set<Row>>();
+  /** referenced row uuid -> its weak reference records by weakRefId. */
+  private readonly weakRefs = new Map<string, Map<string, WeakRef>>();
 
   constructor(schema: DatabaseSchema, opts?: { sink?: CommitSink }) {
     this.schema = schema;
@@ -622,6 +676,108 @@ export class MemoryDatabase implements Database {
     return 0;
   }
 
+  /** The weak reference records for the weak atoms of `atoms` (column `col` of row `src`) whose
+   *  referenced rows exist now and are not `src` itself; atoms pointing nowhere go to `notFound`. */
+  private weakRecords(t: TableState, src: Row, col: number, d: Datum, out: WeakRef[], notFound?: (k: number, zero: boolean) => void): void {
+    const c = t.cols[col]!;
+    const kt = c.type.key.refTable && c.type.key.refType === 'weak' ? this.tables.get(c.type.key.refTable)! : undefined;
+    const vt = c.type.value?.refTable && c.type.value.refType === 'weak' ? this.tables.get(c.type.value.refTable)! : undefined;
+    for (const [byKey, dstTable] of [[true, kt], [false, vt]] as const) {
+      if (!dstTable) continue;
+      const atoms = byKey ? d.keys : d.values!;
+      for (let k = 0; k < atoms.length; k++) {
+        const u = atoms[k] as string;
+        const dst = dstTable.rows.get(u);
+        if (dst) {
+          if (dst !== src) out.push({ src: t, srcUuid: src.uuid, col, dst: u, byKey, key: d.keys[k]!, value: d.values?.[k] });
+        } else if (notFound) {
+          notFound(k, u === ZERO_TXN_ID);
+        }
+      }
+    }
+  }
+
+  private assessWeakRefs(txn: Txn, tr: TxnRow): void {
+    const t = tr.table;
+    if (tr.old && !tr.new) {
+      // Rows referencing this one drop those references when visited (if not visited already).
+      const records = this.weakRefs.get(tr.uuid);
+      if (records) {
+        for (const w of records.values()) {
+          const src = txn.findOrMake(w.src, w.srcUuid);
+          if (src) (src.deletedRefs ??= []).push(w);
+        }
+      }
+      // This row's own weak references are forgotten by the rows they point at.
+      if (t.hasWeak) for (const i of t.refCols) this.weakRecords(t, tr.old, i, tr.old.fields[i]!, (tr.deletedRefs ??= []));
+    }
+    if (!tr.new || !t.hasWeak) return;
+    for (const i of t.refCols) {
+      const c = t.cols[i]!;
+      const kWeak = !!c.type.key.refTable && c.type.key.refType === 'weak';
+      const vWeak = !!c.type.value?.refTable && c.type.value.refType === 'weak';
+      if (!kWeak && !vWeak) continue;
+      const orig = tr.new.fields[i]!;
+      let d = orig;
+      // References to rows deleted in this transaction, handed over by those rows.
+      if (tr.deletedRefs) {
+        const gone: WeakRef[] = [];
+        tr.deletedRefs = tr.deletedRefs.filter((w) => (w.col === i ? (gone.push(w), false) : true));
+        if (gone.length) d = removePairs(d, (k) => gone.some((w) => w.key === d.keys[k] && w.value === d.values?.[k]));
+      }
+      const oldD = tr.old?.fields[i];
+      let added: Datum | undefined;
+      let removed: Datum | undefined;
+      if (d !== orig || tr.changed?.[i]) {
+        if (oldD) ({ added, removed } = addedRemoved(c, oldD, d));
+        else added = d;
+      }
+      let zero = false;
+      if (added) {
+        const missing = new Set<string>();
+        const addedRefs: WeakRef[] = [];
+        this.weakRecords(t, tr.new, i, added, addedRefs, (k, z) => {
+          missing.add(pairKey(added!, k));
+          if (z) zero = true;
+        });
+        if (addedRefs.length) (tr.addedRefs ??= []).push(...addedRefs);
+        if (missing.size) {
+          const cur = d;
+          d = removePairs(cur, (k) => missing.has(pairKey(cur, k)));
+        }
+      }
+      if (removed && removed.keys.length) this.weakRecords(t, tr.new, i, removed, (tr.deletedRefs ??= []));
+      if (d.keys.length === orig.keys.length) continue;
+      tr.new.fields[i] = d;
+      if (!tr.changed) tr.changed = new Array<boolean>(t.cols.length).fill(false);
+      tr.changed[i] = true;
+      if (d.keys.length < c.type.min) {
+        if (zero && !tr.old) {
+          throw new OvsdbError('constraint violation',
+            `Weak reference column "${c.name}" in "${t.schema.name}" row ${tr.uuid} (inserted within this transaction) contained all-zeros UUID (probably as the default value for this column) but deleting this value caused a constraint volation because this column is not allowed to be empty.`);
+        }
+        throw new OvsdbError('constraint violation',
+          `Deletion of ${orig.keys.length - d.keys.length} weak reference(s) to deleted (or never-existing) rows from column "${c.name}" in "${t.schema.name}" row ${tr.uuid} ${tr.old ? '' : '(inserted within this transaction) '}caused this column to become empty, but constraints on this column disallow an empty column.`);
+      }
+    }
+  }
+
+  /** Makes a commit's weak reference changes permanent (ovsdb_txn_update_weak_refs). */
+  private commitWeakRefs(tr: TxnRow): void {
+    if (tr.deletedRefs) {
+      for (const w of tr.deletedRefs) this.weakRefs.get(w.dst)?.delete(weakRefId(w));
+      tr.deletedRefs = undefined;
+    }
+    if (tr.addedRefs) {
+      for (const w of tr.addedRefs) {
+        let m = this.weakRefs.get(w.dst);
+        if (!m) this.weakRefs.set(w.dst, (m = new Map()));
+        m.set(weakRefId(w), w);
+      }
+      tr.addedRefs = undefined;
+    }
+  }
+
   // ---- commit --------------------------------------------------------------------------------
 
   /** Calls `fn` for each strong reference; a row's reference to itself (same table, same uuid) is
@@ -729,53 +885,13 @@ export class MemoryDatabase implements Database {
       }
     }
 
-    // 5. Weak references: rows pointing at deleted rows are revisited; dangling refs are dropped.
-    txn.forEach((tr) => {
-      if (tr.old && !tr.new) {
-        const holders = this.weakRefs.get(tr.uuid);
-        if (holders) {
-          for (const h of holders) {
-            const ht = h.table;
-            const cur = ht.rows.get(h.uuid);
-            if (cur && !(cur.txnRow && cur.txnRow.new === cur)) txn.modify(ht, cur);
-          }
-        }
-      }
-      if (!tr.new || !tr.table.hasWeak) return;
-      for (const i of tr.table.refCols) {
-        const c = tr.table.cols[i]!;
-        const d = tr.new.fields[i]!;
-        const kWeak = c.type.key.refTable && c.type.key.refType === 'weak' ? this.tables.get(c.type.key.refTable)! : undefined;
-        const vWeak = c.type.value?.refTable && c.type.value.refType === 'weak' ? this.tables.get(c.type.value.refTable)! : undefined;
-        if (!kWeak && !vWeak) continue;
-        const keys: Atom[] = [];
-        const values: Atom[] | undefined = d.values ? [] : undefined;
-        let zero = false;
-        for (let k = 0; k < d.keys.length; k++) {
-          const kOk = !kWeak || kWeak.rows.has(d.keys[k] as string);
-          const vOk = !vWeak || vWeak.rows.has(d.values![k] as string);
-          if (kOk && vOk) {
-            keys.push(d.keys[k]!);
-            if (values) values.push(d.values![k]!);
-          } else if ((!kOk && d.keys[k] === ZERO_TXN_ID) || (!vOk && d.values![k] === ZERO_TXN_ID)) {
-            zero = true;
-          }
-        }
-        if (keys.length === d.keys.length) continue;
-        tr.new.fields[i] = values ? { keys, values } : { keys };
-        if (!tr.changed) tr.changed = new Array<boolean>(tr.table.cols.length).fill(false);
-        tr.changed[i] = true;
-        if (keys.length < c.type.min) {
-          if (zero && !tr.old) {
-            throw new OvsdbError('constraint violation',
-              `Weak reference column "${c.name}" in "${tr.table.schema.name}" row ${tr.uuid} (inserted within this transaction) contained all-zeros UUID (probably as the default value for this column) but deleting this value caused a constraint volation because this column is not allowed to be empty.`);
-          }
-          throw new OvsdbError('constraint violation',
-            `Deletion of ${d.keys.length - keys.length} weak reference(s) to deleted (or never-existing) rows from column "${c.name}" in "${tr.table.schema.name}" row ${tr.uuid} ${tr.old ? '' : '(inserted within this transaction) '}caused this column to become empty, but constraints on this column disallow an empty column.`);
-        }
-      }
-    });
-
+    // 5. Weak references, incrementally as ovsdb-server does (assess_weak_refs): a deleted row
+    //    hands each recorded weak reference to it to the referencing row, which drops it when
+    //    visited later in this pass; references added in this transaction must point at existing
+    //    rows. A referencing row already visited when the row it points at is deleted (in
+    //    practice: garbage collected after the referencing row's table was swept) keeps the
+    //    reference, dangling, as ovsdb-server 3.1 up to at least 3.7 does.
+    txn.forEach((tr) => this.assessWeakRefs(txn, tr));
     // 6. Index uniqueness.
     const txnIndexes = new Map<TableState, Map<IndexKey, Row>[]>();
     txn.forEach((tr) => {
@@ -818,9 +934,11 @@ export class MemoryDatabase implements Database {
     for (const [t, m] of txn.rows) {
       for (const tr of m.values()) {
         if (!tr.old && !tr.new) continue;
+        if (tr.deletedRefs || tr.addedRefs) this.commitWeakRefs(tr);
         if (tr.old) {
           tr.old.txnRow = undefined;
           this.unindexRow(t, tr.old);
+          if (!tr.new) this.weakRefs.delete(tr.uuid);
         }
         if (tr.new) {
           tr.new.txnRow = undefined;
@@ -877,11 +995,6 @@ export class MemoryDatabase implements Database {
 
   private indexRow(t: TableState, r: Row): void {
     for (let i = 0; i < t.indexCols.length; i++) t.indexes[i]!.set(indexKey(r.fields, t.indexCols[i]!), r);
-    if (t.hasWeak) this.forWeakTargets(t, r, (u) => {
-      let s = this.weakRefs.get(u);
-      if (!s) this.weakRefs.set(u, (s = new Set()));
-      s.add(r);
-    });
   }
 
   private unindexRow(t: TableState, r: Row): void {
@@ -889,22 +1002,15 @@ export class MemoryDatabase implements Database {
       const k = indexKey(r.fields, t.indexCols[i]!);
       if (t.indexes[i]!.get(k) === r) t.indexes[i]!.delete(k);
     }
-    if (t.hasWeak) this.forWeakTargets(t, r, (u) => {
-      const s = this.weakRefs.get(u);
-      if (s) {
-        s.delete(r);
-        if (!s.size) this.weakRefs.delete(u);
-      }
-    });
   }
 
-  private forWeakTargets(t: TableState, r: Row, fn: (uuid: string) => void): void {
-    for (const i of t.refCols) {
-      const c = t.cols[i]!;
-      const d = r.fields[i]!;
-      if (c.type.key.refTable && c.type.key.refType === 'weak') for (const k of d.keys) fn(k as string);
-      if (c.type.value?.refTable && c.type.value.refType === 'weak') for (const v of d.values!) fn(v as string);
-    }
+  /** Records (add) or forgets (!add) the weak references of `r` to existing rows (log replay). */
+  private replayWeakRefs(t: TableState, r: Row, add: boolean): void {
+    if (!t.hasWeak) return;
+    const refs: WeakRef[] = [];
+    for (const i of t.refCols) this.weakRecords(t, r, i, r.fields[i]!, refs);
+    if (add) this.commitWeakRefs({ addedRefs: refs } as TxnRow);
+    else this.commitWeakRefs({ deletedRefs: refs } as TxnRow);
   }
 
   /** One row's entry in the on-disk record: null (deleted), the changed columns (diff form; all
@@ -1030,8 +1136,9 @@ export class MemoryDatabase implements Database {
         }
       }
     };
-    for (const x of touched) if (x.old) { bump(x.t, x.old, -1); this.unindexRow(x.t, x.old); }
-    for (const x of touched) if (x.new) { bump(x.t, x.new, 1); this.indexRow(x.t, x.new); }
+    for (const x of touched) if (x.old) { bump(x.t, x.old, -1); this.unindexRow(x.t, x.old); this.replayWeakRefs(x.t, x.old, false); }
+    for (const x of touched) if (x.old && !x.new) this.weakRefs.delete(x.old.uuid);
+    for (const x of touched) if (x.new) { bump(x.t, x.new, 1); this.indexRow(x.t, x.new); this.replayWeakRefs(x.t, x.new, true); }
     if (!touched.length) return;
     this.txnId = newUuid();
     if (this.listeners.size) {
@@ -1143,6 +1250,23 @@ function indexKey(fields: Datum[], cols: number[]): IndexKey {
     return '\u0000' + (d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys));
   }
   return JSON.stringify(cols.map((c) => [fields[c]!.keys, fields[c]!.values ?? null]));
+}
+
+/** `d` without the entries (pairs for maps) at the indexes `drop` picks. */
+function removePairs(d: Datum, drop: (k: number) => boolean): Datum {
+  const keys: Atom[] = [];
+  const values: Atom[] | undefined = d.values ? [] : undefined;
+  for (let k = 0; k < d.keys.length; k++) {
+    if (drop(k)) continue;
+    keys.push(d.keys[k]!);
+    if (values) values.push(d.values![k]!);
+  }
+  return values ? { keys, values } : { keys };
+}
+
+/** A string naming entry `k` of `d` (its key, and its value for maps). */
+function pairKey(d: Datum, k: number): string {
+  return d.values ? JSON.stringify([d.keys[k], d.values[k]]) : JSON.stringify(d.keys[k]);
 }
 
 /** Keys (pairs for maps) added to and removed from a column by a modification. */
