@@ -14,8 +14,9 @@ import {
   applyDatumDiff, atomToString, checkAtomConstraints, datumEquals, datumFromJson, datumToJson, datumToString,
   defaultDatum, diffDatum, findKey,
 } from './datum.js';
+import { atomToJson } from './datum.js';
 import type { Atom, Datum, NamedUuidResolver } from './datum.js';
-import { evalClauses, parseCondition } from './condition.js';
+import { evalClause, parseCondition } from './condition.js';
 import type { Clause } from './condition.js';
 import { applyMutation, parseMutations } from './mutation.js';
 import { K_ARRAY, K_BOOLEAN, K_ID, K_INTEGER, K_OBJECT, K_STRING, OpParser } from './op-parser.js';
@@ -26,8 +27,8 @@ interface Row {
   /** The table the row belongs to (for weak-reference holders). */
   table: TableState;
   uuid: string;
-  /** Indexed like TableState.cols; [0] = _uuid, [1] = _version. */
-  fields: Datum[];
+  /** Indexed like TableState.cols; [0] = _uuid, [1] = _version (see Field). */
+  fields: Field[];
   /** Strong references from other rows (committed value). */
   nRefs: number;
   txnRow?: TxnRow;
@@ -81,7 +82,7 @@ interface TableState {
   refCols: number[];
   hasWeak: boolean;
   /** Default datum of each column (datums are never mutated in place, so rows share these). */
-  defaults: Datum[];
+  defaults: Field[];
   /** Shared "every column changed" marker for inserted and deleted rows. */
   allChanged: boolean[];
   /** Columns whose default value breaks the column's constraints (so inserts must set them). */
@@ -89,7 +90,7 @@ interface TableState {
 }
 
 // Objects are created with all their fields so that they keep one hidden class.
-function newRow(table: TableState, uuid: string, fields: Datum[], nRefs: number): Row {
+function newRow(table: TableState, uuid: string, fields: Field[], nRefs: number): Row {
   return { table, uuid, fields, nRefs, txnRow: undefined };
 }
 
@@ -113,8 +114,48 @@ function defaultBreaksConstraints(c: ColumnSchema, d: Datum): boolean {
   }
 }
 
-function uuidDatum(u: string): Datum {
-  return { keys: [u] };
+/** A column value as rows keep it: one atom (a scalar, or a set of one) is stored bare, anything
+ *  else (empty or bigger sets, every map) as a Datum. A row of scalars is then one array of
+ *  primitives instead of one object and one array per column; _uuid and _version are the uuid
+ *  strings themselves. Datums are never changed in place, so rows share them (defaults above all). */
+type Field = Atom | Datum;
+
+function asDatum(f: Field): Datum {
+  return typeof f === 'object' ? f : { keys: [f] };
+}
+
+function asField(d: Datum): Field {
+  return !d.values && d.keys.length === 1 ? d.keys[0]! : d;
+}
+
+function fieldEquals(a: Field, b: Field): boolean {
+  if (typeof a !== 'object') {
+    if (typeof b !== 'object') return a === b;
+    return !b.values && b.keys.length === 1 && b.keys[0] === a;
+  }
+  if (typeof b !== 'object') return !a.values && a.keys.length === 1 && a.keys[0] === b;
+  return datumEquals(a, b);
+}
+
+function fieldToJson(c: ColumnSchema, f: Field): Json {
+  return typeof f === 'object' ? datumToJson(c.type, f) : atomToJson(c.type.key.type, f);
+}
+
+/** A reusable one-atom datum, so conditions can look at bare fields without allocating. */
+const SCRATCH: { keys: Atom[] } = { keys: [0] };
+
+function evalFields(clauses: Clause[], fields: Field[]): boolean {
+  for (const c of clauses) {
+    const f = fields[c.index]!;
+    let d: Datum;
+    if (typeof f === 'object') d = f;
+    else {
+      SCRATCH.keys[0] = f;
+      d = SCRATCH;
+    }
+    if (!evalClause(c, d)) return false;
+  }
+  return true;
 }
 
 function englishDelimiter(i: number, n: number): string {
@@ -301,7 +342,7 @@ export class MemoryDatabase implements Database {
       this.tables.set(ts.name, {
         schema: ts, cols, colIndex, rows: new Map(), indexes: ts.indexes.map(() => new Map()),
         indexCols: ts.indexes.map((idx) => idx.map((c) => colIndex.get(c)!)), refCols, hasWeak,
-        defaults: cols.map((c) => defaultDatum(c.type)), allChanged: cols.map(() => true),
+        defaults: cols.map((c) => asField(defaultDatum(c.type))), allChanged: cols.map(() => true),
         badDefaults: cols.map((c, i) => (defaultBreaksConstraints(c, defaultDatum(c.type)) ? i : -1)).filter((i) => i >= 0),
       });
     }
@@ -334,7 +375,7 @@ export class MemoryDatabase implements Database {
 
   private rowToJson(t: TableState, r: Row): RowJson {
     const out: RowJson = {};
-    for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = datumToJson(t.cols[i]!.type, r.fields[i]!);
+    for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = fieldToJson(t.cols[i]!, r.fields[i]!);
     return out;
   }
 
@@ -435,14 +476,14 @@ export class MemoryDatabase implements Database {
   }
 
   /** Parses a row object into a fields array (missing columns default); returns the set columns. */
-  private parseRow(t: TableState, json: Json, resolve: NamedUuidResolver | undefined, base?: Datum[]): { fields: Datum[]; set: number[] } {
+  private parseRow(t: TableState, json: Json, resolve: NamedUuidResolver | undefined, base?: Field[]): { fields: Field[]; set: number[] } {
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw syntaxError(json, 'row must be JSON object');
     const fields = base ?? t.defaults.slice();
     const set: number[] = [];
     for (const name of Object.keys(json)) {
       const idx = t.colIndex.get(name);
       if (idx === undefined) throw syntaxError(json, `No column ${name} in table ${t.schema.name}.`, 'unknown column');
-      fields[idx] = datumFromJson(t.cols[idx]!.type, json[name]!, resolve);
+      fields[idx] = asField(datumFromJson(t.cols[idx]!.type, json[name]!, resolve));
       set.push(idx);
     }
     return { fields, set };
@@ -452,11 +493,11 @@ export class MemoryDatabase implements Database {
     // Fast path for the common "_uuid == X".
     if (clauses.length >= 1 && clauses[0]!.fn === '==' && clauses[0]!.index === 0) {
       const r = t.rows.get(clauses[0]!.arg.keys[0] as string);
-      if (r && evalClauses(clauses, r.fields)) fn(r);
+      if (r && evalFields(clauses, r.fields)) fn(r);
       return;
     }
     for (const r of [...t.rows.values()]) {
-      if (evalClauses(clauses, r.fields) && fn(r) === false) return;
+      if (evalFields(clauses, r.fields) && fn(r) === false) return;
     }
   }
 
@@ -475,8 +516,8 @@ export class MemoryDatabase implements Database {
     return out;
   }
 
-  private projectKey(t: TableState, fields: Datum[], cols: number[]): string {
-    return JSON.stringify(cols.map((i) => datumToJson(t.cols[i]!.type, fields[i]!)));
+  private projectKey(t: TableState, fields: Field[], cols: number[]): string {
+    return JSON.stringify(cols.map((i) => fieldToJson(t.cols[i]!, fields[i]!)));
   }
 
   private executeOp(op: string, p: OpParser, txn: Txn, result: JsonObject, elapsedMs: number, session?: TransactSession): void {
@@ -509,10 +550,10 @@ export class MemoryDatabase implements Database {
         const { fields, set } = this.parseRow(t!, rowJson!, resolve);
         // Given values were checked while parsing; a default value may still break a constraint.
         for (const i of t!.badDefaults) {
-          if (!set.includes(i)) checkDefault(t!.cols[i]!, fields[i]!);
+          if (!set.includes(i)) checkDefault(t!.cols[i]!, asDatum(fields[i]!));
         }
-        fields[0] = uuidDatum(uuid);
-        fields[1] = uuidDatum(newUuid());
+        fields[0] = uuid;
+        fields[1] = newUuid();
         txn.insert(t!, newRow(t!, uuid, fields, 0));
         result.uuid = ['uuid', uuid];
         return;
@@ -540,7 +581,7 @@ export class MemoryDatabase implements Database {
         if (sort.length) rows.sort((a, b) => this.compareRows(t!, a, b, sort));
         result.rows = rows.map((r) => {
           const o: RowJson = {};
-          for (const i of cols) o[t!.cols[i]!.name] = datumToJson(t!.cols[i]!.type, r.fields[i]!);
+          for (const i of cols) o[t!.cols[i]!.name] = fieldToJson(t!.cols[i]!, r.fields[i]!);
           return o;
         });
         return;
@@ -559,7 +600,7 @@ export class MemoryDatabase implements Database {
         let count = 0;
         this.query(t!, clauses, (r) => {
           count++;
-          if (set.every((i) => datumEquals(r.fields[i]!, fields[i]!))) return;
+          if (set.every((i) => fieldEquals(r.fields[i]!, fields[i]!))) return;
           const w = txn.modify(t!, r);
           for (const i of set) w.fields[i] = fields[i]!;
         });
@@ -577,7 +618,7 @@ export class MemoryDatabase implements Database {
         this.query(t!, clauses, (r) => {
           count++;
           const w = txn.modify(t!, r);
-          for (const m of mutations) w.fields[m.index] = applyMutation(m, w.fields[m.index]!);
+          for (const m of mutations) w.fields[m.index] = asField(applyMutation(m, asDatum(w.fields[m.index]!)));
         });
         result.count = count;
         return;
@@ -664,8 +705,15 @@ export class MemoryDatabase implements Database {
   private compareRows(t: TableState, a: Row, b: Row, cols: number[]): number {
     for (const i of cols) {
       const c = t.cols[i]!;
-      const da = a.fields[i]!;
-      const db = b.fields[i]!;
+      const fa = a.fields[i]!;
+      const fb = b.fields[i]!;
+      if (typeof fa !== 'object' && typeof fb !== 'object') {
+        const r = compareAtomsOf(c.type.key, fa, fb);
+        if (r) return r;
+        continue;
+      }
+      const da = asDatum(fa);
+      const db = asDatum(fb);
       if (da.keys.length !== db.keys.length) return da.keys.length < db.keys.length ? -1 : 1;
       for (let k = 0; k < da.keys.length; k++) {
         let r = compareAtomsOf(c.type.key, da.keys[k]!, db.keys[k]!);
@@ -709,7 +757,7 @@ export class MemoryDatabase implements Database {
         }
       }
       // This row's own weak references are forgotten by the rows they point at.
-      if (t.hasWeak) for (const i of t.refCols) this.weakRecords(t, tr.old, i, tr.old.fields[i]!, (tr.deletedRefs ??= []));
+      if (t.hasWeak) for (const i of t.refCols) this.weakRecords(t, tr.old, i, asDatum(tr.old.fields[i]!), (tr.deletedRefs ??= []));
     }
     if (!tr.new || !t.hasWeak) return;
     for (const i of t.refCols) {
@@ -717,7 +765,7 @@ export class MemoryDatabase implements Database {
       const kWeak = !!c.type.key.refTable && c.type.key.refType === 'weak';
       const vWeak = !!c.type.value?.refTable && c.type.value.refType === 'weak';
       if (!kWeak && !vWeak) continue;
-      const orig = tr.new.fields[i]!;
+      const orig = asDatum(tr.new.fields[i]!);
       let d = orig;
       // References to rows deleted in this transaction, handed over by those rows.
       if (tr.deletedRefs) {
@@ -725,7 +773,7 @@ export class MemoryDatabase implements Database {
         tr.deletedRefs = tr.deletedRefs.filter((w) => (w.col === i ? (gone.push(w), false) : true));
         if (gone.length) d = removePairs(d, (k) => gone.some((w) => w.key === d.keys[k] && w.value === d.values?.[k]));
       }
-      const oldD = tr.old?.fields[i];
+      const oldD = tr.old ? asDatum(tr.old.fields[i]!) : undefined;
       let added: Datum | undefined;
       let removed: Datum | undefined;
       if (d !== orig || tr.changed?.[i]) {
@@ -748,7 +796,7 @@ export class MemoryDatabase implements Database {
       }
       if (removed && removed.keys.length) this.weakRecords(t, tr.new, i, removed, (tr.deletedRefs ??= []));
       if (d.keys.length === orig.keys.length) continue;
-      tr.new.fields[i] = d;
+      tr.new.fields[i] = asField(d);
       if (!tr.changed) tr.changed = new Array<boolean>(t.cols.length).fill(false);
       tr.changed[i] = true;
       if (d.keys.length < c.type.min) {
@@ -796,7 +844,7 @@ export class MemoryDatabase implements Database {
         const changed = new Array<boolean>(n).fill(false);
         let any = false;
         for (let i = 0; i < n; i++) {
-          if (!datumEquals(tr.old.fields[i]!, tr.new.fields[i]!)) {
+          if (!fieldEquals(tr.old.fields[i]!, tr.new.fields[i]!)) {
             changed[i] = true;
             any = true;
           }
@@ -835,10 +883,10 @@ export class MemoryDatabase implements Database {
             }, tr.table);
           }
         };
-        if (tr.old && !tr.new) adjust(tr.old, tr.old.fields[i]!, -1);
-        else if (!tr.old && tr.new) adjust(tr.new, tr.new.fields[i]!, 1);
+        if (tr.old && !tr.new) adjust(tr.old, asDatum(tr.old.fields[i]!), -1);
+        else if (!tr.old && tr.new) adjust(tr.new, asDatum(tr.new.fields[i]!), 1);
         else if (tr.old && tr.new) {
-          const { added, removed } = addedRemoved(c, tr.old.fields[i]!, tr.new.fields[i]!);
+          const { added, removed } = addedRemoved(c, asDatum(tr.old.fields[i]!), asDatum(tr.new.fields[i]!));
           adjust(tr.old, removed, -1);
           adjust(tr.new, added, 1);
         }
@@ -862,7 +910,7 @@ export class MemoryDatabase implements Database {
       if (!tr.changed) tr.changed = tr.table.allChanged;
       for (const i of tr.table.refCols) {
         const c = tr.table.cols[i]!;
-        const d = row.fields[i]!;
+        const d = asDatum(row.fields[i]!);
         for (const [base, atoms] of [[c.type.key, d.keys], [c.type.value, d.values]] as const) {
           this.strongTargets(base, atoms, row.uuid, (t, u) => {
             const target = txn.findOrMake(t, u);
@@ -913,7 +961,7 @@ export class MemoryDatabase implements Database {
     // 7. _version of modified rows.
     txn.forEach((tr) => {
       if (tr.old && tr.new && tr.changed && tr.changed.some((x) => x)) {
-        tr.new.fields[1] = uuidDatum(newUuid());
+        tr.new.fields[1] = newUuid();
         tr.changed[1] = true;
       }
     });
@@ -974,7 +1022,7 @@ export class MemoryDatabase implements Database {
     const all = [...t.cols.map((_, k) => k).slice(2), 0, 1];
     if (this.compareRows(t, a, b, all) < 0) [a, b] = [b, a];
     const names = cols.map((c, k) => `${englishDelimiter(k, cols.length)}"${t.cols[c]!.name}"`).join('');
-    const values = (r: Row): string => cols.map((c, k) => englishDelimiter(k, cols.length) + datumToString(t.cols[c]!.type, r.fields[c]!)).join('');
+    const values = (r: Row): string => cols.map((c, k) => englishDelimiter(k, cols.length) + datumToString(t.cols[c]!.type, asDatum(r.fields[c]!))).join('');
     const describe = (r: Row, title: string): string => {
       let s = `${title} row, with UUID ${r.uuid}, `;
       const tr = r.txnRow;
@@ -982,7 +1030,7 @@ export class MemoryDatabase implements Database {
         s += 'existed in the database before this transaction and was not modified by the transaction.';
       } else if (!tr.old) {
         s += 'was inserted by this transaction.';
-      } else if (cols.every((c) => datumEquals(tr.old!.fields[c]!, tr.new!.fields[c]!))) {
+      } else if (cols.every((c) => fieldEquals(tr.old!.fields[c]!, tr.new!.fields[c]!))) {
         s += "existed in the database before this transaction, which modified some of the row's columns but not any columns in this index.";
       } else {
         s += `had the following index values before the transaction: ${values(tr.old)}.`;
@@ -1008,7 +1056,7 @@ export class MemoryDatabase implements Database {
   private replayWeakRefs(t: TableState, r: Row, add: boolean): void {
     if (!t.hasWeak) return;
     const refs: WeakRef[] = [];
-    for (const i of t.refCols) this.weakRecords(t, r, i, r.fields[i]!, refs);
+    for (const i of t.refCols) this.weakRecords(t, r, i, asDatum(r.fields[i]!), refs);
     if (add) this.commitWeakRefs({ addedRefs: refs } as TxnRow);
     else this.commitWeakRefs({ deletedRefs: refs } as TxnRow);
   }
@@ -1024,9 +1072,9 @@ export class MemoryDatabase implements Database {
       const nd = tr.new.fields[i]!;
       let v: Json | undefined;
       if (tr.old) {
-        if (tr.changed?.[i]) v = datumToJson(c.type, diffDatum(c.type, tr.old.fields[i]!, nd));
+        if (tr.changed?.[i]) v = c.type.max > 1 ? datumToJson(c.type, diffDatum(c.type, asDatum(tr.old.fields[i]!), asDatum(nd))) : fieldToJson(c, nd);
       } else if (!isDefault(t, i, nd)) {
-        v = datumToJson(c.type, nd);
+        v = fieldToJson(c, nd);
       }
       if (v !== undefined) (o ??= {})[c.name] = v;
     }
@@ -1111,13 +1159,13 @@ export class MemoryDatabase implements Database {
           if (idx === undefined) throw syntaxError(rj, `No column ${cname} in table ${tname}.`, 'unknown column');
           const c = t.cols[idx]!;
           if (old && isDiff && c.type.max > 1) {
-            fields[idx] = applyDatumDiff(c.type, fields[idx]!, datumFromJson(c.type, v, undefined, true));
+            fields[idx] = asField(applyDatumDiff(c.type, asDatum(fields[idx]!), datumFromJson(c.type, v, undefined, true)));
           } else {
-            fields[idx] = datumFromJson(c.type, v);
+            fields[idx] = asField(datumFromJson(c.type, v));
           }
         }
-        fields[0] = uuidDatum(u);
-        fields[1] = uuidDatum(newUuid());
+        fields[0] = u;
+        fields[1] = newUuid();
         const row = newRow(t, u, fields, old ? old.nRefs : 0);
         t.rows.set(u, row);
         touched.push({ t, old, new: row });
@@ -1127,7 +1175,7 @@ export class MemoryDatabase implements Database {
     const bump = (t: TableState, r: Row, delta: number): void => {
       for (const i of t.refCols) {
         const c = t.cols[i]!;
-        const d = r.fields[i]!;
+        const d = asDatum(r.fields[i]!);
         for (const [base, atoms] of [[c.type.key, d.keys], [c.type.value, d.values]] as const) {
           this.strongTargets(base, atoms, r.uuid, (tt, u) => {
             const target = tt.rows.get(u);
@@ -1167,7 +1215,7 @@ export class MemoryDatabase implements Database {
         const o: JsonObject = {};
         for (let i = 2; i < t.cols.length; i++) {
           const c = t.cols[i]!;
-          if (!c.ephemeral && !isDefault(t, i, r.fields[i]!)) o[c.name] = datumToJson(c.type, r.fields[i]!);
+          if (!c.ephemeral && !isDefault(t, i, r.fields[i]!)) o[c.name] = fieldToJson(c, r.fields[i]!);
         }
         tj[r.uuid] = o;
       }
@@ -1229,8 +1277,8 @@ function compareAtomsOf(base: BaseType, a: Atom, b: Atom): number {
   }
 }
 
-function isDefault(t: TableState, i: number, d: Datum): boolean {
-  return datumEquals(d, t.defaults[i]!);
+function isDefault(t: TableState, i: number, f: Field): boolean {
+  return fieldEquals(f, t.defaults[i]!);
 }
 
 /** Map key of an index: a lone atom is its own key (within one column all atoms have one type),
@@ -1239,9 +1287,10 @@ function isDefault(t: TableState, i: number, d: Datum): boolean {
 type IndexKey = Atom | typeof EMPTY_INDEX_KEY;
 const EMPTY_INDEX_KEY = Symbol('empty datum');
 
-function indexKey(fields: Datum[], cols: number[]): IndexKey {
+function indexKey(fields: Field[], cols: number[]): IndexKey {
   if (cols.length === 1) {
-    const d = fields[cols[0]!]!;
+    const f = fields[cols[0]!]!;
+    const d = asDatum(f);
     if (!d.values && d.keys.length <= 1) {
       if (!d.keys.length) return EMPTY_INDEX_KEY;
       const a = d.keys[0]!;
@@ -1249,7 +1298,10 @@ function indexKey(fields: Datum[], cols: number[]): IndexKey {
     }
     return '\u0000' + (d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys));
   }
-  return JSON.stringify(cols.map((c) => [fields[c]!.keys, fields[c]!.values ?? null]));
+  return JSON.stringify(cols.map((c) => {
+    const d = asDatum(fields[c]!);
+    return [d.keys, d.values ?? null];
+  }));
 }
 
 /** `d` without the entries (pairs for maps) at the indexes `drop` picks. */
