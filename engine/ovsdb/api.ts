@@ -47,6 +47,9 @@ export interface CommitSink {
   /** Optional fast path: when present the core calls this instead of `append`, with the same
    *  record already serialised as compact JSON (one line, no trailing newline). */
   appendText?(json: string, durable: boolean): void;
+  /** Optional faster path, preferred over both: the same compact JSON as UTF-8 pieces that
+   *  concatenate to it (a big transaction's record is then never one string). */
+  appendJsonChunks?(chunks: readonly Buffer[], durable: boolean): void;
 }
 
 export interface TransactOptions {

@@ -968,12 +968,18 @@ export class MemoryDatabase implements Database {
 
     // 8. Storage, then make it permanent, then tell the listeners.
     const sink = this.sink;
-    const text = sink?.appendText ? this.buildRecordText(txn) : undefined;
-    const record = sink && !sink.appendText ? this.buildRecord(txn) : undefined;
-    if (sink && (text !== undefined || record)) {
+    if (sink) {
       try {
-        if (text !== undefined) sink.appendText!(text, txn.durable);
-        else sink.append(record!, txn.durable);
+        if (sink.appendJsonChunks) {
+          const out = new Utf8Chunks();
+          if (this.writeRecordText(txn, (s) => out.push(s))) sink.appendJsonChunks(out.finish(), txn.durable);
+        } else if (sink.appendText) {
+          const parts: string[] = [];
+          if (this.writeRecordText(txn, (s) => parts.push(s))) sink.appendText(parts.join(''), txn.durable);
+        } else {
+          const record = this.buildRecord(txn);
+          if (record) sink.append(record, txn.durable);
+        }
       } catch (e) {
         throw new OvsdbError('I/O error', `writing the transaction failed: ${(e as Error).message}`);
       }
@@ -1101,28 +1107,30 @@ export class MemoryDatabase implements Database {
     return rec;
   }
 
-  /** The same record as compact JSON text, built row by row: no object holding every row of a big
-   *  transaction is ever made (each row's small object dies young). Undefined if nothing changed. */
-  private buildRecordText(txn: Txn): string | undefined {
-    const parts: string[] = [];
+  /** The same record as compact JSON text, handed to `emit` piece by piece (a row at a time): no
+   *  object or string holding every row of a big transaction is ever made. False if nothing
+   *  persistent changed (then nothing was emitted). */
+  private writeRecordText(txn: Txn, emit: (s: string) => void): boolean {
+    let any = false;
     for (const [t, m] of txn.rows) {
       let first = true;
       for (const tr of m.values()) {
         const rowJson = this.rowRecord(t, tr);
         if (rowJson === undefined) continue;
         if (first) {
-          parts.push(`${parts.length ? ',' : '{'}${JSON.stringify(t.schema.name)}:{"${tr.uuid}":${JSON.stringify(rowJson)}`);
+          emit(`${any ? ',' : '{'}${JSON.stringify(t.schema.name)}:{"${tr.uuid}":${JSON.stringify(rowJson)}`);
           first = false;
+          any = true;
         } else {
-          parts.push(`,"${tr.uuid}":${JSON.stringify(rowJson)}`);
+          emit(`,"${tr.uuid}":${JSON.stringify(rowJson)}`);
         }
       }
-      if (!first) parts.push('}');
+      if (!first) emit('}');
     }
-    if (!parts.length) return undefined;
-    if (txn.comment) parts.push(`,"_comment":${JSON.stringify(txn.comment)}`);
-    parts.push(`,"_is_diff":true,"_date":${Date.now()}}`);
-    return parts.join('');
+    if (!any) return false;
+    if (txn.comment) emit(`,"_comment":${JSON.stringify(txn.comment)}`);
+    emit(`,"_is_diff":true,"_date":${Date.now()}}`);
+    return true;
   }
 
   // ---- storage support -----------------------------------------------------------------------
@@ -1224,6 +1232,34 @@ export class MemoryDatabase implements Database {
     rec._date = Date.now();
     if (comment) rec._comment = comment;
     return rec;
+  }
+}
+
+/** Text collected as UTF-8 in buffers of about a megabyte (for CommitSink.appendJsonChunks). */
+class Utf8Chunks {
+  private static readonly SIZE = 1 << 20;
+  private readonly chunks: Buffer[] = [];
+  private buf: Buffer | undefined;
+  private pos = 0;
+
+  push(s: string): void {
+    const worst = s.length * 3;
+    if (!this.buf || this.buf.length - this.pos < worst) {
+      this.flush();
+      this.buf = Buffer.allocUnsafe(Math.max(Utf8Chunks.SIZE, worst));
+    }
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  finish(): Buffer[] {
+    this.flush();
+    return this.chunks;
+  }
+
+  private flush(): void {
+    if (this.buf && this.pos) this.chunks.push(this.buf.subarray(0, this.pos));
+    this.buf = undefined;
+    this.pos = 0;
   }
 }
 

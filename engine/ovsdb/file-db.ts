@@ -170,6 +170,10 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
       writer.appendText(text, durable);
       afterAppend();
     },
+    appendJsonChunks(chunks: readonly Buffer[], durable: boolean): void {
+      writer.appendJsonChunks(chunks, durable);
+      afterAppend();
+    },
   });
 
   return attach(db, {

@@ -44,6 +44,8 @@ export function ioError(what: string, cause: unknown): LogError {
   return new LogError('OVSDB_E_LOG_IO', `I/O error: ${what} (${errnoText(cause)})`);
 }
 
+const NEWLINE = Buffer.from('\n', 'latin1');
+
 export function sha1Hex(data: Buffer): string {
   return createHash('sha1').update(data).digest('hex');
 }
@@ -278,11 +280,31 @@ export class LogWriter {
     this.appendBytes(composeRecordText(text, this.magic), durable);
   }
 
-  appendBytes(bytes: Buffer, durable: boolean): void {
+  /** Appends one record given as the UTF-8 pieces of its compact JSON text (concatenated: one JSON
+   *  object, no newline), hashed and written piece by piece, so a big record is never one string or
+   *  one buffer. */
+  appendJsonChunks(chunks: readonly Buffer[], durable: boolean): void {
+    let dataLen = 1;
+    const hash = createHash('sha1');
+    for (const c of chunks) {
+      dataLen += c.length;
+      hash.update(c);
+    }
+    hash.update(NEWLINE);
+    const header = Buffer.from(`OVSDB ${this.magic} ${dataLen} ${hash.digest('hex')}\n`, 'latin1');
+    this.appendBytes([header, ...chunks, NEWLINE], durable);
+  }
+
+  appendBytes(bytes: Buffer | readonly Buffer[], durable: boolean): void {
     const fd = this.openFd();
+    const parts = Buffer.isBuffer(bytes) ? [bytes] : bytes;
+    let at = this.end;
     try {
-      let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.end + done);
+      for (const b of parts) {
+        let done = 0;
+        while (done < b.length) done += writeSync(fd, b, done, b.length - done, at + done);
+        at += b.length;
+      }
       if (durable) fsyncSync(fd);
     } catch (e) {
       try {
@@ -292,7 +314,7 @@ export class LogWriter {
       }
       throw ioError(`${this.name}: write failed`, e);
     }
-    this.end += bytes.length;
+    this.end = at;
   }
 
   /** fsync: everything appended so far survives a crash. */
