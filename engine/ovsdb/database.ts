@@ -24,8 +24,6 @@ import { K_ARRAY, K_BOOLEAN, K_ID, K_INTEGER, K_OBJECT, K_STRING, OpParser } fro
 const ZERO_TXN_ID = '00000000-0000-0000-0000-000000000000';
 
 interface Row {
-  /** The table the row belongs to (for weak-reference holders). */
-  table: TableState;
   uuid: string;
   /** Indexed like TableState.cols; [0] = _uuid, [1] = _version (see Field). */
   fields: Field[];
@@ -43,7 +41,6 @@ interface TxnRow {
   changed?: boolean[];
   /** Last forEach pass that visited this row. */
   visit?: number;
-  dropped?: boolean;
   /** Weak references to forget at commit (ovsdb-server's txn_row->deleted_refs). */
   deletedRefs?: WeakRef[];
   /** Weak references to record at commit (txn_row->added_refs). */
@@ -90,12 +87,12 @@ interface TableState {
 }
 
 // Objects are created with all their fields so that they keep one hidden class.
-function newRow(table: TableState, uuid: string, fields: Field[], nRefs: number): Row {
-  return { table, uuid, fields, nRefs, txnRow: undefined };
+function newRow(uuid: string, fields: Field[], nRefs: number): Row {
+  return { uuid, fields, nRefs, txnRow: undefined };
 }
 
 function newTxnRow(table: TableState, uuid: string, old: Row | undefined, nw: Row | undefined, nRefs: number): TxnRow {
-  return { table, uuid, old, new: nw, nRefs, changed: undefined, visit: 0, dropped: false, deletedRefs: undefined, addedRefs: undefined };
+  return { table, uuid, old, new: nw, nRefs, changed: undefined, visit: 0, deletedRefs: undefined, addedRefs: undefined };
 }
 
 /** Throws the constraint violation of a one-element datum, if any. */
@@ -197,7 +194,6 @@ class Txn {
   }
 
   drop(tr: TxnRow): void {
-    tr.dropped = true;
     this.rows.get(tr.table)!.delete(tr.uuid);
   }
 
@@ -211,7 +207,7 @@ class Txn {
   /** The writable copy of a row in the current view. */
   modify(table: TableState, row: Row): Row {
     if (row.txnRow && row.txnRow.new === row) return row;
-    const copy = newRow(table, row.uuid, row.fields.slice(), row.nRefs);
+    const copy = newRow(row.uuid, row.fields.slice(), row.nRefs);
     const tr = newTxnRow(table, row.uuid, row, copy, row.nRefs);
     row.txnRow = tr;
     copy.txnRow = tr;
@@ -554,7 +550,7 @@ export class MemoryDatabase implements Database {
         }
         fields[0] = uuid;
         fields[1] = newUuid();
-        txn.insert(t!, newRow(t!, uuid, fields, 0));
+        txn.insert(t!, newRow(uuid, fields, 0));
         result.uuid = ['uuid', uuid];
         return;
       }
@@ -1174,7 +1170,7 @@ export class MemoryDatabase implements Database {
         }
         fields[0] = u;
         fields[1] = newUuid();
-        const row = newRow(t, u, fields, old ? old.nRefs : 0);
+        const row = newRow(u, fields, old ? old.nRefs : 0);
         t.rows.set(u, row);
         touched.push({ t, old, new: row });
       }

@@ -292,17 +292,21 @@ export function datumFromJson(type: ColumnType, json: Json, resolve?: NamedUuidR
       if (min === 1 && max === 1) throw syntaxError(json, `${cls} must have exactly one member but ${n} are present`);
       throw syntaxError(json, `${cls} must have ${min} to ${max === Infinity ? 4294967295 : max} members but ${n} are present`);
     }
-    const d: Datum = { keys: new Array<Atom>(n) };
+    let d: Datum;
     if (type.value) {
+      // One object literal with both members: adding `values` later would give the object an
+      // out-of-object property array (a map column's datum is kept for as long as its row).
+      const keys = new Array<Atom>(n);
       const vals = new Array<Atom>(n);
       for (let i = 0; i < n; i++) {
         const pair = inner[i]!;
         if (!Array.isArray(pair) || pair.length !== 2) throw syntaxError(pair, 'expected 2-element array');
-        d.keys[i] = atomFromJson(type.key, pair[0]!, resolve);
+        keys[i] = atomFromJson(type.key, pair[0]!, resolve);
         vals[i] = atomFromJson(type.value, pair[1]!, resolve);
       }
-      d.values = vals;
+      d = { keys, values: vals };
     } else {
+      d = { keys: new Array<Atom>(n) };
       for (let i = 0; i < n; i++) d.keys[i] = atomFromJson(type.key, inner[i]!, resolve);
     }
     if (!sortDatum(type, d)) throw new OvsdbError('ovsdb error', type.value ? 'map contains duplicate key' : 'set contains duplicate');
