@@ -19,6 +19,7 @@ import type { Atom, Datum, NamedUuidResolver } from './datum.js';
 import { evalClause, parseCondition } from './condition.js';
 import type { Clause } from './condition.js';
 import { applyMutation, parseMutations } from './mutation.js';
+import { JsonArrayText } from './json-array-text.js';
 import { K_ARRAY, K_BOOLEAN, K_ID, K_INTEGER, K_OBJECT, K_STRING, OpParser } from './op-parser.js';
 
 const ZERO_TXN_ID = '00000000-0000-0000-0000-000000000000';
@@ -306,6 +307,14 @@ class Txn {
   }
 }
 
+/** A transaction's operations: an array, or one JSON text parsed an operation at a time. */
+interface OpSource {
+  readonly length: number;
+  get(i: number): Json;
+  /** Checks (throws for) operations from..length-1 that were never reached. */
+  check?(from: number): void;
+}
+
 type Outcome = { done: true; results: Json[] } | { done: false; timeoutMs: number };
 
 /** An OVSDB database held in memory; storage (file-db.ts) plugs in through the CommitSink. */
@@ -378,6 +387,18 @@ export class MemoryDatabase implements Database {
   // ---- transact ------------------------------------------------------------------------------
 
   async transact(ops: Json[], options?: TransactOptions): Promise<Json[]> {
+    return this.run({ length: ops.length, get: (i) => ops[i]! }, options);
+  }
+
+  /** transact() with the operations given as the text of one JSON array (the params of a JSON-RPC
+   *  "transact" after the database name): each operation is parsed when the transaction reaches
+   *  it, so a transaction of 100,000 operations never holds them all as objects. Rejects with
+   *  InvalidInputError when the text is not one JSON array; otherwise exactly like transact(). */
+  async transactText(opsJson: string, options?: TransactOptions): Promise<Json[]> {
+    return this.run(new JsonArrayText(opsJson), options);
+  }
+
+  private async run(ops: OpSource, options?: TransactOptions): Promise<Json[]> {
     const started = Date.now();
     let signal = options?.signal;
     for (;;) {
@@ -414,13 +435,20 @@ export class MemoryDatabase implements Database {
   }
 
   /** Runs the transaction once, synchronously. */
-  private executeOnce(ops: Json[], elapsedMs: number, session?: TransactSession): Outcome {
+  private executeOnce(ops: OpSource, elapsedMs: number, session?: TransactSession): Outcome {
     const txn = new Txn(this);
     const results: Json[] = [];
     let error: OvsdbError | undefined;
     const n = ops.length;
     for (let i = 0; i < n; i++) {
-      const parser = new OpParser(ops[i]!, 'ovsdb operation', i + 1, n);
+      let opJson: Json;
+      try {
+        opJson = ops.get(i);
+      } catch (e) {
+        txn.rollback();
+        throw e;
+      }
+      const parser = new OpParser(opJson, 'ovsdb operation', i + 1, n);
       const result: JsonObject = {};
       let opError: OvsdbError | undefined;
       const op = parser.member('op', K_ID);
@@ -440,10 +468,19 @@ export class MemoryDatabase implements Database {
       if (opError) {
         if (opError.error === 'not supported' && opError.details === 'triggers not supported') {
           txn.rollback();
+          ops.check?.(i + 1);
           return { done: false, timeoutMs: txn.timeoutMs };
         }
         results.push(errorJson(opError));
         error = opError;
+        if (ops.check) {
+          try {
+            ops.check(i + 1);
+          } catch (e) {
+            txn.rollback();
+            throw e;
+          }
+        }
         break;
       }
       results.push(result);

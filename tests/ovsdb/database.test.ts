@@ -293,3 +293,28 @@ t.test('RowChange objects can be spread and serialized', async (t) => {
   t.equal({ ...mod }.new!.name, 's2', 'spread keeps new');
   t.same(Object.keys(JSON.parse(JSON.stringify(mod)) as object).sort(), ['new', 'old']);
 });
+
+t.test('transactText: the operations as one JSON text, parsed one at a time', async (t) => {
+  const a = createDatabase(schema);
+  const b = createDatabase(schema);
+  const ops: Json[] = [
+    { op: 'insert', table: 'Kid', 'uuid-name': 'k', row: { label: 'x \\ "quoted" [ { ,' } },
+    { op: 'insert', table: 'Top', row: { name: 'top', kids: ['named-uuid', 'k'], n: -3 } },
+    { op: 'select', table: 'Kid', where: [], columns: ['label'] },
+    { op: 'comment', comment: 'text path' },
+  ];
+  const viaArray = await a.transact(ops);
+  const viaText = await b.transactText(` \n${JSON.stringify(ops, null, 1)}\t`);
+  t.same(normalize(viaText), normalize(viaArray), 'same results as transact()');
+  t.equal(snapshot(b).replace(/[0-9a-f-]{36}/g, 'U'), snapshot(a).replace(/[0-9a-f-]{36}/g, 'U'), 'same database contents');
+  t.same(await b.transactText('[]'), [], 'an empty array is an empty transaction');
+  t.same(await b.transactText('[1]'), await a.transact([1]), 'a non-object operation gets the same error');
+
+  const before = snapshot(b);
+  for (const bad of ['', '{}', '[', '[,]', '[{"op":"comment","comment":"x"},]', '[{"op": "insert", "table": "Kid", "row": {}}, {"op": tru}]', '[1] 2', '[{"a":1]']) {
+    await t.rejects(b.transactText(bad), { code: 'OVS_E_INVALID_INPUT' }, `rejects ${JSON.stringify(bad)}`);
+  }
+  // An operation error before the bad element still rejects: the text is checked to its end.
+  await t.rejects(b.transactText('[{"op":"abort"}, {"op": nope}]'), { code: 'OVS_E_INVALID_INPUT', message: /element 2 at offset 17/ });
+  t.equal(snapshot(b), before, 'rejected texts changed nothing');
+});
