@@ -83,6 +83,8 @@ interface TableState {
   defaults: Field[];
   /** Shared "every column changed" marker for inserted and deleted rows. */
   allChanged: boolean[];
+  /** An index includes _version: make row versions at once (see NO_VERSION). */
+  eagerVersion: boolean;
   /** Columns whose default value breaks the column's constraints (so inserts must set them). */
   badDefaults: number[];
 }
@@ -142,9 +144,20 @@ function fieldToJson(c: ColumnSchema, f: Field): Json {
 /** A reusable one-atom datum, so conditions can look at bare fields without allocating. */
 const SCRATCH: { keys: Atom[] } = { keys: [0] };
 
-function evalFields(clauses: Clause[], fields: Field[]): boolean {
+/** A row's _version before anyone looked at it: the uuid is made on first read (fieldAt) and then
+ *  kept, so each row version still has one stable _version, at no cost for rows never read. */
+const NO_VERSION = '';
+
+/** Column i of row r (making r's _version if it has none yet). */
+function fieldAt(r: Row, i: number): Field {
+  const f = r.fields[i]!;
+  if (i === 1 && f === NO_VERSION) return (r.fields[1] = newUuid());
+  return f;
+}
+
+function evalFields(clauses: Clause[], r: Row): boolean {
   for (const c of clauses) {
-    const f = fields[c.index]!;
+    const f = fieldAt(r, c.index);
     let d: Datum;
     if (typeof f === 'object') d = f;
     else {
@@ -208,6 +221,7 @@ class Txn {
   /** The writable copy of a row in the current view. */
   modify(table: TableState, row: Row): Row {
     if (row.txnRow && row.txnRow.new === row) return row;
+    fieldAt(row, 1); // the copy must show the committed row's _version, not a second new one
     const copy = newRow(row.uuid, row.fields.slice(), row.nRefs);
     const tr = newTxnRow(table, row.uuid, row, copy, row.nRefs);
     row.txnRow = tr;
@@ -347,6 +361,7 @@ export class MemoryDatabase implements Database {
       this.tables.set(ts.name, {
         schema: ts, cols, colIndex, rows: new Map(), indexes: ts.indexes.map(() => new Map()),
         indexCols: ts.indexes.map((idx) => idx.map((c) => colIndex.get(c)!)), refCols, hasWeak,
+        eagerVersion: ts.indexes.some((idx) => idx.includes('_version')),
         defaults: cols.map((c) => asField(defaultDatum(c.type))), allChanged: cols.map(() => true),
         badDefaults: cols.map((c, i) => (defaultBreaksConstraints(c, defaultDatum(c.type)) ? i : -1)).filter((i) => i >= 0),
       });
@@ -380,7 +395,7 @@ export class MemoryDatabase implements Database {
 
   private rowToJson(t: TableState, r: Row): RowJson {
     const out: RowJson = {};
-    for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = fieldToJson(t.cols[i]!, r.fields[i]!);
+    for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = fieldToJson(t.cols[i]!, fieldAt(r, i));
     return out;
   }
 
@@ -526,11 +541,11 @@ export class MemoryDatabase implements Database {
     // Fast path for the common "_uuid == X".
     if (clauses.length >= 1 && clauses[0]!.fn === '==' && clauses[0]!.index === 0) {
       const r = t.rows.get(clauses[0]!.arg.keys[0] as string);
-      if (r && evalFields(clauses, r.fields)) fn(r);
+      if (r && evalFields(clauses, r)) fn(r);
       return;
     }
     for (const r of [...t.rows.values()]) {
-      if (evalFields(clauses, r.fields) && fn(r) === false) return;
+      if (evalFields(clauses, r) && fn(r) === false) return;
     }
   }
 
@@ -549,8 +564,8 @@ export class MemoryDatabase implements Database {
     return out;
   }
 
-  private projectKey(t: TableState, fields: Field[], cols: number[]): string {
-    return JSON.stringify(cols.map((i) => fieldToJson(t.cols[i]!, fields[i]!)));
+  private projectKey(t: TableState, row: Row | Field[], cols: number[]): string {
+    return JSON.stringify(cols.map((i) => fieldToJson(t.cols[i]!, Array.isArray(row) ? row[i]! : fieldAt(row, i))));
   }
 
   private executeOp(op: string, p: OpParser, txn: Txn, result: JsonObject, elapsedMs: number, session?: TransactSession): void {
@@ -586,7 +601,7 @@ export class MemoryDatabase implements Database {
           if (!set.includes(i)) checkDefault(t!.cols[i]!, asDatum(fields[i]!));
         }
         fields[0] = uuid;
-        fields[1] = newUuid();
+        fields[1] = t!.eagerVersion ? newUuid() : NO_VERSION;
         txn.insert(t!, newRow(uuid, fields, 0));
         result.uuid = ['uuid', uuid];
         return;
@@ -605,7 +620,7 @@ export class MemoryDatabase implements Database {
         const rows: Row[] = [];
         this.query(t!, clauses, (r) => {
           if (distinct) {
-            const k = this.projectKey(t!, r.fields, cols);
+            const k = this.projectKey(t!, r, cols);
             if (seen.has(k)) return;
             seen.add(k);
           }
@@ -614,7 +629,7 @@ export class MemoryDatabase implements Database {
         if (sort.length) rows.sort((a, b) => this.compareRows(t!, a, b, sort));
         result.rows = rows.map((r) => {
           const o: RowJson = {};
-          for (const i of cols) o[t!.cols[i]!.name] = fieldToJson(t!.cols[i]!, r.fields[i]!);
+          for (const i of cols) o[t!.cols[i]!.name] = fieldToJson(t!.cols[i]!, fieldAt(r, i));
           return o;
         });
         return;
@@ -694,7 +709,7 @@ export class MemoryDatabase implements Database {
         let equal = true;
         const actual = new Set<string>();
         this.query(t!, clauses, (r) => {
-          const k = this.projectKey(t!, r.fields, cols);
+          const k = this.projectKey(t!, r, cols);
           if (!expected.has(k)) {
             equal = false;
             return false;
@@ -738,8 +753,8 @@ export class MemoryDatabase implements Database {
   private compareRows(t: TableState, a: Row, b: Row, cols: number[]): number {
     for (const i of cols) {
       const c = t.cols[i]!;
-      const fa = a.fields[i]!;
-      const fb = b.fields[i]!;
+      const fa = fieldAt(a, i);
+      const fb = fieldAt(b, i);
       if (typeof fa !== 'object' && typeof fb !== 'object') {
         const r = compareAtomsOf(c.type.key, fa, fb);
         if (r) return r;
@@ -994,7 +1009,7 @@ export class MemoryDatabase implements Database {
     // 7. _version of modified rows.
     txn.forEach((tr) => {
       if (tr.old && tr.new && tr.changed && tr.changed.some((x) => x)) {
-        tr.new.fields[1] = newUuid();
+        tr.new.fields[1] = tr.table.eagerVersion ? newUuid() : NO_VERSION;
         tr.changed[1] = true;
       }
     });
@@ -1206,7 +1221,7 @@ export class MemoryDatabase implements Database {
           }
         }
         fields[0] = u;
-        fields[1] = newUuid();
+        fields[1] = t.eagerVersion ? newUuid() : NO_VERSION;
         const row = newRow(u, fields, old ? old.nRefs : 0);
         t.rows.set(u, row);
         touched.push({ t, old, new: row });

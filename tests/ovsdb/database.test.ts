@@ -318,3 +318,28 @@ t.test('transactText: the operations as one JSON text, parsed one at a time', as
   await t.rejects(b.transactText('[{"op":"abort"}, {"op": nope}]'), { code: 'OVS_E_INVALID_INPUT', message: /element 2 at offset 17/ });
   t.equal(snapshot(b), before, 'rejected texts changed nothing');
 });
+
+t.test('_version: one stable uuid per row version, new after every real change', async (t) => {
+  const db = createDatabase(schema);
+  await db.transact([{ op: 'insert', table: 'Top', row: { name: 'v' } }]);
+  const ver = (): Json => rowsOf(db, 'Top')[0]!._version as Json;
+  const v1 = ver();
+  t.match(v1, ['uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/]);
+  t.same(ver(), v1, 'reading again gives the same _version');
+  const inTxn = await db.transact([
+    { op: 'update', table: 'Top', where: [], row: { name: 'v' } },
+    { op: 'select', table: 'Top', where: [], columns: ['_version'] },
+  ]);
+  t.same(inTxn[1], { rows: [{ _version: v1 }] }, 'inside a transaction a touched row shows its committed _version');
+  t.same(ver(), v1, 'a no-op update keeps it');
+  t.same((await db.transact([{ op: 'select', table: 'Top', where: [['_version', '==', v1]], columns: ['name'] }]))[0], { rows: [{ name: 'v' }] }, 'conditions see it');
+  await db.transact([{ op: 'update', table: 'Top', where: [], row: { n: 5 } }]);
+  const v2 = ver();
+  t.not(JSON.stringify(v2), JSON.stringify(v1), 'a real change gives a new _version');
+  t.same(ver(), v2);
+  // An index on _version (odd, but allowed) still sees distinct versions.
+  const ix = createDatabase(parseSchema({ name: 'V', tables: { T: { isRoot: true, indexes: [['_version']], columns: { a: { type: 'integer' } } } } }));
+  const r = await ix.transact([{ op: 'insert', table: 'T', row: { a: 1 } }, { op: 'insert', table: 'T', row: { a: 2 } }]);
+  t.equal(r.length, 2, 'two rows, no index conflict');
+  t.equal(new Set([...ix.rows('T')].map((x) => JSON.stringify(x._version))).size, 2);
+});
