@@ -191,6 +191,8 @@ class Txn {
   timeoutMs = Infinity;
 
   private readonly orderBefore = new Map<TableState, string[]>();
+  /** The commit has moved this transaction's rows in the table indexes (undone by rollback). */
+  indexesMoved = false;
 
   constructor(readonly db: MemoryDatabase) {}
 
@@ -290,6 +292,14 @@ class Txn {
   }
 
   rollback(): void {
+    if (this.indexesMoved) {
+      this.indexesMoved = false;
+      for (const [t, m] of this.rows) {
+        if (t.indexCols.length === 0) continue;
+        for (const tr of m.values()) if (tr.new) unindexRow(t, tr.new);
+        for (const tr of m.values()) if (tr.old) indexRow(t, tr.old);
+      }
+    }
     for (const m of this.rows.values()) {
       for (const tr of m.values()) {
         if (tr.old) {
@@ -988,28 +998,38 @@ export class MemoryDatabase implements Database {
     //    practice: garbage collected after the referencing row's table was swept) keeps the
     //    reference, dangling, as ovsdb-server 3.1 up to at least 3.7 does.
     txn.forEach((tr) => this.assessWeakRefs(txn, tr));
-    // 6. Index uniqueness.
-    const txnIndexes = new Map<TableState, Map<IndexKey, Row>[]>();
+    // 6. Index uniqueness, checked by moving the transaction's rows in the indexes right away
+    //    (no second map of every new row): old versions out, then each new version in, where it
+    //    must find its key free. Txn.rollback puts the indexes back.
+    txn.indexesMoved = true;
+    for (const [t, m] of txn.rows) {
+      if (t.indexCols.length === 0) continue;
+      for (const tr of m.values()) if (tr.old) this.unindexRow(t, tr.old);
+    }
     txn.forEach((tr) => {
       const row = tr.new;
       const t = tr.table;
       if (!row || t.indexCols.length === 0) return;
-      let tmp = txnIndexes.get(t);
-      if (!tmp) txnIndexes.set(t, (tmp = t.indexCols.map(() => new Map())));
       for (let i = 0; i < t.indexCols.length; i++) {
         const key = indexKey(row.fields, t.indexCols[i]!);
-        const dup = tmp[i]!.get(key);
+        // Either a row untouched by the transaction or a new row of it.
+        const dup = t.indexes[i]!.get(key);
         if (dup) throw this.duplicateIndex(t, i, dup, row);
-        const committed = t.indexes[i]!.get(key);
-        if (committed && !committed.txnRow) throw this.duplicateIndex(t, i, committed, row);
-        tmp[i]!.set(key, row);
+        t.indexes[i]!.set(key, row);
       }
     });
 
     // 7. _version of modified rows.
     txn.forEach((tr) => {
       if (tr.old && tr.new && tr.changed && tr.changed.some((x) => x)) {
-        tr.new.fields[1] = tr.table.eagerVersion ? newUuid() : NO_VERSION;
+        if (tr.table.eagerVersion) {
+          // An index on _version: the row's entry moves to the new version.
+          unindexRow(tr.table, tr.new);
+          tr.new.fields[1] = newUuid();
+          indexRow(tr.table, tr.new);
+        } else {
+          tr.new.fields[1] = NO_VERSION;
+        }
         tr.changed[1] = true;
       }
     });
@@ -1039,13 +1059,11 @@ export class MemoryDatabase implements Database {
         if (tr.deletedRefs || tr.addedRefs) this.commitWeakRefs(tr);
         if (tr.old) {
           tr.old.txnRow = undefined;
-          this.unindexRow(t, tr.old);
           if (!tr.new) this.weakRefs.delete(tr.uuid);
         }
         if (tr.new) {
           tr.new.txnRow = undefined;
           tr.new.nRefs = tr.nRefs;
-          this.indexRow(t, tr.new);
         }
         if (change && tr.changed && tr.changed.some((x) => x)) {
           let tm = change.tables.get(t.schema.name);
@@ -1096,14 +1114,11 @@ export class MemoryDatabase implements Database {
   }
 
   private indexRow(t: TableState, r: Row): void {
-    for (let i = 0; i < t.indexCols.length; i++) t.indexes[i]!.set(indexKey(r.fields, t.indexCols[i]!), r);
+    indexRow(t, r);
   }
 
   private unindexRow(t: TableState, r: Row): void {
-    for (let i = 0; i < t.indexCols.length; i++) {
-      const k = indexKey(r.fields, t.indexCols[i]!);
-      if (t.indexes[i]!.get(k) === r) t.indexes[i]!.delete(k);
-    }
+    unindexRow(t, r);
   }
 
   /** Records (add) or forgets (!add) the weak references of `r` to existing rows (log replay). */
@@ -1386,6 +1401,17 @@ function indexKey(fields: Field[], cols: number[]): IndexKey {
     const d = asDatum(fields[c]!);
     return [d.keys, d.values ?? null];
   }));
+}
+
+function indexRow(t: TableState, r: Row): void {
+  for (let i = 0; i < t.indexCols.length; i++) t.indexes[i]!.set(indexKey(r.fields, t.indexCols[i]!), r);
+}
+
+function unindexRow(t: TableState, r: Row): void {
+  for (let i = 0; i < t.indexCols.length; i++) {
+    const k = indexKey(r.fields, t.indexCols[i]!);
+    if (t.indexes[i]!.get(k) === r) t.indexes[i]!.delete(k);
+  }
 }
 
 /** `d` without the entries (pairs for maps) at the indexes `drop` picks. */

@@ -343,3 +343,22 @@ t.test('_version: one stable uuid per row version, new after every real change',
   t.equal(r.length, 2, 'two rows, no index conflict');
   t.equal(new Set([...ix.rows('T')].map((x) => JSON.stringify(x._version))).size, 2);
 });
+
+t.test('indexes are back as they were after a failed commit (index conflict or write error)', async (t) => {
+  let failWrites = false;
+  const db = createDatabase(schema, { sink: { append() { if (failWrites) throw new Error('disk full'); } } });
+  const err = (r: Json[]): string | undefined => (r.find((x) => x !== null && typeof x === 'object' && 'error' in x) as JsonObject | undefined)?.error as string | undefined;
+  t.equal(err(await db.transact([{ op: 'insert', table: 'Top', row: { name: 'a' } }, { op: 'insert', table: 'Top', row: { name: 'b' } }])), undefined);
+  t.equal(err(await db.transact([
+    { op: 'update', table: 'Top', where: [['name', '==', 'a']], row: { name: 'c' } },
+    { op: 'update', table: 'Top', where: [['name', '==', 'b']], row: { name: 'c' } },
+  ])), 'constraint violation', 'two rows renamed to one name');
+  failWrites = true;
+  t.equal(err(await db.transact([{ op: 'update', table: 'Top', where: [['name', '==', 'a']], row: { name: 'd' } }])), 'I/O error');
+  failWrites = false;
+  t.same(rowsOf(db, 'Top').map((r) => r.name).sort(), ['a', 'b'], 'rows unchanged');
+  t.equal(err(await db.transact([{ op: 'update', table: 'Top', where: [['name', '==', 'b']], row: { name: 'a' } }])), 'constraint violation', '"a" is still taken');
+  t.equal(err(await db.transact([{ op: 'update', table: 'Top', where: [['name', '==', 'b']], row: { name: 'c' } }])), undefined, '"c" and "d" are free');
+  t.equal(err(await db.transact([{ op: 'update', table: 'Top', where: [['name', '==', 'a']], row: { name: 'd' } }])), undefined);
+  t.equal(err(await db.transact([{ op: 'update', table: 'Top', where: [['name', '==', 'c']], row: { name: 'a' } }])), undefined, '"a" was freed by the rename');
+});
