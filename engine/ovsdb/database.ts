@@ -339,6 +339,9 @@ interface OpSource {
   check?(from: number): void;
 }
 
+/** The result of an operation that has nothing to report (copied before it goes out). */
+const EMPTY_RESULT: JsonObject = Object.freeze({}) as JsonObject;
+
 type Outcome = { done: true; results: Json[] } | { done: false; timeoutMs: number };
 
 /** An OVSDB database held in memory; storage (file-db.ts) plugs in through the CommitSink. */
@@ -474,12 +477,12 @@ export class MemoryDatabase implements Database {
         throw e;
       }
       const parser = new OpParser(opJson, 'ovsdb operation', i + 1, n);
-      const result: JsonObject = {};
+      let result: JsonObject = EMPTY_RESULT;
       let opError: OvsdbError | undefined;
       const op = parser.member('op', K_ID);
       if (op !== undefined) {
         try {
-          this.executeOp(op as string, parser, txn, result, elapsedMs, session);
+          result = this.executeOp(op as string, parser, txn, elapsedMs, session);
         } catch (e) {
           if (!(e instanceof OvsdbError)) {
             txn.rollback();
@@ -508,7 +511,7 @@ export class MemoryDatabase implements Database {
         }
         break;
       }
-      results.push(result);
+      results.push(result === EMPTY_RESULT ? {} : result);
     }
     while (results.length < n) results.push(null);
     if (error) {
@@ -578,7 +581,9 @@ export class MemoryDatabase implements Database {
     return JSON.stringify(cols.map((i) => fieldToJson(t.cols[i]!, Array.isArray(row) ? row[i]! : fieldAt(row, i))));
   }
 
-  private executeOp(op: string, p: OpParser, txn: Txn, result: JsonObject, elapsedMs: number, session?: TransactSession): void {
+  /** Runs one operation; returns its result object (made as one literal: for a big insert
+   *  transaction there is one per row, and they live as long as the reply). */
+  private executeOp(op: string, p: OpParser, txn: Txn, elapsedMs: number, session?: TransactSession): JsonObject {
     const resolve = txn.resolve;
     switch (op) {
       case 'insert': {
@@ -613,8 +618,7 @@ export class MemoryDatabase implements Database {
         fields[0] = uuid;
         fields[1] = t!.eagerVersion ? newUuid() : NO_VERSION;
         txn.insert(t!, newRow(uuid, fields, 0));
-        result.uuid = ['uuid', uuid];
-        return;
+        return { uuid: ['uuid', uuid] };
       }
       case 'select': {
         const t = this.table(p);
@@ -637,12 +641,11 @@ export class MemoryDatabase implements Database {
           rows.push(r);
         });
         if (sort.length) rows.sort((a, b) => this.compareRows(t!, a, b, sort));
-        result.rows = rows.map((r) => {
+        return { rows: rows.map((r) => {
           const o: RowJson = {};
           for (const i of cols) o[t!.cols[i]!.name] = fieldToJson(t!.cols[i]!, fieldAt(r, i));
           return o;
-        });
-        return;
+        }) };
       }
       case 'update': {
         const t = this.table(p);
@@ -662,8 +665,7 @@ export class MemoryDatabase implements Database {
           const w = txn.modify(t!, r);
           for (const i of set) w.fields[i] = fields[i]!;
         });
-        result.count = count;
-        return;
+        return { count };
       }
       case 'mutate': {
         const t = this.table(p);
@@ -678,8 +680,7 @@ export class MemoryDatabase implements Database {
           const w = txn.modify(t!, r);
           for (const m of mutations) w.fields[m.index] = asField(applyMutation(m, asDatum(w.fields[m.index]!)));
         });
-        result.count = count;
-        return;
+        return { count };
       }
       case 'delete': {
         const where = p.member('where', K_ARRAY);
@@ -691,8 +692,7 @@ export class MemoryDatabase implements Database {
           count++;
           txn.delete(t!, r);
         });
-        result.count = count;
-        return;
+        return { count };
       }
       case 'wait': {
         const timeout = p.member('timeout', K_INTEGER, true);
@@ -735,28 +735,29 @@ export class MemoryDatabase implements Database {
           }
           throw new OvsdbError('not supported', 'triggers not supported');
         }
-        return;
+        return EMPTY_RESULT;
       }
       case 'commit': {
         const durable = p.member('durable', K_BOOLEAN);
         if (durable === true) txn.durable = true;
-        return;
+        return EMPTY_RESULT;
       }
       case 'abort':
         throw new OvsdbError('aborted', 'aborted by request');
       case 'comment': {
         const c = p.member('comment', K_STRING);
         if (c !== undefined) txn.comment = txn.comment ? `${txn.comment}\n${c as string}` : (c as string);
-        return;
+        return EMPTY_RESULT;
       }
       case 'assert': {
         const lock = p.member('lock', K_ID);
-        if (lock === undefined) return;
-        if (session?.holdsLock(lock as string)) return;
+        if (lock === undefined) return EMPTY_RESULT;
+        if (session?.holdsLock(lock as string)) return EMPTY_RESULT;
         throw new OvsdbError('not owner', `Asserted lock ${lock as string} not held.`);
       }
       default:
         p.raise(`No operation "${op}"`);
+        return EMPTY_RESULT;
     }
   }
 
