@@ -47,9 +47,13 @@ export interface CommitSink {
   /** Optional fast path: when present the core calls this instead of `append`, with the same
    *  record already serialised as compact JSON (one line, no trailing newline). */
   appendText?(json: string, durable: boolean): void;
-  /** Optional faster path, preferred over both: the same compact JSON as UTF-8 pieces that
-   *  concatenate to it (a big transaction's record is then never one string). */
+  /** Optional, preferred over appendText: the same compact JSON as UTF-8 pieces that concatenate
+   *  to it (a big transaction's record is then never one string). */
   appendJsonChunks?(chunks: readonly Buffer[], durable: boolean): void;
+  /** Optional, preferred over all the others: `produce` hands the same compact JSON to `emit`
+   *  piece by piece, as often as the sink calls it (the same text every time), so the sink can
+   *  size and hash the record before writing it without ever holding it whole. */
+  appendJsonStream?(produce: (emit: (s: string) => void) => void, durable: boolean): void;
 }
 
 export interface TransactOptions {

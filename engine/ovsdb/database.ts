@@ -1039,7 +1039,10 @@ export class MemoryDatabase implements Database {
     const sink = this.sink;
     if (sink) {
       try {
-        if (sink.appendJsonChunks) {
+        if (sink.appendJsonStream) {
+          const date = Date.now();
+          if (this.hasRecord(txn)) sink.appendJsonStream((emit) => { this.writeRecordText(txn, emit, date); }, txn.durable);
+        } else if (sink.appendJsonChunks) {
           const out = new Utf8Chunks();
           if (this.writeRecordText(txn, (s) => out.push(s))) sink.appendJsonChunks(out.finish(), txn.durable);
         } else if (sink.appendText) {
@@ -1174,7 +1177,13 @@ export class MemoryDatabase implements Database {
   /** The same record as compact JSON text, handed to `emit` piece by piece (a row at a time): no
    *  object or string holding every row of a big transaction is ever made. False if nothing
    *  persistent changed (then nothing was emitted). */
-  private writeRecordText(txn: Txn, emit: (s: string) => void): boolean {
+  /** Whether the commit changes anything that goes to disk. */
+  private hasRecord(txn: Txn): boolean {
+    for (const [t, m] of txn.rows) for (const tr of m.values()) if (this.rowRecord(t, tr) !== undefined) return true;
+    return false;
+  }
+
+  private writeRecordText(txn: Txn, emit: (s: string) => void, date = Date.now()): boolean {
     let any = false;
     for (const [t, m] of txn.rows) {
       let first = true;
@@ -1193,7 +1202,7 @@ export class MemoryDatabase implements Database {
     }
     if (!any) return false;
     if (txn.comment) emit(`,"_comment":${JSON.stringify(txn.comment)}`);
-    emit(`,"_is_diff":true,"_date":${Date.now()}}`);
+    emit(`,"_is_diff":true,"_date":${date}}`);
     return true;
   }
 

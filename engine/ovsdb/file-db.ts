@@ -170,6 +170,10 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
       writer.appendText(text, durable);
       afterAppend();
     },
+    appendJsonStream(produce: (emit: (s: string) => void) => void, durable: boolean): void {
+      writer.appendJsonStream(produce, durable);
+      afterAppend();
+    },
     appendJsonChunks(chunks: readonly Buffer[], durable: boolean): void {
       writer.appendJsonChunks(chunks, durable);
       afterAppend();

@@ -45,6 +45,7 @@ export function ioError(what: string, cause: unknown): LogError {
 }
 
 const NEWLINE = Buffer.from('\n', 'latin1');
+const STREAM_CHUNK = 1 << 20;
 
 export function sha1Hex(data: Buffer): string {
   return createHash('sha1').update(data).digest('hex');
@@ -293,6 +294,64 @@ export class LogWriter {
     hash.update(NEWLINE);
     const header = Buffer.from(`OVSDB ${this.magic} ${dataLen} ${hash.digest('hex')}\n`, 'latin1');
     this.appendBytes([header, ...chunks, NEWLINE], durable);
+  }
+
+  /** Appends one record whose compact JSON text (one JSON object, no newline) `produce` hands to
+   *  `emit` piece by piece. `produce` runs twice and must emit the same text both times: once for
+   *  the length and hash of the header, once to write the bytes through a 1 MB buffer. So even a
+   *  100,000-row record never exists whole in memory. */
+  appendJsonStream(produce: (emit: (s: string) => void) => void, durable: boolean): void {
+    const scratch = Buffer.allocUnsafe(STREAM_CHUNK);
+    let pos = 0;
+    let sink: (b: Buffer) => void = () => {};
+    const emit = (s: string): void => {
+      if (scratch.length - pos < s.length * 3) {
+        if (pos) sink(scratch.subarray(0, pos));
+        pos = 0;
+        if (s.length * 3 > scratch.length) {
+          sink(Buffer.from(s, 'utf8'));
+          return;
+        }
+      }
+      pos += scratch.write(s, pos, 'utf8');
+    };
+    const run = (to: (b: Buffer) => void): void => {
+      sink = to;
+      pos = 0;
+      produce(emit);
+      if (pos) to(scratch.subarray(0, pos));
+    };
+    let dataLen = 1;
+    const hash = createHash('sha1');
+    run((b) => {
+      dataLen += b.length;
+      hash.update(b);
+    });
+    hash.update(NEWLINE);
+    const header = Buffer.from(`OVSDB ${this.magic} ${dataLen} ${hash.digest('hex')}\n`, 'latin1');
+    const fd = this.openFd();
+    let at = this.end;
+    const write = (b: Buffer): void => {
+      let done = 0;
+      while (done < b.length) done += writeSync(fd, b, done, b.length - done, at + done);
+      at += b.length;
+    };
+    try {
+      write(header);
+      const dataStart = at;
+      run(write);
+      write(NEWLINE);
+      if (at - dataStart !== dataLen) throw new Error(`the record changed between its two passes (${dataLen} then ${at - dataStart} bytes)`);
+      if (durable) fsyncSync(fd);
+    } catch (e) {
+      try {
+        ftruncateSync(fd, this.end);
+      } catch {
+        // Nothing more can be done; the reader treats the partial record as a torn tail.
+      }
+      throw ioError(`${this.name}: write failed`, e);
+    }
+    this.end = at;
   }
 
   appendBytes(bytes: Buffer | readonly Buffer[], durable: boolean): void {

@@ -191,3 +191,27 @@ t.test('Debian ovsdb-tool 3.1: same bytes, and each side reads the other', { ski
   t.equal(blocked.status, 1);
   t.match(blocked.stderr, /failed to lock lockfile \(Resource temporarily unavailable\)/);
 });
+
+t.test('a streamed record (appendJsonStream) is byte-identical to a composed one, however it is cut', async (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'db');
+  createLog(path, [SCHEMA]);
+  const big = 'ä€𝄞x'.repeat(200_000); // pieces longer than the 1 MB write buffer, multi-byte UTF-8
+  const rec = { A: { '00000000-0000-4000-8000-000000000001': { s: big }, '00000000-0000-4000-8000-000000000002': { n: 2, s: 'small' } }, _date: 1, _is_diff: true };
+  const text = JSON.stringify(rec);
+  const pieces = [text.slice(0, 5), text.slice(5, 80), text.slice(80, text.length - 300), text.slice(text.length - 300)];
+  const o = openLogForWrite(path);
+  const before = statSync(path).size;
+  let calls = 0;
+  o.writer.appendJsonStream((emit) => { calls++; for (const p of pieces) emit(p); }, false);
+  t.equal(calls, 2, 'the producer runs twice (size and hash, then write)');
+  t.same(readFileSync(path).subarray(before), composeRecord(rec), 'same bytes as composeRecord');
+  // A producer that does not repeat itself is refused and leaves the file as it was.
+  const size = statSync(path).size;
+  let n = 0;
+  t.throws(() => o.writer.appendJsonStream((emit) => { emit(n++ === 0 ? '{"a":1}' : '{"a":12}'); }, false), /write failed/);
+  t.equal(statSync(path).size, size, 'nothing appended');
+  o.writer.append(txn(3), false);
+  o.writer.close();
+  t.same(readLog(path).records.map((r) => r.json), [SCHEMA, rec, txn(3)]);
+});
