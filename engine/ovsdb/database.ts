@@ -14,7 +14,7 @@ import {
   applyDatumDiff, atomToString, checkAtomConstraints, datumEquals, datumFromJson, datumToJson, datumToString,
   defaultDatum, diffDatum, findKey,
 } from './datum.js';
-import { atomToJson } from './datum.js';
+import { atomFromJson, atomToJson } from './datum.js';
 import type { Atom, Datum, NamedUuidResolver } from './datum.js';
 import { evalClause, parseCondition } from './condition.js';
 import type { Clause } from './condition.js';
@@ -544,7 +544,10 @@ export class MemoryDatabase implements Database {
     for (const name of Object.keys(json)) {
       const idx = t.colIndex.get(name);
       if (idx === undefined) throw syntaxError(json, `No column ${name} in table ${t.schema.name}.`, 'unknown column');
-      fields[idx] = asField(datumFromJson(t.cols[idx]!.type, json[name]!, resolve));
+      const type = t.cols[idx]!.type;
+      const v = json[name]!;
+      // A lone atom (not a ["set", ...]) for a set-free column: no datum to make and unwrap.
+      fields[idx] = !type.value && !(Array.isArray(v) && v[0] === 'set') ? atomFromJson(type.key, v, resolve) : asField(datumFromJson(type, v, resolve));
       set.push(idx);
     }
     return { fields, set };
@@ -1399,7 +1402,8 @@ const EMPTY_INDEX_KEY = Symbol('empty datum');
 function indexKey(fields: Field[], cols: number[]): IndexKey {
   if (cols.length === 1) {
     const f = fields[cols[0]!]!;
-    const d = asDatum(f);
+    if (typeof f !== 'object') return typeof f === 'string' && f.charCodeAt(0) < 2 ? '\u0001' + f : f;
+    const d = f;
     if (!d.values && d.keys.length <= 1) {
       if (!d.keys.length) return EMPTY_INDEX_KEY;
       const a = d.keys[0]!;
