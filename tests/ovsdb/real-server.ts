@@ -30,9 +30,20 @@ export class RealOvsdb {
     this.proc = spawn('/usr/sbin/ovsdb-server', [this.dbPath, `--remote=punix:${sockPath}`,
       `--unixctl=${join(this.dir, 'ctl')}`, `--pidfile=${join(this.dir, 'pid')}`,
       `--log-file=${join(this.dir, 'log')}`, '-vconsole:off'], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !existsSync(sockPath); i++) await new Promise((r) => setTimeout(r, 50));
-    this.sock = createConnection(sockPath);
-    await new Promise<void>((resolve, reject) => { this.sock!.once('connect', resolve); this.sock!.once('error', reject); });
+    for (let i = 0; i < 200 && !existsSync(sockPath); i++) await new Promise((r) => setTimeout(r, 50));
+    // The socket file appears at bind(), a moment before listen(): retry a refused connection.
+    for (let attempt = 0; ; attempt++) {
+      const sock = createConnection(sockPath);
+      try {
+        await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+        this.sock = sock;
+        break;
+      } catch (e) {
+        sock.destroy();
+        if (attempt >= 100 || (e as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     this.sock.on('data', (d) => {
       this.buf += d.toString('utf8');
       let msg: { id?: unknown; result?: Json; error?: Json; method?: string; params?: Json } | undefined;
