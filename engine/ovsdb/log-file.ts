@@ -46,6 +46,7 @@ export function ioError(what: string, cause: unknown): LogError {
 
 const NEWLINE = Buffer.from('\n', 'latin1');
 const STREAM_CHUNK = 1 << 20;
+let streamScratch: Buffer | undefined;
 
 export function sha1Hex(data: Buffer): string {
   return createHash('sha1').update(data).digest('hex');
@@ -301,7 +302,8 @@ export class LogWriter {
    *  the length and hash of the header, once to write the bytes through a 1 MB buffer. So even a
    *  100,000-row record never exists whole in memory. */
   appendJsonStream(produce: (emit: (s: string) => void) => void, durable: boolean): void {
-    const scratch = Buffer.allocUnsafe(STREAM_CHUNK);
+    // One buffer for every stream append of the process (appends are synchronous and never nest).
+    const scratch = (streamScratch ??= Buffer.allocUnsafe(STREAM_CHUNK));
     let pos = 0;
     let sink: (b: Buffer) => void = () => {};
     const emit = (s: string): void => {
