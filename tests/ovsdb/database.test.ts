@@ -362,3 +362,13 @@ t.test('indexes are back as they were after a failed commit (index conflict or w
   t.equal(err(await db.transact([{ op: 'update', table: 'Top', where: [['name', '==', 'a']], row: { name: 'd' } }])), undefined);
   t.equal(err(await db.transact([{ op: 'update', table: 'Top', where: [['name', '==', 'c']], row: { name: 'a' } }])), undefined, '"a" was freed by the rename');
 });
+
+t.test('transactText across parse batches: many operations, a bad one far in', async (t) => {
+  const ops: Json[] = [];
+  for (let i = 0; i < 600; i++) ops.push({ op: 'insert', table: 'Toy', row: { what: `toy ${i}` } }, { op: 'comment', comment: `c${i}` });
+  const a = createDatabase(schema);
+  const b = createDatabase(schema);
+  t.same(normalize(await b.transactText(JSON.stringify(ops))), normalize(await a.transact(ops)), '1200 operations: same results');
+  const text = JSON.stringify(ops.slice(0, 700)).replace('"c300"', 'c300');
+  await t.rejects(b.transactText(text), { code: 'OVS_E_INVALID_INPUT', message: /element 602 at offset \d+ is not valid JSON/ });
+});
