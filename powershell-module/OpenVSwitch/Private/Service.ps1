@@ -85,20 +85,20 @@ function Get-OvsServiceDefinition {
     # -Node is not a path: %ProgramFiles%\nodejs, then PATH).
     $wrap = {
         param([string]$ServiceName, [string[]]$NodeArgs, [string]$Ctl)
-        if (-not $useHost) { return , @($node, $NodeArgs) }
+        if (-not $useHost) { return [pscustomobject]@{ Exe = $node; Args = $NodeArgs } }
         $h = @("--name=$ServiceName")
         if ($node -and (Split-Path -Path $node -IsAbsolute)) { $h += "--node=$node" }
-        $h += "--log=$(Join-Path $LogDirectory "$ServiceName-service-host.log")"
+        $h += "--log=$([System.IO.Path]::Combine($LogDirectory, "$ServiceName-service-host.log"))"
         if ($Ctl) { $h += "--ctl=$Ctl" }
-        return , @($hostExe, @($h + '--' + $NodeArgs))
+        return [pscustomobject]@{ Exe = $hostExe; Args = @($h + '--' + $NodeArgs) }
     }
     if ($Mode -eq 'Engine') {
         $n = if ($Name) { $Name } else { 'ovs-engine' }
         $argv = @((Join-Path $root '.build/engine/ovs-engine.js'), $DatabasePath, "--rundir=$RunDirectory", "--logdir=$LogDirectory", '-vfile:info')
         if ($Reconcile) { $argv += '--reconcile' }
-        $exe, $args2 = & $wrap $n $argv $null
-        return , @([pscustomobject]@{ Name = $n; DisplayName = 'Open vSwitch engine'; Executable = $exe; Arguments = $args2
-                CommandLine = ((@($exe) + $args2) | ForEach-Object { & $q $_ }) -join ' '; DependsOn = @() })
+        $w = & $wrap $n $argv $null
+        return , @([pscustomobject]@{ Name = $n; DisplayName = 'Open vSwitch engine'; Executable = $w.Exe; Arguments = @($w.Args)
+                CommandLine = ((@($w.Exe) + @($w.Args)) | ForEach-Object { & $q $_ }) -join ' '; DependsOn = @() })
     }
     # The seed's two daemons: paths given in full, so the command lines work from any directory.
     $db = [pscustomobject]@{
@@ -115,8 +115,8 @@ function Get-OvsServiceDefinition {
     if ($useHost) {
         foreach ($pair in @(@($db, 'ovsdb-server'), @($sw, 'ovs-vswitchd'))) {
             $s = $pair[0]
-            $exe, $args2 = & $wrap $s.Name $s.Arguments "$RunDirectory/$($pair[1]).ctl"
-            $s.Executable = $exe; $s.Arguments = $args2
+            $w = & $wrap $s.Name $s.Arguments "$RunDirectory/$($pair[1]).ctl"
+            $s.Executable = $w.Exe; $s.Arguments = @($w.Args)
         }
     }
     foreach ($s in $db, $sw) { $s | Add-Member -NotePropertyName CommandLine -NotePropertyValue (((@($s.Executable) + $s.Arguments) | ForEach-Object { & $q $_ }) -join ' ') }
