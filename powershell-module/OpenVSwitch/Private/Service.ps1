@@ -46,7 +46,9 @@ function Get-OvsServiceHostPath {
 
 function ConvertTo-OvsCommandLineArgument {
     # Windows command-line quoting (CommandLineToArgvW rules: backslashes double only before a quote).
-    param([string]$Value)
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([AllowEmptyString()][string]$Value)
     if ($Value -and $Value -notmatch '[\s"]') { return $Value }
     $sb = [System.Text.StringBuilder]::new('"'); $bs = 0
     foreach ($c in $Value.ToCharArray()) {
