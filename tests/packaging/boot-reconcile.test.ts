@@ -80,7 +80,7 @@ t.test('the boot pass: re-creates the recorded VM, waits for one that comes back
   });
   t.same(devices.made.map((d) => d.netns), ['ns1'], 'only the VM with a netns definition is re-created');
   t.same(report.recreatedVms, [{ interface: 'vm1', netns: 'ns1' }]);
-  t.same(report.restored.sort(), ['br0', 'vm1', 'vm2']);
+  t.same([...report.restored].sort(), ['br0', 'vm1', 'vm2']);
   t.same(report.notRestored.map((n) => n.interface).sort(), ['gone', 'hv1']);
   t.match(report.notRestored.find((n) => n.interface === 'gone')?.error, /could not open network device gone \(No such device\)/);
   t.equal(report.interfaces, 5, 'patch ports have no device to restore');
