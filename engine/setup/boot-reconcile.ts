@@ -182,7 +182,10 @@ export async function runBootReconcile(o: BootReconcileOptions): Promise<Reconci
   const tWait = now();
   let failed = failedOf();
   while (failed.length && now() - tWait < waitMs) {
-    await sleep(pollMs);
+    // Where devices cannot be seen (Windows: vNICs appear in the extension's port list), each
+    // poll re-runs the reconciliation, so poll less often there.
+    const blind = failed.some((i) => devices.deviceExists(i.name) === undefined);
+    await sleep(blind ? Math.max(pollMs, 2000) : pollMs);
     const appeared = failed.some((i) => devices.deviceExists(i.name) !== false);
     if (appeared) await o.sw.reconcileNow();
     failed = failedOf();

@@ -237,8 +237,8 @@ t.test('MSI tables (msiinfo): product, files, directories, service setup actions
   t.equal(fileRows.get(keyFile!), 'ovs-service-host.exe', 'the service\'s component has ovs-service-host.exe as its key file: the service binary');
   t.equal(dirs.get(comps.get(component!)!.dir!)?.name, 'service-host');
   t.equal(dirs.get(comps.get(component!)!.dir!)?.parent, 'MODULEVERSIONDIR', 'in Modules\\OpenVSwitch\\<version>\\service-host');
-  t.equal(args, '--name=ovs-engine -- "[MODULEVERSIONDIR]engine\\.build\\engine\\ovs-engine.js" "[DATADIR]conf.db" "--rundir=[RUNDIR]." "--logdir=[LOGDIR]." -vfile:info',
-    'Install-OvsService\'s command line under the host, with the data root C:\\ProgramData\\openvswitch');
+  t.equal(args, '--name=ovs-engine -- "[MODULEVERSIONDIR]engine\\.build\\engine\\ovs-engine.js" "[DATADIR]conf.db" "--rundir=[RUNDIR]." "--logdir=[LOGDIR]." -vfile:info --reconcile',
+    'Install-OvsService -Reconcile\'s command line under the host, with the data root C:\\ProgramData\\openvswitch');
   t.ok((args ?? '').length <= 255, 'fits the Arguments column');
   const ctl = msiTable(msi, 'ServiceControl');
   t.equal(ctl.length, 1);
