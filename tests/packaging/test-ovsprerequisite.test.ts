@@ -25,7 +25,7 @@ const FAKE = String.raw`
     PerSwitch = @([pscustomobject]@{ ElementName = 'Open vSwitch Extension'; SystemName = '6A1F-SW1'; EnabledState = 2 })
     Switches = @([pscustomobject]@{ Name = '6A1F-SW1'; ElementName = 'ovs-switch' })
     Services = @()
-    Registry = @{ 'UEFISecureBootEnabled' = 1; 'SystemStartOptions' = ' NOEXECUTE=OPTIN' }
+    Registry = @{ 'UEFISecureBootEnabled' = 1; 'SystemStartOptions' = ' NOEXECUTE=OPTIN'; 'Release' = 533320 }
     CimThrows = ''
     Node = 'v20.11.1'
     Free = [long]50GB
@@ -92,7 +92,8 @@ t.test('Test-OvsPrerequisite', { skip, timeout: 180_000 }, async (t) => {
   await t.test('Windows host with the extension enabled on one switch: all pass, the switch is named', async (t) => {
     await ps.ok('Set-FakeMachine @{}');
     const checks = await ps.ok<Check>('Get-Checks');
-    t.same(checks.map((c) => [c.Name, c.Status]), [['HyperV', 'Pass'], ['OvsExtension', 'Pass'], ['DriverSigning', 'Pass'], ['NodeVersion', 'Pass'], ['FreeDisk', 'Pass'], ['PortConflict', 'Pass']]);
+    t.same(checks.map((c) => [c.Name, c.Status]), [['HyperV', 'Pass'], ['OvsExtension', 'Pass'], ['DriverSigning', 'Pass'], ['DotNetFramework', 'Pass'], ['NodeVersion', 'Pass'], ['FreeDisk', 'Pass'], ['PortConflict', 'Pass']]);
+    t.match(byName(checks).get('DotNetFramework')!.Detail, /release 533320/);
     t.match(byName(checks).get('OvsExtension')!.Detail, /enabled on switch 'ovs-switch'/);
     t.match(byName(checks).get('DriverSigning')!.Detail, /Secure Boot on; test-signing off\. The OVS extension is enabled/);
     const cim = await ps.ok<CimCall>('Get-FakeCim');
@@ -142,6 +143,12 @@ t.test('Test-OvsPrerequisite', { skip, timeout: 180_000 }, async (t) => {
     c = byName(await ps.ok<Check>('Get-Checks'));
     t.equal(c.get('DriverSigning')!.Status, 'Warn');
     t.match(c.get('DriverSigning')!.Detail, /Secure Boot not available \(legacy BIOS boot\); test-signing off/);
+    t.equal(c.get('DotNetFramework')!.Status, 'Fail', 'no .NET Framework 4 release: the service host cannot run');
+    t.match(c.get('DotNetFramework')!.Fix, /Install \.NET Framework 4\.8/);
+    await ps.ok(`Set-FakeMachine @{ Registry = @{ Release = 461814 } }`);
+    c = byName(await ps.ok<Check>('Get-Checks'));
+    t.equal(c.get('DotNetFramework')!.Status, 'Fail');
+    t.match(c.get('DotNetFramework')!.Detail, /release 461814 is older than 4\.8/);
   });
 
   await t.test('enabled on two switches: a warning naming both', async (t) => {

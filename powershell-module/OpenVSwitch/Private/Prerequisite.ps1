@@ -228,6 +228,20 @@ function Test-OvsPrereqDriverSigning {
         -Fix 'Install a production-signed OVS driver, or for a test-signed build run "bcdedit /set testsigning on" and reboot (not done for you).'
 }
 
+function Test-OvsPrereqDotNet {
+    # The service binary, ovs-service-host.exe, targets .NET Framework 4.8 (Release >= 528040).
+    [CmdletBinding()]
+    param()
+    $release = Get-OvsPrereqRegistryValue -Path 'HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full' -Name 'Release'
+    if ($null -eq $release) {
+        return New-OvsPrerequisiteCheck -Name 'DotNetFramework' -Status Fail -Detail '.NET Framework 4 is not installed: the service host (ovs-service-host.exe) needs 4.8.' -Fix 'Install .NET Framework 4.8 (Windows Server 2019 and later have it; earlier: the offline installer from Microsoft).'
+    }
+    if ([int]$release -lt 528040) {
+        return New-OvsPrerequisiteCheck -Name 'DotNetFramework' -Status Fail -Detail ".NET Framework release $release is older than 4.8 (528040): the service host needs 4.8." -Fix 'Install .NET Framework 4.8.'
+    }
+    New-OvsPrerequisiteCheck -Name 'DotNetFramework' -Status Pass -Detail ".NET Framework 4.8 or later (release $release) for the service host."
+}
+
 function Test-OvsPrereqLinux {
     [CmdletBinding()]
     param()

@@ -13,6 +13,7 @@ function Test-OvsPrerequisite {
     root\virtualization\v2), DriverSigning (Secure Boot and test-signing state, read from the
     registry: whether a test-signed OVS driver could load; the choice between a production-signed
     driver and test-signing with Secure Boot off is left to you and nothing is changed),
+    DotNetFramework (4.8, which the service host ovs-service-host.exe runs on),
     NodeVersion, FreeDisk, PortConflict (a running engine or ovsdb-server for the run directory,
     its db.sock pipe, or the services of another Open vSwitch install).
     On Linux: NetAdmin (root or CAP_NET_ADMIN), TunDevice (/dev/net/tun), NetworkNamespaces (netns
@@ -53,6 +54,7 @@ function Test-OvsPrerequisite {
         $ext = Test-OvsPrereqExtension
         $checks.Add($ext)
         $checks.Add((Test-OvsPrereqDriverSigning -ExtensionRunning ($ext.Status -eq 'Pass' -or $ext.Detail -match 'enabled on more than one')))
+        $checks.Add((Test-OvsPrereqDotNet))
     } elseif ($platform -eq 'Linux') {
         foreach ($c in @(Test-OvsPrereqLinux)) { $checks.Add($c) }
     }
