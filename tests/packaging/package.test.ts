@@ -287,3 +287,11 @@ t.test('Authenticode: the MSI and the module scripts verify against the throwawa
   const wrongCa = sh(findTool('osslsigncode')!, ['verify', '-CAfile', other.ca, '-in', targets[0]!]);
   t.not(wrongCa.status, 0, 'another CA does not vouch for it');
 });
+
+t.test('msi-setup.ps1 parses (PowerShell language parser)', { skip: needPwsh() }, async (t) => {
+  const script = join(projectRoot, 'packaging', 'msi-setup.ps1').replace(/'/g, "''");
+  const r = sh(pwshPath()!, ['-NoProfile', '-NonInteractive', '-Command',
+    `$e = $null; $null = [System.Management.Automation.Language.Parser]::ParseFile('${script}', [ref]$null, [ref]$e); $e | ForEach-Object { $_.ToString() }; "errors=$($e.Count)"`]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /errors=0\s*$/, r.stdout);
+});
