@@ -288,10 +288,12 @@ t.test('Authenticode: the MSI and the module scripts verify against the throwawa
   t.not(wrongCa.status, 0, 'another CA does not vouch for it');
 });
 
-t.test('msi-setup.ps1 parses (PowerShell language parser)', { skip: needPwsh() }, async (t) => {
-  const script = join(projectRoot, 'packaging', 'msi-setup.ps1').replace(/'/g, "''");
-  const r = sh(pwshPath()!, ['-NoProfile', '-NonInteractive', '-Command',
-    `$e = $null; $null = [System.Management.Automation.Language.Parser]::ParseFile('${script}', [ref]$null, [ref]$e); $e | ForEach-Object { $_.ToString() }; "errors=$($e.Count)"`]);
-  t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /errors=0\s*$/, r.stdout);
+t.test('the installer and CI scripts parse (PowerShell language parser)', { skip: needPwsh() }, async (t) => {
+  for (const f of ['msi-setup.ps1', 'windows-service-smoke.ps1']) {
+    const script = join(projectRoot, 'packaging', f).replace(/'/g, "''");
+    const r = sh(pwshPath()!, ['-NoProfile', '-NonInteractive', '-Command',
+      `$e = $null; $null = [System.Management.Automation.Language.Parser]::ParseFile('${script}', [ref]$null, [ref]$e); $e | ForEach-Object { $_.ToString() }; "errors=$($e.Count)"`]);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /errors=0\s*$/, `${f}: ${r.stdout}`);
+  }
 });
