@@ -1,7 +1,8 @@
 // Surviving a reboot (Install-OvsService -Reconcile = ovs-engine --reconcile), simulated on Linux:
 // an engine with a bridge, an internal port and three VM ports (netns "VMs") where pings work; the
 // engine stops; every device goes away as at a reboot (VM namespaces with their veths, the TAPs);
-// the engine starts with --reconcile. Then: the bridge's and the internal port's TAPs come back
+// the engine starts with --reconcile, from the command line Install-OvsService -Reconcile writes
+// into its systemd unit. Then: the bridge's and the internal port's TAPs come back
 // (the engine owns them), the VM whose definition the database records is re-created by the
 // engine's netns provider, the VM that its own provider brings back a moment later is attached
 // when it appears, the one that never comes back is reported (log + reconcile-report.json +
@@ -12,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { needCommand, needRoot } from '../lib/env.js';
+import { needCommand, needPwsh, needRoot, pwshPath } from '../lib/env.js';
 import type { ReconcileReport } from '../../engine/setup/boot-reconcile.js';
 
 const skip = needRoot() || needCommand('ip') || needCommand('ping') || (process.platform !== 'linux' && 'network namespaces: Linux only');
@@ -40,8 +41,10 @@ class RootEngine {
   readonly dir = mkdtempSync(join(tmpdir(), 'ovsps-h23-reboot-'));
   readonly env: NodeJS.ProcessEnv = { ...process.env, OVS_RUNDIR: this.dir, OVS_LOGDIR: this.dir, OVS_DBDIR: this.dir, OVS_VSCTL_WAIT_TIMEOUT: '20' };
   pid = 0;
-  start(extra: string[] = []): void {
-    const r = run(process.execPath, [join(projectRoot, '.build/engine/ovs-engine.js'), `--rundir=${this.dir}`, `--logdir=${this.dir}`, `--dbdir=${this.dir}`, '--detach', ...extra], this.env);
+  /** Starts it detached: `argv` is node's command line (default: the engine with this directory). */
+  start(extra: string[] = [], argv?: string[]): void {
+    const [cmd, ...args] = argv ?? [process.execPath, join(projectRoot, '.build/engine/ovs-engine.js'), `--rundir=${this.dir}`, `--logdir=${this.dir}`, `--dbdir=${this.dir}`];
+    const r = run(cmd!, [...args, '--detach', ...extra], this.env);
     if (r.status !== 0) throw new Error(`engine failed to start (${r.status}): ${r.stderr}${this.log()}`);
     this.pid = Number(readFileSync(join(this.dir, 'ovs-engine.pid'), 'utf8'));
   }
@@ -120,8 +123,20 @@ t.test('reboot: stop, devices deleted, start with --reconcile: ports and pings c
   t.notOk(Object.values(dev).some(linkExists), 'no device is left');
 
   // The boot: the engine starts with --reconcile; v2's provider brings it back a moment later; v3 never.
+  // As the service starts it: Install-OvsService -Reconcile's unit (ExecStart), when pwsh is here.
+  let argv: string[] | undefined;
+  if (!needPwsh()) {
+    const units = join(h.dir, 'units');
+    const psq = (x: string): string => `'${x.replace(/'/g, "''")}'`;
+    const r = run(pwshPath()!, ['-NoProfile', '-NonInteractive', '-Command',
+      `Import-Module ${psq(join(projectRoot, 'powershell-module/OpenVSwitch/OpenVSwitch.psd1'))}; Install-OvsService -Reconcile -Force -DatabasePath ${psq(join(h.dir, 'conf.db'))} -RunDirectory ${psq(h.dir)} -UnitPath ${psq(units)} -WarningAction SilentlyContinue | Out-Null`]);
+    t.equal(r.status, 0, `Install-OvsService -Reconcile: ${r.stderr}`);
+    const exec = /^ExecStart=(.*)$/m.exec(readFileSync(join(units, 'ovs-engine.service'), 'utf8'))?.[1] ?? '';
+    argv = exec.split(' ');
+    t.ok(argv.includes('--reconcile'), `the unit starts the engine with --reconcile: ${exec}`);
+  }
   const t0 = Date.now();
-  h.start(['--reconcile', '--reconcile-wait=6']);
+  h.start(argv ? ['--reconcile-wait=6'] : ['--reconcile', '--reconcile-wait=6'], argv);
   const started = Date.now() - t0;
   addVm(vmNs('v2'), dev.b, addr.v2);
   const pinged = await until(() => ping(v1, '10.231.7.2'), 30_000);
