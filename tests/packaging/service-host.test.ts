@@ -59,9 +59,9 @@ async function runHost(args: string[], opts: { stopAfterMs?: number; until?: () 
   p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
   p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((resolve) => p.on('exit', (c) => resolve(c)));
-  const killer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const killer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
   if (opts.stopAfterMs !== undefined) {
-    const end = Date.now() + (opts.timeoutMs ?? 60_000) - 5000;
+    const end = Date.now() + (opts.timeoutMs ?? 120_000) - 5000;
     await new Promise((r) => setTimeout(r, opts.stopAfterMs));
     while (opts.until && !opts.until() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     p.stdin.end();
@@ -71,7 +71,7 @@ async function runHost(args: string[], opts: { stopAfterMs?: number; until?: () 
   return { code, stdout, stderr, log: existsSync(opts.log) ? readFileSync(opts.log, 'utf8') : '' };
 }
 
-t.test('under Mono: options, argument passing, exit codes, graceful stop of the real engine', { skip: needMono(), timeout: 150_000 }, async (t) => {
+t.test('under Mono: options, argument passing, exit codes, graceful stop of the real engine', { skip: needMono(), timeout: 360_000 }, async (t) => {
   const help = spawnSync('mono', [built!.exe, '--help'], { encoding: 'utf8' });
   t.equal(help.status, 0);
   t.match(help.stdout, /usage: ovs-service-host \[--name=SERVICE\]/);
@@ -103,9 +103,9 @@ t.test('under Mono: options, argument passing, exit codes, graceful stop of the 
   const dir = join(work, 'engine');
   const log2 = join(work, 'engine-host.log');
   const pidfile = join(dir, 'ovs-engine.pid');
-  const r2 = await runHost(['--console', `--node=${process.execPath}`, `--log=${log2}`, '--stop-timeout=30', '--',
+  const r2 = await runHost(['--console', `--node=${process.execPath}`, `--log=${log2}`, '--stop-timeout=60', '--',
     join(projectRoot, '.build/engine/ovs-engine.js'), `--dbdir=${dir}`, `--rundir=${dir}`, `--logdir=${dir}`, '--no-switch'],
-  { log: log2, stopAfterMs: 200, until: () => existsSync(join(dir, 'db.sock')) && existsSync(pidfile), timeoutMs: 90_000 });
+  { log: log2, stopAfterMs: 200, until: () => existsSync(join(dir, 'db.sock')) && existsSync(pidfile), timeoutMs: 200_000 });
   t.equal(r2.code, 0, `graceful stop exits 0 (host log:\n${r2.log})`);
   t.match(r2.log, /standard input closed: stopping the engine/);
   t.match(r2.log, /asked the engine to exit \(control command "exit"\)/);

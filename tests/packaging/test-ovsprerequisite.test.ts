@@ -65,7 +65,7 @@ function global:Get-Checks { Test-OvsPrerequisite -DataDirectory 'C:\ProgramData
 
 const byName = (checks: Check[]): Map<string, Check> => new Map(checks.map((c) => [c.Name, c]));
 
-t.test('Test-OvsPrerequisite', { skip, timeout: 180_000 }, async (t) => {
+t.test('Test-OvsPrerequisite', { skip, timeout: 420_000 }, async (t) => {
   const ps = await PwshSession.open();
   t.teardown(() => ps.close());
 
