@@ -2,6 +2,9 @@
 // CLI, the userspace port worker). Only ffi-rs stays outside (a native addon, loaded at run time
 // from node_modules next to the bundle). Run directly, it writes .build/bundle/ for the launchers
 // in engine/bin/ (`node .build/engine/setup/bundle.js [OUTDIR]`).
+// Each CLI is also bundled as CommonJS under cjs/engine/cli/<name>.cjs: the launchers load that one
+// synchronously with require(), which skips Node's ES module loader (a large part of a short-lived
+// tool's start-up; see tests/bench/cli-startup.ts).
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
@@ -30,9 +33,15 @@ export interface BundleOptions {
 
 export interface BundleResult {
   outDir: string;
+  /** The ES module bundles (and worker copies) under outDir/engine/: what packages ship. */
   files: string[];
+  /** The CommonJS CLI bundles (and their worker copy) under outDir/cjs/: the launchers' fast path. */
+  cjsFiles: string[];
   bytes: number;
 }
+
+/** Where the CommonJS CLI bundles go, relative to the bundle root. */
+export const CJS_DIR = 'cjs';
 
 /** Modules never bundled: native addons and their platform packages. */
 export const EXTERNAL_MODULES = ['ffi-rs', '@yuuang/*'];
@@ -42,6 +51,11 @@ export const EXTERNAL_MODULES = ['ffi-rs', '@yuuang/*'];
 const REQUIRE_BANNER =
   "import { createRequire as __ovsBundleCreateRequire } from 'node:module';\n" +
   'const require = __ovsBundleCreateRequire(import.meta.url);';
+
+// CommonJS output has no import.meta: each use of import.meta.url reads this file's own URL instead
+// (module paths, the port worker next to the bundle, projectRoot all resolve as in the ES bundle).
+const IMPORT_META_URL = '__ovsImportMetaUrl';
+const CJS_BANNER = `var ${IMPORT_META_URL} = require('node:url').pathToFileURL(__filename).href;`;
 
 /** The entry points: the engine, every CLI in engine/cli/, and the port worker. */
 export function bundleEntries(root: string = projectRoot): BundleEntry[] {
@@ -123,9 +137,39 @@ export async function bundleEngine(opts: BundleOptions): Promise<BundleResult> {
     copyFileSync(join(outDir, 'engine/port-worker.js'), to);
     files.push(to);
   }
-  for (const f of files) if (!existsSync(f)) throw new BundleError(`esbuild did not write ${relative(outDir, f)}`);
-  const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  return { outDir, files, bytes };
+  const cjsFiles = await bundleCjsClis(root, outDir, entries.filter((e) => e.source.startsWith('engine/cli/')), common);
+  for (const f of [...files, ...cjsFiles]) if (!existsSync(f)) throw new BundleError(`esbuild did not write ${relative(outDir, f)}`);
+  const bytes = [...files, ...cjsFiles].reduce((n, f) => n + statSync(f).size, 0);
+  return { outDir, files, cjsFiles, bytes };
+}
+
+/** The CLIs as CommonJS bundles, outDir/cjs/engine/cli/<name>.cjs, plus the port worker beside them. */
+async function bundleCjsClis(root: string, outDir: string, clis: BundleEntry[], common: BuildOptions): Promise<string[]> {
+  const cjsRoot = join(outDir, CJS_DIR);
+  rmSync(cjsRoot, { recursive: true, force: true });
+  if (clis.length === 0) return [];
+  const result = await build({
+    ...common,
+    format: 'cjs',
+    banner: { js: CJS_BANNER },
+    define: { 'import.meta.url': IMPORT_META_URL },
+    outExtension: { '.js': '.cjs' },
+    entryPoints: clis.map((e) => ({ in: join(root, e.source), out: e.output.replace(/\.js$/, '') })),
+    outdir: cjsRoot,
+    plugins: [mainGuardPlugin(new Set(clis.map((e) => resolve(root, e.source))))],
+  }).catch((e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new BundleError(`esbuild (CommonJS CLI bundles) failed: ${msg}`);
+  });
+  if (result.errors.length) throw new BundleError(`esbuild (CommonJS CLI bundles) failed: ${result.errors.map((m) => m.text).join('; ')}`);
+  const files = clis.map((e) => join(cjsRoot, e.output.replace(/\.js$/, '.cjs')));
+  for (const copy of WORKER_COPIES) {
+    const to = join(cjsRoot, copy);
+    mkdirSync(resolve(to, '..'), { recursive: true });
+    copyFileSync(join(outDir, 'engine/port-worker.js'), to);
+    files.push(to);
+  }
+  return files;
 }
 
 async function main(argv: string[]): Promise<void> {
