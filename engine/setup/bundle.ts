@@ -3,10 +3,12 @@
 // from node_modules next to the bundle). Run directly, it writes .build/bundle/ for the launchers
 // in engine/bin/ (`node .build/engine/setup/bundle.js [OUTDIR]`).
 // Each CLI is also bundled as CommonJS under cjs/engine/cli/<name>.cjs: the launchers load that one
-// synchronously with require(), which skips Node's ES module loader (a large part of a short-lived
-// tool's start-up; see tests/bench/cli-startup.ts).
+// synchronously, which skips Node's ES module loader (a large part of a short-lived tool's start-up;
+// see tests/bench/cli-startup.ts), compiled with the V8 code cache <name>.cjs.cache written here
+// after loading the bundle once (so parsing and compiling its start-up code is not redone each run).
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from './paths.js';
@@ -42,6 +44,11 @@ export interface BundleResult {
 
 /** Where the CommonJS CLI bundles go, relative to the bundle root. */
 export const CJS_DIR = 'cjs';
+
+/** How a launcher wraps a CommonJS bundle's source to compile it with its code cache (the engine/bin
+ *  launchers spell out the same text: a cache only fits the exact source it was made from). */
+export const CJS_WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+export const CJS_WRAPPER_TAIL = '\n})';
 
 /** Modules never bundled: native addons and their platform packages. */
 export const EXTERNAL_MODULES = ['ffi-rs', '@yuuang/*'];
@@ -169,7 +176,41 @@ async function bundleCjsClis(root: string, outDir: string, clis: BundleEntry[], 
     copyFileSync(join(outDir, 'engine/port-worker.js'), to);
     files.push(to);
   }
+  for (const f of files) if (f.endsWith('.cjs')) writeCodeCache(f);
   return files;
+}
+
+// Run in a fresh Node: compiles the bundle as the launcher does, runs its module code (not main; no
+// argv[1], so no "started directly" guard fires), then writes what V8 compiled. Exits at once, so a
+// module that opened a handle cannot keep it.
+const CODE_CACHE_MAKER = `
+const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path');
+const file = process.env.OVS_CODE_CACHE_FOR;
+const script = new vm.Script(${JSON.stringify(CJS_WRAPPER_HEAD)} + fs.readFileSync(file, 'utf8') + ${JSON.stringify(CJS_WRAPPER_TAIL)}, { filename: file });
+const mod = { exports: {}, id: file, filename: file, loaded: false };
+script.runInThisContext().call(mod.exports, mod.exports, require('node:module').createRequire(file), mod, file, path.dirname(file));
+fs.writeFileSync(file + '.cache', script.createCachedData());
+process.exit(0);
+`;
+
+/**
+ * Writes <file>.cache, the V8 code cache of a CommonJS bundle, after the bundle (the launchers use
+ * a cache only when it is not older than its bundle). A bundle with a real import() left in it
+ * gets none: code compiled through vm has no ES module loader behind it. A bundle whose module
+ * code fails here gets none either and loads with a plain require().
+ */
+export function writeCodeCache(file: string): boolean {
+  const cache = `${file}.cache`;
+  rmSync(cache, { force: true });
+  if (/(^|[^\w$.])import\s*\(/m.test(readFileSync(file, 'utf8'))) return false;
+  const r = spawnSync(process.execPath, ['-e', CODE_CACHE_MAKER], {
+    env: { ...process.env, OVS_CODE_CACHE_FOR: file, NODE_OPTIONS: '' }, stdio: 'ignore', timeout: 60_000,
+  });
+  if (r.status !== 0 || !existsSync(cache)) {
+    rmSync(cache, { force: true });
+    return false;
+  }
+  return true;
 }
 
 async function main(argv: string[]): Promise<void> {
