@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleEngine, CJS_DIR } from '../../engine/setup/bundle.js';
+import { bundleEngine, CJS_DIR, CJS_WRAPPER_HEAD, CJS_WRAPPER_TAIL, writeCodeCache } from '../../engine/setup/bundle.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 
 const BIN = join(projectRoot, 'engine', 'bin');
@@ -65,6 +65,8 @@ t.test('every launcher is the ovs-vsctl launcher with its own name, for a tool i
     t.equal(readFileSync(join(BIN, name), 'utf8'), template.split('ovs-vsctl').join(name), `${name} matches the template`);
   }
   t.same(JSON.parse(readFileSync(join(BIN, 'package.json'), 'utf8')), { type: 'commonjs' }, 'engine/bin/package.json makes the launchers CommonJS');
+  const wrapper = `${JSON.stringify(CJS_WRAPPER_HEAD).replace(/"/g, "'")} + fs.readFileSync(file, 'utf8') + ${JSON.stringify(CJS_WRAPPER_TAIL).replace(/"/g, "'")}`;
+  t.ok(template.includes(wrapper), 'the launcher wraps a bundle exactly as bundle.ts does when it makes the code cache');
 });
 
 t.test('launcher (CommonJS): fresh CommonJS bundle, else fresh ES bundle, else the tsc output', async (t) => {
@@ -127,6 +129,29 @@ t.test('launcher load errors: one line naming the tool and the cause, exit statu
   t.match(syntax.stderr, /^ovs-vsctl: cannot load the engine \(.+\); run npm ci\n$/);
 });
 
+t.test('code cache: used when fresh, ignored when older than its bundle, harmless when V8 rejects it', async (t) => {
+  const root = fakeRoot(t, true);
+  const rel = `.build/bundle/${CJS_DIR}/engine/cli/ovs-vsctl.cjs`;
+  const tool = (tag: string): string => `exports.main = (a) => console.log('${tag} ' + a.join(' ') + ' ' + __filename.endsWith('ovs-vsctl.cjs') + ' ' + typeof require('node:path').join);\n`;
+  write(root, rel, tool('AAAA'));
+  t.ok(writeCodeCache(join(root, rel)), 'cache written');
+  t.ok(existsSync(join(root, `${rel}.cache`)));
+  t.equal(launch(root).stdout, 'AAAA list-br --x true function', 'with its cache: module, require, __filename as under require()');
+  // Same length, other code: V8 checks little more than the length, so only the launcher's age
+  // check keeps it from running the cached old code.
+  write(root, rel, tool('BBBB'));
+  age(root, `${rel}.cache`, 100);
+  t.equal(launch(root).stdout, 'BBBB list-br --x true function', 'a cache older than its bundle is not used');
+  write(root, `${rel}.cache`, 'not a code cache');
+  t.equal(launch(root).stdout, 'BBBB list-br --x true function', 'a cache V8 rejects: compiled as usual');
+  write(root, rel, "exports.main = () => import('node:os').then((os) => console.log(typeof os.EOL));\n");
+  t.notOk(writeCodeCache(join(root, rel)), 'no cache for a bundle that still calls import()');
+  t.notOk(existsSync(join(root, `${rel}.cache`)), 'and the old cache is gone');
+  t.equal(launch(root).stdout, 'string', 'it loads with require() and its import() works');
+  write(root, rel, "require('node:fs').writeFileSync(__filename + '.ran', 'x'); throw new Error('module code fails');\n");
+  t.notOk(writeCodeCache(join(root, rel)), 'no cache for a bundle whose module code throws');
+});
+
 t.test('bundleEngine: CommonJS CLI bundles with import.meta.url, main guards and the port worker as in the ES bundles', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'ovsps-h18-bundle-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
@@ -145,6 +170,7 @@ t.test('bundleEngine: CommonJS CLI bundles with import.meta.url, main guards and
   const r = await bundleEngine({ root, outDir: out });
   const cjs = join(out, CJS_DIR, 'engine/cli/tool-a.cjs');
   t.same(r.cjsFiles.sort(), [cjs, join(out, CJS_DIR, 'engine/cli/port-worker.js')].sort());
+  t.ok(existsSync(`${cjs}.cache`), 'with its code cache');
   t.ok(r.files.every((f) => !f.endsWith('.cjs')), 'the ES bundle list (what packages ship) has no CommonJS bundle');
   t.ok(existsSync(join(out, CJS_DIR, 'engine/cli/port-worker.js')), 'the port worker sits beside the CommonJS bundles');
   const text = readFileSync(cjs, 'utf8');
