@@ -8,7 +8,7 @@
 // after loading the bundle once (so parsing and compiling its start-up code is not redone each run).
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from './paths.js';
@@ -176,7 +176,7 @@ async function bundleCjsClis(root: string, outDir: string, clis: BundleEntry[], 
     copyFileSync(join(outDir, 'engine/port-worker.js'), to);
     files.push(to);
   }
-  for (const f of files) if (f.endsWith('.cjs')) writeCodeCache(f);
+  await Promise.all(files.filter((f) => f.endsWith('.cjs')).map((f) => writeCodeCache(f)));
   return files;
 }
 
@@ -199,14 +199,18 @@ process.exit(0);
  * gets none: code compiled through vm has no ES module loader behind it. A bundle whose module
  * code fails here gets none either and loads with a plain require().
  */
-export function writeCodeCache(file: string): boolean {
+export async function writeCodeCache(file: string): Promise<boolean> {
   const cache = `${file}.cache`;
   rmSync(cache, { force: true });
   if (/(^|[^\w$.])import\s*\(/m.test(readFileSync(file, 'utf8'))) return false;
-  const r = spawnSync(process.execPath, ['-e', CODE_CACHE_MAKER], {
-    env: { ...process.env, OVS_CODE_CACHE_FOR: file, NODE_OPTIONS: '' }, stdio: 'ignore', timeout: 60_000,
+  const status = await new Promise<number | null>((done) => {
+    const child = spawn(process.execPath, ['-e', CODE_CACHE_MAKER], {
+      env: { ...process.env, OVS_CODE_CACHE_FOR: file, NODE_OPTIONS: '' }, stdio: 'ignore', timeout: 60_000,
+    });
+    child.on('error', () => done(null));
+    child.on('exit', (code) => done(code));
   });
-  if (r.status !== 0 || !existsSync(cache)) {
+  if (status !== 0 || !existsSync(cache)) {
     rmSync(cache, { force: true });
     return false;
   }

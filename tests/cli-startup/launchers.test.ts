@@ -134,7 +134,7 @@ t.test('code cache: used when fresh, ignored when older than its bundle, harmles
   const rel = `.build/bundle/${CJS_DIR}/engine/cli/ovs-vsctl.cjs`;
   const tool = (tag: string): string => `exports.main = (a) => console.log('${tag} ' + a.join(' ') + ' ' + __filename.endsWith('ovs-vsctl.cjs') + ' ' + typeof require('node:path').join);\n`;
   write(root, rel, tool('AAAA'));
-  t.ok(writeCodeCache(join(root, rel)), 'cache written');
+  t.ok(await writeCodeCache(join(root, rel)), 'cache written');
   t.ok(existsSync(join(root, `${rel}.cache`)));
   t.equal(launch(root).stdout, 'AAAA list-br --x true function', 'with its cache: module, require, __filename as under require()');
   // Same length, other code: V8 checks little more than the length, so only the launcher's age
@@ -145,11 +145,11 @@ t.test('code cache: used when fresh, ignored when older than its bundle, harmles
   write(root, `${rel}.cache`, 'not a code cache');
   t.equal(launch(root).stdout, 'BBBB list-br --x true function', 'a cache V8 rejects: compiled as usual');
   write(root, rel, "exports.main = () => import('node:os').then((os) => console.log(typeof os.EOL));\n");
-  t.notOk(writeCodeCache(join(root, rel)), 'no cache for a bundle that still calls import()');
+  t.notOk(await writeCodeCache(join(root, rel)), 'no cache for a bundle that still calls import()');
   t.notOk(existsSync(join(root, `${rel}.cache`)), 'and the old cache is gone');
   t.equal(launch(root).stdout, 'string', 'it loads with require() and its import() works');
   write(root, rel, "require('node:fs').writeFileSync(__filename + '.ran', 'x'); throw new Error('module code fails');\n");
-  t.notOk(writeCodeCache(join(root, rel)), 'no cache for a bundle whose module code throws');
+  t.notOk(await writeCodeCache(join(root, rel)), 'no cache for a bundle whose module code throws');
 });
 
 t.test('bundleEngine: CommonJS CLI bundles with import.meta.url, main guards and the port worker as in the ES bundles', async (t) => {
@@ -181,6 +181,20 @@ t.test('bundleEngine: CommonJS CLI bundles with import.meta.url, main guards and
   const self = pathToFileURL(cjs).href;
   t.equal(run.stdout, `${self} ${new URL('./port-worker.js', self).href} x,y\n`,
     'import.meta.url is the bundle\'s own URL; the imported module\'s main guard did not fire; the dynamic import works');
+});
+
+// (net is no sign: a piped stdout is a net.Socket. The OVSDB client's stream module imports tls.)
+t.test('ovs-vsctl --version loads no TLS: the OVSDB client loads only when a command needs the database', async (t) => {
+  const cjs = join(projectRoot, '.build/bundle', CJS_DIR, 'engine/cli/ovs-vsctl.cjs');
+  const builds = [join(projectRoot, '.build/engine/cli/ovs-vsctl.js'), ...(existsSync(cjs) ? [cjs] : [])];
+  for (const build of builds) {
+    const script = `process.on('exit', () => process.stderr.write(process.moduleLoadList.filter((m) => /^NativeModule (tls|_tls_wrap)$/.test(m)).join(',')));\n` +
+      `import(${JSON.stringify(pathToFileURL(build).href)}).then((m) => m.main(['--version']));`;
+    const r = node(['-e', script]);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^ovs-vsctl \(Open vSwitch\)/, build);
+    t.equal(r.stderr, '', `${build}: tls not loaded`);
+  }
 });
 
 t.test('the real launchers start every tool (--version) through whatever build is current', async (t) => {
