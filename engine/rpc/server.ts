@@ -24,6 +24,7 @@ import { LimitGuard } from './limits.js';
 import { rbacApplies, rbacTransact } from './rbac.js';
 import { Auditor, hasWriteOps, summarizeOps, summarizeParams, transactOutcome, type AuditOptions } from './audit.js';
 import { identifyPeer, type PeerIdentity } from './peer-identity.js';
+import { pipeAccessNote } from './win-pipe-acl.js';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -178,6 +179,7 @@ export class OvsdbServer {
       { tls: options.tls ?? this.options.tls });
     this.listeners.push(l);
     this.logger.info(`listening on ${l.remote}`);
+    if (r.kind === 'punix' && process.platform === 'win32') this.logger.info(pipeAccessNote(l.remote));
     return l;
   }
 
