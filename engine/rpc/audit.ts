@@ -87,6 +87,44 @@ export function transactOutcome(ops: Json[], results: Json[]): { outcome: AuditE
   return { outcome: err.error === 'permission error' ? 'denied' : 'failed', error: text };
 }
 
+const READ_ONLY_METHODS = new Set(['ovsps/info', 'ovsps/health', 'ovsps/bridges', 'ovsps/ports', 'ovsps/interfaces', 'ovsps/fdb', 'ovsps/trace']);
+const READ_ONLY_SUBCOMMANDS: Record<string, Set<string>> = {
+  'ovsps/ofctl': new Set(['dump-flows', 'show', 'dump-ports']),
+  'ovsps/dpctl': new Set(['show', 'dump-flows']),
+};
+const READ_ONLY_VSCTL = new Set(['show', 'list', 'get', 'find', 'list-br', 'br-exists', 'br-to-vlan', 'br-to-parent',
+  'list-ports', 'list-ifaces', 'iface-to-br', 'port-to-br', 'get-controller', 'get-manager', 'get-ssl', 'get-fail-mode',
+  'br-get-external-id', 'list-zone-tp', 'get-aa-mapping', 'comment', 'wait-until']);
+
+/** The commands of an ovsps/vsctl call ({argv} with "--" separators, or {commands}). */
+function vsctlCommands(p: JsonObject): string[] | undefined {
+  if (Array.isArray(p.commands)) return p.commands.map((c) => (Array.isArray(c) && typeof c[0] === 'string' ? c[0] : '?'));
+  if (!Array.isArray(p.argv)) return undefined;
+  const out: string[] = [];
+  let inCommand = false;
+  for (const w of p.argv) {
+    if (typeof w !== 'string') return undefined;
+    if (w === '--') { inCommand = false; continue; }
+    if (!inCommand && w.startsWith('-')) continue;
+    if (!inCommand) { out.push(w); inCommand = true; }
+  }
+  return out;
+}
+
+/** True for management calls that only read (not audited unless refused). Unknown: false. */
+export function isReadOnlyCall(method: string, params: Json[]): boolean {
+  if (READ_ONLY_METHODS.has(method)) return true;
+  const p = params[0];
+  if (!isObj(p)) return false;
+  const sub = READ_ONLY_SUBCOMMANDS[method];
+  if (sub) return typeof p.command === 'string' && sub.has(p.command);
+  if (method === 'ovsps/vsctl') {
+    const cmds = vsctlCommands(p);
+    return !!cmds && cmds.length > 0 && cmds.every((c) => READ_ONLY_VSCTL.has(c));
+  }
+  return false;
+}
+
 /** Parameters of a method call in one bounded line (long values cut). */
 export function summarizeParams(params: Json[]): string {
   const s = JSON.stringify(params);

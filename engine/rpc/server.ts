@@ -22,7 +22,7 @@ import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from '
 import { LimitError, type ServerLimits } from '../util/limits.js';
 import { LimitGuard } from './limits.js';
 import { rbacApplies, rbacTransact } from './rbac.js';
-import { Auditor, hasWriteOps, summarizeOps, summarizeParams, transactOutcome, type AuditOptions } from './audit.js';
+import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditOptions } from './audit.js';
 import { identifyPeer, type PeerIdentity } from './peer-identity.js';
 import { pipeAccessNote } from './win-pipe-acl.js';
 
@@ -383,6 +383,7 @@ export class ServerSession implements TransactSession, LockHolder {
       auditor.record(who, { kind: 'method', target: method, summary: summarizeParams(params), outcome: 'denied', error: details });
       throw new ReplyError({ error: 'permission error', details });
     }
+    if (!auditor.enabled || isReadOnlyCall(method, params)) return handler(params, this);
     try {
       const r = await handler(params, this);
       auditor.record(who, { kind: 'method', target: method, summary: summarizeParams(params), outcome: 'ok' });

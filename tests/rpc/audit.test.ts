@@ -91,6 +91,27 @@ t.test('another process: real ovsdb-client over the unix socket is named by its 
   t.not(Number(m?.[1]), process.pid, 'its pid, not ours');
 });
 
+t.test('read-only management calls are not audited; changes are', async (t) => {
+  const h = await startServer();
+  t.teardown(() => h.close());
+  for (const m of ['ovsps/bridges', 'ovsps/ofctl', 'ovsps/dpctl', 'ovsps/vsctl']) h.server.registerMethod(m, async () => null);
+  const c = await h.connect();
+  await c.request('ovsps/bridges', [{}]);
+  await c.request('ovsps/ofctl', [{ command: 'dump-flows', bridge: 'br0' }]);
+  await c.request('ovsps/dpctl', [{ command: 'show' }]);
+  await c.request('ovsps/vsctl', [{ argv: ['--timeout=5', 'list-br', '--', '--columns=name', 'list', 'Bridge'] }]);
+  await c.request('ovsps/vsctl', [{ commands: [['get', 'Bridge', 'br0', 'name'], ['show']] }]);
+  t.same(auditLines(h.logger), [], 'reads are not audited');
+  await c.request('ovsps/ofctl', [{ command: 'add-flow', bridge: 'br0', args: ['actions=drop'] }]);
+  await c.request('ovsps/vsctl', [{ argv: ['list-br', '--', '--may-exist', 'add-br', 'br9'] }]);
+  await c.request('ovsps/vsctl', [{ commands: [['show'], ['del-br', 'br9']] }]);
+  await c.request('ovsps/dpctl', [{ command: 'del-flows' }]);
+  const l = auditLines(h.logger);
+  t.equal(l.length, 4, 'each change is audited');
+  t.match(l[1], /method ovsps\/vsctl: \[\{"argv":\["list-br","--","--may-exist","add-br","br9"\]\}\]: ok$/);
+  t.match(l[3], /method ovsps\/dpctl: \[\{"command":"del-flows"\}\]: ok$/);
+});
+
 t.test('identifyPeer/describePeer and op summaries', async (t) => {
   const { PassThrough } = await import('node:stream');
   t.same(identifyPeer(new PassThrough()), { transport: 'stream' });
