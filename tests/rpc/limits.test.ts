@@ -164,3 +164,18 @@ t.test('maxSendBacklog from the limits object: a monitor that does not read is d
   await slow.closed;
   await othersServed(t, h);
 });
+
+t.test('breach log lines are rate-limited per limit; every breach is still counted', async (t) => {
+  const { LimitGuard, LOG_BURST, LOG_WINDOW_MS } = await import('../../engine/rpc/limits.js');
+  const lines: string[] = [];
+  let now = 1000;
+  const g = new LimitGuard({ maxMonitorsPerSession: 1 }, { info: () => {}, dbg: () => {}, err: () => {}, warn: (m) => lines.push(m) }, () => now);
+  for (let i = 0; i < LOG_BURST + 15; i++) t.ok(g.check('maxMonitorsPerSession', 2, 'unix#1'), 'each breach is reported to the caller');
+  t.equal(lines.length, LOG_BURST, `${LOG_BURST} lines in one window`);
+  t.equal(g.breaches.get('maxMonitorsPerSession'), LOG_BURST + 15);
+  now += LOG_WINDOW_MS;
+  g.check('maxMonitorsPerSession', 2, 'unix#1');
+  t.equal(lines[LOG_BURST], `15 more maxMonitorsPerSession breaches were not logged (at most ${LOG_BURST} lines per ${LOG_WINDOW_MS / 1000} s)`);
+  t.match(lines[LOG_BURST + 1], /^unix#1: maxMonitorsPerSession exceeded/);
+  t.equal(g.check('maxMonitorsPerSession', 1, 'unix#1'), undefined, 'at the bound: no breach');
+});
