@@ -248,8 +248,11 @@ export class OvsdbServerRunner {
       for (const row of r.db.rows(r.table)) for (const a of atoms(row[r.column])) if (typeof a === 'string') out.set(a, {});
     } else if (col.type.key.type === 'uuid' && col.type.key.refTable && !col.type.value) {
       const refTable = col.type.key.refTable;
-      const roleCol = r.db.schema.tables.get(refTable)?.columns.get('role');
+      const refSchema = r.db.schema.tables.get(refTable);
+      const roleCol = refSchema?.columns.get('role');
       const hasRole = !!roleCol && roleCol.type.key.type === 'string' && !roleCol.type.value;
+      const roCol = refSchema?.columns.get('read_only');
+      const hasReadOnly = !!roCol && roCol.type.key.type === 'boolean' && !roCol.type.value;
       const refRows = new Map<string, RowJson>();
       for (const row of r.db.rows(refTable)) refRows.set(atoms(row._uuid)[0] as string, row);
       for (const row of r.db.rows(r.table)) {
@@ -258,7 +261,9 @@ export class OvsdbServerRunner {
           const target = atoms(ref?.target)[0];
           if (typeof target !== 'string' || target === '') continue;
           const role = hasRole ? atoms(ref!.role)[0] : undefined;
-          out.set(target, typeof role === 'string' && role !== '' ? { role } : {});
+          const st: RemoteSettings = typeof role === 'string' && role !== '' ? { role } : {};
+          if (hasReadOnly && atoms(ref!.read_only)[0] === true) st.readOnly = true;
+          out.set(target, st);
         }
       }
     }
@@ -323,17 +328,18 @@ export class OvsdbServerRunner {
     for (const r of this.remotes) {
       if (r.startsWith('db:')) {
         for (const [x, st] of this.queryDbRemotes(r, errors)) {
-          // The same target from two places: a role wins over none (never widen access).
-          if (!wanted.get(x)?.role) wanted.set(x, st);
+          // The same target from two places: the more restricted settings win (never widen access).
+          const prev = wanted.get(x);
+          wanted.set(x, prev ? { role: prev.role || st.role, readOnly: prev.readOnly || st.readOnly } : st);
         }
       } else if (!wanted.has(r)) {
         wanted.set(r, {});
       }
     }
-    // A remote whose role changed applies it to its live sessions at once.
+    // A remote whose role or read_only changed applies it to its live sessions at once.
     for (const [r, st] of wanted) {
       const cur = this.settings.get(r);
-      if (cur) cur.role = st.role;
+      if (cur) { cur.role = st.role; cur.readOnly = st.readOnly; }
     }
     const tls = this.resolveTls(errors);
     for (const [r, l] of this.listeners) {

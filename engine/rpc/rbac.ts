@@ -285,3 +285,31 @@ export async function rbacTransact(db: Database, schema: DatabaseSchema, ops: Js
   }
   return answer(n, [], { error: 'timed out', details: 'RBAC: the rows this transaction touches kept changing; try again' });
 }
+
+/** Operations ovsdb-server refuses on a read-only connection (its executor table: all but
+ *  select, wait, abort, comment and assert; "commit" counts as a write). */
+const NOT_READ_ONLY = new Set(['insert', 'update', 'mutate', 'delete', 'commit']);
+
+/** Index of the first op a read-only connection may not run, or -1. */
+export function firstWriteOp(ops: Json[]): number {
+  return ops.findIndex((op) => isObj(op) && typeof op.op === 'string' && NOT_READ_ONLY.has(op.op));
+}
+
+/**
+ * A transaction from a read-only connection (Connection row `read_only`), as ovsdb-server answers
+ * it: the ops run up to and including the first write op (so its own errors win), nothing commits,
+ * and that op's result is {"error": "not allowed", "details": "<op> operation not allowed when
+ * database server is in read only mode"}.
+ */
+export async function readOnlyTransact(db: Database, ops: Json[], options: TransactOptions = {}): Promise<Json[]> {
+  const i = firstWriteOp(ops);
+  if (i < 0) return db.transact(ops, options);
+  const probe = [...ops.slice(0, i + 1), { op: 'abort' }];
+  const r = await db.transact(probe, options);
+  const before = r.slice(0, i);
+  const bad = before.findIndex((x) => isError(x));
+  if (bad >= 0) return answer(ops.length, before.slice(0, bad), before[bad]!);
+  if (isError(r[i])) return answer(ops.length, before, r[i]!);
+  const name = (ops[i] as Obj).op as string;
+  return answer(ops.length, before, { error: 'not allowed', details: `${name} operation not allowed when database server is in read only mode` });
+}

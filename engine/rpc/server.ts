@@ -21,7 +21,7 @@ import { SERVER_DB_NAME, ServerDatabase } from './server-db.js';
 import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from './stream.js';
 import { LimitError, type ServerLimits } from '../util/limits.js';
 import { LimitGuard } from './limits.js';
-import { rbacApplies, rbacTransact } from './rbac.js';
+import { rbacApplies, rbacTransact, readOnlyTransact } from './rbac.js';
 import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditOptions } from './audit.js';
 import { identifyPeer, type PeerIdentity } from './peer-identity.js';
 import { pipeAccessNote } from './win-pipe-acl.js';
@@ -56,6 +56,8 @@ export interface ServerOptions {
 export interface RemoteSettings {
   /** RBAC role of clients of this remote ('' or undefined: unrestricted). */
   role?: string;
+  /** Clients of this remote may only read (Connection row `read_only`). */
+  readOnly?: boolean;
 }
 
 export type MethodHandler = (params: Json[], session: ServerSession) => Promise<Json>;
@@ -378,10 +380,12 @@ export class ServerSession implements TransactSession, LockHolder {
   private async callMethod(method: string, handler: MethodHandler, params: Json[]): Promise<Json> {
     const auditor = this.server.auditor;
     const who = { name: this.name, peer: this.peer, role: this.role || undefined };
-    if (this.role !== '') {
-      const details = `RBAC rules for client "${this.clientId ?? '(null)'}" role "${this.role}" prohibit management method "${method}".`;
-      auditor.record(who, { kind: 'method', target: method, summary: summarizeParams(params), outcome: 'denied', error: details });
-      throw new ReplyError({ error: 'permission error', details });
+    if (this.role !== '' || this.settings.readOnly) {
+      const reply = this.role !== ''
+        ? { error: 'permission error', details: `RBAC rules for client "${this.clientId ?? '(null)'}" role "${this.role}" prohibit management method "${method}".` }
+        : { error: 'not allowed', details: `management method "${method}" not allowed on a read-only connection` };
+      auditor.record(who, { kind: 'method', target: method, summary: summarizeParams(params), outcome: 'denied', error: reply.details });
+      throw new ReplyError(reply);
     }
     if (!auditor.enabled || isReadOnlyCall(method, params)) return handler(params, this);
     try {
@@ -421,9 +425,10 @@ export class ServerSession implements TransactSession, LockHolder {
     };
     try {
       const client = this.role !== '' ? { role: this.role, id: this.clientId } : undefined;
-      const results = rbacApplies(e.schema, client, ops)
-        ? await rbacTransact(e.db, e.schema, ops, client!, { session: this, cancelSignal })
-        : await e.db.transact(ops, { session: this, cancelSignal });
+      const topts = { session: this, cancelSignal };
+      const results = this.settings.readOnly ? await readOnlyTransact(e.db, ops, topts)
+        : rbacApplies(e.schema, client, ops) ? await rbacTransact(e.db, e.schema, ops, client!, topts)
+          : await e.db.transact(ops, topts);
       if (this.server.auditor.enabled && hasWriteOps(ops)) {
         const o = transactOutcome(ops, results);
         this.server.auditor.record({ name: this.name, peer: this.peer, role: this.role || undefined },

@@ -33,6 +33,7 @@ const SCHEMA: JsonObject = {
       columns: {
         target: { type: 'string' },
         role: { type: 'string' },
+        read_only: { type: 'boolean' },
       },
       indexes: [['target']],
     },
@@ -99,17 +100,18 @@ function freePort(): Promise<number> {
   });
 }
 
-interface Served { unix: string; ssl: string; tcp: string; logger?: MemoryLogger; runner?: OvsdbServerRunner }
+interface Served { unix: string; ssl: string; tcp: string; ro: string; logger?: MemoryLogger; runner?: OvsdbServerRunner }
 
 /** Rows every run starts from: two role remotes (pssl and ptcp), one without a role (pssl), the
  *  role, its permissions, and a chassis owned by someone else. */
-async function seed(unix: string, sslPort: number, tcpPort: number, openPort: number): Promise<void> {
+async function seed(unix: string, sslPort: number, tcpPort: number, openPort: number, roPort: number): Promise<void> {
   const c = await connectOvsdb(unix);
   const r = await c.transact('R', [
     { op: 'insert', table: 'Connection', 'uuid-name': 'c1', row: { target: `pssl:${sslPort}:127.0.0.1`, role: 'ovn-controller' } },
     { op: 'insert', table: 'Connection', 'uuid-name': 'c2', row: { target: `ptcp:${tcpPort}:127.0.0.1`, role: 'ovn-controller' } },
     { op: 'insert', table: 'Connection', 'uuid-name': 'c3', row: { target: `pssl:${openPort}:127.0.0.1`, role: '' } },
-    { op: 'insert', table: 'Global', row: { connections: ['set', [['named-uuid', 'c1'], ['named-uuid', 'c2'], ['named-uuid', 'c3']]] } },
+    { op: 'insert', table: 'Connection', 'uuid-name': 'c4', row: { target: `ptcp:${roPort}:127.0.0.1`, read_only: true } },
+    { op: 'insert', table: 'Global', row: { connections: ['set', [['named-uuid', 'c1'], ['named-uuid', 'c2'], ['named-uuid', 'c3'], ['named-uuid', 'c4']]] } },
     { op: 'insert', table: 'RBAC_Permission', 'uuid-name': 'pc', row: { table: 'Chassis', authorization: 'name', insert_delete: true, update: ['set', ['hostname', 'external_ids']] } },
     { op: 'insert', table: 'RBAC_Permission', 'uuid-name': 'pe', row: { table: 'Encap', authorization: 'chassis_name', insert_delete: false, update: 'options' } },
     { op: 'insert', table: 'RBAC_Role', row: { name: 'ovn-controller', permissions: ['map', [['Chassis', ['named-uuid', 'pc']], ['Encap', ['named-uuid', 'pe']]]] } },
@@ -148,7 +150,7 @@ async function startOurs(t: Test, dir: string, pki: ReturnType<typeof makePki>, 
   runner.remotes.add('db:R,Global,connections');
   const errs = await runner.reconfigure();
   if (errs.length) throw new Error(errs.join('; '));
-  return { unix: `unix:${sock}`, ssl: `ssl:127.0.0.1:${ports[0]}`, tcp: `tcp:127.0.0.1:${ports[1]}`, logger, runner };
+  return { unix: `unix:${sock}`, ssl: `ssl:127.0.0.1:${ports[0]}`, tcp: `tcp:127.0.0.1:${ports[1]}`, ro: `tcp:127.0.0.1:${ports[3]}`, logger, runner };
 }
 
 async function startReal(t: Test, dir: string, pki: ReturnType<typeof makePki>, ports: number[]): Promise<Served> {
@@ -164,7 +166,7 @@ async function startReal(t: Test, dir: string, pki: ReturnType<typeof makePki>, 
   t.teardown(() => { child.kill('SIGKILL'); });
   for (let i = 0; i < 200 && !existsSync(sock); i++) await sleep(25);
   if (!existsSync(sock)) throw new Error(`real ovsdb-server did not start: ${readFileSync(join(dir, 'real.log'), 'utf8')}`);
-  return { unix: `unix:${sock}`, ssl: `ssl:127.0.0.1:${ports[0]}`, tcp: `tcp:127.0.0.1:${ports[1]}` };
+  return { unix: `unix:${sock}`, ssl: `ssl:127.0.0.1:${ports[0]}`, tcp: `tcp:127.0.0.1:${ports[1]}`, ro: `tcp:127.0.0.1:${ports[3]}` };
 }
 
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -222,6 +224,12 @@ async function conversation(s: Served, pki: ReturnType<typeof makePki>, openPort
   const open = await connectWhenUp(`ssl:127.0.0.1:${openPort}`, pki.ch2);
   out.unrestricted = await tx(open, [{ op: 'update', table: 'Chassis', where: whereName('ch2'), row: { hostname: 'free' } }]);
   await open.close();
+  const ro = await connectWhenUp(s.ro);
+  out.roInsert = await tx(ro, [{ op: 'select', table: 'Chassis', where: whereName('ch2'), columns: ['hostname'] }, { op: 'insert', table: 'Chassis', row: { name: 'ro' } }, { op: 'comment', comment: 'x' }]);
+  out.roBadOp = await tx(ro, [{ op: 'update', table: 'Chassis', where: whereName('ch2'), row: { nope: 1 } }]);
+  out.roCommit = await tx(ro, [{ op: 'comment', comment: 'c' }, { op: 'commit', durable: false }]);
+  out.roRead = await tx(ro, [{ op: 'select', table: 'Chassis', where: whereName('ro'), columns: ['name'] }, { op: 'assert', lock: 'nolock' }]);
+  await ro.close();
   return out;
 }
 
@@ -229,9 +237,9 @@ t.test('RBAC: our server answers a restricted client exactly as real ovsdb-serve
   const dir = mkdtempSync(join(tmpdir(), 'ovsps-h21-rbac-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const pki = makePki(dir);
-  const ports = [await freePort(), await freePort(), await freePort()];
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
   const ours = await startOurs(t, dir, pki, ports);
-  await seed(ours.unix, ports[0]!, ports[1]!, ports[2]!);
+  await seed(ours.unix, ports[0]!, ports[1]!, ports[2]!, ports[3]!);
   const got = await conversation(ours, pki, ports[2]!);
   const perm = (what: string, table: string, id = 'ch1') =>
     [{ error: 'permission error', details: `RBAC rules for client "${id}" role "ovn-controller" prohibit ${what} table "${table}".` }];
@@ -249,6 +257,8 @@ t.test('RBAC: our server answers a restricted client exactly as real ovsdb-serve
   t.same(got.tcpNoId, [{ error: 'permission error', details: 'RBAC rules for client "(null)" role "ovn-controller" prohibit row insertion into table "Chassis".' }], 'tcp: no client id');
   t.same(got.tcpRead, [{ rows: [{ name: 'ch2' }] }], 'reads stay allowed');
   t.same(got.unrestricted, [{ count: 1 }], 'a remote without a role is not restricted');
+  t.same(got.roInsert, [{ rows: [{ hostname: 'free' }] }, { error: 'not allowed', details: 'insert operation not allowed when database server is in read only mode' }, null], 'read_only connection');
+  t.same(got.roCommit, [{}, { error: 'not allowed', details: 'commit operation not allowed when database server is in read only mode' }]);
   t.match(ours.logger!.lines.find((l) => /prohibit row insertion into table "Chassis"/.test(l)) ?? '', /^INFO ssl:127\.0\.0\.1:\d+ \[ssl subject="O=ovsps,CN=ch1" 127\.0\.0\.1:\d+ role=ovn-controller\] transact R: insert Chassis: denied/, 'denials are audited');
   // Management methods would bypass the role: refused.
   ours.runner!.server.registerMethod('ovsps/test-write', async () => 'done');
@@ -256,6 +266,10 @@ t.test('RBAC: our server answers a restricted client exactly as real ovsdb-serve
   t.teardown(() => ch1.close());
   const e = await ch1.request('ovsps/test-write', []).then(() => undefined, (x: RpcError) => x.error);
   t.same(e, { error: 'permission error', details: 'RBAC rules for client "ch1" role "ovn-controller" prohibit management method "ovsps/test-write".' });
+  const ro = await connectWhenUp(ours.ro);
+  t.teardown(() => ro.close());
+  const e2 = await ro.request('ovsps/test-write', []).then(() => undefined, (x: RpcError) => x.error);
+  t.same(e2, { error: 'not allowed', details: 'management method "ovsps/test-write" not allowed on a read-only connection' });
 
   if (skipReal) {
     t.comment(`not compared with real ovsdb-server: ${skipReal}`);
@@ -263,9 +277,9 @@ t.test('RBAC: our server answers a restricted client exactly as real ovsdb-serve
   }
   const rdir = join(dir, 'real');
   execFileSync('mkdir', ['-p', rdir]);
-  const rports = [await freePort(), await freePort(), await freePort()];
+  const rports = [await freePort(), await freePort(), await freePort(), await freePort()];
   const real = await startReal(t, rdir, pki, rports);
-  await seed(real.unix, rports[0]!, rports[1]!, rports[2]!);
+  await seed(real.unix, rports[0]!, rports[1]!, rports[2]!, rports[3]!);
   const want = await conversation(real, pki, rports[2]!);
   for (const k of Object.keys(want)) t.same(got[k], want[k], `same answer as real ovsdb-server: ${k}`);
 });
@@ -274,9 +288,9 @@ t.test('RBAC: a role changed in the database applies to connected clients at onc
   const dir = mkdtempSync(join(tmpdir(), 'ovsps-h21-rbac-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const pki = makePki(dir);
-  const ports = [await freePort(), await freePort(), await freePort()];
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
   const ours = await startOurs(t, dir, pki, ports);
-  await seed(ours.unix, ports[0]!, ports[1]!, ports[2]!);
+  await seed(ours.unix, ports[0]!, ports[1]!, ports[2]!, ports[3]!);
   const open = await connectWhenUp(`ssl:127.0.0.1:${ports[2]}`, pki.ch2);
   t.teardown(() => open.close());
   t.same(norm(await open.transact('R', [{ op: 'update', table: 'Chassis', where: whereName('ch2'), row: { hostname: 'a' } }])), [{ count: 1 }]);
