@@ -458,6 +458,10 @@ export class OvsdbServerRunner {
       return undefined;
     });
     u.register('ovsdb-server/list-dbs', '', 0, 0, () => this.server.databaseNames.map((n) => n + '\n').join(''));
+    u.register('ovsdb-server/limits', '', 0, 0, () => {
+      const g = this.server.limitGuard;
+      return LIMIT_NAMES.map((k) => `${k} (--${SERVER_LIMITS[k].option}): ${g.limits[k]} ${SERVER_LIMITS[k].unit}, ${g.breaches.get(k) ?? 0} breaches\n`).join('');
+    });
     u.register('memory/show', '', 0, 0, () => {
       let monitors = 0;
       for (const s of this.server.sessions) monitors += (s as unknown as { monitors?: Map<unknown, unknown> }).monitors?.size ?? 0;

@@ -179,3 +179,17 @@ t.test('breach log lines are rate-limited per limit; every breach is still count
   t.match(lines[LOG_BURST + 1], /^unix#1: maxMonitorsPerSession exceeded/);
   t.equal(g.check('maxMonitorsPerSession', 1, 'unix#1'), undefined, 'at the bound: no breach');
 });
+
+t.test('ovsdb-server/limits control command: values and breach counts', async (t) => {
+  const { OvsdbServerRunner } = await import('../../engine/cli/ovsdb-server.js');
+  const runner = new OvsdbServerRunner('ovsdb-server', undefined, { limits: { maxOpsPerTransaction: 3 } });
+  t.teardown(() => runner.close());
+  const cmds = new Map<string, (args: string[]) => unknown>();
+  const fake = { register: (name: string, _u: string, _min: number, _max: number, fn: (args: string[]) => unknown) => { cmds.set(name, fn); } };
+  runner.registerCommands(fake as unknown as Parameters<typeof runner.registerCommands>[0], () => {});
+  runner.server.limitGuard.check('maxOpsPerTransaction', 4, 'unix#9');
+  const text = String(await cmds.get('ovsdb-server/limits')!([]));
+  t.match(text, /^maxMessageBytes \(--max-message-bytes\): 67108864 bytes, 0 breaches$/m);
+  t.match(text, /^maxOpsPerTransaction \(--max-ops-per-transaction\): 3 operations, 1 breaches$/m);
+  t.equal(text.trim().split('\n').length, 7, 'one line per limit');
+});
