@@ -170,10 +170,20 @@ function isError(r: Json | undefined): boolean {
   return isObj(r) && typeof r.error === 'string';
 }
 
+const POSITION = /^Parsing ovsdb operation \d+ of \d+ failed:/;
+
+/** An error of the transaction engine names the op's position ("Parsing ovsdb operation 3 of 5
+ *  failed: ..."); in a probe or guarded transaction that is the position among the added ops.
+ *  Put back the client's position (`index` 0-based of `n`). */
+function atPosition(r: Json, index: number, n: number): Json {
+  if (!isObj(r) || typeof r.details !== 'string' || !POSITION.test(r.details)) return r;
+  return { ...r, details: r.details.replace(POSITION, `Parsing ovsdb operation ${index + 1} of ${n} failed:`) };
+}
+
 /** Results for the client: `probe` results of ops before `upTo`, `at` for op `upTo`, nulls after. */
 function answer(n: number, before: Json[], at: Json): Json[] {
   const out = before.slice();
-  out.push(at);
+  out.push(atPosition(at, before.length, n));
   while (out.length < n) out.push(null);
   return out;
 }
@@ -216,7 +226,13 @@ export async function rbacTransact(db: Database, schema: DatabaseSchema, ops: Js
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
       const tc = touches[i]!;
-      if (tc.selectIndex !== undefined && isError(pr[tc.selectIndex])) return answer(n, before, pr[tc.selectIndex]!);
+      if (tc.selectIndex !== undefined && isError(pr[tc.selectIndex])) {
+        // The added select failed (a bad table or where): answer with the op's own error, from the
+        // ops up to it run as they are (nothing commits).
+        const own = await db.transact([...ops.slice(0, i + 1), { op: 'abort' }], options);
+        const bad = own.findIndex((x) => isError(x));
+        return answer(n, own.slice(0, bad >= 0 ? bad : i), bad >= 0 ? own[bad]! : pr[tc.selectIndex]!);
+      }
       const res = pr[tc.opIndex];
       if (res === undefined || res === null) return answer(n, before, { error: 'internal error', details: 'RBAC probe ended early' });
       if (isError(res) || !isObj(op) || typeof op.op !== 'string' || !WRITE_OPS.has(op.op)) {
@@ -279,7 +295,7 @@ export async function rbacTransact(db: Database, schema: DatabaseSchema, ops: Js
     const rr = await db.transact(real, options);
     const failedGuard = [...guardIndexes].some((gi) => isError(rr[gi]));
     if (failedGuard) continue;
-    const out: Json[] = realIndex.map((ri) => rr[ri] ?? null);
+    const out: Json[] = realIndex.map((ri, i) => atPosition(rr[ri] ?? null, i, n));
     if (rr.length > real.length) out.push(...rr.slice(real.length)); // commit-time error
     return out;
   }

@@ -94,6 +94,19 @@ t.test('a denied op answers like the transaction engine: results before, error, 
   const bad = await rbacTransact(db, schema, badOps, me);
   t.same(bad, await db.transact(badOps), 'a malformed op gets the engine\'s own error');
   t.match(bad, [{ error: 'unknown column' }]);
+  for (const ops of [
+    [{ op: 'select', table: 'Chassis', where: [] }, { op: 'update', table: 'Chassis', row: { hostname: 'x' } }, { op: 'comment', comment: 'c' }],
+    [{ op: 'insert', table: 'Chassis', row: { name: 'me' } }, { op: 'delete', table: 'NoSuchTable', where: [] }],
+    [{ op: 'update', table: 'Chassis', where: [['name', '==', 'me']], row: { hostname: 'y' } }, { op: 'mutate', table: 'Chassis', where: [], mutations: 7 }],
+    [{ op: 'update', table: 'Chassis', where: [['name', '==', 'me']], row: { hostname: 'y' } }, { op: 'insert', table: 'Chassis', row: { name: 'me' }, bogus: 1 }],
+  ] as Json[][]) {
+    const want = await db.transact([...ops, { op: 'abort' }]);
+    want.pop();
+    // position numbers in "Parsing ovsdb operation I of N" refer to the client's transaction
+    const noUuid = (r: Json[]) => JSON.parse(JSON.stringify(r).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'U')) as Json[];
+    const fix = (r: Json[]) => noUuid(JSON.parse(JSON.stringify(r).replace(/of \d+ failed/g, `of ${ops.length} failed`)) as Json[]);
+    t.same(noUuid(await rbacTransact(db, schema, ops, me)), fix(want), `same error as the engine: ${JSON.stringify(ops).slice(0, 80)}`);
+  }
 });
 
 /** A Database whose first probe (a transaction ending in "abort") is followed by `between`. */
