@@ -20,8 +20,9 @@
 //      denied operation.
 //   3. allowed: the real transaction runs with a guard before each of those operations, a `wait`
 //      with timeout 0 that the rows it touches still have the authorization values the probe saw
-//      (and that the role and permission rows are unchanged). If anything changed in between, the
-//      guard fails, nothing commits, and the whole thing starts again from the probe.
+//      (and that the role and permission rows are unchanged); the client's own `wait` ops, which
+//      held in the probe, get timeout 0 too. If anything changed in between, a guard fails,
+//      nothing commits, and the whole thing starts again from the probe.
 // Guard and probe results are removed from what the client gets.
 import type { Database, Json, JsonObject, RowJson, TransactOptions } from '../ovsdb/api.js';
 import type { ColumnSchema, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
@@ -290,7 +291,15 @@ export async function rbacTransact(db: Database, schema: DatabaseSchema, ops: Js
       const g = guards.get(i);
       if (g) { guardIndexes.add(real.length); real.push(g); }
       realIndex.push(real.length);
-      real.push(ops[i]!);
+      const op = ops[i]!;
+      if (isObj(op) && op.op === 'wait') {
+        // It held in the probe (which blocked for it if it had to): here it must hold at once, or
+        // the state moved and everything starts again. So the real transaction never blocks.
+        guardIndexes.add(real.length);
+        real.push({ ...op, timeout: 0 });
+      } else {
+        real.push(op);
+      }
     }
     const rr = await db.transact(real, options);
     const failedGuard = [...guardIndexes].some((gi) => isError(rr[gi]));

@@ -165,3 +165,23 @@ t.test('guard: unrelated commits in between do not block an allowed transaction'
   t.equal(w.reals, 1, 'one real transaction');
   t.ok([...db.rows('Chassis')].some((row) => row.hostname === 'mine'));
 });
+
+t.test('a client wait op that blocks: the probe waits for it, then the write is checked and committed', async (t) => {
+  const db = await fresh();
+  const p = rbacTransact(db, schema, [
+    { op: 'wait', table: 'Chassis', where: [['name', '==', 'you']], columns: ['hostname'], until: '==', rows: [{ hostname: 'ready' }] },
+    { op: 'update', table: 'Chassis', where: [['name', '==', 'me']], row: { hostname: 'after-wait' } },
+  ], me);
+  let settled = false;
+  void p.then(() => { settled = true; });
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(settled, false, 'blocked while the condition does not hold');
+  await db.transact([{ op: 'update', table: 'Chassis', where: [['name', '==', 'you']], row: { hostname: 'ready' } }]);
+  t.same(await p, [{}, { count: 1 }], 'the wait result and the update; no guard results');
+  t.ok([...db.rows('Chassis')].some((r) => r.hostname === 'after-wait'));
+  const timedOut = await rbacTransact(db, schema, [
+    { op: 'wait', table: 'Chassis', where: [], columns: ['name'], until: '==', rows: [], timeout: 0 },
+    { op: 'delete', table: 'Chassis', where: [] },
+  ], me);
+  t.match(timedOut, [{ error: 'timed out' }, null], 'a wait that times out answers as the engine does');
+});
