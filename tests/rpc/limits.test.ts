@@ -182,7 +182,8 @@ t.test('breach log lines are rate-limited per limit; every breach is still count
 
 t.test('ovsdb-server/limits control command: values and breach counts', async (t) => {
   const { OvsdbServerRunner } = await import('../../engine/cli/ovsdb-server.js');
-  const runner = new OvsdbServerRunner('ovsdb-server', undefined, { limits: { maxOpsPerTransaction: 3 } });
+  const quiet = { info: () => {}, warn: () => {}, err: () => {}, dbg: () => {} };
+  const runner = new OvsdbServerRunner('ovsdb-server', undefined, { limits: { maxOpsPerTransaction: 3 }, logger: quiet, audit: { logger: quiet } });
   t.teardown(() => runner.close());
   const cmds = new Map<string, (args: string[]) => unknown>();
   const fake = { register: (name: string, _u: string, _min: number, _max: number, fn: (args: string[]) => unknown) => { cmds.set(name, fn); } };
