@@ -133,6 +133,9 @@ t.test('ovsdb-server options: limits and audit', async (t) => {
   t.equal(r.args.auditFile, 'audit.jsonl');
   t.equal(r.args.noAuditLog, true);
   t.same(parseServerArgs(['--max-connections=none']), { kind: 'fatal', message: '--max-connections: "none" is not a positive integer (a k, M or G suffix multiplies by 1024)' });
+  const { parseEngineFlags } = await import('../../engine/ovs-engine.js');
+  const ef = parseEngineFlags(['--no-switch', '--max-connections=10', '--audit-file=a.jsonl'], {});
+  t.same(ef.rest, ['--max-connections=10', '--audit-file=a.jsonl'], 'the engine passes them to its OVSDB server');
   const help = parseServerArgs(['--help']);
   t.match(help.kind === 'print' ? help.text : '', /--max-connections=N +default 4096 connections/);
 });
