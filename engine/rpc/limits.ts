@@ -35,6 +35,16 @@ export class LimitGuard {
     return e;
   }
 
+  /** Counts a breach that the connection layer (jsonrpc.ts, connection.ts) enforced and logged
+   *  itself, recognised by the reason the connection was closed with. */
+  noteClose(reason: string | undefined): void {
+    if (!reason) return;
+    const limit: LimitName | undefined = /^protocol error: message exceeds the size limit/.test(reason) ? 'maxMessageBytes'
+      : /^protocol error: message nesting exceeds/.test(reason) ? 'maxDepth'
+        : /^send backlog exceeded/.test(reason) ? 'maxSendBacklog' : undefined;
+    if (limit) this.breaches.set(limit, (this.breaches.get(limit) ?? 0) + 1);
+  }
+
   private log(limit: LimitName, line: string): void {
     const t = this.now();
     let w = this.windows.get(limit);

@@ -211,6 +211,7 @@ export class OvsdbServer {
     }
     this.sessions.add(s);
     conn.onClose((reason) => {
+      this.limitGuard.noteClose(reason);
       this.sessions.delete(s);
       s.closed();
       this.logger.dbg(`${peer}: connection closed (${reason ?? 'closed'})`);

@@ -144,6 +144,8 @@ t.test('maxMessageBytes and maxDepth from the limits object', async (t) => {
   t.match(deep.got[0], { error: { details: /nesting exceeds the limit of 20/ } });
   t.ok(h.logger.lines.some((l) => /^WARN unix#\d+: message exceeds the size limit/.test(l)), 'size breach logged with the client');
   t.ok(h.logger.lines.some((l) => /^WARN unix#\d+: message nesting exceeds/.test(l)), 'depth breach logged with the client');
+  t.equal(h.server.limitGuard.breaches.get('maxMessageBytes'), 1, 'size breach counted');
+  t.equal(h.server.limitGuard.breaches.get('maxDepth'), 1, 'depth breach counted');
   await othersServed(t, h);
 });
 
@@ -162,6 +164,7 @@ t.test('maxSendBacklog from the limits object: a monitor that does not read is d
   t.ok(h.logger.lines.some((l) => /^WARN unix#\d+: \d+ bytes queued and not read by the peer \(limit 131072 bytes\), disconnecting slow peer/.test(l)), 'slow peer logged and dropped');
   slow.s.resume();
   await slow.closed;
+  await waitFor(() => h.server.limitGuard.breaches.get('maxSendBacklog') === 1, 'backlog breach counted');
   await othersServed(t, h);
 });
 
