@@ -24,8 +24,8 @@ export type ControlMessage =
   | { op: 'sync'; seq: number }
   | { op: 'stop' }
   /** To the one pool worker that reads the port: add its fd to the worker's epoll set (mapping the
-   *  rx ring first); `ready` (Int32) becomes 1 when done, 2 if it failed; answered by 'attached'. */
-  | { op: 'attach'; seq: number; port: number; fd: number; ring?: RingGeometry; tunnel?: TunnelPortInfo; ready: SharedArrayBuffer }
+   *  rx ring first); answered by 'attached' (with an error if that failed). */
+  | { op: 'attach'; seq: number; port: number; fd: number; ring?: RingGeometry; tunnel?: TunnelPortInfo }
   /** To the port's worker: stop reading the port (remove from epoll, unmap the ring). */
   | { op: 'detach'; port: number };
 

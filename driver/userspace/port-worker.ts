@@ -73,7 +73,6 @@ function main(): void {
   let running = true;
 
   const attach = (m: Extract<ControlMessage, { op: 'attach' }>): void => {
-    const flag = new Int32Array(m.ready);
     let ring: RxRing | undefined;
     try {
       if (m.port < 0 || m.port >= MAX_PORTS) throw new Error(`port number ${m.port} out of range`);
@@ -89,14 +88,11 @@ function main(): void {
       // Frames may already be waiting (epoll reports them too, but serve them without a round trip).
       p.active = true;
       active.push(p);
-      Atomics.store(flag, 0, 1);
       post({ t: 'attached', seq: m.seq, port: m.port });
     } catch (e) {
       ring?.close();
-      Atomics.store(flag, 0, 2);
       post({ t: 'attached', seq: m.seq, port: m.port, error: (e as Error).message });
     }
-    Atomics.notify(flag, 0);
   };
 
   const detach = (portNo: number): void => {
