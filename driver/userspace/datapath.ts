@@ -86,6 +86,8 @@ interface IoWorker {
   load: number;
   /** Resolves once the thread runs (rejects if it failed to start). */
   started: Promise<void>;
+  /** Int32 set to 1 by the thread when it runs (for a synchronous wait). */
+  startedFlag: Int32Array;
   exited: Promise<void>;
   /** Waits in progress that need the worker to keep the process alive (see hold/release). */
   holds: number;
@@ -224,12 +226,15 @@ export class UserspaceDatapath {
    * round trips. If the worker cannot read the port, the port is removed again with a warning.
    */
   addPortNow(o: AddPortOptions): OdpVport {
-    const { vport, ready } = this.startPort(o);
+    const { vport, ready, io } = this.startPort(o);
     ready.catch((e: Error) => process.emitWarning(e.message));
+    // Only the pool's first ports start a thread; wait for that (at most 10 s), so a frame that
+    // arrives now is forwarded (or upcalled) as soon as a kernel datapath would.
+    if (Atomics.load(io.startedFlag, 0) === 0) Atomics.wait(io.startedFlag, 0, 0, 10_000);
     return vport;
   }
 
-  private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void> } {
+  private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void>; io: IoWorker } {
     this.checkAlive();
     if (!o || typeof o.name !== 'string') throw new InvalidInputError(`invalid port ${JSON.stringify(o)}: expected { name, type }`);
     if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan or geneve`);
@@ -295,7 +300,7 @@ export class UserspaceDatapath {
       }
       throw new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: ${(e as Error).message}`);
     });
-    return { vport: this.vportOf(rec), ready };
+    return { vport: this.vportOf(rec), ready, io };
   }
 
   /** The lowest free port number (1 up). */
@@ -324,7 +329,8 @@ export class UserspaceDatapath {
       const stats = StatsSection.create();
       const { port1, port2 } = new MessageChannel();
       const index = this.io.length;
-      const data: PortWorkerData = { index, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound };
+      const startedFlag = new Int32Array(new SharedArrayBuffer(4));
+      const data: PortWorkerData = { index, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound, started: startedFlag.buffer as SharedArrayBuffer };
       // The new worker starts from the current state: every port's fd and every flow.
       for (const p of this.ports.values()) port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
       for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
@@ -332,7 +338,7 @@ export class UserspaceDatapath {
       // would make it take seconds to start).
       const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: data, transferList: [port2], execArgv: [] });
       const w: IoWorker = {
-        index, worker, control: port1, wakeFd, stats, load: 0, holds: 1 /* until it has started */, dead: false,
+        index, worker, control: port1, wakeFd, stats, startedFlag, load: 0, holds: 1 /* until it has started */, dead: false,
         started: Promise.resolve(), exited: new Promise((resolve) => worker.once('exit', () => resolve())),
       };
       w.started = new Promise<void>((resolve, reject) => {

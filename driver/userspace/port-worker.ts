@@ -25,6 +25,8 @@ export interface PortWorkerData {
   ctrl: SharedArrayBuffer;
   stats: StatsSection['buffers'];
   upcallBound: number;
+  /** Int32 set to 1 (and notified) once the thread runs, for a main thread waiting synchronously. */
+  started: SharedArrayBuffer;
 }
 
 /** What a worker tells the main thread. `attached` answers an attach (error set if it failed). */
@@ -217,6 +219,9 @@ function main(): void {
     if (timeoutMs !== 0) fw.tick();
   };
 
+  const started = new Int32Array(d.started);
+  Atomics.store(started, 0, 1);
+  Atomics.notify(started, 0);
   post({ t: 'ready' });
   let rounds = 0;
   while (running) {
