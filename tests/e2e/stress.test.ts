@@ -28,7 +28,7 @@ import { projectRoot } from '../../engine/setup/paths.js';
 const TARGET_PORTS = 1000;
 const N_PORTS = Number(process.env.OVS_STRESS_PORTS ?? TARGET_PORTS);
 const N_RULES = Number(process.env.OVS_STRESS_RULES ?? 100_000);
-const BATCH = 250;
+const BATCH = 1000;
 const BRIDGE = 'br0';
 
 /** The engine with 100k rules and 1,000 ports peaks under 1 GiB (measured); skip rather than push
