@@ -35,7 +35,8 @@ export type WorkerMessage =
   | { t: 'ack'; seq: number }
   | { t: 'ready' }
   | { t: 'attached'; seq: number; port: number; error?: string }
-  | { t: 'fatal'; message: string };
+  | { t: 'fatal'; message: string }
+  | { t: 'warn'; message: string };
 
 /** Frames served from one port before the next active port gets its turn. */
 const BATCH = 64;
@@ -73,6 +74,20 @@ function main(): void {
   const inner: Decapsulated = { off: 0, len: 0 };
   let gen = -1;
   let running = true;
+  let lastWarn = 0;
+
+  /** One frame through the forwarder. A frame that makes it throw (a bug, not bad input: the
+   *  parsers reject malformed frames) is dropped and counted as an rx error; it must not stop the
+   *  thread, which serves many ports. Warns at most every 10 s. */
+  const forward = (): void => {
+    try {
+      fw.receive(f);
+    } catch (e) {
+      stats.ports[f.inPort * PORT_STAT_FIELDS + PS.RX_ERRORS]++;
+      const now = Date.now();
+      if (now - lastWarn >= 10_000) { lastWarn = now; post({ t: 'warn', message: `port ${f.inPort}: a frame was dropped: ${(e as Error).message}` }); }
+    }
+  };
 
   const attach = (m: Extract<ControlMessage, { op: 'attach' }>): void => {
     let ring: RxRing | undefined;
@@ -129,7 +144,7 @@ function main(): void {
       try { len = readSync(p.fd, buf, HEADROOM, FRAME_BUFFER - HEADROOM, null); } catch { return; }
       if (len < 14) continue;
       f.buf = buf; f.off = HEADROOM; f.len = len; f.inPort = p.portNo; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = undefined;
-      fw.receive(f);
+      forward();
       drain();
       if (!p.attached) return;
     }
@@ -162,7 +177,7 @@ function main(): void {
       if (len < wire || len < 14) stats.ports[rxErr]++;
       else {
         f.buf = rb; f.off = off; f.len = len; f.inPort = p.portNo; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = undefined;
-        fw.receive(f);
+        forward();
       }
       if (!p.attached) return n + 1;
       u32[base >>> 2] = 0; // TP_STATUS_KERNEL: the slot is the kernel's again
@@ -193,12 +208,12 @@ function main(): void {
         // Not one of ours (the socket filter lets only UDP to the port through): malformed.
         if (!decapsulate(buf, HEADROOM, len, tunnel.kind, tunnel.dstPort, rxTun, inner)) { stats.ports[base + PS.RX_DROPPED]++; continue; }
         f.buf = buf; f.off = inner.off; f.len = inner.len; f.inPort = p.portNo; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = rxTun;
-        fw.receive(f);
+        forward();
         continue;
       }
       if (len < 14) { stats.ports[base + PS.RX_ERRORS]++; continue; }
       f.buf = buf; f.off = HEADROOM; f.len = len; f.inPort = p.portNo; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = undefined;
-      fw.receive(f);
+      forward();
     }
     return n;
   };
