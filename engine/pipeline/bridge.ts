@@ -11,6 +11,7 @@ import {
 } from './flow-syntax.js';
 import type { TunnelConfig } from './tunnel.js';
 import { MacLearningTable, MacTableOptions, PortVlan, PortVlanConfig, VlanMode, resolvePortVlan } from './normal.js';
+import { MirrorSet, type MirrorSpec } from './mirror.js';
 
 export const N_TABLES = 255;
 /** OVS keeps its last table for internal flows; OpenFlow writes to it fail. */
@@ -79,6 +80,8 @@ export class Bridge {
   readonly ports = new Map<number, BridgePort>();
   readonly tables: Classifier<FlowRule>[] = [];
   readonly mac: MacLearningTable;
+  /** Port mirrors (Mirror table rows of this bridge). */
+  readonly mirrors = new MirrorSet();
   /** Packets sent to CONTROLLER (no controller connection exists; they are counted and dropped). */
   controllerPackets = 0n;
   /** Bumped on any change of ports or flow tables (the MAC table has its own). */
@@ -143,6 +146,14 @@ export class Bridge {
   portByName(name: string): BridgePort | undefined {
     for (const p of this.ports.values()) if (p.name === name) return p;
     return undefined;
+  }
+
+  /** Replaces the bridge's mirrors (port names are pipeline port names); returns what OVS would
+   *  log for mirrors it cannot create. Translation changes, so installed megaflows revalidate. */
+  setMirrors(specs: readonly MirrorSpec[]): string[] {
+    const r = this.mirrors.configure(specs);
+    if (r.changed) this.changed();
+    return r.warnings;
   }
 
   // ---------------------------------------------------------------- flow tables

@@ -71,6 +71,8 @@ class XlateCtx {
   baseTunnel?: OdpTunnelKey;
   depth = 0;
   resubmits = 0;
+  /** Mirrors (bit mask, this bridge) the packet was already copied to, with their duplicates. */
+  mirrored = 0;
   error?: string;
   bridge: Bridge;
   table = 0;
@@ -110,9 +112,13 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
   ctx.note(`bridge ${where.bridge.name}, in_port ${where.port.name} (${where.port.ofport})`);
   if (!where.port.adminUp) {
     ctx.note('input port is administratively down: dropping');
+  } else if (where.bridge.mirrors.isOutput(where.port.name)) {
+    ctx.note(`dropping packet received on port ${where.port.name}, which is reserved exclusively for mirroring`);
   } else if (tunnel && !tunnelProcessEcn(ctx, tunnel)) {
     ctx.note('dropping tunnel packet marked ECN CE but is not ECN capable');
   } else {
+    // Ingress mirroring copies the packet as received, before any action changes it.
+    if (where.bridge.mirrors.size) mirrorPacket(ctx, where.port, where.bridge.mirrors.srcMask(where.port.name));
     lookupAndRun(ctx, 0);
   }
   if (ctx.error) ctx.actions = [];
@@ -328,28 +334,78 @@ function outputToPort(ctx: XlateCtx, p: BridgePort): void {
   if (!p.adminUp) { ctx.note(`port ${p.name} is down, skipping output`); return; }
   if (p.patchPeer !== undefined) { patchOutput(ctx, p); return; }
   if (p.odpPort === undefined) { ctx.note(`port ${p.name} has no datapath port, skipping`); return; }
-  if (p.tunnel) { tunnelOutput(ctx, p); return; }
-  commit(ctx);
-  ctx.actions.push({ type: 'output', port: p.odpPort });
-  ctx.note(`output to ${p.name} (datapath port ${p.odpPort})`);
+  if (p.tunnel) {
+    if (!tunnelOutput(ctx, p)) return;
+  } else {
+    commit(ctx);
+    ctx.actions.push({ type: 'output', port: p.odpPort });
+    ctx.note(`output to ${p.name} (datapath port ${p.odpPort})`);
+  }
+  // Egress mirroring (patch ports are not mirrored on output, as in OVS).
+  if (ctx.bridge.mirrors.size) mirrorPacket(ctx, p, ctx.bridge.mirrors.dstMask(p.name));
+}
+
+/** OVS's mirror_packet: copies the packet entering or leaving `port` to the destinations of the
+ *  mirrors in `candidates` it has not been copied to yet. The VLAN a mirror selects on is the
+ *  packet's VLAN as `port` would receive it. */
+function mirrorPacket(ctx: XlateCtx, port: BridgePort, candidates: number): void {
+  let mirrors = candidates & ~ctx.mirrored;
+  if (!mirrors) return;
+  const ms = ctx.bridge.mirrors, wc = ctx.wc;
+  const tci = Number(ctx.flow[F.vlan_tci]);
+  const vid = tci & VLAN_CFI ? tci & VLAN_VID_MASK : 0;
+  wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_VID_MASK | VLAN_CFI);
+  if (inputVidRejection(port.vlan, vid, port.name)) return;
+  const vlan = inputVidToVlan(port.vlan, vid);
+  let used = 0;
+  while (mirrors) {
+    const bit = mirrors & -mirrors;
+    mirrors &= ~bit;
+    const m = ms.byIndex(31 - Math.clz32(bit));
+    if (!m) continue;
+    if (m.vlans && !m.vlans.has(vlan)) continue;
+    used |= bit;
+    // Before the copies go out, so that their own egress cannot mirror to the same place again.
+    ctx.mirrored |= m.dupMask;
+    if (m.outPort !== undefined) {
+      const out = ctx.bridge.portByName(m.outPort);
+      if (out) {
+        ctx.note(`mirror ${m.name}: copy to ${out.name}`);
+        normalOutput(ctx, out, vlan, tci);
+      }
+    } else if (m.outVlan !== undefined && vlan !== m.outVlan) {
+      wc[F.dl_dst] = fieldMax(F.dl_dst);
+      if (!isReservedMac(ctx.flow[F.dl_dst]!)) {
+        ctx.note(`mirror ${m.name}: copy to VLAN ${m.outVlan}`);
+        for (const p of sortedPorts(ctx.bridge)) {
+          if (portIncludesVlan(p.vlan, m.outVlan) && !ms.isOutput(p.name)) normalOutput(ctx, p, m.outVlan, tci);
+        }
+      }
+    }
+    mirrors &= ~ctx.mirrored;
+  }
+  if (used && ctx.sideEffects) {
+    const st = ctx.input.stats ?? { packets: 1n, bytes: BigInt(ctx.input.packetLen ?? 0) };
+    ms.credit(used, st.packets, st.bytes);
+  }
 }
 
 /** Output to a tunnel port (tnl_port_send + commit_odp_tunnel_action): set(tunnel(...)) when the
  *  packet's tunnel metadata must change, then the packet's own header changes, then the output. */
-function tunnelOutput(ctx: XlateCtx, p: BridgePort): void {
+function tunnelOutput(ctx: XlateCtx, p: BridgePort): boolean {
   const cfg = p.tunnel!, f = ctx.flow, wc = ctx.wc;
   const dt = Number(f[F.dl_type]);
   const isIp = dt === ETH_TYPE.IP || dt === ETH_TYPE.IPV6;
   if (cfg.remoteIpFlow) wc[F.tun_dst] = 0xffffffffn;
   const t = egressTunnel(cfg, { tunId: f[F.tun_id]!, tunSrc: f[F.tun_src]!, tunDst: f[F.tun_dst]!, isIp, nwTos: Number(f[F.nw_tos]), nwTtl: Number(f[F.nw_ttl]) });
-  if (!t) { ctx.note(`port ${p.name}: remote_ip=flow and the flow has no tun_dst, dropping`); return; }
+  if (!t) { ctx.note(`port ${p.name}: remote_ip=flow and the flow has no tun_dst, dropping`); return false; }
   if (cfg.localIpFlow) wc[F.tun_src] = 0xffffffffn;
   if (cfg.outKeyPresent && cfg.outKeyFlow) wc[F.tun_id] = fieldMax(F.tun_id);
   if (isIp) {
     wc[F.nw_tos] = wc[F.nw_tos]! | 3n | (cfg.tosInherit ? 0xfcn : 0n);
     if (cfg.ttlInherit) wc[F.nw_ttl] = 0xffn;
   }
-  if (ctx.key.tunnel && isTunnelKey(ctx.key) && ctx.key.tunnel.ipv4Dst === t.ipv4Dst) { ctx.note(`port ${p.name}: not tunneling to our own address`); return; }
+  if (ctx.key.tunnel && isTunnelKey(ctx.key) && ctx.key.tunnel.ipv4Dst === t.ipv4Dst) { ctx.note(`port ${p.name}: not tunneling to our own address`); return false; }
   if (!sameTunnel(ctx.baseTunnel, t)) {
     ctx.actions.push({ type: 'set', key: { tunnel: t } });
     ctx.baseTunnel = t;
@@ -357,6 +413,7 @@ function tunnelOutput(ctx: XlateCtx, p: BridgePort): void {
   commit(ctx);
   ctx.actions.push({ type: 'output', port: p.odpPort! });
   ctx.note(`output to tunnel ${p.name} (datapath port ${p.odpPort}, remote ${t.ipv4Dst}${t.id !== undefined ? `, key 0x${t.id.toString(16)}` : ''})`);
+  return true;
 }
 
 function sameTunnel(a: OdpTunnelKey | undefined, b: OdpTunnelKey): boolean {
@@ -378,6 +435,9 @@ function patchOutput(ctx: XlateCtx, p: BridgePort): void {
   const savedFlow = ctx.flow.slice();
   const savedBridge = ctx.bridge, savedTable = ctx.table;
   const savedWcInPort = ctx.wc[F.in_port]!;
+  // Another bridge's mirrors are independent of this one's.
+  const savedMirrored = ctx.mirrored;
+  if (peer.bridge !== ctx.bridge) ctx.mirrored = 0;
   ctx.bridge = peer.bridge;
   ctx.flow[F.in_port] = BigInt(peer.port.ofport);
   ctx.flow[F.metadata] = 0n;
@@ -390,6 +450,7 @@ function patchOutput(ctx: XlateCtx, p: BridgePort): void {
   ctx.bridge = savedBridge;
   ctx.table = savedTable;
   ctx.flow = savedFlow;
+  ctx.mirrored = savedMirrored;
   ctx.exited = false;
 }
 
@@ -417,6 +478,7 @@ function xlateNormal(ctx: XlateCtx): void {
   wc[F.in_port] = 0xffffn;
   const inP = br.ports.get(inPort(ctx));
   if (!inP) { ctx.note(`NORMAL: input port ${inPort(ctx)} is not a port of ${br.name}, dropping`); return; }
+  if (br.mirrors.isOutput(inP.name)) { ctx.note('NORMAL: input port is mirror output port, dropping'); return; }
   const dst = f[F.dl_dst]!, src = f[F.dl_src]!;
   if (isReservedMac(dst)) { ctx.note('NORMAL: packet has reserved destination MAC, dropping'); return; }
   const tci = Number(f[F.vlan_tci]);
@@ -434,6 +496,7 @@ function xlateNormal(ctx: XlateCtx): void {
   if (!e) { ctx.note('NORMAL: no learned MAC for destination, flooding'); normalFlood(ctx, inP, vlan, tci); return; }
   const outP = br.ports.get(e.port);
   if (!outP) { ctx.note('NORMAL: learned port is unknown, dropping'); return; }
+  if (br.mirrors.isOutput(outP.name)) { ctx.note('NORMAL: learned port is a mirror port, dropping'); return; }
   if (outP === inP) { ctx.note('NORMAL: learned port is input port, dropping'); return; }
   ctx.note(`NORMAL: forwarding to learned port ${outP.name}`);
   normalOutput(ctx, outP, vlan, tci);
@@ -441,7 +504,7 @@ function xlateNormal(ctx: XlateCtx): void {
 
 function normalFlood(ctx: XlateCtx, inP: BridgePort, vlan: number, inTci: number): void {
   for (const p of sortedPorts(ctx.bridge)) {
-    if (p === inP || p.noFlood || !p.adminUp || !portIncludesVlan(p.vlan, vlan)) continue;
+    if (p === inP || p.noFlood || !p.adminUp || !portIncludesVlan(p.vlan, vlan) || ctx.bridge.mirrors.isOutput(p.name)) continue;
     normalOutput(ctx, p, vlan, inTci);
   }
 }

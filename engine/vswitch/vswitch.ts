@@ -11,12 +11,13 @@ import type { PacketMessage } from '../channel/messages.js';
 import type { OdpAction, OdpFlow, OdpFlowKey, OdpVport } from '../channel/odp-types.js';
 import { VPORT_TYPES } from '../channel/odp-types.js';
 import type { Json, RowJson } from '../ovsdb/api.js';
-import type { PortSpec } from '../pipeline/bridge.js';
+import type { Bridge, PortSpec } from '../pipeline/bridge.js';
+import type { MirrorSpec } from '../pipeline/mirror.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { parseTunnelOptions, tunnelDpPortName, type TunnelConfig, type TunnelType } from '../pipeline/tunnel.js';
 import type { ConfigSource } from './config-source.js';
-import { intOf, mapOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } from './wire.js';
+import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } from './wire.js';
 
 export const OFPP_LOCAL = 0xfffe;
 const MAX_IDLE_MS = 10_000;
@@ -47,7 +48,8 @@ interface DesiredIface {
 }
 
 interface DesiredPort { uuid: string; name: string; row: RowJson; ifaces: DesiredIface[]; tag?: number; trunks: number[]; vlanMode?: VlanMode; bondMode: string }
-interface DesiredBridge { uuid: string; name: string; row: RowJson; failMode: string; ports: DesiredPort[] }
+interface DesiredMirror { uuid: string; name: string; selectAll: boolean; srcPorts: string[]; dstPorts: string[]; vlans: number[]; outPort?: string; outVlan?: number }
+interface DesiredBridge { uuid: string; name: string; row: RowJson; failMode: string; ports: DesiredPort[]; mirrors: DesiredMirror[] }
 
 interface IfaceState { ofport: number; odpPort?: number; error?: string; bridge: string; spec?: string; /** tunnels: the shared datapath port */ dpName?: string }
 
@@ -168,7 +170,17 @@ export class VSwitch {
         ports.push({ uuid: pu, name: pname, row: p, ifaces, tag: intOf(p.tag), trunks: setOf(p.trunks).filter((x): x is number => typeof x === 'number'),
           vlanMode: vm === 'access' || vm === 'trunk' || vm === 'native-tagged' || vm === 'native-untagged' ? vm : undefined, bondMode: stringOf(p.bond_mode) });
       }
-      bridges.push({ uuid: bu, name: bname, row: b, failMode: stringOf(b.fail_mode), ports });
+      const mirrorsT = rep.get('Mirror');
+      const mirrors: DesiredMirror[] = [];
+      for (const mu of uuidsOf(b.mirrors)) {
+        const m = mirrorsT?.get(mu);
+        if (!m) continue;
+        const outPort = uuidsOf(m.output_port)[0];
+        mirrors.push({ uuid: mu, name: stringOf(m.name), selectAll: optionalOf(m.select_all) === true, srcPorts: uuidsOf(m.select_src_port),
+          dstPorts: uuidsOf(m.select_dst_port), vlans: setOf(m.select_vlan).filter((x): x is number => typeof x === 'number'),
+          ...(outPort ? { outPort } : {}), ...(intOf(m.output_vlan) !== undefined ? { outVlan: intOf(m.output_vlan) } : {}) });
+      }
+      bridges.push({ uuid: bu, name: bname, row: b, failMode: stringOf(b.fail_mode), ports, mirrors });
     }
     return { ovs, bridges };
   }
@@ -302,6 +314,7 @@ export class VSwitch {
         }
       }
       for (const port of [...br.ports.values()]) if (!wantPorts.has(port.name)) br.removePort(port.name);
+      this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
 
@@ -310,6 +323,39 @@ export class VSwitch {
 
     // 4. Status back into the database, and the acknowledgement of next_cfg.
     await this.writeStatus(ovs, bridges, have, nextCfg);
+  }
+
+  /** bridge.c mirror_configure: Mirror rows -> the bridge's mirrors (Port rows resolved to the
+   *  pipeline ports of their interfaces), with OVS's log messages for mirrors it ignores. */
+  private configureMirrors(b: DesiredBridge, br: Bridge): void {
+    const portNames = new Map<string, { name: string; members: string[] }>();
+    for (const p of b.ports) portNames.set(p.uuid, { name: p.name, members: p.ifaces.map((i) => i.name).filter((n) => br.portByName(n) !== undefined) });
+    const members = (uuids: string[]) => uuids.flatMap((u) => portNames.get(u)?.members ?? []);
+    const specs: MirrorSpec[] = [];
+    const seen = new Set<string>();
+    for (const m of b.mirrors) {
+      if (seen.has(m.name)) { this.o.log.warn(`bridge ${b.name}: mirror ${m.name} is configured twice; ignoring the second`); continue; }
+      let outPort: string | undefined, outVlan: number | undefined;
+      if (m.outPort !== undefined) {
+        const port = portNames.get(m.outPort);
+        if (!port) { this.o.log.err(`bridge ${b.name}: mirror ${m.name} outputs to port not on bridge`); continue; }
+        outPort = port.members[0] ?? port.name;
+        if (m.outVlan !== undefined) this.o.log.err(`bridge ${b.name}: mirror ${m.name} specifies both output port and output vlan; ignoring output vlan`);
+      } else if (m.outVlan !== undefined) {
+        outVlan = m.outVlan;
+      } else {
+        this.o.log.err(`bridge ${b.name}: mirror ${m.name} does not specify output; ignoring`);
+        continue;
+      }
+      seen.add(m.name);
+      specs.push({ name: m.name, selectAll: m.selectAll, srcPorts: members(m.srcPorts), dstPorts: members(m.dstPorts), vlans: m.vlans,
+        ...(outPort !== undefined ? { outPort } : {}), ...(outVlan !== undefined ? { outVlan } : {}) });
+    }
+    try {
+      for (const w of br.setMirrors(specs)) this.o.log.warn(w);
+    } catch (e) {
+      this.o.log.err(`bridge ${b.name}: mirror configuration is invalid: ${(e as Error).message}`);
+    }
   }
 
   private ifaceStatus(i: DesiredIface, dpPorts: Map<string, OdpVport>): Record<string, Json> {
@@ -378,6 +424,19 @@ export class VSwitch {
       const stats = wireMap({ rx_packets: Number(s.rxPackets), tx_packets: Number(s.txPackets), rx_bytes: Number(s.rxBytes), tx_bytes: Number(s.txBytes),
         rx_errors: Number(s.rxErrors), tx_errors: Number(s.txErrors), rx_dropped: Number(s.rxDropped), tx_dropped: Number(s.txDropped) });
       if (JSON.stringify(row.statistics) !== JSON.stringify(stats)) ops.push({ op: 'update', table: 'Interface', where: [['_uuid', '==', row._uuid!]], row: { statistics: stats } });
+    }
+    // Mirror statistics (bridge.c mirror_refresh_stats): packets and bytes copied to each mirror.
+    for (const brow of rep.get('Bridge')?.values() ?? []) {
+      const bname = stringOf(brow.name);
+      if (!this.pipeline.hasBridge(bname)) continue;
+      const br = this.pipeline.bridge(bname);
+      for (const mu of uuidsOf(brow.mirrors)) {
+        const row = rep.get('Mirror')?.get(mu);
+        const m = row ? br.mirrors.byName(stringOf(row.name)) : undefined;
+        if (!row || !m) continue;
+        const stats = wireMap({ tx_packets: Number(m.txPackets), tx_bytes: Number(m.txBytes) });
+        if (JSON.stringify(row.statistics) !== JSON.stringify(stats)) ops.push({ op: 'update', table: 'Mirror', where: [['_uuid', '==', row._uuid!]], row: { statistics: stats } });
+      }
     }
     if (ops.length) await this.o.source.transact(ops);
   }
