@@ -12,6 +12,7 @@ import {
 import type { TunnelConfig } from './tunnel.js';
 import { MacLearningTable, MacTableOptions, PortVlan, PortVlanConfig, VlanMode, resolvePortVlan } from './normal.js';
 import { MirrorSet, type MirrorSpec } from './mirror.js';
+import { BondState, type BondConfig } from './bond.js';
 
 export const N_TABLES = 255;
 /** OVS keeps its last table for internal flows; OpenFlow writes to it fail. */
@@ -40,6 +41,8 @@ export interface PortSpec {
   noFlood?: boolean;
   /** A tunnel port (vxlan/geneve): its configuration; `odpPort` is the shared tunnel vport. */
   tunnel?: TunnelConfig;
+  /** A bond member: the name of its bond (Port); NORMAL treats all members as one port. */
+  bond?: string;
 }
 
 export interface BridgePort extends PortSpec {
@@ -82,6 +85,10 @@ export class Bridge {
   readonly mac: MacLearningTable;
   /** Port mirrors (Mirror table rows of this bridge). */
   readonly mirrors = new MirrorSet();
+  /** Bonds by Port name (their members are ports with `bond` set). */
+  readonly bonds = new Map<string, BondState>();
+  private retiredBondGeneration = 0;
+  private bondIds?: Map<string, number>;
   /** Packets sent to CONTROLLER (no controller connection exists; they are counted and dropped). */
   controllerPackets = 0n;
   /** Bumped on any change of ports or flow tables (the MAC table has its own). */
@@ -98,7 +105,52 @@ export class Bridge {
     if (opts.defaultNormalFlow !== false) this.applyFlowMod(parseFlowMod('priority=0,actions=NORMAL'));
   }
 
-  private changed(): void { this.generation++; this.onChange(); }
+  private changed(): void { this.generation++; this.bondIds = undefined; this.onChange(); }
+
+  // ---------------------------------------------------------------- bonds
+
+  /** Creates or reconfigures bond `name` (its members must be added as ports with `bond: name`). */
+  setBond(name: string, cfg: BondConfig): BondState {
+    let b = this.bonds.get(name);
+    if (!b) {
+      b = new BondState(name, cfg);
+      this.bonds.set(name, b);
+      this.changed();
+    } else {
+      const g = b.generation;
+      b.configure(cfg);
+      if (b.generation !== g) this.changed();
+    }
+    return b;
+  }
+
+  removeBond(name: string): void {
+    const b = this.bonds.get(name);
+    if (!b) return;
+    this.retiredBondGeneration += b.generation + 1;
+    this.bonds.delete(name);
+    this.changed();
+  }
+
+  /** Changes whenever a bond's member states change (translation may differ). */
+  get bondsGeneration(): number {
+    let g = this.retiredBondGeneration;
+    for (const b of this.bonds.values()) g += b.generation;
+    return g;
+  }
+
+  /** The port number NORMAL learns a bond's MACs on: its lowest member ofport. */
+  bondId(name: string): number {
+    if (!this.bondIds) {
+      const ids = new Map<string, number>();
+      for (const p of this.ports.values()) if (p.bond !== undefined) ids.set(p.bond, Math.min(ids.get(p.bond) ?? Infinity, p.ofport));
+      this.bondIds = ids;
+    }
+    return this.bondIds.get(name) ?? -1;
+  }
+
+  /** NORMAL's identity of a port: its bond's id for bond members, else its ofport. */
+  bundleId(p: BridgePort): number { return p.bond !== undefined ? this.bondId(p.bond) : p.ofport; }
 
   // ---------------------------------------------------------------- ports
 

@@ -13,6 +13,7 @@ import type { Bridge, BridgePort, FlowRule } from './bridge.js';
 import { inputVidRejection, inputVidToVlan, outputVid, portIncludesVlan } from './normal.js';
 import { flowFromOdpKey, isTunnelKey, odpMaskFromWildcards } from './odp-flow.js';
 import { egressTunnel } from './tunnel.js';
+import { bondHash } from './bond.js';
 
 export const MAX_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
@@ -487,26 +488,66 @@ function xlateNormal(ctx: XlateCtx): void {
   if (rejected) { ctx.note(`NORMAL: ${rejected}`); return; }
   const vlan = inputVidToVlan(inP.vlan, vid);
   const grat = isGratuitousArp(ctx);
-  if (ctx.sideEffects && !isMulticastMac(src)) {
-    const r = br.mac.learn(src, vlan, inP.ofport, { gratuitousArp: grat });
-    if (r === 'new' || r === 'moved') ctx.note(`NORMAL: learned that ${bigToMac(src)} is on port ${inP.name} in VLAN ${vlan}`);
+  const inId = br.bundleId(inP);
+  const inBond = inP.bond !== undefined ? br.bonds.get(inP.bond) : undefined;
+  if (inBond) {
+    // bond_check_admissibility: backups, LACP-disabled members, SLB reflections are dropped.
+    const verdict = inBond.admissibility(inP.name, isMulticastMac(dst));
+    if (verdict === 'drop') { ctx.note(`NORMAL: bond ${inBond.name} does not accept this packet on member ${inP.name}, dropping`); return; }
+    if (verdict === 'drop-if-moved') {
+      const moved = br.mac.lookup(src, vlan);
+      if (moved && moved.port !== inId && !grat) { ctx.note(`NORMAL: SLB bond ${inBond.name}: ${bigToMac(src)} is learnt on another port, dropping`); return; }
+    }
   }
-  if (isMulticastMac(dst)) { ctx.note('NORMAL: multicast/broadcast destination, flooding'); normalFlood(ctx, inP, vlan, tci); return; }
+  if (ctx.sideEffects && !isMulticastMac(src)) {
+    const r = br.mac.learn(src, vlan, inId, { gratuitousArp: grat, bondLike: inBond !== undefined });
+    if (r === 'new' || r === 'moved') ctx.note(`NORMAL: learned that ${bigToMac(src)} is on port ${inBond ? inBond.name : inP.name} in VLAN ${vlan}`);
+  }
+  if (isMulticastMac(dst)) { ctx.note('NORMAL: multicast/broadcast destination, flooding'); normalFlood(ctx, inId, vlan, tci); return; }
   const e = br.mac.lookup(dst, vlan);
-  if (!e) { ctx.note('NORMAL: no learned MAC for destination, flooding'); normalFlood(ctx, inP, vlan, tci); return; }
+  if (!e) { ctx.note('NORMAL: no learned MAC for destination, flooding'); normalFlood(ctx, inId, vlan, tci); return; }
   const outP = br.ports.get(e.port);
   if (!outP) { ctx.note('NORMAL: learned port is unknown, dropping'); return; }
   if (br.mirrors.isOutput(outP.name)) { ctx.note('NORMAL: learned port is a mirror port, dropping'); return; }
-  if (outP === inP) { ctx.note('NORMAL: learned port is input port, dropping'); return; }
-  ctx.note(`NORMAL: forwarding to learned port ${outP.name}`);
-  normalOutput(ctx, outP, vlan, tci);
+  if (br.bundleId(outP) === inId) { ctx.note('NORMAL: learned port is input port, dropping'); return; }
+  ctx.note(`NORMAL: forwarding to learned port ${outP.bond ?? outP.name}`);
+  normalOutputBundle(ctx, outP, vlan, tci);
 }
 
-function normalFlood(ctx: XlateCtx, inP: BridgePort, vlan: number, inTci: number): void {
-  for (const p of sortedPorts(ctx.bridge)) {
-    if (p === inP || p.noFlood || !p.adminUp || !portIncludesVlan(p.vlan, vlan) || ctx.bridge.mirrors.isOutput(p.name)) continue;
-    normalOutput(ctx, p, vlan, inTci);
+function normalFlood(ctx: XlateCtx, inId: number, vlan: number, inTci: number): void {
+  const br = ctx.bridge;
+  const bondsDone = new Set<string>();
+  for (const p of sortedPorts(br)) {
+    if (p.bond !== undefined) {
+      if (bondsDone.has(p.bond)) continue;
+      bondsDone.add(p.bond);
+    }
+    if (br.bundleId(p) === inId || p.noFlood || !portIncludesVlan(p.vlan, vlan) || br.mirrors.isOutput(p.name)) continue;
+    if (p.bond === undefined && !p.adminUp) continue;
+    normalOutputBundle(ctx, p, vlan, inTci);
   }
+}
+
+/** NORMAL output to the port `p` stands for: for a bond member, the member its bond picks for
+ *  this flow (bond_choose_output_member); else `p` itself. */
+function normalOutputBundle(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number): void {
+  if (p.bond === undefined) { normalOutput(ctx, p, vlan, inTci); return; }
+  const bond = ctx.bridge.bonds.get(p.bond);
+  if (!bond) { ctx.note(`bond ${p.bond} is not configured, dropping`); return; }
+  let hash = 0;
+  if (bond.balanced) {
+    const f = ctx.flow, wc = ctx.wc;
+    if (bond.mode === 'balance-tcp') {
+      for (const fid of [F.nw_src, F.nw_dst, F.nw_proto, F.tp_src, F.tp_dst]) wc[fid] = fieldMax(fid);
+      hash = bondHash(bond.basis, [f[F.dl_src]!, f[F.dl_dst]!, vlan, f[F.nw_src]!, f[F.nw_dst]!, f[F.nw_proto]!, f[F.tp_src]!, f[F.tp_dst]!]);
+    } else {
+      hash = bondHash(bond.basis, [f[F.dl_src]!, vlan]);
+    }
+  }
+  const m = bond.outputMember(hash);
+  const port = m ? ctx.bridge.portByName(m.name) : undefined;
+  if (!port) { ctx.note(`bond ${bond.name}: no member can send, dropping`); return; }
+  normalOutput(ctx, port, vlan, inTci);
 }
 
 function normalOutput(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number): void {

@@ -13,6 +13,10 @@ import { VPORT_TYPES } from '../channel/odp-types.js';
 import type { Json, RowJson } from '../ovsdb/api.js';
 import type { Bridge, PortSpec } from '../pipeline/bridge.js';
 import type { MirrorSpec } from '../pipeline/mirror.js';
+import { BOND_MODES, type BondMode, type BondState } from '../pipeline/bond.js';
+import { extractFlowKey } from '../channel/flow-extract.js';
+import { ETH_TYPE_SLOW, Lacp, encodeLacpFrame, type LacpPdu, type LacpSettings } from './lacp.js';
+import { UnixctlCommandError } from '../util/unixctl.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { parseTunnelOptions, tunnelDpPortName, type TunnelConfig, type TunnelType } from '../pipeline/tunnel.js';
@@ -82,6 +86,15 @@ function strerror(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The bridge's Ethernet address (its internal port's), or a stable locally administered one. */
+function bridgeMac(name: string): string {
+  const mac = sysfs(name, 'address');
+  if (mac && mac !== '00:00:00:00:00:00') return mac;
+  let h = 0x811c9dc5;
+  for (const c of Buffer.from(name)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return ['02', '00', ...[24, 16, 8, 0].map((sh) => ((h >>> sh) & 0xff).toString(16).padStart(2, '0'))].join(':');
+}
+
 function sysfs(name: string, attr: string): string | undefined {
   if (process.platform !== 'linux') return undefined;
   try { return readFileSync(`/sys/class/net/${name}/${attr}`, 'utf8').trim(); } catch { return undefined; }
@@ -102,7 +115,10 @@ export class VSwitch {
   /** Set once a flow with an idle or hard timeout was added (every flow-mod path of the switch goes
    *  through commands.ts, which calls noteFlowMods); until then the periodic pass skips rule expiry. */
   private flowsMayExpire = false;
-  readonly counters = { upcalls: 0, flowPuts: 0, flowPutErrors: 0, revalidations: 0, flowsDeleted: 0, reconfigurations: 0, executes: 0 };
+  readonly counters = { upcalls: 0, flowPuts: 0, flowPutErrors: 0, revalidations: 0, flowsDeleted: 0, reconfigurations: 0, executes: 0, lacpRx: 0, lacpTx: 0 };
+  /** LACP state of each bond with `lacp` active/passive, by Port name. */
+  private readonly lacps = new Map<string, Lacp>();
+  private readonly warnedDefaultBondMode = new Set<string>();
 
   constructor(private readonly o: VSwitchOptions) {}
 
@@ -273,8 +289,9 @@ export class VSwitch {
       for (const p of b.ports) for (const i of p.ifaces) { const s = this.ifaces.get(i.name); if (s && s.bridge === b.name && s.ofport > 0) used.add(s.ofport); }
       const wantPorts = new Set<string>();
       for (const p of b.ports) {
-        // A bond is driven through its first interface that came up (active-backup without LACP).
-        const members = p.ifaces.length > 1 ? p.ifaces.filter((i) => !errors.has(i.name)).slice(0, 1) : p.ifaces;
+        // A bond's members are all its interfaces that came up; NORMAL treats them as one port.
+        const isBond = p.ifaces.length > 1;
+        const members = isBond ? p.ifaces.filter((i) => !errors.has(i.name)) : p.ifaces;
         for (const i of p.ifaces) {
           seenIfaces.add(i.name);
           const prev = this.ifaces.get(i.name);
@@ -299,6 +316,7 @@ export class VSwitch {
           if (p.tag !== undefined) spec.tag = p.tag;
           if (p.trunks.length) spec.trunks = p.trunks;
           if (p.vlanMode) spec.vlanMode = p.vlanMode;
+          if (isBond) spec.bond = p.name;
           const specKey = JSON.stringify(spec, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
           wantPorts.add(i.name);
           const existing = br.portByName(i.name);
@@ -314,6 +332,7 @@ export class VSwitch {
         }
       }
       for (const port of [...br.ports.values()]) if (!wantPorts.has(port.name)) br.removePort(port.name);
+      this.configureBonds(b, br);
       this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
@@ -323,6 +342,138 @@ export class VSwitch {
 
     // 4. Status back into the database, and the acknowledgement of next_cfg.
     await this.writeStatus(ovs, bridges, have, nextCfg);
+  }
+
+  /** bridge.c port_configure_bond + port_configure_lacp/iface_configure_lacp for the bridge's
+   *  multi-interface Ports. */
+  private configureBonds(b: DesiredBridge, br: Bridge): void {
+    const want = new Set<string>();
+    for (const p of b.ports) {
+      if (p.ifaces.length < 2) continue;
+      const members = p.ifaces.filter((i) => br.portByName(i.name)?.bond === p.name);
+      if (!members.length) continue;
+      want.add(p.name);
+      const other = mapOf(p.row.other_config);
+      let mode: BondMode = 'active-backup';
+      if (p.bondMode === '') {
+        if (!this.warnedDefaultBondMode.has(p.name)) {
+          this.warnedDefaultBondMode.add(p.name);
+          this.o.log.warn(`port ${p.name}: Using the default bond_mode active-backup. Note that in previous versions, the default bond_mode was balance-slb`);
+        }
+      } else if ((BOND_MODES as readonly string[]).includes(p.bondMode)) {
+        mode = p.bondMode as BondMode;
+      } else {
+        this.o.log.warn(`port ${p.name}: unknown bond_mode ${p.bondMode}, defaulting to active-backup`);
+      }
+      const fallbackAb = other.get('lacp-fallback-ab') === 'true';
+      const basis = Number(other.get('bond-hash-basis') ?? 0);
+      const bond = br.setBond(p.name, {
+        mode, members: members.map((i) => i.name), lacpFallbackAb: fallbackAb, basis: Number.isInteger(basis) ? basis : 0,
+        ...(mode === 'active-backup' || fallbackAb ? { primary: other.get('bond-primary') } : {}),
+      });
+      const lacpMode = stringOf(p.row.lacp);
+      let lacp: Lacp | undefined;
+      if (lacpMode === 'active' || lacpMode === 'passive') {
+        const prio = Number(other.get('lacp-system-priority') ?? 0);
+        const settings: LacpSettings = {
+          name: p.name, sysId: (other.get('lacp-system-id') ?? bridgeMac(b.name)).toLowerCase(),
+          sysPriority: Number.isInteger(prio) && prio > 0 && prio <= 0xffff ? prio : 0xffff - (p.ifaces.length > 1 ? 1 : 0),
+          active: lacpMode === 'active', fast: (other.get('lacp-time') ?? '').toLowerCase() === 'fast', fallbackAb,
+        };
+        try {
+          lacp = this.lacps.get(p.name);
+          if (lacp) lacp.configure(settings); else { lacp = new Lacp(settings, () => this.now()); this.lacps.set(p.name, lacp); }
+          lacp.setMembers(members.map((i) => {
+            const o = mapOf(i.row.other_config);
+            const num = (k: string, lo: number) => { const v = Number(o.get(k) ?? 0); return Number.isInteger(v) && v >= lo && v <= 0xffff ? v : undefined; };
+            return { name: i.name, portId: num('lacp-port-id', 1) ?? (this.ifaces.get(i.name)?.ofport ?? 0) & 0xffff,
+              portPriority: num('lacp-port-priority', 1) ?? 0xffff, key: num('lacp-aggregation-key', 0) ?? 0 };
+          }));
+        } catch (e) {
+          this.o.log.warn(`port ${p.name}: ${(e as Error).message.replace(/^port \S+: /, '')}`);
+          this.lacps.delete(p.name);
+          lacp = undefined;
+        }
+      } else {
+        if (lacpMode !== '' && lacpMode !== 'off') this.o.log.warn(`port ${p.name}: unknown LACP mode ${lacpMode}`);
+        this.lacps.delete(p.name);
+      }
+      this.applyLacp(bond, lacp);
+    }
+    for (const name of [...br.bonds.keys()]) if (!want.has(name)) { br.removeBond(name); this.lacps.delete(name); }
+  }
+
+  /** What LACP says about a bond's members, into the bond. */
+  private applyLacp(bond: BondState, lacp: Lacp | undefined): void {
+    const before = bond.activeMember?.name;
+    if (!lacp) bond.setLacp('off', new Map());
+    else bond.setLacp(lacp.negotiated ? 'negotiated' : 'configured', new Map(bond.members().map((m) => [m.name, lacp.memberMayEnable(m.name)])));
+    const after = bond.activeMember?.name;
+    if (after !== before) this.o.log.info(after ? `bond ${bond.name}: active member is now ${after}` : `bond ${bond.name}: all members disabled`);
+  }
+
+  /** Per tick: member carriers, LACP timers and PDUs, then the members each bond may use. */
+  private async runBonds(): Promise<void> {
+    for (const bname of this.pipeline.bridgeNames()) {
+      const br = this.pipeline.bridge(bname);
+      for (const bond of br.bonds.values()) {
+        const lacp = this.lacps.get(bond.name);
+        for (const m of bond.members()) {
+          const oper = sysfs(m.name, 'operstate');
+          const up = oper === undefined || oper === 'up' || oper === 'unknown';
+          if (up !== m.carrier) {
+            this.o.log.info(`member ${m.name}: link state ${up ? 'up' : 'down'}`);
+            bond.setCarrier(m.name, up);
+            lacp?.setCarrier(m.name, up);
+          }
+        }
+        if (lacp) await this.runLacp(br, bond, lacp);
+        else this.applyLacp(bond, undefined);
+      }
+    }
+  }
+
+  private async runLacp(br: Bridge, bond: BondState, lacp: Lacp): Promise<void> {
+    for (const tx of lacp.run()) await this.sendLacp(br, tx.member, tx.pdu);
+    this.applyLacp(bond, lacp);
+  }
+
+  private async sendLacp(br: Bridge, member: string, pdu: LacpPdu): Promise<void> {
+    const port = br.portByName(member);
+    if (port?.odpPort === undefined) return;
+    const frame = encodeLacpFrame(sysfs(member, 'address') ?? bridgeMac(br.name), pdu);
+    try {
+      await this.o.dpif.execute(frame, extractFlowKey(frame), [{ type: 'output', port: port.odpPort }]);
+      this.counters.lacpTx++;
+    } catch (e) { this.o.log.dbg(`sending an LACP PDU on ${member} failed: ${strerror(e)}`); }
+  }
+
+  /** `ovs-appctl bond/show [PORT]`. */
+  bondShow(port?: string): string {
+    const bonds = this.allBonds().filter((x) => port === undefined || x.bond.name === port);
+    if (port !== undefined && !bonds.length) throw new UnixctlCommandError('no such bond');
+    return bonds.map((x) => x.bond.show(x.bond.activeMember ? sysfs(x.bond.activeMember.name, 'address') : undefined)).join('');
+  }
+
+  /** `ovs-appctl bond/list`. */
+  bondList(): string {
+    return 'bond\ttype\trecircID\tmembers\n' + this.allBonds().map((x) => `${x.bond.name}\t${x.bond.mode}\t0\t${x.bond.members().map((m) => m.name).join(', ')}\n`).join('');
+  }
+
+  /** `ovs-appctl lacp/show [PORT]` and `lacp/show-stats [PORT]`. */
+  lacpShow(port?: string, stats = false): string {
+    const ls = [...this.lacps.values()].filter((l) => port === undefined || l.name === port).sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (port !== undefined && !ls.length) throw new UnixctlCommandError('no such lacp object');
+    return ls.map((l) => (stats ? l.showStats() : l.show())).join('');
+  }
+
+  private allBonds(): Array<{ bridge: Bridge; bond: BondState }> {
+    const out: Array<{ bridge: Bridge; bond: BondState }> = [];
+    for (const bname of this.pipeline.bridgeNames()) {
+      const br = this.pipeline.bridge(bname);
+      for (const bond of br.bonds.values()) out.push({ bridge: br, bond });
+    }
+    return out.sort((a, b) => (a.bond.name < b.bond.name ? -1 : 1));
   }
 
   /** bridge.c mirror_configure: Mirror rows -> the bridge's mirrors (Port rows resolved to the
@@ -447,6 +598,18 @@ export class VSwitch {
     if (this.closed || u.cmd !== 'MISS' || !u.key) return;
     this.counters.upcalls++;
     const key = u.key;
+    // Slow protocols (LACP) on an LACP bond member go to the bond's LACP state, never forwarded.
+    if (key.ethType === ETH_TYPE_SLOW && key.inPort !== undefined) {
+      const where = this.pipeline.portOfOdp(key.inPort);
+      const lacp = where?.port.bond !== undefined ? this.lacps.get(where.port.bond) : undefined;
+      const bond = where?.port.bond !== undefined ? where.bridge.bonds.get(where.port.bond) : undefined;
+      if (where && lacp && bond) {
+        this.counters.lacpRx++;
+        lacp.processFrame(where.port.name, u.packet);
+        await this.runLacp(where.bridge, bond, lacp);
+        return;
+      }
+    }
     const r = this.pipeline.translate({ key, packetLen: u.packet.length }, { sideEffects: true });
     if (r.error) this.o.log.dbg(`translation of a packet from datapath port ${key.inPort} stopped: ${r.error}`);
     const actions = r.error ? [] : r.actions;
@@ -471,6 +634,7 @@ export class VSwitch {
       let expiredFlows = 0;
       if (this.flowsMayExpire) expiredFlows = this.pipeline.run().expiredFlows;
       else for (const name of this.pipeline.bridgeNames()) this.pipeline.bridge(name).mac.expire();
+      await this.runBonds();
       await this.revalidate(expiredFlows > 0);
       if (this.now() - this.lastStats >= STATS_MS) { this.lastStats = this.now(); await this.writeStatistics(); }
     } catch (e) {
