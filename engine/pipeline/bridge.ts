@@ -85,6 +85,8 @@ export class Bridge {
   readonly mac: MacLearningTable;
   /** Port mirrors (Mirror table rows of this bridge). */
   readonly mirrors = new MirrorSet();
+  /** sFlow sampling: the datapath `sample` probability (out of 2^32-1; 0 = off). */
+  sflowProbability = 0;
   /** Bonds by Port name (their members are ports with `bond` set). */
   readonly bonds = new Map<string, BondState>();
   private retiredBondGeneration = 0;
@@ -106,6 +108,15 @@ export class Bridge {
   }
 
   private changed(): void { this.generation++; this.bondIds = undefined; this.onChange(); }
+
+  /** Turns sFlow sampling on (1 in `rate` packets) or off (0). */
+  setSflowSampling(rate: number): void {
+    if (!Number.isInteger(rate) || rate < 0) throw new InvalidInputError(`sFlow sampling rate ${rate} is not a non-negative integer`);
+    const p = rate === 0 ? 0 : Math.max(1, Math.floor(0xffffffff / rate));
+    if (p === this.sflowProbability) return;
+    this.sflowProbability = p;
+    this.changed();
+  }
 
   // ---------------------------------------------------------------- bonds
 

@@ -14,6 +14,7 @@ import { inputVidRejection, inputVidToVlan, outputVid, portIncludesVlan } from '
 import { flowFromOdpKey, isTunnelKey, odpMaskFromWildcards } from './odp-flow.js';
 import { egressTunnel } from './tunnel.js';
 import { bondHash } from './bond.js';
+import { encodeSflowCookie } from './sflow-cookie.js';
 
 export const MAX_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
@@ -123,6 +124,13 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
     lookupAndRun(ctx, 0);
   }
   if (ctx.error) ctx.actions = [];
+  else if (where.bridge.sflowProbability) {
+    // compose_sflow_action: every packet of the flow is sampled with the bridge's probability
+    // before anything else happens to it; the cookie says where translation sent it.
+    const outPorts = ctx.actions.filter((a): a is { type: 'output'; port: number } => a.type === 'output').map((a) => a.port);
+    const userdata = encodeSflowCookie({ bridge: where.bridge.name, inPort: key.inPort!, outPorts, vlanTci: key.vlanTci ?? 0 });
+    ctx.actions.unshift({ type: 'sample', probability: where.bridge.sflowProbability, actions: [{ type: 'userspace', pid: 0, userdata }] });
+  }
   finishWildcards(ctx);
   return {
     actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error,

@@ -17,6 +17,10 @@ import { BOND_MODES, type BondMode, type BondState } from '../pipeline/bond.js';
 import { extractFlowKey } from '../channel/flow-extract.js';
 import { ETH_TYPE_SLOW, Lacp, encodeLacpFrame, type LacpPdu, type LacpSettings } from './lacp.js';
 import { UnixctlCommandError } from '../util/unixctl.js';
+import { networkInterfaces } from 'node:os';
+import { isIPv4 } from 'node:net';
+import { decodeSflowCookie } from '../pipeline/sflow-cookie.js';
+import { SflowAgent, parseSflowTarget, type IfCounters, type SflowSettings } from './sflow.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { parseTunnelOptions, tunnelDpPortName, type TunnelConfig, type TunnelType } from '../pipeline/tunnel.js';
@@ -86,6 +90,16 @@ function strerror(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** sFlow `agent`: an IPv4 address, or an interface whose IPv4 address to use; empty = the first
+ *  non-loopback IPv4 address (or loopback when there is none). Undefined when it has none. */
+function sflowAgentIp(agent: string): string | undefined {
+  if (isIPv4(agent)) return agent;
+  const ifs = networkInterfaces();
+  if (agent) return ifs[agent]?.find((a) => a.family === 'IPv4')?.address;
+  const all = Object.values(ifs).flat().filter((a): a is NonNullable<typeof a> => !!a && a.family === 'IPv4');
+  return (all.find((a) => !a.internal) ?? all[0])?.address ?? '127.0.0.1';
+}
+
 /** The bridge's Ethernet address (its internal port's), or a stable locally administered one. */
 function bridgeMac(name: string): string {
   const mac = sysfs(name, 'address');
@@ -119,6 +133,9 @@ export class VSwitch {
   /** LACP state of each bond with `lacp` active/passive, by Port name. */
   private readonly lacps = new Map<string, Lacp>();
   private readonly warnedDefaultBondMode = new Set<string>();
+  /** sFlow agents by bridge name. */
+  private readonly sflows = new Map<string, SflowAgent>();
+  private readonly ifindexCache = new Map<string, number>();
 
   constructor(private readonly o: VSwitchOptions) {}
 
@@ -137,6 +154,8 @@ export class VSwitch {
     for (const u of this.unsubs.splice(0)) u();
     for (const t of this.timers.splice(0)) clearInterval(t);
     await this.running?.catch(() => undefined);
+    for (const a of this.sflows.values()) a.close();
+    this.sflows.clear();
   }
 
   /** Coalesces change notifications: one reconciliation runs at a time, and one more follows if
@@ -269,6 +288,7 @@ export class VSwitch {
     // 2. Pipeline bridges and ports.
     const wantBridges = new Set(bridges.map((b) => b.name));
     for (const name of this.pipeline.bridgeNames()) if (!wantBridges.has(name)) { this.pipeline.removeBridge(name); this.failModes.delete(name); this.o.log.info(`bridge ${name}: deleted`); }
+    for (const [name, agent] of [...this.sflows]) if (!wantBridges.has(name)) { agent.close(); this.sflows.delete(name); }
     const seenIfaces = new Set<string>();
     for (const b of bridges) {
       let br;
@@ -333,6 +353,7 @@ export class VSwitch {
       }
       for (const port of [...br.ports.values()]) if (!wantPorts.has(port.name)) br.removePort(port.name);
       this.configureBonds(b, br);
+      this.configureSflow(b, br);
       this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
@@ -401,6 +422,86 @@ export class VSwitch {
       this.applyLacp(bond, lacp);
     }
     for (const name of [...br.bonds.keys()]) if (!want.has(name)) { br.removeBond(name); this.lacps.delete(name); }
+  }
+
+  /** The Bridge's sFlow row (bridge.c bridge_configure_sflow): sampling on the bridge, an agent
+   *  exporting to the targets. */
+  private configureSflow(b: DesiredBridge, br: Bridge): void {
+    const rowUuidOf = uuidsOf(b.row.sflow)[0];
+    const row = rowUuidOf ? this.o.source.replica().get('sFlow')?.get(rowUuidOf) : undefined;
+    const off = () => { br.setSflowSampling(0); this.sflows.get(b.name)?.close(); this.sflows.delete(b.name); };
+    if (!row) { off(); return; }
+    const targets = [];
+    for (const t of setOf(row.targets)) {
+      try { targets.push(parseSflowTarget(String(t))); } catch (e) { this.o.log.warn(`bridge ${b.name}: ${(e as Error).message}`); }
+    }
+    const agentName = stringOf(row.agent);
+    const agentIp = sflowAgentIp(agentName);
+    if (!targets.length || !agentIp) {
+      this.o.log.warn(`bridge ${b.name}: ${!targets.length ? 'sFlow has no valid target' : `could not determine IP address for sFlow agent ${agentName}`}; sFlow disabled`);
+      off();
+      return;
+    }
+    const positive = (v: number | undefined, def: number) => (v !== undefined && v > 0 ? v : def);
+    const settings: SflowSettings = {
+      agentIp, targets, samplingRate: positive(intOf(row.sampling), 400), pollingSeconds: positive(intOf(row.polling), 30), headerBytes: positive(intOf(row.header), 128),
+    };
+    const agent = this.sflows.get(b.name);
+    if (agent) agent.settings = settings;
+    else { this.sflows.set(b.name, new SflowAgent(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: sFlow export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}, 1 in ${settings.samplingRate}`); }
+    br.setSflowSampling(settings.samplingRate);
+  }
+
+  private ifindexOf(name: string): number {
+    let i = this.ifindexCache.get(name);
+    if (i === undefined) { i = Number(sysfs(name, 'ifindex') ?? 0) || 0; if (i) this.ifindexCache.set(name, i); }
+    return i;
+  }
+
+  /** A packet the datapath sampled for sFlow (userspace action upcall). */
+  private handleSflowSample(u: PacketMessage): void {
+    const c = decodeSflowCookie(u.userdata);
+    const agent = c ? this.sflows.get(c.bridge) : undefined;
+    if (!c || !agent || !this.pipeline.hasBridge(c.bridge)) return;
+    const br = this.pipeline.bridge(c.bridge);
+    const byOdp = (odp: number) => [...br.ports.values()].find((p) => p.odpPort === odp && !p.tunnel);
+    const inP = byOdp(c.inPort);
+    const inIf = inP ? this.ifindexOf(inP.name) : 0;
+    const outIfs = c.outPorts.map((o) => { const p = byOdp(o); return p ? this.ifindexOf(p.name) : 0; });
+    const tagged = (c.vlanTci & 0x1000) !== 0;
+    const vlan = tagged ? c.vlanTci & 0xfff : inP && inP.vlan.mode === 'access' ? inP.vlan.vlan : 0;
+    agent.flowSample({
+      inputIfIndex: inIf, sourceIfIndex: inIf, packet: u.packet,
+      outputIfIndex: outIfs.length === 1 ? outIfs[0]! : outIfs.length > 1 ? (0x80000000 | outIfs.length) >>> 0 : 0,
+      srcVlan: vlan, srcPriority: tagged ? c.vlanTci >> 13 : 0, dstVlan: vlan, dstPriority: tagged ? c.vlanTci >> 13 : 0,
+    });
+  }
+
+  /** Counter samples for every interface of the bridges whose polling interval passed. */
+  private async pollSflowCounters(): Promise<void> {
+    const now = Date.now();
+    const due = [...this.sflows].filter(([, a]) => a.settings.pollingSeconds > 0 && a.pollDue(now));
+    if (!due.length) return;
+    const stats = new Map((await this.o.dpif.portDump()).map((v) => [v.name, v]));
+    for (const [bname, agent] of due) {
+      if (!this.pipeline.hasBridge(bname)) continue;
+      const br = this.pipeline.bridge(bname);
+      agent.pollCounters(() => {
+        const out: IfCounters[] = [];
+        for (const p of br.ports.values()) {
+          const v = stats.get(p.name);
+          const ifIndex = this.ifindexOf(p.name);
+          if (!v?.stats || !ifIndex) continue;
+          const s = v.stats;
+          const mbps = Number(sysfs(p.name, 'speed') ?? 0);
+          const oper = sysfs(p.name, 'operstate');
+          out.push({ ifIndex, speed: BigInt(mbps > 0 ? mbps : 0) * 1_000_000n, adminUp: p.adminUp, operUp: oper === undefined || oper === 'up' || oper === 'unknown',
+            inOctets: s.rxBytes, inUcastPkts: Number(s.rxPackets & 0xffffffffn), inMulticastPkts: 0, inBroadcastPkts: 0, inDiscards: Number(s.rxDropped & 0xffffffffn), inErrors: Number(s.rxErrors & 0xffffffffn),
+            outOctets: s.txBytes, outUcastPkts: Number(s.txPackets & 0xffffffffn), outMulticastPkts: 0, outBroadcastPkts: 0, outDiscards: Number(s.txDropped & 0xffffffffn), outErrors: Number(s.txErrors & 0xffffffffn) });
+        }
+        return out;
+      }, now, true);
+    }
   }
 
   /** What LACP says about a bond's members, into the bond. */
@@ -595,7 +696,9 @@ export class VSwitch {
   // ------------------------------------------------------------------ upcalls and megaflows
 
   private async handleUpcall(u: PacketMessage): Promise<void> {
-    if (this.closed || u.cmd !== 'MISS' || !u.key) return;
+    if (this.closed || !u.key) return;
+    if (u.cmd === 'ACTION') { this.handleSflowSample(u); return; }
+    if (u.cmd !== 'MISS') return;
     this.counters.upcalls++;
     const key = u.key;
     // Slow protocols (LACP) on an LACP bond member go to the bond's LACP state, never forwarded.
@@ -635,6 +738,7 @@ export class VSwitch {
       if (this.flowsMayExpire) expiredFlows = this.pipeline.run().expiredFlows;
       else for (const name of this.pipeline.bridgeNames()) this.pipeline.bridge(name).mac.expire();
       await this.runBonds();
+      await this.pollSflowCounters();
       await this.revalidate(expiredFlows > 0);
       if (this.now() - this.lastStats >= STATS_MS) { this.lastStats = this.now(); await this.writeStatistics(); }
     } catch (e) {
