@@ -109,6 +109,15 @@ export class Bridge {
 
   private changed(): void { this.generation++; this.bondIds = undefined; this.onChange(); }
 
+  /** NetFlow export is on: IPv4 megaflows match the NetFlow key (addresses, protocol, DSCP, ports). */
+  netflowEnabled = false;
+
+  setNetflow(on: boolean): void {
+    if (on === this.netflowEnabled) return;
+    this.netflowEnabled = on;
+    this.changed();
+  }
+
   /** Turns sFlow sampling on (1 in `rate` packets) or off (0). */
   setSflowSampling(rate: number): void {
     if (!Number.isInteger(rate) || rate < 0) throw new InvalidInputError(`sFlow sampling rate ${rate} is not a non-negative integer`);

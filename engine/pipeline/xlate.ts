@@ -123,6 +123,12 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
     if (where.bridge.mirrors.size) mirrorPacket(ctx, where.port, where.bridge.mirrors.srcMask(where.port.name));
     lookupAndRun(ctx, 0);
   }
+  if (where.bridge.netflowEnabled && Number(ctx.flow[F.dl_type]) === ETH_TYPE.IP) {
+    // netflow_mask_wc: one datapath flow per NetFlow flow.
+    const wc = ctx.wc;
+    for (const fid of [F.nw_src, F.nw_dst, F.nw_proto, F.tp_src, F.tp_dst]) wc[fid] = fieldMax(fid);
+    wc[F.nw_tos] = wc[F.nw_tos]! | 0xfcn;
+  }
   if (ctx.error) ctx.actions = [];
   else if (where.bridge.sflowProbability) {
     // compose_sflow_action: every packet of the flow is sampled with the bridge's probability

@@ -21,6 +21,7 @@ import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
 import { decodeSflowCookie } from '../pipeline/sflow-cookie.js';
 import { SflowAgent, parseSflowTarget, type IfCounters, type SflowSettings } from './sflow.js';
+import { NF_OUT_DROP, NF_OUT_MULTI, NetflowExporter, parseNetflowTarget, type NetflowSettings } from './netflow.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { parseTunnelOptions, tunnelDpPortName, type TunnelConfig, type TunnelType } from '../pipeline/tunnel.js';
@@ -61,7 +62,12 @@ interface DesiredBridge { uuid: string; name: string; row: RowJson; failMode: st
 
 interface IfaceState { ofport: number; odpPort?: number; error?: string; bridge: string; spec?: string; /** tunnels: the shared datapath port */ dpName?: string }
 
-interface InstalledRec { key: OdpFlowKey; mask: OdpFlowKey; actions: OdpAction[]; packets: bigint; bytes: bigint; installed: number }
+interface InstalledRec {
+  key: OdpFlowKey; mask: OdpFlowKey; actions: OdpAction[]; packets: bigint; bytes: bigint; installed: number;
+  /** NetFlow bookkeeping: the upcall's own packet (executed, not counted by the flow), what was
+   *  exported so far, when, and the TCP flags and last use seen. */
+  nf?: { upcallPackets: bigint; upcallBytes: bigint; exportedPackets: bigint; exportedBytes: bigint; exportedAt: number; first: number; last: number; tcpFlags: number };
+}
 
 /** Interface types and how the datapath realises them. */
 function vportTypeFor(ifaceType: string): number | 'patch' | undefined {
@@ -136,6 +142,8 @@ export class VSwitch {
   /** sFlow agents by bridge name. */
   private readonly sflows = new Map<string, SflowAgent>();
   private readonly ifindexCache = new Map<string, number>();
+  /** NetFlow exporters by bridge name. */
+  private readonly netflows = new Map<string, NetflowExporter>();
 
   constructor(private readonly o: VSwitchOptions) {}
 
@@ -156,6 +164,8 @@ export class VSwitch {
     await this.running?.catch(() => undefined);
     for (const a of this.sflows.values()) a.close();
     this.sflows.clear();
+    for (const n of this.netflows.values()) n.close();
+    this.netflows.clear();
   }
 
   /** Coalesces change notifications: one reconciliation runs at a time, and one more follows if
@@ -289,6 +299,7 @@ export class VSwitch {
     const wantBridges = new Set(bridges.map((b) => b.name));
     for (const name of this.pipeline.bridgeNames()) if (!wantBridges.has(name)) { this.pipeline.removeBridge(name); this.failModes.delete(name); this.o.log.info(`bridge ${name}: deleted`); }
     for (const [name, agent] of [...this.sflows]) if (!wantBridges.has(name)) { agent.close(); this.sflows.delete(name); }
+    for (const [name, nf] of [...this.netflows]) if (!wantBridges.has(name)) { nf.close(); this.netflows.delete(name); }
     const seenIfaces = new Set<string>();
     for (const b of bridges) {
       let br;
@@ -354,6 +365,7 @@ export class VSwitch {
       for (const port of [...br.ports.values()]) if (!wantPorts.has(port.name)) br.removePort(port.name);
       this.configureBonds(b, br);
       this.configureSflow(b, br);
+      this.configureNetflow(b, br);
       this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
@@ -450,6 +462,52 @@ export class VSwitch {
     if (agent) agent.settings = settings;
     else { this.sflows.set(b.name, new SflowAgent(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: sFlow export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}, 1 in ${settings.samplingRate}`); }
     br.setSflowSampling(settings.samplingRate);
+  }
+
+  /** The Bridge's NetFlow row (bridge.c bridge_configure_netflow). */
+  private configureNetflow(b: DesiredBridge, br: Bridge): void {
+    const id = uuidsOf(b.row.netflow)[0];
+    const row = id ? this.o.source.replica().get('NetFlow')?.get(id) : undefined;
+    const off = () => { br.setNetflow(false); this.netflows.get(b.name)?.close(); this.netflows.delete(b.name); };
+    if (!row) { off(); return; }
+    const targets = [];
+    for (const t of setOf(row.targets)) {
+      try { targets.push(parseNetflowTarget(String(t))); } catch (e) { this.o.log.warn(`bridge ${b.name}: ${(e as Error).message}`); }
+    }
+    if (!targets.length) { this.o.log.warn(`bridge ${b.name}: NetFlow has no valid target; NetFlow disabled`); off(); return; }
+    const at = intOf(row.active_timeout) ?? 0;
+    const settings: NetflowSettings = {
+      targets, engineType: intOf(row.engine_type) ?? 0, engineId: intOf(row.engine_id) ?? 0,
+      addIdToInterface: optionalOf(row.add_id_to_interface) === true, activeTimeoutSeconds: at === 0 ? 600 : at,
+    };
+    const nf = this.netflows.get(b.name);
+    if (nf) nf.settings = settings;
+    else { this.netflows.set(b.name, new NetflowExporter(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: NetFlow export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}`); }
+    br.setNetflow(true);
+  }
+
+  /** Exports what a NetFlow-tracked datapath flow carried since its last record. */
+  private exportNetflow(rec: InstalledRec, totalPackets: bigint, totalBytes: bigint, now: number): void {
+    const nf = rec.nf;
+    const k = rec.key;
+    if (!nf || !k.ipv4 || k.inPort === undefined) return;
+    const where = this.pipeline.portOfOdp(k.inPort);
+    const exp = where ? this.netflows.get(where.bridge.name) : undefined;
+    if (!where || !exp) return;
+    const packets = totalPackets + nf.upcallPackets - nf.exportedPackets, bytes = totalBytes + nf.upcallBytes - nf.exportedBytes;
+    if (packets <= 0n) return;
+    const outs = rec.actions.filter((a): a is { type: 'output'; port: number } => a.type === 'output').map((a) => a.port);
+    const outPort = outs.length === 1 ? [...where.bridge.ports.values()].find((p) => p.odpPort === outs[0] && !p.tunnel) : undefined;
+    const output = outs.length === 0 ? NF_OUT_DROP : outs.length > 1 ? NF_OUT_MULTI : outPort ? exp.iface(outPort.ofport) : NF_OUT_MULTI;
+    const l4 = k.tcp ?? k.udp ?? k.sctp;
+    exp.add({
+      srcAddr: k.ipv4.src, dstAddr: k.ipv4.dst, input: exp.iface(where.port.ofport), output, packets, bytes, first: nf.first, last: nf.last,
+      srcPort: l4 ? l4.src : k.icmp ? k.icmp.type : 0, dstPort: l4 ? l4.dst : k.icmp ? k.icmp.code : 0,
+      tcpFlags: nf.tcpFlags, proto: k.ipv4.proto, tos: k.ipv4.tos,
+    });
+    nf.exportedPackets += packets;
+    nf.exportedBytes += bytes;
+    nf.exportedAt = now;
   }
 
   private ifindexOf(name: string): number {
@@ -719,7 +777,12 @@ export class VSwitch {
     const ufid = randomBytes(16);
     try {
       await this.o.dpif.flowPut({ key, mask: r.mask, actions, ufid });
-      this.installed.set(ufid.toString('hex'), { key, mask: r.mask, actions, packets: 0n, bytes: 0n, installed: this.now() });
+      const rec: InstalledRec = { key, mask: r.mask, actions, packets: 0n, bytes: 0n, installed: this.now() };
+      if (key.ipv4 && key.inPort !== undefined && this.netflows.size) {
+        const now = this.now();
+        rec.nf = { upcallPackets: 1n, upcallBytes: BigInt(u.packet.length), exportedPackets: 0n, exportedBytes: 0n, exportedAt: now, first: now, last: now, tcpFlags: 0 };
+      }
+      this.installed.set(ufid.toString('hex'), rec);
       this.counters.flowPuts++;
     } catch (e) {
       if (!(e instanceof DpifError && e.errno === osConstants.errno.EEXIST)) { this.counters.flowPutErrors++; this.o.log.dbg(`installing a megaflow failed: ${strerror(e)}`); }
@@ -776,6 +839,19 @@ export class VSwitch {
       key: m.rec.key, mask: m.rec.mask, actions: m.rec.actions,
       statsDelta: { packets: (m.flow.stats?.packets ?? 0n) - m.rec.packets, bytes: (m.flow.stats?.bytes ?? 0n) - m.rec.bytes },
     })));
+    // NetFlow: last use and TCP flags of every tracked flow; records for flows active longer than
+    // the active timeout.
+    for (const m of mine) {
+      const nf = m.rec.nf;
+      if (!nf) continue;
+      if (m.flow.used && m.flow.used > nf.last) nf.last = m.flow.used;
+      nf.tcpFlags |= m.flow.tcpFlags ?? 0;
+      const where = m.rec.key.inPort !== undefined ? this.pipeline.portOfOdp(m.rec.key.inPort) : undefined;
+      const exp = where ? this.netflows.get(where.bridge.name) : undefined;
+      if (exp && exp.settings.activeTimeoutSeconds > 0 && now - nf.exportedAt >= exp.settings.activeTimeoutSeconds * 1000) {
+        this.exportNetflow(m.rec, m.flow.stats?.packets ?? m.rec.packets, m.flow.stats?.bytes ?? m.rec.bytes, now);
+      }
+    }
     for (let i = 0; i < todo.length; i++) {
       const m = todo[i]!;
       const v = verdicts[i]!;
@@ -793,9 +869,18 @@ export class VSwitch {
   }
 
   private async deleteFlow(hex: string, reason: string): Promise<void> {
+    const rec = this.installed.get(hex);
     this.installed.delete(hex);
     this.counters.flowsDeleted++;
-    try { await this.o.dpif.flowDel({ ufid: Buffer.from(hex, 'hex') }); } catch (e) { this.o.log.dbg(`deleting megaflow (${reason}): ${strerror(e)}`); }
+    try {
+      const last = await this.o.dpif.flowDel({ ufid: Buffer.from(hex, 'hex') });
+      // NetFlow: a flow's final record goes out when it leaves the datapath.
+      if (rec?.nf) {
+        if (last?.used && last.used > rec.nf.last) rec.nf.last = last.used;
+        rec.nf.tcpFlags |= last?.tcpFlags ?? 0;
+        this.exportNetflow(rec, last?.stats?.packets ?? rec.packets, last?.stats?.bytes ?? rec.bytes, this.now());
+      }
+    } catch (e) { this.o.log.dbg(`deleting megaflow (${reason}): ${strerror(e)}`); }
   }
 
   /** Deletes every datapath flow (after changes the caller wants to take effect at once). */
