@@ -118,6 +118,18 @@ export class Bridge {
     this.changed();
   }
 
+  /** Bridge IPFIX sampling probability (out of 2^32-1; 0 = off). */
+  ipfixProbability = 0;
+
+  /** Turns bridge IPFIX sampling on (1 in `rate` packets) or off (0). */
+  setIpfixSampling(rate: number): void {
+    if (!Number.isInteger(rate) || rate < 0) throw new InvalidInputError(`IPFIX sampling rate ${rate} is not a non-negative integer`);
+    const p = rate === 0 ? 0 : Math.max(1, Math.floor(0xffffffff / rate));
+    if (p === this.ipfixProbability) return;
+    this.ipfixProbability = p;
+    this.changed();
+  }
+
   /** Turns sFlow sampling on (1 in `rate` packets) or off (0). */
   setSflowSampling(rate: number): void {
     if (!Number.isInteger(rate) || rate < 0) throw new InvalidInputError(`sFlow sampling rate ${rate} is not a non-negative integer`);

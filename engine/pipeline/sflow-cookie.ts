@@ -4,6 +4,9 @@
 // sFlow agent can report input/output interfaces without re-translating.
 import { InvalidInputError } from '../util/errors.js';
 
+/** Which sampler installed the action: bridge sFlow or bridge IPFIX (both may sample a packet). */
+export type SampleKind = 'sflow' | 'ipfix';
+
 export interface SflowCookie {
   bridge: string;
   /** Datapath port the packet entered on. */
@@ -14,15 +17,15 @@ export interface SflowCookie {
   vlanTci: number;
 }
 
-const MAGIC = 0x5346; // "SF"
+const MAGIC: Record<SampleKind, number> = { sflow: 0x5346 /* "SF" */, ipfix: 0x4958 /* "IX" */ };
 
-export function encodeSflowCookie(c: SflowCookie): Buffer {
+export function encodeSflowCookie(c: SflowCookie, kind: SampleKind = 'sflow'): Buffer {
   const name = Buffer.from(c.bridge, 'utf8');
   if (name.length > 255) throw new InvalidInputError(`bridge name "${c.bridge}" is longer than 255 bytes`);
   const n = Math.min(c.outPorts.length, 255);
   const b = Buffer.alloc(2 + 1 + 4 + 2 + 1 + 4 * n + 1 + name.length);
   let o = 0;
-  b.writeUInt16BE(MAGIC, o); o += 2;
+  b.writeUInt16BE(MAGIC[kind], o); o += 2;
   b.writeUInt8(1, o); o += 1;
   b.writeUInt32BE(c.inPort >>> 0, o); o += 4;
   b.writeUInt16BE(c.vlanTci & 0xffff, o); o += 2;
@@ -33,9 +36,9 @@ export function encodeSflowCookie(c: SflowCookie): Buffer {
   return b;
 }
 
-/** The cookie, or undefined when `b` is not an sFlow cookie of ours. */
-export function decodeSflowCookie(b: Buffer | undefined): SflowCookie | undefined {
-  if (!b || b.length < 11 || b.readUInt16BE(0) !== MAGIC || b[2] !== 1) return undefined;
+/** The cookie, or undefined when `b` is not a sampling cookie of ours of that kind. */
+export function decodeSflowCookie(b: Buffer | undefined, kind: SampleKind = 'sflow'): SflowCookie | undefined {
+  if (!b || b.length < 11 || b.readUInt16BE(0) !== MAGIC[kind] || b[2] !== 1) return undefined;
   let o = 3;
   const inPort = b.readUInt32BE(o); o += 4;
   const vlanTci = b.readUInt16BE(o); o += 2;

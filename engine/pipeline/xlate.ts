@@ -130,12 +130,13 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
     wc[F.nw_tos] = wc[F.nw_tos]! | 0xfcn;
   }
   if (ctx.error) ctx.actions = [];
-  else if (where.bridge.sflowProbability) {
-    // compose_sflow_action: every packet of the flow is sampled with the bridge's probability
-    // before anything else happens to it; the cookie says where translation sent it.
+  else if (where.bridge.sflowProbability || where.bridge.ipfixProbability) {
+    // compose_sflow_action / compose_ipfix_action: every packet of the flow is sampled with the
+    // bridge's probability before anything else happens to it; the cookie says where it went.
     const outPorts = ctx.actions.filter((a): a is { type: 'output'; port: number } => a.type === 'output').map((a) => a.port);
-    const userdata = encodeSflowCookie({ bridge: where.bridge.name, inPort: key.inPort!, outPorts, vlanTci: key.vlanTci ?? 0 });
-    ctx.actions.unshift({ type: 'sample', probability: where.bridge.sflowProbability, actions: [{ type: 'userspace', pid: 0, userdata }] });
+    const cookie = { bridge: where.bridge.name, inPort: key.inPort!, outPorts, vlanTci: key.vlanTci ?? 0 };
+    if (where.bridge.ipfixProbability) ctx.actions.unshift({ type: 'sample', probability: where.bridge.ipfixProbability, actions: [{ type: 'userspace', pid: 0, userdata: encodeSflowCookie(cookie, 'ipfix') }] });
+    if (where.bridge.sflowProbability) ctx.actions.unshift({ type: 'sample', probability: where.bridge.sflowProbability, actions: [{ type: 'userspace', pid: 0, userdata: encodeSflowCookie(cookie) }] });
   }
   finishWildcards(ctx);
   return {

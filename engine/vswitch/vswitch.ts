@@ -21,6 +21,7 @@ import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
 import { decodeSflowCookie } from '../pipeline/sflow-cookie.js';
 import { SflowAgent, parseSflowTarget, type IfCounters, type SflowSettings } from './sflow.js';
+import { IpfixExporter, parseIpfixTarget, type IpfixSettings } from './ipfix.js';
 import { NF_OUT_DROP, NF_OUT_MULTI, NetflowExporter, parseNetflowTarget, type NetflowSettings } from './netflow.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -142,6 +143,8 @@ export class VSwitch {
   /** sFlow agents by bridge name. */
   private readonly sflows = new Map<string, SflowAgent>();
   private readonly ifindexCache = new Map<string, number>();
+  /** IPFIX exporters (per-bridge sampling) by bridge name. */
+  private readonly ipfixes = new Map<string, IpfixExporter>();
   /** NetFlow exporters by bridge name. */
   private readonly netflows = new Map<string, NetflowExporter>();
 
@@ -166,6 +169,8 @@ export class VSwitch {
     this.sflows.clear();
     for (const n of this.netflows.values()) n.close();
     this.netflows.clear();
+    for (const x of this.ipfixes.values()) x.close();
+    this.ipfixes.clear();
   }
 
   /** Coalesces change notifications: one reconciliation runs at a time, and one more follows if
@@ -300,6 +305,7 @@ export class VSwitch {
     for (const name of this.pipeline.bridgeNames()) if (!wantBridges.has(name)) { this.pipeline.removeBridge(name); this.failModes.delete(name); this.o.log.info(`bridge ${name}: deleted`); }
     for (const [name, agent] of [...this.sflows]) if (!wantBridges.has(name)) { agent.close(); this.sflows.delete(name); }
     for (const [name, nf] of [...this.netflows]) if (!wantBridges.has(name)) { nf.close(); this.netflows.delete(name); }
+    for (const [name, ix] of [...this.ipfixes]) if (!wantBridges.has(name)) { ix.close(); this.ipfixes.delete(name); }
     const seenIfaces = new Set<string>();
     for (const b of bridges) {
       let br;
@@ -366,6 +372,7 @@ export class VSwitch {
       this.configureBonds(b, br);
       this.configureSflow(b, br);
       this.configureNetflow(b, br);
+      this.configureIpfix(b, br);
       this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
@@ -484,6 +491,30 @@ export class VSwitch {
     if (nf) nf.settings = settings;
     else { this.netflows.set(b.name, new NetflowExporter(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: NetFlow export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}`); }
     br.setNetflow(true);
+  }
+
+  /** The Bridge's IPFIX row (bridge.c bridge_configure_ipfix, per-bridge sampling). */
+  private configureIpfix(b: DesiredBridge, br: Bridge): void {
+    const id = uuidsOf(b.row.ipfix)[0];
+    const row = id ? this.o.source.replica().get('IPFIX')?.get(id) : undefined;
+    const off = () => { br.setIpfixSampling(0); this.ipfixes.get(b.name)?.close(); this.ipfixes.delete(b.name); };
+    if (!row) { off(); return; }
+    const targets = [];
+    for (const t of setOf(row.targets)) {
+      try { targets.push(parseIpfixTarget(String(t))); } catch (e) { this.o.log.warn(`bridge ${b.name}: ${(e as Error).message}`); }
+    }
+    if (!targets.length) { this.o.log.warn(`bridge ${b.name}: IPFIX has no valid target; IPFIX disabled`); off(); return; }
+    const other = mapOf(row.other_config);
+    const tmpl = Number(other.get('template-interval') ?? 600);
+    const settings: IpfixSettings = {
+      targets, observationDomainId: intOf(row.obs_domain_id) ?? 0, observationPointId: intOf(row.obs_point_id) ?? 0,
+      samplingRate: Math.max(1, intOf(row.sampling) ?? 400), cacheActiveTimeout: intOf(row.cache_active_timeout) ?? 0,
+      cacheMaxFlows: intOf(row.cache_max_flows) ?? 0, templateIntervalSeconds: Number.isFinite(tmpl) && tmpl > 0 ? tmpl : 600,
+    };
+    const x = this.ipfixes.get(b.name);
+    if (x) x.settings = settings;
+    else { this.ipfixes.set(b.name, new IpfixExporter(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: IPFIX export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}, 1 in ${settings.samplingRate}`); }
+    br.setIpfixSampling(settings.samplingRate);
   }
 
   /** Exports what a NetFlow-tracked datapath flow carried since its last record. */
@@ -755,7 +786,12 @@ export class VSwitch {
 
   private async handleUpcall(u: PacketMessage): Promise<void> {
     if (this.closed || !u.key) return;
-    if (u.cmd === 'ACTION') { this.handleSflowSample(u); return; }
+    if (u.cmd === 'ACTION') {
+      const ix = decodeSflowCookie(u.userdata, 'ipfix');
+      if (ix) this.ipfixes.get(ix.bridge)?.sample(u.packet, ix.inPort, ix.outPorts);
+      else this.handleSflowSample(u);
+      return;
+    }
     if (u.cmd !== 'MISS') return;
     this.counters.upcalls++;
     const key = u.key;
@@ -802,6 +838,7 @@ export class VSwitch {
       else for (const name of this.pipeline.bridgeNames()) this.pipeline.bridge(name).mac.expire();
       await this.runBonds();
       await this.pollSflowCounters();
+      for (const x of this.ipfixes.values()) x.run();
       await this.revalidate(expiredFlows > 0);
       if (this.now() - this.lastStats >= STATS_MS) { this.lastStats = this.now(); await this.writeStatistics(); }
     } catch (e) {
