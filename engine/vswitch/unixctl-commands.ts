@@ -30,6 +30,7 @@ export function registerSwitchCommands(u: UnixctlServer, sw: VSwitch): void {
   u.register('bond/list', '', 0, 0, () => sw.bondList());
   u.register('lacp/show', '[port]', 0, 1, (args: string[]) => sw.lacpShow(args[0]));
   u.register('lacp/show-stats', '[port]', 0, 1, (args: string[]) => sw.lacpShow(args[0], true));
+  u.register('qos/show', 'interface', 1, 1, (args: string[]) => sw.qosShow(args[0]!));
   u.register('coverage/show', '', 0, 0, wrap(() => cmd.coverageShow(sw)));
   u.register('dpctl/show', '[dp]', 0, 1, wrap(() => cmd.dpctlShow(sw)));
   u.register('dpctl/dump-flows', '[dp]', 0, 1, wrap(() => cmd.dpctlDumpFlows(sw)));

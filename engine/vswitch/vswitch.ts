@@ -21,6 +21,7 @@ import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
 import { decodeSflowCookie } from '../pipeline/sflow-cookie.js';
 import { SflowAgent, parseSflowTarget, type IfCounters, type SflowSettings } from './sflow.js';
+import { LinuxQos, type QosSpec, type QueueSpec } from './qos.js';
 import { IpfixExporter, parseIpfixTarget, type IpfixSettings } from './ipfix.js';
 import { NF_OUT_DROP, NF_OUT_MULTI, NetflowExporter, parseNetflowTarget, type NetflowSettings } from './netflow.js';
 import type { VlanMode } from '../pipeline/normal.js';
@@ -143,6 +144,9 @@ export class VSwitch {
   /** sFlow agents by bridge name. */
   private readonly sflows = new Map<string, SflowAgent>();
   private readonly ifindexCache = new Map<string, number>();
+  /** Port QoS on the Linux devices of interfaces (linux-htb), and which devices have it. */
+  private readonly qos = new LinuxQos();
+  private readonly qosDevices = new Set<string>();
   /** IPFIX exporters (per-bridge sampling) by bridge name. */
   private readonly ipfixes = new Map<string, IpfixExporter>();
   /** NetFlow exporters by bridge name. */
@@ -376,6 +380,7 @@ export class VSwitch {
       this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
+    this.configureQos(bridges, errors);
 
     // 3. Flows built under the old configuration are stale.
     await this.revalidate(true);
@@ -491,6 +496,54 @@ export class VSwitch {
     if (nf) nf.settings = settings;
     else { this.netflows.set(b.name, new NetflowExporter(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: NetFlow export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}`); }
     br.setNetflow(true);
+  }
+
+  /** Port `qos` (QoS + Queue rows) onto the Linux devices of the port's interfaces. */
+  private configureQos(bridges: DesiredBridge[], errors: Map<string, string>): void {
+    if (process.platform !== 'linux') return;
+    const rep = this.o.source.replica();
+    const want = new Map<string, QosSpec>();
+    for (const b of bridges) {
+      for (const p of b.ports) {
+        const qid = uuidsOf(p.row.qos)[0];
+        const q = qid ? rep.get('QoS')?.get(qid) : undefined;
+        if (!q) continue;
+        const other = mapOf(q.other_config);
+        const num = (m: Map<string, string>, k: string) => { const v = Number(m.get(k)); return m.has(k) && Number.isFinite(v) && v >= 0 ? v : undefined; };
+        const queues: QueueSpec[] = [];
+        const qm = q.queues;
+        if (Array.isArray(qm) && qm[0] === 'map' && Array.isArray(qm[1])) {
+          for (const pair of qm[1]) {
+            if (!Array.isArray(pair)) continue;
+            const row = rep.get('Queue')?.get(uuidsOf(pair[1] as Json)[0] ?? '');
+            if (!row || typeof pair[0] !== 'number') continue;
+            const o = mapOf(row.other_config);
+            queues.push({ id: pair[0], minRate: num(o, 'min-rate'), maxRate: num(o, 'max-rate'), burst: num(o, 'burst'), priority: num(o, 'priority') });
+          }
+        }
+        const spec: QosSpec = { type: stringOf(q.type), maxRate: num(other, 'max-rate'), queues };
+        for (const i of p.ifaces) {
+          if (errors.has(i.name) || !['', 'system', 'internal', 'tap'].includes(i.type)) continue;
+          want.set(i.name, spec);
+        }
+      }
+    }
+    for (const dev of [...this.qosDevices]) {
+      if (want.has(dev)) continue;
+      try { this.qos.apply(dev, undefined); } catch { /* device gone */ }
+      this.qosDevices.delete(dev);
+    }
+    for (const [dev, spec] of want) {
+      try {
+        this.qos.apply(dev, spec);
+        this.qosDevices.add(dev);
+      } catch (e) { this.o.log.warn(`port ${dev}: ${(e as Error).message}`); }
+    }
+  }
+
+  /** `ovs-appctl qos/show IFACE`. */
+  qosShow(iface: string): string {
+    try { return this.qos.show(iface); } catch (e) { throw new UnixctlCommandError((e as Error).message); }
   }
 
   /** The Bridge's IPFIX row (bridge.c bridge_configure_ipfix, per-bridge sampling). */
