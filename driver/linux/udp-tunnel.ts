@@ -80,6 +80,13 @@ export function openTunnelSockets(port: number): TunnelSockets {
   return { rxFd: rx, close() { closeFd(rx); closeFd(claim); } };
 }
 
+/** The receive socket of a GRE vport: a raw IPv4 socket for protocol 47 (whole IP packets). With
+ *  it open the kernel also stops answering GRE with ICMP protocol-unreachable. */
+export function openGreSocket(): TunnelSockets {
+  const rx = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 47);
+  return { rxFd: rx, close() { closeFd(rx); } };
+}
+
 /** A raw IPPROTO_RAW socket connected to `remote` (host-order word): write() sends a whole IPv4 packet. */
 export function openTunnelTx(remote: number): number {
   const fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);

@@ -24,12 +24,12 @@ import {
   NoSuchPortError, PortExistsError,
 } from './errors.js';
 import { Forwarder, UPCALL_MISS, type ControlMessage, type TunnelPortInfo, type UpcallMessage } from './forwarder.js';
-import { openTunnelSockets } from '../linux/udp-tunnel.js';
-import { GENEVE_DST_PORT, TUNNEL_GENEVE, TUNNEL_VXLAN, VXLAN_DST_PORT, tunnelMetaFromKey, tunnelMetaToKey } from './tunnel.js';
+import { openGreSocket, openTunnelSockets } from '../linux/udp-tunnel.js';
+import { GENEVE_DST_PORT, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_VXLAN, VXLAN_DST_PORT, tunnelMetaFromKey, tunnelMetaToKey } from './tunnel.js';
 import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import type { PortWorkerData, WorkerMessage } from './port-worker.js';
 
-export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve';
+export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve' | 'gre';
 
 export interface AddPortOptions {
   name: string;
@@ -204,7 +204,7 @@ export class UserspaceDatapath {
   private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void>; readyFlag: Int32Array } {
     this.checkAlive();
     if (!o || typeof o.name !== 'string') throw new InvalidInputError(`invalid port ${JSON.stringify(o)}: expected { name, type }`);
-    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan or geneve`);
+    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve', 'gre'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan, geneve or gre`);
     for (const p of this.ports.values()) if (p.name === o.name) throw new PortExistsError(o.name);
     for (const dp of datapaths.values()) if (dp !== this && dp.hasPortNamed(o.name)) throw new PortExistsError(o.name);
     let portNo = o.portNo;
@@ -215,7 +215,12 @@ export class UserspaceDatapath {
     let fd: number, ifindex: number, close: () => void;
     let ring: RingGeometry | undefined;
     let tunnel: TunnelPortInfo | undefined;
-    if (o.type === 'vxlan' || o.type === 'geneve') {
+    if (o.type === 'gre') {
+      for (const p of this.ports.values()) if (p.tunnel?.kind === TUNNEL_GRE) throw new PortExistsError('gre');
+      const socks = openGreSocket();
+      fd = socks.rxFd; ifindex = 0; close = () => socks.close();
+      tunnel = { kind: TUNNEL_GRE, dstPort: 0 };
+    } else if (o.type === 'vxlan' || o.type === 'geneve') {
       const dstPort = o.dstPort ?? (o.type === 'vxlan' ? VXLAN_DST_PORT : GENEVE_DST_PORT);
       if (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65535) throw new InvalidInputError(`invalid ${o.type} destination port ${JSON.stringify(o.dstPort)}: expected 1-65535`);
       for (const p of this.ports.values()) if (p.tunnel?.dstPort === dstPort) throw new PortExistsError(`${o.type} UDP port ${dstPort}`);
@@ -457,14 +462,14 @@ export class UserspaceDatapath {
     const sum = (i: number) => BigInt(this.sections().reduce((a, s) => a + s.ports[p.portNo * PORT_STAT_FIELDS + i]!, 0));
     const v: OdpVport = {
       portNo: p.portNo, name: p.name, upcallPids: [...p.upcallPids],
-      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : VPORT_TYPES.netdev,
+      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : p.type === 'gre' ? VPORT_TYPES.gre : VPORT_TYPES.netdev,
       stats: {
         rxPackets: sum(PS.RX_PACKETS), txPackets: sum(PS.TX_PACKETS), rxBytes: sum(PS.RX_BYTES), txBytes: sum(PS.TX_BYTES),
         rxErrors: sum(PS.RX_ERRORS), txErrors: sum(PS.TX_ERRORS), rxDropped: sum(PS.RX_DROPPED), txDropped: sum(PS.TX_DROPPED),
       },
     };
     if (p.ifindex) v.ifindex = p.ifindex;
-    if (p.tunnel) v.options = { dstPort: p.tunnel.dstPort };
+    if (p.tunnel && p.tunnel.kind !== TUNNEL_GRE) v.options = { dstPort: p.tunnel.dstPort };
     return v;
   }
 

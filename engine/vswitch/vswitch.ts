@@ -78,6 +78,7 @@ function vportTypeFor(ifaceType: string): number | 'patch' | undefined {
     case 'internal': return VPORT_TYPES.internal;
     case 'vxlan': return VPORT_TYPES.vxlan;
     case 'geneve': return VPORT_TYPES.geneve;
+    case 'gre': return VPORT_TYPES.gre;
     case 'patch': return 'patch';
     default: return undefined;
   }
@@ -265,14 +266,14 @@ export class VSwitch {
             else if (peer === i.name) errors.set(i.name, `${i.name}: patch peer must not be self`);
             continue;
           }
-          if (vt === VPORT_TYPES.vxlan || vt === VPORT_TYPES.geneve) {
+          if (vt === VPORT_TYPES.vxlan || vt === VPORT_TYPES.geneve || vt === VPORT_TYPES.gre) {
             const r = parseTunnelOptions(i.name, i.type as TunnelType, i.options);
             for (const w of r.warnings) this.o.log.warn(w);
             if (!r.config) { errors.set(i.name, r.error!); this.o.log.warn(r.error!); continue; }
             const dpName = tunnelDpPortName(r.config);
             tunnels.set(i.name, { dpName, config: r.config });
             wantDp.set(dpName, vt);
-            dpOptions.set(dpName, { dstPort: r.config.dstPort });
+            if (vt !== VPORT_TYPES.gre) dpOptions.set(dpName, { dstPort: r.config.dstPort });
             continue;
           }
           wantDp.set(i.name, vt);
@@ -797,7 +798,7 @@ export class VSwitch {
     const ovsValues: Record<string, Json> = {
       ovs_version: this.o.version,
       datapath_types: ['set', ['netdev', 'system']],
-      iface_types: ['set', ['geneve', 'internal', 'patch', 'system', 'tap', 'vxlan']],
+      iface_types: ['set', ['geneve', 'gre', 'internal', 'patch', 'system', 'tap', 'vxlan']],
     };
     if (intOf(ovs.cur_cfg) !== nextCfg) ovsValues.cur_cfg = nextCfg;
     upd('Open_vSwitch', ovs, ovsValues);

@@ -1,7 +1,7 @@
 // Tunnel interop with real Open vSwitch: hv1 runs our engine, hv2 runs Debian's ovs-vswitchd with
 // the userspace (netdev) datapath and native tunneling (underlay on br-phy, as OVS documents it).
-// VMs on each side ping across a VXLAN tunnel and across a Geneve tunnel with a key, so each of
-// our encapsulations is decoded by OVS's and the other way round.
+// VMs on each side ping across a VXLAN tunnel, a Geneve tunnel with a key and a GRE tunnel with a
+// key and checksums, so each of our encapsulations is decoded by OVS's and the other way round.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +19,7 @@ function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   return r.stdout;
 }
 
-t.test('VXLAN and Geneve between our engine and real OVS', { skip, timeout: 240_000 }, async (t) => {
+t.test('VXLAN, Geneve and GRE between our engine and real OVS', { skip, timeout: 240_000 }, async (t) => {
   for (const ns of [HV1, HV2]) spawnSync('ip', ['netns', 'del', ns]);
   const dir = mkdtempSync(join(tmpdir(), 'ovsps-tun-real-'));
   const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
@@ -57,6 +57,8 @@ t.test('VXLAN and Geneve between our engine and real OVS', { skip, timeout: 240_
   vsctl2('add-port', 'br-int', 'vx', '--', 'set', 'interface', 'vx', 'type=vxlan', 'options:remote_ip=172.31.13.1');
   vsctl2('add-br', 'br-gn', '--', 'set', 'bridge', 'br-gn', 'datapath_type=netdev');
   vsctl2('add-port', 'br-gn', 'gn', '--', 'set', 'interface', 'gn', 'type=geneve', 'options:remote_ip=172.31.13.1', 'options:key=0x4242');
+  vsctl2('add-br', 'br-gre', '--', 'set', 'bridge', 'br-gre', 'datapath_type=netdev');
+  vsctl2('add-port', 'br-gre', 'gr', '--', 'set', 'interface', 'gr', 'type=gre', 'options:remote_ip=172.31.13.1', 'options:key=0x99', 'options:csum=true');
   const realVm = (name: string, ip: string, bridge: string): TestVm => {
     const ns = `ovspsti${name}`;
     spawnSync('ip', ['netns', 'del', ns]);
@@ -74,6 +76,7 @@ t.test('VXLAN and Geneve between our engine and real OVS', { skip, timeout: 240_
   };
   const b = realVm('b', '10.62.0.2', 'br-int');
   const d = realVm('d', '10.64.0.2', 'br-gn');
+  const f = realVm('f', '10.65.0.2', 'br-gre');
 
   // hv1: our engine.
   await h1.start();
@@ -81,6 +84,10 @@ t.test('VXLAN and Geneve between our engine and real OVS', { skip, timeout: 240_
   h1.ok('ovs-vsctl', 'add-port', 'br-int', 'vx', '--', 'set', 'interface', 'vx', 'type=vxlan', 'options:remote_ip=172.31.13.2');
   h1.ok('ovs-vsctl', 'add-br', 'br-gn');
   h1.ok('ovs-vsctl', 'add-port', 'br-gn', 'gn', '--', 'set', 'interface', 'gn', 'type=geneve', 'options:remote_ip=172.31.13.2', 'options:key=0x4242');
+  h1.ok('ovs-vsctl', 'add-br', 'br-gre');
+  h1.ok('ovs-vsctl', 'add-port', 'br-gre', 'gr', '--', 'set', 'interface', 'gr', 'type=gre', 'options:remote_ip=172.31.13.2', 'options:key=0x99', 'options:csum=true');
+  const e = h1.addVm('e', '10.65.0.1/24', 'vp-e', { mtu: 1400 });
+  h1.ok('ovs-vsctl', 'add-port', 'br-gre', e.hostIf);
   const a = h1.addVm('a', '10.62.0.1/24', 'vp-a', { mtu: 1400 });
   const c = h1.addVm('c', '10.64.0.1/24', 'vp-c', { mtu: 1400 });
   h1.ok('ovs-vsctl', 'add-port', 'br-int', a.hostIf);
@@ -93,6 +100,12 @@ t.test('VXLAN and Geneve between our engine and real OVS', { skip, timeout: 240_
   let gup = false;
   for (let i = 0; i < 10 && !gup; i++) gup = h1.ping(c, d.ip, 2);
   t.ok(gup, 'across Geneve with key 0x4242 too');
+  t.equal(h1.ok('ovs-vsctl', 'get', 'interface', 'gr', 'error').trim(), '[]', 'the GRE port came up without error');
+  t.match(h1.ok('ovs-dpctl', 'show'), /port \d+: gre_sys \(gre\)/, 'the datapath has the shared gre_sys vport');
+  let grup = false;
+  for (let i = 0; i < 10 && !grup; i++) grup = h1.ping(e, f.ip, 2);
+  t.ok(grup, 'and across GRE with key 0x99 and checksums');
+  t.equal(await h1.tcpTransfer(e, f, 1024 * 1024), 1024 * 1024, 'a 1 MiB TCP transfer across GRE arrives whole');
   const sent = 1024 * 1024;
   t.equal(await h1.tcpTransfer(a, b, sent), sent, 'a 1 MiB TCP transfer from our side to real OVS\'s arrives whole');
   t.equal(await h1.tcpTransfer(b, a, sent), sent, 'and from theirs to ours');
