@@ -1,6 +1,6 @@
 // One thread's forwarding state: its copy of the megaflow table and of the port -> fd map, its
-// stats section, and the per-frame path (extract key, look up, execute or upcall). Each port
-// worker owns one; the main thread owns one for packet execute. Control messages keep the copies
+// stats section, and the per-frame path (extract key, look up, execute or upcall). Each I/O
+// worker of the pool owns one; the main thread owns one for packet execute. Control messages keep the copies
 // in step with the main thread's authoritative tables.
 import { writeSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
@@ -10,6 +10,7 @@ import { compileActions, executeActions, type ActionHost, type FrameState } from
 import { Classifier } from './classifier.js';
 import { CTRL, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import { closeFd } from '../linux/native.js';
+import type { RingGeometry } from '../linux/af-packet.js';
 import { openTunnelTx, pathMtu } from '../linux/udp-tunnel.js';
 import { encapsulate, fragments, type TunnelMeta } from './tunnel.js';
 import { TUN_F_DF } from '../../engine/channel/flow-extract.js';
@@ -21,7 +22,12 @@ export type ControlMessage =
   | { op: 'flush' }
   | { op: 'port'; port: number; fd: number; tunnel?: TunnelPortInfo }
   | { op: 'sync'; seq: number }
-  | { op: 'stop' };
+  | { op: 'stop' }
+  /** To the one pool worker that reads the port: add its fd to the worker's epoll set (mapping the
+   *  rx ring first); answered by 'attached' (with an error if that failed). */
+  | { op: 'attach'; seq: number; port: number; fd: number; ring?: RingGeometry; tunnel?: TunnelPortInfo }
+  /** To the port's worker: stop reading the port (remove from epoll, unmap the ring). */
+  | { op: 'detach'; port: number };
 
 export const UPCALL_MISS = 0;
 export const UPCALL_ACTION = 1;
@@ -85,6 +91,7 @@ export class Forwarder implements ActionHost {
         break;
       case 'sync': this.onSync(m.seq); break;
       case 'stop': return false;
+      case 'attach': case 'detach': break; // the I/O worker's own business (port-worker.ts)
     }
     return true;
   }
