@@ -105,6 +105,8 @@ interface PortRec {
   upcallPids: number[];
   ifindex: number;
   tunnel?: TunnelPortInfo;
+  /** Ingress policing in force (replayed to workers that start later). */
+  police?: { rateKbps: number; burstKbit: number };
 }
 
 interface FlowRec {
@@ -337,7 +339,10 @@ export class UserspaceDatapath {
       const startedFlag = new Int32Array(new SharedArrayBuffer(4));
       const data: PortWorkerData = { index, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound, started: startedFlag.buffer as SharedArrayBuffer };
       // The new worker starts from the current state: every port's fd and every flow.
-      for (const p of this.ports.values()) port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
+      for (const p of this.ports.values()) {
+        port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
+        if (p.police) port1.postMessage({ op: 'police', port: p.portNo, ...p.police });
+      }
       for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
       // execArgv []: the worker needs none of the parent's loaders (a test runner's TypeScript hooks
       // would make it take seconds to start).
@@ -612,6 +617,17 @@ export class UserspaceDatapath {
 
   private putMessage(f: FlowRec): ControlMessage {
     return { op: 'put', slot: f.slot, key: f.keyWords, mask: f.maskWords, actions: f.actions };
+  }
+
+  /** Ingress policing of the port named `name` (Interface ingress_policing_rate/burst; rate 0 =
+   *  off). Throws NoSuchPortError / InvalidInputError. */
+  setIngressPolicing(name: string, rateKbps: number, burstKbit: number): void {
+    const p = this.portsByName.get(name);
+    if (!p) throw new NoSuchPortError(name);
+    if (!Number.isInteger(rateKbps) || rateKbps < 0) throw new InvalidInputError(`invalid ingress policing rate ${JSON.stringify(rateKbps)}: expected kbit/s >= 0`);
+    if (!Number.isInteger(burstKbit) || burstKbit < 0) throw new InvalidInputError(`invalid ingress policing burst ${JSON.stringify(burstKbit)}: expected kbit >= 0`);
+    p.police = rateKbps > 0 ? { rateKbps, burstKbit } : undefined;
+    this.everywhere({ op: 'police', port: p.portNo, rateKbps, burstKbit });
   }
 
   /** Sends a control message to every worker and applies it to this thread's forwarder. */

@@ -12,6 +12,7 @@ import { CTRL, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, MAX_PORTS, PORT_STAT_FIELDS, 
 import { closeFd } from '../linux/native.js';
 import type { RingGeometry } from '../linux/af-packet.js';
 import { openTunnelTx, pathMtu } from '../linux/udp-tunnel.js';
+import { TokenBucket } from './policer.js';
 import { encapsulate, fragments, type TunnelMeta } from './tunnel.js';
 import { TUN_F_DF } from '../../engine/channel/flow-extract.js';
 
@@ -27,7 +28,9 @@ export type ControlMessage =
    *  rx ring first); answered by 'attached' (with an error if that failed). */
   | { op: 'attach'; seq: number; port: number; fd: number; ring?: RingGeometry; tunnel?: TunnelPortInfo }
   /** To the port's worker: stop reading the port (remove from epoll, unmap the ring). */
-  | { op: 'detach'; port: number };
+  | { op: 'detach'; port: number }
+  /** Ingress policing of a port (rate 0 = off). */
+  | { op: 'police'; port: number; rateKbps: number; burstKbit: number };
 
 export const UPCALL_MISS = 0;
 export const UPCALL_ACTION = 1;
@@ -80,6 +83,9 @@ export class Forwarder implements ActionHost {
   }
 
   /** Applies one control message; returns false for 'stop'. */
+  /** Ingress policers by port number (see policer.ts). */
+  private readonly policers: Array<TokenBucket | undefined> = [];
+
   apply(m: ControlMessage): boolean {
     switch (m.op) {
       case 'put': this.classifier.insert(m.slot, m.key, m.mask, compileActions(m.actions)); break;
@@ -87,9 +93,16 @@ export class Forwarder implements ActionHost {
       case 'del': this.classifier.remove(m.slot); break;
       case 'flush': this.classifier.clear(); break;
       case 'port':
-        if (m.port >= 0 && m.port < MAX_PORTS) { this.portFds[m.port] = m.fd; this.tunnels[m.port] = m.fd >= 0 ? m.tunnel : undefined; }
+        if (m.port >= 0 && m.port < MAX_PORTS) {
+          this.portFds[m.port] = m.fd;
+          this.tunnels[m.port] = m.fd >= 0 ? m.tunnel : undefined;
+          if (m.fd < 0) this.policers[m.port] = undefined; // a deleted port's number may be reused
+        }
         break;
       case 'sync': this.onSync(m.seq); break;
+      case 'police':
+        if (m.port >= 0 && m.port < MAX_PORTS) this.policers[m.port] = m.rateKbps > 0 ? new TokenBucket(m.rateKbps, m.burstKbit, Date.now()) : undefined;
+        break;
       case 'stop': return false;
       case 'attach': case 'detach': break; // the I/O worker's own business (port-worker.ts)
     }
@@ -100,6 +113,8 @@ export class Forwarder implements ActionHost {
   receive(f: FrameState): void {
     if ((++this.frames & 127) === 0) this.now = Date.now();
     const p = f.inPort * PORT_STAT_FIELDS;
+    const pol = this.policers[f.inPort];
+    if (pol !== undefined && !pol.admit(f.len, Date.now())) { this.ports[p + PS.RX_DROPPED]++; return; }
     this.ports[p + PS.RX_PACKETS]++;
     this.ports[p + PS.RX_BYTES] += f.len;
     this.process(f);

@@ -44,6 +44,8 @@ export interface VSwitchOptions {
   version: string;
   /** Interface types the datapath can create (besides patch, handled in the pipeline). */
   now?: () => number;
+  /** Netdev settings beyond the datapath messages (ingress policing); absent: not supported. */
+  netdev?: { setIngressPolicing(iface: string, rateKbps: number, burstKbit: number): void };
 }
 
 interface DesiredIface {
@@ -148,6 +150,8 @@ export class VSwitch {
   /** Port QoS on the Linux devices of interfaces (linux-htb), and which devices have it. */
   private readonly qos = new LinuxQos();
   private readonly qosDevices = new Set<string>();
+  /** Interfaces with ingress policing applied, and the rate/burst applied. */
+  private readonly policed = new Map<string, string>();
   /** IPFIX exporters (per-bridge sampling) by bridge name. */
   private readonly ipfixes = new Map<string, IpfixExporter>();
   /** NetFlow exporters by bridge name. */
@@ -293,6 +297,7 @@ export class VSwitch {
         const options = dpOptions.get(name);
         const v = await this.o.dpif.portAdd(options ? { name, type, options } : { name, type });
         have.set(name, v);
+        this.policed.delete(name); // a new datapath port has no policer yet
         this.o.log.info(`added ${vportTypeName(type)} port ${name} as datapath port ${v.portNo}`);
       } catch (e) {
         const msg = `could not open network device ${name} (${strerror(e)})`;
@@ -382,6 +387,7 @@ export class VSwitch {
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
     this.configureQos(bridges, errors);
+    this.configurePolicing(bridges, errors);
 
     // 3. Flows built under the old configuration are stale.
     await this.revalidate(true);
@@ -540,6 +546,27 @@ export class VSwitch {
         this.qosDevices.add(dev);
       } catch (e) { this.o.log.warn(`port ${dev}: ${(e as Error).message}`); }
     }
+  }
+
+  /** Interface ingress_policing_rate/burst (kbit/s, kbit) onto the datapath's netdev policer. */
+  private configurePolicing(bridges: DesiredBridge[], errors: Map<string, string>): void {
+    const want = new Map<string, string>();
+    for (const b of bridges) for (const p of b.ports) for (const i of p.ifaces) {
+      if (errors.has(i.name) || i.isLocal || i.type === 'patch') continue;
+      const rate = intOf(i.row.ingress_policing_rate) ?? 0, burst = intOf(i.row.ingress_policing_burst) ?? 0;
+      const key = `${rate}/${burst}`;
+      if (rate > 0 || this.policed.has(i.name)) want.set(i.name, key);
+    }
+    for (const [iface, key] of want) {
+      if (this.policed.get(iface) === key) continue;
+      const [rate, burst] = key.split('/').map(Number) as [number, number];
+      if (!this.o.netdev) { if (rate > 0) this.o.log.warn(`interface ${iface}: ingress policing is not supported by this datapath`); continue; }
+      try {
+        this.o.netdev.setIngressPolicing(iface, rate, burst);
+        if (rate > 0) this.policed.set(iface, key); else this.policed.delete(iface);
+      } catch (e) { this.o.log.warn(`interface ${iface}: could not set ingress policing: ${(e as Error).message}`); }
+    }
+    for (const iface of [...this.policed.keys()]) if (!want.has(iface)) this.policed.delete(iface);
   }
 
   /** `ovs-appctl qos/show IFACE`. */

@@ -55,3 +55,31 @@ t.test('a 10 Mbit/s linux-htb max-rate holds', { skip, timeout: 180_000 }, async
   t.notMatch(after, /htb/, 'clearing the port\'s qos removes the HTB qdisc');
   t.match(h.cli('ovs-appctl', ['qos/show', b.hostIf]).stderr, /QoS not configured on/, 'qos/show says so');
 });
+
+t.test('Interface ingress policing at 10 Mbit/s holds', { skip, timeout: 180_000 }, async (t) => {
+  const h = new EngineHarness('qp');
+  t.teardown(() => h.stop());
+  await h.start();
+  h.ok('ovs-vsctl', 'add-br', 'br-int');
+  const a = h.addVm('a', '10.2.1.1/24'), b = h.addVm('b', '10.2.1.2/24');
+  h.ok('ovs-vsctl', 'add-port', 'br-int', a.hostIf);
+  h.ok('ovs-vsctl', 'add-port', 'br-int', b.hostIf);
+  t.ok(h.ping(a, b.ip), 'a pings b');
+  h.ok('ovs-vsctl', 'set', 'interface', a.hostIf, 'ingress_policing_rate=10000', 'ingress_policing_burst=1000');
+  const bytes = 3 * 1024 * 1024;
+  const t0 = process.hrtime.bigint();
+  t.equal(await h.tcpTransfer(a, b, bytes), bytes, 'a 3 MiB transfer from the policed VM arrives whole (TCP recovers the drops)');
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const mbps = (bytes * 8) / secs / 1e6;
+  t.comment(`measured ${mbps.toFixed(2)} Mbit/s through a 10 Mbit/s ingress policer (${secs.toFixed(2)} s)`);
+  t.ok(mbps <= 11, `the policing limit holds within 10% (${mbps.toFixed(2)} Mbit/s <= 11)`);
+  const stats = h.ok('ovs-vsctl', 'get', 'interface', a.hostIf, 'statistics');
+  void stats;
+  const dropped = /port \d+: vp-a[\s\S]*?RX packets:\d+ errors:\d+ dropped:(\d+)/.exec(h.ok('ovs-dpctl', 'show', '-s'))?.[1];
+  if (dropped !== undefined) t.ok(Number(dropped) > 0, `the policer dropped frames over the rate (${dropped})`);
+  h.ok('ovs-vsctl', 'set', 'interface', a.hostIf, 'ingress_policing_rate=0');
+  const t1 = process.hrtime.bigint();
+  t.equal(await h.tcpTransfer(a, b, bytes), bytes, 'with policing off the transfer still arrives');
+  const secs2 = Number(process.hrtime.bigint() - t1) / 1e9;
+  t.comment(`without the policer: ${((bytes * 8) / secs2 / 1e6).toFixed(2)} Mbit/s`);
+});
