@@ -27,12 +27,13 @@ import {
   NoSuchPortError, PortExistsError,
 } from './errors.js';
 import { Forwarder, UPCALL_MISS, type ControlMessage, type TunnelPortInfo, type UpcallMessage } from './forwarder.js';
-import { openGreSocket, openTunnelSockets } from '../linux/udp-tunnel.js';
+import { openGreSocket, openSttSocket, openTunnelSockets } from '../linux/udp-tunnel.js';
+import { STT_DST_PORT, TUNNEL_STT } from './tunnel-stt.js';
 import { GENEVE_DST_PORT, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_VXLAN, VXLAN_DST_PORT, tunnelMetaFromKey, tunnelMetaToKey } from './tunnel.js';
 import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import type { PortWorkerData, WorkerMessage } from './port-worker.js';
 
-export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve' | 'gre';
+export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve' | 'gre' | 'stt';
 
 export interface AddPortOptions {
   name: string;
@@ -239,7 +240,7 @@ export class UserspaceDatapath {
   private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void>; io: IoWorker } {
     this.checkAlive();
     if (!o || typeof o.name !== 'string') throw new InvalidInputError(`invalid port ${JSON.stringify(o)}: expected { name, type }`);
-    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve', 'gre'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan, geneve or gre`);
+    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve', 'gre', 'stt'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan, geneve, gre or stt`);
     if (this.portsByName.has(o.name)) throw new PortExistsError(o.name);
     for (const dp of datapaths.values()) if (dp !== this && dp.hasPortNamed(o.name)) throw new PortExistsError(o.name);
     const portNo = o.portNo ?? this.freePortNo();
@@ -249,7 +250,14 @@ export class UserspaceDatapath {
     let fd: number, ifindex: number, close: () => void;
     let ring: RingGeometry | undefined;
     let tunnel: TunnelPortInfo | undefined;
-    if (o.type === 'gre') {
+    if (o.type === 'stt') {
+      const dstPort = o.dstPort ?? STT_DST_PORT;
+      if (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65535) throw new InvalidInputError(`invalid stt destination port ${JSON.stringify(o.dstPort)}: expected 1-65535`);
+      for (const p of this.ports.values()) if (p.tunnel?.kind === TUNNEL_STT && p.tunnel.dstPort === dstPort) throw new PortExistsError(`stt TCP port ${dstPort}`);
+      const socks = openSttSocket(dstPort);
+      fd = socks.rxFd; ifindex = 0; close = () => socks.close();
+      tunnel = { kind: TUNNEL_STT, dstPort };
+    } else if (o.type === 'gre') {
       for (const p of this.ports.values()) if (p.tunnel?.kind === TUNNEL_GRE) throw new PortExistsError('gre');
       const socks = openGreSocket();
       fd = socks.rxFd; ifindex = 0; close = () => socks.close();
@@ -551,7 +559,7 @@ export class UserspaceDatapath {
     const sum = (i: number) => BigInt(this.sections().reduce((a, s) => a + s.ports[p.portNo * PORT_STAT_FIELDS + i]!, 0));
     const v: OdpVport = {
       portNo: p.portNo, name: p.name, upcallPids: [...p.upcallPids],
-      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : p.type === 'gre' ? VPORT_TYPES.gre : VPORT_TYPES.netdev,
+      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : p.type === 'gre' ? VPORT_TYPES.gre : p.type === 'stt' ? VPORT_TYPES.stt : VPORT_TYPES.netdev,
       stats: {
         rxPackets: sum(PS.RX_PACKETS), txPackets: sum(PS.TX_PACKETS), rxBytes: sum(PS.RX_BYTES), txBytes: sum(PS.TX_BYTES),
         rxErrors: sum(PS.RX_ERRORS), txErrors: sum(PS.TX_ERRORS), rxDropped: sum(PS.RX_DROPPED), txDropped: sum(PS.TX_DROPPED),

@@ -5,10 +5,10 @@
 import type { OdpTunnelKey } from '../channel/odp-types.js';
 import { bigToIp, ipToBig } from './fields.js';
 
-export type TunnelType = 'vxlan' | 'geneve' | 'gre';
-export const TUNNEL_TYPES: readonly TunnelType[] = ['vxlan', 'geneve', 'gre'];
-/** UDP destination port; 0 for GRE (not a UDP tunnel). */
-const DEFAULT_DST_PORT: Record<TunnelType, number> = { vxlan: 4789, geneve: 6081, gre: 0 };
+export type TunnelType = 'vxlan' | 'geneve' | 'gre' | 'stt';
+export const TUNNEL_TYPES: readonly TunnelType[] = ['vxlan', 'geneve', 'gre', 'stt'];
+/** UDP (STT: TCP) destination port; 0 for GRE (no ports). */
+const DEFAULT_DST_PORT: Record<TunnelType, number> = { vxlan: 4789, geneve: 6081, gre: 0, stt: 7471 };
 const DEFAULT_TTL = 64;
 const IP_DSCP_MASK = 0xfc;
 

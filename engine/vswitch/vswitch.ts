@@ -81,12 +81,13 @@ function vportTypeFor(ifaceType: string): number | 'patch' | undefined {
     case 'vxlan': return VPORT_TYPES.vxlan;
     case 'geneve': return VPORT_TYPES.geneve;
     case 'gre': return VPORT_TYPES.gre;
+    case 'stt': return VPORT_TYPES.stt;
     case 'patch': return 'patch';
     default: return undefined;
   }
 }
 
-const VPORT_TYPE_NAMES = new Map<number, string>([[1, 'system'], [2, 'internal'], [3, 'gre'], [4, 'vxlan'], [5, 'geneve']]);
+const VPORT_TYPE_NAMES = new Map<number, string>([[1, 'system'], [2, 'internal'], [3, 'gre'], [4, 'vxlan'], [5, 'geneve'], [106, 'stt']]);
 export function vportTypeName(t: number): string { return VPORT_TYPE_NAMES.get(t) ?? `type${t}`; }
 
 function strerror(e: unknown): string {
@@ -270,7 +271,7 @@ export class VSwitch {
             else if (peer === i.name) errors.set(i.name, `${i.name}: patch peer must not be self`);
             continue;
           }
-          if (vt === VPORT_TYPES.vxlan || vt === VPORT_TYPES.geneve || vt === VPORT_TYPES.gre) {
+          if (vt === VPORT_TYPES.vxlan || vt === VPORT_TYPES.geneve || vt === VPORT_TYPES.gre || vt === VPORT_TYPES.stt) {
             const r = parseTunnelOptions(i.name, i.type as TunnelType, i.options);
             for (const w of r.warnings) this.o.log.warn(w);
             if (!r.config) { errors.set(i.name, r.error!); this.o.log.warn(r.error!); continue; }
@@ -825,7 +826,7 @@ export class VSwitch {
     const ovsValues: Record<string, Json> = {
       ovs_version: this.o.version,
       datapath_types: ['set', ['netdev', 'system']],
-      iface_types: ['set', ['geneve', 'gre', 'internal', 'patch', 'system', 'tap', 'vxlan']],
+      iface_types: ['set', ['geneve', 'gre', 'internal', 'patch', 'stt', 'system', 'tap', 'vxlan']],
     };
     if (intOf(ovs.cur_cfg) !== nextCfg) ovsValues.cur_cfg = nextCfg;
     upd('Open_vSwitch', ovs, ovsValues);
