@@ -27,12 +27,13 @@ import {
   NoSuchPortError, PortExistsError,
 } from './errors.js';
 import { Forwarder, UPCALL_MISS, type ControlMessage, type TunnelPortInfo, type UpcallMessage } from './forwarder.js';
-import { openTunnelSockets } from '../linux/udp-tunnel.js';
-import { GENEVE_DST_PORT, TUNNEL_GENEVE, TUNNEL_VXLAN, VXLAN_DST_PORT, tunnelMetaFromKey, tunnelMetaToKey } from './tunnel.js';
+import { openGreSocket, openSttSocket, openTunnelSockets } from '../linux/udp-tunnel.js';
+import { STT_DST_PORT, TUNNEL_STT } from './tunnel-stt.js';
+import { GENEVE_DST_PORT, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_VXLAN, VXLAN_DST_PORT, tunnelMetaFromKey, tunnelMetaToKey } from './tunnel.js';
 import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import type { PortWorkerData, WorkerMessage } from './port-worker.js';
 
-export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve';
+export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve' | 'gre' | 'stt';
 
 export interface AddPortOptions {
   name: string;
@@ -105,6 +106,8 @@ interface PortRec {
   upcallPids: number[];
   ifindex: number;
   tunnel?: TunnelPortInfo;
+  /** Ingress policing in force (replayed to workers that start later). */
+  police?: { rateKbps: number; burstKbit: number };
 }
 
 interface FlowRec {
@@ -237,7 +240,7 @@ export class UserspaceDatapath {
   private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void>; io: IoWorker } {
     this.checkAlive();
     if (!o || typeof o.name !== 'string') throw new InvalidInputError(`invalid port ${JSON.stringify(o)}: expected { name, type }`);
-    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan or geneve`);
+    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve', 'gre', 'stt'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan, geneve, gre or stt`);
     if (this.portsByName.has(o.name)) throw new PortExistsError(o.name);
     for (const dp of datapaths.values()) if (dp !== this && dp.hasPortNamed(o.name)) throw new PortExistsError(o.name);
     const portNo = o.portNo ?? this.freePortNo();
@@ -247,7 +250,19 @@ export class UserspaceDatapath {
     let fd: number, ifindex: number, close: () => void;
     let ring: RingGeometry | undefined;
     let tunnel: TunnelPortInfo | undefined;
-    if (o.type === 'vxlan' || o.type === 'geneve') {
+    if (o.type === 'stt') {
+      const dstPort = o.dstPort ?? STT_DST_PORT;
+      if (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65535) throw new InvalidInputError(`invalid stt destination port ${JSON.stringify(o.dstPort)}: expected 1-65535`);
+      for (const p of this.ports.values()) if (p.tunnel?.kind === TUNNEL_STT && p.tunnel.dstPort === dstPort) throw new PortExistsError(`stt TCP port ${dstPort}`);
+      const socks = openSttSocket(dstPort);
+      fd = socks.rxFd; ifindex = 0; close = () => socks.close();
+      tunnel = { kind: TUNNEL_STT, dstPort };
+    } else if (o.type === 'gre') {
+      for (const p of this.ports.values()) if (p.tunnel?.kind === TUNNEL_GRE) throw new PortExistsError('gre');
+      const socks = openGreSocket();
+      fd = socks.rxFd; ifindex = 0; close = () => socks.close();
+      tunnel = { kind: TUNNEL_GRE, dstPort: 0 };
+    } else if (o.type === 'vxlan' || o.type === 'geneve') {
       const dstPort = o.dstPort ?? (o.type === 'vxlan' ? VXLAN_DST_PORT : GENEVE_DST_PORT);
       if (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65535) throw new InvalidInputError(`invalid ${o.type} destination port ${JSON.stringify(o.dstPort)}: expected 1-65535`);
       for (const p of this.ports.values()) if (p.tunnel?.dstPort === dstPort) throw new PortExistsError(`${o.type} UDP port ${dstPort}`);
@@ -332,7 +347,10 @@ export class UserspaceDatapath {
       const startedFlag = new Int32Array(new SharedArrayBuffer(4));
       const data: PortWorkerData = { index, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound, started: startedFlag.buffer as SharedArrayBuffer };
       // The new worker starts from the current state: every port's fd and every flow.
-      for (const p of this.ports.values()) port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
+      for (const p of this.ports.values()) {
+        port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
+        if (p.police) port1.postMessage({ op: 'police', port: p.portNo, ...p.police });
+      }
       for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
       // execArgv []: the worker needs none of the parent's loaders (a test runner's TypeScript hooks
       // would make it take seconds to start).
@@ -541,14 +559,14 @@ export class UserspaceDatapath {
     const sum = (i: number) => BigInt(this.sections().reduce((a, s) => a + s.ports[p.portNo * PORT_STAT_FIELDS + i]!, 0));
     const v: OdpVport = {
       portNo: p.portNo, name: p.name, upcallPids: [...p.upcallPids],
-      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : VPORT_TYPES.netdev,
+      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : p.type === 'gre' ? VPORT_TYPES.gre : p.type === 'stt' ? VPORT_TYPES.stt : VPORT_TYPES.netdev,
       stats: {
         rxPackets: sum(PS.RX_PACKETS), txPackets: sum(PS.TX_PACKETS), rxBytes: sum(PS.RX_BYTES), txBytes: sum(PS.TX_BYTES),
         rxErrors: sum(PS.RX_ERRORS), txErrors: sum(PS.TX_ERRORS), rxDropped: sum(PS.RX_DROPPED), txDropped: sum(PS.TX_DROPPED),
       },
     };
     if (p.ifindex) v.ifindex = p.ifindex;
-    if (p.tunnel) v.options = { dstPort: p.tunnel.dstPort };
+    if (p.tunnel && p.tunnel.kind !== TUNNEL_GRE) v.options = { dstPort: p.tunnel.dstPort };
     return v;
   }
 
@@ -607,6 +625,17 @@ export class UserspaceDatapath {
 
   private putMessage(f: FlowRec): ControlMessage {
     return { op: 'put', slot: f.slot, key: f.keyWords, mask: f.maskWords, actions: f.actions };
+  }
+
+  /** Ingress policing of the port named `name` (Interface ingress_policing_rate/burst; rate 0 =
+   *  off). Throws NoSuchPortError / InvalidInputError. */
+  setIngressPolicing(name: string, rateKbps: number, burstKbit: number): void {
+    const p = this.portsByName.get(name);
+    if (!p) throw new NoSuchPortError(name);
+    if (!Number.isInteger(rateKbps) || rateKbps < 0) throw new InvalidInputError(`invalid ingress policing rate ${JSON.stringify(rateKbps)}: expected kbit/s >= 0`);
+    if (!Number.isInteger(burstKbit) || burstKbit < 0) throw new InvalidInputError(`invalid ingress policing burst ${JSON.stringify(burstKbit)}: expected kbit >= 0`);
+    p.police = rateKbps > 0 ? { rateKbps, burstKbit } : undefined;
+    this.everywhere({ op: 'police', port: p.portNo, rateKbps, burstKbit });
   }
 
   /** Sends a control message to every worker and applies it to this thread's forwarder. */

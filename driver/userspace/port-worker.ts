@@ -14,6 +14,7 @@ import { EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_EVENT_SIZE, epollCreate, epollCtl, 
 import type { FrameState } from './actions.js';
 import { Forwarder, type ControlMessage, type TunnelPortInfo, type UpcallMessage } from './forwarder.js';
 import { decapsulate, emptyTunnelMeta, type Decapsulated } from './tunnel.js';
+import { SttReassembler, TUNNEL_STT } from './tunnel-stt.js';
 import { CTRL, FRAME_BUFFER, HEADROOM, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 
 export interface PortWorkerData {
@@ -72,6 +73,7 @@ function main(): void {
   const f: FrameState = { buf, off: HEADROOM, len: 0, inPort: 0, recircId: 0, dpHash: 0, cutlen: 0, depth: 0, tun: undefined };
   const rxTun = emptyTunnelMeta();
   const inner: Decapsulated = { off: 0, len: 0 };
+  const stt = new SttReassembler();
   let gen = -1;
   let running = true;
   let lastWarn = 0;
@@ -204,6 +206,16 @@ function main(): void {
       drain();
       if (!p.attached) return n;
       const tunnel = p.tunnel;
+      if (tunnel !== undefined && tunnel.kind === TUNNEL_STT) {
+        // STT segments are reassembled into frames; a frame is copied behind the headroom.
+        const r = stt.push(buf, HEADROOM, len, tunnel.dstPort, rxTun, Date.now());
+        if (r.kind === 'pending') continue;
+        if (r.kind === 'bad' || r.frame.length > FRAME_BUFFER - HEADROOM) { stats.ports[base + PS.RX_DROPPED]++; continue; }
+        buf.set(r.frame, HEADROOM);
+        f.buf = buf; f.off = HEADROOM; f.len = r.frame.length; f.inPort = p.portNo; f.recircId = 0; f.dpHash = 0; f.cutlen = 0; f.depth = 0; f.tun = rxTun;
+        fw.receive(f);
+        continue;
+      }
       if (tunnel !== undefined) {
         // Not one of ours (the socket filter lets only UDP to the port through): malformed.
         if (!decapsulate(buf, HEADROOM, len, tunnel.kind, tunnel.dstPort, rxTun, inner)) { stats.ports[base + PS.RX_DROPPED]++; continue; }
