@@ -92,6 +92,16 @@ export class GenlTransport implements NetlinkTransport {
   /** Joins a multicast group on the upcall socket, so its messages reach onMessage listeners. */
   joinMulticastGroup(group: number): void { this.upcalls.joinGroup(group); }
 
+  private readonly joined = new Set<number>();
+
+  async subscribeMulticast(family: string, group: string): Promise<void> {
+    if (this.closed) throw new GenlTransportError('the generic netlink transport is closed');
+    const id = await this.resolveMulticastGroup(family, group);
+    if (this.joined.has(id)) return;
+    this.joinMulticastGroup(id);
+    this.joined.add(id);
+  }
+
   transact(request: Buffer): Promise<Buffer[]> {
     // One request in flight per socket: replies are matched by sequence number, in order.
     const run = this.queue.then(() => this.transactNow(request));

@@ -5,7 +5,7 @@
 import { constants as osConstants } from 'node:os';
 import { OvsError } from '../util/errors.js';
 import { decodeDatapath, decodeFlow, decodePacket, decodeVport, encodeDatapath, encodeFlow, encodePacket, encodeVport,
-  type DatapathMessage, type FamilyName, type PacketMessage } from './messages.js';
+  type DatapathMessage, type FamilyName, type PacketMessage, type VportMessage } from './messages.js';
 import { decodeMessage, type GenlMessage, type NlMessage } from './netlink.js';
 import { netlinkTables } from './netlink-tables.js';
 import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpVport } from './odp-types.js';
@@ -141,6 +141,24 @@ export class Dpif {
         listener(decodePacket(m));
       } catch (e) { onError?.(e as Error); }
     });
+  }
+
+  /** Vport events of this datapath (OVS's dpif_port_poll): joins ovs_vport's multicast group and
+   *  calls `listener` for each ovs_vport NEW/DEL notification. On Windows the extension sends DEL
+   *  when a Hyper-V port is torn down or its NIC disconnects; on Linux the kernel notifies every
+   *  vport created or deleted (also by us) and ports whose netdev went away. A failed subscription
+   *  or a malformed event goes to onError. */
+  onVportEvent(listener: (event: VportMessage) => void, onError?: (e: Error) => void): () => void {
+    const off = this.transport.onMessage((buf) => {
+      try {
+        const m = this.decode(buf);
+        if (m.kind !== 'genl' || m.header.type !== this.ids.get('ovs_vport')) return;
+        const e = decodeVport(m);
+        if (e.cmd === 'NEW' || e.cmd === 'DEL') listener(e);
+      } catch (e) { onError?.(e as Error); }
+    });
+    this.transport.subscribeMulticast('ovs_vport', 'ovs_vport').catch((e: unknown) => onError?.(e instanceof Error ? e : new Error(String(e))));
+    return off;
   }
 }
 

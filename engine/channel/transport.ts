@@ -12,6 +12,11 @@ export interface NetlinkTransport {
    *  0 for a bare ACK), all parts of a dump (without the final NLMSG_DONE). Requests get
    *  nlmsg_seq and nlmsg_pid filled in by the transport. */
   transact(request: Buffer): Promise<Buffer[]>;
+  /** Joins a family's multicast group (e.g. ovs_vport's "ovs_vport": vport NEW/DEL events), whose
+   *  messages then reach onMessage listeners. Linux: NETLINK_ADD_MEMBERSHIP on the upcall socket;
+   *  Windows: OVS_CTRL_CMD_MC_SUBSCRIBE_REQ on an event handle read with READ_EVENT. Joining twice
+   *  is a no-op. */
+  subscribeMulticast(family: string, group: string): Promise<void>;
   /** Messages the datapath starts: packet upcalls (ovs_packet MISS/ACTION) and vport events. */
   onMessage(listener: (message: Buffer) => void): () => void;
   close(): Promise<void>;
