@@ -97,9 +97,11 @@ export class FakeOvsExtension implements DeviceIo {
   }
 
   async ioctl(handle: number, code: number, input: Buffer | undefined, outputSize: number): Promise<Buffer> {
+    // Recorded when issued (a pended request shows up while it is pending); bytesOut when done.
+    const call = this.record(handle, code, input);
     const out = await this.dispatch(handle, code, input);
     if (out.length > outputSize) throw new DeviceError(WIN32.ERROR_INVALID_PARAMETER, `reply of ${out.length} bytes does not fit the ${outputSize}-byte buffer`);
-    this.record(handle, code, input, out.length);
+    call.bytesOut = out.length;
     return out;
   }
 
@@ -107,12 +109,13 @@ export class FakeOvsExtension implements DeviceIo {
     await this.ioctl(handle, code, input, 0);
   }
 
-  private record(handle: number, code: number, input: Buffer | undefined, bytesOut: number): void {
-    const call: FakeCall = { ioctl: IOCTL_NAMES.get(code) ?? `0x${code.toString(16)}`, handle, bytesIn: input?.length ?? 0, bytesOut };
+  private record(handle: number, code: number, input: Buffer | undefined): FakeCall {
+    const call: FakeCall = { ioctl: IOCTL_NAMES.get(code) ?? `0x${code.toString(16)}`, handle, bytesIn: input?.length ?? 0, bytesOut: 0 };
     if (input && input.length >= NLMSG_HDRLEN + 4 && input.readUInt16LE(4) === familySpec('ovs_win_control').windowsId) {
       call.cmd = familySpec('ovs_win_control').commandNames.get(input.readUInt8(NLMSG_HDRLEN));
     }
     this.calls.push(call);
+    return call;
   }
 
   private state(handle: number): HandleState {
