@@ -14,7 +14,7 @@
 // for a netdev vport whose Linux interface disappeared (the simulation's "VM removed").
 import { existsSync } from 'node:fs';
 import type { DatapathEndpoint } from '../../engine/channel/datapath-endpoint.js';
-import { decodeVport, encodeVport } from '../../engine/channel/messages.js';
+import { decodePacket, decodeVport, encodeVport } from '../../engine/channel/messages.js';
 import { encodeValue, type AttrValue } from '../../engine/channel/attr-values.js';
 import { decodeMessage, encodeGenl, parseAttrs, parseHeader, NLMSG_HDRLEN, type NlWriter } from '../../engine/channel/netlink.js';
 import { attrSet, familySpec, netlinkTables } from '../../engine/channel/netlink-tables.js';
@@ -53,21 +53,32 @@ export class FakeOvsExtension implements DeviceIo {
   /** Every DeviceIoControl the transport made, in order (tests inspect it). */
   readonly calls: FakeCall[] = [];
   private readonly byId = new Map<number, string>();
+  /** vport->upcallPid per port number, as set by vport NEW/SET (port 0: the datapath's). */
+  private readonly upcallPids = new Map<number, number>();
+  /** Upcalls with no queue to go to (no subscribed instance with the vport's upcall pid), or lost
+   *  to a full queue. */
+  droppedUpcalls = 0;
 
   constructor(private readonly endpoint: DatapathEndpoint, private readonly opts: { enabled?: boolean } = {}) {
     for (const [name, f] of netlinkTables().families) this.byId.set(f.windowsId, name);
     const packetId = familySpec('ovs_packet').windowsId;
     endpoint.onMessage((m) => {
-      // Upcalls go to handles subscribed for packets, with nlmsg_pid set to the subscriber.
+      // An upcall goes to the packet queue of the instance whose pid is the input vport's upcall
+      // pid (User.c OvsGetPid / OvsGetQueue), with nlmsg_pid set to it; no such queue: dropped.
       if (m.readUInt16LE(4) !== packetId) return;
-      for (const h of this.handles.values()) {
-        if (!h.packetSubscribed) continue;
-        const copy = Buffer.from(m);
-        copy.writeUInt32LE(h.pid, 12);
-        h.packets.push(copy);
-        if (h.packets.length > QUEUE_MAX) h.packets.shift();
-        this.complete(h, 'pendingPacket');
-      }
+      let inPort: number | undefined;
+      try {
+        const d = decodeMessage(m);
+        if (d.kind === 'genl') inPort = decodePacket(d).key?.inPort;
+      } catch { /* undecodable: no port, no queue */ }
+      const pid = inPort === undefined ? 0 : this.upcallPids.get(inPort) ?? 0;
+      const h = [...this.handles.values()].find((x) => x.packetSubscribed && x.pid === pid);
+      if (!h || pid === 0) { this.droppedUpcalls++; return; }
+      const copy = Buffer.from(m);
+      copy.writeUInt32LE(h.pid, 12);
+      h.packets.push(copy);
+      if (h.packets.length > QUEUE_MAX) { h.packets.shift(); this.droppedUpcalls++; }
+      this.complete(h, 'pendingPacket');
     });
   }
 
@@ -191,6 +202,24 @@ export class FakeOvsExtension implements DeviceIo {
     return bad('is not allowed with this ioctl');
   }
 
+  /** Remembers the upcall pid a successful vport NEW/SET (or datapath NEW/SET, for port 0) gave. */
+  private noteUpcallPid(family: string, request: Buffer, replies: Buffer[]): void {
+    if (family !== 'ovs_vport' && family !== 'ovs_datapath') return;
+    const cmd = familySpec(family).commandNames.get(request.readUInt8(NLMSG_HDRLEN));
+    if (cmd !== 'NEW' && cmd !== 'SET') return;
+    const req = decodeMessage(request);
+    const reply = replies.map((r) => decodeMessage(r)).find((m) => m.kind === 'genl');
+    if (req.kind !== 'genl' || !reply || reply.kind !== 'genl') return;
+    if (family === 'ovs_datapath') {
+      const a = req.attrs.find((x) => x.type === attrSet('datapath').byName.get('UPCALL_PID')!.id);
+      if (a) this.upcallPids.set(0, a.payload.readUInt32LE(0));
+      return;
+    }
+    const pids = decodeVport(req).vport.upcallPids;
+    const portNo = decodeVport(reply).vport.portNo;
+    if (portNo !== undefined && (pids || cmd === 'NEW')) this.upcallPids.set(portNo, pids?.[0] ?? 0);
+  }
+
   private async dispatch(handle: number, code: number, input: Buffer | undefined): Promise<Buffer> {
     const s = this.state(handle);
     switch (code) {
@@ -199,6 +228,7 @@ export class FakeOvsExtension implements DeviceIo {
         const { family } = this.validate(s, input);
         if (family === 'ovs_win_control') return this.control(s, input!, true);
         const replies = await this.endpoint.handle(input!);
+        this.noteUpcallPid(family, input!, replies);
         // One reply message per TRANSACT; a bare ACK is returned as 0 bytes.
         const first = replies.find((r) => !(r.readUInt16LE(4) === 2 && r.readInt32LE(16) === 0)) ?? Buffer.alloc(0);
         return first;

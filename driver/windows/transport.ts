@@ -50,7 +50,29 @@ export class WindowsNetlinkTransport implements NetlinkTransport {
   /** Opens the device and sets up the request socket (GET_PID + SOCK_PROP, as nl_sock_create). */
   static async open(io: DeviceIo): Promise<WindowsNetlinkTransport> {
     const t = new WindowsNetlinkTransport(io, await WindowsNetlinkTransport.openSock(io));
+    try {
+      await t.openPacketSock();
+    } catch (e) {
+      await t.close();
+      throw e;
+    }
     return t;
+  }
+
+  /** The packet handle's pid: vports name it as their upcall pid (the extension routes a miss to the
+   *  instance whose pid is the vport's upcall pid, and drops it when there is none). */
+  get upcallPid(): number | undefined { return this.packetSock?.pid; }
+
+  /** nl_sock_subscribe_packets on a handle of its own, made at open so vports can name its pid;
+   *  upcalls queue in the extension until onMessage starts reading them. */
+  private async openPacketSock(): Promise<void> {
+    const s = await WindowsNetlinkTransport.openSock(this.io);
+    this.packetSock = s;
+    try {
+      await this.io.ioctl(s.handle, IOCTL.WRITE, controlMessage('PACKET_SUBSCRIBE_REQ', s.pid, this.seq++, [['winControl', 'PACKET_SUBSCRIBE', 1], ['winControl', 'PACKET_PID', s.pid]]), 0);
+    } catch (e) {
+      throw WindowsNetlinkTransport.wrap(e, 'subscribing to packet upcalls');
+    }
   }
 
   private static async openSock(io: DeviceIo): Promise<Sock> {
@@ -129,7 +151,7 @@ export class WindowsNetlinkTransport implements NetlinkTransport {
 
   onMessage(listener: (message: Buffer) => void): () => void {
     this.listeners.add(listener);
-    if (!this.packetSock && !this.readingPackets) void this.startPackets();
+    if (!this.readingPackets) void this.startPackets();
     return () => this.listeners.delete(listener);
   }
 
@@ -167,14 +189,12 @@ export class WindowsNetlinkTransport implements NetlinkTransport {
     process.emitWarning(WindowsNetlinkTransport.wrap(e, what).message);
   }
 
-  /** nl_sock_subscribe_packets, then the READ_PACKET loop. */
+  /** The READ_PACKET loop on the packet handle, while the transport is open. */
   private async startPackets(): Promise<void> {
+    const s = this.packetSock;
+    if (!s || this.closed) return;
     this.readingPackets = true;
     try {
-      const s = await WindowsNetlinkTransport.openSock(this.io);
-      if (this.closed) { this.io.close(s.handle); return; }
-      this.packetSock = s;
-      await this.io.ioctl(s.handle, IOCTL.WRITE, controlMessage('PACKET_SUBSCRIBE_REQ', s.pid, this.seq++, [['winControl', 'PACKET_SUBSCRIBE', 1], ['winControl', 'PACKET_PID', s.pid]]), 0);
       await this.readLoop(s, IOCTL.READ_PACKET, 'WIN_PEND_PACKET_REQ');
     } catch (e) {
       this.loopFailed(e, 'reading upcalls');

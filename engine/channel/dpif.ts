@@ -44,7 +44,7 @@ export class Dpif {
       if (!(e instanceof DpifError) || e.errno !== osConstants.errno.ENODEV || !opts.create) throw e;
     }
     if (!info) {
-      const replies = await probe.request('ovs_datapath', encodeDatapath({ cmd: 'NEW', dpIfindex: 0, name, upcallPid: opts.upcallPid ?? 0 },
+      const replies = await probe.request('ovs_datapath', encodeDatapath({ cmd: 'NEW', dpIfindex: 0, name, upcallPid: opts.upcallPid ?? transport.upcallPid ?? 0 },
         { type: ids.get('ovs_datapath')!, flags: F().REQUEST! | F().ECHO! }), 'datapath create');
       info = toInfo(decodeDatapath(replies[0]!));
     }
@@ -81,8 +81,9 @@ export class Dpif {
     await this.request('ovs_datapath', encodeDatapath({ cmd: 'DEL', dpIfindex: this.dpIfindex, name: this.name }, this.env('ovs_datapath', F().REQUEST! | F().ACK!)), `datapath delete ${this.name}`);
   }
 
+  /** Adds a vport; its upcall pid defaults to the transport's (where the datapath sends its misses). */
   async portAdd(vport: { name: string; type: number; portNo?: number; options?: { dstPort?: number }; upcallPids?: number[] }): Promise<OdpVport> {
-    const r = await this.request('ovs_vport', encodeVport({ cmd: 'NEW', dpIfindex: this.dpIfindex, vport: { upcallPids: [0], ...vport } },
+    const r = await this.request('ovs_vport', encodeVport({ cmd: 'NEW', dpIfindex: this.dpIfindex, vport: { upcallPids: [this.transport.upcallPid ?? 0], ...vport } },
       this.env('ovs_vport', F().REQUEST! | F().ECHO!)), `port add ${vport.name}`);
     return decodeVport(r[0]!).vport as OdpVport;
   }

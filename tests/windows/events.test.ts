@@ -14,10 +14,15 @@ import { IOCTL, WIN32 } from '../../driver/windows/ioctl.js';
 import { controlMessage, WindowsNetlinkTransport } from '../../driver/windows/transport.js';
 import { MemoryDatapath } from '../lib/memory-datapath.js';
 
-/** Resolves once `cond()` holds; every device call re-checks it (no timers). */
-function until(fake: FakeOvsExtension, cond: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => { if (cond()) resolve(); else setImmediate(check); };
+/** Resolves once `cond()` holds (re-checked after each turn of the event loop); fails after 10 s. */
+function until(what: string, cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (cond()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`gave up waiting for ${what}`));
+      else setTimeout(check, 1);
+    };
     check();
   });
 }
@@ -33,9 +38,11 @@ async function setup(t: Test) {
 
 t.test('upcalls are read when the device completes the pended WIN_PEND_PACKET_REQ, not by polling', async (t) => {
   const { dp, fake, transport, dpif } = await setup(t);
+  const port = await dpif.portAdd({ name: 'Ethernet0', type: 1 });
+  t.ok(transport.upcallPid! > 0 && port.portNo > 0, `vports name the packet handle's pid (${transport.upcallPid}) as their upcall pid`);
   const got: PacketMessage[] = [];
   dpif.onUpcall((u) => got.push(u));
-  await until(fake, () => transport.counters.packetPends === 1);
+  await until('transport.counters.packetPends === 1', () => transport.counters.packetPends === 1);
   const pend = fake.calls.find((c) => c.cmd === 'WIN_PEND_PACKET_REQ');
   t.ok(pend, 'the packet handle pends a WIN_PEND_PACKET_REQ');
   t.equal(pend?.ioctl, 'WRITE', 'through OVS_IOCTL_WRITE');
@@ -49,9 +56,12 @@ t.test('upcalls are read when the device completes the pended WIN_PEND_PACKET_RE
   const key = { inPort: 1, eth: { src: '00:15:5d:00:00:01', dst: '00:15:5d:00:00:02' }, ethType: 0x0800 };
   dp.miss(Buffer.alloc(64, 1), key);
   dp.miss(Buffer.alloc(64, 2), key);
-  await until(fake, () => got.length === 2);
+  await until('got.length === 2', () => got.length === 2);
   t.same(got.map((u) => u.packet[0]), [1, 2], 'both upcalls delivered in order');
-  await until(fake, () => transport.counters.packetPends === 2);
+  await until('transport.counters.packetPends === 2', () => transport.counters.packetPends === 2);
+  t.equal(fake.droppedUpcalls, 0, 'no upcall dropped');
+  dp.miss(Buffer.alloc(64, 3), { ...key, inPort: 42 });
+  t.equal(fake.droppedUpcalls, 1, 'a miss on a port with no upcall pid has no queue: the extension drops it');
   t.equal(transport.counters.packetReads, 2, 'one READ_PACKET per queued upcall');
   const seq = fake.calls.filter((c) => c.handle === pend!.handle).map((c) => c.cmd ?? c.ioctl);
   t.same(seq.slice(-5), ['WIN_PEND_PACKET_REQ', 'READ_PACKET', 'READ_PACKET', 'READ_PACKET', 'WIN_PEND_PACKET_REQ'],
@@ -65,7 +75,7 @@ t.test('vport events: MC_SUBSCRIBE_REQ, READ_EVENT after WIN_PEND_REQ completes,
   const events: VportMessage[] = [];
   const errors: Error[] = [];
   dpif.onVportEvent((e) => events.push(e), (e) => errors.push(e));
-  await until(fake, () => transport.counters.eventPends === 1);
+  await until('transport.counters.eventPends === 1', () => transport.counters.eventPends === 1);
   const sub = fake.calls.find((c) => c.cmd === 'MC_SUBSCRIBE_REQ');
   t.equal(sub?.ioctl, 'WRITE', 'MC_SUBSCRIBE_REQ is a WRITE');
   t.not(sub?.handle, fake.calls[0]!.handle, 'on a handle of its own, not the request handle');
@@ -76,13 +86,13 @@ t.test('vport events: MC_SUBSCRIBE_REQ, READ_EVENT after WIN_PEND_REQ completes,
 
   const gone = await fake.deleteSwitchPort('Ethernet1');
   t.equal(gone?.portNo, eth.portNo, 'the simulated Hyper-V side tore the port down');
-  await until(fake, () => events.length === 1);
+  await until('events.length === 1', () => events.length === 1);
   t.same(events[0], { cmd: 'DEL', dpIfindex: 0, vport: { portNo: eth.portNo, type: 1, name: 'Ethernet1', upcallPids: [0] } },
     'OVS_VPORT_CMD_DEL with PORT_NO, TYPE, UPCALL_PID, NAME');
   t.notOk(dp.vports.has(eth.portNo), 'and the vport left the datapath');
 
   await fake.disconnectNic('vm-nic-1');
-  await until(fake, () => events.length === 2);
+  await until('events.length === 2', () => events.length === 2);
   t.equal(events[1]!.cmd, 'DEL', 'a NIC disconnect is LINK_DOWN too');
   t.ok(dp.vports.has(vm.portNo), 'but the vport stays (HvDisconnectNic keeps a VM NIC vport)');
   t.same(errors, [], 'no errors');
@@ -149,7 +159,7 @@ t.test('the extension validates control commands and pend requests as the driver
 t.test('closing the transport cancels its pended requests and stops reading', async (t) => {
   const { fake, transport, dpif } = await setup(t);
   dpif.onVportEvent(() => undefined);
-  await until(fake, () => transport.counters.eventPends === 1 && transport.counters.packetPends === 1);
+  await until('transport.counters.eventPends === 1 && transport.counters.packetPends === 1', () => transport.counters.eventPends === 1 && transport.counters.packetPends === 1);
   const warnings: string[] = [];
   const onWarn = (w: Error): void => { warnings.push(w.message); };
   process.on('warning', onWarn);
