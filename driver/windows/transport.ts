@@ -119,7 +119,17 @@ export class WindowsNetlinkTransport implements NetlinkTransport {
     return { msg, seq };
   }
 
-  async transact(request: Buffer): Promise<Buffer[]> {
+  /** One request at a time on the request handle: the extension keeps one dump state per handle,
+   *  so a second dump's WRITE must not land between another dump's READs. */
+  transact(request: Buffer): Promise<Buffer[]> {
+    const run = this.queue.then(() => this.transactNow(request));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private async transactNow(request: Buffer): Promise<Buffer[]> {
     if (this.closed) throw new WindowsTransportError('the transport is closed');
     const h = parseHeader(request);
     const { msg, seq } = this.stamp(request, this.sock.pid);

@@ -172,3 +172,13 @@ t.test('closing the transport cancels its pended requests and stops reading', as
   t.same(warnings, [], 'cancellation is not reported as a failure');
   await t.rejects(transport.transact(Buffer.alloc(24)), /closed/);
 });
+
+t.test('concurrent dumps on the request handle do not mix (one dump state per handle)', async (t) => {
+  const { dpif } = await setup(t);
+  for (let i = 0; i < 5; i++) await dpif.portAdd({ name: `p${i}`, type: 2 });
+  await dpif.flowPut({ key: { inPort: 1, ethType: 0x0800 }, actions: [{ type: 'output', port: 2 }] });
+  const [ports, flows, ports2] = await Promise.all([dpif.portDump(), dpif.flowDump(), dpif.portDump()]);
+  t.equal(ports.length, 6, 'the port dump has every port');
+  t.equal(ports2.length, 6, 'and so does the one started at the same time');
+  t.equal(flows.length, 1, 'the flow dump in between has only the flow');
+});
