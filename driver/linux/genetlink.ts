@@ -14,32 +14,36 @@ import { netlinkTables } from '../../engine/channel/netlink-tables.js';
 import type { NetlinkTransport } from '../../engine/channel/transport.js';
 import { OvsError } from '../../engine/util/errors.js';
 import { GenlSocket } from './genetlink-socket.js';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { closeSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as native from './native.js';
 
-interface PollerData { genlPoller: true; fd: number; wakeFd: number; ack: SharedArrayBuffer }
-const POLLIN = 1;
+interface PollerData { ffiPath: string; fd: number; wakeFd: number; ack: SharedArrayBuffer }
 
-/** Worker side: sleeps in poll(2) until the upcall socket is readable, tells the main thread, and
- *  waits until it has drained the socket before polling again; returns when the wake eventfd fires. */
-function runPoller(d: PollerData): void {
-  const fds = Buffer.alloc(16); // two struct pollfd {int fd; short events; short revents}
-  fds.writeInt32LE(d.fd, 0); fds.writeInt16LE(POLLIN, 4);
-  fds.writeInt32LE(d.wakeFd, 8); fds.writeInt16LE(POLLIN, 12);
-  const ack = new Int32Array(d.ack);
-  for (;;) {
-    fds.writeInt16LE(0, 6); fds.writeInt16LE(0, 14);
-    native.poll(fds, 2, -1);
-    if (fds.readInt16LE(14) !== 0) return;
-    if (fds.readInt16LE(6) === 0) continue;
-    Atomics.store(ack, 0, 0);
-    parentPort!.postMessage('readable');
-    Atomics.wait(ack, 0, 0);
-  }
+/** The poller thread (CommonJS, evaluated as a worker so it starts with nothing but ffi-rs): sleeps
+ *  in poll(2) until the upcall socket is readable, tells the main thread, and waits until it has
+ *  drained the socket before polling again; returns when the wake eventfd fires. */
+const POLLER_SOURCE = `
+const { parentPort, workerData: d } = require('node:worker_threads');
+const ffi = require(d.ffiPath);
+ffi.open({ library: 'ovsps-genl-poller', path: '' });
+const T = ffi.DataType;
+const fds = Buffer.alloc(16); // two struct pollfd { int fd; short events; short revents; }
+fds.writeInt32LE(d.fd, 0); fds.writeInt16LE(1, 4);
+fds.writeInt32LE(d.wakeFd, 8); fds.writeInt16LE(1, 12);
+const ack = new Int32Array(d.ack);
+for (;;) {
+  fds.writeInt16LE(0, 6); fds.writeInt16LE(0, 14);
+  const r = ffi.load({ library: 'ovsps-genl-poller', funcName: 'poll', retType: T.I32, paramsType: [T.U8Array, T.U64, T.I32], paramsValue: [fds, 2, -1], errno: true });
+  if (r.value < 0 && r.errnoCode !== 4) throw new Error('poll: ' + r.errnoMessage);
+  if (fds.readInt16LE(14) !== 0) break;
+  if (fds.readInt16LE(6) === 0) continue;
+  Atomics.store(ack, 0, 0);
+  parentPort.postMessage('readable');
+  Atomics.wait(ack, 0, 0);
 }
-
-if (!isMainThread && (workerData as Partial<PollerData> | null)?.genlPoller === true) runPoller(workerData as PollerData);
+`;
 
 const NLM_F_ACK = 0x4;
 const NLM_F_DUMP = 0x300;
@@ -200,8 +204,8 @@ export class GenlTransport implements NetlinkTransport {
   private startPoller(): void {
     const wakeFd = native.eventfd();
     const ack = new Int32Array(new SharedArrayBuffer(4));
-    const data: PollerData = { genlPoller: true, fd: this.upcalls.fd, wakeFd, ack: ack.buffer as SharedArrayBuffer };
-    const worker = new Worker(new URL(import.meta.url), { workerData: data });
+    const data: PollerData = { ffiPath: createRequire(import.meta.url).resolve('ffi-rs'), fd: this.upcalls.fd, wakeFd, ack: ack.buffer as SharedArrayBuffer };
+    const worker = new Worker(POLLER_SOURCE, { eval: true, workerData: data });
     worker.unref();
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', () => {
