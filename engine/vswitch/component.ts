@@ -48,9 +48,12 @@ export async function openDatapathTransport(kind: DatapathTransportKind, name: s
   if (kind === 'userspace') { netdevControls.set(endpoint, netdev); return endpoint; }
   const { FakeOvsExtension } = await import('../../driver/windows/fake-extension.js');
   const { WindowsNetlinkTransport } = await import('../../driver/windows/transport.js');
-  const t = await WindowsNetlinkTransport.open(new FakeOvsExtension(endpoint));
+  const device = new FakeOvsExtension(endpoint);
+  // The simulated Hyper-V side: a netdev port whose interface disappears is a torn-down switch port.
+  const stopWatch = device.watchNetdevs(1000);
+  const t = await WindowsNetlinkTransport.open(device);
   const close = t.close.bind(t);
-  t.close = async () => { await close(); await endpoint.close(); };
+  t.close = async () => { stopWatch(); await close(); await endpoint.close(); };
   netdevControls.set(t, netdev);
   return t;
 }

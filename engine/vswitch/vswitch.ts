@@ -165,6 +165,12 @@ export class VSwitch {
   async start(): Promise<void> {
     this.unsubs.push(this.o.source.onChange(() => this.schedule()));
     this.unsubs.push(this.o.dpif.onUpcall((u) => { void this.handleUpcall(u); }, (e) => this.o.log.warn(`bad upcall: ${e.message}`)));
+    // A port deleted under us (Hyper-V port torn down, netdev gone) is re-added or reported at once.
+    this.unsubs.push(this.o.dpif.onVportEvent((e) => {
+      if (e.cmd !== 'DEL') return;
+      this.o.log.dbg(`datapath port ${e.vport.name ?? e.vport.portNo} deleted (vport event)`);
+      this.schedule();
+    }, (e) => this.o.log.warn(`vport events: ${e.message}`)));
     this.timers.push(setInterval(() => { void this.periodic(); }, REVALIDATE_MS));
     for (const t of this.timers) t.unref();
     await this.reconcileNow();
