@@ -3,8 +3,10 @@
 // Linux: families and multicast groups resolved with CTRL_CMD_GETFAMILY, one request socket
 // (seq/pid stamped per request, NLM_F_ACK so every request ends in a known message, dumps read
 // until NLMSG_DONE) and a second socket for upcalls, whose port id is the "upcall pid" a caller
-// gives the datapath and its vports. Nothing blocks the event loop: sockets are non-blocking and
-// waits back off with timers.
+// gives the datapath and its vports. Nothing blocks the event loop: sockets are non-blocking;
+// a request waits for its answer with short back-off timers, and the upcall socket is read when it
+// becomes readable: a worker thread sleeps in poll(2) on it (as OVS's poll_fd_wait) and wakes the
+// main thread, which drains it.
 import { constants as osConstants } from 'node:os';
 import { decodeFamily, encodeGetFamily, type FamilyInfo } from '../../engine/channel/messages.js';
 import { decodeMessage, encodeError, NLMSG_DONE, NLMSG_ERROR, parseHeader, splitMessages } from '../../engine/channel/netlink.js';
@@ -12,6 +14,36 @@ import { netlinkTables } from '../../engine/channel/netlink-tables.js';
 import type { NetlinkTransport } from '../../engine/channel/transport.js';
 import { OvsError } from '../../engine/util/errors.js';
 import { GenlSocket } from './genetlink-socket.js';
+import { Worker } from 'node:worker_threads';
+import { closeSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as native from './native.js';
+
+interface PollerData { ffiPath: string; fd: number; wakeFd: number; ack: SharedArrayBuffer }
+
+/** The poller thread (CommonJS, evaluated as a worker so it starts with nothing but ffi-rs): sleeps
+ *  in poll(2) until the upcall socket is readable, tells the main thread, and waits until it has
+ *  drained the socket before polling again; returns when the wake eventfd fires. */
+const POLLER_SOURCE = `
+const { parentPort, workerData: d } = require('node:worker_threads');
+const ffi = require(d.ffiPath);
+ffi.open({ library: 'ovsps-genl-poller', path: '' });
+const T = ffi.DataType;
+const fds = Buffer.alloc(16); // two struct pollfd { int fd; short events; short revents; }
+fds.writeInt32LE(d.fd, 0); fds.writeInt16LE(1, 4);
+fds.writeInt32LE(d.wakeFd, 8); fds.writeInt16LE(1, 12);
+const ack = new Int32Array(d.ack);
+for (;;) {
+  fds.writeInt16LE(0, 6); fds.writeInt16LE(0, 14);
+  const r = ffi.load({ library: 'ovsps-genl-poller', funcName: 'poll', retType: T.I32, paramsType: [T.U8Array, T.U64, T.I32], paramsValue: [fds, 2, -1], errno: true });
+  if (r.value < 0 && r.errnoCode !== 4) throw new Error('poll: ' + r.errnoMessage);
+  if (fds.readInt16LE(14) !== 0) break;
+  if (fds.readInt16LE(6) === 0) continue;
+  Atomics.store(ack, 0, 0);
+  parentPort.postMessage('readable');
+  Atomics.wait(ack, 0, 0);
+}
+`;
 
 const NLM_F_ACK = 0x4;
 const NLM_F_DUMP = 0x300;
@@ -39,7 +71,6 @@ export class GenlTransport implements NetlinkTransport {
   private readonly listeners = new Set<(m: Buffer) => void>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly rx = Buffer.alloc(REPLY_BUFFER);
-  private reading = false;
   /** Upcall/event messages the kernel dropped because the upcall socket's queue overflowed. */
   lostUpcalls = 0;
 
@@ -91,6 +122,16 @@ export class GenlTransport implements NetlinkTransport {
 
   /** Joins a multicast group on the upcall socket, so its messages reach onMessage listeners. */
   joinMulticastGroup(group: number): void { this.upcalls.joinGroup(group); }
+
+  private readonly joined = new Set<number>();
+
+  async subscribeMulticast(family: string, group: string): Promise<void> {
+    if (this.closed) throw new GenlTransportError('the generic netlink transport is closed');
+    const id = await this.resolveMulticastGroup(family, group);
+    if (this.joined.has(id)) return;
+    this.joinMulticastGroup(id);
+    this.joined.add(id);
+  }
 
   transact(request: Buffer): Promise<Buffer[]> {
     // One request in flight per socket: replies are matched by sequence number, in order.
@@ -152,34 +193,42 @@ export class GenlTransport implements NetlinkTransport {
 
   onMessage(listener: (message: Buffer) => void): () => void {
     this.listeners.add(listener);
-    if (!this.reading) void this.readUpcalls();
+    if (!this.poller && !this.closed) this.startPoller();
     return () => { this.listeners.delete(listener); };
   }
 
-  /** Reads the upcall socket while anyone listens; idle waits back off to 10 ms. */
-  private async readUpcalls(): Promise<void> {
-    this.reading = true;
-    const buf = Buffer.alloc(REPLY_BUFFER);
-    try {
-      for (let idle = 0; !this.closed && this.listeners.size > 0;) {
-        const n = this.upcalls.receive(buf);
-        if (n === -2) { this.lostUpcalls++; continue; }
-        if (n < 0) {
-          idle = Math.min(idle + 1, 10);
-          await sleep(idle);
-          continue;
+  private poller?: { worker: Worker; wakeFd: number; ack: Int32Array; exited: Promise<void> };
+  private readonly rxUpcall = Buffer.alloc(REPLY_BUFFER);
+
+  /** The worker that waits in poll(2) for the upcall socket (started by the first listener). */
+  private startPoller(): void {
+    const wakeFd = native.eventfd();
+    const ack = new Int32Array(new SharedArrayBuffer(4));
+    const data: PollerData = { ffiPath: createRequire(import.meta.url).resolve('ffi-rs'), fd: this.upcalls.fd, wakeFd, ack: ack.buffer as SharedArrayBuffer };
+    const worker = new Worker(POLLER_SOURCE, { eval: true, workerData: data });
+    worker.unref();
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', () => {
+      this.drainUpcalls();
+      Atomics.store(ack, 0, 1);
+      Atomics.notify(ack, 0);
+    });
+    worker.on('error', (e) => { if (!this.closed) process.emitWarning(`genetlink upcall poller failed: ${e.message}`); });
+    this.poller = { worker, wakeFd, ack, exited };
+  }
+
+  /** Reads every queued upcall/event message and hands each to the listeners (none: dropped). */
+  private drainUpcalls(): void {
+    for (let i = 0; i < 4096 && !this.closed; i++) {
+      const n = this.upcalls.receive(this.rxUpcall);
+      if (n === -2) { this.lostUpcalls++; continue; }
+      if (n < 0) return;
+      for (const part of splitMessages(this.rxUpcall.subarray(0, n))) {
+        const m = Buffer.from(part);
+        for (const l of [...this.listeners]) {
+          try { l(m); } catch (e) { process.emitWarning(`genetlink upcall listener failed: ${(e as Error).message}`); }
         }
-        idle = 0;
-        for (const part of splitMessages(buf.subarray(0, n))) {
-          const m = Buffer.from(part);
-          for (const l of [...this.listeners]) {
-            try { l(m); } catch (e) { process.emitWarning(`genetlink upcall listener failed: ${(e as Error).message}`); }
-          }
-        }
-        await new Promise<void>((r) => setImmediate(r)); // let other work run between bursts
       }
-    } finally {
-      this.reading = false;
     }
   }
 
@@ -187,6 +236,19 @@ export class GenlTransport implements NetlinkTransport {
     if (this.closed) return;
     this.closed = true;
     this.listeners.clear();
+    if (this.poller) {
+      const { worker, wakeFd, ack, exited } = this.poller;
+      const one = Buffer.alloc(8);
+      one.writeBigUInt64LE(1n);
+      writeSync(wakeFd, one);
+      Atomics.store(ack, 0, 1);
+      Atomics.notify(ack, 0);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((r) => { timer = setTimeout(r, 2000); })]);
+      clearTimeout(timer);
+      await worker.terminate();
+      closeSync(wakeFd);
+    }
     await this.queue;
     this.sock.close();
     this.upcalls.close();

@@ -25,7 +25,13 @@ export type IoctlName = keyof typeof IOCTL;
 export const IOCTL_NAMES = new Map<number, IoctlName>(Object.entries(IOCTL).map(([k, v]) => [v, k as IoctlName]));
 
 /** Win32 errors the extension's callers see. */
-export const WIN32 = { ERROR_FILE_NOT_FOUND: 2, ERROR_ACCESS_DENIED: 5, ERROR_INVALID_PARAMETER: 87, ERROR_NOT_FOUND: 1168, ERROR_IO_PENDING: 997, ERROR_INVALID_FUNCTION: 1 } as const;
+export const WIN32 = {
+  ERROR_FILE_NOT_FOUND: 2, ERROR_ACCESS_DENIED: 5, ERROR_INVALID_PARAMETER: 87, ERROR_NOT_FOUND: 1168, ERROR_IO_PENDING: 997, ERROR_INVALID_FUNCTION: 1,
+  /** STATUS_CANCELLED: a pended request completed by CancelIoEx or by closing the handle. */
+  ERROR_OPERATION_ABORTED: 995,
+  /** STATUS_DEVICE_BUSY: a second pend request while one is still pending on the handle. */
+  ERROR_BUSY: 170,
+} as const;
 
 /** The OS boundary of the transport: one handle per netlink "socket". Implemented over kernel32 with
  *  ffi-rs on Windows (win32-device.ts), and by a fake extension in tests. */
@@ -34,6 +40,13 @@ export interface DeviceIo {
   open(): number;
   /** DeviceIoControl; returns the output bytes (empty when none). Throws DeviceError. */
   ioctl(handle: number, code: number, input: Buffer | undefined, outputSize: number): Promise<Buffer>;
+  /** A request the device completes later: OVS's pend_io_request, an overlapped DeviceIoControl
+   *  (OVS_IOCTL_WRITE of OVS_CTRL_CMD_WIN_PEND_REQ / WIN_PEND_PACKET_REQ) that the extension
+   *  leaves pending until an event or upcall is queued for the handle. Resolves when the device
+   *  completes it; rejects with DeviceError(ERROR_OPERATION_ABORTED) when cancelled. */
+  pend(handle: number, code: number, input: Buffer): Promise<void>;
+  /** CancelIoEx(handle, NULL): completes the handle's pending requests as cancelled. */
+  cancelIo(handle: number): void;
   close(handle: number): void;
 }
 

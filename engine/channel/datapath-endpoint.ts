@@ -47,6 +47,7 @@ export class DatapathEndpoint implements NetlinkTransport {
   private readonly byId = new Map<number, FamilyName>();
   private readonly listeners = new Set<(m: Buffer) => void>();
   private seq = 0;
+  private vportEvents = false;
 
   constructor(private readonly backend: DatapathBackend) {
     for (const f of FAMILIES) {
@@ -71,6 +72,20 @@ export class DatapathEndpoint implements NetlinkTransport {
     const g = familySpec(family).mcgroups.find((x) => x.name === group);
     if (!g) throw new DatapathErrno(E.ENOENT, `family ${family} has no multicast group ${group}`);
     return g.windowsId;
+  }
+
+  /** ovs_vport's "ovs_vport" group: after joining, every vport created or deleted through this
+   *  endpoint is also sent to onMessage listeners, as the kernel module notifies the group (the
+   *  reply message itself: cmd NEW/DEL, the requester's seq and pid). */
+  async subscribeMulticast(family: string, group: string): Promise<void> {
+    await this.resolveMulticastGroup(family, group);
+    if (family !== 'ovs_vport') throw new DatapathErrno(E.ENOENT, `the datapath sends no ${family} multicast messages`);
+    this.vportEvents = true;
+  }
+
+  private notifyVport(msg: Buffer): void {
+    if (!this.vportEvents) return;
+    for (const l of [...this.listeners]) l(Buffer.from(msg));
   }
 
   onMessage(listener: (message: Buffer) => void): () => void {
@@ -146,12 +161,16 @@ export class DatapathEndpoint implements NetlinkTransport {
         switch (m.cmd) {
           case 'NEW': {
             if (!m.vport.name || m.vport.type === undefined) throw new DatapathErrno(E.EINVAL, 'vport NEW needs NAME and TYPE');
-            return [out('NEW', await b.vportAdd({ name: m.vport.name, type: m.vport.type, portNo: m.vport.portNo, options: m.vport.options }))];
+            const r = out('NEW', await b.vportAdd({ name: m.vport.name, type: m.vport.type, portNo: m.vport.portNo, options: m.vport.options }));
+            this.notifyVport(r);
+            return [r];
           }
           case 'DEL': {
             const v = m.vport.portNo !== undefined ? m.vport : b.vportGet({ name: m.vport.name });
             if (!v || v.portNo === undefined) throw new DatapathErrno(E.ENODEV, `no vport ${m.vport.name ?? ''}`);
-            return [out('DEL', await b.vportDel(v.portNo))];
+            const r = out('DEL', await b.vportDel(v.portNo));
+            this.notifyVport(r);
+            return [r];
           }
           case 'GET':
           case 'SET': {

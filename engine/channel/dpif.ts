@@ -5,7 +5,7 @@
 import { constants as osConstants } from 'node:os';
 import { OvsError } from '../util/errors.js';
 import { decodeDatapath, decodeFlow, decodePacket, decodeVport, encodeDatapath, encodeFlow, encodePacket, encodeVport,
-  type DatapathMessage, type FamilyName, type PacketMessage } from './messages.js';
+  type DatapathMessage, type FamilyName, type PacketMessage, type VportMessage } from './messages.js';
 import { decodeMessage, type GenlMessage, type NlMessage } from './netlink.js';
 import { netlinkTables } from './netlink-tables.js';
 import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpVport } from './odp-types.js';
@@ -44,7 +44,7 @@ export class Dpif {
       if (!(e instanceof DpifError) || e.errno !== osConstants.errno.ENODEV || !opts.create) throw e;
     }
     if (!info) {
-      const replies = await probe.request('ovs_datapath', encodeDatapath({ cmd: 'NEW', dpIfindex: 0, name, upcallPid: opts.upcallPid ?? 0 },
+      const replies = await probe.request('ovs_datapath', encodeDatapath({ cmd: 'NEW', dpIfindex: 0, name, upcallPid: opts.upcallPid ?? transport.upcallPid ?? 0 },
         { type: ids.get('ovs_datapath')!, flags: F().REQUEST! | F().ECHO! }), 'datapath create');
       info = toInfo(decodeDatapath(replies[0]!));
     }
@@ -81,8 +81,9 @@ export class Dpif {
     await this.request('ovs_datapath', encodeDatapath({ cmd: 'DEL', dpIfindex: this.dpIfindex, name: this.name }, this.env('ovs_datapath', F().REQUEST! | F().ACK!)), `datapath delete ${this.name}`);
   }
 
+  /** Adds a vport; its upcall pid defaults to the transport's (where the datapath sends its misses). */
   async portAdd(vport: { name: string; type: number; portNo?: number; options?: { dstPort?: number }; upcallPids?: number[] }): Promise<OdpVport> {
-    const r = await this.request('ovs_vport', encodeVport({ cmd: 'NEW', dpIfindex: this.dpIfindex, vport: { upcallPids: [0], ...vport } },
+    const r = await this.request('ovs_vport', encodeVport({ cmd: 'NEW', dpIfindex: this.dpIfindex, vport: { upcallPids: [this.transport.upcallPid ?? 0], ...vport } },
       this.env('ovs_vport', F().REQUEST! | F().ECHO!)), `port add ${vport.name}`);
     return decodeVport(r[0]!).vport as OdpVport;
   }
@@ -141,6 +142,24 @@ export class Dpif {
         listener(decodePacket(m));
       } catch (e) { onError?.(e as Error); }
     });
+  }
+
+  /** Vport events of this datapath (OVS's dpif_port_poll): joins ovs_vport's multicast group and
+   *  calls `listener` for each ovs_vport NEW/DEL notification. On Windows the extension sends DEL
+   *  when a Hyper-V port is torn down or its NIC disconnects; on Linux the kernel notifies every
+   *  vport created or deleted (also by us) and ports whose netdev went away. A failed subscription
+   *  or a malformed event goes to onError. */
+  onVportEvent(listener: (event: VportMessage) => void, onError?: (e: Error) => void): () => void {
+    const off = this.transport.onMessage((buf) => {
+      try {
+        const m = this.decode(buf);
+        if (m.kind !== 'genl' || m.header.type !== this.ids.get('ovs_vport')) return;
+        const e = decodeVport(m);
+        if (e.cmd === 'NEW' || e.cmd === 'DEL') listener(e);
+      } catch (e) { onError?.(e as Error); }
+    });
+    this.transport.subscribeMulticast('ovs_vport', 'ovs_vport').catch((e: unknown) => onError?.(e instanceof Error ? e : new Error(String(e))));
+    return off;
   }
 }
 

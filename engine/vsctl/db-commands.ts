@@ -403,12 +403,29 @@ function preSet(ctx: Ctx): void {
   for (const a of ctx.argv.slice(3)) preParseColumn(a, table);
 }
 
+/** The columns the bridge/port/interface cache (vswitch-cache.ts) is built from: a change to any
+ *  other column cannot change it, so bulk `set`s (one per added port) do not rebuild it each time. */
+const CACHE_COLUMNS = new Map<string, ReadonlySet<string>>([
+  ['Open_vSwitch', new Set(['bridges'])], ['Bridge', new Set(['name', 'ports'])],
+  ['Port', new Set(['name', 'interfaces', 'fake_bridge', 'tag'])], ['Interface', new Set(['name'])],
+]);
+
+function invalidateCacheFor(ctx: Ctx, table: string, columns?: readonly string[]): void {
+  const cols = CACHE_COLUMNS.get(table);
+  if (cols && (!columns || columns.some((c) => cols.has(c)))) ctx.invalidateCache();
+}
+
 function cmdSet(ctx: Ctx): void {
   const table = preTable(ctx);
   const row = getRow(ctx, table, ctx.argv[2] as string, !ctx.has('--if-exists'));
   if (!row) return;
-  for (const a of ctx.argv.slice(3)) setColumn(ctx, table, row, a, ctx.lastCommand);
-  ctx.invalidateCache();
+  const cols: string[] = [];
+  for (const a of ctx.argv.slice(3)) {
+    setColumn(ctx, table, row, a, ctx.lastCommand);
+    // setColumn accepted it, so the column part (before ':' or '=') names a column.
+    try { cols.push(getColumn(table, a.split(/[:=]/, 1)[0]!).name); } catch { cols.push('name'); }
+  }
+  invalidateCacheFor(ctx, table.name, cols);
 }
 
 function preAddRemove(ctx: Ctx): void {
@@ -444,7 +461,7 @@ function cmdAdd(ctx: Ctx): void {
     r.verify(row, col.name);
     r.write(row, col.name, nd);
   }
-  ctx.invalidateCache();
+  invalidateCacheFor(ctx, table.name, [col.name]);
 }
 
 function cmdRemove(ctx: Ctx): void {
@@ -474,7 +491,7 @@ function cmdRemove(ctx: Ctx): void {
   }
   r.verify(row, col.name);
   r.write(row, col.name, old);
-  ctx.invalidateCache();
+  invalidateCacheFor(ctx, table.name, [col.name]);
 }
 
 function preClear(ctx: Ctx): void {
@@ -492,7 +509,7 @@ function cmdClear(ctx: Ctx): void {
     if (col.type.min > 0) throw failed(`"clear" operation cannot be applied to column ${col.name} of table ${table.name}, which is not allowed to be empty`);
     ctx.replica.write(row, col.name, emptyDatum(col.type));
   }
-  ctx.invalidateCache();
+  invalidateCacheFor(ctx, table.name, ctx.argv.slice(3).map((a) => getColumn(table, a).name));
 }
 
 function preCreate(ctx: Ctx): void {
@@ -546,7 +563,7 @@ function cmdDestroy(ctx: Ctx): void {
       if (row) ctx.replica.delete(row);
     }
   }
-  ctx.invalidateCache();
+  invalidateCacheFor(ctx, table.name);
 }
 
 function cmdWaitUntil(ctx: Ctx): void {

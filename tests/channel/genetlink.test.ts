@@ -99,8 +99,19 @@ t.test('messages sent to the upcall port reach onMessage listeners, in order, un
   t.same(got, [101, 102, 103], 'nothing after the listener is removed');
 });
 
+t.test('subscribeMulticast resolves the group through nlctrl and joins it once', { skip: needRoot() }, async (t) => {
+  const tr = GenlTransport.open();
+  t.teardown(() => tr.close());
+  await tr.subscribeMulticast('nlctrl', 'notify');
+  await tr.subscribeMulticast('nlctrl', 'notify');
+  t.pass('joined nlctrl\'s notify group (twice is a no-op)');
+  await t.rejects(tr.subscribeMulticast('nlctrl', 'no-such-group'), { code: 'OVS_E_GENL_ENOENT' });
+  await t.rejects(tr.subscribeMulticast('ovsps_nosuchfam', 'x'), { code: 'OVS_E_GENL_ENOENT' });
+});
+
 t.test('requests after close fail clearly', async (t) => {
   const tr = GenlTransport.open();
   await tr.close();
   await t.rejects(tr.resolveFamily('nlctrl'), /closed/);
+  await t.rejects(tr.subscribeMulticast('nlctrl', 'notify'), /closed/);
 });

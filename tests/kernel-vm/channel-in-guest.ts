@@ -1,10 +1,15 @@
 // Runs INSIDE the kernel-VM guest (tests/kernel-vm/run.sh boots it): the engine's datapath channel
 // against the real Linux openvswitch module. GenlTransport + Dpif create a datapath, add an
 // internal port and a veth port, install a flow, execute a packet out of the veth, and read a miss
-// upcall for a frame sent into the veth. Prints TAP-like lines; exits 1 if any check failed.
+// upcall for a frame sent into the veth; vport events (NEW for our adds, DEL when a netdev is deleted
+// under the datapath) through Dpif.onVportEvent. Then the whole switch over the kernel transport:
+// the datapath view Get-OvsDatapath shows (tests/kernel-vm/datapath-view.ts) and the switch's
+// reaction to a vport DEL event. Prints TAP-like lines; exits 1 if any check failed.
 // Where the typed codec cannot decode what the kernel sent, it says so and decodes raw.
 import { execFileSync } from 'node:child_process';
-import { readSync, writeSync } from 'node:fs';
+import { readFileSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { GenlTransport } from '../../driver/linux/genetlink.js';
 import { openPacketSocket } from '../../driver/linux/af-packet.js';
 import { Dpif } from '../../engine/channel/dpif.js';
@@ -13,6 +18,15 @@ import { decodeFlow, decodePacket, encodeFlow, type PacketMessage } from '../../
 import { decodeMessage, encodeGenl, NlWriter, parseAttrs, type GenlMessage } from '../../engine/channel/netlink.js';
 import { attrSet } from '../../engine/channel/netlink-tables.js';
 import type { OdpFlowKey } from '../../engine/channel/odp-types.js';
+import type { VportMessage } from '../../engine/channel/messages.js';
+import { createDatabase } from '../../engine/ovsdb/database.js';
+import { LocalClient } from '../../engine/ovsdb/local-client.js';
+import { parseSchema } from '../../engine/ovsdb/schema.js';
+import { projectRoot } from '../../engine/setup/paths.js';
+import { runVsctl } from '../../engine/vsctl/cli.js';
+import { dpctlShow } from '../../engine/vswitch/commands.js';
+import { startLocalSwitch } from '../../engine/vswitch/component.js';
+import { comparableView, counterProblems, SCENARIO_VIEW, type View } from './datapath-view.js';
 
 let n = 0;
 let failed = 0;
@@ -143,6 +157,9 @@ async function main(): Promise<void> {
   const dpif = await step('Dpif.open creates datapath ovsps-dp (OVS_DP_CMD_NEW)', () => Dpif.open(tr, 'ovsps-dp', { create: true, upcallPid: tr.upcallPid }));
   if (!dpif) throw new Error('no datapath; cannot go on');
   dpif.onUpcall((u) => typed.push(u), (e) => typedErrors.push(e.message));
+  const vportEvents: VportMessage[] = [];
+  const vportEventErrors: string[] = [];
+  dpif.onVportEvent((e) => vportEvents.push(e), (e) => vportEventErrors.push(e.message));
   check(dpif.dpIfindex > 0, 'datapath has an ifindex', `dp_ifindex ${dpif.dpIfindex}`);
   check(sh('ip', '-o', 'link', 'show', 'ovsps-dp').includes('ovsps-dp'), 'the kernel made the local port netdev ovsps-dp');
 
@@ -152,8 +169,21 @@ async function main(): Promise<void> {
   sh('ip', 'link', 'set', 'ovsps-int', 'up');
   note(`ports: internal ${internal.portNo}, ovsk0 ${veth.portNo}`);
   const vportEvent = (): Buffer | undefined => raw.find((m) => m.readUInt16LE(4) === fams?.ovs_vport && m.readUInt8(16) === 1 && m.includes(Buffer.from('ovsk0\0')));
-  for (let i = 0; i < 200 && !vportEvent(); i++) await sleep(10);
+  for (let i = 0; i < 1000 && !vportEvent(); i++) await sleep(10); // bounded: TCG under load is slow
   check(vportEvent() !== undefined, 'a vport NEW notification for ovsk0 arrived through the multicast group');
+  check(vportEvents.some((e) => e.cmd === 'NEW' && e.vport.name === 'ovsk0' && e.vport.portNo === veth.portNo), 'Dpif.onVportEvent decoded the NEW event for ovsk0',
+    vportEventErrors.length ? `errors: ${vportEventErrors.join('; ')}` : vportEvents.map((e) => `${e.cmd}:${e.vport.name}`).join(' '));
+  // A netdev deleted under the datapath: the kernel detaches the vport and notifies DEL.
+  const ovsk2 = await step('add netdev vport ovsk2, then delete its interface', async () => {
+    sh('ip', 'link', 'add', 'ovsk2', 'type', 'veth', 'peer', 'name', 'ovsk3');
+    sh('ip', 'link', 'set', 'ovsk2', 'up');
+    const v = await dpif.portAdd({ name: 'ovsk2', type: 1, upcallPids: [tr.upcallPid] });
+    sh('ip', 'link', 'del', 'ovsk2');
+    return v;
+  });
+  const delEvent = (): VportMessage | undefined => vportEvents.find((e) => e.cmd === 'DEL' && e.vport.name === 'ovsk2');
+  for (let i = 0; i < 1000 && !delEvent(); i++) await sleep(10);
+  check(ovsk2 !== undefined && delEvent()?.vport.portNo === ovsk2.portNo, 'a vport DEL event for ovsk2 arrived when its interface was deleted', delEvent() ? `port ${delEvent()!.vport.portNo}` : 'none');
   const ports = await step('port dump (multi-part, until NLMSG_DONE)', () => dpif.portDump());
   if (ports) check(JSON.stringify(ports.map((p) => p.name).sort()) === JSON.stringify(['ovsk0', 'ovsps-dp', 'ovsps-int']), 'dump lists local, internal and veth ports', ports.map((p) => `${p.portNo}:${p.name}`).join(' '));
   const got = await step('port get by name', () => dpif.portGet({ name: 'ovsk0' }));
@@ -210,7 +240,7 @@ async function main(): Promise<void> {
   writeSync(peer.fd, miss);
   const pktFamily = fams?.ovs_packet;
   const findMiss = (): Buffer | undefined => raw.find((m) => m.readUInt16LE(4) === pktFamily && m.includes(miss));
-  for (let i = 0; i < 500 && !findMiss(); i++) await sleep(10);
+  for (let i = 0; i < 1000 && !findMiss(); i++) await sleep(10);
   const missRaw = findMiss();
   check(missRaw !== undefined, 'a miss upcall arrived on the upcall socket', `${raw.length} message(s)`);
   if (missRaw) {
@@ -258,7 +288,63 @@ async function main(): Promise<void> {
   await tr.close();
 }
 
-main().catch((e: Error) => { check(false, 'in-guest run', e.stack ?? e.message); }).finally(() => {
+/** The switch (engine/vswitch) over the kernel transport, as the engine runs it: the datapath view
+ *  behind Get-OvsDatapath for the shared scenario, then a VM port deleted under the datapath. */
+async function switchScenario(): Promise<void> {
+  const db = createDatabase(parseSchema(JSON.parse(readFileSync(join(projectRoot, 'manifests', 'vswitch.ovsschema'), 'utf8'))));
+  const vsctl = async (...argv: string[]): Promise<string> => {
+    let out = '', err = '';
+    const code = await runVsctl(argv, { connect: async () => new LocalClient(new Map([[db.name, db]])), defaultDb: 'in-process',
+      io: { stdout: (x) => { out += x; }, stderr: (x) => { err += x; } } });
+    if (code !== 0) throw new Error(`ovs-vsctl ${argv.join(' ')}: ${err.trim()}`);
+    return out;
+  };
+  await vsctl('--no-wait', 'init');
+  for (const n of ['vp-a', 'vp-b']) {
+    sh('ip', 'link', 'add', n, 'type', 'veth', 'peer', 'name', `${n}-vm`);
+    sh('ip', 'link', 'set', n, 'up');
+    sh('ip', 'link', 'set', `${n}-vm`, 'up');
+  }
+  const running = await step('start the switch over the kernel transport (datapath ovs-system)', () => startLocalSwitch(db, { transport: 'kernel', datapath: 'ovs-system' }));
+  if (!running) return;
+  try {
+    const events: VportMessage[] = [];
+    const eventErrors: string[] = [];
+    running.sw.dp.onVportEvent((e) => events.push(e), (e) => eventErrors.push(e.message));
+    await step('ovs-vsctl add-br br-int; add-port vp-a, vp-b (tag 900), each applied by the switch', async () => {
+      await vsctl('--timeout=60', 'add-br', 'br-int');
+      await vsctl('--timeout=60', 'add-port', 'br-int', 'vp-a', 'tag=900');
+      await vsctl('--timeout=60', 'add-port', 'br-int', 'vp-b', 'tag=900');
+    });
+    const show = await step('the datapath view (ovsps/dpctl show, behind Get-OvsDatapath)', () => dpctlShow(running.sw));
+    const view = (show?.data as { datapaths?: View[] } | undefined)?.datapaths?.[0];
+    if (view) {
+      note(`kernel datapath view:\n${String(view.text).trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}`);
+      check(isDeepStrictEqual(comparableView(view), SCENARIO_VIEW), 'the kernel transport shows the same datapath view as the userspace and Windows transports',
+        isDeepStrictEqual(comparableView(view), SCENARIO_VIEW) ? '' : JSON.stringify(comparableView(view)));
+      const problems = counterProblems(view);
+      check(problems.length === 0, 'its counters are consistent', problems.join('; '));
+    }
+    // A VM removed: its interface goes, the kernel deletes the vport and notifies DEL; the switch
+    // reconfigures and reports the missing device on the Interface.
+    sh('ip', 'link', 'del', 'vp-a');
+    let error = '', ports: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      error = (await vsctl('get', 'Interface', 'vp-a', 'error')).trim();
+      ports = (await running.sw.dp.portDump()).map((p) => p.name);
+      if (!ports.includes('vp-a') && /could not open network device vp-a/.test(error) && events.some((e) => e.cmd === 'DEL')) break;
+      await sleep(20);
+    }
+    check(events.some((e) => e.cmd === 'DEL' && e.vport.name === 'vp-a'), 'the switch\'s Dpif got the vport DEL event for vp-a',
+      `events ${events.map((e) => `${e.cmd}:${e.vport.name}`).join(' ')}${eventErrors.length ? `; errors ${eventErrors.join('; ')}` : ''}`);
+    check(!ports.includes('vp-a') && ports.includes('vp-b'), 'the datapath no longer has vp-a, still has vp-b', ports.join(' '));
+    check(/could not open network device vp-a/.test(error), 'the switch reconfigured: Interface vp-a reports the missing device', error);
+  } finally {
+    await running.stop();
+  }
+}
+
+main().then(() => switchScenario()).catch((e: Error) => { check(false, 'in-guest run', e.stack ?? e.message); }).finally(() => {
   console.log(`1..${n}`);
   console.log(`# ${n - failed - todo} passed, ${failed} failed, ${todo} todo in ${Date.now() - started} ms`);
   process.exitCode = failed ? 1 : 0;

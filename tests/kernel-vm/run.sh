@@ -19,11 +19,26 @@ sh "$HERE/build-image.sh"
 WORK="$(mktemp -d /tmp/ovsps-kernel-vm.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT INT TERM
 STAGE="$WORK/stage"
-mkdir -p "$STAGE/project/node_modules/@yuuang"
+mkdir -p "$STAGE/project/node_modules"
 NM="$(readlink -f "$PROJECT/node_modules")"
 cp -r "$PROJECT/.build" "$PROJECT/manifests" "$PROJECT/package.json" "$STAGE/project/"
-cp -r "$NM/ffi-rs" "$STAGE/project/node_modules/"
-cp -r "$NM/@yuuang/ffi-rs-linux-x64-gnu" "$STAGE/project/node_modules/@yuuang/"
+# The runtime packages the in-guest code imports (ffi-rs and its native binary, ajv for the OVSDB
+# schema checks of the switch scenario), with everything they depend on that is installed.
+DEPS="$(NM="$NM" node -e '
+const fs = require("fs"), path = require("path"), nm = process.env.NM, seen = new Set();
+const walk = (n) => {
+  const f = path.join(nm, n, "package.json");
+  if (seen.has(n) || !fs.existsSync(f)) return;
+  seen.add(n);
+  const p = JSON.parse(fs.readFileSync(f, "utf8"));
+  for (const d of Object.keys({ ...p.dependencies, ...p.optionalDependencies })) walk(d);
+};
+["ffi-rs", "ajv"].forEach(walk);
+console.log([...seen].join("\n"));')"
+for d in $DEPS; do
+  mkdir -p "$STAGE/project/node_modules/$(dirname "$d")"
+  cp -r "$NM/$d" "$STAGE/project/node_modules/$d"
+done
 cp "$HERE/guest-init.sh" "$STAGE/init" && chmod 755 "$STAGE/init"
 mkdir -p "$STAGE/dev" && { mknod -m 600 "$STAGE/dev/console" c 5 1 2>/dev/null || true; }
 (cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > "$WORK/project.cpio.gz")
