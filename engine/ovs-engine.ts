@@ -11,6 +11,7 @@
 // VMs, waits up to SECONDS (default 60) for missing devices, reports what it could not restore).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerFeatureMethods } from './mgmt/feature-methods.js';
 import { registerManagementMethods } from './mgmt/methods.js';
 import { ENGINE_PROGRAM, registerEngineComponent, startEngine, type EngineContext } from './main.js';
 import { exitCleanly, makePidfile, makePidfileName, OVS_COMPAT_VERSION } from './util/daemon.js';
@@ -80,6 +81,7 @@ export async function runEngine(argv: string[]): Promise<EngineContext> {
         runDirectory: ovsRundir(), socket: `unix:${ovsRundir()}/db.sock`, switchRunning: sw !== undefined, startTime: started,
       }),
     });
+    registerFeatureMethods(ctx.server, { database: ctx.database, vswitch: () => sw });
     const dbAlias = await aliasControl('ovsdb-server');
     if (dbAlias) ctx.runner.registerCommands(dbAlias, () => { void exitCleanly(0); });
     const swAlias = flags.noSwitch ? undefined : await aliasControl('ovs-vswitchd');

@@ -733,6 +733,19 @@ export class VSwitch {
     return bonds.map((x) => x.bond.show(x.bond.activeMember ? sysfs(x.bond.activeMember.name, 'address') : undefined)).join('');
   }
 
+  /** Every bond's live state, for the management API (Get-OvsBond). */
+  bondViews(): Array<{ name: string; bridge: string; mode: string; lacpStatus: string; activeMember: string | null; lacpNegotiated: boolean;
+    members: Array<{ name: string; enabled: boolean; mayEnable: boolean; carrier: boolean; lacpCurrent: boolean | null }> }> {
+    return this.allBonds().map(({ bridge, bond }) => {
+      const lacp = this.lacps.get(bond.name);
+      return {
+        name: bond.name, bridge: bridge.name, mode: bond.mode, lacpStatus: bond.lacpStatus, activeMember: bond.activeMember?.name ?? null,
+        lacpNegotiated: lacp?.negotiated ?? false,
+        members: bond.members().map((m) => ({ name: m.name, enabled: m.enabled, mayEnable: m.mayEnable, carrier: m.carrier, lacpCurrent: lacp ? lacp.memberIsCurrent(m.name) : null })),
+      };
+    });
+  }
+
   /** `ovs-appctl bond/list`. */
   bondList(): string {
     return 'bond\ttype\trecircID\tmembers\n' + this.allBonds().map((x) => `${x.bond.name}\t${x.bond.mode}\t0\t${x.bond.members().map((m) => m.name).join(', ')}\n`).join('');

@@ -8,9 +8,19 @@
     Description          = 'Open vSwitch for Windows/Hyper-V and Linux, managed from PowerShell: cmdlets that return objects, honour -WhatIf, pipe, and converge through DSC, over the ovs-powershell engine.'
     PowerShellVersion    = '7.2'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('OpenVSwitch.Format.ps1xml', 'OpenVSwitch.Prerequisite.Format.ps1xml')
+    FormatsToProcess     = @('OpenVSwitch.Format.ps1xml', 'OpenVSwitch.Prerequisite.Format.ps1xml', 'OpenVSwitch.Features.Format.ps1xml')
     TypesToProcess       = @('OpenVSwitch.Types.ps1xml')
     FunctionsToExport    = @(
+        'New-OvsMirror',
+        'Get-OvsMirror',
+        'Remove-OvsMirror',
+        'Get-OvsBond',
+        'Enable-OvsSFlow',
+        'Disable-OvsSFlow',
+        'Get-OvsSFlow',
+        'Set-OvsQos',
+        'Get-OvsQos',
+        'Remove-OvsQos',
         'Add-OvsBond',
         'Add-OvsFlow',
         'Add-OvsPatchPort',

@@ -20,6 +20,10 @@ function Set-OvsInterface {
     Requested OpenFlow port number (1-65279).
     .PARAMETER ExternalIds
     Keys to set in external_ids.
+    .PARAMETER IngressPolicingRate
+    Drop what the interface receives above this rate, in kbit/s (0 turns policing off).
+    .PARAMETER IngressPolicingBurst
+    The policer's burst size in kbit (0 = OVS's default of 8000).
     .PARAMETER PassThru
     Returns the changed interface.
     .PARAMETER Database
@@ -32,6 +36,9 @@ function Set-OvsInterface {
     Makes tun-1 a VXLAN tunnel.
     .OUTPUTS
     OpenVSwitch.Interface
+    .EXAMPLE
+    Set-OvsInterface -Name vm1 -IngressPolicingRate 10000 -IngressPolicingBurst 1000
+    Polices what VM vm1 sends into the switch to 10 Mbit/s.
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('OpenVSwitch.Interface')]
@@ -48,6 +55,10 @@ function Set-OvsInterface {
         [ValidateRange(1, 65279)]
         [int]$OfPortRequest,
         [hashtable]$ExternalIds,
+        [ValidateRange(0, [int]::MaxValue)]
+        [int]$IngressPolicingRate,
+        [ValidateRange(0, [int]::MaxValue)]
+        [int]$IngressPolicingBurst,
         [switch]$PassThru,
         [string]$Database
     )
@@ -62,9 +73,11 @@ function Set-OvsInterface {
         if ($MtuRequest) { $sets += "mtu_request=$MtuRequest" }
         if ($OfPortRequest) { $sets += "ofport_request=$OfPortRequest" }
         if ($ExternalIds) { foreach ($k in $ExternalIds.Keys) { $sets += "external_ids:$k=" + (ConvertTo-OvsVsctlValue $ExternalIds[$k]) } }
+        if ($PSBoundParameters.ContainsKey('IngressPolicingRate')) { $sets += "ingress_policing_rate=$IngressPolicingRate" }
+        if ($PSBoundParameters.ContainsKey('IngressPolicingBurst')) { $sets += "ingress_policing_burst=$IngressPolicingBurst" }
         if ($sets.Count -gt 0) { $cmds += , (@('set', 'Interface', $Name) + $sets) }
         if ($cmds.Count -eq 0) {
-            $PSCmdlet.WriteError((New-OvsArgumentError -Message 'Nothing to change: give -Type, -Options, -MtuRequest, -OfPortRequest or -ExternalIds.' -Target $Name))
+            $PSCmdlet.WriteError((New-OvsArgumentError -Message 'Nothing to change: give -Type, -Options, -MtuRequest, -OfPortRequest, -ExternalIds, -IngressPolicingRate or -IngressPolicingBurst.' -Target $Name))
             return
         }
         if (-not $PSCmdlet.ShouldProcess($Name, 'Change Open vSwitch interface settings')) { return }
