@@ -3,8 +3,9 @@
 // of the core's own bookkeeping:
 //   - every column value has the schema's type: atom types, enums, ranges, lengths (checkDatumJson)
 //     and the min/max number of elements (counted here);
-//   - every reference (strong or weak) names an existing row of its refTable (OVS deletes dangling
-//     weak references at commit, so none may remain);
+//   - every strong reference names an existing row of its refTable (a weak reference may dangle:
+//     ovsdb-server 3.1 leaves weak references to rows garbage-collected in the same commit, and the
+//     core matches it, see engine/ovsdb/README.md);
 //   - every row of a non-root table is strongly referenced by some row (OVS garbage-collects the rest);
 //   - every index (set of columns) is unique over the table; maxRows holds.
 import type { Database, Json, RowJson } from '../../engine/ovsdb/api.js';
@@ -56,7 +57,7 @@ export function checkIntegrity(db: Database, schema: DatabaseSchema, maxProblems
       const u = uuidOf(a);
       if (u === undefined) { add(`${from} column ${col}: reference ${JSON.stringify(a)} is not a uuid`); continue; }
       if (!target?.has(u)) {
-        add(`${from} column ${col}: ${base.refType} reference to ${base.refTable} row ${u} does not resolve`);
+        if (base.refType === 'strong') add(`${from} column ${col}: strong reference to ${base.refTable} row ${u} does not resolve`);
         continue;
       }
       if (base.refType === 'strong') {
