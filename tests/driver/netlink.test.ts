@@ -37,7 +37,7 @@ t.test('Dpif over netlink drives the userspace datapath', { skip }, async (t) =>
   t.same(ports.map((p) => [p.portNo, p.name, p.type]), [[0, 'ovspsh8ndp', VPORT_TYPES.internal], [1, 'ovspsh8nva', VPORT_TYPES.netdev], [2, 'ovspsh8nvb', VPORT_TYPES.netdev]]);
   const errnoOf = (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof DpifError ? e.errno : -1));
   t.equal(await errnoOf(dpif.portAdd({ name: 'ovspsh8nnone', type: VPORT_TYPES.netdev })), 19, 'missing interface: ENODEV');
-  t.equal(await errnoOf(dpif.portAdd({ name: 'ovspsh8ngre', type: VPORT_TYPES.gre })), 95, 'gre: EOPNOTSUPP');
+  t.equal(await errnoOf(dpif.portAdd({ name: 'ovspsh8ners', type: 107 })), 95, 'erspan (type 107): EOPNOTSUPP');
 
   const upcalls: PacketMessage[] = [];
   dpif.onUpcall((u) => upcalls.push(u));
