@@ -90,10 +90,10 @@ t.test('DSC resources are idempotent', { skip, timeout: 170_000 }, async (t) => 
   ], 'br-int with two VM ports on VLAN 900, br-pif with the NIC, and the patch pair');
 });
 
-// Discovery: what Get-DscResource needs (tests/powershell/dsc-discovery.ps1 checks it through the
-// parser, which itself rejects a malformed resource class, since PSDesiredStateConfiguration cannot
-// be installed here; when it is installed, the
-// real Get-DscResource is asked too). The checker is first shown a module laid out wrongly.
+// Discovery: what Get-DscResource needs, checked by tests/powershell/dsc-discovery.ps1 through the
+// parser (which itself rejects a malformed resource class), since PSDesiredStateConfiguration
+// cannot be installed here; when it is installed, the real Get-DscResource is asked too. The
+// checker is first shown a module laid out wrongly.
 t.test('DSC resources are discoverable', { skip, timeout: 170_000 }, async (t) => {
   const ps = await PwshSession.open();
   t.teardown(() => ps.close());
