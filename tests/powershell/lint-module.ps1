@@ -1,12 +1,16 @@
 # Static checks of the OpenVSwitch module through the PowerShell parser's AST: the PSScriptAnalyzer
 # rules that matter most here (that analyzer cannot be installed on this machine: the PowerShell
-# Gallery is unreachable and NuGet does not serve it). Writes one object per finding: File, Line,
-# Rule, Message. No output means clean.
+# Gallery is unreachable and NuGet does not serve it), plus the module's own conventions: approved
+# verbs; SupportsShouldProcess on every state-changing cmdlet (by verb, as the analyzer decides);
+# comment-based help with a synopsis and an example using the cmdlet on every Public/ function;
+# no Write-Host, no aliases, no plain `throw "text"` in Public/ (ErrorRecords or exception objects
+# instead). Writes one object per finding: File, Line, Rule, Message. No output means clean.
 param([Parameter(Mandatory)][string]$ModuleRoot)
 
 $files = @(Get-ChildItem -Path $ModuleRoot -Recurse -Include '*.ps1', '*.psm1')
 $approved = @(Get-Verb | ForEach-Object Verb)
-$stateVerbs = 'New', 'Set', 'Remove', 'Add', 'Start', 'Stop', 'Install', 'Uninstall', 'Initialize', 'Clear', 'Reset', 'Update', 'Enable', 'Disable', 'Restart'
+$stateVerbs = 'New', 'Set', 'Remove', 'Add', 'Start', 'Stop', 'Install', 'Uninstall', 'Initialize', 'Clear', 'Reset', 'Update', 'Enable', 'Disable', 'Restart',
+    'Register', 'Unregister', 'Rename', 'Move', 'Copy', 'Write', 'Suspend', 'Resume', 'Mount', 'Dismount', 'Publish', 'Unpublish', 'Push', 'Import', 'Export', 'Invoke'
 $aliases = @{}
 foreach ($a in Get-Alias) { $aliases[$a.Name] = $a.Definition }
 
@@ -45,6 +49,21 @@ foreach ($f in $files) {
         if ($name -in 'Get-WmiObject', 'Invoke-WmiMethod', 'Set-WmiInstance') { Out-Finding $f.FullName $cmd 'PSAvoidUsingWMICmdlet' "$name is absent from PowerShell 7" }
     }
 
+    # throw "text" gives an ErrorRecord with no ErrorId, category or target: cmdlets write ErrorRecords
+    # (New-OvsErrorRecord / Write-OvsError) or throw exception objects.
+    if ($isPublic) {
+        foreach ($th in $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.ThrowStatementAst] }, $true)) {
+            $what = if ($th.Pipeline -is [System.Management.Automation.Language.PipelineAst] -and $th.Pipeline.PipelineElements.Count -eq 1 -and
+                $th.Pipeline.PipelineElements[0] -is [System.Management.Automation.Language.CommandExpressionAst]) { $th.Pipeline.PipelineElements[0].Expression } else { $null }
+            while ($what -is [System.Management.Automation.Language.ParenExpressionAst] -and $what.Pipeline.PipelineElements.Count -eq 1 -and
+                $what.Pipeline.PipelineElements[0] -is [System.Management.Automation.Language.CommandExpressionAst]) { $what = $what.Pipeline.PipelineElements[0].Expression }
+            if ($what -is [System.Management.Automation.Language.StringConstantExpressionAst] -or $what -is [System.Management.Automation.Language.ExpandableStringExpressionAst] -or
+                ($what -is [System.Management.Automation.Language.BinaryExpressionAst] -and $what.Operator -eq 'Format')) {
+                Out-Finding $f.FullName $th 'AvoidThrowString' "throw of a plain string ($($th.Pipeline.Extent.Text)): write an ErrorRecord or throw an exception object"
+            }
+        }
+    }
+
     foreach ($c in $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CatchClauseAst] }, $true)) {
         if ($c.Body.Statements.Count -eq 0) { Out-Finding $f.FullName $c 'PSAvoidUsingEmptyCatchBlock' 'empty catch block' }
     }
@@ -78,6 +97,15 @@ foreach ($f in $files) {
         if (-not $supports -and $calls) { Out-Finding $f.FullName $fn 'PSShouldProcess' "'$name' calls ShouldProcess without declaring SupportsShouldProcess" }
         if ($isPublic -and -not ($attrs | Where-Object { $_.TypeName.Name -eq 'OutputType' })) { Out-Finding $f.FullName $fn 'PSUseOutputTypeCorrectly' "'$name' has no [OutputType()]" }
         if ($isPublic -and $name -ne $f.BaseName) { Out-Finding $f.FullName $fn 'OneCmdletPerFile' "'$name' is in $($f.Name)" }
+        if ($isPublic) {
+            # Comment-based help in the function itself, with a synopsis and at least one example.
+            $help = $fn.GetHelpContent()
+            if (-not $help) { Out-Finding $f.FullName $fn 'ProvideCommentHelp' "'$name' has no comment-based help" }
+            else {
+                if (-not $help.Synopsis -or -not $help.Synopsis.Trim()) { Out-Finding $f.FullName $fn 'ProvideCommentHelp' "'$name' help has no .SYNOPSIS" }
+                if ($help.Examples.Count -eq 0 -or -not ($help.Examples | Where-Object { $_ -match [regex]::Escape($name) })) { Out-Finding $f.FullName $fn 'ProvideCommentHelp' "'$name' help has no .EXAMPLE using it" }
+            }
+        }
         # Parameters declared but never used in the body.
         if ($fn.Body.ParamBlock) {
             foreach ($p in $fn.Body.ParamBlock.Parameters) {
