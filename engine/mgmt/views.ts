@@ -12,14 +12,6 @@ export interface RowSource {
 
 function obj(m: Map<string, string>): Record<string, string> { return Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))); }
 
-/** Names and references only: which port is on which bridge, which interface on which port. */
-export interface Topology {
-  bridges: Rows; ports: Rows; ifaces: Rows;
-  portBridge: Map<string, string>; ifacePort: Map<string, string>;
-  /** Bridges in Open_vSwitch.bridges order. */
-  bridgeOrder: string[];
-}
-
 /** The uuids in a set-of-references value, memoised per value object: the mirror hands out the
  *  same objects until a row changes, so an unchanged bridge's port list is parsed once. */
 const uuidMemo = new WeakMap<object, string[]>();
@@ -30,21 +22,48 @@ function refs(v: Json | undefined): string[] {
   return u;
 }
 
-/** The four tables are read at the same moment: the source changes only between commits. */
-export function topology(src: RowSource): Topology {
-  const bridges = src.rows('Bridge'), ports = src.rows('Port'), ifaces = src.rows('Interface');
-  const ovs = src.rows('Open_vSwitch').values().next().value as RowJson | undefined;
-  const portBridge = new Map<string, string>(), ifacePort = new Map<string, string>();
-  const bridgeOrder = ovs ? refs(ovs.bridges).filter((u) => bridges.has(u)) : [];
-  for (const bu of bridgeOrder) for (const pu of refs(bridges.get(bu)!.ports)) portBridge.set(pu, bu);
-  for (const [pu, p] of ports) for (const iu of refs(p.interfaces)) ifacePort.set(iu, pu);
-  return { bridges, ports, ifaces, portBridge, ifacePort, bridgeOrder };
+/** Names and references only: which port is on which bridge, which interface on which port. The
+ *  tables are read at one moment (the source changes only between commits). The reverse maps are
+ *  built only for listings; a lookup of one named row scans the references instead. */
+class Topology {
+  readonly bridges: Rows; readonly ports: Rows; readonly ifaces: Rows;
+  /** Bridges in Open_vSwitch.bridges order. */
+  readonly bridgeOrder: string[];
+  private portBridgeMap?: Map<string, string>;
+  private ifacePortMap?: Map<string, string>;
+
+  constructor(src: RowSource) {
+    this.bridges = src.rows('Bridge'); this.ports = src.rows('Port'); this.ifaces = src.rows('Interface');
+    const ovs = src.rows('Open_vSwitch').values().next().value as RowJson | undefined;
+    this.bridgeOrder = ovs ? refs(ovs.bridges).filter((u) => this.bridges.has(u)) : [];
+  }
+
+  /** The bridge holding port `pu` (undefined: in no bridge, about to be garbage-collected). */
+  bridgeOf(pu: string, many: boolean): string | undefined {
+    if (many && !this.portBridgeMap) {
+      this.portBridgeMap = new Map();
+      for (const bu of this.bridgeOrder) for (const u of refs(this.bridges.get(bu)!.ports)) this.portBridgeMap.set(u, bu);
+    }
+    if (this.portBridgeMap) return this.portBridgeMap.get(pu);
+    return this.bridgeOrder.find((bu) => refs(this.bridges.get(bu)!.ports).includes(pu));
+  }
+
+  /** The port holding interface `iu`. */
+  portOf(iu: string, many: boolean): string | undefined {
+    if (many && !this.ifacePortMap) {
+      this.ifacePortMap = new Map();
+      for (const [pu, p] of this.ports) for (const u of refs(p.interfaces)) this.ifacePortMap.set(u, pu);
+    }
+    if (this.ifacePortMap) return this.ifacePortMap.get(iu);
+    for (const [pu, p] of this.ports) if (refs(p.interfaces).includes(iu)) return pu;
+    return undefined;
+  }
 }
 
 const nameOf = (rows: Rows, uuid: string | undefined): string => (uuid ? stringOf(rows.get(uuid)?.name) : '');
 
 export function bridgeViews(src: RowSource, filter: { name?: string } = {}): Json[] {
-  const t = topology(src);
+  const t = new Topology(src);
   const wanted = t.bridgeOrder.filter((bu) => !filter.name || nameOf(t.bridges, bu) === filter.name)
     .sort((a, b) => nameOf(t.bridges, a).localeCompare(nameOf(t.bridges, b)));
   const controllers = src.rows('Controller');
@@ -55,7 +74,7 @@ export function bridgeViews(src: RowSource, filter: { name?: string } = {}): Jso
     const name = stringOf(b.name);
     out.push({
       uuid: bu, name,
-      ports: uuidsOf(b.ports).map((u) => nameOf(t.ports, u)).sort(),
+      ports: refs(b.ports).map((u) => nameOf(t.ports, u)).sort(),
       failMode: stringOf(b.fail_mode),
       controllers: uuidsOf(b.controller).map((u) => stringOf(controllers.get(u)?.target)).sort(),
       datapathType: stringOf(b.datapath_type),
@@ -69,13 +88,14 @@ export function bridgeViews(src: RowSource, filter: { name?: string } = {}): Jso
 }
 
 export function portViews(src: RowSource, filter: { bridge?: string; name?: string } = {}): Json[] {
-  const t = topology(src);
+  const t = new Topology(src);
+  const many = !filter.name;
   const out: Json[] = [];
   for (const [pu, p] of t.ports) {
-    const bu = t.portBridge.get(pu);
-    if (!bu) continue; // not in any bridge (about to be garbage-collected)
     const name = stringOf(p.name);
     if (filter.name && filter.name !== name) continue;
+    const bu = t.bridgeOf(pu, many);
+    if (!bu) continue; // not in any bridge (about to be garbage-collected)
     const bridge = nameOf(t.bridges, bu);
     if (filter.bridge && filter.bridge !== bridge) continue;
     out.push({
@@ -83,7 +103,7 @@ export function portViews(src: RowSource, filter: { bridge?: string; name?: stri
       tag: intOf(p.tag) ?? null,
       trunks: setOf(p.trunks).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b),
       vlanMode: stringOf(p.vlan_mode),
-      interfaces: uuidsOf(p.interfaces).map((u) => nameOf(t.ifaces, u)).sort(),
+      interfaces: refs(p.interfaces).map((u) => nameOf(t.ifaces, u)).sort(),
       bondMode: stringOf(p.bond_mode),
       lacp: stringOf(p.lacp),
       externalIds: obj(mapOf(p.external_ids)),
@@ -94,14 +114,15 @@ export function portViews(src: RowSource, filter: { bridge?: string; name?: stri
 }
 
 export function interfaceViews(src: RowSource, filter: { bridge?: string; port?: string; name?: string } = {}): Json[] {
-  const t = topology(src);
+  const t = new Topology(src);
+  const many = !filter.name;
   const out: Json[] = [];
   for (const [iu, i] of t.ifaces) {
-    const pu = t.ifacePort.get(iu);
-    const bu = pu ? t.portBridge.get(pu) : undefined;
-    if (!bu) continue;
     const name = stringOf(i.name);
     if (filter.name && filter.name !== name) continue;
+    const pu = t.portOf(iu, many);
+    const bu = pu ? t.bridgeOf(pu, many) : undefined;
+    if (!bu) continue;
     const port = nameOf(t.ports, pu), bridge = nameOf(t.bridges, bu);
     if ((filter.bridge && filter.bridge !== bridge) || (filter.port && filter.port !== port)) continue;
     const stats: Record<string, Json> = {};
