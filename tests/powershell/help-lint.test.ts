@@ -13,7 +13,8 @@ const moduleRoot = join(projectRoot, 'powershell-module', 'OpenVSwitch');
 
 interface HelpInfo { Name: string; Synopsis: string; Description: string; Examples: number; ExampleCode: string[]; Undocumented: string[] }
 
-t.test('module help and lint', { skip, timeout: 170_000 }, async (t) => {
+// Generous timeout: help for every cmdlet and the AST lint take a while on a busy shared machine.
+t.test('module help and lint', { skip, timeout: 360_000 }, async (t) => {
   const ps = await PwshSession.open();
   t.teardown(() => ps.close());
 
