@@ -6,6 +6,7 @@
 // which a busy machine inflates far less than wall time.
 // Usage: node .build/tests/bench/cmdlets.js [--quick]
 import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,29 @@ function startRealOvsdb(dir: string): { sock: string; pid: number } {
   return { sock, pid: Number(readFileSync(join(dir, 'pid'), 'utf8')) };
 }
 
+/** A stand-in engine that answers the module's calls at once with canned rows: timing the cmdlets
+ *  against it measures the PowerShell side alone (serialise, socket, parse, objects). */
+function startInstantEngine(path: string): Promise<Server> {
+  const bridge = { uuid: '6c0f3a52-8f0e-4c55-9b61-3d2a4e7c9a10', name: 'br0', ports: ['br0'], failMode: '', controllers: [], datapathType: '', datapathId: '', protocols: [], externalIds: {}, otherConfig: {} };
+  const port = { uuid: '6c0f3a52-8f0e-4c55-9b61-3d2a4e7c9a11', name: 'p0', bridge: 'br0', tag: 900, trunks: [], vlanMode: '', interfaces: ['p0'], bondMode: '', lacp: '', externalIds: {}, otherConfig: {} };
+  const server = createServer((sock) => {
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      // The module writes one request per write and waits for its reply: a write is one message.
+      let msg: { id: unknown; method: string; params: Array<{ view?: { kind?: string } }> };
+      try { msg = JSON.parse(buf); } catch { return; }
+      buf = '';
+      const result = msg.method === 'ovsps/bridges' ? [bridge]
+        : msg.method === 'ovsps/vsctl' ? { outputs: [''], warnings: [], view: [msg.params[0]?.view?.kind === 'ports' ? port : bridge] }
+          : { pid: 1 };
+      sock.write(JSON.stringify({ id: msg.id, result, error: null }));
+    });
+    sock.on('error', () => undefined);
+  });
+  return new Promise((res) => server.listen(path, () => res(server)));
+}
+
 async function main(): Promise<void> {
   const noPwsh = needPwsh();
   if (noPwsh) { console.log(`skipped: ${noPwsh}`); return; }
@@ -66,7 +90,7 @@ async function main(): Promise<void> {
   let real: { sock: string; pid: number } | undefined;
   try {
     const [enginePid] = await ps.ok<number>(`$e = Start-OvsEngine -DatabasePath ${psq(join(root, 'conf.db'))} -RunDirectory ${psq(run)} -NoSwitch; $env:OVS_DB = $e.Socket; [int]$e.Pid`);
-    const time = async (label: string, body: string): Promise<number> => {
+    const time = async (label: string, body: string, engine = true): Promise<number> => {
       // Wall time, and pwsh's own CPU time (the client's cost, less sensitive to a busy machine).
       // Warm-up calls of the same body (indices past N, so names do not collide): .NET compiles
       // hot code again in the background during a process's first seconds, which would be counted.
@@ -76,7 +100,7 @@ async function main(): Promise<void> {
         $sw = [System.Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt ${N}; $i++) { ${body} }; $wall = $sw.Elapsed.TotalMilliseconds / ${N}
         $p.Refresh(); [pscustomobject]@{ Wall = $wall; Cpu = ($p.TotalProcessorTime.TotalMilliseconds - $c0) / ${N} }`);
       const e1 = processCpuMs(enginePid);
-      const engineCpu = e0 !== undefined && e1 !== undefined ? `, engine CPU ${((e1 - e0) / N).toFixed(2)} ms/call` : '';
+      const engineCpu = engine && e0 !== undefined && e1 !== undefined ? `, engine CPU ${((e1 - e0) / N).toFixed(2)} ms/call` : '';
       console.log(`${label.padEnd(44)} ${r!.Wall.toFixed(2).padStart(8)} ms/call  (pwsh CPU ${r!.Cpu.toFixed(2)} ms/call${engineCpu}; ${N} calls, one warm pwsh)`);
       return r!.Wall;
     };
@@ -93,8 +117,25 @@ async function main(): Promise<void> {
     const nb = await time('New-OvsBridge (vsctl txn, row in the reply)', `$null = New-OvsBridge -Name "psbr$i"`);
     const ap = await time('Add-OvsPort (vsctl txn, row in the reply)', `$null = Add-OvsPort -Bridge psbr0 -Name "psp$i" -VlanTag 900`);
 
+    // The PowerShell side alone: the same cmdlets against an engine that answers instantly.
+    const instantPath = join(root, 'instant.sock');
+    const instant = await startInstantEngine(instantPath);
+    const db = psq(`unix:${instantPath}`);
+    let client: number[];
+    try {
+      client = [
+        await time('client only: Get-OvsBridge', `$null = Get-OvsBridge -Name br0 -Database ${db}`, false),
+        await time('client only: New-OvsBridge', `$null = New-OvsBridge -Name "x$i" -Database ${db}`, false),
+        await time('client only: Add-OvsPort', `$null = Add-OvsPort -Bridge br0 -Name "x$i" -VlanTag 900 -Database ${db}`, false),
+      ];
+    } finally {
+      await ps.run(`& (Get-Module OpenVSwitch) { Disconnect-OvsEngineSocket -Target ${db} }`);
+      await new Promise<void>((res) => instant.close(() => res()));
+    }
+
+    const bridgesNow = (await ps.ok<number>('@(Get-OvsBridge).Count'))[0];
     const ours = vsctlLoop(`unix:${join(run, 'db.sock')}`, 'vsbr', Math.min(N, 100));
-    console.log(`${'real ovs-vsctl add-br process -> our engine'.padEnd(44)} ${ours.toFixed(2).padStart(8)} ms/call`);
+    console.log(`${'real ovs-vsctl add-br process -> our engine'.padEnd(44)} ${ours.toFixed(2).padStart(8)} ms/call  (the engine already holds ${bridgesNow} bridges)`);
     let theirs: number | undefined;
     if (!needRealOvs()) {
       real = startRealOvsdb(join(root, 'real'));
@@ -106,6 +147,7 @@ async function main(): Promise<void> {
     console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
     const base = theirs ?? ours;
     console.log(`ratios vs one ovs-vsctl process${theirs ? ' (real server)' : ' (our engine)'}: New-OvsBridge ${(nb / base).toFixed(2)}x, Add-OvsPort ${(ap / base).toFixed(2)}x, Get-OvsBridge ${(get / base).toFixed(2)}x, bare RPC ${(rpc / base).toFixed(2)}x`);
+    console.log(`PowerShell side of each cmdlet (against an instant engine): Get-OvsBridge ${client[0]!.toFixed(2)} ms, New-OvsBridge ${client[1]!.toFixed(2)} ms, Add-OvsPort ${client[2]!.toFixed(2)} ms`);
     const verdict = (name: string, ms: number): string => `${name} ${ms < 5 ? 'meets' : 'misses'} it (${ms.toFixed(2)} ms)`;
     console.log(`target: a cmdlet round trip under 5 ms -> ${verdict('New-OvsBridge', nb)}, ${verdict('Add-OvsPort', ap)}, ${verdict('Get-OvsBridge', get)}`);
   } finally {
