@@ -2,12 +2,13 @@
 // PowerShell module calls. Each is thin: ovs-vsctl's command library, the switch's operator
 // commands, or a structured view of the database.
 import type { Database, Json, JsonObject } from '../ovsdb/api.js';
-import { LocalClient } from '../ovsdb/local-client.js';
 import type { OvsdbServer } from '../rpc/server.js';
 import { InvalidInputError, OvsError } from '../util/errors.js';
 import { runVsctl } from '../vsctl/cli.js';
 import * as cmd from '../vswitch/commands.js';
 import type { VSwitch } from '../vswitch/vswitch.js';
+import { MirrorClient } from './mirror-client.js';
+import type { RowMirror } from './row-mirror.js';
 import { bridgeViews, interfaceViews, portViews } from './views.js';
 
 export interface ManagementContext {
@@ -59,10 +60,12 @@ export function vsctlErrorCode(message: string): string {
   return 'OVS_E_VSCTL';
 }
 
-async function vsctl(ctx: ManagementContext, argv: string[]): Promise<{ stdout: string; stderr: string }> {
+/** ovs-vsctl's command-line program over the engine's shared client: its schema is parsed once per
+ *  engine and its table reads come from the mirror. */
+async function vsctl(client: MirrorClient, argv: string[]): Promise<{ stdout: string; stderr: string }> {
   let stdout = '', stderr = '';
   const code = await runVsctl(argv, {
-    connect: async () => new LocalClient(new Map([[ctx.database.name, ctx.database]])),
+    connect: async () => client,
     defaultDb: 'in-process',
     io: { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } },
   });
@@ -75,20 +78,23 @@ async function vsctl(ctx: ManagementContext, argv: string[]): Promise<{ stdout: 
 
 /** The optional `view` of ovsps/vsctl: after the commands, the rows a cmdlet returns, in the same
  *  reply (saves the cmdlet a second round trip). {kind: "bridges"|"ports"|"interfaces", name?, bridge?, port?} */
-function viewRequest(v: Json | undefined): ((db: Database) => Promise<Json[]>) | undefined {
+function viewRequest(v: Json | undefined): ((src: RowMirror) => Json[]) | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidInputError(`ovsps/vsctl: "view" must be an object, got ${JSON.stringify(v)}`);
   const m = 'ovsps/vsctl view';
   const name = str(v, 'name', m), bridge = str(v, 'bridge', m), port = str(v, 'port', m);
   switch (v.kind) {
-    case 'bridges': return (db) => bridgeViews(db, { name });
-    case 'ports': return (db) => portViews(db, { bridge, name });
-    case 'interfaces': return (db) => interfaceViews(db, { bridge, port, name });
+    case 'bridges': return (src) => bridgeViews(src, { name });
+    case 'ports': return (src) => portViews(src, { bridge, name });
+    case 'interfaces': return (src) => interfaceViews(src, { bridge, port, name });
     default: throw new InvalidInputError(`ovsps/vsctl: view kind ${JSON.stringify(v.kind ?? null)} is not bridges, ports or interfaces`);
   }
 }
 
-export function registerManagementMethods(server: OvsdbServer, ctx: ManagementContext): void {
+/** Registers the ovsps/* methods; returns a function that stops following the database. */
+export function registerManagementMethods(server: OvsdbServer, ctx: ManagementContext): () => void {
+  const client = new MirrorClient(ctx.database);
+  const mirror = client.mirror;
   const needSwitch = (): VSwitch => { const sw = ctx.vswitch(); if (!sw) throw new NoSwitchError(); return sw; };
 
   server.registerMethod('ovsps/info', async () => ctx.info());
@@ -103,7 +109,7 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
       const next = Number(ovs.next_cfg ?? 0), cur = Number(ovs.cur_cfg ?? 0);
       checks.push({ name: 'configuration', ok: cur >= next, detail: cur >= next ? `applied (cur_cfg ${cur} = next_cfg ${next})` : `not yet applied (cur_cfg ${cur} < next_cfg ${next})` });
       const dpPorts = new Set((await sw.dp.portDump()).map((v) => v.name));
-      const missing = ((await interfaceViews(ctx.database)) as JsonObject[]).filter((i) => i.type !== 'patch' && !dpPorts.has(String(i.name)));
+      const missing = (interfaceViews(mirror) as JsonObject[]).filter((i) => i.type !== 'patch' && !dpPorts.has(String(i.name)));
       checks.push({ name: 'datapath ports', ok: missing.length === 0,
         detail: missing.length === 0 ? `all ${dpPorts.size} datapath ports match the database` : missing.map((i) => `${i.name}: ${i.error ?? 'not in the datapath'}`).join('; ') });
     }
@@ -112,14 +118,14 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
 
   server.registerMethod('ovsps/exit', async () => { setTimeout(() => ctx.exit(), 20); return null; });
 
-  server.registerMethod('ovsps/bridges', async (params) => bridgeViews(ctx.database, { name: str(objParam(params, 'ovsps/bridges'), 'name', 'ovsps/bridges') }));
+  server.registerMethod('ovsps/bridges', async (params) => bridgeViews(mirror, { name: str(objParam(params, 'ovsps/bridges'), 'name', 'ovsps/bridges') }));
   server.registerMethod('ovsps/ports', async (params) => {
     const p = objParam(params, 'ovsps/ports');
-    return portViews(ctx.database, { bridge: str(p, 'bridge', 'ovsps/ports'), name: str(p, 'name', 'ovsps/ports') });
+    return portViews(mirror, { bridge: str(p, 'bridge', 'ovsps/ports'), name: str(p, 'name', 'ovsps/ports') });
   });
   server.registerMethod('ovsps/interfaces', async (params) => {
     const p = objParam(params, 'ovsps/interfaces');
-    return interfaceViews(ctx.database, { bridge: str(p, 'bridge', 'ovsps/interfaces'), port: str(p, 'port', 'ovsps/interfaces'), name: str(p, 'name', 'ovsps/interfaces') });
+    return interfaceViews(mirror, { bridge: str(p, 'bridge', 'ovsps/interfaces'), port: str(p, 'port', 'ovsps/interfaces'), name: str(p, 'name', 'ovsps/interfaces') });
   });
 
   /** ovs-vsctl through the command library: either raw `argv` (global options and "--"-separated
@@ -143,9 +149,9 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
       (cmds as string[][]).forEach((c, i) => { if (i) argv.push('--'); argv.push(...c); });
     }
     const view = viewRequest(p.view);
-    const r = await vsctl(ctx, argv);
+    const r = await vsctl(client, argv);
     const out: JsonObject = { outputs: [r.stdout], warnings: r.stderr ? r.stderr.trim().split('\n') : [] };
-    if (view) out.view = await view(ctx.database);
+    if (view) out.view = view(mirror);
     return out;
   });
 
@@ -191,4 +197,5 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     const r = cmd.ofprotoTrace(needSwitch(), str(p, 'bridge', 'ovsps/trace', true)!, str(p, 'flow', 'ovsps/trace', true)!);
     return { output: r.text, ...(r.data as JsonObject) };
   });
+  return () => client.dispose();
 }

@@ -1,71 +1,80 @@
 // Structured views of the configuration for the management API (what the PowerShell cmdlets show):
 // bridges, ports and interfaces with their references resolved to names.
-import type { Database, Json, RowJson } from '../ovsdb/api.js';
-import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf } from '../vswitch/wire.js';
+import type { Json, RowJson } from '../ovsdb/api.js';
+import { intOf, mapOf, optionalOf, setOf, stringOf, uuidsOf } from '../vswitch/wire.js';
 
-type Rows = Map<string, RowJson>;
+type Rows = ReadonlyMap<string, RowJson>;
 
-/** Rows of `table` (only `columns`, plus _uuid), all of them or just `uuids`, in one transaction.
- *  Selecting with a column list converts only those columns to wire form, so building the
- *  topology stays cheap however many columns the tables have. */
-async function select(db: Database, table: string, columns?: string[], uuids?: string[]): Promise<Rows> {
-  const cols = columns ? ['_uuid', ...columns] : undefined;
-  const ops: Json[] = uuids
-    ? uuids.map((u) => ({ op: 'select', table, where: [['_uuid', '==', ['uuid', u]]], ...(cols ? { columns: cols } : {}) }))
-    : [{ op: 'select', table, where: [], ...(cols ? { columns: cols } : {}) }];
-  const out: Rows = new Map();
-  if (ops.length === 0) return out;
-  for (const r of await db.transact(ops)) {
-    const rows = (r as { rows?: RowJson[] } | null)?.rows;
-    if (!rows) throw new Error(`selecting from ${table} failed: ${JSON.stringify(r)}`);
-    for (const row of rows) out.set(rowUuid(row), row);
-  }
-  return out;
+/** Where views read rows: the engine's RowMirror (current rows by uuid, in the database's order). */
+export interface RowSource {
+  rows(table: string): ReadonlyMap<string, RowJson>;
 }
 
 function obj(m: Map<string, string>): Record<string, string> { return Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))); }
 
-/** Names and references only: which port is on which bridge, which interface on which port. */
-export interface Topology {
-  bridges: Rows; ports: Rows; ifaces: Rows;
-  portBridge: Map<string, string>; ifacePort: Map<string, string>;
-  /** Bridges in Open_vSwitch.bridges order. */
-  bridgeOrder: string[];
+/** The uuids in a set-of-references value, memoised per value object: the mirror hands out the
+ *  same objects until a row changes, so an unchanged bridge's port list is parsed once. */
+const uuidMemo = new WeakMap<object, string[]>();
+function refs(v: Json | undefined): string[] {
+  if (typeof v !== 'object' || v === null) return uuidsOf(v);
+  let u = uuidMemo.get(v);
+  if (!u) uuidMemo.set(v, (u = uuidsOf(v)));
+  return u;
 }
 
-export async function topology(db: Database): Promise<Topology> {
-  // One transaction, so the four tables are read at the same moment.
-  const spec: Array<[string, string[]]> = [['Open_vSwitch', ['bridges']], ['Bridge', ['name', 'ports']], ['Port', ['name', 'interfaces']], ['Interface', ['name']]];
-  const results = await db.transact(spec.map(([table, columns]) => ({ op: 'select', table, where: [], columns: ['_uuid', ...columns] })));
-  const [ovsRows, bridges, ports, ifaces] = results.map((r, i) => {
-    const rows = (r as { rows?: RowJson[] } | null)?.rows;
-    if (!rows) throw new Error(`selecting from ${spec[i]![0]} failed: ${JSON.stringify(r)}`);
-    return new Map(rows.map((row) => [rowUuid(row), row])) as Rows;
-  }) as [Rows, Rows, Rows, Rows];
-  const ovs = [...ovsRows.values()][0];
-  const portBridge = new Map<string, string>(), ifacePort = new Map<string, string>();
-  const bridgeOrder = ovs ? uuidsOf(ovs.bridges).filter((u) => bridges.has(u)) : [];
-  for (const bu of bridgeOrder) for (const pu of uuidsOf(bridges.get(bu)!.ports)) portBridge.set(pu, bu);
-  for (const [pu, p] of ports) for (const iu of uuidsOf(p.interfaces)) ifacePort.set(iu, pu);
-  return { bridges, ports, ifaces, portBridge, ifacePort, bridgeOrder };
+/** Names and references only: which port is on which bridge, which interface on which port. The
+ *  tables are read at one moment (the source changes only between commits). The reverse maps are
+ *  built only for listings; a lookup of one named row scans the references instead. */
+class Topology {
+  readonly bridges: Rows; readonly ports: Rows; readonly ifaces: Rows;
+  /** Bridges in Open_vSwitch.bridges order. */
+  readonly bridgeOrder: string[];
+  private portBridgeMap?: Map<string, string>;
+  private ifacePortMap?: Map<string, string>;
+
+  constructor(src: RowSource) {
+    this.bridges = src.rows('Bridge'); this.ports = src.rows('Port'); this.ifaces = src.rows('Interface');
+    const ovs = src.rows('Open_vSwitch').values().next().value as RowJson | undefined;
+    this.bridgeOrder = ovs ? refs(ovs.bridges).filter((u) => this.bridges.has(u)) : [];
+  }
+
+  /** The bridge holding port `pu` (undefined: in no bridge, about to be garbage-collected). */
+  bridgeOf(pu: string, many: boolean): string | undefined {
+    if (many && !this.portBridgeMap) {
+      this.portBridgeMap = new Map();
+      for (const bu of this.bridgeOrder) for (const u of refs(this.bridges.get(bu)!.ports)) this.portBridgeMap.set(u, bu);
+    }
+    if (this.portBridgeMap) return this.portBridgeMap.get(pu);
+    return this.bridgeOrder.find((bu) => refs(this.bridges.get(bu)!.ports).includes(pu));
+  }
+
+  /** The port holding interface `iu`. */
+  portOf(iu: string, many: boolean): string | undefined {
+    if (many && !this.ifacePortMap) {
+      this.ifacePortMap = new Map();
+      for (const [pu, p] of this.ports) for (const u of refs(p.interfaces)) this.ifacePortMap.set(u, pu);
+    }
+    if (this.ifacePortMap) return this.ifacePortMap.get(iu);
+    for (const [pu, p] of this.ports) if (refs(p.interfaces).includes(iu)) return pu;
+    return undefined;
+  }
 }
 
 const nameOf = (rows: Rows, uuid: string | undefined): string => (uuid ? stringOf(rows.get(uuid)?.name) : '');
 
-export async function bridgeViews(db: Database, filter: { name?: string } = {}): Promise<Json[]> {
-  const t = await topology(db);
-  const wanted = [...t.bridgeOrder].filter((bu) => !filter.name || nameOf(t.bridges, bu) === filter.name)
+export function bridgeViews(src: RowSource, filter: { name?: string } = {}): Json[] {
+  const t = new Topology(src);
+  const wanted = t.bridgeOrder.filter((bu) => !filter.name || nameOf(t.bridges, bu) === filter.name)
     .sort((a, b) => nameOf(t.bridges, a).localeCompare(nameOf(t.bridges, b)));
-  const full = await select(db, 'Bridge', undefined, wanted);
-  const controllers = await select(db, 'Controller', ['target'], [...new Set(wanted.flatMap((bu) => uuidsOf(full.get(bu)?.controller)))]);
+  const controllers = src.rows('Controller');
   const out: Json[] = [];
   for (const bu of wanted) {
-    const b = full.get(bu);
+    const b = t.bridges.get(bu);
     if (!b) continue;
     const name = stringOf(b.name);
     out.push({
       uuid: bu, name,
-      ports: uuidsOf(b.ports).map((u) => nameOf(t.ports, u)).sort(),
+      ports: refs(b.ports).map((u) => nameOf(t.ports, u)).sort(),
       failMode: stringOf(b.fail_mode),
       controllers: uuidsOf(b.controller).map((u) => stringOf(controllers.get(u)?.target)).sort(),
       datapathType: stringOf(b.datapath_type),
@@ -78,26 +87,23 @@ export async function bridgeViews(db: Database, filter: { name?: string } = {}):
   return out;
 }
 
-export async function portViews(db: Database, filter: { bridge?: string; name?: string } = {}): Promise<Json[]> {
-  const t = await topology(db);
-  const wanted = [...t.ports.keys()].filter((pu) => {
-    const bu = t.portBridge.get(pu);
-    if (!bu) return false; // not in any bridge (about to be garbage-collected)
-    return (!filter.bridge || filter.bridge === nameOf(t.bridges, bu)) && (!filter.name || filter.name === nameOf(t.ports, pu));
-  });
-  const full = await select(db, 'Port', undefined, wanted);
+export function portViews(src: RowSource, filter: { bridge?: string; name?: string } = {}): Json[] {
+  const t = new Topology(src);
+  const many = !filter.name;
   const out: Json[] = [];
-  for (const pu of wanted) {
-    const p = full.get(pu);
-    if (!p) continue;
-    const bridge = nameOf(t.bridges, t.portBridge.get(pu));
+  for (const [pu, p] of t.ports) {
     const name = stringOf(p.name);
+    if (filter.name && filter.name !== name) continue;
+    const bu = t.bridgeOf(pu, many);
+    if (!bu) continue; // not in any bridge (about to be garbage-collected)
+    const bridge = nameOf(t.bridges, bu);
+    if (filter.bridge && filter.bridge !== bridge) continue;
     out.push({
       uuid: pu, name, bridge,
       tag: intOf(p.tag) ?? null,
       trunks: setOf(p.trunks).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b),
       vlanMode: stringOf(p.vlan_mode),
-      interfaces: uuidsOf(p.interfaces).map((u) => nameOf(t.ifaces, u)).sort(),
+      interfaces: refs(p.interfaces).map((u) => nameOf(t.ifaces, u)).sort(),
       bondMode: stringOf(p.bond_mode),
       lacp: stringOf(p.lacp),
       externalIds: obj(mapOf(p.external_ids)),
@@ -107,22 +113,18 @@ export async function portViews(db: Database, filter: { bridge?: string; name?: 
   return out.sort((a, b) => String((a as { bridge: string }).bridge + '\0' + (a as { name: string }).name).localeCompare((b as { bridge: string }).bridge + '\0' + (b as { name: string }).name));
 }
 
-export async function interfaceViews(db: Database, filter: { bridge?: string; port?: string; name?: string } = {}): Promise<Json[]> {
-  const t = await topology(db);
-  const wanted = [...t.ifaces.keys()].filter((iu) => {
-    const pu = t.ifacePort.get(iu);
-    const bu = pu ? t.portBridge.get(pu) : undefined;
-    if (!bu) return false;
-    return (!filter.bridge || filter.bridge === nameOf(t.bridges, bu)) && (!filter.port || filter.port === nameOf(t.ports, pu))
-      && (!filter.name || filter.name === nameOf(t.ifaces, iu));
-  });
-  const full = await select(db, 'Interface', undefined, wanted);
+export function interfaceViews(src: RowSource, filter: { bridge?: string; port?: string; name?: string } = {}): Json[] {
+  const t = new Topology(src);
+  const many = !filter.name;
   const out: Json[] = [];
-  for (const iu of wanted) {
-    const i = full.get(iu);
-    if (!i) continue;
-    const pu = t.ifacePort.get(iu);
-    const port = nameOf(t.ports, pu), bridge = nameOf(t.bridges, t.portBridge.get(pu!)), name = stringOf(i.name);
+  for (const [iu, i] of t.ifaces) {
+    const name = stringOf(i.name);
+    if (filter.name && filter.name !== name) continue;
+    const pu = t.portOf(iu, many);
+    const bu = pu ? t.bridgeOf(pu, many) : undefined;
+    if (!bu) continue;
+    const port = nameOf(t.ports, pu), bridge = nameOf(t.bridges, bu);
+    if ((filter.bridge && filter.bridge !== bridge) || (filter.port && filter.port !== port)) continue;
     const stats: Record<string, Json> = {};
     const st = i.statistics;
     if (Array.isArray(st) && st[0] === 'map') for (const [k, v] of st[1] as Json[][]) stats[String(k)] = v!;

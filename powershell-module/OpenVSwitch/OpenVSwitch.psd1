@@ -62,7 +62,9 @@
         'Test-OvsPrerequisite',
         'Uninstall-OvsService'
     )
-    CmdletsToExport      = @()
+    # No CmdletsToExport: a script module has no compiled cmdlets, and with all three of
+    # CmdletsToExport, FunctionsToExport and AliasesToExport present Get-DscResource misses
+    # class-based resources (PowerShell/PSDesiredStateConfiguration#117).
     VariablesToExport    = @()
     AliasesToExport      = @()
     DscResourcesToExport = @('OvsBridge', 'OvsPort', 'OvsVMAdapterPort')

@@ -89,3 +89,39 @@ t.test('DSC resources are idempotent', { skip, timeout: 170_000 }, async (t) => 
     { Name: 'Ethernet0', Bridge: 'br-pif', VlanTag: null }, { Name: 'patch-to-int', Bridge: 'br-pif', VlanTag: null },
   ], 'br-int with two VM ports on VLAN 900, br-pif with the NIC, and the patch pair');
 });
+
+// Discovery: what Get-DscResource needs, checked by tests/powershell/dsc-discovery.ps1 through the
+// parser (which itself rejects a malformed resource class), since PSDesiredStateConfiguration
+// cannot be installed here; when it is installed, the real Get-DscResource is asked too. The
+// checker is first shown a module laid out wrongly.
+t.test('DSC resources are discoverable', { skip, timeout: 170_000 }, async (t) => {
+  const ps = await PwshSession.open();
+  t.teardown(() => ps.close());
+  const moduleRoot = join(projectRoot, 'powershell-module', 'OpenVSwitch');
+  const checker = join(projectRoot, 'tests', 'powershell', 'dsc-discovery.ps1');
+  const bad = mkdtempSync(join(tmpdir(), 'ovsps-h19dsc-'));
+  t.teardown(() => rmSync(bad, { recursive: true, force: true }));
+
+  const probe = await ps.ok<string>(`$d = ${psq(bad)}; $null = New-Item -ItemType Directory -Path (Join-Path $d 'Classes') -Force
+    Set-Content -Path (Join-Path $d 'Bad.psd1') -Value "@{ RootModule = 'Bad.psm1'; ModuleVersion = '1.0'; DscResourcesToExport = @('R1', 'R2'); FunctionsToExport = @(); CmdletsToExport = @(); AliasesToExport = @() }"
+    Set-Content -Path (Join-Path $d 'Bad.psm1') -Value '[DscResource()] class R1 { [DscProperty()] [string]$Name; [DscProperty()] [System.IO.FileInfo]$X; [string] Get() { return "" } [bool] Test() { return $true } }'
+    Set-Content -Path (Join-Path $d 'Classes/R2.ps1') -Value '[DscResource()] class R2 { [DscProperty(Key)] [string]$Name; [R2] Get() { return $this } [bool] Test() { return $true } [void] Set() { } }'
+    & ${psq(checker)} -ModuleRoot $d | ForEach-Object Rule | Sort-Object -Unique`);
+  t.same(probe, ['ExportLists', 'Method', 'NoKey', 'NotInRootModule', 'OutsideRootModule', 'ParseError', 'PropertyType'], 'the checker finds every kind of problem in a badly laid out module');
+
+  const findings = await ps.ok<{ Rule: string; Message: string }>(`& ${psq(checker)} -ModuleRoot ${psq(moduleRoot)}`);
+  t.same(findings.map((f) => `${f.Rule}: ${f.Message}`), [], 'the OpenVSwitch module passes every discovery check');
+  const listed = await ps.ok<string>(`& ${psq(checker)} -ModuleRoot ${psq(moduleRoot)} -List | Sort-Object`);
+  t.same(listed, ['OvsBridge', 'OvsPort', 'OvsVMAdapterPort'], 'the root module defines the three resources');
+  t.same(await ps.ok<string>('@((Get-Module OpenVSwitch).ExportedDscResources) | Sort-Object'), ['OvsBridge', 'OvsPort', 'OvsVMAdapterPort'],
+    'the imported module reports them as its DSC resources');
+
+  // Classes in the root module are what `using module` gives a script: the resources by type name.
+  const using = await ps.ok<Record<string, unknown>>(`$body = '[pscustomobject]@{ Type = [OvsBridge]::new().GetType().Name; Ensure = [string][OvsPort]::new().Ensure; Methods = @([OvsVMAdapterPort].GetMethods().Name | Where-Object { $_ -in "Get", "Set", "Test" } | Sort-Object -Unique) }'
+    [scriptblock]::Create('using module ' + ${psq(join(moduleRoot, 'OpenVSwitch.psd1'))} + [Environment]::NewLine + $body).Invoke()`);
+  t.same(using, [{ Type: 'OvsBridge', Ensure: 'Present', Methods: ['Get', 'Set', 'Test'] }], '`using module OpenVSwitch` exposes the resource classes');
+
+  const real = await ps.ok<string>(`if (Get-Command Get-DscResource -ErrorAction SilentlyContinue) { @(Get-DscResource -Module OpenVSwitch | ForEach-Object Name | Sort-Object) } else { 'not installed' }`);
+  if (real[0] === 'not installed') t.comment('PSDesiredStateConfiguration is not installed: Get-DscResource itself was not run');
+  else t.same(real, ['OvsBridge', 'OvsPort', 'OvsVMAdapterPort'], 'Get-DscResource -Module OpenVSwitch lists the three resources');
+});

@@ -13,7 +13,8 @@ const moduleRoot = join(projectRoot, 'powershell-module', 'OpenVSwitch');
 
 interface HelpInfo { Name: string; Synopsis: string; Description: string; Examples: number; ExampleCode: string[]; Undocumented: string[] }
 
-t.test('module help and lint', { skip, timeout: 170_000 }, async (t) => {
+// Generous timeout: help for every cmdlet and the AST lint take a while on a busy shared machine.
+t.test('module help and lint', { skip, timeout: 360_000 }, async (t) => {
   const ps = await PwshSession.open();
   t.teardown(() => ps.close());
 
@@ -58,8 +59,11 @@ t.test('module help and lint', { skip, timeout: 170_000 }, async (t) => {
   const probe = await ps.ok<string>(`$d = Join-Path ([IO.Path]::GetTempPath()) ('ovsps-lint-' + [guid]::NewGuid()); $null = New-Item -ItemType Directory -Path (Join-Path $d 'Public')
     Copy-Item ${psq(join(moduleRoot, 'OpenVSwitch.psd1'))} $d
     Set-Content -Path (Join-Path $d 'Public/Remove-Thing.ps1') -Value 'function Remove-Thing { param($x) gci | % { Write-Host $_ }; try { 1 } catch { } ; if ($x -eq $null) { } }'
+    Set-Content -Path (Join-Path $d 'Public/Set-Other.ps1') -Value 'function Set-Other { [CmdletBinding()] [OutputType([string])] param([string]$x) if (-not $x) { throw "no x: $x" }; $x }'
+    Set-Content -Path (Join-Path $d 'Public/Frob-Other.ps1') -Value ('function Frob-Other {', '<#', '.SYNOPSIS', 'Frobs.', '.EXAMPLE', 'Get-Thing', '#>', '[CmdletBinding()] [OutputType([string])] param([string]$x) throw ("bad {0}" -f $x) }' -join [Environment]::NewLine)
     try { & ${psq(join(projectRoot, 'tests/powershell/lint-module.ps1'))} -ModuleRoot $d | ForEach-Object Rule | Sort-Object -Unique } finally { Remove-Item -Recurse -Force $d }`);
-  for (const rule of ['PSAvoidUsingCmdletAliases', 'PSAvoidUsingWriteHost', 'PSAvoidUsingEmptyCatchBlock', 'PSPossibleIncorrectComparisonWithNull', 'PSUseCmdletBinding', 'ExplicitExports']) {
+  for (const rule of ['PSAvoidUsingCmdletAliases', 'PSAvoidUsingWriteHost', 'PSAvoidUsingEmptyCatchBlock', 'PSPossibleIncorrectComparisonWithNull', 'PSUseCmdletBinding', 'ExplicitExports',
+    'PSUseShouldProcessForStateChangingFunctions', 'AvoidThrowString', 'ProvideCommentHelp', 'PSUseApprovedVerbs']) {
     t.ok(probe.includes(rule), `the lint reports ${rule} on a bad file`);
   }
 });

@@ -83,7 +83,8 @@ function Add-OvsPort {
             if ($Type) { $ifset += "type=$Type" }
             if ($Options) { foreach ($k in $Options.Keys) { $ifset += "options:$k=" + (ConvertTo-OvsVsctlValue $Options[$k]) } }
             if ($ifset.Count -gt 0) { $cmds += , (@('set', 'Interface', $Name) + $ifset) }
-            $r = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database -View @{ kind = 'ports'; name = $Name }
+            # One round trip: the commands, then the resulting rows in the same reply.
+            $r = Invoke-OvsRpc -Method 'ovsps/vsctl' -Params @(@{ commands = $cmds; view = @{ kind = 'ports'; name = $Name } }) -Database $Database
             foreach ($v in $r['view']) { ConvertTo-OvsPortObject -View $v -Database $Database }
         } catch {
             Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $Name

@@ -75,7 +75,8 @@ function New-OvsBridge {
                 if ($ExternalIds) { foreach ($k in $ExternalIds.Keys) { $sets += "external_ids:$k=" + (ConvertTo-OvsVsctlValue $ExternalIds[$k]) } }
                 if ($OtherConfig) { foreach ($k in $OtherConfig.Keys) { $sets += "other_config:$k=" + (ConvertTo-OvsVsctlValue $OtherConfig[$k]) } }
                 if ($sets.Count -gt 0 -and -not $ParentBridge) { $cmds += , (@('set', 'Bridge', $n) + $sets) }
-                $r = Invoke-OvsVsctlCommand -Commands $cmds -Database $Database -View @{ kind = 'bridges'; name = $n }
+                # One round trip: the commands, then the resulting rows in the same reply.
+                $r = Invoke-OvsRpc -Method 'ovsps/vsctl' -Params @(@{ commands = $cmds; view = @{ kind = 'bridges'; name = $n } }) -Database $Database
                 foreach ($v in $r['view']) { ConvertTo-OvsBridgeObject -View $v -Database $Database }
             } catch {
                 Write-OvsError -Cmdlet $PSCmdlet -ErrorObject $_ -Target $n

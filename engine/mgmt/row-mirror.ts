@@ -1,0 +1,67 @@
+// A read-only copy of some tables of an in-process database, in wire form, kept current from the
+// database's commit notifications (what the OVS IDL is to ovs-vsctl, without the network).
+// The management API reads it instead of running `select` transactions: a select converts every
+// row of the table to wire form again, which made each cmdlet cost O(rows) in conversions.
+//
+// Tables are copied on first use (db.rows(), once) and from then on only the rows a commit changed
+// are replaced. Rows handed out are the objects the database gave; nobody may modify them.
+import type { CommittedChange, Database, RowJson } from '../ovsdb/api.js';
+
+export class RowMirror {
+  private readonly tables = new Map<string, Map<string, RowJson>>();
+  /** Per table, bumped on every commit that changed one of its rows (for callers' memos). */
+  private readonly versions = new Map<string, number>();
+  private readonly unsubscribe: () => void;
+
+  constructor(readonly db: Database) {
+    this.unsubscribe = db.onCommit((c) => this.apply(c));
+  }
+
+  /** Whether the database's schema has this table. */
+  hasTable(table: string): boolean {
+    const tables = this.db.schemaJson.tables;
+    return typeof tables === 'object' && tables !== null && !Array.isArray(tables) && Object.prototype.hasOwnProperty.call(tables, table);
+  }
+
+  /** The current rows of `table` by uuid, in the database's row order. Unknown table: empty. */
+  rows(table: string): ReadonlyMap<string, RowJson> {
+    let m = this.tables.get(table);
+    if (!m) {
+      m = new Map();
+      if (this.hasTable(table)) {
+        for (const r of this.db.rows(table)) {
+          const u = r._uuid;
+          if (Array.isArray(u) && typeof u[1] === 'string') m.set(u[1], r);
+        }
+        this.tables.set(table, m);
+      }
+    }
+    return m;
+  }
+
+  /** A number that changes whenever a row of `table` changes. */
+  version(table: string): number {
+    return this.versions.get(table) ?? 0;
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.tables.clear();
+  }
+
+  private apply(change: CommittedChange): void {
+    for (const [table, rows] of change.tables) {
+      this.versions.set(table, (this.versions.get(table) ?? 0) + 1);
+      const m = this.tables.get(table);
+      if (!m) continue;
+      for (const [uuid, c] of rows) {
+        if (c.new) {
+          // An update keeps the row's place, an insert goes last: the database's own order.
+          m.set(uuid, c.new);
+        } else {
+          m.delete(uuid);
+        }
+      }
+    }
+  }
+}

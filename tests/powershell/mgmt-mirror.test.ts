@@ -1,0 +1,121 @@
+// The management API's read path without pwsh: the RowMirror stays equal to the database through
+// inserts, updates, deletes, garbage collection and failed transactions; MirrorClient answers
+// simple selects exactly as the database does (rows, order, projected columns) and passes every
+// other transaction through; the ovsps/* methods built on them give the same answers as ovs-vsctl.
+import t, { type Test } from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Json, JsonObject, RowJson } from '../../engine/ovsdb/api.js';
+import { createDatabase } from '../../engine/ovsdb/database.js';
+import { LocalClient } from '../../engine/ovsdb/local-client.js';
+import { parseSchema } from '../../engine/ovsdb/schema.js';
+import { projectRoot } from '../../engine/setup/paths.js';
+import { registerManagementMethods } from '../../engine/mgmt/methods.js';
+import { MirrorClient } from '../../engine/mgmt/mirror-client.js';
+import type { OvsdbServer } from '../../engine/rpc/server.js';
+
+const schemaJson = JSON.parse(readFileSync(join(projectRoot, 'manifests', 'vswitch.ovsschema'), 'utf8')) as JsonObject;
+
+type Handler = (params: Json[]) => Promise<Json>;
+
+function engine(): { methods: Map<string, Handler>; db: ReturnType<typeof createDatabase>; stop: () => void } {
+  const db = createDatabase(parseSchema(schemaJson));
+  const methods = new Map<string, Handler>();
+  const server = { registerMethod: (name: string, h: Handler) => { methods.set(name, h); } } as unknown as OvsdbServer;
+  const stop = registerManagementMethods(server, { database: db, vswitch: () => undefined, info: () => ({}), exit: () => undefined });
+  return { methods, db, stop };
+}
+
+/** What the database itself answers for the same selects (through a plain LocalClient). */
+async function compareSelects(t: Test, mirror: MirrorClient, direct: LocalClient, what: string): Promise<void> {
+  const ops: Json[] = [];
+  for (const table of ['Open_vSwitch', 'Bridge', 'Port', 'Interface', 'Controller']) {
+    ops.push({ op: 'select', table, where: [] });
+    ops.push({ op: 'select', table, where: [], columns: ['_uuid', 'external_ids'] });
+  }
+  ops.push({ op: 'select', table: 'Bridge', where: [], columns: ['name', 'ports', '_uuid'] });
+  const a = await mirror.transact('Open_vSwitch', ops);
+  const b = await direct.transact('Open_vSwitch', ops);
+  t.same(a, b, `${what}: every select answered from the mirror equals the database's answer`);
+  // Row order too (t.same on arrays already checks it; say so for the bridge table explicitly).
+  const names = (r: Json): string[] => ((r as { rows: RowJson[] }).rows).map((x) => JSON.stringify(x._uuid));
+  t.same(names(a[2]!), names(b[2]!), `${what}: bridge rows in the database's order`);
+}
+
+t.test('MirrorClient answers selects like the database, through every kind of change', async (t) => {
+  const e = engine();
+  t.teardown(e.stop);
+  const mirror = new MirrorClient(e.db);
+  t.teardown(() => mirror.dispose());
+  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  const vsctl = e.methods.get('ovsps/vsctl')!;
+  await vsctl([{ commands: [['init']] }]);
+  await compareSelects(t, mirror, direct, 'after init');
+
+  for (let i = 0; i < 12; i++) await vsctl([{ commands: [['add-br', `br${i}`], ['add-port', `br${i}`, `p${i}`, `tag=${i + 1}`]] }]);
+  await compareSelects(t, mirror, direct, 'after inserts');
+
+  await vsctl([{ commands: [['set', 'Bridge', 'br3', 'external_ids:a=b'], ['set', 'Port', 'p5', 'tag=77'], ['set-controller', 'br2', 'tcp:1.2.3.4:6653']] }]);
+  await compareSelects(t, mirror, direct, 'after updates');
+
+  // Deleting a bridge garbage-collects its ports and interfaces (rows the command never names).
+  await vsctl([{ commands: [['del-br', 'br4']] }]);
+  await vsctl([{ commands: [['del-br', 'br1']] }]);
+  await vsctl([{ commands: [['del-port', 'p7']] }]);
+  await compareSelects(t, mirror, direct, 'after deletes and garbage collection');
+
+  // A failing transaction changes nothing, in the database and in the mirror.
+  const bad = await e.db.transact([{ op: 'insert', table: 'Bridge', row: { name: 'x' } }, { op: 'abort' }]);
+  t.match(bad[1], { error: 'aborted' }, 'the aborted transaction failed');
+  await compareSelects(t, mirror, direct, 'after an aborted transaction');
+
+  // A row re-inserted after a delete goes last, as in the database.
+  await vsctl([{ commands: [['add-br', 'br1']] }]);
+  await compareSelects(t, mirror, direct, 'after re-adding a bridge');
+
+  const br0 = (await direct.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [['name', '==', 'br0']], columns: ['_uuid'] }]))[0] as { rows: RowJson[] };
+  const uuid = br0.rows[0]!._uuid as Json;
+  const byUuid: Json[] = [{ op: 'select', table: 'Bridge', where: [['_uuid', '==', uuid]], columns: ['name'] },
+    { op: 'select', table: 'Bridge', where: [['_uuid', '==', ['uuid', '00000000-0000-0000-0000-000000000000']]] }];
+  t.same(await mirror.transact('Open_vSwitch', byUuid), await direct.transact('Open_vSwitch', byUuid), 'select by _uuid (found and not found) as the database answers');
+
+  // Anything else goes to the database: errors included.
+  const others: Json[][] = [
+    [{ op: 'select', table: 'Bridge', where: [['name', '==', 'br0']], columns: ['name'] }],
+    [{ op: 'select', table: 'Bridge', where: [], columns: ['no_such_column'] }],
+    [{ op: 'select', table: 'No_Such_Table', where: [] }],
+    [{ op: 'select', table: 'Bridge', where: [] }, { op: 'comment', comment: 'x' }],
+  ];
+  for (const ops of others) t.same(await mirror.transact('Open_vSwitch', ops), await direct.transact('Open_vSwitch', ops), `passed through: ${JSON.stringify(ops).slice(0, 70)}`);
+  await t.rejects(mirror.transact('Nope', [{ op: 'select', table: 'Bridge', where: [] }]), /unknown database/, 'an unknown database is refused as the database does');
+});
+
+t.test('ovsps views agree with ovs-vsctl and return the changed rows in the same reply', async (t) => {
+  const e = engine();
+  t.teardown(e.stop);
+  const vsctl = e.methods.get('ovsps/vsctl')!;
+  await vsctl([{ commands: [['init']] }]);
+  const r = await vsctl([{ commands: [['add-br', 'br-int'], ['set-fail-mode', 'br-int', 'secure']], view: { kind: 'bridges', name: 'br-int' } }]) as JsonObject;
+  t.match(r.view, [{ name: 'br-int', failMode: 'secure', ports: ['br-int'] }], 'add-br returns the new bridge');
+  const p = await vsctl([{ commands: [['add-port', 'br-int', 'vif1', 'tag=900', 'trunks=[1,2]']], view: { kind: 'ports', name: 'vif1' } }]) as JsonObject;
+  t.match(p.view, [{ name: 'vif1', bridge: 'br-int', tag: 900, trunks: [1, 2], interfaces: ['vif1'] }], 'add-port returns the new port');
+  await vsctl([{ commands: [['add-br', 'br-pif'], ['add-port', 'br-pif', 'eth9'], ['set', 'Interface', 'eth9', 'type=internal']] }]);
+
+  const list = async (argv: string[]): Promise<string[]> => String(((await vsctl([{ argv }])) as { outputs: string[] }).outputs[0]).split('\n').filter((x) => x);
+  const bridges = (await e.methods.get('ovsps/bridges')!([{}])) as Array<{ name: string; ports: string[] }>;
+  t.same(bridges.map((b) => b.name), await list(['list-br']), 'ovsps/bridges names = ovs-vsctl list-br');
+  for (const b of bridges) {
+    t.same(b.ports.filter((x) => x !== b.name), await list(['list-ports', b.name]), `ports of ${b.name} = ovs-vsctl list-ports`);
+    const ifs = (await e.methods.get('ovsps/interfaces')!([{ bridge: b.name }])) as Array<{ name: string }>;
+    t.same(ifs.map((i) => i.name).filter((x) => x !== b.name), await list(['list-ifaces', b.name]), `interfaces of ${b.name} = ovs-vsctl list-ifaces`);
+  }
+  const eth9 = (await e.methods.get('ovsps/interfaces')!([{ name: 'eth9' }])) as Array<{ type: string; port: string; bridge: string }>;
+  t.match(eth9, [{ type: 'internal', port: 'eth9', bridge: 'br-pif' }], 'interface view sees the set in the same transaction');
+
+  // Removal: the view follows immediately (the mirror is updated inside the commit).
+  await vsctl([{ commands: [['del-br', 'br-pif']] }]);
+  t.same(await e.methods.get('ovsps/ports')!([{ bridge: 'br-pif' }]), [], 'ports of a deleted bridge are gone');
+  t.same(await e.methods.get('ovsps/interfaces')!([{ name: 'eth9' }]), [], 'interfaces of a deleted bridge are gone');
+  await t.rejects(vsctl([{ commands: [['add-port', 'nope', 'x']], view: { kind: 'ports', name: 'x' } }]), { code: 'OVS_E_NO_BRIDGE' }, 'a failing command reports its code, no view');
+  await t.rejects(vsctl([{ commands: [['list-br']], view: { kind: 'flows' } }]), /view kind "flows"/, 'an unknown view kind is refused, naming it');
+});
