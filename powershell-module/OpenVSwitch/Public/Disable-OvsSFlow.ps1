@@ -17,6 +17,7 @@ function Disable-OvsSFlow {
     Shows every bridge whose sFlow would be turned off.
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType([void])]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
         [Alias('BridgeName')]

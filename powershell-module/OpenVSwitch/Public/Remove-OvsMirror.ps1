@@ -19,6 +19,7 @@ function Remove-OvsMirror {
     Shows which mirrors would be removed.
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType([void])]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
         [Alias('BridgeName')]

@@ -17,6 +17,7 @@ function Remove-OvsQos {
     Shows every port whose QoS would be removed.
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType([void])]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
         [Alias('Name')]
