@@ -10,6 +10,7 @@ import type { CommittedChange, Json, JsonObject, RowChange, RowJson } from '../o
 import { compileWhere } from '../ovsdb/condition.js';
 import { datumEqualJson, defaultDatumJson, diffDatumJson } from '../ovsdb/datum.js';
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
+import { notificationText } from './jsonrpc.js';
 import type { ColumnSchema, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 
 export type MonitorVersion = 1 | 2 | 3;
@@ -152,6 +153,23 @@ function isDefault(col: ColumnSchema, v: Json): boolean {
   }
 }
 
+/** Equal data: the same value object or the same text decide without parsing (one datum has one
+ *  text per spelling); only different spellings (e.g. set order) go to the datum comparison. */
+function sameDatum(col: ColumnSchema, a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    // Two different scalars of one column are different atoms (a scalar is never a 1-element
+    // set spelled differently here: the other side would be an array).
+    if (typeof a !== 'object' && typeof b !== 'object') return false;
+  } else if (JSON.stringify(a) === JSON.stringify(b)) {
+    return true;
+  }
+  return datumEqualJson(col.type, a, b);
+}
+
+/** Held commits per monitor beyond which they are merged into one. */
+const PENDING_FOLD = 64;
+
 function fullRow(tm: TableMonitor, row: RowJson, skipDefaults: boolean): JsonObject {
   const out: JsonObject = {};
   for (const c of tm.columns) {
@@ -162,16 +180,89 @@ function fullRow(tm: TableMonitor, row: RowJson, skipDefaults: boolean): JsonObj
   return out;
 }
 
+let uniqueShapes = 0;
+
+/** A key no other monitor has (its updates are composed for it alone). */
+export function uniqueShapeKey(): string {
+  return `#${++uniqueShapes}`;
+}
+
+/** The shape key of a monitor made from `requests` by parseMonitorRequests: monitors with equal
+ *  keys on one database receive the same updates, so one composition serves them all. */
+export function shapeKeyOf(version: MonitorVersion, requests: Json): string {
+  return `${version}${JSON.stringify(requests)}`;
+}
+
+const UPDATE_METHOD = { 1: 'update', 2: 'update2', 3: 'update3' } as const;
+
 /** One monitor of one session on one database. */
 export class Monitor {
-  id: Json;
+  private idValue: Json;
+  private idTextValue: string;
   readonly version: MonitorVersion;
   readonly tables: Map<string, TableMonitor>;
+  /** Monitors with equal keys (on one database) have the same tables, columns, select and
+   *  conditions; see shapeKeyOf. */
+  shapeKey: string;
+  /** Commits not yet sent: held until the end of the event-loop turn, or while the peer is not
+   *  reading, then sent as one merged update (as ovsdb-server does). */
+  pending: CommittedChange[] = [];
+  /** How many commits `pending` stands for, and the txn id of the first of them (pending may
+   *  have been folded into one merged change to bound its size). */
+  pendingCount = 0;
+  pendingFrom = '';
 
-  constructor(id: Json, version: MonitorVersion, tables: Map<string, TableMonitor>) {
-    this.id = id;
+  constructor(id: Json, version: MonitorVersion, tables: Map<string, TableMonitor>, shapeKey: string = uniqueShapeKey()) {
+    this.idValue = id;
+    this.idTextValue = JSON.stringify(id);
     this.version = version;
     this.tables = tables;
+    this.shapeKey = shapeKey;
+  }
+
+  get id(): Json {
+    return this.idValue;
+  }
+
+  set id(v: Json) {
+    this.idValue = v;
+    this.idTextValue = JSON.stringify(v);
+  }
+
+  /** The JSON-RPC method of this monitor's update notifications. */
+  get updateMethod(): string {
+    return UPDATE_METHOD[this.version];
+  }
+
+  /** The params of an update notification, as JSON text, around an already-serialised update. */
+  paramsText(updatesText: string, txnId: string): string {
+    return this.version === 3
+      ? `[${this.idTextValue},${JSON.stringify(txnId)},${updatesText}]`
+      : `[${this.idTextValue},${updatesText}]`;
+  }
+
+  /** Holds one commit for later (the peer is behind). Every PENDING_FOLD commits the held ones
+   *  are merged into one net change, so a peer that stops reading costs at most the net change
+   *  of the database since it stopped, not every commit. */
+  hold(change: CommittedChange): void {
+    if (this.pendingCount === 0) this.pendingFrom = change.txnId;
+    this.pending.push(change);
+    this.pendingCount++;
+    if (this.pending.length >= PENDING_FOLD) {
+      this.pending = [{ txnId: change.txnId, tables: mergeChanges(this.pending) }];
+    }
+  }
+
+  /** Takes the held commits and clears them. `range` names them (first txn id and count: one
+   *  database commits in one order, so equal ranges hold equal commits). */
+  takePending(): { range: string; changes: CommittedChange[]; txnId: string } | undefined {
+    if (this.pendingCount === 0) return undefined;
+    const p = this.pending;
+    const r = { range: `${this.pendingFrom}\n${this.pendingCount}`, changes: p, txnId: p[p.length - 1]!.txnId };
+    this.pending = [];
+    this.pendingCount = 0;
+    this.pendingFrom = '';
+    return r;
   }
 
   private matches(tm: TableMonitor, row: RowJson | undefined): boolean {
@@ -237,7 +328,7 @@ export class Monitor {
     for (const c of tm.columns) {
       const o = value(oldRow, c);
       const n = value(newRow, c);
-      if (datumEqualJson(c.type, o, n)) continue;
+      if (sameDatum(c, o, n)) continue;
       changed[c.name] = this.version === 1 ? o : diffDatumJson(c.type, o, n);
       any = true;
     }
@@ -310,4 +401,39 @@ export function mergeChanges(changes: CommittedChange[]): Map<string, Map<string
     }
   }
   return out;
+}
+
+/** Composes held monitor updates (see Monitor.hold) once per (monitor shape, range of commits)
+ *  for one database, as JSON text shared by every session whose monitor has that shape and held
+ *  the same commits: most clients monitor the same tables and columns and are flushed together at
+ *  the end of an event-loop turn, so one composition and one serialisation serve them all. */
+export class UpdateComposer {
+  private readonly perRange = new Map<string, string | null>();
+  private readonly merged = new Map<string, Map<string, Map<string, RowChange>>>();
+
+  /** Forgets earlier compositions (call once per flush round: they will not be asked for again). */
+  reset(): void {
+    this.perRange.clear();
+    this.merged.clear();
+  }
+
+  /** The notification text for the commits `monitor` holds (merged), clearing them; undefined
+   *  when there are none or they net to nothing for this monitor. */
+  takeNotification(monitor: Monitor): string | undefined {
+    const p = monitor.takePending();
+    if (!p) return undefined;
+    const key = `${monitor.shapeKey}\n${p.range}`;
+    let body = this.perRange.get(key);
+    if (body === undefined) {
+      let tables = p.changes.length === 1 ? p.changes[0]!.tables : this.merged.get(p.range);
+      if (tables === undefined) {
+        tables = mergeChanges(p.changes);
+        this.merged.set(p.range, tables);
+      }
+      const u = monitor.updates(tables);
+      body = u ? JSON.stringify(u) : null;
+      this.perRange.set(key, body);
+    }
+    return body === null ? undefined : notificationText(monitor.updateMethod, monitor.paramsText(body, p.txnId));
+  }
 }

@@ -15,7 +15,9 @@ import { OvsError } from '../util/errors.js';
 import { JsonRpcConnection, type ConnectionOptions } from './connection.js';
 import { LockTable, type LockHolder } from './locks.js';
 import { silentLogger, type Logger } from './logger.js';
-import { Monitor, compileCondition, mergeChanges, parseMonitorRequests, type MonitorVersion } from './monitor.js';
+import {
+  Monitor, UpdateComposer, compileCondition, mergeChanges, parseMonitorRequests, shapeKeyOf, uniqueShapeKey, type MonitorVersion,
+} from './monitor.js';
 import { normalizedSchemaJson } from './schema-json.js';
 import { SERVER_DB_NAME, ServerDatabase } from './server-db.js';
 import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from './stream.js';
@@ -49,6 +51,8 @@ interface DbEntry {
   /** The schema as get_schema answers it (OVS's normalized form). */
   schemaJson: JsonObject;
   history: CommittedChange[];
+  /** Composes each commit's updates once per monitor shape (shared by the sessions). */
+  composer: UpdateComposer;
   unsubscribe: () => void;
 }
 
@@ -107,7 +111,9 @@ export class OvsdbServer {
   }
 
   private attach(db: Database, schema: DatabaseSchema): void {
-    const entry: DbEntry = { db, schema, schemaJson: normalizedSchemaJson(schema), history: [], unsubscribe: () => {} };
+    const entry: DbEntry = {
+      db, schema, schemaJson: normalizedSchemaJson(schema), history: [], composer: new UpdateComposer(), unsubscribe: () => {},
+    };
     const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
     entry.unsubscribe = db.onCommit((change) => {
       entry.history.push(change);
@@ -121,9 +127,35 @@ export class OvsdbServer {
           s.connection.close('monitor update failed');
         }
       }
+      this.scheduleMonitorFlush();
     });
     this.dbs.set(db.name, entry);
     this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
+  }
+
+  private monitorFlushScheduled = false;
+
+  /** At the end of this event-loop turn, sends every session that is keeping up with its output
+   *  the updates its monitors held during the turn: all commits of a turn go out as one merged
+   *  update per monitor, composed once per monitor shape. Sessions with unsent output get theirs
+   *  when the output drains (ovsdb-server also flushes monitors only for sessions with no
+   *  backlog, once per main-loop iteration). */
+  private scheduleMonitorFlush(): void {
+    if (this.monitorFlushScheduled) return;
+    this.monitorFlushScheduled = true;
+    setImmediate(() => {
+      this.monitorFlushScheduled = false;
+      for (const e of this.dbs.values()) e.composer.reset();
+      for (const s of this.sessions) {
+        if (s.connection.writeBlocked) continue;
+        try {
+          s.flushHeld();
+        } catch (e) {
+          this.logger.err(`${s.name}: cannot compose monitor update: ${(e as Error).message}, disconnecting`);
+          s.connection.close('monitor update failed');
+        }
+      }
+    });
   }
 
   /** @internal */
@@ -205,6 +237,7 @@ export class ServerSession implements TransactSession, LockHolder {
     this.connection = connection;
     connection.onRequest = (method, params, id) => this.request(method, params, id);
     connection.onNotification = (method, params) => this.notification(method, params);
+    connection.onDrain(() => this.flushHeld());
   }
 
   get name(): string {
@@ -223,13 +256,23 @@ export class ServerSession implements TransactSession, LockHolder {
     this.notify(method, [name]);
   }
 
-  /** @internal A database committed: send updates to this session's monitors on it. */
+  /** @internal A database committed: this session's monitors on it hold the change until the
+   *  server flushes them (end of the event-loop turn, or when our output to the peer drains). */
   committed(db: string, change: CommittedChange): void {
     for (const m of this.monitors.values()) {
-      if (m.db !== db) continue;
-      const u = m.monitor.updates(change.tables);
-      if (!u) continue;
-      this.sendUpdate(m.monitor, u, change.txnId);
+      if (m.db === db) m.monitor.hold(change);
+    }
+  }
+
+  /** @internal Sends the updates held for `only` (or for every monitor), merged per monitor. */
+  flushHeld(only?: SessionMonitor): void {
+    for (const m of only ? [only] : this.monitors.values()) {
+      if (m.monitor.pendingCount === 0) continue;
+      const e = this.server.entry(m.db);
+      if (!e) continue;
+      const text = e.composer.takeNotification(m.monitor);
+      if (text !== undefined) this.connection.sendText(text);
+      if (this.connection.closed) return;
     }
   }
 
@@ -277,7 +320,11 @@ export class ServerSession implements TransactSession, LockHolder {
     }
     if (result instanceof Promise) {
       result.then(
-        (r) => this.connection.sendReply(id, r),
+        (r) => {
+          // This session's own monitors see its commit before its reply does.
+          if (method === 'transact') this.flushHeld();
+          this.connection.sendReply(id, r);
+        },
         (e) => {
           if (e instanceof ReplyError) this.connection.sendError(id, e.json);
           else this.connection.sendError(id, errorJson(e));
@@ -363,7 +410,7 @@ export class ServerSession implements TransactSession, LockHolder {
       since = t.toLowerCase();
     }
     const tables = parseMonitorRequests(e.schema, params[2], version);
-    const monitor = new Monitor(id, version, tables);
+    const monitor = new Monitor(id, version, tables, shapeKeyOf(version, params[2]!));
     this.monitors.set(key, { db: e.db.name, monitor });
     const rows = (t: string) => e.db.rows(t);
     if (version !== 3) return monitor.initial(rows);
@@ -394,6 +441,8 @@ export class ServerSession implements TransactSession, LockHolder {
       throw new OvsdbError('syntax error', 'monitor-cond-change-requests must be an object', reqs);
     }
     const e = this.server.entry(m.db)!;
+    // Held updates were composed for the old conditions: send them first.
+    this.flushHeld(m);
     const newWhere = new Map<string, ReturnType<typeof compileCondition>>();
     for (const [table, reqJson] of Object.entries(reqs)) {
       const tm = m.monitor.tables.get(table);
@@ -414,6 +463,8 @@ export class ServerSession implements TransactSession, LockHolder {
       m.monitor.id = newId;
       this.monitors.set(newKey, m);
     }
+    // Other monitors with the old shape keep their conditions: this one now has its own.
+    m.monitor.shapeKey = uniqueShapeKey();
     const u = m.monitor.changeConditions(newWhere, (t) => e.db.rows(t));
     if (u) this.sendUpdate(m.monitor, u, e.db.lastTxnId);
     return {};
