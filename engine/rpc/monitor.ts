@@ -167,9 +167,6 @@ function sameDatum(col: ColumnSchema, a: Json, b: Json): boolean {
   return datumEqualJson(col.type, a, b);
 }
 
-/** Held commits per monitor beyond which they are merged into one. */
-const PENDING_FOLD = 64;
-
 function fullRow(tm: TableMonitor, row: RowJson, skipDefaults: boolean): JsonObject {
   const out: JsonObject = {};
   for (const c of tm.columns) {
@@ -204,13 +201,11 @@ export class Monitor {
   /** Monitors with equal keys (on one database) have the same tables, columns, select and
    *  conditions; see shapeKeyOf. */
   shapeKey: string;
-  /** Commits not yet sent: held until the end of the event-loop turn, or while the peer is not
-   *  reading, then sent as one merged update (as ovsdb-server does). */
-  pending: CommittedChange[] = [];
-  /** How many commits `pending` stands for, and the txn id of the first of them (pending may
-   *  have been folded into one merged change to bound its size). */
-  pendingCount = 0;
-  pendingFrom = '';
+  /** Where this monitor is in its database's ChangeFeed: the sequence number of the first commit
+   *  it has not been sent, and (after the feed dropped old commits) those commits merged. */
+  since = 0;
+  folded: Map<string, Map<string, RowChange>> | undefined;
+  foldedFrom = 0;
 
   constructor(id: Json, version: MonitorVersion, tables: Map<string, TableMonitor>, shapeKey: string = uniqueShapeKey()) {
     this.idValue = id;
@@ -241,29 +236,6 @@ export class Monitor {
       : `[${this.idTextValue},${updatesText}]`;
   }
 
-  /** Holds one commit for later (the peer is behind). Every PENDING_FOLD commits the held ones
-   *  are merged into one net change, so a peer that stops reading costs at most the net change
-   *  of the database since it stopped, not every commit. */
-  hold(change: CommittedChange): void {
-    if (this.pendingCount === 0) this.pendingFrom = change.txnId;
-    this.pending.push(change);
-    this.pendingCount++;
-    if (this.pending.length >= PENDING_FOLD) {
-      this.pending = [{ txnId: change.txnId, tables: mergeChanges(this.pending) }];
-    }
-  }
-
-  /** Takes the held commits and clears them. `range` names them (first txn id and count: one
-   *  database commits in one order, so equal ranges hold equal commits). */
-  takePending(): { range: string; changes: CommittedChange[]; txnId: string } | undefined {
-    if (this.pendingCount === 0) return undefined;
-    const p = this.pending;
-    const r = { range: `${this.pendingFrom}\n${this.pendingCount}`, changes: p, txnId: p[p.length - 1]!.txnId };
-    this.pending = [];
-    this.pendingCount = 0;
-    this.pendingFrom = '';
-    return r;
-  }
 
   private matches(tm: TableMonitor, row: RowJson | undefined): boolean {
     return row !== undefined && (tm.where === undefined || tm.where(row));
@@ -403,37 +375,113 @@ export function mergeChanges(changes: CommittedChange[]): Map<string, Map<string
   return out;
 }
 
-/** Composes held monitor updates (see Monitor.hold) once per (monitor shape, range of commits)
- *  for one database, as JSON text shared by every session whose monitor has that shape and held
- *  the same commits: most clients monitor the same tables and columns and are flushed together at
- *  the end of an event-loop turn, so one composition and one serialisation serve them all. */
-export class UpdateComposer {
-  private readonly perRange = new Map<string, string | null>();
-  private readonly merged = new Map<string, Map<string, Map<string, RowChange>>>();
+/** Commits kept at most per database for monitors that were not yet sent them; beyond that the
+ *  older half is merged into each lagging monitor's own net change. */
+const FEED_MAX = 512;
 
-  /** Forgets earlier compositions (call once per flush round: they will not be asked for again). */
+type TableChanges = Map<string, Map<string, RowChange>>;
+
+/**
+ * The commits of one database not yet sent to all of its monitors, and the composition of their
+ * updates. Commits are appended once (not once per monitor); each monitor remembers where it is.
+ * Updates are composed once per (monitor shape, range of commits) as JSON text shared by every
+ * session whose monitor has that shape and is at the same place: most clients monitor the same
+ * tables and columns and are flushed together at the end of an event-loop turn, so one
+ * composition and one serialisation serve them all (ovsdb-server shares them the same way).
+ */
+export class ChangeFeed {
+  private log: CommittedChange[] = [];
+  /** Sequence number of log[0]. */
+  private base = 0;
+  private readonly monitors = new Set<Monitor>();
+  private readonly bodies = new Map<string, string | null>();
+  private readonly merged = new Map<string, TableChanges>();
+
+  /** Sequence number the next commit will have. */
+  get end(): number {
+    return this.base + this.log.length;
+  }
+
+  get monitorCount(): number {
+    return this.monitors.size;
+  }
+
+  /** Starts feeding `monitor` with the commits after now. */
+  add(monitor: Monitor): void {
+    monitor.since = this.end;
+    monitor.folded = undefined;
+    this.monitors.add(monitor);
+  }
+
+  remove(monitor: Monitor): void {
+    this.monitors.delete(monitor);
+    monitor.folded = undefined;
+    if (this.monitors.size === 0) {
+      this.base = this.end;
+      this.log = [];
+    }
+  }
+
+  append(change: CommittedChange): void {
+    if (this.monitors.size === 0) {
+      this.base++;
+      return;
+    }
+    this.log.push(change);
+    if (this.log.length > FEED_MAX) this.trim();
+  }
+
+  /** True when `monitor` has commits it was not sent yet. */
+  hasPending(monitor: Monitor): boolean {
+    return monitor.since < this.end || monitor.folded !== undefined;
+  }
+
+  /** Forgets earlier compositions (once per flush round: ranges already sent are not asked for again). */
   reset(): void {
-    this.perRange.clear();
+    this.bodies.clear();
     this.merged.clear();
   }
 
-  /** The notification text for the commits `monitor` holds (merged), clearing them; undefined
-   *  when there are none or they net to nothing for this monitor. */
+  /** The notification text for the commits `monitor` was not sent yet (merged into one update),
+   *  marking them sent; undefined when there are none or they net to nothing for this monitor. */
   takeNotification(monitor: Monitor): string | undefined {
-    const p = monitor.takePending();
-    if (!p) return undefined;
-    const key = `${monitor.shapeKey}\n${p.range}`;
-    let body = this.perRange.get(key);
+    if (!this.hasPending(monitor)) return undefined;
+    const end = this.end;
+    const from = monitor.folded ? monitor.foldedFrom : monitor.since;
+    const key = `${from}-${end}`;
+    const bodyKey = `${monitor.shapeKey}\n${key}`;
+    let body = this.bodies.get(bodyKey);
     if (body === undefined) {
-      let tables = p.changes.length === 1 ? p.changes[0]!.tables : this.merged.get(p.range);
+      let tables = this.merged.get(key);
       if (tables === undefined) {
-        tables = mergeChanges(p.changes);
-        this.merged.set(p.range, tables);
+        const parts = this.log.slice(monitor.since - this.base);
+        if (monitor.folded) parts.unshift({ txnId: '', tables: monitor.folded });
+        tables = parts.length === 1 ? parts[0]!.tables : mergeChanges(parts);
+        this.merged.set(key, tables);
       }
       const u = monitor.updates(tables);
       body = u ? JSON.stringify(u) : null;
-      this.perRange.set(key, body);
+      this.bodies.set(bodyKey, body);
     }
-    return body === null ? undefined : notificationText(monitor.updateMethod, monitor.paramsText(body, p.txnId));
+    monitor.since = end;
+    monitor.folded = undefined;
+    if (body === null) return undefined;
+    const txnId = this.log[this.log.length - 1]!.txnId;
+    return notificationText(monitor.updateMethod, monitor.paramsText(body, txnId));
+  }
+
+  /** Drops the older half of the log; monitors still behind it keep those commits merged. */
+  private trim(): void {
+    const cut = this.base + (this.log.length >> 1);
+    for (const m of this.monitors) {
+      if (m.since >= cut) continue;
+      const parts = this.log.slice(m.since - this.base, cut - this.base);
+      if (m.folded) parts.unshift({ txnId: '', tables: m.folded });
+      else m.foldedFrom = m.since;
+      m.folded = mergeChanges(parts);
+      m.since = cut;
+    }
+    this.log = this.log.slice(cut - this.base);
+    this.base = cut;
   }
 }

@@ -16,7 +16,7 @@ import { JsonRpcConnection, type ConnectionOptions } from './connection.js';
 import { LockTable, type LockHolder } from './locks.js';
 import { silentLogger, type Logger } from './logger.js';
 import {
-  Monitor, UpdateComposer, compileCondition, mergeChanges, parseMonitorRequests, shapeKeyOf, uniqueShapeKey, type MonitorVersion,
+  ChangeFeed, Monitor, compileCondition, mergeChanges, parseMonitorRequests, shapeKeyOf, uniqueShapeKey, type MonitorVersion,
 } from './monitor.js';
 import { normalizedSchemaJson } from './schema-json.js';
 import { SERVER_DB_NAME, ServerDatabase } from './server-db.js';
@@ -51,8 +51,8 @@ interface DbEntry {
   /** The schema as get_schema answers it (OVS's normalized form). */
   schemaJson: JsonObject;
   history: CommittedChange[];
-  /** Composes each commit's updates once per monitor shape (shared by the sessions). */
-  composer: UpdateComposer;
+  /** Commits not yet sent to every monitor; composes updates once per monitor shape. */
+  feed: ChangeFeed;
   unsubscribe: () => void;
 }
 
@@ -112,22 +112,14 @@ export class OvsdbServer {
 
   private attach(db: Database, schema: DatabaseSchema): void {
     const entry: DbEntry = {
-      db, schema, schemaJson: normalizedSchemaJson(schema), history: [], composer: new UpdateComposer(), unsubscribe: () => {},
+      db, schema, schemaJson: normalizedSchemaJson(schema), history: [], feed: new ChangeFeed(), unsubscribe: () => {},
     };
     const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
     entry.unsubscribe = db.onCommit((change) => {
       entry.history.push(change);
       if (entry.history.length > limit) entry.history.splice(0, entry.history.length - limit);
-      for (const s of this.sessions) {
-        try {
-          s.committed(db.name, change);
-        } catch (e) {
-          // One session's monitor failing must not keep the update from the others.
-          this.logger.err(`${s.name}: cannot compose monitor update: ${(e as Error).message}, disconnecting`);
-          s.connection.close('monitor update failed');
-        }
-      }
-      this.scheduleMonitorFlush();
+      entry.feed.append(change);
+      if (entry.feed.monitorCount > 0) this.scheduleMonitorFlush();
     });
     this.dbs.set(db.name, entry);
     this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
@@ -140,17 +132,19 @@ export class OvsdbServer {
    *  update per monitor, composed once per monitor shape. Sessions with unsent output get theirs
    *  when the output drains (ovsdb-server also flushes monitors only for sessions with no
    *  backlog, once per main-loop iteration). */
-  private scheduleMonitorFlush(): void {
+  /** @internal */
+  scheduleMonitorFlush(): void {
     if (this.monitorFlushScheduled) return;
     this.monitorFlushScheduled = true;
     setImmediate(() => {
       this.monitorFlushScheduled = false;
-      for (const e of this.dbs.values()) e.composer.reset();
+      for (const e of this.dbs.values()) e.feed.reset();
       for (const s of this.sessions) {
         if (s.connection.writeBlocked) continue;
         try {
           s.flushHeld();
         } catch (e) {
+          // One session's monitor failing must not keep the update from the others.
           this.logger.err(`${s.name}: cannot compose monitor update: ${(e as Error).message}, disconnecting`);
           s.connection.close('monitor update failed');
         }
@@ -237,7 +231,10 @@ export class ServerSession implements TransactSession, LockHolder {
     this.connection = connection;
     connection.onRequest = (method, params, id) => this.request(method, params, id);
     connection.onNotification = (method, params) => this.notification(method, params);
-    connection.onDrain(() => this.flushHeld());
+    // Updates held while the peer was not reading go out in the next flush round.
+    connection.onDrain(() => {
+      if (this.monitors.size > 0) this.server.scheduleMonitorFlush();
+    });
   }
 
   get name(): string {
@@ -256,21 +253,12 @@ export class ServerSession implements TransactSession, LockHolder {
     this.notify(method, [name]);
   }
 
-  /** @internal A database committed: this session's monitors on it hold the change until the
-   *  server flushes them (end of the event-loop turn, or when our output to the peer drains). */
-  committed(db: string, change: CommittedChange): void {
-    for (const m of this.monitors.values()) {
-      if (m.db === db) m.monitor.hold(change);
-    }
-  }
-
   /** @internal Sends the updates held for `only` (or for every monitor), merged per monitor. */
   flushHeld(only?: SessionMonitor): void {
     for (const m of only ? [only] : this.monitors.values()) {
-      if (m.monitor.pendingCount === 0) continue;
       const e = this.server.entry(m.db);
       if (!e) continue;
-      const text = e.composer.takeNotification(m.monitor);
+      const text = e.feed.takeNotification(m.monitor);
       if (text !== undefined) this.connection.sendText(text);
       if (this.connection.closed) return;
     }
@@ -295,6 +283,7 @@ export class ServerSession implements TransactSession, LockHolder {
 
   /** @internal The connection is gone: drop monitors, locks, blocked transactions. */
   closed(): void {
+    for (const m of this.monitors.values()) this.server.entry(m.db)?.feed.remove(m.monitor);
     this.monitors.clear();
     for (const c of this.inFlight.values()) c.abort();
     this.inFlight.clear();
@@ -322,7 +311,7 @@ export class ServerSession implements TransactSession, LockHolder {
       result.then(
         (r) => {
           // This session's own monitors see its commit before its reply does.
-          if (method === 'transact') this.flushHeld();
+          if (method === 'transact' && this.monitors.size > 0) this.flushHeld();
           this.connection.sendReply(id, r);
         },
         (e) => {
@@ -412,6 +401,7 @@ export class ServerSession implements TransactSession, LockHolder {
     const tables = parseMonitorRequests(e.schema, params[2], version);
     const monitor = new Monitor(id, version, tables, shapeKeyOf(version, params[2]!));
     this.monitors.set(key, { db: e.db.name, monitor });
+    e.feed.add(monitor);
     const rows = (t: string) => e.db.rows(t);
     if (version !== 3) return monitor.initial(rows);
     const last = e.db.lastTxnId;
@@ -472,8 +462,10 @@ export class ServerSession implements TransactSession, LockHolder {
 
   private monitorCancel(params: Json[]): Json {
     const key = params.length === 1 ? JSON.stringify(params[0]) : undefined;
-    if (key === undefined || !this.monitors.has(key)) throw new ReplyError('unknown monitor');
+    const m = key === undefined ? undefined : this.monitors.get(key);
+    if (key === undefined || !m) throw new ReplyError('unknown monitor');
     this.monitors.delete(key);
+    this.server.entry(m.db)?.feed.remove(m.monitor);
     return {};
   }
 
