@@ -49,7 +49,7 @@ export class JsonRpcConnection {
   private lastReceive = Date.now();
   private probeSent = false;
   /** Output of this event-loop turn, written as one chunk (see sendText). */
-  private outQueue: string[] = [];
+  private outQueue: (string | Buffer)[] = [];
   private outChars = 0;
   private flushScheduled = false;
   private writesInFlight = 0;
@@ -137,9 +137,10 @@ export class JsonRpcConnection {
     this.enqueue(encodeMessageText(msg));
   }
 
-  /** Sends one already-encoded message (the exact JSON text of a JSON-RPC message), with the same
+  /** Sends one already-encoded message (the exact JSON text of a JSON-RPC message, or its UTF-8
+   *  bytes, which may be shared with other connections and are not modified), with the same
    *  backlog rule as `send`. */
-  sendText(text: string): void {
+  sendText(text: string | Buffer): void {
     if (this.closedFlag) return;
     const queued = this.sendBacklog;
     if (queued > this.maxSendBacklog) {
@@ -152,7 +153,7 @@ export class JsonRpcConnection {
 
   /** Messages sent during one event-loop turn go out in one write (one system call per peer per
    *  turn instead of one per message); order is kept. */
-  private enqueue(text: string): void {
+  private enqueue(text: string | Buffer): void {
     this.outQueue.push(text);
     this.outChars += text.length;
     if (!this.flushScheduled) {
@@ -169,7 +170,11 @@ export class JsonRpcConnection {
     this.outChars = 0;
     if (this.socket.destroyed || this.socket.writableEnded) return;
     this.writesInFlight++;
-    this.socket.write(q.length === 1 ? q[0]! : q.join(''), this.afterWrite);
+    let data: string | Buffer;
+    if (q.length === 1) data = q[0]!;
+    else if (q.every((x) => typeof x === 'string')) data = q.join('');
+    else data = Buffer.concat(q.map((x) => (typeof x === 'string' ? Buffer.from(x, 'utf8') : x)));
+    this.socket.write(data, this.afterWrite);
   };
 
   private readonly afterWrite = (): void => {

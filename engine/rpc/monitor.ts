@@ -187,8 +187,20 @@ export function uniqueShapeKey(): string {
 /** The shape key of a monitor made from `requests` by parseMonitorRequests: monitors with equal
  *  keys on one database receive the same updates, so one composition serves them all. */
 export function shapeKeyOf(version: MonitorVersion, requests: Json): string {
-  return `${version}${JSON.stringify(requests)}`;
+  const full = `${version}${JSON.stringify(requests)}`;
+  let key = shapeKeys.get(full);
+  if (key === undefined) {
+    // Short keys: they are looked up once per session per flush. The table is bounded; after a
+    // clear, new monitors get new keys (never an old one), they just share less with old ones.
+    if (shapeKeys.size >= 10000) shapeKeys.clear();
+    key = `s${++shapeCount}`;
+    shapeKeys.set(full, key);
+  }
+  return key;
 }
+
+const shapeKeys = new Map<string, string>();
+let shapeCount = 0;
 
 const UPDATE_METHOD = { 1: 'update', 2: 'update2', 3: 'update3' } as const;
 
@@ -227,6 +239,11 @@ export class Monitor {
   /** The JSON-RPC method of this monitor's update notifications. */
   get updateMethod(): string {
     return UPDATE_METHOD[this.version];
+  }
+
+  /** The monitor id as JSON text. */
+  get idText(): string {
+    return this.idTextValue;
   }
 
   /** The params of an update notification, as JSON text, around an already-serialised update. */
@@ -395,6 +412,9 @@ export class ChangeFeed {
   private base = 0;
   private readonly monitors = new Set<Monitor>();
   private readonly bodies = new Map<string, string | null>();
+  /** Encoded notifications: sessions whose monitors also have the same id (e.g. every client of
+   *  one program) are sent the very same bytes. */
+  private readonly encoded = new Map<string, Buffer>();
   private readonly merged = new Map<string, TableChanges>();
 
   /** Sequence number the next commit will have. */
@@ -439,12 +459,13 @@ export class ChangeFeed {
   /** Forgets earlier compositions (once per flush round: ranges already sent are not asked for again). */
   reset(): void {
     this.bodies.clear();
+    this.encoded.clear();
     this.merged.clear();
   }
 
-  /** The notification text for the commits `monitor` was not sent yet (merged into one update),
-   *  marking them sent; undefined when there are none or they net to nothing for this monitor. */
-  takeNotification(monitor: Monitor): string | undefined {
+  /** The encoded notification for the commits `monitor` was not sent yet (merged into one
+   *  update), marking them sent; undefined when there are none or they net to nothing for it. */
+  takeNotification(monitor: Monitor): Buffer | undefined {
     if (!this.hasPending(monitor)) return undefined;
     const end = this.end;
     const from = monitor.folded ? monitor.foldedFrom : monitor.since;
@@ -466,8 +487,14 @@ export class ChangeFeed {
     monitor.since = end;
     monitor.folded = undefined;
     if (body === null) return undefined;
-    const txnId = this.log[this.log.length - 1]!.txnId;
-    return notificationText(monitor.updateMethod, monitor.paramsText(body, txnId));
+    const encKey = `${bodyKey}\n${monitor.idText}`;
+    let bytes = this.encoded.get(encKey);
+    if (bytes === undefined) {
+      const txnId = this.log[this.log.length - 1]!.txnId;
+      bytes = Buffer.from(notificationText(monitor.updateMethod, monitor.paramsText(body, txnId)), 'utf8');
+      this.encoded.set(encKey, bytes);
+    }
+    return bytes;
   }
 
   /** Drops the older half of the log; monitors still behind it keep those commits merged. */

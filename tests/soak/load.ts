@@ -29,6 +29,8 @@ export interface LoadResult {
   /** Server CPU time (user + system) per committed transaction during the run, in ms: the fair
    *  comparison on a machine shared with other work (and with this load generator). */
   cpuMsPerTxn: number;
+  /** The system (kernel) part of cpuMsPerTxn. */
+  sysMsPerTxn: number;
   errors: number;
   /** Update notifications received by the monitoring clients. */
   updates: number;
@@ -55,7 +57,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const conns: RpcOvsdbClient[] = [];
   const result: LoadResult = {
     kind: opts.kind, clients: opts.clients, writers: opts.writers, seconds: opts.seconds, transactions: 0, throughput: 0,
-    p50ms: NaN, p99ms: NaN, peakRssMiB: NaN, cpuMsPerTxn: NaN, errors: 0, updates: 0, clientsAlive: 0,
+    p50ms: NaN, p99ms: NaN, peakRssMiB: NaN, cpuMsPerTxn: NaN, sysMsPerTxn: NaN, errors: 0, updates: 0, clientsAlive: 0,
   };
   const error = (m: string): void => { result.errors++; result.firstError ??= m; };
   try {
@@ -137,7 +139,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     await admin.echo();
     await new Promise((r) => setTimeout(r, 200));
     if (cpu0 !== undefined && cpu1 !== undefined && result.transactions > 0) {
-      result.cpuMsPerTxn = Math.round(((cpu1 - cpu0) / result.transactions) * 1000) / 1000;
+      result.cpuMsPerTxn = Math.round(((cpu1.user + cpu1.sys - cpu0.user - cpu0.sys) / result.transactions) * 1000) / 1000;
+      result.sysMsPerTxn = Math.round(((cpu1.sys - cpu0.sys) / result.transactions) * 1000) / 1000;
     }
     result.clientsAlive = monitors.filter((m) => !m.closed).length;
     const rss = peakRssKiB(server.pid);
@@ -154,11 +157,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   return result;
 }
 
-/** CPU time (user + system) process `pid` has used so far, in ms (clock ticks of 10 ms). */
-function procCpuMs(pid: number): number | undefined {
+/** CPU time (user, system) process `pid` has used so far, in ms (clock ticks of 10 ms). */
+function procCpuMs(pid: number): { user: number; sys: number } | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10 };
   } catch {
     return undefined;
   }
@@ -166,6 +169,6 @@ function procCpuMs(pid: number): number | undefined {
 
 export function formatLoad(r: LoadResult): string {
   return `${r.kind.padEnd(5)} ${r.clients} monitors + ${r.writers} writers, ${r.seconds} s: ${r.transactions} txns (${r.throughput}/s), ` +
-    `p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, peak RSS ${r.peakRssMiB} MiB, server CPU ${r.cpuMsPerTxn} ms/txn, ${r.updates} updates, ${r.clientsAlive}/${r.clients} monitors alive, ${r.errors} errors` +
+    `p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, peak RSS ${r.peakRssMiB} MiB, server CPU ${r.cpuMsPerTxn} ms/txn (sys ${r.sysMsPerTxn}), ${r.updates} updates, ${r.clientsAlive}/${r.clients} monitors alive, ${r.errors} errors` +
     (r.firstError ? ` (first: ${r.firstError})` : '');
 }
