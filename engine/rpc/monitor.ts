@@ -153,6 +153,16 @@ function isDefault(col: ColumnSchema, v: Json): boolean {
   }
 }
 
+/** A column of more than one element at most: its update2 diff is a set/map difference (for
+ *  at most one element, the diff is the new value). */
+function isCollection(col: ColumnSchema): boolean {
+  return col.type.max > 1;
+}
+
+function isEmptyCollection(v: Json): boolean {
+  return Array.isArray(v) && v.length === 2 && (v[0] === 'set' || v[0] === 'map') && Array.isArray(v[1]) && v[1].length === 0;
+}
+
 /** Equal data: the same value object or the same text decide without parsing (one datum has one
  *  text per spelling); only different spellings (e.g. set order) go to the datum comparison. */
 function sameDatum(col: ColumnSchema, a: Json, b: Json): boolean {
@@ -317,6 +327,16 @@ export class Monitor {
     for (const c of tm.columns) {
       const o = value(oldRow, c);
       const n = value(newRow, c);
+      if (this.version !== 1 && isCollection(c)) {
+        // A set or map: equal data have an empty diff, so compute the diff once instead of
+        // comparing and then diffing (each parses both values).
+        if (o === n || JSON.stringify(o) === JSON.stringify(n)) continue;
+        const d = diffDatumJson(c.type, o, n);
+        if (isEmptyCollection(d)) continue;
+        changed[c.name] = d;
+        any = true;
+        continue;
+      }
       if (sameDatum(c, o, n)) continue;
       changed[c.name] = this.version === 1 ? o : diffDatumJson(c.type, o, n);
       any = true;
