@@ -224,6 +224,11 @@ export function encodeMessageText(msg: JsonRpcMessage): string {
   }
 }
 
+/** A reply whose result is already serialised: `{"id":ID,"result":RESULT,"error":null}`. */
+export function replyText(id: Json, resultText: string): string {
+  return `{"id":${jsonText(id)},"result":${resultText},"error":null}`;
+}
+
 /** A notification whose params array is already serialised (e.g. one monitor update shared by
  *  many sessions): `{"id":null,"method":METHOD,"params":PARAMS}`. */
 export function notificationText(method: string, paramsText: string): string {

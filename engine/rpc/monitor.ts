@@ -286,6 +286,38 @@ export class Monitor {
     return out;
   }
 
+  /** `initial` as JSON text (the same text JSON.stringify would give). With `cache`, each row's
+   *  text is reused while the row keeps its `_version` (a row's contents are fixed for one
+   *  version), for monitors of one shape: clients that connect one after another (ovs-vsctl)
+   *  re-send mostly unchanged rows. */
+  initialText(rows: (table: string) => Iterable<RowJson>, cache?: RowTextCache): string {
+    const parts: string[] = [];
+    for (const [name, tm] of this.tables) {
+      if (!tm.select.initial) continue;
+      const shared = this.shapeKey.startsWith('#') ? undefined : cache?.table(`${this.shapeKey}\n${name}`);
+      const fresh = shared ? new Map<string, CachedRow>() : undefined;
+      const items: string[] = [];
+      for (const row of rows(name)) {
+        if (!this.matches(tm, row)) continue;
+        const uuid = uuidOf(row);
+        const version = versionOf(row);
+        let text: string | undefined;
+        if (shared && version !== undefined) {
+          const hit = shared.get(uuid);
+          if (hit && hit.version === version) text = hit.text;
+        }
+        if (text === undefined) {
+          text = JSON.stringify(this.version === 1 ? { new: fullRow(tm, row, false) } : { initial: fullRow(tm, row, true) });
+        }
+        if (fresh && version !== undefined) fresh.set(uuid, { version, text });
+        items.push(`${JSON.stringify(uuid)}:${text}`);
+      }
+      if (shared && fresh) cache!.replace(`${this.shapeKey}\n${name}`, fresh);
+      if (items.length) parts.push(`${JSON.stringify(name)}:{${items.join(',')}}`);
+    }
+    return `{${parts.join(',')}}`;
+  }
+
   /** The updates one commit (or a merged run of commits) means for this monitor, or undefined. */
   updates(tables: Map<string, Map<string, RowChange>>): JsonObject | undefined {
     let out: JsonObject | undefined;
@@ -375,6 +407,32 @@ export class Monitor {
     for (const [name, w] of saved) this.tables.get(name)!.where = w;
     return out;
   }
+}
+
+interface CachedRow {
+  version: string;
+  text: string;
+}
+
+/** Row texts of monitors' initial contents per (monitor shape, table), see Monitor.initialText.
+ *  Each composition replaces its table's entries, so deleted rows do not linger. */
+export class RowTextCache {
+  private readonly tables = new Map<string, Map<string, CachedRow>>();
+
+  table(key: string): Map<string, CachedRow> {
+    return this.tables.get(key) ?? new Map();
+  }
+
+  replace(key: string, rows: Map<string, CachedRow>): void {
+    // Bounded: a server sees few distinct monitor shapes; if it sees many, start over.
+    if (!this.tables.has(key) && this.tables.size >= 64) this.tables.clear();
+    this.tables.set(key, rows);
+  }
+}
+
+function versionOf(row: RowJson): string | undefined {
+  const v = row._version;
+  return Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' ? v[1] : undefined;
 }
 
 export function uuidOf(row: RowJson): string {

@@ -13,10 +13,11 @@ import { OvsdbError, TransactCanceledError } from '../ovsdb/errors.js';
 import { isId, isUuid, parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
 import { OvsError } from '../util/errors.js';
 import { JsonRpcConnection, type ConnectionOptions } from './connection.js';
+import { replyText } from './jsonrpc.js';
 import { LockTable, type LockHolder } from './locks.js';
 import { silentLogger, type Logger } from './logger.js';
 import {
-  ChangeFeed, Monitor, compileCondition, mergeChanges, parseMonitorRequests, shapeKeyOf, uniqueShapeKey, type MonitorVersion,
+  ChangeFeed, Monitor, RowTextCache, compileCondition, mergeChanges, parseMonitorRequests, shapeKeyOf, uniqueShapeKey, type MonitorVersion,
 } from './monitor.js';
 import { normalizedSchemaJson } from './schema-json.js';
 import { SERVER_DB_NAME, ServerDatabase } from './server-db.js';
@@ -53,6 +54,8 @@ interface DbEntry {
   history: CommittedChange[];
   /** Commits not yet sent to every monitor; composes updates once per monitor shape. */
   feed: ChangeFeed;
+  /** Row texts of initial monitor contents, reused while rows keep their _version. */
+  rowTexts: RowTextCache;
   unsubscribe: () => void;
 }
 
@@ -112,7 +115,7 @@ export class OvsdbServer {
 
   private attach(db: Database, schema: DatabaseSchema): void {
     const entry: DbEntry = {
-      db, schema, schemaJson: normalizedSchemaJson(schema), history: [], feed: new ChangeFeed(), unsubscribe: () => {},
+      db, schema, schemaJson: normalizedSchemaJson(schema), history: [], feed: new ChangeFeed(), rowTexts: new RowTextCache(), unsubscribe: () => {},
     };
     const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
     entry.unsubscribe = db.onCommit((change) => {
@@ -300,7 +303,7 @@ export class ServerSession implements TransactSession, LockHolder {
   }
 
   private request(method: string, params: Json[], id: Json): void {
-    let result: Json | Promise<Json>;
+    let result: Json | EncodedResult | Promise<Json>;
     try {
       result = this.dispatch(method, params, id);
     } catch (e) {
@@ -319,12 +322,14 @@ export class ServerSession implements TransactSession, LockHolder {
           else this.connection.sendError(id, errorJson(e));
         },
       );
+    } else if (result instanceof EncodedResult) {
+      this.connection.sendText(replyText(id, result.text));
     } else {
       this.connection.sendReply(id, result);
     }
   }
 
-  private dispatch(method: string, params: Json[], id: Json): Json | Promise<Json> {
+  private dispatch(method: string, params: Json[], id: Json): Json | EncodedResult | Promise<Json> {
     switch (method) {
       case 'list_dbs': return this.server.databaseNames;
       case 'get_schema': return this.entryFor(method, params).schemaJson;
@@ -383,7 +388,7 @@ export class ServerSession implements TransactSession, LockHolder {
     }
   }
 
-  private monitor(method: string, params: Json[], version: MonitorVersion): Json {
+  private monitor(method: string, params: Json[], version: MonitorVersion): Json | EncodedResult {
     const e = this.entryFor(method, params);
     const want = version === 3 ? 4 : 3;
     if (params.length !== want) {
@@ -403,7 +408,7 @@ export class ServerSession implements TransactSession, LockHolder {
     this.monitors.set(key, { db: e.db.name, monitor });
     e.feed.add(monitor);
     const rows = (t: string) => e.db.rows(t);
-    if (version !== 3) return monitor.initial(rows);
+    if (version !== 3) return new EncodedResult(monitor.initialText(rows, e.rowTexts));
     const last = e.db.lastTxnId;
     if (since !== undefined && since !== ZERO_UUID) {
       if (since === last) return [true, last, {}];
@@ -413,7 +418,7 @@ export class ServerSession implements TransactSession, LockHolder {
         return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
       }
     }
-    return [false, last, monitor.initial(rows)];
+    return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts)}]`);
   }
 
   private monitorCondChange(params: Json[]): Json {
@@ -487,6 +492,14 @@ export class ServerSession implements TransactSession, LockHolder {
     if (method === 'lock') return { locked: locks.lock(name, this) };
     locks.steal(name, this);
     return { locked: true };
+  }
+}
+
+/** A result already serialised as JSON text (sent as is). */
+class EncodedResult {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
   }
 }
 
