@@ -51,6 +51,8 @@ interface DbEntry {
   schema: DatabaseSchema;
   /** The schema as get_schema answers it (OVS's normalized form). */
   schemaJson: JsonObject;
+  /** schemaJson serialised (made on first use). */
+  schemaText?: string;
   history: CommittedChange[];
   /** Commits not yet sent to every monitor; composes updates once per monitor shape. */
   feed: ChangeFeed;
@@ -332,7 +334,12 @@ export class ServerSession implements TransactSession, LockHolder {
   private dispatch(method: string, params: Json[], id: Json): Json | EncodedResult | Promise<Json> {
     switch (method) {
       case 'list_dbs': return this.server.databaseNames;
-      case 'get_schema': return this.entryFor(method, params).schemaJson;
+      case 'get_schema': {
+        // Every OVS client asks for it on connecting: serialise it once.
+        const e = this.entryFor(method, params);
+        e.schemaText ??= JSON.stringify(e.schemaJson);
+        return new EncodedResult(e.schemaText);
+      }
       case 'get_server_id': return this.server.serverId;
       case 'transact': return this.transact(params, id);
       case 'monitor': return this.monitor(method, params, 1);
