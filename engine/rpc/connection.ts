@@ -141,14 +141,18 @@ export class JsonRpcConnection {
    *  bytes, which may be shared with other connections and are not modified), with the same
    *  backlog rule as `send`. */
   sendText(text: string | Buffer): void {
-    if (this.closedFlag) return;
-    const queued = this.sendBacklog;
-    if (queued > this.maxSendBacklog) {
-      this.logger.warn(`${this.name}: ${queued} bytes queued and not read by the peer (limit ${this.maxSendBacklog} bytes), disconnecting slow peer`);
-      this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`, true);
-      return;
-    }
-    this.enqueue(text);
+    if (this.checkBacklog(0)) this.enqueue(text);
+  }
+
+  /** False (and the peer dropped, with a log line) when what is queued for it plus `owed` bytes
+   *  not yet queued (e.g. monitor updates held for it) exceeds the send backlog limit. */
+  checkBacklog(owed: number): boolean {
+    if (this.closedFlag) return false;
+    const queued = this.sendBacklog + owed;
+    if (queued <= this.maxSendBacklog) return true;
+    this.logger.warn(`${this.name}: ${queued} bytes queued and not read by the peer (limit ${this.maxSendBacklog} bytes), disconnecting slow peer`);
+    this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`, true);
+    return false;
   }
 
   /** Messages sent during one event-loop turn go out in one write (one system call per peer per

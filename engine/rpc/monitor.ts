@@ -488,6 +488,8 @@ export class ChangeFeed {
   private log: CommittedChange[] = [];
   /** Sequence number of log[0]. */
   private base = 0;
+  /** Sequence number of the first commit after the last flush round. */
+  private roundFrom = 0;
   private readonly monitors = new Set<Monitor>();
   private readonly bodies = new Map<string, string | null>();
   /** Encoded notifications: sessions whose monitors also have the same id (e.g. every client of
@@ -549,19 +551,11 @@ export class ChangeFeed {
     const from = monitor.folded ? monitor.foldedFrom : monitor.since;
     const key = `${from}-${end}`;
     const bodyKey = `${monitor.shapeKey}\n${key}`;
-    let body = this.bodies.get(bodyKey);
-    if (body === undefined) {
-      let tables = this.merged.get(key);
-      if (tables === undefined) {
-        const parts = this.log.slice(monitor.since - this.base);
-        if (monitor.folded) parts.unshift({ txnId: '', tables: monitor.folded });
-        tables = parts.length === 1 ? parts[0]!.tables : mergeChanges(parts);
-        this.merged.set(key, tables);
-      }
-      const u = monitor.updates(tables);
-      body = u ? JSON.stringify(u) : null;
-      this.bodies.set(bodyKey, body);
-    }
+    const body = this.body(monitor, key, () => {
+      const parts = this.log.slice(monitor.since - this.base);
+      if (monitor.folded) parts.unshift({ txnId: '', tables: monitor.folded });
+      return parts;
+    });
     monitor.since = end;
     monitor.folded = undefined;
     if (body === null) return undefined;
@@ -573,6 +567,41 @@ export class ChangeFeed {
       this.encoded.set(encKey, bytes);
     }
     return bytes;
+  }
+
+  /** The update (JSON text, null for none) that the commits of range `key` mean for monitors of
+   *  `monitor`'s shape, composed once. */
+  private body(monitor: Monitor, key: string, parts: () => CommittedChange[]): string | null {
+    const bodyKey = `${monitor.shapeKey}\n${key}`;
+    let body = this.bodies.get(bodyKey);
+    if (body === undefined) {
+      let tables = this.merged.get(key);
+      if (tables === undefined) {
+        const p = parts();
+        tables = p.length === 1 ? p[0]!.tables : mergeChanges(p);
+        this.merged.set(key, tables);
+      }
+      const u = monitor.updates(tables);
+      body = u ? JSON.stringify(u) : null;
+      this.bodies.set(bodyKey, body);
+    }
+    return body;
+  }
+
+  /** Ends a flush round: the next round's commits start here. */
+  endRound(): void {
+    this.roundFrom = this.end;
+  }
+
+  /** Bytes (JSON text) of the update this round's commits mean for `monitor`'s shape: about what
+   *  a peer that is not reading falls further behind by (an upper bound of what the merged update
+   *  will add). Shares the composition with the sessions flushed this round. */
+  roundBytes(monitor: Monitor): number {
+    const from = Math.max(this.roundFrom, this.base);
+    const end = this.end;
+    if (from >= end) return 0;
+    const body = this.body(monitor, `${from}-${end}`, () => this.log.slice(from - this.base));
+    return body === null ? 0 : body.length;
   }
 
   /** Drops the older half of the log; monitors still behind it keep those commits merged. */

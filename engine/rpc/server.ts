@@ -145,15 +145,16 @@ export class OvsdbServer {
       this.monitorFlushScheduled = false;
       for (const e of this.dbs.values()) e.feed.reset();
       for (const s of this.sessions) {
-        if (s.connection.writeBlocked) continue;
         try {
-          s.flushHeld();
+          if (s.connection.writeBlocked) s.accountHeld();
+          else s.flushHeld();
         } catch (e) {
           // One session's monitor failing must not keep the update from the others.
           this.logger.err(`${s.name}: cannot compose monitor update: ${(e as Error).message}, disconnecting`);
           s.connection.close('monitor update failed');
         }
       }
+      for (const e of this.dbs.values()) e.feed.endRound();
     });
   }
 
@@ -258,8 +259,23 @@ export class ServerSession implements TransactSession, LockHolder {
     this.notify(method, [name]);
   }
 
+  /** Bytes of updates held (about) since the peer stopped reading; see accountHeld. */
+  private heldBytes = 0;
+
+  /** @internal A flush round found the peer not reading what we sent: its monitors keep holding
+   *  their updates; count what it falls behind by, and drop it when that plus its unsent output
+   *  passes the send backlog limit (a stuck peer must not cost unbounded memory). */
+  accountHeld(): void {
+    for (const m of this.monitors.values()) {
+      const e = this.server.entry(m.db);
+      if (e && e.feed.hasPending(m.monitor)) this.heldBytes += e.feed.roundBytes(m.monitor);
+    }
+    if (this.heldBytes > 0) this.connection.checkBacklog(this.heldBytes);
+  }
+
   /** @internal Sends the updates held for `only` (or for every monitor), merged per monitor. */
   flushHeld(only?: SessionMonitor): void {
+    if (!only) this.heldBytes = 0;
     for (const m of only ? [only] : this.monitors.values()) {
       const e = this.server.entry(m.db);
       if (!e) continue;

@@ -135,6 +135,43 @@ t.test('many sessions with one monitor shape get the same updates; other shapes 
   t.same(otherGot, [{ A: { [u1]: { insert: { n: 3 } } } }], 'the other shape: only its column, no modify');
 });
 
+t.test('a monitor that stops reading is dropped once the updates held for it pass the backlog limit', async (t) => {
+  const h = await startServer({ maxSendBacklog: 256 * 1024 });
+  t.teardown(() => h.close());
+  const slow = rawClient(h.sock);
+  t.teardown(() => slow.close());
+  slow.send([{ id: 1, method: 'monitor_cond', params: ['T', 'm', { A: [{ columns: ['name', 's'] }] }] }]);
+  await slow.next((m) => m.id === 1);
+  const w = await h.connect();
+  const big = 'q'.repeat(20 * 1024);
+  // A second monitor on a socket that never reads.
+  const paused = createConnection({ path: h.sock });
+  paused.on('error', () => {});
+  paused.pause();
+  const closed = new Promise<void>((r) => paused.on('close', () => r()));
+  paused.write(JSON.stringify({ id: 1, method: 'monitor_cond', params: ['T', 'p', { A: [{ columns: ['name', 's'] }] }] }));
+  let n = 0;
+  for (; n < 400 && !h.logger.lines.some((l) => /slow peer/.test(l)); n++) {
+    await w.transact('T', [insertA({ name: `big${n}`, s: ['set', [big + n]] })]);
+  }
+  t.ok(h.logger.lines.some((l) => /WARN .*not read by the peer.*disconnecting slow peer/.test(l)), `dropped with a log line after ${n} commits`);
+  t.ok(n < 400, 'before 8 MB were held for it');
+  paused.resume();
+  await closed;
+  const names = new Set<string>();
+  const collect = (m: JsonObject): boolean => {
+    if (m.method !== 'update2') return false;
+    for (const r of Object.values((((m.params as Json[])[1] as JsonObject).A ?? {}) as JsonObject)) {
+      const ins = (r as JsonObject).insert as JsonObject | undefined;
+      if (ins) names.add(String(ins.name));
+    }
+    return names.size === n;
+  };
+  slow.msgs.forEach(collect);
+  if (names.size < n) await slow.next(collect);
+  t.equal(names.size, n, 'the reading monitor got every insert');
+});
+
 t.test('initial contents as text equal the object composition, also after rows change', async (t) => {
   const schema = parseSchema(TEST_SCHEMA);
   const db = createDatabase(schema);
