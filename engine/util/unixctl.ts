@@ -8,79 +8,12 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OvsError } from './errors.js';
-import { StringDecoder } from 'node:string_decoder';
+import { JsonSplitter } from '../rpc/jsonrpc.js';
 import { absFileName, localSocketEndpoint, ovsRundir } from './ovs-paths.js';
 import { addFileToUnlink, removeFileToUnlink } from './daemon.js';
 import { strerror, vlog } from './vlog.js';
 
 const log = vlog.module('unixctl');
-
-// Concatenated JSON values on a stream (JSON-RPC 1.0 has no framing) are split here.
-export class JsonStreamError extends OvsError {
-  constructor(message: string) {
-    super('OVS_E_JSON_STREAM', message);
-  }
-}
-
-export class JsonStreamSplitter {
-  private decoder = new StringDecoder('utf8');
-  private buf = '';
-  private pos = 0;        // scan position in buf
-  private start = -1;     // start of the current value, -1 when between values
-  private depth = 0;
-  private inString = false;
-  private escape = false;
-
-  constructor(private readonly maxValueBytes = 64 * 1024 * 1024) {}
-
-  /** Feeds bytes; returns the complete values they finish. Throws JsonStreamError on a syntax error
-   *  (a top-level value that is not an object or array, bad JSON) or an oversized value. */
-  push(chunk: Buffer | string): unknown[] {
-    this.buf += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-    const out: unknown[] = [];
-    const b = this.buf;
-    let i = this.pos;
-    for (; i < b.length; i++) {
-      const c = b.charCodeAt(i);
-      if (this.start < 0) {
-        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
-        if (c !== 0x7b && c !== 0x5b) throw new JsonStreamError(`syntax error at top level: expected '{' or '[' but found ${JSON.stringify(b[i])}`);
-        this.start = i;
-        this.depth = 1;
-        continue;
-      }
-      if (this.inString) {
-        if (this.escape) this.escape = false;
-        else if (c === 0x5c) this.escape = true;
-        else if (c === 0x22) this.inString = false;
-        continue;
-      }
-      if (c === 0x22) this.inString = true;
-      else if (c === 0x7b || c === 0x5b) this.depth++;
-      else if (c === 0x7d || c === 0x5d) {
-        if (--this.depth === 0) {
-          const text = b.slice(this.start, i + 1);
-          try {
-            out.push(JSON.parse(text));
-          } catch (e) {
-            throw new JsonStreamError(`syntax error: ${(e as Error).message}`);
-          }
-          this.start = -1;
-        }
-      }
-    }
-    // Drop consumed text.
-    const keepFrom = this.start < 0 ? b.length : this.start;
-    this.buf = b.slice(keepFrom);
-    this.pos = i - keepFrom;
-    if (this.start >= 0) this.start = 0;
-    if (this.buf.length > this.maxValueBytes) throw new JsonStreamError(`message too long (more than ${this.maxValueBytes} bytes)`);
-    return out;
-  }
-
-  /** True when a value has started but not finished. */
-  get pending(): boolean { return this.start >= 0; }
-}
 
 /** Thrown by a command handler to send an error reply with this text. */
 export class UnixctlCommandError extends OvsError {
@@ -210,7 +143,7 @@ export class UnixctlServer {
 
   private accept(sock: Socket): void {
     this.conns.add(sock);
-    const splitter = new JsonStreamSplitter(16 * 1024 * 1024);
+    const splitter = new JsonSplitter({ maxMessageBytes: 16 * 1024 * 1024 });
     const queue: unknown[] = [];
     let busy = false;
     const drop = (why: string) => {
@@ -288,7 +221,7 @@ export interface UnixctlReply {
 
 /** A client connection to a control socket (ovs-appctl's side). */
 export class UnixctlClient {
-  private splitter = new JsonStreamSplitter();
+  private splitter = new JsonSplitter();
   private waiters: Array<{ id: number; resolve: (r: UnixctlReply) => void; reject: (e: Error) => void }> = [];
   private nextId = 0;
   private closedError: Error | undefined;
