@@ -239,7 +239,7 @@ export class ServerSession implements TransactSession, LockHolder {
     connection.onNotification = (method, params) => this.notification(method, params);
     // Updates held while the peer was not reading go out in the next flush round.
     connection.onDrain(() => {
-      if (this.monitors.size > 0) this.server.scheduleMonitorFlush();
+      if (this.hasHeld()) this.server.scheduleMonitorFlush();
     });
   }
 
@@ -257,6 +257,13 @@ export class ServerSession implements TransactSession, LockHolder {
 
   notifyLock(method: 'locked' | 'stolen', name: string): void {
     this.notify(method, [name]);
+  }
+
+  private hasHeld(): boolean {
+    for (const m of this.monitors.values()) {
+      if (this.server.entry(m.db)?.feed.hasPending(m.monitor)) return true;
+    }
+    return false;
   }
 
   /** Bytes of updates held (about) since the peer stopped reading; see accountHeld. */
