@@ -155,14 +155,15 @@ export class JsonRpcConnection {
     return false;
   }
 
-  /** Messages sent during one event-loop turn go out in one write (one system call per peer per
-   *  turn instead of one per message); order is kept. */
+  /** Messages sent while handling one event (e.g. the replies to every request of one chunk, or
+   *  one monitor flush round) go out in one write, as soon as that handling is done (one system
+   *  call per peer per event instead of one per message); order is kept. */
   private enqueue(text: string | Buffer): void {
     this.outQueue.push(text);
     this.outChars += text.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushOut);
+      process.nextTick(this.flushOut);
     }
   }
 
