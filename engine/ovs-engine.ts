@@ -6,13 +6,16 @@
 //
 // Own options (the rest are ovsdb-server's): --rundir=DIR, --logdir=DIR, --dbdir=DIR (set the OVS_*
 // directories), --no-switch (database only), --datapath=NAME (default ovs-system),
-// --datapath-transport=userspace|windows|windows-sim|kernel (see engine/vswitch/component.ts).
+// --datapath-transport=userspace|windows|windows-sim|kernel (see engine/vswitch/component.ts),
+// --reconcile[-wait=SECONDS] (the boot pass of engine/setup/boot-reconcile.ts: re-creates recorded
+// VMs, waits up to SECONDS (default 60) for missing devices, reports what it could not restore).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerManagementMethods } from './mgmt/methods.js';
 import { ENGINE_PROGRAM, registerEngineComponent, startEngine, type EngineContext } from './main.js';
 import { exitCleanly, makePidfile, makePidfileName, OVS_COMPAT_VERSION } from './util/daemon.js';
 import { ovsRundir } from './util/ovs-paths.js';
+import { runBootReconcile, type ReconcileReport } from './setup/boot-reconcile.js';
 import { UnixctlServer } from './util/unixctl.js';
 import { vlog } from './util/vlog.js';
 import { startLocalSwitch, type RunningSwitch } from './vswitch/component.js';
@@ -20,7 +23,7 @@ import type { VSwitch } from './vswitch/vswitch.js';
 
 const log = vlog.module('ovs_engine');
 
-export interface EngineFlags { noSwitch: boolean; datapath?: string; rest: string[] }
+export interface EngineFlags { noSwitch: boolean; datapath?: string; reconcile?: { waitMs: number }; rest: string[] }
 
 /** Takes the engine's own options out of argv (setting the OVS_* directory variables). */
 export function parseEngineFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): EngineFlags {
@@ -39,6 +42,14 @@ export function parseEngineFlags(argv: string[], env: NodeJS.ProcessEnv = proces
       continue;
     }
     if (a === '--no-switch') { out.noSwitch = true; continue; }
+    if (a === '--reconcile') { out.reconcile = { waitMs: out.reconcile?.waitMs ?? 60_000 }; continue; }
+    const rw = /^--reconcile-wait=(.*)$/.exec(a);
+    if (rw) {
+      const secs = Number(rw[1]);
+      if (!/^\d+(\.\d+)?$/.test(rw[1]!) || secs > 3600) throw new Error(`${a}: expected a number of seconds from 0 to 3600`);
+      out.reconcile = { waitMs: secs * 1000 };
+      continue;
+    }
     out.rest.push(a);
   }
   return out;
@@ -85,6 +96,15 @@ export async function runEngine(argv: string[]): Promise<EngineContext> {
         running = await startLocalSwitch(ctx.database, { datapath: flags.datapath, unixctl: [ctx.unixctl, ...(swAlias ? [swAlias] : [])] });
         sw = running.sw;
         log.info(`switch started on datapath ${flags.datapath ?? 'ovs-system'}`);
+        if (flags.reconcile) {
+          let report: ReconcileReport | undefined;
+          ctx.unixctl.register('engine/reconcile-report', '', 0, 0, () => (report ? JSON.stringify(report, null, 2) : 'the reconcile pass is still running'));
+          const reconcileLog = vlog.module('reconcile');
+          void runBootReconcile({
+            database: ctx.database, sw: running.sw, reportPath: `${ovsRundir()}/reconcile-report.json`,
+            waitMs: flags.reconcile.waitMs, log: { info: (m) => reconcileLog.info(m), warn: (m) => reconcileLog.warn(m) },
+          }).then((r) => { report = r; }, (e: Error) => reconcileLog.err(`reconcile pass failed: ${e.message}`));
+        }
       } catch (e) {
         log.err(`switch not started: ${(e as Error).message} (the database is still served; run as root for TAP devices)`);
       }

@@ -1,5 +1,5 @@
-// The few libc calls the Linux datapath needs (socket, bind, ioctl, setsockopt, poll, eventfd,
-// if_nametoindex, fcntl), through ffi-rs. Each call costs about 2 µs, so these serve setup and idle
+// The few libc calls the Linux datapath needs (socket, bind, ioctl, setsockopt, poll, epoll,
+// eventfd, if_nametoindex, fcntl), through ffi-rs. Each call costs about 2 µs, so these serve setup and idle
 // waits only; frames move with fs.readSync/fs.writeSync on the returned fds.
 // ffi-rs passes a Buffer argument by pointer without copying, so ioctl/poll results land in it.
 import { closeSync } from 'node:fs';
@@ -145,6 +145,41 @@ export function poll(fds: Buffer, count: number, timeoutMs: number): number {
     if (e instanceof NativeCallError && e.errno === 4) return 0; // EINTR
     throw e;
   }
+}
+
+export const EPOLLIN = 0x1;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+/** sizeof(struct epoll_event): packed (u32 events, u64 data) on x86-64, 8-aligned elsewhere. */
+export const EPOLL_EVENT_SIZE = process.arch === 'x64' ? 12 : 16;
+const EPOLL_DATA_OFFSET = process.arch === 'x64' ? 4 : 8;
+
+/** A close-on-exec epoll instance. */
+export function epollCreate(): number {
+  return call('epoll_create1', 'EPOLL_CLOEXEC', [{ i32: 0o2000000 }]);
+}
+
+/** Adds (EPOLLIN, level-triggered) or removes `fd`; `tag` (a u32) comes back with its events. */
+export function epollCtl(epfd: number, op: number, fd: number, tag: number): void {
+  const ev = Buffer.alloc(EPOLL_EVENT_SIZE);
+  ev.writeUInt32LE(EPOLLIN, 0);
+  ev.writeUInt32LE(tag >>> 0, EPOLL_DATA_OFFSET);
+  call('epoll_ctl', `epfd ${epfd}, op ${op}, fd ${fd}`, [{ i32: epfd }, { i32: op }, { i32: fd }, { buf: ev }]);
+}
+
+/** epoll_wait into `events` (room for `max` entries); returns how many are ready (0 on EINTR). */
+export function epollWait(epfd: number, events: Buffer, max: number, timeoutMs: number): number {
+  try {
+    return call('epoll_wait', `epfd ${epfd}`, [{ i32: epfd }, { buf: events }, { i32: max }, { i32: timeoutMs }]);
+  } catch (e) {
+    if (e instanceof NativeCallError && e.errno === 4) return 0; // EINTR
+    throw e;
+  }
+}
+
+/** The tag of the i-th event epollWait returned. */
+export function epollTag(events: Buffer, i: number): number {
+  return events.readUInt32LE(i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
 }
 
 /** A non-blocking, close-on-exec eventfd, used to wake a thread sleeping in poll(). */

@@ -32,15 +32,15 @@ function insn(code: number, jt: number, jf: number, k: number): Buffer {
 
 const BPF = { LD_B_ABS: 0x30, LD_H_ABS: 0x28, LD_H_IND: 0x48, LDX_B_MSH: 0xb1, JEQ_K: 0x15, JSET_K: 0x45, RET_K: 0x06 } as const;
 
-/** A filter for a raw IPv4 socket: accept unfragmented UDP to `port`, drop the rest. */
-function udpPortFilter(port: number): Buffer[] {
+/** A filter for a raw IPv4 socket: accept unfragmented `proto` (UDP or TCP) to `port`, drop the rest. */
+function portFilter(port: number, proto: number = IPPROTO_UDP): Buffer[] {
   return [
     insn(BPF.LD_B_ABS, 0, 0, 9),            // A = ip protocol
-    insn(BPF.JEQ_K, 0, 5, IPPROTO_UDP),     // not UDP -> drop
+    insn(BPF.JEQ_K, 0, 5, proto),           // another protocol -> drop
     insn(BPF.LD_H_ABS, 0, 0, 6),            // A = flags + fragment offset
     insn(BPF.JSET_K, 3, 0, 0x1fff),         // a later fragment -> drop
     insn(BPF.LDX_B_MSH, 0, 0, 0),           // X = IP header length
-    insn(BPF.LD_H_IND, 0, 0, 2),            // A = UDP destination port
+    insn(BPF.LD_H_IND, 0, 0, 2),            // A = destination port (UDP and TCP alike)
     insn(BPF.JEQ_K, 1, 0, port),
     insn(BPF.RET_K, 0, 0, 0),               // drop
     insn(BPF.RET_K, 0, 0, 0x40000),         // accept the whole packet
@@ -71,13 +71,29 @@ export function openTunnelSockets(port: number): TunnelSockets {
     attachFilter(claim, [insn(BPF.RET_K, 0, 0, 0)]);
     bind(claim, sockaddrIn(0, port));
     rx = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
-    attachFilter(rx, udpPortFilter(port));
+    attachFilter(rx, portFilter(port));
   } catch (e) {
     if (rx >= 0) closeFd(rx);
     closeFd(claim);
     throw e;
   }
   return { rxFd: rx, close() { closeFd(rx); closeFd(claim); } };
+}
+
+/** The receive socket of a GRE vport: a raw IPv4 socket for protocol 47 (whole IP packets). With
+ *  it open the kernel also stops answering GRE with ICMP protocol-unreachable. */
+export function openGreSocket(): TunnelSockets {
+  const rx = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 47);
+  return { rxFd: rx, close() { closeFd(rx); } };
+}
+
+/** The receive socket of an STT vport: a raw IPv4 socket for TCP that only takes segments to
+ *  `port` (7471). The kernel's own TCP answers them with resets, which the peer ignores. */
+export function openSttSocket(port: number): TunnelSockets {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NativeCallError('bind(stt port)', 22, `invalid TCP port ${port}`);
+  const rx = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 6);
+  try { attachFilter(rx, portFilter(port, 6)); } catch (e) { closeFd(rx); throw e; }
+  return { rxFd: rx, close() { closeFd(rx); } };
 }
 
 /** A raw IPPROTO_RAW socket connected to `remote` (host-order word): write() sends a whole IPv4 packet. */

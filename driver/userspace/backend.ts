@@ -37,14 +37,16 @@ export class UserspaceBackend implements DatapathBackend {
 
   vportAdd(v: { name: string; type: number; portNo?: number; options?: { dstPort?: number } }): OdpVport {
     return guard(() => {
-      let type: 'internal' | 'system' | 'vxlan' | 'geneve';
+      let type: 'internal' | 'system' | 'vxlan' | 'geneve' | 'gre' | 'stt';
       if (v.type === VPORT_TYPES.internal) type = 'internal';
       else if (v.type === VPORT_TYPES.netdev) {
         if (!interfaceExists(v.name)) throw new DatapathErrno(ENODEV, `no network interface named ${JSON.stringify(v.name)}`);
         type = 'system';
       } else if (v.type === VPORT_TYPES.vxlan) type = 'vxlan';
       else if (v.type === VPORT_TYPES.geneve) type = 'geneve';
-      else throw new DatapathErrno(EOPNOTSUPP, `vport type ${v.type} is not supported by the userspace datapath (netdev, internal, vxlan and geneve are)`);
+      else if (v.type === VPORT_TYPES.gre) type = 'gre';
+      else if (v.type === VPORT_TYPES.stt) type = 'stt';
+      else throw new DatapathErrno(EOPNOTSUPP, `vport type ${v.type} is not supported by the userspace datapath (netdev, internal, vxlan, geneve, gre and stt are)`);
       const o: { name: string; type: typeof type; portNo?: number; dstPort?: number } = { name: v.name, type };
       if (v.portNo !== undefined) o.portNo = v.portNo;
       if (v.options?.dstPort !== undefined) o.dstPort = v.options.dstPort;

@@ -4,10 +4,13 @@
 //   ovs_vport:    dp.addPort / delPort / getPort / dumpPorts / setUpcallPids
 //   ovs_flow:     dp.putFlow / getFlow / delFlow / dumpFlows / flushFlows
 //   ovs_packet:   dp.execute (packet out) and dp.onUpcall (miss and userspace-action upcalls)
-// Port 0 is the datapath's local port (an internal TAP named after the datapath). Each port has a
-// worker thread (port-worker.ts) that moves its frames; this thread holds the authoritative tables,
+// Port 0 is the datapath's local port (an internal TAP named after the datapath). Frames move in a
+// small pool of I/O worker threads (port-worker.ts; one per core by default, at most 4): a port is
+// attached to the least loaded worker, which reads it with epoll among its other ports, so a port
+// costs an fd and a few table entries, not a thread. This thread holds the authoritative tables,
 // pushes changes to the workers, reads their counters from shared memory and delivers upcalls.
 import { writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpTunnelKey, OdpVport } from '../../engine/channel/odp-types.js';
 import { VPORT_TYPES } from '../../engine/channel/odp-types.js';
@@ -24,12 +27,13 @@ import {
   NoSuchPortError, PortExistsError,
 } from './errors.js';
 import { Forwarder, UPCALL_MISS, type ControlMessage, type TunnelPortInfo, type UpcallMessage } from './forwarder.js';
-import { openTunnelSockets } from '../linux/udp-tunnel.js';
-import { GENEVE_DST_PORT, TUNNEL_GENEVE, TUNNEL_VXLAN, VXLAN_DST_PORT, tunnelMetaFromKey, tunnelMetaToKey } from './tunnel.js';
+import { openGreSocket, openSttSocket, openTunnelSockets } from '../linux/udp-tunnel.js';
+import { STT_DST_PORT, TUNNEL_STT } from './tunnel-stt.js';
+import { GENEVE_DST_PORT, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_VXLAN, VXLAN_DST_PORT, tunnelMetaFromKey, tunnelMetaToKey } from './tunnel.js';
 import { CTRL, CTRL_WORDS, DP_STAT_FIELDS, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, HEADROOM, MAX_FLOWS, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import type { PortWorkerData, WorkerMessage } from './port-worker.js';
 
-export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve';
+export type PortType = 'internal' | 'netdev' | 'system' | 'tap' | 'vxlan' | 'geneve' | 'gre' | 'stt';
 
 export interface AddPortOptions {
   name: string;
@@ -68,6 +72,27 @@ export interface DatapathOptions {
   localPort?: boolean;
   /** Upcalls waiting for the engine before new ones are dropped and counted as lost (default 4096). */
   upcallQueue?: number;
+  /** I/O worker threads (default: $OVS_DP_WORKERS, else one per core, 1-4). */
+  workers?: number;
+}
+
+/** One thread of the I/O pool. */
+interface IoWorker {
+  index: number;
+  worker: Worker;
+  control: MessagePort;
+  wakeFd: number;
+  stats: StatsSection;
+  /** Ports it reads. */
+  load: number;
+  /** Resolves once the thread runs (rejects if it failed to start). */
+  started: Promise<void>;
+  /** Int32 set to 1 by the thread when it runs (for a synchronous wait). */
+  startedFlag: Int32Array;
+  exited: Promise<void>;
+  /** Waits in progress that need the worker to keep the process alive (see hold/release). */
+  holds: number;
+  dead: boolean;
 }
 
 interface PortRec {
@@ -75,17 +100,14 @@ interface PortRec {
   name: string;
   type: PortType;
   fd: number;
-  wakeFd: number;
   close(): void;
-  worker: Worker;
-  control: MessagePort;
-  stats: StatsSection;
+  /** The pool worker that reads it. */
+  io: IoWorker;
   upcallPids: number[];
   ifindex: number;
-  exited: Promise<void>;
-  /** Waits in progress that need the worker to keep the process alive (see hold/release). */
-  holds: number;
   tunnel?: TunnelPortInfo;
+  /** Ingress policing in force (replayed to workers that start later). */
+  police?: { rateKbps: number; burstKbit: number };
 }
 
 interface FlowRec {
@@ -135,6 +157,15 @@ export class UserspaceDatapath {
   readonly name: string;
   readonly dpIfindex = nextIfindex++;
   private readonly ports = new Map<number, PortRec>();
+  private readonly portsByName = new Map<string, PortRec>();
+  /** Port numbers from here up have never been handed out; freed ones below it wait in `freedPortNos`
+   *  (ascending), so the lowest free number is found without a scan (as the kernel's, lowest first). */
+  private nextFreshPortNo = 1;
+  private readonly freedPortNos: number[] = [];
+  private readonly io: IoWorker[] = [];
+  private readonly poolSize: number;
+  private attachSeq = 0;
+  private readonly attachWaiters = new Map<number, { io: IoWorker; resolve: () => void; reject: (e: Error) => void }>();
   private readonly flows = new Map<string, FlowRec>();
   private readonly flowsByUfid = new Map<string, FlowRec>();
   private readonly freeSlots: number[] = [];
@@ -142,18 +173,19 @@ export class UserspaceDatapath {
   private readonly ctrlBuffer = new SharedArrayBuffer(CTRL_WORDS * 4);
   private readonly ctrl = new Int32Array(this.ctrlBuffer);
   private readonly upcallBound: number;
-  /** Counters of this thread (packet execute) and of ports already deleted. */
+  /** Counters of this thread (packet execute). */
   private readonly mainStats = StatsSection.create();
-  private readonly retired = StatsSection.create();
   private readonly fwd: Forwarder;
   private readonly handlers = new Set<(u: Upcall) => void>();
   private syncSeq = 0;
-  private readonly syncWaiters = new Map<number, { left: Set<PortRec>; done: () => void }>();
+  private readonly syncWaiters = new Map<number, { left: Set<IoWorker>; done: () => void }>();
   private destroyed = false;
 
   constructor(name: string, opts: DatapathOptions) {
     this.name = name;
     this.upcallBound = opts.upcallQueue ?? 4096;
+    const w = opts.workers ?? Number(process.env.OVS_DP_WORKERS ?? NaN);
+    this.poolSize = Number.isInteger(w) && w >= 1 && w <= 64 ? w : Math.max(1, Math.min(availableParallelism(), 4));
     this.fwd = new Forwarder(this.mainStats, this.ctrl, this.upcallBound, (m) => queueMicrotask(() => this.deliver(m)));
   }
 
@@ -172,10 +204,11 @@ export class UserspaceDatapath {
     if (this.destroyed) return;
     this.destroyed = true;
     const nonLocal = [...this.ports.keys()].filter((p) => p !== 0);
-    for (const p of nonLocal) await this.delPort(p, true);
+    await Promise.all(nonLocal.map((p) => this.delPort(p, true)));
     if (this.ports.has(0)) await this.delPort(0, true);
     this.flushFlows();
     this.fwd.close();
+    await Promise.all(this.io.map((w) => this.stopWorker(w)));
     datapaths.delete(this.name);
   }
 
@@ -189,33 +222,47 @@ export class UserspaceDatapath {
   }
 
   /**
-   * Adds a port synchronously (what a netlink vport NEW needs): the device is open and every table
-   * knows the port when this returns; its worker starts moving frames a moment later. A worker
-   * that fails to start removes the port again and emits a warning.
+   * Adds a port synchronously (what a netlink vport NEW needs): the device is open and every
+   * thread's table has the port's fd before any later message, so output to it works at once;
+   * frames it receives wait in the device's queue (or rx ring) until its worker has added it to
+   * its epoll set, a moment later. No wait here: adding 1,000 ports must not cost 1,000 thread
+   * round trips. If the worker cannot read the port, the port is removed again with a warning.
    */
   addPortNow(o: AddPortOptions): OdpVport {
-    const { vport, ready, readyFlag } = this.startPort(o);
+    const { vport, ready, io } = this.startPort(o);
     ready.catch((e: Error) => process.emitWarning(e.message));
-    // Block (at most 10 s) until the worker has started, as a kernel port is live when NEW returns.
-    Atomics.wait(readyFlag, 0, 0, 10_000);
+    // Only the pool's first ports start a thread; wait for that (at most 10 s), so a frame that
+    // arrives now is forwarded (or upcalled) as soon as a kernel datapath would.
+    if (Atomics.load(io.startedFlag, 0) === 0) Atomics.wait(io.startedFlag, 0, 0, 10_000);
     return vport;
   }
 
-  private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void>; readyFlag: Int32Array } {
+  private startPort(o: AddPortOptions): { vport: OdpVport; ready: Promise<void>; io: IoWorker } {
     this.checkAlive();
     if (!o || typeof o.name !== 'string') throw new InvalidInputError(`invalid port ${JSON.stringify(o)}: expected { name, type }`);
-    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan or geneve`);
-    for (const p of this.ports.values()) if (p.name === o.name) throw new PortExistsError(o.name);
+    if (!['internal', 'netdev', 'system', 'tap', 'vxlan', 'geneve', 'gre', 'stt'].includes(o.type)) throw new InvalidInputError(`invalid port type ${JSON.stringify(o.type)}: expected internal, netdev, system, tap, vxlan, geneve, gre or stt`);
+    if (this.portsByName.has(o.name)) throw new PortExistsError(o.name);
     for (const dp of datapaths.values()) if (dp !== this && dp.hasPortNamed(o.name)) throw new PortExistsError(o.name);
-    let portNo = o.portNo;
-    if (portNo === undefined) { portNo = 1; while (this.ports.has(portNo)) portNo++; }
+    const portNo = o.portNo ?? this.freePortNo();
     if (!Number.isInteger(portNo) || portNo < 0 || portNo >= MAX_PORTS) throw new InvalidInputError(`invalid port number ${JSON.stringify(portNo)}: expected 0-${MAX_PORTS - 1}`);
     if (this.ports.has(portNo)) throw new PortExistsError(portNo);
 
     let fd: number, ifindex: number, close: () => void;
     let ring: RingGeometry | undefined;
     let tunnel: TunnelPortInfo | undefined;
-    if (o.type === 'vxlan' || o.type === 'geneve') {
+    if (o.type === 'stt') {
+      const dstPort = o.dstPort ?? STT_DST_PORT;
+      if (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65535) throw new InvalidInputError(`invalid stt destination port ${JSON.stringify(o.dstPort)}: expected 1-65535`);
+      for (const p of this.ports.values()) if (p.tunnel?.kind === TUNNEL_STT && p.tunnel.dstPort === dstPort) throw new PortExistsError(`stt TCP port ${dstPort}`);
+      const socks = openSttSocket(dstPort);
+      fd = socks.rxFd; ifindex = 0; close = () => socks.close();
+      tunnel = { kind: TUNNEL_STT, dstPort };
+    } else if (o.type === 'gre') {
+      for (const p of this.ports.values()) if (p.tunnel?.kind === TUNNEL_GRE) throw new PortExistsError('gre');
+      const socks = openGreSocket();
+      fd = socks.rxFd; ifindex = 0; close = () => socks.close();
+      tunnel = { kind: TUNNEL_GRE, dstPort: 0 };
+    } else if (o.type === 'vxlan' || o.type === 'geneve') {
       const dstPort = o.dstPort ?? (o.type === 'vxlan' ? VXLAN_DST_PORT : GENEVE_DST_PORT);
       if (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65535) throw new InvalidInputError(`invalid ${o.type} destination port ${JSON.stringify(o.dstPort)}: expected 1-65535`);
       for (const p of this.ports.values()) if (p.tunnel?.dstPort === dstPort) throw new PortExistsError(`${o.type} UDP port ${dstPort}`);
@@ -234,63 +281,114 @@ export class UserspaceDatapath {
       const s = openPacketSocket(o.name, { rxRing: { mtu: getMtu(o.name), reserve: HEADROOM } });
       fd = s.fd; ifindex = s.ifindex; close = () => s.close(); ring = s.ring;
     }
-    let wakeFd = -1;
-    let rec: PortRec;
-    const readyFlag = new Int32Array(new SharedArrayBuffer(4));
+    let io: IoWorker;
     try {
-      wakeFd = eventfd();
-      const stats = StatsSection.create();
-      const { port1, port2 } = new MessageChannel();
-      const data: PortWorkerData = { portNo, fd, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound, readyFlag: readyFlag.buffer as SharedArrayBuffer };
-      if (ring !== undefined) data.ring = ring;
-      if (tunnel !== undefined) data.tunnel = tunnel;
-      for (const s of this.sections()) s.ports.fill(0, portNo * PORT_STAT_FIELDS, (portNo + 1) * PORT_STAT_FIELDS);
-      // The new worker starts from the current state: every port's fd and every flow.
-      for (const p of this.ports.values()) port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
-      port1.postMessage(portMessage(portNo, fd, tunnel));
-      for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
-      // execArgv []: the worker needs none of the parent's loaders (a test runner's TypeScript hooks
-      // would make every port take seconds to start).
-      const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: data, transferList: [port2], execArgv: [] });
-      rec = {
-        portNo, name: o.name, type: o.type, fd, wakeFd, close, worker, control: port1, stats, upcallPids: o.upcallPids ?? [], ifindex,
-        exited: new Promise((resolve) => worker.once('exit', () => resolve())),
-        holds: 1, // until it has started
-      };
-      if (tunnel !== undefined) rec.tunnel = tunnel;
+      io = this.pickWorker();
     } catch (e) {
-      if (wakeFd >= 0) closeFd(wakeFd);
       close();
       throw e;
     }
-    // Every thread learns the port's fd now (synchronously, so no other call interleaves).
-    const port = rec;
-    const worker = rec.worker;
+    const rec: PortRec = { portNo, name: o.name, type: o.type, fd, close, io, upcallPids: o.upcallPids ?? [], ifindex };
+    if (tunnel !== undefined) rec.tunnel = tunnel;
+    for (const s of this.sections()) s.ports.fill(0, portNo * PORT_STAT_FIELDS, (portNo + 1) * PORT_STAT_FIELDS);
+    // Every thread learns the port's fd now (synchronously, so no other call interleaves), then its
+    // worker starts reading it.
     this.ports.set(portNo, rec);
-    this.fwd.apply(portMessage(portNo, fd, tunnel));
-    this.broadcast(portMessage(portNo, fd, tunnel), rec);
-    const started = new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: WorkerMessage) => { if (m.t === 'ready') resolve(); else this.fromWorker(port, m); });
-      worker.on('error', (e) => { reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker failed: ${e.message}`)); this.workerFailed(port, e); });
-      worker.once('exit', (code) => reject(new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: worker exited (code ${code}) before it started`)));
-    });
-    const ready = started.then(() => { release(port); }, async (e: unknown) => {
-      await worker.terminate();
-      if (this.ports.get(portNo) === port) {
-        this.ports.delete(portNo);
-        this.fwd.apply({ op: 'port', port: portNo, fd: -1 });
-        this.broadcast({ op: 'port', port: portNo, fd: -1 });
+    this.portsByName.set(o.name, rec);
+    io.load++;
+    this.everywhere(portMessage(portNo, fd, tunnel));
+    const seq = ++this.attachSeq;
+    const attach: ControlMessage = { op: 'attach', seq, port: portNo, fd };
+    if (ring !== undefined) attach.ring = ring;
+    if (tunnel !== undefined) attach.tunnel = tunnel;
+    const attached = new Promise<void>((resolve, reject) => this.attachWaiters.set(seq, { io, resolve, reject }));
+    hold(io);
+    io.control.postMessage(attach);
+    Atomics.add(this.ctrl, CTRL.GENERATION, 1);
+    this.wake(io);
+    const ready = attached.then(() => { release(io); }, async (e: unknown) => {
+      release(io);
+      if (this.ports.get(portNo) === rec) {
+        this.forgetPort(rec);
         await this.sync();
-        port.control.close();
-        port.close();
-        closeFd(port.wakeFd);
+        rec.close();
       }
-      throw e;
+      throw new DatapathError('OVS_E_PORT_WORKER', 5, `datapath ${this.name} port ${o.name}: ${(e as Error).message}`);
     });
-    return { vport: this.vportOf(rec), ready, readyFlag };
+    return { vport: this.vportOf(rec), ready, io };
   }
 
-  /** Removes a port: its worker stops, every thread forgets its fd, then the device is closed. */
+  /** The lowest free port number (1 up). */
+  private freePortNo(): number {
+    while (this.freedPortNos.length > 0) {
+      const n = this.freedPortNos.shift()!;
+      if (!this.ports.has(n)) return n;
+    }
+    while (this.nextFreshPortNo < MAX_PORTS && this.ports.has(this.nextFreshPortNo)) this.nextFreshPortNo++;
+    if (this.nextFreshPortNo < MAX_PORTS) return this.nextFreshPortNo++;
+    throw new DatapathError('OVS_E_PORT_LIMIT', 27 /* EFBIG */, `datapath ${this.name} has ${MAX_PORTS - 1} ports, the most it can have`);
+  }
+
+  /** The pool worker for a new port: a new thread while the pool is not full, else the least loaded. */
+  private pickWorker(): IoWorker {
+    const live = this.io.filter((w) => !w.dead);
+    if (live.length < this.poolSize) return this.startWorker();
+    let best = live[0]!;
+    for (const w of live) if (w.load < best.load) best = w;
+    return best;
+  }
+
+  private startWorker(): IoWorker {
+    const wakeFd = eventfd();
+    try {
+      const stats = StatsSection.create();
+      const { port1, port2 } = new MessageChannel();
+      const index = this.io.length;
+      const startedFlag = new Int32Array(new SharedArrayBuffer(4));
+      const data: PortWorkerData = { index, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound, started: startedFlag.buffer as SharedArrayBuffer };
+      // The new worker starts from the current state: every port's fd and every flow.
+      for (const p of this.ports.values()) {
+        port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
+        if (p.police) port1.postMessage({ op: 'police', port: p.portNo, ...p.police });
+      }
+      for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
+      // execArgv []: the worker needs none of the parent's loaders (a test runner's TypeScript hooks
+      // would make it take seconds to start).
+      const worker = new Worker(new URL('./port-worker.js', import.meta.url), { workerData: data, transferList: [port2], execArgv: [] });
+      const w: IoWorker = {
+        index, worker, control: port1, wakeFd, stats, startedFlag, load: 0, holds: 1 /* until it has started */, dead: false,
+        started: Promise.resolve(), exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+      };
+      w.started = new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: WorkerMessage) => { if (m.t === 'ready') resolve(); else this.fromWorker(w, m); });
+        worker.on('error', (e) => { reject(e); this.workerFailed(w, e); });
+        worker.once('exit', (code) => { reject(new Error(`worker exited (code ${code})`)); this.workerFailed(w, new Error(`worker ${index} exited (code ${code})`)); });
+      });
+      w.started.then(() => release(w), () => { /* reported by workerFailed */ });
+      this.io.push(w);
+      return w;
+    } catch (e) {
+      closeFd(wakeFd);
+      throw e;
+    }
+  }
+
+  private async stopWorker(w: IoWorker): Promise<void> {
+    if (!w.dead) {
+      hold(w);
+      w.control.postMessage({ op: 'stop' } satisfies ControlMessage);
+      Atomics.add(this.ctrl, CTRL.GENERATION, 1);
+      this.wake(w);
+      const t = setTimeout(() => { void w.worker.terminate(); }, 5000);
+      await w.exited;
+      clearTimeout(t);
+    }
+    w.dead = true;
+    w.control.close();
+    closeFd(w.wakeFd);
+  }
+
+  /** Removes a port: its worker stops reading it, every thread forgets its fd, then the device is closed. */
   async delPort(which: number | string, evenLocal = false): Promise<OdpVport> {
     const { vport, done } = this.stopPort(which, evenLocal);
     await done;
@@ -311,23 +409,25 @@ export class UserspaceDatapath {
     const rec = this.findPort(which);
     if (rec.portNo === 0 && !evenLocal && !this.destroyed) throw new InvalidInputError('port 0 is the datapath\'s local port; delete the datapath instead');
     const vport = this.vportOf(rec);
-    this.ports.delete(rec.portNo);
-    this.fwd.apply({ op: 'port', port: rec.portNo, fd: -1 });
-    rec.control.postMessage({ op: 'stop' } satisfies ControlMessage);
-    this.broadcast({ op: 'port', port: rec.portNo, fd: -1 });
-    Atomics.add(this.ctrl, CTRL.GENERATION, 1);
-    this.wake(rec);
-    hold(rec); // keep the process alive until the worker has let go of the fd
-    const done = Promise.all([rec.exited, this.sync()]).then(() => {
-      const s = rec.stats, r = this.retired;
-      for (let i = 0; i < s.flows.length; i++) r.flows[i]! += s.flows[i]!;
-      for (let i = 0; i < s.tcpFlags.length; i++) r.tcpFlags[i]! |= s.tcpFlags[i]!;
-      for (let i = 0; i < DP_STAT_FIELDS; i++) r.dp[i]! += s.dp[i]!;
-      rec.control.close();
-      rec.close();
-      closeFd(rec.wakeFd);
-    });
+    this.forgetPort(rec);
+    const done = this.sync().then(() => rec.close());
     return { vport, done };
+  }
+
+  /** Takes a port out of every table and tells every thread (its reader first). */
+  private forgetPort(rec: PortRec): void {
+    this.ports.delete(rec.portNo);
+    if (rec.portNo > 0 && rec.portNo < this.nextFreshPortNo) {
+      const f = this.freedPortNos;
+      let i = f.length;
+      while (i > 0 && f[i - 1]! > rec.portNo) i--;
+      if (f[i - 1] !== rec.portNo) f.splice(i, 0, rec.portNo);
+    }
+    if (this.portsByName.get(rec.name) === rec) this.portsByName.delete(rec.name);
+    rec.io.load--;
+    if (!rec.io.dead) rec.io.control.postMessage({ op: 'detach', port: rec.portNo } satisfies ControlMessage);
+    this.everywhere({ op: 'port', port: rec.portNo, fd: -1 });
+    this.wake(rec.io);
   }
 
   getPort(which: number | string): OdpVport {
@@ -343,8 +443,7 @@ export class UserspaceDatapath {
   }
 
   hasPortNamed(name: string): boolean {
-    for (const p of this.ports.values()) if (p.name === name) return true;
-    return false;
+    return this.portsByName.has(name);
   }
 
   // ----- ovs_flow ----------------------------------------------------------------------------
@@ -440,7 +539,9 @@ export class UserspaceDatapath {
   }
 
   private sections(): StatsSection[] {
-    return [this.mainStats, this.retired, ...[...this.ports.values()].map((p) => p.stats)];
+    const out = [this.mainStats];
+    for (const w of this.io) out.push(w.stats);
+    return out;
   }
 
   private findPort(which: number | string): PortRec {
@@ -448,7 +549,8 @@ export class UserspaceDatapath {
       const p = this.ports.get(which);
       if (p) return p;
     } else {
-      for (const p of this.ports.values()) if (p.name === which) return p;
+      const p = this.portsByName.get(which);
+      if (p) return p;
     }
     throw new NoSuchPortError(which);
   }
@@ -457,14 +559,14 @@ export class UserspaceDatapath {
     const sum = (i: number) => BigInt(this.sections().reduce((a, s) => a + s.ports[p.portNo * PORT_STAT_FIELDS + i]!, 0));
     const v: OdpVport = {
       portNo: p.portNo, name: p.name, upcallPids: [...p.upcallPids],
-      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : VPORT_TYPES.netdev,
+      type: p.type === 'internal' ? VPORT_TYPES.internal : p.type === 'vxlan' ? VPORT_TYPES.vxlan : p.type === 'geneve' ? VPORT_TYPES.geneve : p.type === 'gre' ? VPORT_TYPES.gre : p.type === 'stt' ? VPORT_TYPES.stt : VPORT_TYPES.netdev,
       stats: {
         rxPackets: sum(PS.RX_PACKETS), txPackets: sum(PS.TX_PACKETS), rxBytes: sum(PS.RX_BYTES), txBytes: sum(PS.TX_BYTES),
         rxErrors: sum(PS.RX_ERRORS), txErrors: sum(PS.TX_ERRORS), rxDropped: sum(PS.RX_DROPPED), txDropped: sum(PS.TX_DROPPED),
       },
     };
     if (p.ifindex) v.ifindex = p.ifindex;
-    if (p.tunnel) v.options = { dstPort: p.tunnel.dstPort };
+    if (p.tunnel && p.tunnel.kind !== TUNNEL_GRE) v.options = { dstPort: p.tunnel.dstPort };
     return v;
   }
 
@@ -525,47 +627,71 @@ export class UserspaceDatapath {
     return { op: 'put', slot: f.slot, key: f.keyWords, mask: f.maskWords, actions: f.actions };
   }
 
+  /** Ingress policing of the port named `name` (Interface ingress_policing_rate/burst; rate 0 =
+   *  off). Throws NoSuchPortError / InvalidInputError. */
+  setIngressPolicing(name: string, rateKbps: number, burstKbit: number): void {
+    const p = this.portsByName.get(name);
+    if (!p) throw new NoSuchPortError(name);
+    if (!Number.isInteger(rateKbps) || rateKbps < 0) throw new InvalidInputError(`invalid ingress policing rate ${JSON.stringify(rateKbps)}: expected kbit/s >= 0`);
+    if (!Number.isInteger(burstKbit) || burstKbit < 0) throw new InvalidInputError(`invalid ingress policing burst ${JSON.stringify(burstKbit)}: expected kbit >= 0`);
+    p.police = rateKbps > 0 ? { rateKbps, burstKbit } : undefined;
+    this.everywhere({ op: 'police', port: p.portNo, rateKbps, burstKbit });
+  }
+
   /** Sends a control message to every worker and applies it to this thread's forwarder. */
   private everywhere(m: ControlMessage): void {
     this.fwd.apply(m);
     this.broadcast(m);
   }
 
-  private broadcast(m: ControlMessage, except?: PortRec): void {
-    for (const p of this.ports.values()) if (p !== except) p.control.postMessage(m);
+  private broadcast(m: ControlMessage): void {
+    for (const w of this.io) if (!w.dead) w.control.postMessage(m);
     Atomics.add(this.ctrl, CTRL.GENERATION, 1);
   }
 
-  private wake(p: PortRec): void {
-    try { writeSync(p.wakeFd, ONE); } catch { /* counter saturated: already awake */ }
+  private wake(w: IoWorker): void {
+    if (w.dead) return;
+    try { writeSync(w.wakeFd, ONE); } catch { /* counter saturated: already awake */ }
   }
 
   /** Resolves when every live worker has applied every message sent before. */
   private sync(): Promise<void> {
-    const live = [...this.ports.values()];
+    const live = this.io.filter((w) => !w.dead);
     if (live.length === 0) return Promise.resolve();
     const seq = ++this.syncSeq;
-    for (const p of live) hold(p); // workers are unref'd; waiting for them must keep the process up
+    for (const w of live) hold(w); // workers are unref'd; waiting for them must keep the process up
     return new Promise((resolve) => {
-      this.syncWaiters.set(seq, { left: new Set(live), done: () => { for (const p of live) release(p); resolve(); } });
-      for (const p of live) p.control.postMessage({ op: 'sync', seq } satisfies ControlMessage);
+      this.syncWaiters.set(seq, { left: new Set(live), done: () => { for (const w of live) release(w); resolve(); } });
+      for (const w of live) w.control.postMessage({ op: 'sync', seq } satisfies ControlMessage);
       Atomics.add(this.ctrl, CTRL.GENERATION, 1);
-      for (const p of live) this.wake(p);
+      for (const w of live) this.wake(w);
     });
   }
 
-  private workerFailed(rec: PortRec, e: Error): void {
-    process.emitWarning(`datapath ${this.name} port ${rec.name}: worker failed: ${e.message}`);
-    // Nothing reads this port any more; pending syncs must not wait for it.
-    for (const [seq, w] of this.syncWaiters) { w.left.delete(rec); if (w.left.size === 0) { this.syncWaiters.delete(seq); w.done(); } }
+  /** A pool thread died: its ports stop moving frames (they stay in the tables, with a warning);
+   *  nothing waits for it any more. */
+  private workerFailed(w: IoWorker, e: Error): void {
+    if (w.dead) return;
+    w.dead = true;
+    if (!this.destroyed) {
+      const names = [...this.ports.values()].filter((p) => p.io === w).map((p) => p.name);
+      process.emitWarning(`datapath ${this.name} I/O worker ${w.index} failed: ${e.message}${names.length ? ` (ports ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''} stop forwarding)` : ''}`);
+    }
+    for (const [seq, s] of this.syncWaiters) { s.left.delete(w); if (s.left.size === 0) { this.syncWaiters.delete(seq); s.done(); } }
+    for (const [seq, a] of this.attachWaiters) if (a.io === w) { this.attachWaiters.delete(seq); a.reject(new Error(`I/O worker failed: ${e.message}`)); }
   }
 
-  private fromWorker(rec: PortRec, m: WorkerMessage): void {
+  private fromWorker(w: IoWorker, m: WorkerMessage): void {
     if (m.t === 'upcall') this.deliver(m);
     else if (m.t === 'ready') return;
     else if (m.t === 'ack') {
-      const w = this.syncWaiters.get(m.seq);
-      if (w) { w.left.delete(rec); if (w.left.size === 0) { this.syncWaiters.delete(m.seq); w.done(); } }
+      const s = this.syncWaiters.get(m.seq);
+      if (s) { s.left.delete(w); if (s.left.size === 0) { this.syncWaiters.delete(m.seq); s.done(); } }
+    } else if (m.t === 'attached') {
+      const a = this.attachWaiters.get(m.seq);
+      if (!a) return;
+      this.attachWaiters.delete(m.seq);
+      if (m.error !== undefined) a.reject(new Error(`could not start reading it: ${m.error}`)); else a.resolve();
     } else process.emitWarning(`datapath ${this.name}: ${m.message}`);
   }
 
@@ -595,13 +721,13 @@ function portMessage(port: number, fd: number, tunnel: TunnelPortInfo | undefine
   return m;
 }
 
-/** A port's worker keeps the process alive only while something waits for it. */
-function hold(p: PortRec): void {
-  if (p.holds++ === 0) p.worker.ref();
+/** A pool worker keeps the process alive only while something waits for it. */
+function hold(w: IoWorker): void {
+  if (w.holds++ === 0) w.worker.ref();
 }
 
-function release(p: PortRec): void {
-  if (--p.holds === 0) p.worker.unref();
+function release(w: IoWorker): void {
+  if (--w.holds === 0) w.worker.unref();
 }
 
 const ONE = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);

@@ -1,6 +1,6 @@
 // One thread's forwarding state: its copy of the megaflow table and of the port -> fd map, its
-// stats section, and the per-frame path (extract key, look up, execute or upcall). Each port
-// worker owns one; the main thread owns one for packet execute. Control messages keep the copies
+// stats section, and the per-frame path (extract key, look up, execute or upcall). Each I/O
+// worker of the pool owns one; the main thread owns one for packet execute. Control messages keep the copies
 // in step with the main thread's authoritative tables.
 import { writeSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
@@ -10,8 +10,11 @@ import { compileActions, executeActions, type ActionHost, type FrameState } from
 import { Classifier } from './classifier.js';
 import { CTRL, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import { closeFd } from '../linux/native.js';
+import type { RingGeometry } from '../linux/af-packet.js';
 import { openTunnelTx, pathMtu } from '../linux/udp-tunnel.js';
-import { encapsulate, fragments, type TunnelMeta } from './tunnel.js';
+import { TokenBucket } from './policer.js';
+import { TUNNEL_STT, encapsulateStt } from './tunnel-stt.js';
+import { encapsulate, fragments, sourcePort, type TunnelMeta } from './tunnel.js';
 import { TUN_F_DF } from '../../engine/channel/flow-extract.js';
 
 export type ControlMessage =
@@ -21,7 +24,14 @@ export type ControlMessage =
   | { op: 'flush' }
   | { op: 'port'; port: number; fd: number; tunnel?: TunnelPortInfo }
   | { op: 'sync'; seq: number }
-  | { op: 'stop' };
+  | { op: 'stop' }
+  /** To the one pool worker that reads the port: add its fd to the worker's epoll set (mapping the
+   *  rx ring first); answered by 'attached' (with an error if that failed). */
+  | { op: 'attach'; seq: number; port: number; fd: number; ring?: RingGeometry; tunnel?: TunnelPortInfo }
+  /** To the port's worker: stop reading the port (remove from epoll, unmap the ring). */
+  | { op: 'detach'; port: number }
+  /** Ingress policing of a port (rate 0 = off). */
+  | { op: 'police'; port: number; rateKbps: number; burstKbit: number };
 
 export const UPCALL_MISS = 0;
 export const UPCALL_ACTION = 1;
@@ -49,6 +59,10 @@ export class Forwarder implements ActionHost {
   private readonly tunnels: Array<TunnelPortInfo | undefined> = [];
   /** This thread's connected raw sockets, by remote IPv4 address (host-order word). */
   private readonly txFds = new Map<number, number>();
+  private readonly sttMtu = new Map<number, number>();
+  /** STT acknowledgement numbers (frame ids), per thread; with the thread's source port hash it
+   *  keeps frames of different threads apart at the receiver. */
+  private sttFrameId = Math.floor(Math.random() * 0x100000000);
   private txBuf: Buffer | undefined;
   private readonly words = new Uint32Array(KEY_WORDS);
   private readonly flows: Float64Array;
@@ -74,6 +88,9 @@ export class Forwarder implements ActionHost {
   }
 
   /** Applies one control message; returns false for 'stop'. */
+  /** Ingress policers by port number (see policer.ts). */
+  private readonly policers: Array<TokenBucket | undefined> = [];
+
   apply(m: ControlMessage): boolean {
     switch (m.op) {
       case 'put': this.classifier.insert(m.slot, m.key, m.mask, compileActions(m.actions)); break;
@@ -81,10 +98,18 @@ export class Forwarder implements ActionHost {
       case 'del': this.classifier.remove(m.slot); break;
       case 'flush': this.classifier.clear(); break;
       case 'port':
-        if (m.port >= 0 && m.port < MAX_PORTS) { this.portFds[m.port] = m.fd; this.tunnels[m.port] = m.fd >= 0 ? m.tunnel : undefined; }
+        if (m.port >= 0 && m.port < MAX_PORTS) {
+          this.portFds[m.port] = m.fd;
+          this.tunnels[m.port] = m.fd >= 0 ? m.tunnel : undefined;
+          if (m.fd < 0) this.policers[m.port] = undefined; // a deleted port's number may be reused
+        }
         break;
       case 'sync': this.onSync(m.seq); break;
+      case 'police':
+        if (m.port >= 0 && m.port < MAX_PORTS) this.policers[m.port] = m.rateKbps > 0 ? new TokenBucket(m.rateKbps, m.burstKbit, Date.now()) : undefined;
+        break;
       case 'stop': return false;
+      case 'attach': case 'detach': break; // the I/O worker's own business (port-worker.ts)
     }
     return true;
   }
@@ -93,6 +118,8 @@ export class Forwarder implements ActionHost {
   receive(f: FrameState): void {
     if ((++this.frames & 127) === 0) this.now = Date.now();
     const p = f.inPort * PORT_STAT_FIELDS;
+    const pol = this.policers[f.inPort];
+    if (pol !== undefined && !pol.admit(f.len, Date.now())) { this.ports[p + PS.RX_DROPPED]++; return; }
     this.ports[p + PS.RX_PACKETS]++;
     this.ports[p + PS.RX_BYTES] += f.len;
     this.process(f);
@@ -152,6 +179,7 @@ export class Forwarder implements ActionHost {
     if (meta === undefined || meta.dst === 0) { this.ports[p + PS.TX_DROPPED]++; return; }
     const out = this.txBuf ??= Buffer.allocUnsafe(FRAME_BUFFER + 512);
     if (len + 300 > out.length) { this.ports[p + PS.TX_ERRORS]++; return; }
+    if (t.kind === TUNNEL_STT) { this.sttOutput(p, t, buf, off, len, meta); return; }
     const total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, out);
     let fd = this.txFds.get(meta.dst);
     try {
@@ -162,6 +190,26 @@ export class Forwarder implements ActionHost {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EMSGSIZE' && fd !== undefined && !(meta.flags & TUN_F_DF)) { this.sendFragmented(p, fd, out, total, len); return; }
+      if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
+      else this.ports[p + PS.TX_ERRORS]++;
+    }
+  }
+
+  /** STT: the frame in TCP-like segments that fit the path MTU, one frame id per frame. */
+  private sttOutput(p: number, t: TunnelPortInfo, buf: Buffer, off: number, len: number, meta: TunnelMeta): void {
+    let fd = this.txFds.get(meta.dst);
+    try {
+      if (fd === undefined) { fd = openTunnelTx(meta.dst); this.txFds.set(meta.dst, fd); }
+      let mtu = this.sttMtu.get(meta.dst);
+      if (mtu === undefined) { try { mtu = pathMtu(fd); } catch { mtu = 1500; } this.sttMtu.set(meta.dst, mtu); }
+      const m = meta.tpDst ? meta : { ...meta, tpDst: t.dstPort };
+      this.sttFrameId = (this.sttFrameId + 1) >>> 0;
+      for (const seg of encapsulateStt(m, buf, off, len, mtu, this.sttFrameId, sourcePort(buf, off, len))) writeSync(fd, seg);
+      this.ports[p + PS.TX_PACKETS]++;
+      this.ports[p + PS.TX_BYTES] += len;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EMSGSIZE') this.sttMtu.delete(meta.dst); // learn the new path MTU next time
       if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
       else this.ports[p + PS.TX_ERRORS]++;
     }

@@ -1,5 +1,5 @@
 // Sizes shared by the datapath's main thread and its port workers.
-export const MAX_PORTS = 1024;      // port numbers 0..1023
+export const MAX_PORTS = 4096;      // port numbers 0..4095 (a port costs an fd and table entries)
 export const MAX_FLOWS = 65536;     // flow slots (the flow limit)
 export const HEADROOM = 64;         // bytes before a received frame, for push_vlan without copying
 export const FRAME_BUFFER = 65536 + HEADROOM;

@@ -1,4 +1,5 @@
-// VXLAN (RFC 7348) and Geneve (RFC 8926) over IPv4/UDP: taking a received outer packet apart into
+// VXLAN (RFC 7348) and Geneve (RFC 8926) over IPv4/UDP, and GRE (RFC 2784/2890, transparent Ethernet
+// bridging) over IPv4: taking a received outer packet apart into
 // tunnel metadata + inner Ethernet frame, and building the outer IPv4/UDP/tunnel headers in front of
 // a frame for output, as the kernel datapath's vxlan/geneve vports do with an skb's tunnel info.
 // Pure functions over buffers; the sockets are in driver/linux/udp-tunnel.ts.
@@ -8,6 +9,9 @@ import { BadFlowError } from './errors.js';
 
 export const TUNNEL_VXLAN = 1;
 export const TUNNEL_GENEVE = 2;
+export const TUNNEL_GRE = 3;
+const IPPROTO_GRE = 47;
+const GRE_CSUM = 0x8000, GRE_KEY = 0x2000, GRE_SEQ = 0x1000, GRE_ROUTING = 0x4000, GRE_VERSION = 0x0007;
 export const VXLAN_DST_PORT = 4789;
 export const GENEVE_DST_PORT = 6081;
 const ETH_TYPE_TEB = 0x6558; // Transparent Ethernet Bridging (Geneve's protocol type for Ethernet)
@@ -100,6 +104,7 @@ export interface Decapsulated { off: number; len: number }
  */
 export function decapsulate(buf: Uint8Array, off: number, len: number, kind: number, dstPort: number, meta: TunnelMeta, out: Decapsulated): boolean {
   if (len < 20 || buf[off]! >> 4 !== 4) return false;
+  if (kind === TUNNEL_GRE) return decapsulateGre(buf, off, len, meta, out);
   const ihl = (buf[off]! & 0x0f) * 4;
   const total = rd16(buf, off + 2);
   if (ihl < 20 || total < ihl || total > len || buf[off + 9] !== IPPROTO_UDP) return false;
@@ -140,8 +145,60 @@ export function decapsulate(buf: Uint8Array, off: number, len: number, kind: num
   return true;
 }
 
+/** GRE over IPv4 carrying an Ethernet frame (protocol 0x6558): key and checksum as flags say. */
+function decapsulateGre(buf: Uint8Array, off: number, len: number, meta: TunnelMeta, out: Decapsulated): boolean {
+  const ihl = (buf[off]! & 0x0f) * 4;
+  const total = rd16(buf, off + 2);
+  if (ihl < 20 || total < ihl || total > len || buf[off + 9] !== IPPROTO_GRE) return false;
+  if (rd16(buf, off + 6) & 0x3fff) return false;
+  const g = off + ihl;
+  const end = off + total;
+  if (end - g < 4) return false;
+  const flags = rd16(buf, g);
+  if (flags & (GRE_ROUTING | GRE_VERSION) || rd16(buf, g + 2) !== ETH_TYPE_TEB) return false;
+  let h = g + 4;
+  meta.opts = undefined;
+  meta.flags = 0;
+  if (flags & GRE_CSUM) {
+    if (end - h < 4 || onesSum(buf, g, end) !== 0xffff) return false;  // a bad checksum is dropped, as the kernel does
+    meta.flags |= TUN_F_CSUM;
+    h += 4;
+  }
+  meta.idHi = 0;
+  meta.idLo = 0;
+  if (flags & GRE_KEY) {
+    if (end - h < 4) return false;
+    meta.idLo = rd32(buf, h);
+    meta.flags |= TUN_F_KEY;
+    h += 4;
+  }
+  if (flags & GRE_SEQ) h += 4;
+  if (end - h < 14) return false;
+  if (rd16(buf, off + 6) & 0x4000) meta.flags |= TUN_F_DF;
+  meta.src = rd32(buf, off + 12);
+  meta.dst = rd32(buf, off + 16);
+  meta.tos = buf[off + 1]!;
+  meta.ttl = buf[off + 8]!;
+  meta.tpSrc = 0;
+  meta.tpDst = 0;
+  out.off = h;
+  out.len = end - h;
+  return true;
+}
+
+/** The 16-bit ones' complement sum of b[from, to) (0xffff over data that includes a valid checksum). */
+function onesSum(b: Uint8Array, from: number, to: number): number {
+  let s = 0;
+  let i = from;
+  for (; i + 1 < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+  if (i < to) s += b[i]! << 8;
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
 /** Bytes of outer headers encapsulate() puts in front of a frame. */
 export function headerLength(kind: number, meta: TunnelMeta): number {
+  if (kind === TUNNEL_GRE) return 20 + 4 + (meta.flags & TUN_F_CSUM ? 4 : 0) + (meta.flags & TUN_F_KEY ? 4 : 0);
   return 20 + 8 + 8 + (kind === TUNNEL_GENEVE && meta.opts ? meta.opts.length : 0);
 }
 
@@ -161,6 +218,7 @@ export function sourcePort(frame: Uint8Array, off: number, len: number): number 
  * checksum is 0 (RFC 7348 allows it over IPv4) unless the csum flag asks and the source is known.
  */
 export function encapsulate(kind: number, dstPort: number, meta: TunnelMeta, frame: Uint8Array, off: number, len: number, out: Buffer): number {
+  if (kind === TUNNEL_GRE) return encapsulateGre(meta, frame, off, len, out);
   const optLen = kind === TUNNEL_GENEVE && meta.opts ? meta.opts.length : 0;
   const hdr = 36 + optLen;
   const total = hdr + len;
@@ -190,6 +248,35 @@ export function encapsulate(kind: number, dstPort: number, meta: TunnelMeta, fra
     if (optLen) out.set(meta.opts!, 36);
   }
   if ((meta.flags & TUN_F_CSUM) && meta.src) out.writeUInt16BE(udpChecksum(out, total), 26);
+  return total;
+}
+
+function writeOuterIp(meta: TunnelMeta, proto: number, total: number, out: Buffer): void {
+  out[0] = 0x45;
+  out[1] = meta.tos;
+  out.writeUInt16BE(total, 2);
+  out.writeUInt16BE(0, 4);
+  out.writeUInt16BE(meta.flags & TUN_F_DF ? 0x4000 : 0, 6);
+  out[8] = meta.ttl || 64;
+  out[9] = proto;
+  out.writeUInt16BE(0, 10);
+  out.writeUInt32BE(meta.src >>> 0, 12);
+  out.writeUInt32BE(meta.dst >>> 0, 16);
+}
+
+/** Outer IPv4 + GRE (checksum and key when the metadata asks) + the Ethernet frame. */
+function encapsulateGre(meta: TunnelMeta, frame: Uint8Array, off: number, len: number, out: Buffer): number {
+  const csum = (meta.flags & TUN_F_CSUM) !== 0, key = (meta.flags & TUN_F_KEY) !== 0;
+  const hdr = headerLength(TUNNEL_GRE, meta);
+  const total = hdr + len;
+  out.set(frame.subarray(off, off + len), hdr);
+  writeOuterIp(meta, IPPROTO_GRE, total, out);
+  out.writeUInt16BE((csum ? GRE_CSUM : 0) | (key ? GRE_KEY : 0), 20);
+  out.writeUInt16BE(ETH_TYPE_TEB, 22);
+  let h = 24;
+  if (csum) { out.writeUInt32BE(0, h); h += 4; }
+  if (key) { out.writeUInt32BE(meta.idLo >>> 0, h); h += 4; }
+  if (csum) out.writeUInt16BE(~onesSum(out, 20, total) & 0xffff, 24);
   return total;
 }
 

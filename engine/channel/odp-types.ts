@@ -90,7 +90,8 @@ export interface OdpFlow {
   tcpFlags?: number;
 }
 
-export const VPORT_TYPES = { netdev: 1, internal: 2, gre: 3, vxlan: 4, geneve: 5 } as const;
+/** OVS_VPORT_TYPE_*: stt is 106 (OVS's out-of-tree and Windows datapaths; removed upstream in 3.6). */
+export const VPORT_TYPES = { netdev: 1, internal: 2, gre: 3, vxlan: 4, geneve: 5, stt: 106 } as const;
 export type VportTypeName = keyof typeof VPORT_TYPES;
 
 export interface OdpVport {

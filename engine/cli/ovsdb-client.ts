@@ -3,11 +3,12 @@
 // OVS's ovsdb/ovsdb-client.c ([SERVER] defaults to unix:<rundir>/db.sock, [DATABASE] to Open_vSwitch
 // when the server has it; dump/monitor print OVS's text tables).
 import type { Json, JsonObject } from '../ovsdb/api.js';
-import { parseSchema, type ColumnType, type DatabaseSchema, type TableSchema } from '../ovsdb/schema.js';
-import { compareAtoms, datumFromJson, datumToString, type Datum } from '../ovsdb/datum.js';
+import type { ColumnType, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
+import type { Datum } from '../ovsdb/datum.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../rpc/client.js';
 import { ovsRundir } from '../util/ovs-paths.js';
 import { ovsFatal, versionString } from '../util/daemon.js';
+import { InternalError } from '../util/errors.js';
 import { parseVlogOption, strerror, vlog, type VlogOption } from '../util/vlog.js';
 
 const PROGRAM = 'ovsdb-client';
@@ -116,12 +117,12 @@ export function formatTable(caption: string | undefined, headings: string[], row
 function compareDatum(type: ColumnType, a: Datum, b: Datum): number {
   if (a.keys.length !== b.keys.length) return a.keys.length < b.keys.length ? -1 : 1;
   for (let i = 0; i < a.keys.length; i++) {
-    const c = compareAtoms(type.key.type, a.keys[i]!, b.keys[i]!);
+    const c = datum().compareAtoms(type.key.type, a.keys[i]!, b.keys[i]!);
     if (c) return c;
   }
   if (type.value) {
     for (let i = 0; i < a.keys.length; i++) {
-      const c = compareAtoms(type.value.type, a.values![i]!, b.values![i]!);
+      const c = datum().compareAtoms(type.value.type, a.values![i]!, b.values![i]!);
       if (c) return c;
     }
   }
@@ -131,7 +132,8 @@ function compareDatum(type: ColumnType, a: Datum, b: Datum): number {
 function cellText(type: ColumnType, json: Json | undefined): string {
   if (json === undefined) return '';
   try {
-    return datumToString(type, datumFromJson(type, json, undefined, true));
+    const d = datum();
+    return d.datumToString(type, d.datumFromJson(type, json, undefined, true));
   } catch {
     return sortedJson(json);
   }
@@ -149,7 +151,20 @@ function byName(a: string, b: string): number {
 
 // ---------------------------------------------------------------- commands
 
+// Schema parsing (with its JSON Schema validator, ajv, the largest part of this tool) and datum
+// formatting load only with the first schema a command fetches: list-dbs, get-schema, transact and
+// query start without them.
+type DatumLib = typeof import('../ovsdb/datum.js');
+let datumLib: DatumLib | undefined;
+
+function datum(): DatumLib {
+  if (!datumLib) throw new InternalError('ovsdb-client: datum formatting used before a schema was fetched');
+  return datumLib;
+}
+
 async function fetchSchema(ctx: Ctx): Promise<DatabaseSchema> {
+  const [{ parseSchema }, lib] = await Promise.all([import('../ovsdb/schema.js'), import('../ovsdb/datum.js')]);
+  datumLib = lib;
   return parseSchema(await ctx.client.getSchema(ctx.database));
 }
 
@@ -183,6 +198,7 @@ async function dump(ctx: Ctx, args: string[]): Promise<void> {
   const result = await transactOrDie(ctx, [ctx.database, ...ops]);
   if (!Array.isArray(result) || result.length !== ops.length) ovsFatal(PROGRAM, 'transaction returned unexpected result');
   const parts: string[] = [];
+  const { datumFromJson, datumToString } = datum();
   tables.forEach((t, i) => {
     const r = result[i] as JsonObject;
     if (r && typeof r === 'object' && 'error' in r) ovsFatal(PROGRAM, `transaction returned error: ${sortedJson(r)}`);

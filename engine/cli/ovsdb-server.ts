@@ -7,11 +7,12 @@
 //
 // OvsdbServerRunner is the reusable core: engine/main.ts runs the same thing as one engine process.
 import { connectStream, parseActiveTarget, parsePassiveRemote, type Listener, type TlsFiles } from '../rpc/stream.js';
-import { OvsdbServer } from '../rpc/server.js';
+import { OvsdbServer, type RemoteSettings, type ServerOptions } from '../rpc/server.js';
+import { limitForOption, parseLimitValue, SERVER_LIMITS, LIMIT_NAMES, type ServerLimits } from '../util/limits.js';
 import type { Logger } from '../rpc/logger.js';
 import type { Json, RowJson } from '../ovsdb/api.js';
 import { openDatabaseFile, type FileDatabase } from '../ovsdb/file-db.js';
-import { absFileName, ovsDbdir, ovsRundir } from '../util/ovs-paths.js';
+import { absFileName, ovsDbdir, ovsLogdir, ovsRundir } from '../util/ovs-paths.js';
 import {
   addExitHook, DAEMON_USAGE, daemonizeComplete, daemonizeStart, defaultDaemonOptions, exitCleanly, ovsFatal,
   parseDaemonOption, versionString, type DaemonOptions,
@@ -29,12 +30,19 @@ export interface ServerArgs {
   certificate?: string;
   caCert?: string;
   noDbs: boolean;
+  /** --max-...=N options (engine/util/limits.ts). */
+  limits: Partial<ServerLimits>;
+  /** --audit-file=FILE: JSON-lines audit trail. */
+  auditFile?: string;
+  /** --no-audit-log: no audit lines in the log (default: vlog module "audit", INFO). */
+  noAuditLog: boolean;
 }
 
 type ParseOutcome = { kind: 'run'; args: ServerArgs } | { kind: 'print'; text: string } | { kind: 'fatal'; message: string };
 
 const VALUE_OPTIONS = ['remote', 'unixctl', 'private-key', 'certificate', 'ca-cert', 'bootstrap-ca-cert', 'peer-ca-cert',
-  'ssl-protocols', 'ssl-ciphers', 'sync-from', 'sync-exclude-tables', 'run', 'user'];
+  'ssl-protocols', 'ssl-ciphers', 'sync-from', 'sync-exclude-tables', 'run', 'user', 'audit-file',
+  ...LIMIT_NAMES.map((k) => SERVER_LIMITS[k].option)];
 const SHORT_VALUE: Record<string, string> = { p: 'private-key', c: 'certificate', C: 'ca-cert' };
 
 export function usage(program: string): string {
@@ -65,6 +73,12 @@ Logging options:
   --log-file[=FILE]        enable logging to specified FILE
                            (default: <logdir>/${program}.log)
 
+Limits (each breach: an error to that client and a log line):
+${LIMIT_NAMES.map((k) => `  --${SERVER_LIMITS[k].option}=N`.padEnd(34) + `default ${SERVER_LIMITS[k].value} ${SERVER_LIMITS[k].unit}`).join('\n')}
+Audit (writes and management calls, with the client's credentials):
+  --audit-file=FILE       also append JSON lines to FILE
+  --no-audit-log          no audit lines in the log file
+
 Other options:
   --unixctl=SOCKET        override default control socket name
   -h, --help              display this help message
@@ -74,7 +88,7 @@ Other options:
 
 /** Parses ovsdb-server's command line (getopt_long style: options and DATABASE files may mix). */
 export function parseServerArgs(argv: string[], program = 'ovsdb-server'): ParseOutcome {
-  const args: ServerArgs = { dbFiles: [], remotes: [], daemon: defaultDaemonOptions(), vlog: [], noDbs: false };
+  const args: ServerArgs = { dbFiles: [], remotes: [], daemon: defaultDaemonOptions(), vlog: [], noDbs: false, limits: {}, noAuditLog: false };
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -83,6 +97,7 @@ export function parseServerArgs(argv: string[], program = 'ovsdb-server'): Parse
     if (a === '-h' || a === '--help') return { kind: 'print', text: usage(program) };
     if (a === '-V' || a === '--version') return { kind: 'print', text: versionString(program) + '\n' };
     if (a === '--no-dbs') { args.noDbs = true; continue; }
+    if (a === '--no-audit-log') { args.noAuditLog = true; continue; }
     if (a === '--active' || a === '--disable-file-column-diff') continue;
     try {
       if (parseDaemonOption(a, args.daemon)) continue;
@@ -111,9 +126,16 @@ export function parseServerArgs(argv: string[], program = 'ovsdb-server'): Parse
       case 'private-key': args.privateKey = value; break;
       case 'certificate': args.certificate = value; break;
       case 'ca-cert': case 'bootstrap-ca-cert': args.caCert = value; break;
+      case 'audit-file': args.auditFile = value; break;
       case 'run': return { kind: 'fatal', message: '--run is not supported by this implementation' };
       case 'sync-from': return { kind: 'fatal', message: '--sync-from (replication) is not supported by this implementation' };
-      default: break; // accepted and ignored: peer-ca-cert, ssl-protocols, ssl-ciphers, sync-exclude-tables
+      default: {
+        const limit = limitForOption(name);
+        if (limit) {
+          try { args.limits[limit] = parseLimitValue(name, value); } catch (e) { return { kind: 'fatal', message: (e as Error).message }; }
+        }
+        break; // otherwise accepted and ignored: peer-ca-cert, ssl-protocols, ssl-ciphers, sync-exclude-tables
+      }
     }
   }
   for (const p of positional) if (!args.dbFiles.includes(p)) args.dbFiles.push(p);
@@ -150,15 +172,21 @@ export class OvsdbServerRunner {
   readonly remotes = new Set<string>();
   private listeners = new Map<string, Listener>();
   private active = new Map<string, ActiveRemote>();
+  /** Settings (RBAC role) of each remote, shared with its sessions. */
+  private settings = new Map<string, RemoteSettings>();
   private reconfigureQueued = false;
   private reconfiguring: Promise<void> = Promise.resolve();
   private tlsSpec: { privateKey?: string; certificate?: string; caCert?: string } = {};
   private readonly log: VlogModule;
   private closed = false;
 
-  constructor(readonly programName: string, private readonly rundir = ovsRundir()) {
+  constructor(readonly programName: string, private readonly rundir = ovsRundir(), options: ServerOptions = {}) {
     this.log = vlog.module('ovsdb_server');
-    this.server = new OvsdbServer({ logger: vlogLogger(vlog.module('ovsdb_jsonrpc_server')) });
+    this.server = new OvsdbServer({
+      logger: vlogLogger(vlog.module('ovsdb_jsonrpc_server')),
+      ...options,
+      audit: { logger: vlogLogger(vlog.module('audit')), ...options.audit },
+    });
   }
 
   setTls(spec: { privateKey?: string; certificate?: string; caCert?: string }): void {
@@ -209,21 +237,33 @@ export class OvsdbServerRunner {
     return typeof r === 'string' ? r : undefined;
   }
 
-  /** The concrete remotes a db: reference currently names, plus errors. */
-  private queryDbRemotes(name: string, errors: string[]): string[] {
+  /** The concrete remotes a db: reference currently names (with the RBAC `role` of a
+   *  Connection/Manager-like row, as OVS's add_manager_options reads it), plus errors. */
+  private queryDbRemotes(name: string, errors: string[]): Map<string, RemoteSettings> {
+    const out = new Map<string, RemoteSettings>();
     const r = this.parseDbColumn(name);
-    if (typeof r === 'string') { errors.push(r); return []; }
+    if (typeof r === 'string') { errors.push(r); return out; }
     const col = r.db.schema.tables.get(r.table)!.columns.get(r.column)!;
-    const out: string[] = [];
     if (col.type.key.type === 'string' && !col.type.value) {
-      for (const row of r.db.rows(r.table)) for (const a of atoms(row[r.column])) if (typeof a === 'string') out.push(a);
+      for (const row of r.db.rows(r.table)) for (const a of atoms(row[r.column])) if (typeof a === 'string') out.set(a, {});
     } else if (col.type.key.type === 'uuid' && col.type.key.refTable && !col.type.value) {
+      const refTable = col.type.key.refTable;
+      const refSchema = r.db.schema.tables.get(refTable);
+      const roleCol = refSchema?.columns.get('role');
+      const hasRole = !!roleCol && roleCol.type.key.type === 'string' && !roleCol.type.value;
+      const roCol = refSchema?.columns.get('read_only');
+      const hasReadOnly = !!roCol && roCol.type.key.type === 'boolean' && !roCol.type.value;
       const refRows = new Map<string, RowJson>();
-      for (const row of r.db.rows(col.type.key.refTable)) refRows.set(atoms(row._uuid)[0] as string, row);
+      for (const row of r.db.rows(refTable)) refRows.set(atoms(row._uuid)[0] as string, row);
       for (const row of r.db.rows(r.table)) {
         for (const u of atoms(row[r.column])) {
-          const target = atoms(refRows.get(u as string)?.target)[0];
-          if (typeof target === 'string' && target !== '') out.push(target);
+          const ref = refRows.get(u as string);
+          const target = atoms(ref?.target)[0];
+          if (typeof target !== 'string' || target === '') continue;
+          const role = hasRole ? atoms(ref!.role)[0] : undefined;
+          const st: RemoteSettings = typeof role === 'string' && role !== '' ? { role } : {};
+          if (hasReadOnly && atoms(ref!.read_only)[0] === true) st.readOnly = true;
+          out.set(target, st);
         }
       }
     }
@@ -284,32 +324,47 @@ export class OvsdbServerRunner {
   private async reconfigureNow(): Promise<string[]> {
     if (this.closed) return [];
     const errors: string[] = [];
-    const wanted = new Set<string>();
+    const wanted = new Map<string, RemoteSettings>();
     for (const r of this.remotes) {
-      if (r.startsWith('db:')) for (const x of this.queryDbRemotes(r, errors)) wanted.add(x);
-      else wanted.add(r);
+      if (r.startsWith('db:')) {
+        for (const [x, st] of this.queryDbRemotes(r, errors)) {
+          // The same target from two places: the more restricted settings win (never widen access).
+          const prev = wanted.get(x);
+          wanted.set(x, prev ? { role: prev.role || st.role, readOnly: prev.readOnly || st.readOnly } : st);
+        }
+      } else if (!wanted.has(r)) {
+        wanted.set(r, {});
+      }
+    }
+    // A remote whose role or read_only changed applies it to its live sessions at once.
+    for (const [r, st] of wanted) {
+      const cur = this.settings.get(r);
+      if (cur) { cur.role = st.role; cur.readOnly = st.readOnly; }
     }
     const tls = this.resolveTls(errors);
     for (const [r, l] of this.listeners) {
-      if (!wanted.has(r)) { this.listeners.delete(r); await l.close().catch(() => undefined); }
+      if (!wanted.has(r)) { this.listeners.delete(r); this.settings.delete(r); await l.close().catch(() => undefined); }
     }
     for (const [r, a] of this.active) {
-      if (!wanted.has(r)) { this.active.delete(r); a.close(); }
+      if (!wanted.has(r)) { this.active.delete(r); this.settings.delete(r); a.close(); }
     }
-    for (const r of wanted) {
+    for (const [r, st] of wanted) {
       if (this.listeners.has(r) || this.active.has(r)) continue;
+      const settings: RemoteSettings = { ...st };
       if (/^p(unix|tcp|ssl):/.test(r)) {
         try {
           const bound = r.startsWith('punix:') ? `punix:${absFileName(this.rundir, r.slice(6))}` : r;
           parsePassiveRemote(bound);
-          this.listeners.set(r, await this.server.listen(bound, tls ? { tls } : {}));
+          this.listeners.set(r, await this.server.listen(bound, tls ? { tls, settings } : { settings }));
+          this.settings.set(r, settings);
         } catch (e) {
           this.log.err(`${r}: listen failed: ${(e as Error).message}`);
         }
       } else if (/^(unix|tcp|ssl):/.test(r)) {
         try {
           parseActiveTarget(r);
-          this.active.set(r, this.connectActive(r, tls));
+          this.active.set(r, this.connectActive(r, tls, settings));
+          this.settings.set(r, settings);
         } catch (e) {
           this.log.err(`${r}: ${(e as Error).message}`);
         }
@@ -321,7 +376,7 @@ export class OvsdbServerRunner {
   }
 
   /** An outgoing JSON-RPC session to a manager, reconnecting with backoff (1 s doubling to 8 s). */
-  private connectActive(target: string, tls: TlsFiles | undefined): ActiveRemote {
+  private connectActive(target: string, tls: TlsFiles | undefined, settings: RemoteSettings): ActiveRemote {
     let stopped = false;
     let backoff = 1000;
     let timer: NodeJS.Timeout | undefined;
@@ -335,7 +390,7 @@ export class OvsdbServerRunner {
         current = sock;
         backoff = 1000;
         this.log.info(`${target}: connected`);
-        const session = this.server.accept(sock, target);
+        const session = this.server.accept(sock, target, {}, settings);
         session.connection.onClose(() => {
           current = undefined;
           if (!stopped) { this.log.info(`${target}: connection closed`); timer = setTimeout(attempt, backoff); }
@@ -403,6 +458,10 @@ export class OvsdbServerRunner {
       return undefined;
     });
     u.register('ovsdb-server/list-dbs', '', 0, 0, () => this.server.databaseNames.map((n) => n + '\n').join(''));
+    u.register('ovsdb-server/limits', '', 0, 0, () => {
+      const g = this.server.limitGuard;
+      return LIMIT_NAMES.map((k) => `${k} (--${SERVER_LIMITS[k].option}): ${g.limits[k]} ${SERVER_LIMITS[k].unit}, ${g.breaches.get(k) ?? 0} breaches\n`).join('');
+    });
     u.register('memory/show', '', 0, 0, () => {
       let monitors = 0;
       for (const s of this.server.sessions) monitors += (s as unknown as { monitors?: Map<unknown, unknown> }).monitors?.size ?? 0;
@@ -462,7 +521,15 @@ export async function runServer(argv: string[], opts: RunOptions): Promise<{ run
   } catch (e) {
     ovsFatal(program, (e as Error).message);
   }
-  const runner = new OvsdbServerRunner(program);
+  let runner: OvsdbServerRunner;
+  try {
+    runner = new OvsdbServerRunner(program, ovsRundir(), {
+      limits: args.limits,
+      audit: { log: !args.noAuditLog, ...(args.auditFile ? { file: absFileName(ovsLogdir(), args.auditFile) } : {}) },
+    });
+  } catch (e) {
+    ovsFatal(program, (e as Error).message);
+  }
   runner.setTls({ privateKey: args.privateKey, certificate: args.certificate, caCert: args.caCert });
   addExitHook(() => runner.close());
   try {

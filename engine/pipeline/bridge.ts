@@ -11,6 +11,8 @@ import {
 } from './flow-syntax.js';
 import type { TunnelConfig } from './tunnel.js';
 import { MacLearningTable, MacTableOptions, PortVlan, PortVlanConfig, VlanMode, resolvePortVlan } from './normal.js';
+import { MirrorSet, type MirrorSpec } from './mirror.js';
+import { BondState, type BondConfig } from './bond.js';
 
 export const N_TABLES = 255;
 /** OVS keeps its last table for internal flows; OpenFlow writes to it fail. */
@@ -39,6 +41,8 @@ export interface PortSpec {
   noFlood?: boolean;
   /** A tunnel port (vxlan/geneve): its configuration; `odpPort` is the shared tunnel vport. */
   tunnel?: TunnelConfig;
+  /** A bond member: the name of its bond (Port); NORMAL treats all members as one port. */
+  bond?: string;
 }
 
 export interface BridgePort extends PortSpec {
@@ -79,6 +83,14 @@ export class Bridge {
   readonly ports = new Map<number, BridgePort>();
   readonly tables: Classifier<FlowRule>[] = [];
   readonly mac: MacLearningTable;
+  /** Port mirrors (Mirror table rows of this bridge). */
+  readonly mirrors = new MirrorSet();
+  /** sFlow sampling: the datapath `sample` probability (out of 2^32-1; 0 = off). */
+  sflowProbability = 0;
+  /** Bonds by Port name (their members are ports with `bond` set). */
+  readonly bonds = new Map<string, BondState>();
+  private retiredBondGeneration = 0;
+  private bondIds?: Map<string, number>;
   /** Packets sent to CONTROLLER (no controller connection exists; they are counted and dropped). */
   controllerPackets = 0n;
   /** Bumped on any change of ports or flow tables (the MAC table has its own). */
@@ -95,7 +107,82 @@ export class Bridge {
     if (opts.defaultNormalFlow !== false) this.applyFlowMod(parseFlowMod('priority=0,actions=NORMAL'));
   }
 
-  private changed(): void { this.generation++; this.onChange(); }
+  private changed(): void { this.generation++; this.bondIds = undefined; this.onChange(); }
+
+  /** NetFlow export is on: IPv4 megaflows match the NetFlow key (addresses, protocol, DSCP, ports). */
+  netflowEnabled = false;
+
+  setNetflow(on: boolean): void {
+    if (on === this.netflowEnabled) return;
+    this.netflowEnabled = on;
+    this.changed();
+  }
+
+  /** Bridge IPFIX sampling probability (out of 2^32-1; 0 = off). */
+  ipfixProbability = 0;
+
+  /** Turns bridge IPFIX sampling on (1 in `rate` packets) or off (0). */
+  setIpfixSampling(rate: number): void {
+    if (!Number.isInteger(rate) || rate < 0) throw new InvalidInputError(`IPFIX sampling rate ${rate} is not a non-negative integer`);
+    const p = rate === 0 ? 0 : Math.max(1, Math.floor(0xffffffff / rate));
+    if (p === this.ipfixProbability) return;
+    this.ipfixProbability = p;
+    this.changed();
+  }
+
+  /** Turns sFlow sampling on (1 in `rate` packets) or off (0). */
+  setSflowSampling(rate: number): void {
+    if (!Number.isInteger(rate) || rate < 0) throw new InvalidInputError(`sFlow sampling rate ${rate} is not a non-negative integer`);
+    const p = rate === 0 ? 0 : Math.max(1, Math.floor(0xffffffff / rate));
+    if (p === this.sflowProbability) return;
+    this.sflowProbability = p;
+    this.changed();
+  }
+
+  // ---------------------------------------------------------------- bonds
+
+  /** Creates or reconfigures bond `name` (its members must be added as ports with `bond: name`). */
+  setBond(name: string, cfg: BondConfig): BondState {
+    let b = this.bonds.get(name);
+    if (!b) {
+      b = new BondState(name, cfg);
+      this.bonds.set(name, b);
+      this.changed();
+    } else {
+      const g = b.generation;
+      b.configure(cfg);
+      if (b.generation !== g) this.changed();
+    }
+    return b;
+  }
+
+  removeBond(name: string): void {
+    const b = this.bonds.get(name);
+    if (!b) return;
+    this.retiredBondGeneration += b.generation + 1;
+    this.bonds.delete(name);
+    this.changed();
+  }
+
+  /** Changes whenever a bond's member states change (translation may differ). */
+  get bondsGeneration(): number {
+    let g = this.retiredBondGeneration;
+    for (const b of this.bonds.values()) g += b.generation;
+    return g;
+  }
+
+  /** The port number NORMAL learns a bond's MACs on: its lowest member ofport. */
+  bondId(name: string): number {
+    if (!this.bondIds) {
+      const ids = new Map<string, number>();
+      for (const p of this.ports.values()) if (p.bond !== undefined) ids.set(p.bond, Math.min(ids.get(p.bond) ?? Infinity, p.ofport));
+      this.bondIds = ids;
+    }
+    return this.bondIds.get(name) ?? -1;
+  }
+
+  /** NORMAL's identity of a port: its bond's id for bond members, else its ofport. */
+  bundleId(p: BridgePort): number { return p.bond !== undefined ? this.bondId(p.bond) : p.ofport; }
 
   // ---------------------------------------------------------------- ports
 
@@ -143,6 +230,14 @@ export class Bridge {
   portByName(name: string): BridgePort | undefined {
     for (const p of this.ports.values()) if (p.name === name) return p;
     return undefined;
+  }
+
+  /** Replaces the bridge's mirrors (port names are pipeline port names); returns what OVS would
+   *  log for mirrors it cannot create. Translation changes, so installed megaflows revalidate. */
+  setMirrors(specs: readonly MirrorSpec[]): string[] {
+    const r = this.mirrors.configure(specs);
+    if (r.changed) this.changed();
+    return r.warnings;
   }
 
   // ---------------------------------------------------------------- flow tables

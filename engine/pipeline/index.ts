@@ -15,3 +15,5 @@ export { MAX_DEPTH, MAX_RESUBMITS } from './xlate.js';
 export { MacLearningTable, resolvePortVlan, MAC_DEFAULT_IDLE_S, MAC_DEFAULT_MAX } from './normal.js';
 export type { VlanMode, PortVlanConfig, MacEntry } from './normal.js';
 export { Classifier } from './classifier.js';
+export { MirrorSet, MAX_MIRRORS } from './mirror.js';
+export type { MirrorSpec, BridgeMirror } from './mirror.js';

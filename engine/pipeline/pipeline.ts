@@ -64,7 +64,7 @@ export class Pipeline implements XlateEnv {
    *  remembers the generation its megaflows were built at needs to revalidate when it differs. */
   get generation(): number {
     let g = this.ownGeneration;
-    for (const br of this.bridges.values()) g += br.mac.generation;
+    for (const br of this.bridges.values()) g += br.mac.generation + br.bondsGeneration;
     return g;
   }
 

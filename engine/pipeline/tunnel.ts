@@ -5,9 +5,10 @@
 import type { OdpTunnelKey } from '../channel/odp-types.js';
 import { bigToIp, ipToBig } from './fields.js';
 
-export type TunnelType = 'vxlan' | 'geneve';
-export const TUNNEL_TYPES: readonly TunnelType[] = ['vxlan', 'geneve'];
-const DEFAULT_DST_PORT: Record<TunnelType, number> = { vxlan: 4789, geneve: 6081 };
+export type TunnelType = 'vxlan' | 'geneve' | 'gre' | 'stt';
+export const TUNNEL_TYPES: readonly TunnelType[] = ['vxlan', 'geneve', 'gre', 'stt'];
+/** UDP (STT: TCP) destination port; 0 for GRE (no ports). */
+const DEFAULT_DST_PORT: Record<TunnelType, number> = { vxlan: 4789, geneve: 6081, gre: 0, stt: 7471 };
 const DEFAULT_TTL = 64;
 const IP_DSCP_MASK = 0xfc;
 
@@ -107,7 +108,11 @@ export function parseTunnelOptions(name: string, type: TunnelType, options: Read
         if (value === 'inherit') cfg.ttlInherit = true;
         else cfg.ttl = atoi(value) & 0xff;
         break;
-      case 'dst_port': cfg.dstPort = atoi(value) & 0xffff; break;
+      case 'dst_port':
+        if (type === 'gre') { lines.push(`${name}: unknown ${type} argument '${key}'`); break; }
+        cfg.dstPort = atoi(value) & 0xffff;
+        break;
+      case 'seq': if (type !== 'gre') lines.push(`${name}: unknown ${type} argument '${key}'`); break;
       case 'csum': if (value === 'true') cfg.csum = true; break;
       case 'df_default': if (value === 'false') cfg.dontFragment = false; break;
       case 'key': case 'in_key': case 'out_key': case 'packet_type': break;
@@ -133,6 +138,7 @@ export function parseTunnelOptions(name: string, type: TunnelType, options: Read
 
 /** The datapath port all tunnels of one type and UDP port share (OVS's "vxlan_sys_4789"). */
 export function tunnelDpPortName(cfg: Pick<TunnelConfig, 'type' | 'dstPort'>): string {
+  if (cfg.type === 'gre') return 'gre_sys';
   return `${cfg.type}_sys_${cfg.dstPort}`;
 }
 
@@ -179,6 +185,6 @@ export function egressTunnel(cfg: TunnelConfig, f: EgressInputs): OdpTunnelKey |
   t.ttl = cfg.ttlInherit && f.isIp ? f.nwTtl : cfg.ttl;
   if (cfg.dontFragment) t.dontFragment = true;
   if (cfg.csum) t.csum = true;
-  t.tpDst = cfg.dstPort;
+  if (cfg.type !== 'gre') t.tpDst = cfg.dstPort;
   return t;
 }

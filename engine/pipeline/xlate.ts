@@ -13,6 +13,8 @@ import type { Bridge, BridgePort, FlowRule } from './bridge.js';
 import { inputVidRejection, inputVidToVlan, outputVid, portIncludesVlan } from './normal.js';
 import { flowFromOdpKey, isTunnelKey, odpMaskFromWildcards } from './odp-flow.js';
 import { egressTunnel } from './tunnel.js';
+import { bondHash } from './bond.js';
+import { encodeSflowCookie } from './sflow-cookie.js';
 
 export const MAX_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
@@ -71,6 +73,8 @@ class XlateCtx {
   baseTunnel?: OdpTunnelKey;
   depth = 0;
   resubmits = 0;
+  /** Mirrors (bit mask, this bridge) the packet was already copied to, with their duplicates. */
+  mirrored = 0;
   error?: string;
   bridge: Bridge;
   table = 0;
@@ -110,12 +114,30 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
   ctx.note(`bridge ${where.bridge.name}, in_port ${where.port.name} (${where.port.ofport})`);
   if (!where.port.adminUp) {
     ctx.note('input port is administratively down: dropping');
+  } else if (where.bridge.mirrors.isOutput(where.port.name)) {
+    ctx.note(`dropping packet received on port ${where.port.name}, which is reserved exclusively for mirroring`);
   } else if (tunnel && !tunnelProcessEcn(ctx, tunnel)) {
     ctx.note('dropping tunnel packet marked ECN CE but is not ECN capable');
   } else {
+    // Ingress mirroring copies the packet as received, before any action changes it.
+    if (where.bridge.mirrors.size) mirrorPacket(ctx, where.port, where.bridge.mirrors.srcMask(where.port.name));
     lookupAndRun(ctx, 0);
   }
+  if (where.bridge.netflowEnabled && Number(ctx.flow[F.dl_type]) === ETH_TYPE.IP) {
+    // netflow_mask_wc: one datapath flow per NetFlow flow.
+    const wc = ctx.wc;
+    for (const fid of [F.nw_src, F.nw_dst, F.nw_proto, F.tp_src, F.tp_dst]) wc[fid] = fieldMax(fid);
+    wc[F.nw_tos] = wc[F.nw_tos]! | 0xfcn;
+  }
   if (ctx.error) ctx.actions = [];
+  else if (where.bridge.sflowProbability || where.bridge.ipfixProbability) {
+    // compose_sflow_action / compose_ipfix_action: every packet of the flow is sampled with the
+    // bridge's probability before anything else happens to it; the cookie says where it went.
+    const outPorts = ctx.actions.filter((a): a is { type: 'output'; port: number } => a.type === 'output').map((a) => a.port);
+    const cookie = { bridge: where.bridge.name, inPort: key.inPort!, outPorts, vlanTci: key.vlanTci ?? 0 };
+    if (where.bridge.ipfixProbability) ctx.actions.unshift({ type: 'sample', probability: where.bridge.ipfixProbability, actions: [{ type: 'userspace', pid: 0, userdata: encodeSflowCookie(cookie, 'ipfix') }] });
+    if (where.bridge.sflowProbability) ctx.actions.unshift({ type: 'sample', probability: where.bridge.sflowProbability, actions: [{ type: 'userspace', pid: 0, userdata: encodeSflowCookie(cookie) }] });
+  }
   finishWildcards(ctx);
   return {
     actions: ctx.actions, mask: odpMaskFromWildcards(key, ctx.wc), rules: ctx.rules, bridges: ctx.bridges, error: ctx.error,
@@ -328,28 +350,78 @@ function outputToPort(ctx: XlateCtx, p: BridgePort): void {
   if (!p.adminUp) { ctx.note(`port ${p.name} is down, skipping output`); return; }
   if (p.patchPeer !== undefined) { patchOutput(ctx, p); return; }
   if (p.odpPort === undefined) { ctx.note(`port ${p.name} has no datapath port, skipping`); return; }
-  if (p.tunnel) { tunnelOutput(ctx, p); return; }
-  commit(ctx);
-  ctx.actions.push({ type: 'output', port: p.odpPort });
-  ctx.note(`output to ${p.name} (datapath port ${p.odpPort})`);
+  if (p.tunnel) {
+    if (!tunnelOutput(ctx, p)) return;
+  } else {
+    commit(ctx);
+    ctx.actions.push({ type: 'output', port: p.odpPort });
+    ctx.note(`output to ${p.name} (datapath port ${p.odpPort})`);
+  }
+  // Egress mirroring (patch ports are not mirrored on output, as in OVS).
+  if (ctx.bridge.mirrors.size) mirrorPacket(ctx, p, ctx.bridge.mirrors.dstMask(p.name));
+}
+
+/** OVS's mirror_packet: copies the packet entering or leaving `port` to the destinations of the
+ *  mirrors in `candidates` it has not been copied to yet. The VLAN a mirror selects on is the
+ *  packet's VLAN as `port` would receive it. */
+function mirrorPacket(ctx: XlateCtx, port: BridgePort, candidates: number): void {
+  let mirrors = candidates & ~ctx.mirrored;
+  if (!mirrors) return;
+  const ms = ctx.bridge.mirrors, wc = ctx.wc;
+  const tci = Number(ctx.flow[F.vlan_tci]);
+  const vid = tci & VLAN_CFI ? tci & VLAN_VID_MASK : 0;
+  wc[F.vlan_tci] = wc[F.vlan_tci]! | BigInt(VLAN_VID_MASK | VLAN_CFI);
+  if (inputVidRejection(port.vlan, vid, port.name)) return;
+  const vlan = inputVidToVlan(port.vlan, vid);
+  let used = 0;
+  while (mirrors) {
+    const bit = mirrors & -mirrors;
+    mirrors &= ~bit;
+    const m = ms.byIndex(31 - Math.clz32(bit));
+    if (!m) continue;
+    if (m.vlans && !m.vlans.has(vlan)) continue;
+    used |= bit;
+    // Before the copies go out, so that their own egress cannot mirror to the same place again.
+    ctx.mirrored |= m.dupMask;
+    if (m.outPort !== undefined) {
+      const out = ctx.bridge.portByName(m.outPort);
+      if (out) {
+        ctx.note(`mirror ${m.name}: copy to ${out.name}`);
+        normalOutput(ctx, out, vlan, tci);
+      }
+    } else if (m.outVlan !== undefined && vlan !== m.outVlan) {
+      wc[F.dl_dst] = fieldMax(F.dl_dst);
+      if (!isReservedMac(ctx.flow[F.dl_dst]!)) {
+        ctx.note(`mirror ${m.name}: copy to VLAN ${m.outVlan}`);
+        for (const p of sortedPorts(ctx.bridge)) {
+          if (portIncludesVlan(p.vlan, m.outVlan) && !ms.isOutput(p.name)) normalOutput(ctx, p, m.outVlan, tci);
+        }
+      }
+    }
+    mirrors &= ~ctx.mirrored;
+  }
+  if (used && ctx.sideEffects) {
+    const st = ctx.input.stats ?? { packets: 1n, bytes: BigInt(ctx.input.packetLen ?? 0) };
+    ms.credit(used, st.packets, st.bytes);
+  }
 }
 
 /** Output to a tunnel port (tnl_port_send + commit_odp_tunnel_action): set(tunnel(...)) when the
  *  packet's tunnel metadata must change, then the packet's own header changes, then the output. */
-function tunnelOutput(ctx: XlateCtx, p: BridgePort): void {
+function tunnelOutput(ctx: XlateCtx, p: BridgePort): boolean {
   const cfg = p.tunnel!, f = ctx.flow, wc = ctx.wc;
   const dt = Number(f[F.dl_type]);
   const isIp = dt === ETH_TYPE.IP || dt === ETH_TYPE.IPV6;
   if (cfg.remoteIpFlow) wc[F.tun_dst] = 0xffffffffn;
   const t = egressTunnel(cfg, { tunId: f[F.tun_id]!, tunSrc: f[F.tun_src]!, tunDst: f[F.tun_dst]!, isIp, nwTos: Number(f[F.nw_tos]), nwTtl: Number(f[F.nw_ttl]) });
-  if (!t) { ctx.note(`port ${p.name}: remote_ip=flow and the flow has no tun_dst, dropping`); return; }
+  if (!t) { ctx.note(`port ${p.name}: remote_ip=flow and the flow has no tun_dst, dropping`); return false; }
   if (cfg.localIpFlow) wc[F.tun_src] = 0xffffffffn;
   if (cfg.outKeyPresent && cfg.outKeyFlow) wc[F.tun_id] = fieldMax(F.tun_id);
   if (isIp) {
     wc[F.nw_tos] = wc[F.nw_tos]! | 3n | (cfg.tosInherit ? 0xfcn : 0n);
     if (cfg.ttlInherit) wc[F.nw_ttl] = 0xffn;
   }
-  if (ctx.key.tunnel && isTunnelKey(ctx.key) && ctx.key.tunnel.ipv4Dst === t.ipv4Dst) { ctx.note(`port ${p.name}: not tunneling to our own address`); return; }
+  if (ctx.key.tunnel && isTunnelKey(ctx.key) && ctx.key.tunnel.ipv4Dst === t.ipv4Dst) { ctx.note(`port ${p.name}: not tunneling to our own address`); return false; }
   if (!sameTunnel(ctx.baseTunnel, t)) {
     ctx.actions.push({ type: 'set', key: { tunnel: t } });
     ctx.baseTunnel = t;
@@ -357,6 +429,7 @@ function tunnelOutput(ctx: XlateCtx, p: BridgePort): void {
   commit(ctx);
   ctx.actions.push({ type: 'output', port: p.odpPort! });
   ctx.note(`output to tunnel ${p.name} (datapath port ${p.odpPort}, remote ${t.ipv4Dst}${t.id !== undefined ? `, key 0x${t.id.toString(16)}` : ''})`);
+  return true;
 }
 
 function sameTunnel(a: OdpTunnelKey | undefined, b: OdpTunnelKey): boolean {
@@ -378,6 +451,9 @@ function patchOutput(ctx: XlateCtx, p: BridgePort): void {
   const savedFlow = ctx.flow.slice();
   const savedBridge = ctx.bridge, savedTable = ctx.table;
   const savedWcInPort = ctx.wc[F.in_port]!;
+  // Another bridge's mirrors are independent of this one's.
+  const savedMirrored = ctx.mirrored;
+  if (peer.bridge !== ctx.bridge) ctx.mirrored = 0;
   ctx.bridge = peer.bridge;
   ctx.flow[F.in_port] = BigInt(peer.port.ofport);
   ctx.flow[F.metadata] = 0n;
@@ -390,6 +466,7 @@ function patchOutput(ctx: XlateCtx, p: BridgePort): void {
   ctx.bridge = savedBridge;
   ctx.table = savedTable;
   ctx.flow = savedFlow;
+  ctx.mirrored = savedMirrored;
   ctx.exited = false;
 }
 
@@ -417,6 +494,7 @@ function xlateNormal(ctx: XlateCtx): void {
   wc[F.in_port] = 0xffffn;
   const inP = br.ports.get(inPort(ctx));
   if (!inP) { ctx.note(`NORMAL: input port ${inPort(ctx)} is not a port of ${br.name}, dropping`); return; }
+  if (br.mirrors.isOutput(inP.name)) { ctx.note('NORMAL: input port is mirror output port, dropping'); return; }
   const dst = f[F.dl_dst]!, src = f[F.dl_src]!;
   if (isReservedMac(dst)) { ctx.note('NORMAL: packet has reserved destination MAC, dropping'); return; }
   const tci = Number(f[F.vlan_tci]);
@@ -425,25 +503,66 @@ function xlateNormal(ctx: XlateCtx): void {
   if (rejected) { ctx.note(`NORMAL: ${rejected}`); return; }
   const vlan = inputVidToVlan(inP.vlan, vid);
   const grat = isGratuitousArp(ctx);
-  if (ctx.sideEffects && !isMulticastMac(src)) {
-    const r = br.mac.learn(src, vlan, inP.ofport, { gratuitousArp: grat });
-    if (r === 'new' || r === 'moved') ctx.note(`NORMAL: learned that ${bigToMac(src)} is on port ${inP.name} in VLAN ${vlan}`);
+  const inId = br.bundleId(inP);
+  const inBond = inP.bond !== undefined ? br.bonds.get(inP.bond) : undefined;
+  if (inBond) {
+    // bond_check_admissibility: backups, LACP-disabled members, SLB reflections are dropped.
+    const verdict = inBond.admissibility(inP.name, isMulticastMac(dst));
+    if (verdict === 'drop') { ctx.note(`NORMAL: bond ${inBond.name} does not accept this packet on member ${inP.name}, dropping`); return; }
+    if (verdict === 'drop-if-moved') {
+      const moved = br.mac.lookup(src, vlan);
+      if (moved && moved.port !== inId && !grat) { ctx.note(`NORMAL: SLB bond ${inBond.name}: ${bigToMac(src)} is learnt on another port, dropping`); return; }
+    }
   }
-  if (isMulticastMac(dst)) { ctx.note('NORMAL: multicast/broadcast destination, flooding'); normalFlood(ctx, inP, vlan, tci); return; }
+  if (ctx.sideEffects && !isMulticastMac(src)) {
+    const r = br.mac.learn(src, vlan, inId, { gratuitousArp: grat, bondLike: inBond !== undefined });
+    if (r === 'new' || r === 'moved') ctx.note(`NORMAL: learned that ${bigToMac(src)} is on port ${inBond ? inBond.name : inP.name} in VLAN ${vlan}`);
+  }
+  if (isMulticastMac(dst)) { ctx.note('NORMAL: multicast/broadcast destination, flooding'); normalFlood(ctx, inId, vlan, tci); return; }
   const e = br.mac.lookup(dst, vlan);
-  if (!e) { ctx.note('NORMAL: no learned MAC for destination, flooding'); normalFlood(ctx, inP, vlan, tci); return; }
+  if (!e) { ctx.note('NORMAL: no learned MAC for destination, flooding'); normalFlood(ctx, inId, vlan, tci); return; }
   const outP = br.ports.get(e.port);
   if (!outP) { ctx.note('NORMAL: learned port is unknown, dropping'); return; }
-  if (outP === inP) { ctx.note('NORMAL: learned port is input port, dropping'); return; }
-  ctx.note(`NORMAL: forwarding to learned port ${outP.name}`);
-  normalOutput(ctx, outP, vlan, tci);
+  if (br.mirrors.isOutput(outP.name)) { ctx.note('NORMAL: learned port is a mirror port, dropping'); return; }
+  if (br.bundleId(outP) === inId) { ctx.note('NORMAL: learned port is input port, dropping'); return; }
+  ctx.note(`NORMAL: forwarding to learned port ${outP.bond ?? outP.name}`);
+  normalOutputBundle(ctx, outP, vlan, tci);
 }
 
-function normalFlood(ctx: XlateCtx, inP: BridgePort, vlan: number, inTci: number): void {
-  for (const p of sortedPorts(ctx.bridge)) {
-    if (p === inP || p.noFlood || !p.adminUp || !portIncludesVlan(p.vlan, vlan)) continue;
-    normalOutput(ctx, p, vlan, inTci);
+function normalFlood(ctx: XlateCtx, inId: number, vlan: number, inTci: number): void {
+  const br = ctx.bridge;
+  const bondsDone = new Set<string>();
+  for (const p of sortedPorts(br)) {
+    if (p.bond !== undefined) {
+      if (bondsDone.has(p.bond)) continue;
+      bondsDone.add(p.bond);
+    }
+    if (br.bundleId(p) === inId || p.noFlood || !portIncludesVlan(p.vlan, vlan) || br.mirrors.isOutput(p.name)) continue;
+    if (p.bond === undefined && !p.adminUp) continue;
+    normalOutputBundle(ctx, p, vlan, inTci);
   }
+}
+
+/** NORMAL output to the port `p` stands for: for a bond member, the member its bond picks for
+ *  this flow (bond_choose_output_member); else `p` itself. */
+function normalOutputBundle(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number): void {
+  if (p.bond === undefined) { normalOutput(ctx, p, vlan, inTci); return; }
+  const bond = ctx.bridge.bonds.get(p.bond);
+  if (!bond) { ctx.note(`bond ${p.bond} is not configured, dropping`); return; }
+  let hash = 0;
+  if (bond.balanced) {
+    const f = ctx.flow, wc = ctx.wc;
+    if (bond.mode === 'balance-tcp') {
+      for (const fid of [F.nw_src, F.nw_dst, F.nw_proto, F.tp_src, F.tp_dst]) wc[fid] = fieldMax(fid);
+      hash = bondHash(bond.basis, [f[F.dl_src]!, f[F.dl_dst]!, vlan, f[F.nw_src]!, f[F.nw_dst]!, f[F.nw_proto]!, f[F.tp_src]!, f[F.tp_dst]!]);
+    } else {
+      hash = bondHash(bond.basis, [f[F.dl_src]!, vlan]);
+    }
+  }
+  const m = bond.outputMember(hash);
+  const port = m ? ctx.bridge.portByName(m.name) : undefined;
+  if (!port) { ctx.note(`bond ${bond.name}: no member can send, dropping`); return; }
+  normalOutput(ctx, port, vlan, inTci);
 }
 
 function normalOutput(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number): void {

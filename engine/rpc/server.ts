@@ -22,6 +22,12 @@ import {
 import { normalizedSchemaJson } from './schema-json.js';
 import { SERVER_DB_NAME, ServerDatabase } from './server-db.js';
 import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from './stream.js';
+import { LimitError, type ServerLimits } from '../util/limits.js';
+import { LimitGuard } from './limits.js';
+import { rbacApplies, rbacTransact, readOnlyTransact } from './rbac.js';
+import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditOptions } from './audit.js';
+import { identifyPeer, type PeerIdentity } from './peer-identity.js';
+import { pipeAccessNote } from './win-pipe-acl.js';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -42,6 +48,19 @@ export interface ServerOptions {
   txnHistory?: number;
   /** Key, certificate and CA for pssl: remotes. */
   tls?: TlsFiles;
+  /** Resource limits (engine/util/limits.ts); maxMessageBytes/maxDepth/maxSendBacklog above win. */
+  limits?: Partial<ServerLimits>;
+  /** Audit trail of writes and management calls (default: log lines through `logger`). */
+  audit?: AuditOptions;
+}
+
+/** Per-remote settings a session follows for its whole life; the owner may change `role` later
+ *  (ovsdb-server reads it from the Connection row's `role` column). */
+export interface RemoteSettings {
+  /** RBAC role of clients of this remote ('' or undefined: unrestricted). */
+  role?: string;
+  /** Clients of this remote may only read (Connection row `read_only`). */
+  readOnly?: boolean;
 }
 
 export type MethodHandler = (params: Json[], session: ServerSession) => Promise<Json>;
@@ -67,6 +86,7 @@ const BUILTIN_METHODS = new Set([
 ]);
 
 function errorJson(e: unknown): Json {
+  if (e instanceof LimitError) return e.toJson();
   if (e instanceof OvsdbError) return e.toJson() as unknown as Json;
   if (e instanceof OvsError) return { error: e.code, details: e.message };
   return { error: 'internal error', details: e instanceof Error ? e.message : String(e) };
@@ -82,11 +102,21 @@ export class OvsdbServer {
   private readonly listeners: Listener[] = [];
   readonly sessions = new Set<ServerSession>();
   readonly locks = new LockTable();
+  readonly limitGuard: LimitGuard;
+  readonly auditor: Auditor;
+  private unixSessions = 0;
   private closed = false;
 
   constructor(options: ServerOptions = {}) {
     this.options = options;
     this.logger = options.logger ?? silentLogger;
+    const l = { ...options.limits };
+    if (options.maxMessageBytes !== undefined) l.maxMessageBytes = options.maxMessageBytes;
+    if (options.maxDepth !== undefined) l.maxDepth = options.maxDepth;
+    if (options.maxSendBacklog !== undefined) l.maxSendBacklog = options.maxSendBacklog;
+    this.limitGuard = new LimitGuard(l, this.logger);
+    // Without a logger there is nowhere to write audit lines unless a file is configured.
+    this.auditor = new Auditor({ ...options.audit, logger: options.audit?.logger ?? options.logger });
     this.attach(this.serverDb, this.serverDb.schema);
   }
 
@@ -175,33 +205,45 @@ export class OvsdbServer {
   }
 
   /** Listens on punix:PATH, ptcp:[PORT][:IP] or pssl:[PORT][:IP]; resolves with the bound listener. */
-  async listen(remote: string, options: { tls?: TlsFiles; probeIntervalMs?: number } = {}): Promise<Listener> {
+  async listen(remote: string, options: { tls?: TlsFiles; probeIntervalMs?: number; settings?: RemoteSettings } = {}): Promise<Listener> {
     const r = parsePassiveRemote(remote);
     const probe = r.kind === 'punix' ? 0 : options.probeIntervalMs ?? this.options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
-    const l = await listenRemote(remote, (sock, peer) => this.accept(sock, peer, { probeIntervalMs: probe }),
+    const settings = options.settings ?? {};
+    const l = await listenRemote(remote, (sock, peer) => this.accept(sock, peer, { probeIntervalMs: probe }, settings),
       { tls: options.tls ?? this.options.tls });
     this.listeners.push(l);
     this.logger.info(`listening on ${l.remote}`);
+    if (r.kind === 'punix' && process.platform === 'win32') this.logger.info(pipeAccessNote(l.remote));
     return l;
   }
 
   /** Serves one already-connected stream (also usable in-process with a socket pair). */
-  accept(stream: Duplex, peer = 'stream', extra: ConnectionOptions = {}): ServerSession {
+  accept(stream: Duplex, peer = 'stream', extra: ConnectionOptions = {}, settings: RemoteSettings = {}): ServerSession {
+    // Unix peers are numbered as OVS names them (unix#N), so log lines tell clients apart.
+    if (peer === 'unix') peer = `unix#${this.unixSessions++}`;
+    const limits = this.limitGuard.limits;
     const conn = new JsonRpcConnection(stream, {
       name: peer,
       logger: this.logger,
-      maxMessageBytes: this.options.maxMessageBytes,
-      maxDepth: this.options.maxDepth,
-      maxSendBacklog: this.options.maxSendBacklog ?? DEFAULT_MAX_SEND_BACKLOG,
+      maxMessageBytes: limits.maxMessageBytes,
+      maxDepth: limits.maxDepth,
+      maxSendBacklog: limits.maxSendBacklog,
       ...extra,
     });
-    const s = new ServerSession(this, conn);
+    const s = new ServerSession(this, conn, settings, identifyPeer(stream));
     if (this.closed) {
       conn.close('server is shutting down');
       return s;
     }
+    const over = this.limitGuard.check('maxConnections', this.sessions.size + 1, peer, 'connection refused');
+    if (over) {
+      conn.sendError(null, over.toJson());
+      conn.close(over.message);
+      return s;
+    }
     this.sessions.add(s);
     conn.onClose((reason) => {
+      this.limitGuard.noteClose(reason);
       this.sessions.delete(s);
       s.closed();
       this.logger.dbg(`${peer}: connection closed (${reason ?? 'closed'})`);
@@ -228,13 +270,20 @@ export class ServerSession implements TransactSession, LockHolder {
   readonly id = randomUUID();
   readonly server: OvsdbServer;
   readonly connection: JsonRpcConnection;
+  /** Who the peer is (credentials, certificate), learned at accept. */
+  readonly peer: PeerIdentity;
+  private readonly settings: RemoteSettings;
   private readonly monitors = new Map<string, SessionMonitor>();
   private readonly inFlight = new Map<string, AbortController>();
+  /** Requests answered asynchronously and not answered yet. */
+  private pendingReplies = 0;
   dbChangeAware = false;
 
-  constructor(server: OvsdbServer, connection: JsonRpcConnection) {
+  constructor(server: OvsdbServer, connection: JsonRpcConnection, settings: RemoteSettings = {}, peer: PeerIdentity = { transport: 'stream' }) {
     this.server = server;
     this.connection = connection;
+    this.settings = settings;
+    this.peer = peer;
     connection.onRequest = (method, params, id) => this.request(method, params, id);
     connection.onNotification = (method, params) => this.notification(method, params);
     // Updates held while the peer was not reading go out in the next flush round.
@@ -245,6 +294,16 @@ export class ServerSession implements TransactSession, LockHolder {
 
   get name(): string {
     return this.connection.name;
+  }
+
+  /** The RBAC role of the remote this client came through ('' = unrestricted); read live. */
+  get role(): string {
+    return this.settings.role ?? '';
+  }
+
+  /** The client id RBAC compares against: the TLS certificate CN (none for other transports). */
+  get clientId(): string | undefined {
+    return this.peer.cn;
   }
 
   holdsLock(name: string): boolean {
@@ -330,19 +389,24 @@ export class ServerSession implements TransactSession, LockHolder {
   private request(method: string, params: Json[], id: Json): void {
     let result: Json | EncodedResult | Promise<Json>;
     try {
+      const over = this.server.limitGuard.check('maxInFlightPerSession', this.pendingReplies + 1, this.name);
+      if (over) throw over;
       result = this.dispatch(method, params, id);
     } catch (e) {
       this.connection.sendError(id, e instanceof ReplyError ? e.json : errorJson(e));
       return;
     }
     if (result instanceof Promise) {
+      this.pendingReplies++;
       result.then(
         (r) => {
+          this.pendingReplies--;
           // This session's own monitors see its commit before its reply does.
           if (method === 'transact' && this.monitors.size > 0) this.flushHeld();
           this.connection.sendReply(id, r);
         },
         (e) => {
+          this.pendingReplies--;
           if (e instanceof ReplyError) this.connection.sendError(id, e.json);
           else this.connection.sendError(id, errorJson(e));
         },
@@ -380,8 +444,31 @@ export class ServerSession implements TransactSession, LockHolder {
       case 'echo': return params;
     }
     const handler = this.server.method(method);
-    if (handler) return handler(params, this);
+    if (handler) return this.callMethod(method, handler, params);
     throw new ReplyError('unknown method');
+  }
+
+  /** A registered (management) method: refused to clients with an RBAC role (it would bypass the
+   *  role's table rules), audited for everyone else. */
+  private async callMethod(method: string, handler: MethodHandler, params: Json[]): Promise<Json> {
+    const auditor = this.server.auditor;
+    const who = { name: this.name, peer: this.peer, role: this.role || undefined };
+    if (this.role !== '' || this.settings.readOnly) {
+      const reply = this.role !== ''
+        ? { error: 'permission error', details: `RBAC rules for client "${this.clientId ?? '(null)'}" role "${this.role}" prohibit management method "${method}".` }
+        : { error: 'not allowed', details: `management method "${method}" not allowed on a read-only connection` };
+      auditor.record(who, { kind: 'method', target: method, summary: summarizeParams(params), outcome: 'denied', error: reply.details });
+      throw new ReplyError(reply);
+    }
+    if (!auditor.enabled || isReadOnlyCall(method, params)) return handler(params, this);
+    try {
+      const r = await handler(params, this);
+      auditor.record(who, { kind: 'method', target: method, summary: summarizeParams(params), outcome: 'ok' });
+      return r;
+    } catch (e) {
+      auditor.record(who, { kind: 'method', target: method, summary: summarizeParams(params), outcome: 'failed', error: (e as Error).message });
+      throw e;
+    }
   }
 
   private entryFor(method: string, params: Json[]): DbEntry {
@@ -397,6 +484,8 @@ export class ServerSession implements TransactSession, LockHolder {
   private async transact(params: Json[], id: Json): Promise<Json> {
     const e = this.entryFor('transact', params);
     const ops = params.slice(1);
+    const tooMany = this.server.limitGuard.check('maxOpsPerTransaction', ops.length, this.name);
+    if (tooMany) throw tooMany;
     // Most transactions never wait, so the cancelable in-flight entry is made only when one
     // blocks (synchronously inside transact, before any later `cancel` can be read).
     let key: string | undefined;
@@ -408,7 +497,17 @@ export class ServerSession implements TransactSession, LockHolder {
       return ctl.signal;
     };
     try {
-      return await e.db.transact(ops, { session: this, cancelSignal });
+      const client = this.role !== '' ? { role: this.role, id: this.clientId } : undefined;
+      const topts = { session: this, cancelSignal };
+      const results = this.settings.readOnly ? await readOnlyTransact(e.db, ops, topts)
+        : rbacApplies(e.schema, client, ops) ? await rbacTransact(e.db, e.schema, ops, client!, topts)
+          : await e.db.transact(ops, topts);
+      if (this.server.auditor.enabled && hasWriteOps(ops)) {
+        const o = transactOutcome(ops, results);
+        this.server.auditor.record({ name: this.name, peer: this.peer, role: this.role || undefined },
+          { kind: 'transact', target: e.db.name, summary: summarizeOps(ops, results), ...o });
+      }
+      return results;
     } catch (err) {
       if (err instanceof TransactCanceledError || ctl?.signal.aborted) throw new ReplyError('canceled');
       this.server.logger.err(`${this.name}: transact failed: ${(err as Error).message}`);
@@ -427,6 +526,8 @@ export class ServerSession implements TransactSession, LockHolder {
     const id = params[1]!;
     const key = JSON.stringify(id);
     if (this.monitors.has(key)) throw new OvsdbError('syntax error', 'duplicate monitor ID', id);
+    const tooMany = this.server.limitGuard.check('maxMonitorsPerSession', this.monitors.size + 1, this.name);
+    if (tooMany) throw tooMany;
     let since: string | undefined;
     if (version === 3) {
       const t = params[3];

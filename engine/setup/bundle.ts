@@ -2,8 +2,13 @@
 // CLI, the userspace port worker). Only ffi-rs stays outside (a native addon, loaded at run time
 // from node_modules next to the bundle). Run directly, it writes .build/bundle/ for the launchers
 // in engine/bin/ (`node .build/engine/setup/bundle.js [OUTDIR]`).
+// Each CLI is also bundled as CommonJS under cjs/engine/cli/<name>.cjs: the launchers load that one
+// synchronously, which skips Node's ES module loader (a large part of a short-lived tool's start-up;
+// see tests/bench/cli-startup.ts), compiled with the V8 code cache <name>.cjs.cache written here
+// after loading the bundle once (so parsing and compiling its start-up code is not redone each run).
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from './paths.js';
@@ -30,9 +35,20 @@ export interface BundleOptions {
 
 export interface BundleResult {
   outDir: string;
+  /** The ES module bundles (and worker copies) under outDir/engine/: what packages ship. */
   files: string[];
+  /** The CommonJS CLI bundles (and their worker copy) under outDir/cjs/: the launchers' fast path. */
+  cjsFiles: string[];
   bytes: number;
 }
+
+/** Where the CommonJS CLI bundles go, relative to the bundle root. */
+export const CJS_DIR = 'cjs';
+
+/** How a launcher wraps a CommonJS bundle's source to compile it with its code cache (the engine/bin
+ *  launchers spell out the same text: a cache only fits the exact source it was made from). */
+export const CJS_WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+export const CJS_WRAPPER_TAIL = '\n})';
 
 /** Modules never bundled: native addons and their platform packages. */
 export const EXTERNAL_MODULES = ['ffi-rs', '@yuuang/*'];
@@ -42,6 +58,11 @@ export const EXTERNAL_MODULES = ['ffi-rs', '@yuuang/*'];
 const REQUIRE_BANNER =
   "import { createRequire as __ovsBundleCreateRequire } from 'node:module';\n" +
   'const require = __ovsBundleCreateRequire(import.meta.url);';
+
+// CommonJS output has no import.meta: each use of import.meta.url reads this file's own URL instead
+// (module paths, the port worker next to the bundle, projectRoot all resolve as in the ES bundle).
+const IMPORT_META_URL = '__ovsImportMetaUrl';
+const CJS_BANNER = `var ${IMPORT_META_URL} = require('node:url').pathToFileURL(__filename).href;`;
 
 /** The entry points: the engine, every CLI in engine/cli/, and the port worker. */
 export function bundleEntries(root: string = projectRoot): BundleEntry[] {
@@ -123,9 +144,77 @@ export async function bundleEngine(opts: BundleOptions): Promise<BundleResult> {
     copyFileSync(join(outDir, 'engine/port-worker.js'), to);
     files.push(to);
   }
-  for (const f of files) if (!existsSync(f)) throw new BundleError(`esbuild did not write ${relative(outDir, f)}`);
-  const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  return { outDir, files, bytes };
+  const cjsFiles = await bundleCjsClis(root, outDir, entries.filter((e) => e.source.startsWith('engine/cli/')), common);
+  for (const f of [...files, ...cjsFiles]) if (!existsSync(f)) throw new BundleError(`esbuild did not write ${relative(outDir, f)}`);
+  const bytes = [...files, ...cjsFiles].reduce((n, f) => n + statSync(f).size, 0);
+  return { outDir, files, cjsFiles, bytes };
+}
+
+/** The CLIs as CommonJS bundles, outDir/cjs/engine/cli/<name>.cjs, plus the port worker beside them. */
+async function bundleCjsClis(root: string, outDir: string, clis: BundleEntry[], common: BuildOptions): Promise<string[]> {
+  const cjsRoot = join(outDir, CJS_DIR);
+  rmSync(cjsRoot, { recursive: true, force: true });
+  if (clis.length === 0) return [];
+  const result = await build({
+    ...common,
+    format: 'cjs',
+    banner: { js: CJS_BANNER },
+    define: { 'import.meta.url': IMPORT_META_URL },
+    outExtension: { '.js': '.cjs' },
+    entryPoints: clis.map((e) => ({ in: join(root, e.source), out: e.output.replace(/\.js$/, '') })),
+    outdir: cjsRoot,
+    plugins: [mainGuardPlugin(new Set(clis.map((e) => resolve(root, e.source))))],
+  }).catch((e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new BundleError(`esbuild (CommonJS CLI bundles) failed: ${msg}`);
+  });
+  if (result.errors.length) throw new BundleError(`esbuild (CommonJS CLI bundles) failed: ${result.errors.map((m) => m.text).join('; ')}`);
+  const files = clis.map((e) => join(cjsRoot, e.output.replace(/\.js$/, '.cjs')));
+  for (const copy of WORKER_COPIES) {
+    const to = join(cjsRoot, copy);
+    mkdirSync(resolve(to, '..'), { recursive: true });
+    copyFileSync(join(outDir, 'engine/port-worker.js'), to);
+    files.push(to);
+  }
+  await Promise.all(files.filter((f) => f.endsWith('.cjs')).map((f) => writeCodeCache(f)));
+  return files;
+}
+
+// Run in a fresh Node: compiles the bundle as the launcher does, runs its module code (not main; no
+// argv[1], so no "started directly" guard fires), then writes what V8 compiled. Exits at once, so a
+// module that opened a handle cannot keep it.
+const CODE_CACHE_MAKER = `
+const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path');
+const file = process.env.OVS_CODE_CACHE_FOR;
+const script = new vm.Script(${JSON.stringify(CJS_WRAPPER_HEAD)} + fs.readFileSync(file, 'utf8') + ${JSON.stringify(CJS_WRAPPER_TAIL)}, { filename: file });
+const mod = { exports: {}, id: file, filename: file, loaded: false };
+script.runInThisContext().call(mod.exports, mod.exports, require('node:module').createRequire(file), mod, file, path.dirname(file));
+fs.writeFileSync(file + '.cache', script.createCachedData());
+process.exit(0);
+`;
+
+/**
+ * Writes <file>.cache, the V8 code cache of a CommonJS bundle, after the bundle (the launchers use
+ * a cache only when it is not older than its bundle). A bundle with a real import() left in it
+ * gets none: code compiled through vm has no ES module loader behind it. A bundle whose module
+ * code fails here gets none either and loads with a plain require().
+ */
+export async function writeCodeCache(file: string): Promise<boolean> {
+  const cache = `${file}.cache`;
+  rmSync(cache, { force: true });
+  if (/(^|[^\w$.])import\s*\(/m.test(readFileSync(file, 'utf8'))) return false;
+  const status = await new Promise<number | null>((done) => {
+    const child = spawn(process.execPath, ['-e', CODE_CACHE_MAKER], {
+      env: { ...process.env, OVS_CODE_CACHE_FOR: file, NODE_OPTIONS: '' }, stdio: 'ignore', timeout: 60_000,
+    });
+    child.on('error', () => done(null));
+    child.on('exit', (code) => done(code));
+  });
+  if (status !== 0 || !existsSync(cache)) {
+    rmSync(cache, { force: true });
+    return false;
+  }
+  return true;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -4,7 +4,10 @@
 //                                      manifests/, engine/bin/ launchers, .build/engine/*.js
 //                                      bundles, node_modules/ffi-rs + its platform package)
 //   dist/ovs-powershell-<version>.tgz  the npm package (npm pack), the CLIs as bin entries
-//   dist/OpenVSwitch-<version>-x64.msi the Windows installer (wixl), when wixl is installed
+//                                      service-host/ovs-service-host.exe: the Windows service
+//                                      wrapper (C#, .NET Framework 4.8, built with the .NET SDK)
+//   dist/OpenVSwitch-<version>-x64.msi the Windows installer (wixl), when wixl and the .NET SDK are
+//                                      installed; its ServiceInstall row runs ovs-service-host.exe
 //   dist/SHA256SUMS
 // Signing (Authenticode, osslsigncode) when a certificate and key are given:
 //   --sign-cert=FILE --sign-key=FILE [--sign-pass=PASS] [--timestamp-url=URL]
@@ -19,6 +22,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleEngine } from './bundle.js';
 import { projectRoot } from './paths.js';
+import { buildServiceHost, SERVICE_HOST_EXE } from './service-host.js';
 import { OvsError } from '../util/errors.js';
 
 export class PackageError extends OvsError {
@@ -45,6 +49,8 @@ export interface PackageResult {
   engineRoot: string;
   npmTarball?: string;
   msi?: string;
+  /** <module>/service-host/ovs-service-host.exe, when the .NET SDK was there to build it. */
+  serviceHost?: string;
   signed: string[];
   skipped: string[];
 }
@@ -119,6 +125,8 @@ function stageEngineRoot(root: string, bundleDir: string, dir: string, pkgJson: 
   cpSync(join(root, 'manifests'), join(dir, 'manifests'), { recursive: true });
   cpSync(join(root, 'engine', 'bin'), join(dir, 'engine', 'bin'), { recursive: true });
   cpSync(join(bundleDir, 'engine'), join(dir, '.build', 'engine'), { recursive: true });
+  // The CommonJS bundles the launchers load synchronously (faster start-up), when built.
+  if (existsSync(join(bundleDir, 'cjs'))) cpSync(join(bundleDir, 'cjs'), join(dir, '.build', 'bundle', 'cjs'), { recursive: true });
 }
 
 /** ffi-rs and every installed platform package of it (@yuuang/ffi-rs-*), into dir/node_modules. */
@@ -265,6 +273,22 @@ export async function buildPackage(opts: PackageOptions = {}): Promise<PackageRe
   if (existsSync(changelog)) cpSync(changelog, join(moduleDir, 'CHANGELOG.md'));
   log(`module ${relative(outDir, moduleDir)} (engine with ${natives.join(', ')})`);
 
+  // The Windows service host (node.exe cannot answer the service control manager itself).
+  let serviceHost: string | undefined;
+  const dotnet = findTool('dotnet', root);
+  if (!dotnet) {
+    skipped.push('service host (the .NET SDK is not installed: dotnet builds driver/windows/service-host)');
+  } else {
+    const built = buildServiceHost({ root, version, dotnet, scratch: stage });
+    const dir = join(moduleDir, 'service-host');
+    mkdirSync(dir, { recursive: true });
+    serviceHost = join(dir, SERVICE_HOST_EXE);
+    cpSync(built.exe, serviceHost);
+    cpSync(built.config, `${serviceHost}.config`);
+    log(`service host ${relative(outDir, serviceHost)}${built.cached ? ' (cached build)' : ''}`);
+    if (opts.sign) { signFile(serviceHost, opts.sign); signed.push(relative(outDir, serviceHost)); }
+  }
+
   if (opts.sign) {
     for (const f of listFiles(moduleDir).filter((f) => SIGNED_SCRIPT.test(f) && !f.startsWith(engineRoot + sep))) {
       signFile(f, opts.sign);
@@ -301,10 +325,14 @@ export async function buildPackage(opts: PackageOptions = {}): Promise<PackageRe
     const wixl = findTool('wixl', root);
     if (!wixl) {
       skipped.push('MSI (wixl not installed: apt-get install wixl)');
+    } else if (!serviceHost) {
+      skipped.push('MSI (its service runs ovs-service-host.exe, which needs the .NET SDK to build)');
     } else {
       // Only Windows platform packages of ffi-rs go into the MSI.
+      const hostDir = join(moduleDir, 'service-host');
       const sources = listFiles(moduleDir)
         .filter((f) => !/^node_modules[\\/]@yuuang[\\/]ffi-rs-(?!win32-)/.test(relative(engineRoot, f)))
+        .filter((f) => !f.startsWith(hostDir + sep)) // in the template: its component carries ServiceInstall
         .map((f) => ({ rel: relative(moduleDir, f).split(sep).join('/'), source: f }));
       if (!sources.some((s) => s.rel.startsWith('engine/node_modules/@yuuang/ffi-rs-win32-'))) {
         skipped.push(`MSI without ${WIN32_FFI_PACKAGE} (pass --win32-ffi=fetch or a .tgz)`);
@@ -318,6 +346,8 @@ export async function buildPackage(opts: PackageOptions = {}): Promise<PackageRe
       const wxs = template
         .replace(/@VERSION@/g, version)
         .replace('@SETUPSCRIPT@', () => xmlAttr(relative(stage, setupScript)))
+        .replace('@SERVICEHOSTEXE@', () => xmlAttr(relative(stage, serviceHost!)))
+        .replace('@SERVICEHOSTCONFIG@', () => xmlAttr(relative(stage, `${serviceHost!}.config`)))
         .replace('@FILES@', () => tree.files)
         .replace('@COMPONENTREFS@', () => tree.refs);
       const wxsPath = join(stage, 'openvswitch.wxs');
@@ -325,7 +355,7 @@ export async function buildPackage(opts: PackageOptions = {}): Promise<PackageRe
       msi = join(outDir, `${MODULE_NAME}-${version}-x64.msi`);
       run(wixl, ['-a', 'x64', '-o', msi, wxsPath], { cwd: stage, what: 'wixl' });
       if (opts.sign) { signFile(msi, opts.sign); signed.push(basename(msi)); }
-      log(`installer ${basename(msi)} (${Math.round(statSync(msi).size / 1024)} KiB, ${sources.length + 1} files)`);
+      log(`installer ${basename(msi)} (${Math.round(statSync(msi).size / 1024)} KiB, ${sources.length + 3} files)`);
     }
   }
 
@@ -334,7 +364,7 @@ export async function buildPackage(opts: PackageOptions = {}): Promise<PackageRe
   for (const f of [npmTarball, msi]) if (f) sums.push(`${await sha256(f)}  ${basename(f)}`);
   writeFileSync(join(outDir, 'SHA256SUMS'), sums.join('\n') + (sums.length ? '\n' : ''));
   for (const s of skipped) log(`skipped: ${s}`);
-  return { version, moduleDir, engineRoot, npmTarball, msi, signed, skipped };
+  return { version, moduleDir, engineRoot, npmTarball, msi, serviceHost, signed, skipped };
 }
 
 export function parsePackageArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): PackageOptions {

@@ -15,6 +15,9 @@ const needs: Need[] = [
   { pkg: 'iperf3', probe: '/usr/bin/iperf3' },
   { pkg: 'wixl', probe: '/usr/bin/wixl' },
   { pkg: 'msitools', probe: '/usr/bin/msiinfo' },
+  // The Windows service host's logic is exercised under Mono (tests/packaging/service-host).
+  { pkg: 'mono-runtime', probe: '/usr/bin/mono' },
+  { pkg: 'libmono-system-serviceprocess4.0-cil', probe: '/usr/lib/mono/4.5/System.ServiceProcess.dll' },
 ];
 
 function main(): void {

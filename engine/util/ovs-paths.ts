@@ -1,13 +1,21 @@
 // The directories OVS programs use (lib/dirs.c semantics): each one comes from its OVS_* environment
 // variable when that is set and non-empty, else from a default. Our defaults live under the
-// project (./var/run/openvswitch, ./var/lib/openvswitch, ./var/log/openvswitch) on Linux, and
-// under C:\openvswitch\... on Windows, the layout of the Windows install guide.
+// project (./var/run/openvswitch, ./var/lib/openvswitch, ./var/log/openvswitch) on Linux. On
+// Windows there is one data root, %ProgramData%\openvswitch (C:\ProgramData\openvswitch), shared
+// by the engine, the PowerShell module, Install-OvsService and the MSI (which creates it):
+//   conf.db directly in it, run\ (db.sock, pidfiles, control pipes' names), log\, etc\.
+// (The Windows install guide of OVS used C:\openvswitch\...; give OVS_* variables or --rundir=
+// etc. to keep that layout.) The schemas always come from the engine's own manifests/.
 import { isAbsolute, join, resolve } from 'node:path';
 import { projectRoot } from '../setup/paths.js';
 
 export type OvsEnv = Record<string, string | undefined>;
 
-const WINDOWS_ROOT = 'C:/openvswitch';
+/** The Windows data root: %ProgramData%\openvswitch (forward slashes, as the engine joins paths). */
+export function windowsDataRoot(env: OvsEnv = process.env): string {
+  const programData = fromEnv(env, 'ProgramData') ?? fromEnv(env, 'PROGRAMDATA') ?? 'C:\\ProgramData';
+  return `${programData.replace(/[\\/]+$/, '').replace(/\\/g, '/')}/openvswitch`;
+}
 
 function fromEnv(env: OvsEnv, name: string): string | undefined {
   const v = env[name];
@@ -21,35 +29,35 @@ function onWindows(): boolean {
 /** Run-time files: pidfiles, control sockets, db.sock. */
 export function ovsRundir(env: OvsEnv = process.env): string {
   return fromEnv(env, 'OVS_RUNDIR')
-    ?? (onWindows() ? `${WINDOWS_ROOT}/var/run/openvswitch` : join(projectRoot, 'var', 'run', 'openvswitch'));
+    ?? (onWindows() ? `${windowsDataRoot(env)}/run` : join(projectRoot, 'var', 'run', 'openvswitch'));
 }
 
 /** Log files (<logdir>/<program>.log). */
 export function ovsLogdir(env: OvsEnv = process.env): string {
   return fromEnv(env, 'OVS_LOGDIR')
-    ?? (onWindows() ? `${WINDOWS_ROOT}/var/log/openvswitch` : join(projectRoot, 'var', 'log', 'openvswitch'));
+    ?? (onWindows() ? `${windowsDataRoot(env)}/log` : join(projectRoot, 'var', 'log', 'openvswitch'));
 }
 
 /** Configuration directory (etc). */
 export function ovsSysconfdir(env: OvsEnv = process.env): string {
   return fromEnv(env, 'OVS_SYSCONFDIR')
-    ?? (onWindows() ? `${WINDOWS_ROOT}/etc` : join(projectRoot, 'etc'));
+    ?? (onWindows() ? `${windowsDataRoot(env)}/etc` : join(projectRoot, 'etc'));
 }
 
 /** Database directory: OVS_DBDIR, else $OVS_SYSCONFDIR/openvswitch when that is set, else the default
- *  (./var/lib/openvswitch; C:\openvswitch\etc\openvswitch on Windows, where the guide puts conf.db). */
+ *  (./var/lib/openvswitch; the data root C:\ProgramData\openvswitch on Windows, where the MSI puts conf.db). */
 export function ovsDbdir(env: OvsEnv = process.env): string {
   const dbdir = fromEnv(env, 'OVS_DBDIR');
   if (dbdir) return dbdir;
   const sysconf = fromEnv(env, 'OVS_SYSCONFDIR');
   if (sysconf) return `${sysconf}/openvswitch`;
-  return onWindows() ? `${WINDOWS_ROOT}/etc/openvswitch` : join(projectRoot, 'var', 'lib', 'openvswitch');
+  return onWindows() ? windowsDataRoot(env) : join(projectRoot, 'var', 'lib', 'openvswitch');
 }
 
-/** Package data: the schemas (vswitch.ovsschema). Ours ship in manifests/. */
+/** Package data: the schemas (vswitch.ovsschema). Ours ship in manifests/ beside the engine, on
+ *  every platform (an installed engine carries them in <module>/engine/manifests). */
 export function ovsPkgdatadir(env: OvsEnv = process.env): string {
-  return fromEnv(env, 'OVS_PKGDATADIR')
-    ?? (onWindows() ? `${WINDOWS_ROOT}/usr/share/openvswitch` : join(projectRoot, 'manifests'));
+  return fromEnv(env, 'OVS_PKGDATADIR') ?? join(projectRoot, 'manifests');
 }
 
 export interface OvsDirs {

@@ -23,6 +23,14 @@ export type DatapathTransportKind = 'userspace' | 'windows' | 'windows-sim' | 'k
 
 export interface SwitchOptions { datapath?: string; transport?: DatapathTransportKind; unixctl?: UnixctlServer[] }
 
+/** Netdev-level settings the datapath messages do not carry (OVS sets them on the netdev). */
+export interface NetdevControl {
+  /** Interface ingress policing (kbit/s, kbit; rate 0 = off). Throws when it cannot. */
+  setIngressPolicing(iface: string, rateKbps: number, burstKbit: number): void;
+}
+
+const netdevControls = new WeakMap<NetlinkTransport, NetdevControl>();
+
 /** The one place a datapath implementation is chosen. */
 export async function openDatapathTransport(kind: DatapathTransportKind, name: string): Promise<NetlinkTransport> {
   if (kind === 'windows') {
@@ -35,13 +43,15 @@ export async function openDatapathTransport(kind: DatapathTransportKind, name: s
     const { GenlTransport } = await import('../../driver/linux/genetlink.js');
     return GenlTransport.open();
   }
-  const { transport: endpoint } = await openUserspaceTransport(name);
-  if (kind === 'userspace') return endpoint;
+  const { transport: endpoint, datapath } = await openUserspaceTransport(name);
+  const netdev: NetdevControl = { setIngressPolicing: (iface, rate, burst) => datapath.setIngressPolicing(iface, rate, burst) };
+  if (kind === 'userspace') { netdevControls.set(endpoint, netdev); return endpoint; }
   const { FakeOvsExtension } = await import('../../driver/windows/fake-extension.js');
   const { WindowsNetlinkTransport } = await import('../../driver/windows/transport.js');
   const t = await WindowsNetlinkTransport.open(new FakeOvsExtension(endpoint));
   const close = t.close.bind(t);
   t.close = async () => { await close(); await endpoint.close(); };
+  netdevControls.set(t, netdev);
   return t;
 }
 
@@ -60,7 +70,8 @@ export async function startSwitch(source: ConfigSource, opts: SwitchOptions = {}
   try {
     // The kernel datapath is created by us when missing (the others exist once opened).
     const dpif = await Dpif.open(endpoint, name, { create: kind === 'kernel' });
-    sw = new VSwitch({ source, dpif, log: vlog.module('bridge'), version: OVS_COMPAT_VERSION });
+    const netdev = netdevControls.get(endpoint);
+    sw = new VSwitch({ source, dpif, log: vlog.module('bridge'), version: OVS_COMPAT_VERSION, ...(netdev ? { netdev } : {}) });
     await sw.start();
   } catch (e) {
     await endpoint.close().catch(() => undefined);

@@ -26,6 +26,11 @@ export function registerSwitchCommands(u: UnixctlServer, sw: VSwitch): void {
   u.register('dpif/show', '', 0, 0, wrap(() => cmd.dpifShow(sw)));
   u.register('dpif/dump-flows', 'bridge', 1, 1, wrap(() => cmd.dpctlDumpFlows(sw)));
   u.register('ofproto/trace', 'bridge flow', 2, 2, wrap((args: string[]) => cmd.ofprotoTrace(sw, args[0]!, args[1]!)));
+  u.register('bond/show', '[port]', 0, 1, (args: string[]) => sw.bondShow(args[0]));
+  u.register('bond/list', '', 0, 0, () => sw.bondList());
+  u.register('lacp/show', '[port]', 0, 1, (args: string[]) => sw.lacpShow(args[0]));
+  u.register('lacp/show-stats', '[port]', 0, 1, (args: string[]) => sw.lacpShow(args[0], true));
+  u.register('qos/show', 'interface', 1, 1, (args: string[]) => sw.qosShow(args[0]!));
   u.register('coverage/show', '', 0, 0, wrap(() => cmd.coverageShow(sw)));
   u.register('dpctl/show', '[dp]', 0, 1, wrap(() => cmd.dpctlShow(sw)));
   u.register('dpctl/dump-flows', '[dp]', 0, 1, wrap(() => cmd.dpctlDumpFlows(sw)));

@@ -11,12 +11,24 @@ import type { PacketMessage } from '../channel/messages.js';
 import type { OdpAction, OdpFlow, OdpFlowKey, OdpVport } from '../channel/odp-types.js';
 import { VPORT_TYPES } from '../channel/odp-types.js';
 import type { Json, RowJson } from '../ovsdb/api.js';
-import type { PortSpec } from '../pipeline/bridge.js';
+import type { Bridge, PortSpec } from '../pipeline/bridge.js';
+import type { MirrorSpec } from '../pipeline/mirror.js';
+import { BOND_MODES, type BondMode, type BondState } from '../pipeline/bond.js';
+import { extractFlowKey } from '../channel/flow-extract.js';
+import { ETH_TYPE_SLOW, Lacp, encodeLacpFrame, type LacpPdu, type LacpSettings } from './lacp.js';
+import { UnixctlCommandError } from '../util/unixctl.js';
+import { networkInterfaces } from 'node:os';
+import { isIPv4 } from 'node:net';
+import { decodeSflowCookie } from '../pipeline/sflow-cookie.js';
+import { SflowAgent, parseSflowTarget, type IfCounters, type SflowSettings } from './sflow.js';
+import { LinuxQos, type QosSpec, type QueueSpec } from './qos.js';
+import { IpfixExporter, parseIpfixTarget, type IpfixSettings } from './ipfix.js';
+import { NF_OUT_DROP, NF_OUT_MULTI, NetflowExporter, parseNetflowTarget, type NetflowSettings } from './netflow.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { parseTunnelOptions, tunnelDpPortName, type TunnelConfig, type TunnelType } from '../pipeline/tunnel.js';
 import type { ConfigSource } from './config-source.js';
-import { intOf, mapOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } from './wire.js';
+import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } from './wire.js';
 
 export const OFPP_LOCAL = 0xfffe;
 const MAX_IDLE_MS = 10_000;
@@ -32,6 +44,8 @@ export interface VSwitchOptions {
   version: string;
   /** Interface types the datapath can create (besides patch, handled in the pipeline). */
   now?: () => number;
+  /** Netdev settings beyond the datapath messages (ingress policing); absent: not supported. */
+  netdev?: { setIngressPolicing(iface: string, rateKbps: number, burstKbit: number): void };
 }
 
 interface DesiredIface {
@@ -47,11 +61,17 @@ interface DesiredIface {
 }
 
 interface DesiredPort { uuid: string; name: string; row: RowJson; ifaces: DesiredIface[]; tag?: number; trunks: number[]; vlanMode?: VlanMode; bondMode: string }
-interface DesiredBridge { uuid: string; name: string; row: RowJson; failMode: string; ports: DesiredPort[] }
+interface DesiredMirror { uuid: string; name: string; selectAll: boolean; srcPorts: string[]; dstPorts: string[]; vlans: number[]; outPort?: string; outVlan?: number }
+interface DesiredBridge { uuid: string; name: string; row: RowJson; failMode: string; ports: DesiredPort[]; mirrors: DesiredMirror[] }
 
 interface IfaceState { ofport: number; odpPort?: number; error?: string; bridge: string; spec?: string; /** tunnels: the shared datapath port */ dpName?: string }
 
-interface InstalledRec { key: OdpFlowKey; mask: OdpFlowKey; actions: OdpAction[]; packets: bigint; bytes: bigint; installed: number }
+interface InstalledRec {
+  key: OdpFlowKey; mask: OdpFlowKey; actions: OdpAction[]; packets: bigint; bytes: bigint; installed: number;
+  /** NetFlow bookkeeping: the upcall's own packet (executed, not counted by the flow), what was
+   *  exported so far, when, and the TCP flags and last use seen. */
+  nf?: { upcallPackets: bigint; upcallBytes: bigint; exportedPackets: bigint; exportedBytes: bigint; exportedAt: number; first: number; last: number; tcpFlags: number };
+}
 
 /** Interface types and how the datapath realises them. */
 function vportTypeFor(ifaceType: string): number | 'patch' | undefined {
@@ -60,12 +80,14 @@ function vportTypeFor(ifaceType: string): number | 'patch' | undefined {
     case 'internal': return VPORT_TYPES.internal;
     case 'vxlan': return VPORT_TYPES.vxlan;
     case 'geneve': return VPORT_TYPES.geneve;
+    case 'gre': return VPORT_TYPES.gre;
+    case 'stt': return VPORT_TYPES.stt;
     case 'patch': return 'patch';
     default: return undefined;
   }
 }
 
-const VPORT_TYPE_NAMES = new Map<number, string>([[1, 'system'], [2, 'internal'], [3, 'gre'], [4, 'vxlan'], [5, 'geneve']]);
+const VPORT_TYPE_NAMES = new Map<number, string>([[1, 'system'], [2, 'internal'], [3, 'gre'], [4, 'vxlan'], [5, 'geneve'], [106, 'stt']]);
 export function vportTypeName(t: number): string { return VPORT_TYPE_NAMES.get(t) ?? `type${t}`; }
 
 function strerror(e: unknown): string {
@@ -78,6 +100,25 @@ function strerror(e: unknown): string {
     return names[e.errno] ?? e.message;
   }
   return e instanceof Error ? e.message : String(e);
+}
+
+/** sFlow `agent`: an IPv4 address, or an interface whose IPv4 address to use; empty = the first
+ *  non-loopback IPv4 address (or loopback when there is none). Undefined when it has none. */
+function sflowAgentIp(agent: string): string | undefined {
+  if (isIPv4(agent)) return agent;
+  const ifs = networkInterfaces();
+  if (agent) return ifs[agent]?.find((a) => a.family === 'IPv4')?.address;
+  const all = Object.values(ifs).flat().filter((a): a is NonNullable<typeof a> => !!a && a.family === 'IPv4');
+  return (all.find((a) => !a.internal) ?? all[0])?.address ?? '127.0.0.1';
+}
+
+/** The bridge's Ethernet address (its internal port's), or a stable locally administered one. */
+function bridgeMac(name: string): string {
+  const mac = sysfs(name, 'address');
+  if (mac && mac !== '00:00:00:00:00:00') return mac;
+  let h = 0x811c9dc5;
+  for (const c of Buffer.from(name)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return ['02', '00', ...[24, 16, 8, 0].map((sh) => ((h >>> sh) & 0xff).toString(16).padStart(2, '0'))].join(':');
 }
 
 function sysfs(name: string, attr: string): string | undefined {
@@ -100,7 +141,22 @@ export class VSwitch {
   /** Set once a flow with an idle or hard timeout was added (every flow-mod path of the switch goes
    *  through commands.ts, which calls noteFlowMods); until then the periodic pass skips rule expiry. */
   private flowsMayExpire = false;
-  readonly counters = { upcalls: 0, flowPuts: 0, flowPutErrors: 0, revalidations: 0, flowsDeleted: 0, reconfigurations: 0, executes: 0 };
+  readonly counters = { upcalls: 0, flowPuts: 0, flowPutErrors: 0, revalidations: 0, flowsDeleted: 0, reconfigurations: 0, executes: 0, lacpRx: 0, lacpTx: 0 };
+  /** LACP state of each bond with `lacp` active/passive, by Port name. */
+  private readonly lacps = new Map<string, Lacp>();
+  private readonly warnedDefaultBondMode = new Set<string>();
+  /** sFlow agents by bridge name. */
+  private readonly sflows = new Map<string, SflowAgent>();
+  private readonly ifindexCache = new Map<string, number>();
+  /** Port QoS on the Linux devices of interfaces (linux-htb), and which devices have it. */
+  private readonly qos = new LinuxQos();
+  private readonly qosDevices = new Set<string>();
+  /** Interfaces with ingress policing applied, and the rate/burst applied. */
+  private readonly policed = new Map<string, string>();
+  /** IPFIX exporters (per-bridge sampling) by bridge name. */
+  private readonly ipfixes = new Map<string, IpfixExporter>();
+  /** NetFlow exporters by bridge name. */
+  private readonly netflows = new Map<string, NetflowExporter>();
 
   constructor(private readonly o: VSwitchOptions) {}
 
@@ -119,6 +175,12 @@ export class VSwitch {
     for (const u of this.unsubs.splice(0)) u();
     for (const t of this.timers.splice(0)) clearInterval(t);
     await this.running?.catch(() => undefined);
+    for (const a of this.sflows.values()) a.close();
+    this.sflows.clear();
+    for (const n of this.netflows.values()) n.close();
+    this.netflows.clear();
+    for (const x of this.ipfixes.values()) x.close();
+    this.ipfixes.clear();
   }
 
   /** Coalesces change notifications: one reconciliation runs at a time, and one more follows if
@@ -168,7 +230,17 @@ export class VSwitch {
         ports.push({ uuid: pu, name: pname, row: p, ifaces, tag: intOf(p.tag), trunks: setOf(p.trunks).filter((x): x is number => typeof x === 'number'),
           vlanMode: vm === 'access' || vm === 'trunk' || vm === 'native-tagged' || vm === 'native-untagged' ? vm : undefined, bondMode: stringOf(p.bond_mode) });
       }
-      bridges.push({ uuid: bu, name: bname, row: b, failMode: stringOf(b.fail_mode), ports });
+      const mirrorsT = rep.get('Mirror');
+      const mirrors: DesiredMirror[] = [];
+      for (const mu of uuidsOf(b.mirrors)) {
+        const m = mirrorsT?.get(mu);
+        if (!m) continue;
+        const outPort = uuidsOf(m.output_port)[0];
+        mirrors.push({ uuid: mu, name: stringOf(m.name), selectAll: optionalOf(m.select_all) === true, srcPorts: uuidsOf(m.select_src_port),
+          dstPorts: uuidsOf(m.select_dst_port), vlans: setOf(m.select_vlan).filter((x): x is number => typeof x === 'number'),
+          ...(outPort ? { outPort } : {}), ...(intOf(m.output_vlan) !== undefined ? { outVlan: intOf(m.output_vlan) } : {}) });
+      }
+      bridges.push({ uuid: bu, name: bname, row: b, failMode: stringOf(b.fail_mode), ports, mirrors });
     }
     return { ovs, bridges };
   }
@@ -199,14 +271,14 @@ export class VSwitch {
             else if (peer === i.name) errors.set(i.name, `${i.name}: patch peer must not be self`);
             continue;
           }
-          if (vt === VPORT_TYPES.vxlan || vt === VPORT_TYPES.geneve) {
+          if (vt === VPORT_TYPES.vxlan || vt === VPORT_TYPES.geneve || vt === VPORT_TYPES.gre || vt === VPORT_TYPES.stt) {
             const r = parseTunnelOptions(i.name, i.type as TunnelType, i.options);
             for (const w of r.warnings) this.o.log.warn(w);
             if (!r.config) { errors.set(i.name, r.error!); this.o.log.warn(r.error!); continue; }
             const dpName = tunnelDpPortName(r.config);
             tunnels.set(i.name, { dpName, config: r.config });
             wantDp.set(dpName, vt);
-            dpOptions.set(dpName, { dstPort: r.config.dstPort });
+            if (vt !== VPORT_TYPES.gre) dpOptions.set(dpName, { dstPort: r.config.dstPort });
             continue;
           }
           wantDp.set(i.name, vt);
@@ -226,6 +298,7 @@ export class VSwitch {
         const options = dpOptions.get(name);
         const v = await this.o.dpif.portAdd(options ? { name, type, options } : { name, type });
         have.set(name, v);
+        this.policed.delete(name); // a new datapath port has no policer yet
         this.o.log.info(`added ${vportTypeName(type)} port ${name} as datapath port ${v.portNo}`);
       } catch (e) {
         const msg = `could not open network device ${name} (${strerror(e)})`;
@@ -241,6 +314,9 @@ export class VSwitch {
     // 2. Pipeline bridges and ports.
     const wantBridges = new Set(bridges.map((b) => b.name));
     for (const name of this.pipeline.bridgeNames()) if (!wantBridges.has(name)) { this.pipeline.removeBridge(name); this.failModes.delete(name); this.o.log.info(`bridge ${name}: deleted`); }
+    for (const [name, agent] of [...this.sflows]) if (!wantBridges.has(name)) { agent.close(); this.sflows.delete(name); }
+    for (const [name, nf] of [...this.netflows]) if (!wantBridges.has(name)) { nf.close(); this.netflows.delete(name); }
+    for (const [name, ix] of [...this.ipfixes]) if (!wantBridges.has(name)) { ix.close(); this.ipfixes.delete(name); }
     const seenIfaces = new Set<string>();
     for (const b of bridges) {
       let br;
@@ -261,8 +337,9 @@ export class VSwitch {
       for (const p of b.ports) for (const i of p.ifaces) { const s = this.ifaces.get(i.name); if (s && s.bridge === b.name && s.ofport > 0) used.add(s.ofport); }
       const wantPorts = new Set<string>();
       for (const p of b.ports) {
-        // A bond is driven through its first interface that came up (active-backup without LACP).
-        const members = p.ifaces.length > 1 ? p.ifaces.filter((i) => !errors.has(i.name)).slice(0, 1) : p.ifaces;
+        // A bond's members are all its interfaces that came up; NORMAL treats them as one port.
+        const isBond = p.ifaces.length > 1;
+        const members = isBond ? p.ifaces.filter((i) => !errors.has(i.name)) : p.ifaces;
         for (const i of p.ifaces) {
           seenIfaces.add(i.name);
           const prev = this.ifaces.get(i.name);
@@ -287,6 +364,7 @@ export class VSwitch {
           if (p.tag !== undefined) spec.tag = p.tag;
           if (p.trunks.length) spec.trunks = p.trunks;
           if (p.vlanMode) spec.vlanMode = p.vlanMode;
+          if (isBond) spec.bond = p.name;
           const specKey = JSON.stringify(spec, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
           wantPorts.add(i.name);
           const existing = br.portByName(i.name);
@@ -302,14 +380,405 @@ export class VSwitch {
         }
       }
       for (const port of [...br.ports.values()]) if (!wantPorts.has(port.name)) br.removePort(port.name);
+      this.configureBonds(b, br);
+      this.configureSflow(b, br);
+      this.configureNetflow(b, br);
+      this.configureIpfix(b, br);
+      this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
+    this.configureQos(bridges, errors);
+    this.configurePolicing(bridges, errors);
 
     // 3. Flows built under the old configuration are stale.
     await this.revalidate(true);
 
     // 4. Status back into the database, and the acknowledgement of next_cfg.
     await this.writeStatus(ovs, bridges, have, nextCfg);
+  }
+
+  /** bridge.c port_configure_bond + port_configure_lacp/iface_configure_lacp for the bridge's
+   *  multi-interface Ports. */
+  private configureBonds(b: DesiredBridge, br: Bridge): void {
+    const want = new Set<string>();
+    for (const p of b.ports) {
+      if (p.ifaces.length < 2) continue;
+      const members = p.ifaces.filter((i) => br.portByName(i.name)?.bond === p.name);
+      if (!members.length) continue;
+      want.add(p.name);
+      const other = mapOf(p.row.other_config);
+      let mode: BondMode = 'active-backup';
+      if (p.bondMode === '') {
+        if (!this.warnedDefaultBondMode.has(p.name)) {
+          this.warnedDefaultBondMode.add(p.name);
+          this.o.log.warn(`port ${p.name}: Using the default bond_mode active-backup. Note that in previous versions, the default bond_mode was balance-slb`);
+        }
+      } else if ((BOND_MODES as readonly string[]).includes(p.bondMode)) {
+        mode = p.bondMode as BondMode;
+      } else {
+        this.o.log.warn(`port ${p.name}: unknown bond_mode ${p.bondMode}, defaulting to active-backup`);
+      }
+      const fallbackAb = other.get('lacp-fallback-ab') === 'true';
+      const basis = Number(other.get('bond-hash-basis') ?? 0);
+      const bond = br.setBond(p.name, {
+        mode, members: members.map((i) => i.name), lacpFallbackAb: fallbackAb, basis: Number.isInteger(basis) ? basis : 0,
+        ...(mode === 'active-backup' || fallbackAb ? { primary: other.get('bond-primary') } : {}),
+      });
+      const lacpMode = stringOf(p.row.lacp);
+      let lacp: Lacp | undefined;
+      if (lacpMode === 'active' || lacpMode === 'passive') {
+        const prio = Number(other.get('lacp-system-priority') ?? 0);
+        const settings: LacpSettings = {
+          name: p.name, sysId: (other.get('lacp-system-id') ?? bridgeMac(b.name)).toLowerCase(),
+          sysPriority: Number.isInteger(prio) && prio > 0 && prio <= 0xffff ? prio : 0xffff - (p.ifaces.length > 1 ? 1 : 0),
+          active: lacpMode === 'active', fast: (other.get('lacp-time') ?? '').toLowerCase() === 'fast', fallbackAb,
+        };
+        try {
+          lacp = this.lacps.get(p.name);
+          if (lacp) lacp.configure(settings); else { lacp = new Lacp(settings, () => this.now()); this.lacps.set(p.name, lacp); }
+          lacp.setMembers(members.map((i) => {
+            const o = mapOf(i.row.other_config);
+            const num = (k: string, lo: number) => { const v = Number(o.get(k) ?? 0); return Number.isInteger(v) && v >= lo && v <= 0xffff ? v : undefined; };
+            return { name: i.name, portId: num('lacp-port-id', 1) ?? (this.ifaces.get(i.name)?.ofport ?? 0) & 0xffff,
+              portPriority: num('lacp-port-priority', 1) ?? 0xffff, key: num('lacp-aggregation-key', 0) ?? 0 };
+          }));
+        } catch (e) {
+          this.o.log.warn(`port ${p.name}: ${(e as Error).message.replace(/^port \S+: /, '')}`);
+          this.lacps.delete(p.name);
+          lacp = undefined;
+        }
+      } else {
+        if (lacpMode !== '' && lacpMode !== 'off') this.o.log.warn(`port ${p.name}: unknown LACP mode ${lacpMode}`);
+        this.lacps.delete(p.name);
+      }
+      this.applyLacp(bond, lacp);
+    }
+    for (const name of [...br.bonds.keys()]) if (!want.has(name)) { br.removeBond(name); this.lacps.delete(name); }
+  }
+
+  /** The Bridge's sFlow row (bridge.c bridge_configure_sflow): sampling on the bridge, an agent
+   *  exporting to the targets. */
+  private configureSflow(b: DesiredBridge, br: Bridge): void {
+    const rowUuidOf = uuidsOf(b.row.sflow)[0];
+    const row = rowUuidOf ? this.o.source.replica().get('sFlow')?.get(rowUuidOf) : undefined;
+    const off = () => { br.setSflowSampling(0); this.sflows.get(b.name)?.close(); this.sflows.delete(b.name); };
+    if (!row) { off(); return; }
+    const targets = [];
+    for (const t of setOf(row.targets)) {
+      try { targets.push(parseSflowTarget(String(t))); } catch (e) { this.o.log.warn(`bridge ${b.name}: ${(e as Error).message}`); }
+    }
+    const agentName = stringOf(row.agent);
+    const agentIp = sflowAgentIp(agentName);
+    if (!targets.length || !agentIp) {
+      this.o.log.warn(`bridge ${b.name}: ${!targets.length ? 'sFlow has no valid target' : `could not determine IP address for sFlow agent ${agentName}`}; sFlow disabled`);
+      off();
+      return;
+    }
+    const positive = (v: number | undefined, def: number) => (v !== undefined && v > 0 ? v : def);
+    const settings: SflowSettings = {
+      agentIp, targets, samplingRate: positive(intOf(row.sampling), 400), pollingSeconds: positive(intOf(row.polling), 30), headerBytes: positive(intOf(row.header), 128),
+    };
+    const agent = this.sflows.get(b.name);
+    if (agent) agent.settings = settings;
+    else { this.sflows.set(b.name, new SflowAgent(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: sFlow export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}, 1 in ${settings.samplingRate}`); }
+    br.setSflowSampling(settings.samplingRate);
+  }
+
+  /** The Bridge's NetFlow row (bridge.c bridge_configure_netflow). */
+  private configureNetflow(b: DesiredBridge, br: Bridge): void {
+    const id = uuidsOf(b.row.netflow)[0];
+    const row = id ? this.o.source.replica().get('NetFlow')?.get(id) : undefined;
+    const off = () => { br.setNetflow(false); this.netflows.get(b.name)?.close(); this.netflows.delete(b.name); };
+    if (!row) { off(); return; }
+    const targets = [];
+    for (const t of setOf(row.targets)) {
+      try { targets.push(parseNetflowTarget(String(t))); } catch (e) { this.o.log.warn(`bridge ${b.name}: ${(e as Error).message}`); }
+    }
+    if (!targets.length) { this.o.log.warn(`bridge ${b.name}: NetFlow has no valid target; NetFlow disabled`); off(); return; }
+    const at = intOf(row.active_timeout) ?? 0;
+    const settings: NetflowSettings = {
+      targets, engineType: intOf(row.engine_type) ?? 0, engineId: intOf(row.engine_id) ?? 0,
+      addIdToInterface: optionalOf(row.add_id_to_interface) === true, activeTimeoutSeconds: at === 0 ? 600 : at,
+    };
+    const nf = this.netflows.get(b.name);
+    if (nf) nf.settings = settings;
+    else { this.netflows.set(b.name, new NetflowExporter(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: NetFlow export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}`); }
+    br.setNetflow(true);
+  }
+
+  /** Port `qos` (QoS + Queue rows) onto the Linux devices of the port's interfaces. */
+  private configureQos(bridges: DesiredBridge[], errors: Map<string, string>): void {
+    if (process.platform !== 'linux') return;
+    const rep = this.o.source.replica();
+    const want = new Map<string, QosSpec>();
+    for (const b of bridges) {
+      for (const p of b.ports) {
+        const qid = uuidsOf(p.row.qos)[0];
+        const q = qid ? rep.get('QoS')?.get(qid) : undefined;
+        if (!q) continue;
+        const other = mapOf(q.other_config);
+        const num = (m: Map<string, string>, k: string) => { const v = Number(m.get(k)); return m.has(k) && Number.isFinite(v) && v >= 0 ? v : undefined; };
+        const queues: QueueSpec[] = [];
+        const qm = q.queues;
+        if (Array.isArray(qm) && qm[0] === 'map' && Array.isArray(qm[1])) {
+          for (const pair of qm[1]) {
+            if (!Array.isArray(pair)) continue;
+            const row = rep.get('Queue')?.get(uuidsOf(pair[1] as Json)[0] ?? '');
+            if (!row || typeof pair[0] !== 'number') continue;
+            const o = mapOf(row.other_config);
+            queues.push({ id: pair[0], minRate: num(o, 'min-rate'), maxRate: num(o, 'max-rate'), burst: num(o, 'burst'), priority: num(o, 'priority') });
+          }
+        }
+        const spec: QosSpec = { type: stringOf(q.type), maxRate: num(other, 'max-rate'), queues };
+        for (const i of p.ifaces) {
+          if (errors.has(i.name) || !['', 'system', 'internal', 'tap'].includes(i.type)) continue;
+          want.set(i.name, spec);
+        }
+      }
+    }
+    for (const dev of [...this.qosDevices]) {
+      if (want.has(dev)) continue;
+      try { this.qos.apply(dev, undefined); } catch { /* device gone */ }
+      this.qosDevices.delete(dev);
+    }
+    for (const [dev, spec] of want) {
+      try {
+        this.qos.apply(dev, spec);
+        this.qosDevices.add(dev);
+      } catch (e) { this.o.log.warn(`port ${dev}: ${(e as Error).message}`); }
+    }
+  }
+
+  /** Interface ingress_policing_rate/burst (kbit/s, kbit) onto the datapath's netdev policer. */
+  private configurePolicing(bridges: DesiredBridge[], errors: Map<string, string>): void {
+    const want = new Map<string, string>();
+    for (const b of bridges) for (const p of b.ports) for (const i of p.ifaces) {
+      if (errors.has(i.name) || i.isLocal || i.type === 'patch') continue;
+      const rate = intOf(i.row.ingress_policing_rate) ?? 0, burst = intOf(i.row.ingress_policing_burst) ?? 0;
+      const key = `${rate}/${burst}`;
+      if (rate > 0 || this.policed.has(i.name)) want.set(i.name, key);
+    }
+    for (const [iface, key] of want) {
+      if (this.policed.get(iface) === key) continue;
+      const [rate, burst] = key.split('/').map(Number) as [number, number];
+      if (!this.o.netdev) { if (rate > 0) this.o.log.warn(`interface ${iface}: ingress policing is not supported by this datapath`); continue; }
+      try {
+        this.o.netdev.setIngressPolicing(iface, rate, burst);
+        if (rate > 0) this.policed.set(iface, key); else this.policed.delete(iface);
+      } catch (e) { this.o.log.warn(`interface ${iface}: could not set ingress policing: ${(e as Error).message}`); }
+    }
+    for (const iface of [...this.policed.keys()]) if (!want.has(iface)) this.policed.delete(iface);
+  }
+
+  /** `ovs-appctl qos/show IFACE`. */
+  qosShow(iface: string): string {
+    try { return this.qos.show(iface); } catch (e) { throw new UnixctlCommandError((e as Error).message); }
+  }
+
+  /** The Bridge's IPFIX row (bridge.c bridge_configure_ipfix, per-bridge sampling). */
+  private configureIpfix(b: DesiredBridge, br: Bridge): void {
+    const id = uuidsOf(b.row.ipfix)[0];
+    const row = id ? this.o.source.replica().get('IPFIX')?.get(id) : undefined;
+    const off = () => { br.setIpfixSampling(0); this.ipfixes.get(b.name)?.close(); this.ipfixes.delete(b.name); };
+    if (!row) { off(); return; }
+    const targets = [];
+    for (const t of setOf(row.targets)) {
+      try { targets.push(parseIpfixTarget(String(t))); } catch (e) { this.o.log.warn(`bridge ${b.name}: ${(e as Error).message}`); }
+    }
+    if (!targets.length) { this.o.log.warn(`bridge ${b.name}: IPFIX has no valid target; IPFIX disabled`); off(); return; }
+    const other = mapOf(row.other_config);
+    const tmpl = Number(other.get('template-interval') ?? 600);
+    const settings: IpfixSettings = {
+      targets, observationDomainId: intOf(row.obs_domain_id) ?? 0, observationPointId: intOf(row.obs_point_id) ?? 0,
+      samplingRate: Math.max(1, intOf(row.sampling) ?? 400), cacheActiveTimeout: intOf(row.cache_active_timeout) ?? 0,
+      cacheMaxFlows: intOf(row.cache_max_flows) ?? 0, templateIntervalSeconds: Number.isFinite(tmpl) && tmpl > 0 ? tmpl : 600,
+    };
+    const x = this.ipfixes.get(b.name);
+    if (x) x.settings = settings;
+    else { this.ipfixes.set(b.name, new IpfixExporter(settings, (m) => this.o.log.warn(m))); this.o.log.info(`bridge ${b.name}: IPFIX export to ${targets.map((t) => `${t.host}:${t.port}`).join(', ')}, 1 in ${settings.samplingRate}`); }
+    br.setIpfixSampling(settings.samplingRate);
+  }
+
+  /** Exports what a NetFlow-tracked datapath flow carried since its last record. */
+  private exportNetflow(rec: InstalledRec, totalPackets: bigint, totalBytes: bigint, now: number): void {
+    const nf = rec.nf;
+    const k = rec.key;
+    if (!nf || !k.ipv4 || k.inPort === undefined) return;
+    const where = this.pipeline.portOfOdp(k.inPort);
+    const exp = where ? this.netflows.get(where.bridge.name) : undefined;
+    if (!where || !exp) return;
+    const packets = totalPackets + nf.upcallPackets - nf.exportedPackets, bytes = totalBytes + nf.upcallBytes - nf.exportedBytes;
+    if (packets <= 0n) return;
+    const outs = rec.actions.filter((a): a is { type: 'output'; port: number } => a.type === 'output').map((a) => a.port);
+    const outPort = outs.length === 1 ? [...where.bridge.ports.values()].find((p) => p.odpPort === outs[0] && !p.tunnel) : undefined;
+    const output = outs.length === 0 ? NF_OUT_DROP : outs.length > 1 ? NF_OUT_MULTI : outPort ? exp.iface(outPort.ofport) : NF_OUT_MULTI;
+    const l4 = k.tcp ?? k.udp ?? k.sctp;
+    exp.add({
+      srcAddr: k.ipv4.src, dstAddr: k.ipv4.dst, input: exp.iface(where.port.ofport), output, packets, bytes, first: nf.first, last: nf.last,
+      srcPort: l4 ? l4.src : k.icmp ? k.icmp.type : 0, dstPort: l4 ? l4.dst : k.icmp ? k.icmp.code : 0,
+      tcpFlags: nf.tcpFlags, proto: k.ipv4.proto, tos: k.ipv4.tos,
+    });
+    nf.exportedPackets += packets;
+    nf.exportedBytes += bytes;
+    nf.exportedAt = now;
+  }
+
+  private ifindexOf(name: string): number {
+    let i = this.ifindexCache.get(name);
+    if (i === undefined) { i = Number(sysfs(name, 'ifindex') ?? 0) || 0; if (i) this.ifindexCache.set(name, i); }
+    return i;
+  }
+
+  /** A packet the datapath sampled for sFlow (userspace action upcall). */
+  private handleSflowSample(u: PacketMessage): void {
+    const c = decodeSflowCookie(u.userdata);
+    const agent = c ? this.sflows.get(c.bridge) : undefined;
+    if (!c || !agent || !this.pipeline.hasBridge(c.bridge)) return;
+    const br = this.pipeline.bridge(c.bridge);
+    const byOdp = (odp: number) => [...br.ports.values()].find((p) => p.odpPort === odp && !p.tunnel);
+    const inP = byOdp(c.inPort);
+    const inIf = inP ? this.ifindexOf(inP.name) : 0;
+    const outIfs = c.outPorts.map((o) => { const p = byOdp(o); return p ? this.ifindexOf(p.name) : 0; });
+    const tagged = (c.vlanTci & 0x1000) !== 0;
+    const vlan = tagged ? c.vlanTci & 0xfff : inP && inP.vlan.mode === 'access' ? inP.vlan.vlan : 0;
+    agent.flowSample({
+      inputIfIndex: inIf, sourceIfIndex: inIf, packet: u.packet,
+      outputIfIndex: outIfs.length === 1 ? outIfs[0]! : outIfs.length > 1 ? (0x80000000 | outIfs.length) >>> 0 : 0,
+      srcVlan: vlan, srcPriority: tagged ? c.vlanTci >> 13 : 0, dstVlan: vlan, dstPriority: tagged ? c.vlanTci >> 13 : 0,
+    });
+  }
+
+  /** Counter samples for every interface of the bridges whose polling interval passed. */
+  private async pollSflowCounters(): Promise<void> {
+    const now = Date.now();
+    const due = [...this.sflows].filter(([, a]) => a.settings.pollingSeconds > 0 && a.pollDue(now));
+    if (!due.length) return;
+    const stats = new Map((await this.o.dpif.portDump()).map((v) => [v.name, v]));
+    for (const [bname, agent] of due) {
+      if (!this.pipeline.hasBridge(bname)) continue;
+      const br = this.pipeline.bridge(bname);
+      agent.pollCounters(() => {
+        const out: IfCounters[] = [];
+        for (const p of br.ports.values()) {
+          const v = stats.get(p.name);
+          const ifIndex = this.ifindexOf(p.name);
+          if (!v?.stats || !ifIndex) continue;
+          const s = v.stats;
+          const mbps = Number(sysfs(p.name, 'speed') ?? 0);
+          const oper = sysfs(p.name, 'operstate');
+          out.push({ ifIndex, speed: BigInt(mbps > 0 ? mbps : 0) * 1_000_000n, adminUp: p.adminUp, operUp: oper === undefined || oper === 'up' || oper === 'unknown',
+            inOctets: s.rxBytes, inUcastPkts: Number(s.rxPackets & 0xffffffffn), inMulticastPkts: 0, inBroadcastPkts: 0, inDiscards: Number(s.rxDropped & 0xffffffffn), inErrors: Number(s.rxErrors & 0xffffffffn),
+            outOctets: s.txBytes, outUcastPkts: Number(s.txPackets & 0xffffffffn), outMulticastPkts: 0, outBroadcastPkts: 0, outDiscards: Number(s.txDropped & 0xffffffffn), outErrors: Number(s.txErrors & 0xffffffffn) });
+        }
+        return out;
+      }, now, true);
+    }
+  }
+
+  /** What LACP says about a bond's members, into the bond. */
+  private applyLacp(bond: BondState, lacp: Lacp | undefined): void {
+    const before = bond.activeMember?.name;
+    if (!lacp) bond.setLacp('off', new Map());
+    else bond.setLacp(lacp.negotiated ? 'negotiated' : 'configured', new Map(bond.members().map((m) => [m.name, lacp.memberMayEnable(m.name)])));
+    const after = bond.activeMember?.name;
+    if (after !== before) this.o.log.info(after ? `bond ${bond.name}: active member is now ${after}` : `bond ${bond.name}: all members disabled`);
+  }
+
+  /** Per tick: member carriers, LACP timers and PDUs, then the members each bond may use. */
+  private async runBonds(): Promise<void> {
+    for (const bname of this.pipeline.bridgeNames()) {
+      const br = this.pipeline.bridge(bname);
+      for (const bond of br.bonds.values()) {
+        const lacp = this.lacps.get(bond.name);
+        for (const m of bond.members()) {
+          const oper = sysfs(m.name, 'operstate');
+          const up = oper === undefined || oper === 'up' || oper === 'unknown';
+          if (up !== m.carrier) {
+            this.o.log.info(`member ${m.name}: link state ${up ? 'up' : 'down'}`);
+            bond.setCarrier(m.name, up);
+            lacp?.setCarrier(m.name, up);
+          }
+        }
+        if (lacp) await this.runLacp(br, bond, lacp);
+        else this.applyLacp(bond, undefined);
+      }
+    }
+  }
+
+  private async runLacp(br: Bridge, bond: BondState, lacp: Lacp): Promise<void> {
+    for (const tx of lacp.run()) await this.sendLacp(br, tx.member, tx.pdu);
+    this.applyLacp(bond, lacp);
+  }
+
+  private async sendLacp(br: Bridge, member: string, pdu: LacpPdu): Promise<void> {
+    const port = br.portByName(member);
+    if (port?.odpPort === undefined) return;
+    const frame = encodeLacpFrame(sysfs(member, 'address') ?? bridgeMac(br.name), pdu);
+    try {
+      await this.o.dpif.execute(frame, extractFlowKey(frame), [{ type: 'output', port: port.odpPort }]);
+      this.counters.lacpTx++;
+    } catch (e) { this.o.log.dbg(`sending an LACP PDU on ${member} failed: ${strerror(e)}`); }
+  }
+
+  /** `ovs-appctl bond/show [PORT]`. */
+  bondShow(port?: string): string {
+    const bonds = this.allBonds().filter((x) => port === undefined || x.bond.name === port);
+    if (port !== undefined && !bonds.length) throw new UnixctlCommandError('no such bond');
+    return bonds.map((x) => x.bond.show(x.bond.activeMember ? sysfs(x.bond.activeMember.name, 'address') : undefined)).join('');
+  }
+
+  /** `ovs-appctl bond/list`. */
+  bondList(): string {
+    return 'bond\ttype\trecircID\tmembers\n' + this.allBonds().map((x) => `${x.bond.name}\t${x.bond.mode}\t0\t${x.bond.members().map((m) => m.name).join(', ')}\n`).join('');
+  }
+
+  /** `ovs-appctl lacp/show [PORT]` and `lacp/show-stats [PORT]`. */
+  lacpShow(port?: string, stats = false): string {
+    const ls = [...this.lacps.values()].filter((l) => port === undefined || l.name === port).sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (port !== undefined && !ls.length) throw new UnixctlCommandError('no such lacp object');
+    return ls.map((l) => (stats ? l.showStats() : l.show())).join('');
+  }
+
+  private allBonds(): Array<{ bridge: Bridge; bond: BondState }> {
+    const out: Array<{ bridge: Bridge; bond: BondState }> = [];
+    for (const bname of this.pipeline.bridgeNames()) {
+      const br = this.pipeline.bridge(bname);
+      for (const bond of br.bonds.values()) out.push({ bridge: br, bond });
+    }
+    return out.sort((a, b) => (a.bond.name < b.bond.name ? -1 : 1));
+  }
+
+  /** bridge.c mirror_configure: Mirror rows -> the bridge's mirrors (Port rows resolved to the
+   *  pipeline ports of their interfaces), with OVS's log messages for mirrors it ignores. */
+  private configureMirrors(b: DesiredBridge, br: Bridge): void {
+    const portNames = new Map<string, { name: string; members: string[] }>();
+    for (const p of b.ports) portNames.set(p.uuid, { name: p.name, members: p.ifaces.map((i) => i.name).filter((n) => br.portByName(n) !== undefined) });
+    const members = (uuids: string[]) => uuids.flatMap((u) => portNames.get(u)?.members ?? []);
+    const specs: MirrorSpec[] = [];
+    const seen = new Set<string>();
+    for (const m of b.mirrors) {
+      if (seen.has(m.name)) { this.o.log.warn(`bridge ${b.name}: mirror ${m.name} is configured twice; ignoring the second`); continue; }
+      let outPort: string | undefined, outVlan: number | undefined;
+      if (m.outPort !== undefined) {
+        const port = portNames.get(m.outPort);
+        if (!port) { this.o.log.err(`bridge ${b.name}: mirror ${m.name} outputs to port not on bridge`); continue; }
+        outPort = port.members[0] ?? port.name;
+        if (m.outVlan !== undefined) this.o.log.err(`bridge ${b.name}: mirror ${m.name} specifies both output port and output vlan; ignoring output vlan`);
+      } else if (m.outVlan !== undefined) {
+        outVlan = m.outVlan;
+      } else {
+        this.o.log.err(`bridge ${b.name}: mirror ${m.name} does not specify output; ignoring`);
+        continue;
+      }
+      seen.add(m.name);
+      specs.push({ name: m.name, selectAll: m.selectAll, srcPorts: members(m.srcPorts), dstPorts: members(m.dstPorts), vlans: m.vlans,
+        ...(outPort !== undefined ? { outPort } : {}), ...(outVlan !== undefined ? { outVlan } : {}) });
+    }
+    try {
+      for (const w of br.setMirrors(specs)) this.o.log.warn(w);
+    } catch (e) {
+      this.o.log.err(`bridge ${b.name}: mirror configuration is invalid: ${(e as Error).message}`);
+    }
   }
 
   private ifaceStatus(i: DesiredIface, dpPorts: Map<string, OdpVport>): Record<string, Json> {
@@ -357,7 +826,7 @@ export class VSwitch {
     const ovsValues: Record<string, Json> = {
       ovs_version: this.o.version,
       datapath_types: ['set', ['netdev', 'system']],
-      iface_types: ['set', ['geneve', 'internal', 'patch', 'system', 'tap', 'vxlan']],
+      iface_types: ['set', ['geneve', 'gre', 'internal', 'patch', 'stt', 'system', 'tap', 'vxlan']],
     };
     if (intOf(ovs.cur_cfg) !== nextCfg) ovsValues.cur_cfg = nextCfg;
     upd('Open_vSwitch', ovs, ovsValues);
@@ -379,22 +848,59 @@ export class VSwitch {
         rx_errors: Number(s.rxErrors), tx_errors: Number(s.txErrors), rx_dropped: Number(s.rxDropped), tx_dropped: Number(s.txDropped) });
       if (JSON.stringify(row.statistics) !== JSON.stringify(stats)) ops.push({ op: 'update', table: 'Interface', where: [['_uuid', '==', row._uuid!]], row: { statistics: stats } });
     }
+    // Mirror statistics (bridge.c mirror_refresh_stats): packets and bytes copied to each mirror.
+    for (const brow of rep.get('Bridge')?.values() ?? []) {
+      const bname = stringOf(brow.name);
+      if (!this.pipeline.hasBridge(bname)) continue;
+      const br = this.pipeline.bridge(bname);
+      for (const mu of uuidsOf(brow.mirrors)) {
+        const row = rep.get('Mirror')?.get(mu);
+        const m = row ? br.mirrors.byName(stringOf(row.name)) : undefined;
+        if (!row || !m) continue;
+        const stats = wireMap({ tx_packets: Number(m.txPackets), tx_bytes: Number(m.txBytes) });
+        if (JSON.stringify(row.statistics) !== JSON.stringify(stats)) ops.push({ op: 'update', table: 'Mirror', where: [['_uuid', '==', row._uuid!]], row: { statistics: stats } });
+      }
+    }
     if (ops.length) await this.o.source.transact(ops);
   }
 
   // ------------------------------------------------------------------ upcalls and megaflows
 
   private async handleUpcall(u: PacketMessage): Promise<void> {
-    if (this.closed || u.cmd !== 'MISS' || !u.key) return;
+    if (this.closed || !u.key) return;
+    if (u.cmd === 'ACTION') {
+      const ix = decodeSflowCookie(u.userdata, 'ipfix');
+      if (ix) this.ipfixes.get(ix.bridge)?.sample(u.packet, ix.inPort, ix.outPorts);
+      else this.handleSflowSample(u);
+      return;
+    }
+    if (u.cmd !== 'MISS') return;
     this.counters.upcalls++;
     const key = u.key;
+    // Slow protocols (LACP) on an LACP bond member go to the bond's LACP state, never forwarded.
+    if (key.ethType === ETH_TYPE_SLOW && key.inPort !== undefined) {
+      const where = this.pipeline.portOfOdp(key.inPort);
+      const lacp = where?.port.bond !== undefined ? this.lacps.get(where.port.bond) : undefined;
+      const bond = where?.port.bond !== undefined ? where.bridge.bonds.get(where.port.bond) : undefined;
+      if (where && lacp && bond) {
+        this.counters.lacpRx++;
+        lacp.processFrame(where.port.name, u.packet);
+        await this.runLacp(where.bridge, bond, lacp);
+        return;
+      }
+    }
     const r = this.pipeline.translate({ key, packetLen: u.packet.length }, { sideEffects: true });
     if (r.error) this.o.log.dbg(`translation of a packet from datapath port ${key.inPort} stopped: ${r.error}`);
     const actions = r.error ? [] : r.actions;
     const ufid = randomBytes(16);
     try {
       await this.o.dpif.flowPut({ key, mask: r.mask, actions, ufid });
-      this.installed.set(ufid.toString('hex'), { key, mask: r.mask, actions, packets: 0n, bytes: 0n, installed: this.now() });
+      const rec: InstalledRec = { key, mask: r.mask, actions, packets: 0n, bytes: 0n, installed: this.now() };
+      if (key.ipv4 && key.inPort !== undefined && this.netflows.size) {
+        const now = this.now();
+        rec.nf = { upcallPackets: 1n, upcallBytes: BigInt(u.packet.length), exportedPackets: 0n, exportedBytes: 0n, exportedAt: now, first: now, last: now, tcpFlags: 0 };
+      }
+      this.installed.set(ufid.toString('hex'), rec);
       this.counters.flowPuts++;
     } catch (e) {
       if (!(e instanceof DpifError && e.errno === osConstants.errno.EEXIST)) { this.counters.flowPutErrors++; this.o.log.dbg(`installing a megaflow failed: ${strerror(e)}`); }
@@ -412,6 +918,9 @@ export class VSwitch {
       let expiredFlows = 0;
       if (this.flowsMayExpire) expiredFlows = this.pipeline.run().expiredFlows;
       else for (const name of this.pipeline.bridgeNames()) this.pipeline.bridge(name).mac.expire();
+      await this.runBonds();
+      await this.pollSflowCounters();
+      for (const x of this.ipfixes.values()) x.run();
       await this.revalidate(expiredFlows > 0);
       if (this.now() - this.lastStats >= STATS_MS) { this.lastStats = this.now(); await this.writeStatistics(); }
     } catch (e) {
@@ -449,6 +958,19 @@ export class VSwitch {
       key: m.rec.key, mask: m.rec.mask, actions: m.rec.actions,
       statsDelta: { packets: (m.flow.stats?.packets ?? 0n) - m.rec.packets, bytes: (m.flow.stats?.bytes ?? 0n) - m.rec.bytes },
     })));
+    // NetFlow: last use and TCP flags of every tracked flow; records for flows active longer than
+    // the active timeout.
+    for (const m of mine) {
+      const nf = m.rec.nf;
+      if (!nf) continue;
+      if (m.flow.used && m.flow.used > nf.last) nf.last = m.flow.used;
+      nf.tcpFlags |= m.flow.tcpFlags ?? 0;
+      const where = m.rec.key.inPort !== undefined ? this.pipeline.portOfOdp(m.rec.key.inPort) : undefined;
+      const exp = where ? this.netflows.get(where.bridge.name) : undefined;
+      if (exp && exp.settings.activeTimeoutSeconds > 0 && now - nf.exportedAt >= exp.settings.activeTimeoutSeconds * 1000) {
+        this.exportNetflow(m.rec, m.flow.stats?.packets ?? m.rec.packets, m.flow.stats?.bytes ?? m.rec.bytes, now);
+      }
+    }
     for (let i = 0; i < todo.length; i++) {
       const m = todo[i]!;
       const v = verdicts[i]!;
@@ -466,9 +988,18 @@ export class VSwitch {
   }
 
   private async deleteFlow(hex: string, reason: string): Promise<void> {
+    const rec = this.installed.get(hex);
     this.installed.delete(hex);
     this.counters.flowsDeleted++;
-    try { await this.o.dpif.flowDel({ ufid: Buffer.from(hex, 'hex') }); } catch (e) { this.o.log.dbg(`deleting megaflow (${reason}): ${strerror(e)}`); }
+    try {
+      const last = await this.o.dpif.flowDel({ ufid: Buffer.from(hex, 'hex') });
+      // NetFlow: a flow's final record goes out when it leaves the datapath.
+      if (rec?.nf) {
+        if (last?.used && last.used > rec.nf.last) rec.nf.last = last.used;
+        rec.nf.tcpFlags |= last?.tcpFlags ?? 0;
+        this.exportNetflow(rec, last?.stats?.packets ?? rec.packets, last?.stats?.bytes ?? rec.bytes, this.now());
+      }
+    } catch (e) { this.o.log.dbg(`deleting megaflow (${reason}): ${strerror(e)}`); }
   }
 
   /** Deletes every datapath flow (after changes the caller wants to take effect at once). */

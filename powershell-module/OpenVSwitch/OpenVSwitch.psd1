@@ -8,7 +8,7 @@
     Description          = 'Open vSwitch for Windows/Hyper-V and Linux, managed from PowerShell: cmdlets that return objects, honour -WhatIf, pipe, and converge through DSC, over the ovs-powershell engine.'
     PowerShellVersion    = '7.2'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('OpenVSwitch.Format.ps1xml')
+    FormatsToProcess     = @('OpenVSwitch.Format.ps1xml', 'OpenVSwitch.Prerequisite.Format.ps1xml')
     TypesToProcess       = @('OpenVSwitch.Types.ps1xml')
     FunctionsToExport    = @(
         'Add-OvsBond',
@@ -49,6 +49,7 @@
         'Stop-OvsEngine',
         'Stop-OvsService',
         'Test-OvsEngine',
+        'Test-OvsPrerequisite',
         'Uninstall-OvsService'
     )
     CmdletsToExport      = @()

@@ -7,6 +7,7 @@ import { openPacketSocket, openRxRing, TP_STATUS_USER } from '../../driver/linux
 import { getMac, getMtu, ifIndex, interfaceExists, isUp, parseMac } from '../../driver/linux/netdev.js';
 import { createVethVm, deleteLink, deleteNetns, execInNetns, ip, waitForLinkUp } from '../../driver/linux/netns.js';
 import { disableOffloads } from '../../driver/linux/offload.js';
+import { closeFd, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_EVENT_SIZE, epollCreate, epollCtl, epollTag, epollWait, eventfd } from '../../driver/linux/native.js';
 import { eth, ipv4, udp } from './frames.js';
 
 const skip = needRoot();
@@ -112,4 +113,28 @@ t.test('offloads: ethtool turns off tx/tso/gso on a veth', { skip: skip || (ip('
   const r = disableOffloads('ovspsh8lo');
   if (!r.ethtool) { t.pass('ethtool missing: reported, nothing done'); return; }
   t.same(r.failed.filter((f) => ['tx', 'tso', 'gso'].includes(f)), [], 'tx, tso and gso could be turned off');
+});
+
+// The I/O workers' wait: an epoll set of fds, each reported with the tag it was added with.
+t.test('epoll: tags of ready fds, removal, no event when nothing is ready', async (t) => {
+  const ep = epollCreate();
+  const a = eventfd(), b = eventfd();
+  const events = Buffer.alloc(EPOLL_EVENT_SIZE * 8);
+  try {
+    epollCtl(ep, EPOLL_CTL_ADD, a, 7);
+    epollCtl(ep, EPOLL_CTL_ADD, b, 0xffffffff);
+    t.equal(epollWait(ep, events, 8, 0), 0, 'nothing ready yet');
+    writeSync(b, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
+    t.equal(epollWait(ep, events, 8, 1000), 1, 'one fd ready');
+    t.equal(epollTag(events, 0), 0xffffffff, 'reported with its 32-bit tag');
+    writeSync(a, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]));
+    const n = epollWait(ep, events, 8, 1000);
+    t.same(Array.from({ length: n }, (_, i) => epollTag(events, i)).sort((x, y) => x - y), [7, 0xffffffff], 'level-triggered: both reported while unread');
+    readSync(b, Buffer.alloc(8), 0, 8, null);
+    epollCtl(ep, EPOLL_CTL_DEL, a, 7);
+    t.equal(epollWait(ep, events, 8, 0), 0, 'a removed fd and a drained one are not reported');
+    t.throws(() => epollCtl(ep, EPOLL_CTL_ADD, b, 1), { code: 'OVS_E_NATIVE', errno: 17 }, 'adding an fd twice: EEXIST');
+  } finally {
+    closeFd(a); closeFd(b); closeFd(ep);
+  }
 });

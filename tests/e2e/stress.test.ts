@@ -4,8 +4,9 @@
 // datapath's megaflow cache serving it (`ovs-dpctl show` cache line).
 //
 // Why internal ports for the bulk: in our userspace datapath an internal port is one TAP fd created
-// by the switch itself, so one `ovs-vsctl` transaction is all a port costs; a veth port needs two
-// netdevs made by `ip link` beforehand plus an AF_PACKET socket with an rx ring per port. IPv6 is off
+// by the switch itself (read by one of the datapath's few I/O worker threads, with epoll), so one
+// `ovs-vsctl` transaction is all a port costs; a veth port needs two netdevs made by `ip link`
+// beforehand plus an AF_PACKET socket with a 4 MiB rx ring per port. IPv6 is off
 // in the engine's namespace so the TAPs coming up do not each send router solicitations / MLD
 // reports that NORMAL would flood to every other port (1,000 x 1,000 frames of noise).
 //
@@ -20,24 +21,22 @@ import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 
-// Issue 4 asks for 1,000 ports. Our userspace datapath starts one worker thread per port
-// (driver/userspace/datapath.ts startPort): ~10 MiB of RSS and 0.2 s (first ports) to >2.4 s (past
-// 850 ports) per port on a loaded 2-core machine, so 1,000 ports take more than 15 minutes and
-// ~9.5 GiB. The default run therefore uses 200 ports (a few minutes); OVS_STRESS_PORTS=1000 runs the
-// full target. OVS_STRESS_RULES changes the rule count (default the issue's 100,000).
+// Issue 4's 1,000 ports by default (OVS_STRESS_PORTS changes it; OVS_STRESS_RULES the rule count,
+// default the issue's 100,000). The datapath reads all ports with a fixed pool of I/O threads, so a
+// port costs an fd and table entries (RSS grows by tens of MiB for 1,000 ports). Ports go in with
+// BATCH add-ports per ovs-vsctl run: each run is one transaction and one reconfiguration.
 const TARGET_PORTS = 1000;
-const N_PORTS = Number(process.env.OVS_STRESS_PORTS ?? 200);
+const N_PORTS = Number(process.env.OVS_STRESS_PORTS ?? TARGET_PORTS);
 const N_RULES = Number(process.env.OVS_STRESS_RULES ?? 100_000);
-const BATCH = 50;
+const BATCH = 1000;
 const BRIDGE = 'br0';
 
-/** Our userspace datapath runs one worker thread (a V8 isolate) per port: ~10 MiB of RSS each
- *  (measured), plus ~1.5 GiB for the engine with 100k rules. Skip rather than push the machine
- *  into the OOM killer. */
+/** The engine with 100k rules and 1,000 ports peaks under 1 GiB (measured); skip rather than push
+ *  a small machine into the OOM killer. */
 function needMemory(): string | false {
   const kb = Number(/MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
-  const needMiB = N_PORTS * 12 + 2048;
-  return kb / 1024 >= needMiB ? false : `needs ~${needMiB} MiB of available memory for ${N_PORTS} datapath ports (one worker thread per port), have ${Math.round(kb / 1024)} MiB`;
+  const needMiB = Math.ceil(N_PORTS / 4) + 1536;
+  return kb / 1024 >= needMiB ? false : `needs ~${needMiB} MiB of available memory for ${N_PORTS} ports and ${N_RULES} rules, have ${Math.round(kb / 1024)} MiB`;
 }
 
 /** CPU used by a process (user + system), in seconds. */
@@ -97,7 +96,8 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip') || needMemory();
 
-t.test(`stress: ${N_PORTS} ports on one bridge, ${N_RULES} OpenFlow rules`, { skip, timeout: N_PORTS >= TARGET_PORTS ? 3_600_000 : 600_000 }, async (t) => {
+t.test(`stress: ${N_PORTS} ports on one bridge, ${N_RULES} OpenFlow rules`, { skip, timeout: 600_000 }, async (t) => {
+  const started = performance.now();
   const h = new EngineHarness('h12s');
   t.teardown(() => h.stop());
   // Each ovs-vsctl batch waits for the switch to apply it (cur_cfg); allow slow batches.
@@ -106,7 +106,7 @@ t.test(`stress: ${N_PORTS} ports on one bridge, ${N_RULES} OpenFlow rules`, { sk
   for (const k of ['all', 'default']) spawnSync('ip', ['netns', 'exec', h.ns, 'sysctl', '-qw', `net.ipv6.conf.${k}.disable_ipv6=1`]);
   const report: string[] = [];
   const note = (s: string) => { report.push(s); t.comment(s); };
-  if (N_PORTS < TARGET_PORTS) note(`${N_PORTS} ports, not issue 4's ${TARGET_PORTS}: OVS_STRESS_PORTS=${TARGET_PORTS} runs the target (slow: one datapath worker thread per port)`);
+  if (N_PORTS < TARGET_PORTS) note(`${N_PORTS} ports, not issue 4's ${TARGET_PORTS} (OVS_STRESS_PORTS=${N_PORTS})`);
 
   h.ok('ovs-vsctl', 'add-br', BRIDGE);
   const a = h.addVm('a', '10.100.0.1/16'), b = h.addVm('b', '10.100.0.2/16');
@@ -128,6 +128,11 @@ t.test(`stress: ${N_PORTS} ports on one bridge, ${N_RULES} OpenFlow rules`, { sk
   });
   note(`added ${names.length} internal ports in ${Math.ceil(names.length / BATCH)} ovs-vsctl runs: ${(addPorts.ms / 1000).toFixed(1)} s (${(addPorts.ms / names.length).toFixed(1)} ms/port); engine RSS ${rssBefore.toFixed(0)} -> ${engineRssMiB(h).toFixed(0)} MiB`);
 
+  // The switch is busy for a while after a 1,000-port reconfiguration (status of every Interface
+  // written back, megaflows revalidated); time until the VMs reach each other again, then the RTT.
+  const settle = timed(() => { for (let i = 0; i < 30; i++) if (h.ping(a, b.ip, 1)) return true; return false; });
+  t.ok(settle.value, `the two VMs reach each other through the bridge with ${N_PORTS} ports`);
+  note(`first ping answered ${(settle.ms / 1000).toFixed(1)} s after the ports were added`);
   const mid = pingStats(a, b.ip, 20, '0.05');
   note(`ping RTT with ${N_PORTS} ports (1 rule): avg ${mid.avgMs} ms, ${mid.received}/${mid.sent} replies`);
 
@@ -181,6 +186,6 @@ t.test(`stress: ${N_PORTS} ports on one bridge, ${N_RULES} OpenFlow rules`, { sk
   t.match(trace, /nw_dst=10\.100\.0\.2/, 'ofproto/trace names the /32 rule for the VM');
   note(`ping RTT after (${N_PORTS} ports, ${N_RULES + 1} rules): avg ${after.avgMs} ms, ${after.received}/${after.sent} replies`);
   note(`datapath hit rate over the 100-ping window: ${(windowRate * 100).toFixed(1)}% (${hits} hit, ${misses} missed); ovs-dpctl show: "${c1.line}"`);
-  note(`engine RSS at the end: ${engineRssMiB(h).toFixed(0)} MiB`);
+  note(`engine RSS at the end: ${engineRssMiB(h).toFixed(0)} MiB; whole test ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(['', '== stress summary', ...report].join('\n'));
 });

@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildPackage, findTool, MODULE_NAME, readProjectVersion, type PackageResult, type SignOptions } from '../../engine/setup/package.js';
+import { readPeInfo } from '../../engine/setup/service-host.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { needCommand, needPwsh, pwshPath } from '../lib/env.js';
 
@@ -61,7 +62,12 @@ t.test('npm run package builds the module, the npm tarball and (with wixl) the M
   t.equal(result.version, version);
   t.equal(result.moduleDir, join(out, MODULE_NAME, version), 'dist/OpenVSwitch/<version>/');
   t.ok(result.npmTarball && existsSync(result.npmTarball), 'npm tarball written');
-  if (!needCommand('wixl')) t.ok(result.msi && existsSync(result.msi), 'MSI written');
+  if (findTool('dotnet')) {
+    t.ok(result.serviceHost && existsSync(result.serviceHost), 'service host built');
+    t.equal(result.serviceHost, join(result.moduleDir, 'service-host', 'ovs-service-host.exe'), 'in <module>/service-host/');
+    if (result.serviceHost) t.equal(readPeInfo(readFileSync(result.serviceHost)).targetFramework, '.NETFramework,Version=v4.8');
+  }
+  if (!needCommand('wixl') && findTool('dotnet')) t.ok(result.msi && existsSync(result.msi), 'MSI written');
   const sums = readFileSync(join(out, 'SHA256SUMS'), 'utf8');
   t.match(sums, new RegExp(`^[0-9a-f]{64}  ovs-powershell-${version.replace(/\./g, '\\.')}\\.tgz$`, 'm'));
 });
@@ -183,11 +189,11 @@ function msiTable(msi: string, table: string): string[][] {
   return r.stdout.split(/\r?\n/).slice(3).filter(Boolean).map((l) => l.split('\t'));
 }
 
-t.test('MSI tables (msiinfo): product, files, directories, service setup actions', { skip: needPackage(needCommand('wixl'), needCommand('msiinfo')) }, async (t) => {
+t.test('MSI tables (msiinfo): product, files, directories, service setup actions', { skip: needPackage(needCommand('wixl'), needCommand('msiinfo'), !findTool('dotnet') && 'no .NET SDK: no service host, no MSI') }, async (t) => {
   if (!result?.msi) return;
   const msi = result.msi;
   const tables = sh('msiinfo', ['tables', msi]).stdout.split('\n');
-  for (const name of ['File', 'Component', 'Directory', 'CustomAction', 'InstallExecuteSequence', 'Property', 'Feature']) t.ok(tables.includes(name), `table ${name}`);
+  for (const name of ['File', 'Component', 'Directory', 'CustomAction', 'InstallExecuteSequence', 'Property', 'Feature', 'ServiceInstall', 'ServiceControl']) t.ok(tables.includes(name), `table ${name}`);
   const props = new Map(msiTable(msi, 'Property').map((r) => [r[0], r[1]]));
   t.equal(props.get('ProductVersion'), version, 'ProductVersion from package.json');
   t.match(props.get('ProductName'), /Open vSwitch/);
@@ -197,7 +203,7 @@ t.test('MSI tables (msiinfo): product, files, directories, service setup actions
   t.same(dirs.get('DATADIR'), { parent: 'CommonAppDataFolder', name: 'openvswitch' }, 'C:\\ProgramData\\openvswitch');
   t.same(dirs.get('MODULEVERSIONDIR'), { parent: 'MODULEDIR', name: version });
   const files = msiTable(msi, 'File').map((r) => r[2]);
-  for (const f of [`${MODULE_NAME}.psd1`, `${MODULE_NAME}.psm1`, 'ovs-engine.js', 'ovs-vsctl.js', 'port-worker.js', 'vswitch.ovsschema', 'msi-setup.ps1']) t.ok(files.includes(f), `file ${f}`);
+  for (const f of [`${MODULE_NAME}.psd1`, `${MODULE_NAME}.psm1`, 'ovs-engine.js', 'ovs-vsctl.js', 'port-worker.js', 'vswitch.ovsschema', 'msi-setup.ps1', 'ovs-service-host.exe', 'ovs-service-host.exe.config']) t.ok(files.includes(f), `file ${f}`);
   t.notOk(files.some((f) => /linux/.test(f ?? '')), 'no Linux native binaries in the Windows installer');
   const moduleFiles = (function count(d: string): number { return readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(join(d, e.name)) : 1), 0); })(result.moduleDir);
   const linuxFiles = readdirSync(join(result.engineRoot, 'node_modules/@yuuang')).filter((n) => !n.includes('win32'))
@@ -209,12 +215,43 @@ t.test('MSI tables (msiinfo): product, files, directories, service setup actions
   t.equal((actions.get('SetupInstall')!.type & 0x400) !== 0, true, 'install step is deferred (runs elevated, in the script)');
   const seq = new Map(msiTable(msi, 'InstallExecuteSequence').map((r) => [r[0], { cond: r[1], n: Number(r[2]) }]));
   const between = (a: string, lo: string, hi: string): boolean => seq.get(a)!.n > seq.get(lo)!.n && seq.get(a)!.n < seq.get(hi)!.n;
-  t.ok(between('SetupInstall', 'InstallFiles', 'InstallFinalize'), 'service registered after the files are in place');
+  t.ok(between('SetupInstall', 'InstallFiles', 'InstallFinalize'), 'setup runs after the files are in place');
+  t.ok(between('SetupInstall', 'InstallServices', 'StartServices'), 'and after the service is registered (it sets its recovery actions)');
   t.ok(between('SetupUninstall', 'InstallInitialize', 'RemoveFiles'), 'service removed before the files go');
   t.equal(seq.get('SetupUninstall')?.cond, 'REMOVE="ALL"');
+
+  // The service: ServiceInstall names the service host, a file of this package, as its binary.
+  const svc = msiTable(msi, 'ServiceInstall');
+  t.equal(svc.length, 1, 'one service');
+  const [id, name, display, type, start, errCtl, , , account, , args, component] = svc[0]!;
+  t.equal(name, 'ovs-engine');
+  t.match(display, /Open vSwitch engine/);
+  t.equal(Number(type), 0x10, 'SERVICE_WIN32_OWN_PROCESS');
+  t.equal(Number(start), 2, 'SERVICE_AUTO_START');
+  t.equal(Number(errCtl), 1, 'SERVICE_ERROR_NORMAL');
+  t.equal(account ?? '', '', 'LocalSystem');
+  t.ok(id);
+  const comps = new Map(msiTable(msi, 'Component').map((r) => [r[0], { dir: r[2], keyPath: r[5] }]));
+  const fileRows = new Map(msiTable(msi, 'File').map((r) => [r[0], r[2]]));
+  const keyFile = comps.get(component!)?.keyPath;
+  t.equal(fileRows.get(keyFile!), 'ovs-service-host.exe', 'the service\'s component has ovs-service-host.exe as its key file: the service binary');
+  t.equal(dirs.get(comps.get(component!)!.dir!)?.name, 'service-host');
+  t.equal(dirs.get(comps.get(component!)!.dir!)?.parent, 'MODULEVERSIONDIR', 'in Modules\\OpenVSwitch\\<version>\\service-host');
+  t.equal(args, '--name=ovs-engine -- "[MODULEVERSIONDIR]engine\\.build\\engine\\ovs-engine.js" "[DATADIR]conf.db" "--rundir=[RUNDIR]." "--logdir=[LOGDIR]." -vfile:info --reconcile',
+    'Install-OvsService -Reconcile\'s command line under the host, with the data root C:\\ProgramData\\openvswitch');
+  t.ok((args ?? '').length <= 255, 'fits the Arguments column');
+  const ctl = msiTable(msi, 'ServiceControl');
+  t.equal(ctl.length, 1);
+  t.equal(ctl[0]![1], 'ovs-engine');
+  const ev = Number(ctl[0]![2]);
+  t.ok((ev & 0x02) && (ev & 0x20) && (ev & 0x80), 'stopped at install and uninstall, deleted at uninstall');
+  t.notOk(ev & 0x01, 'not started by the MSI (msi-setup.ps1 starts it when no prerequisite check failed)');
   const setup = readFileSync(join(projectRoot, 'packaging', 'msi-setup.ps1'), 'utf8');
-  t.match(setup, /New-Service -Name \$ServiceName/, 'the setup script registers the service');
-  t.match(setup, /'\.build\\engine\\ovs-engine\.js'/, 'with the bundled engine');
+  t.notMatch(setup, /New-Service/, 'the setup script no longer registers the service itself');
+  t.match(setup, /sc failure \$ServiceName reset= 86400 actions= restart\/5000\/restart\/10000\/restart\/60000/, 'recovery: restart on failure');
+  t.match(setup, /sc failureflag \$ServiceName 1/, 'also when the engine exits with an error');
+  t.match(setup, /Test-OvsPrerequisite/, 'the prerequisite report');
+  t.match(setup, /'\.build\\engine\\cli\\ovsdb-tool\.js'/, 'conf.db from the bundled ovsdb-tool');
   if (!needCommand('msiextract')) {
     const x = join(work, 'msix');
     mkdirSync(x);
@@ -223,6 +260,9 @@ t.test('MSI tables (msiinfo): product, files, directories, service setup actions
     const found = r.stdout.split('\n').find((l) => l.endsWith(`Modules/${MODULE_NAME}/${version}/engine/.build/engine/ovs-engine.js`));
     t.ok(found, 'ovs-engine.js extracted under Modules/OpenVSwitch/<version>/engine/');
     if (found) t.ok(readFileSync(join(x, found)).equals(readFileSync(join(result.engineRoot, '.build/engine/ovs-engine.js'))), 'the extracted engine is the bundle, byte for byte');
+    const host = r.stdout.split('\n').find((l) => l.endsWith(`Modules/${MODULE_NAME}/${version}/service-host/ovs-service-host.exe`));
+    t.ok(host, 'ovs-service-host.exe extracted under Modules/OpenVSwitch/<version>/service-host/');
+    if (host && result.serviceHost) t.ok(readFileSync(join(x, host)).equals(readFileSync(result.serviceHost)), 'the extracted host is the built (and signed) one');
   }
 });
 
@@ -231,6 +271,7 @@ t.test('Authenticode: the MSI and the module scripts verify against the throwawa
   const verify = (f: string): { status: number | null; stdout: string; stderr: string } => sh(findTool('osslsigncode')!, ['verify', '-CAfile', signing.ca, '-in', f]);
   const targets = [join(result.moduleDir, `${MODULE_NAME}.psd1`), join(result.moduleDir, `${MODULE_NAME}.psm1`), join(result.moduleDir, 'Public/New-OvsBridge.ps1')];
   if (result.msi) targets.push(result.msi);
+  if (result.serviceHost) targets.push(result.serviceHost);
   for (const f of targets) {
     const v = verify(f);
     t.equal(v.status, 0, `${f.slice(out.length + 1)} verifies: ${v.stderr.trim().split('\n').pop()}`);
@@ -245,4 +286,14 @@ t.test('Authenticode: the MSI and the module scripts verify against the throwawa
   const other = makeSigningKey(join(work, 'other-keys'));
   const wrongCa = sh(findTool('osslsigncode')!, ['verify', '-CAfile', other.ca, '-in', targets[0]!]);
   t.not(wrongCa.status, 0, 'another CA does not vouch for it');
+});
+
+t.test('the installer and CI scripts parse (PowerShell language parser)', { skip: needPwsh() }, async (t) => {
+  for (const f of ['msi-setup.ps1', 'windows-service-smoke.ps1']) {
+    const script = join(projectRoot, 'packaging', f).replace(/'/g, "''");
+    const r = sh(pwshPath()!, ['-NoProfile', '-NonInteractive', '-Command',
+      `$e = $null; $null = [System.Management.Automation.Language.Parser]::ParseFile('${script}', [ref]$null, [ref]$e); $e | ForEach-Object { $_.ToString() }; "errors=$($e.Count)"`]);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /errors=0\s*$/, `${f}: ${r.stdout}`);
+  }
 });

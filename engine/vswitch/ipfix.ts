@@ -1,0 +1,204 @@
+// IPFIX export (RFC 7011) for a Bridge's IPFIX row (per-bridge sampling, as OVS's
+// ofproto-dpif-ipfix does it): sampled packets become flow records keyed by their L2-L4 headers
+// and interfaces, aggregated in a cache for `cache_active_timeout` seconds (0 = each sample is
+// exported at once), bounded by `cache_max_flows`, sent over UDP with the templates they use
+// (on the first message to a collector and every template interval).
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv4 } from 'node:net';
+import { extractFlowKey } from '../channel/flow-extract.js';
+import { InvalidInputError } from '../util/errors.js';
+
+export interface IpfixTarget { host: string; port: number }
+
+/** "IP:PORT" targets of the IPFIX table. */
+export function parseIpfixTarget(s: string): IpfixTarget {
+  const m = /^([0-9.]+):(\d+)$/.exec(s.trim());
+  if (!m || !isIPv4(m[1]!)) throw new InvalidInputError(`IPFIX target "${s}" is not IPv4:PORT`);
+  const port = Number(m[2]);
+  if (!(port >= 1 && port <= 65535)) throw new InvalidInputError(`IPFIX target "${s}": port ${m[2]} is out of range (1..65535)`);
+  return { host: m[1]!, port };
+}
+
+export interface IpfixSettings {
+  targets: IpfixTarget[];
+  observationDomainId: number;
+  observationPointId: number;
+  samplingRate: number;
+  /** Seconds a record is aggregated before export (0 = no caching). */
+  cacheActiveTimeout: number;
+  /** Records the cache holds at most (0 = no limit). */
+  cacheMaxFlows: number;
+  templateIntervalSeconds: number;
+}
+
+/** Information elements (IANA IPFIX registry ids, lengths). */
+const IE = {
+  octetDeltaCount: [1, 8], packetDeltaCount: [2, 8], protocolIdentifier: [4, 1], ipClassOfService: [5, 1],
+  sourceTransportPort: [7, 2], sourceIPv4Address: [8, 4], ingressInterface: [10, 4], destinationTransportPort: [11, 2],
+  destinationIPv4Address: [12, 4], egressInterface: [14, 4], sourceMacAddress: [56, 6], vlanId: [58, 2],
+  destinationMacAddress: [80, 6], flowEndReason: [136, 1], observationPointId: [138, 4], flowStartMilliseconds: [152, 8],
+  flowEndMilliseconds: [153, 8], ipTTL: [192, 1], ethernetType: [256, 2],
+} as const;
+type IeName = keyof typeof IE;
+
+const L2_FIELDS: IeName[] = ['observationPointId', 'sourceMacAddress', 'destinationMacAddress', 'ethernetType', 'vlanId', 'ingressInterface', 'egressInterface',
+  'flowStartMilliseconds', 'flowEndMilliseconds', 'packetDeltaCount', 'octetDeltaCount', 'flowEndReason'];
+const IPV4_FIELDS: IeName[] = ['observationPointId', 'sourceMacAddress', 'destinationMacAddress', 'ethernetType', 'vlanId', 'sourceIPv4Address',
+  'destinationIPv4Address', 'protocolIdentifier', 'ipClassOfService', 'ipTTL', 'sourceTransportPort', 'destinationTransportPort',
+  'ingressInterface', 'egressInterface', 'flowStartMilliseconds', 'flowEndMilliseconds', 'packetDeltaCount', 'octetDeltaCount', 'flowEndReason'];
+export const TEMPLATE_L2 = 256, TEMPLATE_IPV4 = 257;
+const TEMPLATES: Array<[number, IeName[]]> = [[TEMPLATE_L2, L2_FIELDS], [TEMPLATE_IPV4, IPV4_FIELDS]];
+
+/** flowEndReason values (RFC 5102). */
+export const END_IDLE = 1, END_ACTIVE = 2, END_FORCED = 4, END_RESOURCES = 5;
+
+interface FlowRecord {
+  template: number;
+  values: Partial<Record<IeName, number | bigint | string>>;
+  start: number;
+  end: number;
+  packets: bigint;
+  bytes: bigint;
+}
+
+function templateSet(): Buffer {
+  const parts: Buffer[] = [];
+  for (const [id, fields] of TEMPLATES) {
+    const b = Buffer.alloc(4 + 4 * fields.length);
+    b.writeUInt16BE(id, 0); b.writeUInt16BE(fields.length, 2);
+    fields.forEach((f, i) => { b.writeUInt16BE(IE[f][0], 4 + 4 * i); b.writeUInt16BE(IE[f][1], 6 + 4 * i); });
+    parts.push(b);
+  }
+  const body = Buffer.concat(parts);
+  const h = Buffer.alloc(4); h.writeUInt16BE(2, 0); h.writeUInt16BE(4 + body.length, 2);
+  return Buffer.concat([h, body]);
+}
+
+function encodeRecord(r: FlowRecord, reason: number): Buffer {
+  const fields = r.template === TEMPLATE_IPV4 ? IPV4_FIELDS : L2_FIELDS;
+  const all: Partial<Record<IeName, number | bigint | string>> = { ...r.values, flowStartMilliseconds: BigInt(r.start), flowEndMilliseconds: BigInt(r.end),
+    packetDeltaCount: r.packets, octetDeltaCount: r.bytes, flowEndReason: reason };
+  const out = Buffer.alloc(fields.reduce((n, f) => n + IE[f][1], 0));
+  let o = 0;
+  for (const f of fields) {
+    const len = IE[f][1];
+    const v = all[f] ?? 0;
+    if (f === 'sourceMacAddress' || f === 'destinationMacAddress') Buffer.from(String(v).split(':').map((x) => parseInt(x, 16))).copy(out, o);
+    else if (f === 'sourceIPv4Address' || f === 'destinationIPv4Address') Buffer.from(String(v).split('.').map(Number)).copy(out, o);
+    else if (len === 8) out.writeBigUInt64BE(BigInt(v), o);
+    else if (len === 4) out.writeUInt32BE(Number(v) >>> 0, o);
+    else if (len === 2) out.writeUInt16BE(Number(v) & 0xffff, o);
+    else out.writeUInt8(Number(v) & 0xff, o);
+    o += len;
+  }
+  return out;
+}
+
+/** One bridge's IPFIX exporter. */
+export class IpfixExporter {
+  private socket?: Socket;
+  private readonly cache = new Map<string, FlowRecord>();
+  private sequence = 0;
+  private templatesSentAt = -Infinity;
+  private pending: Array<{ rec: FlowRecord; reason: number }> = [];
+  private timer?: NodeJS.Timeout;
+  recordsSent = 0;
+
+  constructor(public settings: IpfixSettings, private readonly onError: (m: string) => void = () => {}, private readonly now: () => number = Date.now) {}
+
+  /** A sampled packet that entered on datapath port `inPort` and left on `outPorts`. */
+  sample(packet: Uint8Array, inPort: number, outPorts: readonly number[]): void {
+    const k = extractFlowKey(packet, inPort);
+    if (!k.eth) return;
+    const now = this.now();
+    const values: FlowRecord['values'] = {
+      observationPointId: this.settings.observationPointId, sourceMacAddress: k.eth.src, destinationMacAddress: k.eth.dst,
+      ethernetType: k.ethType ?? 0, vlanId: k.vlanTci !== undefined ? k.vlanTci & 0xfff : 0, ingressInterface: inPort,
+      egressInterface: outPorts.length === 1 ? outPorts[0]! : 0,
+    };
+    let template = TEMPLATE_L2;
+    if (k.ipv4) {
+      template = TEMPLATE_IPV4;
+      const l4 = k.tcp ?? k.udp ?? k.sctp;
+      Object.assign(values, { sourceIPv4Address: k.ipv4.src, destinationIPv4Address: k.ipv4.dst, protocolIdentifier: k.ipv4.proto, ipClassOfService: k.ipv4.tos,
+        ipTTL: k.ipv4.ttl, sourceTransportPort: l4 ? l4.src : 0, destinationTransportPort: l4 ? l4.dst : k.icmp ? (k.icmp.type << 8) | k.icmp.code : 0 });
+    }
+    const key = JSON.stringify([template, values]);
+    if (this.settings.cacheActiveTimeout <= 0) {
+      this.enqueue({ template, values, start: now, end: now, packets: 1n, bytes: BigInt(packet.length) }, END_FORCED);
+      return;
+    }
+    let r = this.cache.get(key);
+    if (!r) {
+      const max = this.settings.cacheMaxFlows;
+      if (max > 0 && this.cache.size >= max) {
+        const [oldestKey, oldest] = this.cache.entries().next().value as [string, FlowRecord];
+        this.cache.delete(oldestKey);
+        this.enqueue(oldest, END_RESOURCES);
+      }
+      r = { template, values, start: now, end: now, packets: 0n, bytes: 0n };
+      this.cache.set(key, r);
+    }
+    r.end = now;
+    r.packets += 1n;
+    r.bytes += BigInt(packet.length);
+  }
+
+  /** Exports cached records older than the active timeout (call periodically). */
+  run(): void {
+    const now = this.now();
+    const t = this.settings.cacheActiveTimeout * 1000;
+    for (const [k, r] of this.cache) {
+      if (now - r.start >= t) { this.cache.delete(k); this.enqueue(r, END_ACTIVE); }
+    }
+  }
+
+  private enqueue(rec: FlowRecord, reason: number): void {
+    this.pending.push({ rec, reason });
+    this.timer ??= setTimeout(() => this.flush(), 100);
+  }
+
+  flush(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (!this.pending.length) return;
+    const now = this.now();
+    const sets: Buffer[] = [];
+    if (now - this.templatesSentAt >= this.settings.templateIntervalSeconds * 1000) { sets.push(templateSet()); this.templatesSentAt = now; }
+    let count = 0;
+    for (const [id] of TEMPLATES) {
+      const recs = this.pending.filter((p) => p.rec.template === id).map((p) => encodeRecord(p.rec, p.reason));
+      if (!recs.length) continue;
+      const body = Buffer.concat(recs);
+      const h = Buffer.alloc(4); h.writeUInt16BE(id, 0); h.writeUInt16BE(4 + body.length, 2);
+      sets.push(h, body);
+      count += recs.length;
+    }
+    this.pending = [];
+    const payload = Buffer.concat(sets);
+    const hdr = Buffer.alloc(16);
+    hdr.writeUInt16BE(10, 0);
+    hdr.writeUInt16BE(16 + payload.length, 2);
+    hdr.writeUInt32BE(Math.floor(now / 1000) >>> 0, 4);
+    hdr.writeUInt32BE(this.sequence >>> 0, 8);
+    hdr.writeUInt32BE(this.settings.observationDomainId >>> 0, 12);
+    this.sequence += count;
+    this.recordsSent += count;
+    const msg = Buffer.concat([hdr, payload]);
+    if (!this.socket) {
+      this.socket = createSocket('udp4');
+      this.socket.on('error', (e) => this.onError(`IPFIX socket: ${e.message}`));
+      this.socket.unref();
+    }
+    for (const t of this.settings.targets) this.socket.send(msg, t.port, t.host, (e) => { if (e) this.onError(`IPFIX to ${t.host}:${t.port}: ${e.message}`); });
+  }
+
+  /** Exports everything cached (forced end) and closes. */
+  close(): void {
+    for (const r of this.cache.values()) this.enqueue(r, END_FORCED);
+    this.cache.clear();
+    this.flush();
+    const s = this.socket;
+    this.socket = undefined;
+    if (s) setTimeout(() => { try { s.close(); } catch { /* closed */ } }, 50).unref();
+  }
+}

@@ -1,0 +1,69 @@
+// The options end to end: our ovsdb-server as a process (engine/bin/ovsdb-server) with
+// --max-connections and --audit-file; our ovs-vsctl changes the database; the log file has the
+// audit line (vlog module "audit") with the ovs-vsctl process's credentials, the audit file has
+// the JSON record, ovs-appctl ovsdb-server/limits shows the limit, and a connection over the limit
+// is refused with a log line.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../engine/setup/paths.js';
+import { sleep, waitFor } from './helpers.js';
+
+const bin = (name: string) => join(projectRoot, 'engine', 'bin', name);
+const run = (name: string, args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+  const p = spawn(process.execPath, [bin(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  p.stdout.on('data', (d: Buffer) => { stdout += d; });
+  p.stderr.on('data', (d: Buffer) => { stderr += d; });
+  p.on('close', (status) => resolve({ status, stdout, stderr }));
+});
+
+t.test('ovsdb-server --max-connections --audit-file, driven by ovs-vsctl and ovs-appctl', { skip: process.platform !== 'linux' && 'unix sockets and SO_PEERCRED' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h21-cli-'));
+  const db = join(dir, 'conf.db');
+  const sock = join(dir, 'db.sock');
+  const ctl = join(dir, 'ctl');
+  const log = join(dir, 'log');
+  const pidfile = join(dir, 'pid');
+  t.teardown(async () => {
+    if (existsSync(pidfile)) {
+      const pid = Number(readFileSync(pidfile, 'utf8'));
+      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+      for (let i = 0; i < 40; i++) { try { process.kill(pid, 0); } catch { break; } await sleep(50); }
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const c = await run('ovsdb-tool', ['create', db, join(projectRoot, 'manifests', 'vswitch.ovsschema')]);
+  t.equal(c.status, 0, `ovsdb-tool create ${c.stderr}`);
+  const s = await run('ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${pidfile}`, `--log-file=${log}`, `--remote=punix:${sock}`,
+    `--unixctl=${ctl}`, '--max-connections=2', `--audit-file=${join(dir, 'audit.jsonl')}`, db]);
+  t.equal(s.status, 0, `ovsdb-server started ${s.stderr}`);
+
+  const v = await run('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', '--timeout=20', 'init', '--', 'add-br', 'br0']);
+  t.equal(v.status, 0, `ovs-vsctl add-br ${v.stderr}`);
+  await waitFor(() => /\|audit\|INFO\|.*add-br|insert Bridge/.test(readFileSync(log, 'utf8')), 'the audit line');
+  const line = readFileSync(log, 'utf8').split('\n').find((l) => /\|audit\|INFO\|.*insert Bridge/.test(l)) ?? '';
+  t.match(line, /\|audit\|INFO\|unix#\d+ \[unix pid=\d+ uid=\d+ gid=\d+ \(.+\)\] transact Open_vSwitch: .*insert Bridge [0-9a-f-]{36}.*: committed$/, 'log line: who and what');
+  const recs = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((x) => JSON.parse(x) as { kind: string; summary: string; peer: { pid?: number } });
+  const rec = recs.find((r) => r.kind === 'transact' && /insert Bridge/.test(r.summary));
+  t.ok(rec && typeof rec.peer.pid === 'number' && rec.peer.pid !== process.pid, 'audit file record with the ovs-vsctl pid');
+
+  const a = await run('ovs-appctl', ['-t', ctl, 'ovsdb-server/limits']);
+  t.match(a.stdout, /^maxConnections \(--max-connections\): 2 connections, 0 breaches$/m, 'ovs-appctl ovsdb-server/limits');
+
+  const held = [connect(sock), connect(sock)];
+  for (const h of held) h.on('error', () => {});
+  await new Promise((r) => setTimeout(r, 200));
+  const extra = connect(sock);
+  extra.on('error', () => {});
+  let got = '';
+  extra.on('data', (d: Buffer) => { got += d; });
+  await new Promise<void>((r) => extra.once('close', () => r()));
+  t.match(got, /"resources exhausted"/, 'the third connection gets an error and is closed');
+  await waitFor(() => /maxConnections exceeded: 3 connections, the limit is 2 connections; connection refused/.test(readFileSync(log, 'utf8')), 'refusal logged');
+  for (const h of held) h.destroy();
+});
