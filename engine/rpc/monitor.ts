@@ -607,12 +607,28 @@ export class ChangeFeed {
   /** Drops the older half of the log; monitors still behind it keep those commits merged. */
   private trim(): void {
     const cut = this.base + (this.log.length >> 1);
+    // Monitors at the same place (same position, same earlier fold) share one fold: the folded
+    // maps are never modified afterwards, only read.
+    const folds = new Map<string, TableChanges>();
+    const foldIds = new Map<TableChanges, number>();
     for (const m of this.monitors) {
       if (m.since >= cut) continue;
-      const parts = this.log.slice(m.since - this.base, cut - this.base);
-      if (m.folded) parts.unshift({ txnId: '', tables: m.folded });
-      else m.foldedFrom = m.since;
-      m.folded = mergeChanges(parts);
+      let prev = '';
+      if (m.folded) {
+        let id = foldIds.get(m.folded);
+        if (id === undefined) foldIds.set(m.folded, (id = foldIds.size));
+        prev = String(id);
+      }
+      const key = `${m.since}|${prev}`;
+      let folded = folds.get(key);
+      if (folded === undefined) {
+        const parts = this.log.slice(m.since - this.base, cut - this.base);
+        if (m.folded) parts.unshift({ txnId: '', tables: m.folded });
+        folded = mergeChanges(parts);
+        folds.set(key, folded);
+      }
+      if (!m.folded) m.foldedFrom = m.since;
+      m.folded = folded;
       m.since = cut;
     }
     this.log = this.log.slice(cut - this.base);

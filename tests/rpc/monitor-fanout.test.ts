@@ -215,7 +215,12 @@ t.test('the change feed folds old commits for a lagging monitor without changing
   const req = { A: [{ columns: ['name', 'n', 's'] }] };
   const lagging = new Monitor('slow', 2, parseMonitorRequests(schema, req, 2), shapeKeyOf(2, req));
   const keeping = new Monitor('fast', 3, parseMonitorRequests(schema, req, 3), shapeKeyOf(3, req));
+  const lagging2 = new Monitor('slow2', 2, parseMonitorRequests(schema, req, 2), shapeKeyOf(2, req));
+  const otherShape = { A: [{ columns: ['s'] }] };
+  const lagging3 = new Monitor('slow3', 2, parseMonitorRequests(schema, otherShape, 2), shapeKeyOf(2, otherShape));
   feed.add(lagging);
+  feed.add(lagging2);
+  feed.add(lagging3);
   feed.add(keeping);
   const uuids: string[] = [];
   let fastSeen = 0;
@@ -239,9 +244,12 @@ t.test('the change feed folds old commits for a lagging monitor without changing
   t.same((msg.params as Json[])[0], 'slow');
   t.same((msg.params as Json[])[1], lagging.updates(mergeChanges(all)), 'same as merging every commit (1500 > the feed length)');
   t.equal(feed.takeNotification(lagging), undefined, 'nothing left afterwards');
+  const got2 = JSON.parse(feed.takeNotification(lagging2)!.toString('utf8')) as JsonObject;
+  t.same((got2.params as Json[])[1], (msg.params as Json[])[1], 'a second lagging monitor (shared folds) gets the same update');
+  const got3 = JSON.parse(feed.takeNotification(lagging3)!.toString('utf8')) as JsonObject;
+  t.same((got3.params as Json[])[1], lagging3.updates(mergeChanges(all)), 'a lagging monitor of another shape gets its own');
   const last = feed.takeNotification(keeping);
   if (last) t.equal((JSON.parse(last.toString('utf8')).params as Json[])[1], db.lastTxnId, 'update3 carries the last txn id');
-  feed.remove(lagging);
-  feed.remove(keeping);
+  for (const m of [lagging, lagging2, lagging3, keeping]) feed.remove(m);
   t.equal(feed.monitorCount, 0);
 });
