@@ -588,9 +588,17 @@ export class ChangeFeed {
     return body;
   }
 
-  /** Ends a flush round: the next round's commits start here. */
+  /** Ends a flush round: the next round's commits start here; commits every monitor was sent
+   *  are dropped. */
   endRound(): void {
-    this.roundFrom = this.end;
+    const end = this.end;
+    this.roundFrom = end;
+    let min = end;
+    for (const m of this.monitors) if (m.since < min) min = m.since;
+    if (min > this.base) {
+      this.log = min === end ? [] : this.log.slice(min - this.base);
+      this.base = min;
+    }
   }
 
   /** Bytes (JSON text) of the update this round's commits mean for `monitor`'s shape: about what
