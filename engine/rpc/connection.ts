@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Json } from '../ovsdb/api.js';
 import { ConnectionClosedError, RpcError } from './errors.js';
 import {
-  JsonSplitter, encodeMessage, parseMessage, type JsonRpcMessage, type SplitterLimits,
+  JsonSplitter, encodeMessageText, parseMessage, type JsonRpcMessage, type SplitterLimits,
 } from './jsonrpc.js';
 import { silentLogger, type Logger } from './logger.js';
 
@@ -48,6 +48,12 @@ export class JsonRpcConnection {
   private readonly probeIntervalMs: number;
   private lastReceive = Date.now();
   private probeSent = false;
+  /** Output of this event-loop turn, written as one chunk (see sendText). */
+  private outQueue: (string | Buffer)[] = [];
+  private outChars = 0;
+  private flushScheduled = false;
+  private writesInFlight = 0;
+  private readonly drainListeners: (() => void)[] = [];
   /** Set by the owner: called for every request except `echo` (when answered here). */
   onRequest: RequestHandler = (method, _params, id) => this.sendError(id, 'unknown method');
   onNotification: NotificationHandler = () => {};
@@ -74,9 +80,20 @@ export class JsonRpcConnection {
     return this.closedFlag;
   }
 
-  /** Bytes written but not yet accepted by the kernel. */
+  /** Bytes queued for sending: not yet accepted by the kernel, or not yet written at all. */
   get sendBacklog(): number {
-    return (this.socket as Duplex & { writableLength: number }).writableLength;
+    return this.socket.writableLength + this.outChars;
+  }
+
+  /** True while earlier output still waits for the kernel to accept it (the peer is not reading
+   *  as fast as we write). The server then holds monitor updates and merges them, as OVS does. */
+  get writeBlocked(): boolean {
+    return this.socket.writableLength > 0;
+  }
+
+  /** Calls `listener` each time everything sent so far has been handed to the kernel. */
+  onDrain(listener: () => void): void {
+    this.drainListeners.push(listener);
   }
 
   onClose(listener: (reason: string | undefined) => void): void {
@@ -117,8 +134,61 @@ export class JsonRpcConnection {
       this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`, true);
       return;
     }
-    this.socket.write(encodeMessage(msg));
+    this.enqueue(encodeMessageText(msg));
   }
+
+  /** Sends one already-encoded message (the exact JSON text of a JSON-RPC message, or its UTF-8
+   *  bytes, which may be shared with other connections and are not modified), with the same
+   *  backlog rule as `send`. */
+  sendText(text: string | Buffer): void {
+    if (this.checkBacklog(0)) this.enqueue(text);
+  }
+
+  /** False (and the peer dropped, with a log line) when what is queued for it plus `owed` bytes
+   *  not yet queued (e.g. monitor updates held for it) exceeds the send backlog limit. */
+  checkBacklog(owed: number): boolean {
+    if (this.closedFlag) return false;
+    const queued = this.sendBacklog + owed;
+    if (queued <= this.maxSendBacklog) return true;
+    this.logger.warn(`${this.name}: ${queued} bytes queued and not read by the peer (limit ${this.maxSendBacklog} bytes), disconnecting slow peer`);
+    this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`, true);
+    return false;
+  }
+
+  /** Messages sent while handling one event (e.g. the replies to every request of one chunk, or
+   *  one monitor flush round) go out in one write, as soon as that handling is done (one system
+   *  call per peer per event instead of one per message); order is kept. */
+  private enqueue(text: string | Buffer): void {
+    this.outQueue.push(text);
+    this.outChars += text.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushOut);
+    }
+  }
+
+  private readonly flushOut = (): void => {
+    this.flushScheduled = false;
+    const q = this.outQueue;
+    if (q.length === 0) return;
+    this.outQueue = [];
+    this.outChars = 0;
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    this.writesInFlight++;
+    let data: string | Buffer;
+    if (q.length === 1) data = q[0]!;
+    else if (q.every((x) => typeof x === 'string')) data = q.join('');
+    else data = Buffer.concat(q.map((x) => (typeof x === 'string' ? Buffer.from(x, 'utf8') : x)));
+    this.socket.write(data, this.afterWrite);
+  };
+
+  private readonly afterWrite = (): void => {
+    this.writesInFlight--;
+    if (this.writesInFlight > 0 || this.outQueue.length > 0 || this.closedFlag) return;
+    for (const l of this.drainListeners) {
+      try { l(); } catch (e) { this.logger.err(`${this.name}: drain listener failed: ${(e as Error).message}`); }
+    }
+  };
 
   /** Closes the connection (idempotent). Pending requests reject with ConnectionClosedError.
    *  Queued output is flushed first unless `abort` (a stuck or unresponsive peer). */
@@ -131,6 +201,12 @@ export class JsonRpcConnection {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     // Let queued replies (e.g. a final JSON-RPC error) flush, then make sure the socket goes away.
+    if (abort) {
+      this.outQueue = [];
+      this.outChars = 0;
+    } else {
+      this.flushOut();
+    }
     this.socket.end();
     const s = this.socket;
     const t = setTimeout(() => s.destroy(), 1000);

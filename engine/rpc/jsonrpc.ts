@@ -210,7 +210,33 @@ export function messageToJson(msg: JsonRpcMessage): JsonObject {
 }
 
 export function encodeMessage(msg: JsonRpcMessage): Buffer {
-  return Buffer.from(JSON.stringify(messageToJson(msg)), 'utf8');
+  return Buffer.from(encodeMessageText(msg), 'utf8');
+}
+
+/** `JSON.stringify(messageToJson(msg))` without building the wrapper object: the same text, member
+ *  for member (a value that does not serialise, e.g. `undefined`, is written as null). */
+export function encodeMessageText(msg: JsonRpcMessage): string {
+  switch (msg.kind) {
+    case 'request': return `{"id":${jsonText(msg.id)},"method":${JSON.stringify(msg.method)},"params":${jsonText(msg.params)}}`;
+    case 'notification': return notificationText(msg.method, jsonText(msg.params));
+    case 'reply': return `{"id":${jsonText(msg.id)},"result":${jsonText(msg.result)},"error":null}`;
+    case 'error': return `{"id":${jsonText(msg.id)},"result":null,"error":${jsonText(msg.error)}}`;
+  }
+}
+
+/** A reply whose result is already serialised: `{"id":ID,"result":RESULT,"error":null}`. */
+export function replyText(id: Json, resultText: string): string {
+  return `{"id":${jsonText(id)},"result":${resultText},"error":null}`;
+}
+
+/** A notification whose params array is already serialised (e.g. one monitor update shared by
+ *  many sessions): `{"id":null,"method":METHOD,"params":PARAMS}`. */
+export function notificationText(method: string, paramsText: string): string {
+  return `{"id":null,"method":${JSON.stringify(method)},"params":${paramsText}}`;
+}
+
+function jsonText(v: Json): string {
+  return JSON.stringify(v) ?? 'null';
 }
 
 function truncate(v: Json): string {

@@ -10,6 +10,7 @@ import type { CommittedChange, Json, JsonObject, RowChange, RowJson } from '../o
 import { compileWhere } from '../ovsdb/condition.js';
 import { datumEqualJson, defaultDatumJson, diffDatumJson } from '../ovsdb/datum.js';
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
+import { notificationText } from './jsonrpc.js';
 import type { ColumnSchema, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 
 export type MonitorVersion = 1 | 2 | 3;
@@ -152,6 +153,30 @@ function isDefault(col: ColumnSchema, v: Json): boolean {
   }
 }
 
+/** A column of more than one element at most: its update2 diff is a set/map difference (for
+ *  at most one element, the diff is the new value). */
+function isCollection(col: ColumnSchema): boolean {
+  return col.type.max > 1;
+}
+
+function isEmptyCollection(v: Json): boolean {
+  return Array.isArray(v) && v.length === 2 && (v[0] === 'set' || v[0] === 'map') && Array.isArray(v[1]) && v[1].length === 0;
+}
+
+/** Equal data: the same value object or the same text decide without parsing (one datum has one
+ *  text per spelling); only different spellings (e.g. set order) go to the datum comparison. */
+function sameDatum(col: ColumnSchema, a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    // Two different scalars of one column are different atoms (a scalar is never a 1-element
+    // set spelled differently here: the other side would be an array).
+    if (typeof a !== 'object' && typeof b !== 'object') return false;
+  } else if (JSON.stringify(a) === JSON.stringify(b)) {
+    return true;
+  }
+  return datumEqualJson(col.type, a, b);
+}
+
 function fullRow(tm: TableMonitor, row: RowJson, skipDefaults: boolean): JsonObject {
   const out: JsonObject = {};
   for (const c of tm.columns) {
@@ -162,17 +187,82 @@ function fullRow(tm: TableMonitor, row: RowJson, skipDefaults: boolean): JsonObj
   return out;
 }
 
+let uniqueShapes = 0;
+
+/** A key no other monitor has (its updates are composed for it alone). */
+export function uniqueShapeKey(): string {
+  return `#${++uniqueShapes}`;
+}
+
+/** The shape key of a monitor made from `requests` by parseMonitorRequests: monitors with equal
+ *  keys on one database receive the same updates, so one composition serves them all. */
+export function shapeKeyOf(version: MonitorVersion, requests: Json): string {
+  const full = `${version}${JSON.stringify(requests)}`;
+  let key = shapeKeys.get(full);
+  if (key === undefined) {
+    // Short keys: they are looked up once per session per flush. The table is bounded; after a
+    // clear, new monitors get new keys (never an old one), they just share less with old ones.
+    if (shapeKeys.size >= 10000) shapeKeys.clear();
+    key = `s${++shapeCount}`;
+    shapeKeys.set(full, key);
+  }
+  return key;
+}
+
+const shapeKeys = new Map<string, string>();
+let shapeCount = 0;
+
+const UPDATE_METHOD = { 1: 'update', 2: 'update2', 3: 'update3' } as const;
+
 /** One monitor of one session on one database. */
 export class Monitor {
-  id: Json;
+  private idValue: Json;
+  private idTextValue: string;
   readonly version: MonitorVersion;
   readonly tables: Map<string, TableMonitor>;
+  /** Monitors with equal keys (on one database) have the same tables, columns, select and
+   *  conditions; see shapeKeyOf. */
+  shapeKey: string;
+  /** Where this monitor is in its database's ChangeFeed: the sequence number of the first commit
+   *  it has not been sent, and (after the feed dropped old commits) those commits merged. */
+  since = 0;
+  folded: Map<string, Map<string, RowChange>> | undefined;
+  foldedFrom = 0;
 
-  constructor(id: Json, version: MonitorVersion, tables: Map<string, TableMonitor>) {
-    this.id = id;
+  constructor(id: Json, version: MonitorVersion, tables: Map<string, TableMonitor>, shapeKey: string = uniqueShapeKey()) {
+    this.idValue = id;
+    this.idTextValue = JSON.stringify(id);
     this.version = version;
     this.tables = tables;
+    this.shapeKey = shapeKey;
   }
+
+  get id(): Json {
+    return this.idValue;
+  }
+
+  set id(v: Json) {
+    this.idValue = v;
+    this.idTextValue = JSON.stringify(v);
+  }
+
+  /** The JSON-RPC method of this monitor's update notifications. */
+  get updateMethod(): string {
+    return UPDATE_METHOD[this.version];
+  }
+
+  /** The monitor id as JSON text. */
+  get idText(): string {
+    return this.idTextValue;
+  }
+
+  /** The params of an update notification, as JSON text, around an already-serialised update. */
+  paramsText(updatesText: string, txnId: string): string {
+    return this.version === 3
+      ? `[${this.idTextValue},${JSON.stringify(txnId)},${updatesText}]`
+      : `[${this.idTextValue},${updatesText}]`;
+  }
+
 
   private matches(tm: TableMonitor, row: RowJson | undefined): boolean {
     return row !== undefined && (tm.where === undefined || tm.where(row));
@@ -194,6 +284,38 @@ export class Monitor {
       if (any) out[name] = t;
     }
     return out;
+  }
+
+  /** `initial` as JSON text (the same text JSON.stringify would give). With `cache`, each row's
+   *  text is reused while the row keeps its `_version` (a row's contents are fixed for one
+   *  version), for monitors of one shape: clients that connect one after another (ovs-vsctl)
+   *  re-send mostly unchanged rows. */
+  initialText(rows: (table: string) => Iterable<RowJson>, cache?: RowTextCache): string {
+    const parts: string[] = [];
+    for (const [name, tm] of this.tables) {
+      if (!tm.select.initial) continue;
+      const shared = this.shapeKey.startsWith('#') ? undefined : cache?.table(`${this.shapeKey}\n${name}`);
+      const fresh = shared ? new Map<string, CachedRow>() : undefined;
+      const items: string[] = [];
+      for (const row of rows(name)) {
+        if (!this.matches(tm, row)) continue;
+        const uuid = uuidOf(row);
+        const version = versionOf(row);
+        let text: string | undefined;
+        if (shared && version !== undefined) {
+          const hit = shared.get(uuid);
+          if (hit && hit.version === version) text = hit.text;
+        }
+        if (text === undefined) {
+          text = JSON.stringify(this.version === 1 ? { new: fullRow(tm, row, false) } : { initial: fullRow(tm, row, true) });
+        }
+        if (fresh && version !== undefined) fresh.set(uuid, { version, text });
+        items.push(`${JSON.stringify(uuid)}:${text}`);
+      }
+      if (shared && fresh) cache!.replace(`${this.shapeKey}\n${name}`, fresh);
+      if (items.length) parts.push(`${JSON.stringify(name)}:{${items.join(',')}}`);
+    }
+    return `{${parts.join(',')}}`;
   }
 
   /** The updates one commit (or a merged run of commits) means for this monitor, or undefined. */
@@ -237,7 +359,17 @@ export class Monitor {
     for (const c of tm.columns) {
       const o = value(oldRow, c);
       const n = value(newRow, c);
-      if (datumEqualJson(c.type, o, n)) continue;
+      if (this.version !== 1 && isCollection(c)) {
+        // A set or map: equal data have an empty diff, so compute the diff once instead of
+        // comparing and then diffing (each parses both values).
+        if (o === n || JSON.stringify(o) === JSON.stringify(n)) continue;
+        const d = diffDatumJson(c.type, o, n);
+        if (isEmptyCollection(d)) continue;
+        changed[c.name] = d;
+        any = true;
+        continue;
+      }
+      if (sameDatum(c, o, n)) continue;
       changed[c.name] = this.version === 1 ? o : diffDatumJson(c.type, o, n);
       any = true;
     }
@@ -277,6 +409,32 @@ export class Monitor {
   }
 }
 
+interface CachedRow {
+  version: string;
+  text: string;
+}
+
+/** Row texts of monitors' initial contents per (monitor shape, table), see Monitor.initialText.
+ *  Each composition replaces its table's entries, so deleted rows do not linger. */
+export class RowTextCache {
+  private readonly tables = new Map<string, Map<string, CachedRow>>();
+
+  table(key: string): Map<string, CachedRow> {
+    return this.tables.get(key) ?? new Map();
+  }
+
+  replace(key: string, rows: Map<string, CachedRow>): void {
+    // Bounded: a server sees few distinct monitor shapes; if it sees many, start over.
+    if (!this.tables.has(key) && this.tables.size >= 64) this.tables.clear();
+    this.tables.set(key, rows);
+  }
+}
+
+function versionOf(row: RowJson): string | undefined {
+  const v = row._version;
+  return Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' ? v[1] : undefined;
+}
+
 export function uuidOf(row: RowJson): string {
   const u = row._uuid;
   if (Array.isArray(u) && u.length === 2 && typeof u[1] === 'string') return u[1];
@@ -310,4 +468,178 @@ export function mergeChanges(changes: CommittedChange[]): Map<string, Map<string
     }
   }
   return out;
+}
+
+/** Commits kept at most per database for monitors that were not yet sent them; beyond that the
+ *  older half is merged into each lagging monitor's own net change. */
+const FEED_MAX = 512;
+
+type TableChanges = Map<string, Map<string, RowChange>>;
+
+/**
+ * The commits of one database not yet sent to all of its monitors, and the composition of their
+ * updates. Commits are appended once (not once per monitor); each monitor remembers where it is.
+ * Updates are composed once per (monitor shape, range of commits) as JSON text shared by every
+ * session whose monitor has that shape and is at the same place: most clients monitor the same
+ * tables and columns and are flushed together at the end of an event-loop turn, so one
+ * composition and one serialisation serve them all (ovsdb-server shares them the same way).
+ */
+export class ChangeFeed {
+  private log: CommittedChange[] = [];
+  /** Sequence number of log[0]. */
+  private base = 0;
+  /** Sequence number of the first commit after the last flush round. */
+  private roundFrom = 0;
+  private readonly monitors = new Set<Monitor>();
+  private readonly bodies = new Map<string, string | null>();
+  /** Encoded notifications: sessions whose monitors also have the same id (e.g. every client of
+   *  one program) are sent the very same bytes. */
+  private readonly encoded = new Map<string, Buffer>();
+  private readonly merged = new Map<string, TableChanges>();
+
+  /** Sequence number the next commit will have. */
+  get end(): number {
+    return this.base + this.log.length;
+  }
+
+  get monitorCount(): number {
+    return this.monitors.size;
+  }
+
+  /** Starts feeding `monitor` with the commits after now. */
+  add(monitor: Monitor): void {
+    monitor.since = this.end;
+    monitor.folded = undefined;
+    this.monitors.add(monitor);
+  }
+
+  remove(monitor: Monitor): void {
+    this.monitors.delete(monitor);
+    monitor.folded = undefined;
+    if (this.monitors.size === 0) {
+      this.base = this.end;
+      this.log = [];
+    }
+  }
+
+  append(change: CommittedChange): void {
+    if (this.monitors.size === 0) {
+      this.base++;
+      return;
+    }
+    this.log.push(change);
+    if (this.log.length > FEED_MAX) this.trim();
+  }
+
+  /** True when `monitor` has commits it was not sent yet. */
+  hasPending(monitor: Monitor): boolean {
+    return monitor.since < this.end || monitor.folded !== undefined;
+  }
+
+  /** Forgets earlier compositions (once per flush round: ranges already sent are not asked for again). */
+  reset(): void {
+    this.bodies.clear();
+    this.encoded.clear();
+    this.merged.clear();
+  }
+
+  /** The encoded notification for the commits `monitor` was not sent yet (merged into one
+   *  update), marking them sent; undefined when there are none or they net to nothing for it. */
+  takeNotification(monitor: Monitor): Buffer | undefined {
+    if (!this.hasPending(monitor)) return undefined;
+    const end = this.end;
+    const from = monitor.folded ? monitor.foldedFrom : monitor.since;
+    const key = `${from}-${end}`;
+    const bodyKey = `${monitor.shapeKey}\n${key}`;
+    const body = this.body(monitor, key, () => {
+      const parts = this.log.slice(monitor.since - this.base);
+      if (monitor.folded) parts.unshift({ txnId: '', tables: monitor.folded });
+      return parts;
+    });
+    monitor.since = end;
+    monitor.folded = undefined;
+    if (body === null) return undefined;
+    const encKey = `${bodyKey}\n${monitor.idText}`;
+    let bytes = this.encoded.get(encKey);
+    if (bytes === undefined) {
+      const txnId = this.log[this.log.length - 1]!.txnId;
+      bytes = Buffer.from(notificationText(monitor.updateMethod, monitor.paramsText(body, txnId)), 'utf8');
+      this.encoded.set(encKey, bytes);
+    }
+    return bytes;
+  }
+
+  /** The update (JSON text, null for none) that the commits of range `key` mean for monitors of
+   *  `monitor`'s shape, composed once. */
+  private body(monitor: Monitor, key: string, parts: () => CommittedChange[]): string | null {
+    const bodyKey = `${monitor.shapeKey}\n${key}`;
+    let body = this.bodies.get(bodyKey);
+    if (body === undefined) {
+      let tables = this.merged.get(key);
+      if (tables === undefined) {
+        const p = parts();
+        tables = p.length === 1 ? p[0]!.tables : mergeChanges(p);
+        this.merged.set(key, tables);
+      }
+      const u = monitor.updates(tables);
+      body = u ? JSON.stringify(u) : null;
+      this.bodies.set(bodyKey, body);
+    }
+    return body;
+  }
+
+  /** Ends a flush round: the next round's commits start here; commits every monitor was sent
+   *  are dropped. */
+  endRound(): void {
+    const end = this.end;
+    this.roundFrom = end;
+    let min = end;
+    for (const m of this.monitors) if (m.since < min) min = m.since;
+    if (min > this.base) {
+      this.log = min === end ? [] : this.log.slice(min - this.base);
+      this.base = min;
+    }
+  }
+
+  /** Bytes (JSON text) of the update this round's commits mean for `monitor`'s shape: about what
+   *  a peer that is not reading falls further behind by (an upper bound of what the merged update
+   *  will add). Shares the composition with the sessions flushed this round. */
+  roundBytes(monitor: Monitor): number {
+    const from = Math.max(this.roundFrom, this.base);
+    const end = this.end;
+    if (from >= end) return 0;
+    const body = this.body(monitor, `${from}-${end}`, () => this.log.slice(from - this.base));
+    return body === null ? 0 : body.length;
+  }
+
+  /** Drops the older half of the log; monitors still behind it keep those commits merged. */
+  private trim(): void {
+    const cut = this.base + (this.log.length >> 1);
+    // Monitors at the same place (same position, same earlier fold) share one fold: the folded
+    // maps are never modified afterwards, only read.
+    const folds = new Map<string, TableChanges>();
+    const foldIds = new Map<TableChanges, number>();
+    for (const m of this.monitors) {
+      if (m.since >= cut) continue;
+      let prev = '';
+      if (m.folded) {
+        let id = foldIds.get(m.folded);
+        if (id === undefined) foldIds.set(m.folded, (id = foldIds.size));
+        prev = String(id);
+      }
+      const key = `${m.since}|${prev}`;
+      let folded = folds.get(key);
+      if (folded === undefined) {
+        const parts = this.log.slice(m.since - this.base, cut - this.base);
+        if (m.folded) parts.unshift({ txnId: '', tables: m.folded });
+        folded = mergeChanges(parts);
+        folds.set(key, folded);
+      }
+      if (!m.folded) m.foldedFrom = m.since;
+      m.folded = folded;
+      m.since = cut;
+    }
+    this.log = this.log.slice(cut - this.base);
+    this.base = cut;
+  }
 }

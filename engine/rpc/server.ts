@@ -13,9 +13,12 @@ import { OvsdbError, TransactCanceledError } from '../ovsdb/errors.js';
 import { isId, isUuid, parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
 import { OvsError } from '../util/errors.js';
 import { JsonRpcConnection, type ConnectionOptions } from './connection.js';
+import { replyText } from './jsonrpc.js';
 import { LockTable, type LockHolder } from './locks.js';
 import { silentLogger, type Logger } from './logger.js';
-import { Monitor, compileCondition, mergeChanges, parseMonitorRequests, type MonitorVersion } from './monitor.js';
+import {
+  ChangeFeed, Monitor, RowTextCache, compileCondition, mergeChanges, parseMonitorRequests, shapeKeyOf, uniqueShapeKey, type MonitorVersion,
+} from './monitor.js';
 import { normalizedSchemaJson } from './schema-json.js';
 import { SERVER_DB_NAME, ServerDatabase } from './server-db.js';
 import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from './stream.js';
@@ -67,7 +70,13 @@ interface DbEntry {
   schema: DatabaseSchema;
   /** The schema as get_schema answers it (OVS's normalized form). */
   schemaJson: JsonObject;
+  /** schemaJson serialised (made on first use). */
+  schemaText?: string;
   history: CommittedChange[];
+  /** Commits not yet sent to every monitor; composes updates once per monitor shape. */
+  feed: ChangeFeed;
+  /** Row texts of initial monitor contents, reused while rows keep their _version. */
+  rowTexts: RowTextCache;
   unsubscribe: () => void;
 }
 
@@ -137,23 +146,46 @@ export class OvsdbServer {
   }
 
   private attach(db: Database, schema: DatabaseSchema): void {
-    const entry: DbEntry = { db, schema, schemaJson: normalizedSchemaJson(schema), history: [], unsubscribe: () => {} };
+    const entry: DbEntry = {
+      db, schema, schemaJson: normalizedSchemaJson(schema), history: [], feed: new ChangeFeed(), rowTexts: new RowTextCache(), unsubscribe: () => {},
+    };
     const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
     entry.unsubscribe = db.onCommit((change) => {
       entry.history.push(change);
       if (entry.history.length > limit) entry.history.splice(0, entry.history.length - limit);
+      entry.feed.append(change);
+      if (entry.feed.monitorCount > 0) this.scheduleMonitorFlush();
+    });
+    this.dbs.set(db.name, entry);
+    this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
+  }
+
+  private monitorFlushScheduled = false;
+
+  /** At the end of this event-loop turn, sends every session that is keeping up with its output
+   *  the updates its monitors held during the turn: all commits of a turn go out as one merged
+   *  update per monitor, composed once per monitor shape. Sessions with unsent output get theirs
+   *  when the output drains (ovsdb-server also flushes monitors only for sessions with no
+   *  backlog, once per main-loop iteration). */
+  /** @internal */
+  scheduleMonitorFlush(): void {
+    if (this.monitorFlushScheduled) return;
+    this.monitorFlushScheduled = true;
+    setImmediate(() => {
+      this.monitorFlushScheduled = false;
+      for (const e of this.dbs.values()) e.feed.reset();
       for (const s of this.sessions) {
         try {
-          s.committed(db.name, change);
+          if (s.connection.writeBlocked) s.accountHeld();
+          else s.flushHeld();
         } catch (e) {
           // One session's monitor failing must not keep the update from the others.
           this.logger.err(`${s.name}: cannot compose monitor update: ${(e as Error).message}, disconnecting`);
           s.connection.close('monitor update failed');
         }
       }
+      for (const e of this.dbs.values()) e.feed.endRound();
     });
-    this.dbs.set(db.name, entry);
-    this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
   }
 
   /** @internal */
@@ -254,6 +286,10 @@ export class ServerSession implements TransactSession, LockHolder {
     this.peer = peer;
     connection.onRequest = (method, params, id) => this.request(method, params, id);
     connection.onNotification = (method, params) => this.notification(method, params);
+    // Updates held while the peer was not reading go out in the next flush round.
+    connection.onDrain(() => {
+      if (this.hasHeld()) this.server.scheduleMonitorFlush();
+    });
   }
 
   get name(): string {
@@ -282,13 +318,36 @@ export class ServerSession implements TransactSession, LockHolder {
     this.notify(method, [name]);
   }
 
-  /** @internal A database committed: send updates to this session's monitors on it. */
-  committed(db: string, change: CommittedChange): void {
+  private hasHeld(): boolean {
     for (const m of this.monitors.values()) {
-      if (m.db !== db) continue;
-      const u = m.monitor.updates(change.tables);
-      if (!u) continue;
-      this.sendUpdate(m.monitor, u, change.txnId);
+      if (this.server.entry(m.db)?.feed.hasPending(m.monitor)) return true;
+    }
+    return false;
+  }
+
+  /** Bytes of updates held (about) since the peer stopped reading; see accountHeld. */
+  private heldBytes = 0;
+
+  /** @internal A flush round found the peer not reading what we sent: its monitors keep holding
+   *  their updates; count what it falls behind by, and drop it when that plus its unsent output
+   *  passes the send backlog limit (a stuck peer must not cost unbounded memory). */
+  accountHeld(): void {
+    for (const m of this.monitors.values()) {
+      const e = this.server.entry(m.db);
+      if (e && e.feed.hasPending(m.monitor)) this.heldBytes += e.feed.roundBytes(m.monitor);
+    }
+    if (this.heldBytes > 0) this.connection.checkBacklog(this.heldBytes);
+  }
+
+  /** @internal Sends the updates held for `only` (or for every monitor), merged per monitor. */
+  flushHeld(only?: SessionMonitor): void {
+    if (!only) this.heldBytes = 0;
+    for (const m of only ? [only] : this.monitors.values()) {
+      const e = this.server.entry(m.db);
+      if (!e) continue;
+      const text = e.feed.takeNotification(m.monitor);
+      if (text !== undefined) this.connection.sendText(text);
+      if (this.connection.closed) return;
     }
   }
 
@@ -311,6 +370,7 @@ export class ServerSession implements TransactSession, LockHolder {
 
   /** @internal The connection is gone: drop monitors, locks, blocked transactions. */
   closed(): void {
+    for (const m of this.monitors.values()) this.server.entry(m.db)?.feed.remove(m.monitor);
     this.monitors.clear();
     for (const c of this.inFlight.values()) c.abort();
     this.inFlight.clear();
@@ -327,7 +387,7 @@ export class ServerSession implements TransactSession, LockHolder {
   }
 
   private request(method: string, params: Json[], id: Json): void {
-    let result: Json | Promise<Json>;
+    let result: Json | EncodedResult | Promise<Json>;
     try {
       const over = this.server.limitGuard.check('maxInFlightPerSession', this.pendingReplies + 1, this.name);
       if (over) throw over;
@@ -339,22 +399,34 @@ export class ServerSession implements TransactSession, LockHolder {
     if (result instanceof Promise) {
       this.pendingReplies++;
       result.then(
-        (r) => { this.pendingReplies--; this.connection.sendReply(id, r); },
+        (r) => {
+          this.pendingReplies--;
+          // This session's own monitors see its commit before its reply does.
+          if (method === 'transact' && this.monitors.size > 0) this.flushHeld();
+          this.connection.sendReply(id, r);
+        },
         (e) => {
           this.pendingReplies--;
           if (e instanceof ReplyError) this.connection.sendError(id, e.json);
           else this.connection.sendError(id, errorJson(e));
         },
       );
+    } else if (result instanceof EncodedResult) {
+      this.connection.sendText(replyText(id, result.text));
     } else {
       this.connection.sendReply(id, result);
     }
   }
 
-  private dispatch(method: string, params: Json[], id: Json): Json | Promise<Json> {
+  private dispatch(method: string, params: Json[], id: Json): Json | EncodedResult | Promise<Json> {
     switch (method) {
       case 'list_dbs': return this.server.databaseNames;
-      case 'get_schema': return this.entryFor(method, params).schemaJson;
+      case 'get_schema': {
+        // Every OVS client asks for it on connecting: serialise it once.
+        const e = this.entryFor(method, params);
+        e.schemaText ??= JSON.stringify(e.schemaJson);
+        return new EncodedResult(e.schemaText);
+      }
       case 'get_server_id': return this.server.serverId;
       case 'transact': return this.transact(params, id);
       case 'monitor': return this.monitor(method, params, 1);
@@ -445,7 +517,7 @@ export class ServerSession implements TransactSession, LockHolder {
     }
   }
 
-  private monitor(method: string, params: Json[], version: MonitorVersion): Json {
+  private monitor(method: string, params: Json[], version: MonitorVersion): Json | EncodedResult {
     const e = this.entryFor(method, params);
     const want = version === 3 ? 4 : 3;
     if (params.length !== want) {
@@ -463,10 +535,11 @@ export class ServerSession implements TransactSession, LockHolder {
       since = t.toLowerCase();
     }
     const tables = parseMonitorRequests(e.schema, params[2], version);
-    const monitor = new Monitor(id, version, tables);
+    const monitor = new Monitor(id, version, tables, shapeKeyOf(version, params[2]!));
     this.monitors.set(key, { db: e.db.name, monitor });
+    e.feed.add(monitor);
     const rows = (t: string) => e.db.rows(t);
-    if (version !== 3) return monitor.initial(rows);
+    if (version !== 3) return new EncodedResult(monitor.initialText(rows, e.rowTexts));
     const last = e.db.lastTxnId;
     if (since !== undefined && since !== ZERO_UUID) {
       if (since === last) return [true, last, {}];
@@ -476,7 +549,7 @@ export class ServerSession implements TransactSession, LockHolder {
         return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
       }
     }
-    return [false, last, monitor.initial(rows)];
+    return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts)}]`);
   }
 
   private monitorCondChange(params: Json[]): Json {
@@ -494,6 +567,8 @@ export class ServerSession implements TransactSession, LockHolder {
       throw new OvsdbError('syntax error', 'monitor-cond-change-requests must be an object', reqs);
     }
     const e = this.server.entry(m.db)!;
+    // Held updates were composed for the old conditions: send them first.
+    this.flushHeld(m);
     const newWhere = new Map<string, ReturnType<typeof compileCondition>>();
     for (const [table, reqJson] of Object.entries(reqs)) {
       const tm = m.monitor.tables.get(table);
@@ -514,6 +589,8 @@ export class ServerSession implements TransactSession, LockHolder {
       m.monitor.id = newId;
       this.monitors.set(newKey, m);
     }
+    // Other monitors with the old shape keep their conditions: this one now has its own.
+    m.monitor.shapeKey = uniqueShapeKey();
     const u = m.monitor.changeConditions(newWhere, (t) => e.db.rows(t));
     if (u) this.sendUpdate(m.monitor, u, e.db.lastTxnId);
     return {};
@@ -521,8 +598,10 @@ export class ServerSession implements TransactSession, LockHolder {
 
   private monitorCancel(params: Json[]): Json {
     const key = params.length === 1 ? JSON.stringify(params[0]) : undefined;
-    if (key === undefined || !this.monitors.has(key)) throw new ReplyError('unknown monitor');
+    const m = key === undefined ? undefined : this.monitors.get(key);
+    if (key === undefined || !m) throw new ReplyError('unknown monitor');
     this.monitors.delete(key);
+    this.server.entry(m.db)?.feed.remove(m.monitor);
     return {};
   }
 
@@ -544,6 +623,14 @@ export class ServerSession implements TransactSession, LockHolder {
     if (method === 'lock') return { locked: locks.lock(name, this) };
     locks.steal(name, this);
     return { locked: true };
+  }
+}
+
+/** A result already serialised as JSON text (sent as is). */
+class EncodedResult {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
   }
 }
 

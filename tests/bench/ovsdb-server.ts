@@ -88,7 +88,7 @@ async function pipelined(s: Server): Promise<number> {
   return N_PIPE / secs;
 }
 
-interface Latency { mean: number; p50: number; p95: number; perSec: number }
+interface Latency { mean: number; p50: number; p95: number; p99: number; perSec: number }
 
 function vsctlRun(cmd: string[], s: Server, tag: string): Latency {
   const times: number[] = [];
@@ -101,7 +101,7 @@ function vsctlRun(cmd: string[], s: Server, tag: string): Latency {
   }
   const total = Number(process.hrtime.bigint() - t0) / 1e9;
   times.sort((x, y) => x - y);
-  return { mean: times.reduce((x, y) => x + y, 0) / times.length, p50: times[Math.floor(times.length / 2)], p95: times[Math.floor(times.length * 0.95)], perSec: N_VSCTL / total };
+  return { mean: times.reduce((x, y) => x + y, 0) / times.length, p50: times[Math.floor(times.length / 2)], p95: times[Math.floor(times.length * 0.95)], p99: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))], perSec: N_VSCTL / total };
 }
 
 function fmt(n: number, d = 1): string {
@@ -145,11 +145,14 @@ async function main(): Promise<void> {
     }
     const base = vs['real ovs-vsctl -> real server']!;
     for (const [what, l] of Object.entries(vs)) {
-      console.log(`${what.padEnd(34)} mean ${fmt(l.mean).padStart(7)} ms  p50 ${fmt(l.p50).padStart(7)} ms  p95 ${fmt(l.p95).padStart(7)} ms  ${fmt(l.perSec).padStart(6)} cmd/s  mean/real-real ${fmt(l.mean / base.mean, 2)}`
+      console.log(`${what.padEnd(34)} mean ${fmt(l.mean).padStart(7)} ms  p50 ${fmt(l.p50).padStart(7)} ms  p95 ${fmt(l.p95).padStart(7)} ms  p99 ${fmt(l.p99).padStart(7)} ms  ${fmt(l.perSec).padStart(6)} cmd/s  mean/real-real ${fmt(l.mean / base.mean, 2)}`
         + `  server CPU/cmd ${fmt((l.cpu / N_VSCTL) * 1e3, 2)} ms (/real-real ${fmt(l.cpu / base.cpu, 2)})`);
     }
-    const rss = (pid: number) => { try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024; } catch { return 0; } };
-    console.log(`server RSS after the run: real ${fmt(rss(servers[0].pid))} MB, ours ${fmt(rss(servers[1].pid))} MB`);
+    const mem = (pid: number, what: 'VmRSS' | 'VmHWM') => {
+      try { return Number(new RegExp(`${what}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024; } catch { return 0; }
+    };
+    console.log(`server RSS after the run: real ${fmt(mem(servers[0].pid, 'VmRSS'))} MB, ours ${fmt(mem(servers[1].pid, 'VmRSS'))} MB; `
+      + `peak RSS real ${fmt(mem(servers[0].pid, 'VmHWM'))} MB, ours ${fmt(mem(servers[1].pid, 'VmHWM'))} MB`);
   } finally {
     cleanup();
   }

@@ -245,32 +245,87 @@ t.test('garbage (1 MB) closes only that connection, after a JSON-RPC error', asy
   t.equal(updates.length, 1, 'the other client keeps its monitor');
 });
 
-t.test('a slow reader is disconnected at the send backlog limit without stalling others', async (t) => {
-  const h = await startServer({ maxSendBacklog: 256 * 1024 });
+t.test('a slow reader: its updates are held and merged (not queued) and it catches up exactly', async (t) => {
+  const h = await startServer(); // default backlog limit (64 MiB): far above the 6 MB it falls behind
   t.teardown(() => h.close());
   const fast = await h.connect();
-  let fastUpdates = 0;
-  await fast.monitor('T', 'm', { A: [{}] }, () => { fastUpdates++; });
+  const fastNames = new Set<string>();
+  await fast.monitor('T', 'm', { A: [{ columns: ['name'] }] }, (u) => {
+    for (const r of Object.values(((u as JsonObject).A ?? {}) as JsonObject)) {
+      const ins = (r as JsonObject).insert as JsonObject | undefined;
+      if (ins) fastNames.add(String(ins.name));
+    }
+  });
   // A slow client: monitors everything, then stops reading.
   const raw = createConnection({ path: h.sock });
   raw.on('error', () => {});
-  const replied = new Promise<void>((r) => raw.once('data', () => r()));
+  const splitter = new JsonSplitter();
+  const msgs: JsonObject[] = [];
+  let onMsg = (): void => {};
+  raw.on('data', (b) => { for (const v of splitter.push(b)) msgs.push(v as JsonObject); onMsg(); });
+  const replied = new Promise<void>((r) => { onMsg = () => { if (msgs.length) r(); }; });
   raw.write(JSON.stringify({ id: 1, method: 'monitor_cond', params: ['T', 'm', { A: [{}] }] }));
   await replied; // the monitor exists once its (empty) initial reply arrived
   raw.pause();
-  const closed = new Promise<void>((r) => raw.on('close', () => r()));
   const big = 'x'.repeat(20000);
-  let n = 0;
-  while (h.server.sessions.size > 1 && n < 2000) {
-    await fast.transact('T', [insertA({ name: `r${n}`, s: ['set', [big + n]] })]);
-    n++;
+  let maxBacklog = 0;
+  const uuids: string[] = [];
+  const n = 300; // 6 MB of inserts: far more than the socket buffers and the backlog limit
+  for (let i = 0; i < n; i++) {
+    uuids.push(uuidOfInsert(await fast.transact('T', [insertA({ name: `r${i}`, s: ['set', [big + i]] })])));
+    if (i % 3 === 1) await fast.transact('T', [{ op: 'update', table: 'A', where: [['_uuid', '==', ['uuid', uuids[i - 1]!]]], row: { name: `renamed${i}` } }]);
+    if (i % 5 === 4) await fast.transact('T', [{ op: 'delete', table: 'A', where: [['_uuid', '==', ['uuid', uuids[i - 2]!]]] }]);
+    for (const s of h.server.sessions) maxBacklog = Math.max(maxBacklog, s.connection.sendBacklog);
   }
-  t.equal(h.server.sessions.size, 1, `slow reader dropped after ${n} transactions`);
+  t.equal(h.server.sessions.size, 2, 'the slow reader is still connected');
+  t.ok(maxBacklog <= 1024 * 1024, `server-side output queue stays small (max ${maxBacklog} bytes) while 6 MB were committed`);
+  t.equal(fastNames.size, n, 'the fast client saw every insert');
+  // The slow reader reads again: the held commits arrive merged and its view matches the database.
+  const view = new Map<string, JsonObject>();
+  const apply = (): void => {
+    for (const m of msgs.splice(0)) {
+      if (m.method !== 'update2') continue;
+      const rows = (((m.params as Json[])[1] as JsonObject).A ?? {}) as JsonObject;
+      for (const [uuid, ru] of Object.entries(rows)) {
+        const r = ru as JsonObject;
+        if ('delete' in r) view.delete(uuid);
+        else if (r.insert || r.initial) view.set(uuid, { ...((r.insert ?? r.initial) as JsonObject) });
+        else if (r.modify) Object.assign(view.get(uuid) ?? {}, r.modify as JsonObject);
+      }
+    }
+  };
+  const want = new Map<string, string>();
+  for (const row of h.db.rows('A')) want.set((row._uuid as [string, string])[1], String(row.name));
+  const same = (): boolean => view.size === want.size && [...want].every(([u, name]) => view.get(u)?.name === name);
+  const caughtUp = new Promise<boolean>((resolve) => {
+    const guard = setTimeout(() => resolve(false), 20000);
+    onMsg = () => { apply(); if (same()) { clearTimeout(guard); resolve(true); } };
+  });
+  raw.resume();
+  t.ok(await caughtUp, `the slow reader's view matches the database (${want.size} rows)`);
+  t.ok(msgs.length === 0 && [...view.values()].every((r) => Array.isArray(r.s) || typeof r.s === 'string'), 'rows carry their set column');
+  raw.destroy();
+});
+
+t.test('a peer that does not read its replies is disconnected at the send backlog limit', async (t) => {
+  const h = await startServer({ maxSendBacklog: 256 * 1024 });
+  t.teardown(() => h.close());
+  const fast = await h.connect();
+  const big = 'y'.repeat(20000);
+  for (let i = 0; i < 20; i++) await fast.transact('T', [insertA({ name: `b${i}`, s: ['set', [big + i]] })]);
+  const raw = createConnection({ path: h.sock });
+  raw.on('error', () => {});
+  await new Promise<void>((r) => raw.once('connect', () => r()));
+  raw.pause();
+  const closed = new Promise<void>((r) => raw.on('close', () => r()));
+  // 50 pipelined selects of the whole table (~400 kB each), none of the replies read.
+  raw.write(Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: i, method: 'transact', params: ['T', { op: 'select', table: 'A', where: [] }] })).join(''));
+  while (h.server.sessions.size > 1) await new Promise((r) => setTimeout(r, 10));
   t.ok(h.logger.lines.some((x) => /disconnecting slow peer/.test(x)), 'with a log line');
   raw.destroy();
   await closed;
-  await fast.echo();
-  t.equal(fastUpdates, n, 'the fast client got every update');
+  const r = await fast.transact('T', [{ op: 'select', table: 'A', where: [['name', '==', 'b3']], columns: ['name'] }]);
+  t.same(r, [{ rows: [{ name: 'b3' }] }], 'other clients keep working');
 });
 
 t.test('200 concurrent clients, each with a monitor, all get the update', async (t) => {

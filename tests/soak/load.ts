@@ -2,7 +2,7 @@
 // committing small vswitch transactions as fast as the server answers, for a bounded time, against
 // our ovsdb-server or the real /usr/sbin/ovsdb-server (unix sockets only, private temp dirs).
 // Reports throughput, transact latency p50/p99, the server's peak RSS, errors, monitor updates.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json } from '../../engine/ovsdb/api.js';
@@ -26,6 +26,11 @@ export interface LoadResult {
   p50ms: number;
   p99ms: number;
   peakRssMiB: number;
+  /** Server CPU time (user + system) per committed transaction during the run, in ms: the fair
+   *  comparison on a machine shared with other work (and with this load generator). */
+  cpuMsPerTxn: number;
+  /** The system (kernel) part of cpuMsPerTxn. */
+  sysMsPerTxn: number;
   errors: number;
   /** Update notifications received by the monitoring clients. */
   updates: number;
@@ -52,7 +57,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const conns: RpcOvsdbClient[] = [];
   const result: LoadResult = {
     kind: opts.kind, clients: opts.clients, writers: opts.writers, seconds: opts.seconds, transactions: 0, throughput: 0,
-    p50ms: NaN, p99ms: NaN, peakRssMiB: NaN, errors: 0, updates: 0, clientsAlive: 0,
+    p50ms: NaN, p99ms: NaN, peakRssMiB: NaN, cpuMsPerTxn: NaN, sysMsPerTxn: NaN, errors: 0, updates: 0, clientsAlive: 0,
   };
   const error = (m: string): void => { result.errors++; result.firstError ??= m; };
   try {
@@ -79,6 +84,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       for (const c of batch) if (c) { monitors.push(c); conns.push(c); }
     }
     const latencies: number[] = [];
+    const cpu0 = procCpuMs(server.pid);
     const deadline = Date.now() + opts.seconds * 1000;
     await Promise.all(Array.from({ length: opts.writers }, async (_, w) => {
       let c: RpcOvsdbClient;
@@ -128,9 +134,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         }
       }
     }));
+    const cpu1 = procCpuMs(server.pid);
     // Let the last updates arrive, then read the server's peak RSS while it is still alive.
     await admin.echo();
     await new Promise((r) => setTimeout(r, 200));
+    if (cpu0 !== undefined && cpu1 !== undefined && result.transactions > 0) {
+      result.cpuMsPerTxn = Math.round(((cpu1.user + cpu1.sys - cpu0.user - cpu0.sys) / result.transactions) * 1000) / 1000;
+      result.sysMsPerTxn = Math.round(((cpu1.sys - cpu0.sys) / result.transactions) * 1000) / 1000;
+    }
     result.clientsAlive = monitors.filter((m) => !m.closed).length;
     const rss = peakRssKiB(server.pid);
     result.peakRssMiB = rss === undefined ? NaN : Math.round(rss / 102.4) / 10;
@@ -146,8 +157,18 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   return result;
 }
 
+/** CPU time (user, system) process `pid` has used so far, in ms (clock ticks of 10 ms). */
+function procCpuMs(pid: number): { user: number; sys: number } | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10 };
+  } catch {
+    return undefined;
+  }
+}
+
 export function formatLoad(r: LoadResult): string {
   return `${r.kind.padEnd(5)} ${r.clients} monitors + ${r.writers} writers, ${r.seconds} s: ${r.transactions} txns (${r.throughput}/s), ` +
-    `p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, peak RSS ${r.peakRssMiB} MiB, ${r.updates} updates, ${r.clientsAlive}/${r.clients} monitors alive, ${r.errors} errors` +
+    `p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, peak RSS ${r.peakRssMiB} MiB, server CPU ${r.cpuMsPerTxn} ms/txn (sys ${r.sysMsPerTxn}), ${r.updates} updates, ${r.clientsAlive}/${r.clients} monitors alive, ${r.errors} errors` +
     (r.firstError ? ` (first: ${r.firstError})` : '');
 }
