@@ -10,9 +10,8 @@ function Get-OvsDefaultTarget {
     [OutputType([string])]
     param()
     if ($env:OVS_DB) { return $env:OVS_DB }
-    $runDir = if ($env:OVS_RUNDIR) { $env:OVS_RUNDIR }
-              elseif ($IsWindows) { 'C:\openvswitch\var\run\openvswitch' }
-              else { Join-Path (Get-OvsProjectRoot) 'var/run/openvswitch' }
+    # The one default layout (Private/Service.ps1): %ProgramData%\openvswitch\run on Windows.
+    $runDir = (Get-OvsDefaultDirectory).RunDirectory
     return 'unix:' + (Join-Path $runDir 'db.sock')
 }
 

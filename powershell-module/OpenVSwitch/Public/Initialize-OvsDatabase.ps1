@@ -7,7 +7,7 @@ function Initialize-OvsDatabase {
     OVSDB log format that real ovsdb-tool and ovsdb-server read. Refuses to overwrite an existing
     file unless -Force. Returns the file.
     .PARAMETER Path
-    The database file to create, e.g. C:\openvswitch\etc\openvswitch\conf.db.
+    The database file to create, e.g. C:\ProgramData\openvswitch\conf.db.
     .PARAMETER SchemaPath
     The schema; default the project's manifests/vswitch.ovsschema.
     .PARAMETER Force
