@@ -67,7 +67,7 @@
     # class-based resources (PowerShell/PSDesiredStateConfiguration#117).
     VariablesToExport    = @()
     AliasesToExport      = @()
-    DscResourcesToExport = @('OvsBridge', 'OvsPort', 'OvsVMAdapterPort')
+    DscResourcesToExport = @('OvsBridge', 'OvsPort', 'OvsVMAdapterPort', 'OvsService')
     PrivateData          = @{
         PSData = @{
             Tags       = @('OpenVSwitch', 'OVS', 'HyperV', 'SDN', 'Networking', 'DSC')

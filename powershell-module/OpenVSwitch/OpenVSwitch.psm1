@@ -219,6 +219,69 @@ foreach ($file in Get-ChildItem -Path (Join-Path $PSScriptRoot 'Private') -Filte
 . (Join-Path $PSScriptRoot 'Classes/OvsDscResources.ps1')
 foreach ($file in Get-ChildItem -Path (Join-Path $PSScriptRoot 'Public') -Filter '*.ps1' | Sort-Object Name) { . $file.FullName }
 
+# DSC: the engine's service, so a configuration can make the switch come back after a reboot with
+# its ports re-created (Reconcile = Install-OvsService -Reconcile).
+[DscResource()]
+class OvsService {
+    [DscProperty(Key)] [string]$Name = 'ovs-engine'
+    [DscProperty()] [OvsEnsure]$Ensure = [OvsEnsure]::Present
+    [DscProperty()] [bool]$Reconcile
+    [DscProperty()] [string]$DatabasePath
+    [DscProperty()] [string]$RunDirectory
+    [DscProperty()] [string]$UnitPath
+    [DscProperty(NotConfigurable)] [string]$Status
+    [DscProperty(NotConfigurable)] [OvsReason[]]$Reasons
+
+    hidden [object] Current() {
+        $p = @{ Name = $this.Name; ErrorAction = 'SilentlyContinue' }
+        if ($this.UnitPath) { $p.UnitPath = $this.UnitPath }
+        return Get-OvsService @p | Select-Object -First 1
+    }
+
+    hidden [bool] HasReconcile([object]$svc) {
+        return [bool]($svc -and $svc.CommandLine -match '(^|\s)--reconcile(\s|=|$)')
+    }
+
+    [OvsService] Get() {
+        $svc = $this.Current()
+        $s = [OvsService]::new()
+        $s.Name = $this.Name; $s.UnitPath = $this.UnitPath; $s.DatabasePath = $this.DatabasePath; $s.RunDirectory = $this.RunDirectory
+        $s.Ensure = if ($svc) { [OvsEnsure]::Present } else { [OvsEnsure]::Absent }
+        $s.Reconcile = $this.HasReconcile($svc)
+        $s.Status = if ($svc) { [string]$svc.Status } else { $null }
+        $s.Reasons = $this.Compare($svc)
+        return $s
+    }
+
+    hidden [OvsReason[]] Compare([object]$svc) {
+        $r = @()
+        if ($this.Ensure -eq [OvsEnsure]::Present) {
+            if (-not $svc) { return @(New-OvsReason 'OvsService:Ensure' "Service $($this.Name) is not installed.") }
+            if ($this.HasReconcile($svc) -ne $this.Reconcile) { $r += New-OvsReason 'OvsService:Reconcile' "Reconcile is $($this.HasReconcile($svc)), should be $($this.Reconcile)." }
+        } elseif ($svc) {
+            $r += New-OvsReason 'OvsService:Ensure' "Service $($this.Name) is installed and should not be."
+        }
+        return $r
+    }
+
+    [bool] Test() { return $this.Compare($this.Current()).Count -eq 0 }
+
+    [void] Set() {
+        $svc = $this.Current()
+        $common = @{ Name = $this.Name; ErrorAction = 'Stop' }
+        if ($this.UnitPath) { $common.UnitPath = $this.UnitPath }
+        if ($svc -and ($this.Ensure -eq [OvsEnsure]::Absent -or $this.HasReconcile($svc) -ne $this.Reconcile)) {
+            Uninstall-OvsService @common -Confirm:$false
+        }
+        if ($this.Ensure -eq [OvsEnsure]::Absent) { return }
+        if ($svc -and $this.HasReconcile($svc) -eq $this.Reconcile) { return }
+        $p = $common.Clone()
+        if ($this.DatabasePath) { $p.DatabasePath = $this.DatabasePath }
+        if ($this.RunDirectory) { $p.RunDirectory = $this.RunDirectory }
+        $null = Install-OvsService @p -Reconcile:$this.Reconcile -Confirm:$false
+    }
+}
+
 # Tab completion of bridge, port and interface names from the engine (silent when it is not running).
 $bridgeCompleter = {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
@@ -249,9 +312,10 @@ $interfaceCompleter = {
     } catch { Write-Verbose "completion: $_" }
 }
 Register-ArgumentCompleter -CommandName Get-OvsBridge, Remove-OvsBridge, Set-OvsBridge -ParameterName Name -ScriptBlock $bridgeCompleter
-Register-ArgumentCompleter -CommandName Add-OvsPort, Get-OvsPort, Remove-OvsPort, Get-OvsInterface, Add-OvsPatchPort, Add-OvsTunnelPort, Add-OvsBond, Get-OvsFlow, Add-OvsFlow, Remove-OvsFlow, Get-OvsFdb -ParameterName Bridge -ScriptBlock $bridgeCompleter
+Register-ArgumentCompleter -CommandName Add-OvsPort, Get-OvsPort, Remove-OvsPort, Get-OvsInterface, Add-OvsPatchPort, Add-OvsTunnelPort, Add-OvsBond, Get-OvsFlow, Add-OvsFlow, Remove-OvsFlow, Get-OvsFdb, New-OvsMirror, Get-OvsMirror, Remove-OvsMirror, Enable-OvsSFlow, Disable-OvsSFlow, Get-OvsSFlow -ParameterName Bridge -ScriptBlock $bridgeCompleter
 Register-ArgumentCompleter -CommandName Add-OvsPatchPort -ParameterName PeerBridge -ScriptBlock $bridgeCompleter
 Register-ArgumentCompleter -CommandName Get-OvsPort, Remove-OvsPort, Set-OvsPort -ParameterName Name -ScriptBlock $portCompleter
+Register-ArgumentCompleter -CommandName Set-OvsQos, Get-OvsQos, Remove-OvsQos -ParameterName Port -ScriptBlock $portCompleter
 Register-ArgumentCompleter -CommandName Get-OvsInterface, Set-OvsInterface -ParameterName Name -ScriptBlock $interfaceCompleter
 
 $ExecutionContext.SessionState.Module.OnRemove = { Disconnect-OvsEngineSocket }

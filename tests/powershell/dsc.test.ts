@@ -112,8 +112,8 @@ t.test('DSC resources are discoverable', { skip, timeout: 170_000 }, async (t) =
   const findings = await ps.ok<{ Rule: string; Message: string }>(`& ${psq(checker)} -ModuleRoot ${psq(moduleRoot)}`);
   t.same(findings.map((f) => `${f.Rule}: ${f.Message}`), [], 'the OpenVSwitch module passes every discovery check');
   const listed = await ps.ok<string>(`& ${psq(checker)} -ModuleRoot ${psq(moduleRoot)} -List | Sort-Object`);
-  t.same(listed, ['OvsBridge', 'OvsPort', 'OvsVMAdapterPort'], 'the root module defines the three resources');
-  t.same(await ps.ok<string>('@((Get-Module OpenVSwitch).ExportedDscResources) | Sort-Object'), ['OvsBridge', 'OvsPort', 'OvsVMAdapterPort'],
+  t.same(listed, ['OvsBridge', 'OvsPort', 'OvsService', 'OvsVMAdapterPort'], 'the root module defines the four resources');
+  t.same(await ps.ok<string>('@((Get-Module OpenVSwitch).ExportedDscResources) | Sort-Object'), ['OvsBridge', 'OvsPort', 'OvsService', 'OvsVMAdapterPort'],
     'the imported module reports them as its DSC resources');
 
   // Classes in the root module are what `using module` gives a script: the resources by type name.
@@ -123,5 +123,5 @@ t.test('DSC resources are discoverable', { skip, timeout: 170_000 }, async (t) =
 
   const real = await ps.ok<string>(`if (Get-Command Get-DscResource -ErrorAction SilentlyContinue) { @(Get-DscResource -Module OpenVSwitch | ForEach-Object Name | Sort-Object) } else { 'not installed' }`);
   if (real[0] === 'not installed') t.comment('PSDesiredStateConfiguration is not installed: Get-DscResource itself was not run');
-  else t.same(real, ['OvsBridge', 'OvsPort', 'OvsVMAdapterPort'], 'Get-DscResource -Module OpenVSwitch lists the three resources');
+  else t.same(real, ['OvsBridge', 'OvsPort', 'OvsService', 'OvsVMAdapterPort'], 'Get-DscResource -Module OpenVSwitch lists the four resources');
 });

@@ -4,7 +4,7 @@
 // Uninstall-OvsService removes the units.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, statSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
@@ -75,6 +75,26 @@ t.test('services as systemd units', { skip, timeout: 170_000 }, async (t) => {
     await served.stop();
     await ps.ok(`Uninstall-OvsService -Name ovs-engine -UnitPath ${psq(units)} -Confirm:$false`);
     t.notOk(existsSync(join(units, 'ovs-engine.service')), 'Uninstall-OvsService removed the unit');
+  });
+
+  await t.test('DSC OvsService: Reconcile makes the engine re-apply desired state at boot; idempotent', async (t) => {
+    const props = (reconcile: boolean) => `@{ Name = 'ovs-engine'; Reconcile = $${reconcile}; DatabasePath = ${psq(db)}; RunDirectory = ${psq(run)}; UnitPath = ${psq(units)} }`;
+    const before = await ps.ok<{ InDesiredState: boolean }>(`Invoke-OvsDscResource OvsService Test ${props(true)}`);
+    t.same(before.map((r) => r.InDesiredState), [false], 'not installed: not in the desired state');
+    await ps.ok(`$null = Invoke-OvsDscResource OvsService Set ${props(true)}`);
+    const unit = readFileSync(join(units, 'ovs-engine.service'), 'utf8');
+    t.match(execStart(unit).join(' '), /(^| )--reconcile( |$)/, 'the unit starts the engine with --reconcile');
+    const get = await ps.ok<{ Ensure: number | string; Reconcile: boolean }>(`Invoke-OvsDscResource OvsService Get ${props(true)} | Select-Object Ensure, Reconcile`);
+    t.same(get.map((g) => g.Reconcile), [true], 'Get reports Reconcile');
+    t.same((await ps.ok<{ InDesiredState: boolean }>(`Invoke-OvsDscResource OvsService Test ${props(true)}`)).map((r) => r.InDesiredState), [true], 'Test is true after Set');
+    const mtime = statSync(join(units, 'ovs-engine.service')).mtimeMs;
+    await ps.ok(`$null = Invoke-OvsDscResource OvsService Set ${props(true)}`);
+    t.equal(statSync(join(units, 'ovs-engine.service')).mtimeMs, mtime, 'a second Set changes nothing');
+    t.same((await ps.ok<{ InDesiredState: boolean }>(`Invoke-OvsDscResource OvsService Test ${props(false)}`)).map((r) => r.InDesiredState), [false], 'Reconcile = $false differs');
+    await ps.ok(`$null = Invoke-OvsDscResource OvsService Set ${props(false)}`);
+    t.notMatch(execStart(readFileSync(join(units, 'ovs-engine.service'), 'utf8')).join(' '), /--reconcile/, 'Set re-installs without --reconcile');
+    await ps.ok(`$null = Invoke-OvsDscResource OvsService Set @{ Name = 'ovs-engine'; Ensure = 'Absent'; UnitPath = ${psq(units)} }`);
+    t.notOk(existsSync(join(units, 'ovs-engine.service')), 'Ensure = Absent uninstalls');
   });
 
   await t.test('the seed\'s two services', async (t) => {

@@ -26,7 +26,7 @@ function Invoke-OvsDscResource {
     [OutputType('OpenVSwitch.DscResult')]
     param(
         [Parameter(Mandatory, Position = 0)]
-        [ValidateSet('OvsBridge', 'OvsPort', 'OvsVMAdapterPort')]
+        [ValidateSet('OvsBridge', 'OvsPort', 'OvsVMAdapterPort', 'OvsService')]
         [string]$Name,
         [Parameter(Mandatory, Position = 1)]
         [ValidateSet('Get', 'Test', 'Set')]
@@ -39,6 +39,7 @@ function Invoke-OvsDscResource {
             'OvsBridge' { [OvsBridge]::new() }
             'OvsPort' { [OvsPort]::new() }
             'OvsVMAdapterPort' { [OvsVMAdapterPort]::new() }
+            'OvsService' { [OvsService]::new() }
         }
         foreach ($k in $Property.Keys) {
             if (-not $resource.PSObject.Properties[$k]) {
