@@ -24,7 +24,7 @@ t.test('module help and lint', { skip, timeout: 360_000 }, async (t) => {
     t.ok(names.includes(n), `${n} is exported`);
   }
   const dsc = await ps.ok<string>(`(Import-PowerShellDataFile ${psq(join(moduleRoot, 'OpenVSwitch.psd1'))}).DscResourcesToExport`);
-  t.same(dsc, ['OvsBridge', 'OvsPort', 'OvsVMAdapterPort'], 'DSC resources listed in the manifest');
+  t.same(dsc, ['OvsBridge', 'OvsPort', 'OvsVMAdapterPort', 'OvsService'], 'DSC resources listed in the manifest');
 
   const help = await ps.ok<HelpInfo>(`foreach ($n in (Get-Module OpenVSwitch).ExportedFunctions.Keys | Sort-Object) {
     $h = Get-Help $n -Full
