@@ -223,16 +223,7 @@ export function encapsulate(kind: number, dstPort: number, meta: TunnelMeta, fra
   const hdr = 36 + optLen;
   const total = hdr + len;
   out.set(frame.subarray(off, off + len), hdr);
-  out[0] = 0x45;
-  out[1] = meta.tos;
-  out.writeUInt16BE(total, 2);
-  out.writeUInt16BE(0, 4);
-  out.writeUInt16BE(meta.flags & TUN_F_DF ? 0x4000 : 0, 6);
-  out[8] = meta.ttl || 64;
-  out[9] = IPPROTO_UDP;
-  out.writeUInt16BE(0, 10);
-  out.writeUInt32BE(meta.src >>> 0, 12);
-  out.writeUInt32BE(meta.dst >>> 0, 16);
+  writeOuterIp(meta, IPPROTO_UDP, total, out);
   out.writeUInt16BE(meta.tpSrc || sourcePort(frame, off, len), 20);
   out.writeUInt16BE(meta.tpDst || dstPort, 22);
   out.writeUInt16BE(total - 20, 24);

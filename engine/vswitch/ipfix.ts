@@ -4,7 +4,7 @@
 // exported at once), bounded by `cache_max_flows`, sent over UDP with the templates they use
 // (on the first message to a collector and every template interval).
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv4 } from 'node:net';
+import { parseCollectorTarget } from './collector-target.js';
 import { extractFlowKey } from '../channel/flow-extract.js';
 import { InvalidInputError } from '../util/errors.js';
 
@@ -12,11 +12,7 @@ export interface IpfixTarget { host: string; port: number }
 
 /** "IP:PORT" targets of the IPFIX table. */
 export function parseIpfixTarget(s: string): IpfixTarget {
-  const m = /^([0-9.]+):(\d+)$/.exec(s.trim());
-  if (!m || !isIPv4(m[1]!)) throw new InvalidInputError(`IPFIX target "${s}" is not IPv4:PORT`);
-  const port = Number(m[2]);
-  if (!(port >= 1 && port <= 65535)) throw new InvalidInputError(`IPFIX target "${s}": port ${m[2]} is out of range (1..65535)`);
-  return { host: m[1]!, port };
+  return parseCollectorTarget(s, 'IPFIX');
 }
 
 export interface IpfixSettings {

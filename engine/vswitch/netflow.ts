@@ -2,7 +2,7 @@
 // one 48-byte record per IPv4 datapath flow when it expires and, for long-lived flows, every
 // active timeout; up to 30 records per UDP datagram behind a 24-byte header.
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv4 } from 'node:net';
+import { parseCollectorTarget } from './collector-target.js';
 import { InvalidInputError } from '../util/errors.js';
 
 /** Output interface values OVS uses when a flow did not go to exactly one port. */
@@ -13,11 +13,7 @@ export interface NetflowTarget { host: string; port: number }
 
 /** "IP:PORT" targets of the NetFlow table (the port is required, as OVS requires it). */
 export function parseNetflowTarget(s: string): NetflowTarget {
-  const m = /^([0-9.]+):(\d+)$/.exec(s.trim());
-  if (!m || !isIPv4(m[1]!)) throw new InvalidInputError(`NetFlow target "${s}" is not IPv4:PORT`);
-  const port = Number(m[2]);
-  if (!(port >= 1 && port <= 65535)) throw new InvalidInputError(`NetFlow target "${s}": port ${m[2]} is out of range (1..65535)`);
-  return { host: m[1]!, port };
+  return parseCollectorTarget(s, 'NetFlow');
 }
 
 export interface NetflowSettings {

@@ -4,6 +4,7 @@
 // datagrams to each collector target over UDP.
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
+import { parseCollectorTarget } from './collector-target.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export const SFLOW_DEFAULT_PORT = 6343;
@@ -25,11 +26,7 @@ export interface SflowSettings {
 
 /** "IP[:PORT]" target strings of the sFlow table. */
 export function parseSflowTarget(s: string): SflowTarget {
-  const m = /^([0-9.]+)(?::(\d+))?$/.exec(s.trim());
-  if (!m || !isIPv4(m[1]!)) throw new InvalidInputError(`sFlow target "${s}" is not IPv4[:PORT]`);
-  const port = m[2] === undefined ? SFLOW_DEFAULT_PORT : Number(m[2]);
-  if (!(port >= 1 && port <= 65535)) throw new InvalidInputError(`sFlow target "${s}": port ${m[2]} is out of range (1..65535)`);
-  return { host: m[1]!, port };
+  return parseCollectorTarget(s, 'sFlow', SFLOW_DEFAULT_PORT);
 }
 
 export interface FlowSampleInput {

@@ -2,9 +2,10 @@
 // makes the switch send RFC 7011 messages to a collector in the engine's namespace; a template-
 // driven decoder finds the ICMP flows between two VMs with every packet counted once.
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
+import { startUdpCollector } from '../lib/udp-collector.js';
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip');
 
@@ -59,21 +60,7 @@ t.test('IPFIX flow records for the VMs\' pings', { skip, timeout: 180_000 }, asy
 
   const decode = decoder();
   const msgs: Msg[] = [];
-  const collector = spawn('ip', ['netns', 'exec', h.ns, process.execPath, '-e',
-    "const s=require('dgram').createSocket('udp4');s.on('message',m=>process.stdout.write(m.toString('hex')+'\\n'));s.bind(4739,'127.0.0.1',()=>process.stdout.write('L\\n'));setTimeout(()=>process.exit(0),120000)"],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => { collector.kill(); });
-  let buf = '', listening = false;
-  collector.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i); buf = buf.slice(i + 1);
-      if (line === 'L') listening = true; else msgs.push(decode(Buffer.from(line, 'hex')));
-    }
-  });
-  for (let i = 0; i < 100 && !listening; i++) await new Promise((r) => setTimeout(r, 100));
-  t.ok(listening, 'collector listening');
+  await startUdpCollector(t, h.ns, 4739, (d) => msgs.push(decode(d)));
 
   h.ok('ovs-vsctl', '--', 'set', 'Bridge', 'br-int', 'ipfix=@i', '--', '--id=@i', 'create', 'IPFIX', 'targets="127.0.0.1:4739"', 'sampling=1',
     'obs_domain_id=42', 'obs_point_id=7', 'cache_active_timeout=2', 'cache_max_flows=100');

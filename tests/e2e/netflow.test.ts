@@ -3,9 +3,10 @@
 // namespace: active-timeout records while a ping runs and a final record when the flow expires,
 // adding up to exactly the packets sent.
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
+import { startUdpCollector } from '../lib/udp-collector.js';
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip');
 
@@ -36,21 +37,7 @@ t.test('NetFlow v5 records for the VMs\' flows', { skip, timeout: 180_000 }, asy
   const ofB = Number(h.ok('ovs-vsctl', 'get', 'Interface', b.hostIf, 'ofport').trim());
 
   const dgrams: Array<ReturnType<typeof decodeNetflowV5>> = [];
-  const collector = spawn('ip', ['netns', 'exec', h.ns, process.execPath, '-e',
-    "const s=require('dgram').createSocket('udp4');s.on('message',m=>process.stdout.write(m.toString('hex')+'\\n'));s.bind(2055,'127.0.0.1',()=>process.stdout.write('L\\n'));setTimeout(()=>process.exit(0),120000)"],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => { collector.kill(); });
-  let buf = '', listening = false;
-  collector.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i); buf = buf.slice(i + 1);
-      if (line === 'L') listening = true; else dgrams.push(decodeNetflowV5(Buffer.from(line, 'hex')));
-    }
-  });
-  for (let i = 0; i < 100 && !listening; i++) await new Promise((r) => setTimeout(r, 100));
-  t.ok(listening, 'collector listening');
+  await startUdpCollector(t, h.ns, 2055, (d) => dgrams.push(decodeNetflowV5(d)));
 
   h.ok('ovs-vsctl', '--', 'set', 'Bridge', 'br-int', 'netflow=@nf', '--', '--id=@nf', 'create', 'NetFlow', 'targets="127.0.0.1:2055"', 'active_timeout=1', 'engine_type=7', 'engine_id=3');
   t.ok(h.ping(a, b.ip, 1), 'ARP resolved, path up');

@@ -3,9 +3,10 @@
 // flow samples of the VMs' pings (right sampling rate, input interface, VLAN, packet header) and
 // counter samples of the bridge's interfaces; removing the sFlow row stops the export.
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
+import { startUdpCollector } from '../lib/udp-collector.js';
 import { decodeSflow, type SflowCounterSample, type SflowDatagram, type SflowFlowSample } from '../lib/sflow-decode.js';
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip');
@@ -20,22 +21,7 @@ t.test('sFlow samples and counters reach a collector', { skip, timeout: 180_000 
   h.ok('ovs-vsctl', 'add-port', 'br-int', b.hostIf, 'tag=900');
 
   const datagrams: SflowDatagram[] = [];
-  const collector = spawn('ip', ['netns', 'exec', h.ns, process.execPath, '-e',
-    "const s=require('dgram').createSocket('udp4');s.on('message',m=>process.stdout.write(m.toString('hex')+'\\n'));s.bind(6343,'127.0.0.1',()=>process.stdout.write('L\\n'));setTimeout(()=>process.exit(0),120000)"],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => { collector.kill(); });
-  let buf = '';
-  let listening = false;
-  collector.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i); buf = buf.slice(i + 1);
-      if (line === 'L') listening = true; else datagrams.push(decodeSflow(Buffer.from(line, 'hex')));
-    }
-  });
-  for (let i = 0; i < 100 && !listening; i++) await new Promise((r) => setTimeout(r, 100));
-  t.ok(listening, 'collector listening');
+  await startUdpCollector(t, h.ns, 6343, (d) => datagrams.push(decodeSflow(d)));
 
   h.ok('ovs-vsctl', '--', '--id=@s', 'create', 'sflow', 'agent=lo', 'target="127.0.0.1:6343"', 'header=128', 'sampling=2', 'polling=1',
     '--', 'set', 'bridge', 'br-int', 'sflow=@s');
