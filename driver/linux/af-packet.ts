@@ -53,6 +53,24 @@ export function openPacketSocket(ifname: string, opts: PacketSocketOptions = {})
   }
 }
 
+/** A transmit-only packet socket on device `ifindex` whose frames carry skb priority `priority`
+ *  (SO_PRIORITY), so the device's qdisc classifies them (OVS's linux-htb: priority 1:N+1 = queue N).
+ *  Non-blocking; frames go through the qdisc. */
+export function openPriorityTxSocket(ifindex: number, priority: number): number {
+  const fd = n.socket(n.AF_PACKET, n.SOCK_RAW | n.SOCK_NONBLOCK | n.SOCK_CLOEXEC, 0);
+  try {
+    const sll = Buffer.alloc(20);
+    sll.writeUInt16LE(n.AF_PACKET, 0);
+    sll.writeInt32LE(ifindex, 4);
+    n.bind(fd, sll);
+    n.setsockoptInt(fd, n.SOL_SOCKET, 12 /* SO_PRIORITY */, priority | 0);
+    return fd;
+  } catch (e) {
+    n.closeFd(fd);
+    throw e;
+  }
+}
+
 /**
  * A PACKET_MMAP receive ring (TPACKET_V2) on a packet socket: the kernel writes frames into shared
  * memory, so receiving costs no syscall per frame, and each slot's header carries the VLAN tag

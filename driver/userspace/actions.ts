@@ -14,7 +14,7 @@ import { tunnelMetaFromKey, type TunnelMeta } from './tunnel.js';
 
 export const OP = {
   OUTPUT: 1, PUSH_VLAN: 2, POP_VLAN: 3, SET_ETH: 4, SET_IPV4: 5, SET_IPV6: 6, SET_L4: 7,
-  USERSPACE: 8, DROP: 9, TRUNC: 10, CLONE: 11, SAMPLE: 12, RECIRC: 13, HASH: 14, NOP: 15, SET_TUNNEL: 16,
+  USERSPACE: 8, DROP: 9, TRUNC: 10, CLONE: 11, SAMPLE: 12, RECIRC: 13, HASH: 14, NOP: 15, SET_TUNNEL: 16, SET_PRIORITY: 17,
 } as const;
 
 export interface CompiledAction {
@@ -43,6 +43,8 @@ export interface FrameState {
   depth: number;
   /** Tunnel metadata: from the tunnel port the frame came in on, or from a set(tunnel) action. */
   tun?: TunnelMeta | undefined;
+  /** skb priority from a set(priority) action (QoS queue selection on output); 0 = none. */
+  priority?: number;
 }
 
 export interface ActionHost {
@@ -148,7 +150,12 @@ function compileSet(key: OdpFlowKey, mask: OdpFlowKey | undefined): CompiledActi
         out.push({ op: OP.SET_L4, a: proto, b: 0, value: v, mask: k });
         break;
       }
-      case 'skbMark': case 'priority': out.push(act(OP.NOP)); break; // no skb metadata in userspace
+      case 'skbMark': out.push(act(OP.NOP)); break; // no skb mark in userspace
+      case 'priority':
+        // The priority selects the egress QoS queue (tc class) when the frame leaves on a netdev.
+        if (masked) throw new UnsupportedActionError('a masked set of priority');
+        out.push(act(OP.SET_PRIORITY, u(key.priority!, 32, 'set priority')));
+        break;
       case 'tunnel': {
         if (masked) throw new UnsupportedActionError('a masked set of the tunnel key (the kernel datapath rejects it too)');
         const c = act(OP.SET_TUNNEL);
@@ -269,6 +276,7 @@ export function executeActions(actions: readonly CompiledAction[], f: FrameState
         break;
       }
       case OP.SET_TUNNEL: f.tun = x.tun; break;
+      case OP.SET_PRIORITY: f.priority = x.a; break;
       case OP.USERSPACE: host.userspace(f, x.a, x.userdata); break;
       case OP.DROP: return;
       case OP.TRUNC: f.cutlen = x.a; break;

@@ -105,6 +105,8 @@ interface PortRec {
   io: IoWorker;
   upcallPids: number[];
   ifindex: number;
+  /** An AF_PACKET port on a device (not a TAP, not a tunnel). */
+  netdev: boolean;
   tunnel?: TunnelPortInfo;
   /** Ingress policing in force (replayed to workers that start later). */
   police?: { rateKbps: number; burstKbit: number };
@@ -248,6 +250,7 @@ export class UserspaceDatapath {
     if (this.ports.has(portNo)) throw new PortExistsError(portNo);
 
     let fd: number, ifindex: number, close: () => void;
+    let isNetdev = false;
     let ring: RingGeometry | undefined;
     let tunnel: TunnelPortInfo | undefined;
     if (o.type === 'stt') {
@@ -279,6 +282,7 @@ export class UserspaceDatapath {
       if (!interfaceExists(o.name)) throw new NoSuchPortError(o.name);
       disableOffloads(o.name);
       const s = openPacketSocket(o.name, { rxRing: { mtu: getMtu(o.name), reserve: HEADROOM } });
+      isNetdev = true;
       fd = s.fd; ifindex = s.ifindex; close = () => s.close(); ring = s.ring;
     }
     let io: IoWorker;
@@ -288,7 +292,7 @@ export class UserspaceDatapath {
       close();
       throw e;
     }
-    const rec: PortRec = { portNo, name: o.name, type: o.type, fd, close, io, upcallPids: o.upcallPids ?? [], ifindex };
+    const rec: PortRec = { portNo, name: o.name, type: o.type, fd, close, io, upcallPids: o.upcallPids ?? [], ifindex, netdev: isNetdev };
     if (tunnel !== undefined) rec.tunnel = tunnel;
     for (const s of this.sections()) s.ports.fill(0, portNo * PORT_STAT_FIELDS, (portNo + 1) * PORT_STAT_FIELDS);
     // Every thread learns the port's fd now (synchronously, so no other call interleaves), then its
@@ -296,7 +300,7 @@ export class UserspaceDatapath {
     this.ports.set(portNo, rec);
     this.portsByName.set(o.name, rec);
     io.load++;
-    this.everywhere(portMessage(portNo, fd, tunnel));
+    this.everywhere(portMessage(portNo, fd, tunnel, ring !== undefined || isNetdev ? ifindex : undefined));
     const seq = ++this.attachSeq;
     const attach: ControlMessage = { op: 'attach', seq, port: portNo, fd };
     if (ring !== undefined) attach.ring = ring;
@@ -348,7 +352,7 @@ export class UserspaceDatapath {
       const data: PortWorkerData = { index, wakeFd, control: port2, ctrl: this.ctrlBuffer, stats: stats.buffers, upcallBound: this.upcallBound, started: startedFlag.buffer as SharedArrayBuffer };
       // The new worker starts from the current state: every port's fd and every flow.
       for (const p of this.ports.values()) {
-        port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel));
+        port1.postMessage(portMessage(p.portNo, p.fd, p.tunnel, p.netdev ? p.ifindex : undefined));
         if (p.police) port1.postMessage({ op: 'police', port: p.portNo, ...p.police });
       }
       for (const f of this.flows.values()) port1.postMessage(this.putMessage(f));
@@ -715,9 +719,10 @@ export class UserspaceDatapath {
   }
 }
 
-function portMessage(port: number, fd: number, tunnel: TunnelPortInfo | undefined): ControlMessage {
+function portMessage(port: number, fd: number, tunnel: TunnelPortInfo | undefined, netdevIfindex?: number): ControlMessage {
   const m: Extract<ControlMessage, { op: 'port' }> = { op: 'port', port, fd };
   if (tunnel !== undefined) m.tunnel = tunnel;
+  if (netdevIfindex) m.netdevIfindex = netdevIfindex;
   return m;
 }
 

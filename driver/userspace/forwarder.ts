@@ -13,6 +13,7 @@ import { closeFd } from '../linux/native.js';
 import type { RingGeometry } from '../linux/af-packet.js';
 import { openTunnelTx, pathMtu } from '../linux/udp-tunnel.js';
 import { TokenBucket } from './policer.js';
+import { openPriorityTxSocket } from '../linux/af-packet.js';
 import { TUNNEL_STT, encapsulateStt } from './tunnel-stt.js';
 import { encapsulate, fragments, sourcePort, type TunnelMeta } from './tunnel.js';
 import { TUN_F_DF } from '../../engine/channel/flow-extract.js';
@@ -22,7 +23,7 @@ export type ControlMessage =
   | { op: 'actions'; slot: number; actions: OdpAction[] }
   | { op: 'del'; slot: number }
   | { op: 'flush' }
-  | { op: 'port'; port: number; fd: number; tunnel?: TunnelPortInfo }
+  | { op: 'port'; port: number; fd: number; tunnel?: TunnelPortInfo; netdevIfindex?: number }
   | { op: 'sync'; seq: number }
   | { op: 'stop' }
   /** To the one pool worker that reads the port: add its fd to the worker's epoll set (mapping the
@@ -59,6 +60,9 @@ export class Forwarder implements ActionHost {
   private readonly tunnels: Array<TunnelPortInfo | undefined> = [];
   /** This thread's connected raw sockets, by remote IPv4 address (host-order word). */
   private readonly txFds = new Map<number, number>();
+  /** Netdev (AF_PACKET) ports: their device's ifindex, for priority transmit sockets. */
+  private readonly netdevIfindex: Array<number | undefined> = [];
+  private readonly prioFds = new Map<number, Map<number, number>>();
   private readonly sttMtu = new Map<number, number>();
   /** STT acknowledgement numbers (frame ids), per thread; with the thread's source port hash it
    *  keeps frames of different threads apart at the receiver. */
@@ -99,9 +103,11 @@ export class Forwarder implements ActionHost {
       case 'flush': this.classifier.clear(); break;
       case 'port':
         if (m.port >= 0 && m.port < MAX_PORTS) {
+          this.closePriorityFds(m.port); // before the port's fd changes: a fallback entry is that fd
           this.portFds[m.port] = m.fd;
           this.tunnels[m.port] = m.fd >= 0 ? m.tunnel : undefined;
           if (m.fd < 0) this.policers[m.port] = undefined; // a deleted port's number may be reused
+          this.netdevIfindex[m.port] = m.fd >= 0 ? m.netdevIfindex : undefined;
         }
         break;
       case 'sync': this.onSync(m.seq); break;
@@ -118,6 +124,7 @@ export class Forwarder implements ActionHost {
   receive(f: FrameState): void {
     if ((++this.frames & 127) === 0) this.now = Date.now();
     const p = f.inPort * PORT_STAT_FIELDS;
+    f.priority = 0;
     const pol = this.policers[f.inPort];
     if (pol !== undefined && !pol.admit(f.len, Date.now())) { this.ports[p + PS.RX_DROPPED]++; return; }
     this.ports[p + PS.RX_PACKETS]++;
@@ -163,7 +170,8 @@ export class Forwarder implements ActionHost {
     const tunnel = this.tunnels[port];
     if (tunnel !== undefined) { this.tunnelOutput(p, tunnel, buf, off, len, f?.tun); return; }
     try {
-      writeSync(fd, buf, off, len);
+      const prio = f?.priority;
+      writeSync(prio ? this.priorityFd(port, fd, prio) : fd, buf, off, len);
       this.ports[p + PS.TX_PACKETS]++;
       this.ports[p + PS.TX_BYTES] += len;
     } catch (e) {
@@ -171,6 +179,29 @@ export class Forwarder implements ActionHost {
       if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
       else this.ports[p + PS.TX_ERRORS]++;
     }
+  }
+
+  /** A transmit socket on the port's device whose frames carry skb priority `prio` (so the
+   *  device's qdisc, e.g. OVS's linux-htb, classifies them into the queue's class); the port's own
+   *  fd when it is not a netdev or the socket cannot be made. */
+  private priorityFd(port: number, fd: number, prio: number): number {
+    const ifindex = this.netdevIfindex[port];
+    if (ifindex === undefined) return fd;
+    let m = this.prioFds.get(port);
+    if (!m) { m = new Map(); this.prioFds.set(port, m); }
+    let pfd = m.get(prio);
+    if (pfd === undefined) {
+      try { pfd = openPriorityTxSocket(ifindex, prio); } catch { pfd = fd; }
+      m.set(prio, pfd);
+    }
+    return pfd;
+  }
+
+  private closePriorityFds(port: number): void {
+    const m = this.prioFds.get(port);
+    if (!m) return;
+    for (const pfd of m.values()) if (pfd !== this.portFds[port]) { try { closeFd(pfd); } catch { /* closed */ } }
+    this.prioFds.delete(port);
   }
 
   /** Encapsulates and sends; like the kernel's tunnel vports, a frame without tunnel metadata

@@ -19,4 +19,9 @@ export type OfAction =
   /** resubmit([port],[table]): port 0xfff8 (IN_PORT) = unchanged, table 255 = current table. */
   | { type: 'resubmit'; inPort: number; table: number }
   | { type: 'goto_table'; table: number }
+  /** set_queue:N (OVS: the skb priority that selects egress QoS queue N), pop_queue, and the
+   *  OpenFlow 1.0 enqueue:PORT:QUEUE (output to PORT through queue QUEUE). */
+  | { type: 'set_queue'; queue: number }
+  | { type: 'pop_queue' }
+  | { type: 'enqueue'; port: number; queue: number }
   | { type: 'note'; data: Buffer };

@@ -356,8 +356,8 @@ function setField(name: string, value: bigint, mask?: bigint): OfAction {
   return { type: 'set_field', mf, value, mask: mask ?? (1n << BigInt(mf.bits)) - 1n, via: 'mod' };
 }
 
-const UNSUPPORTED = new Set(['group', 'enqueue', 'output_reg', 'bundle', 'bundle_load', 'mod_nw_ecn', 'mod_nw_ttl', 'set_nw_ttl',
-  'set_queue', 'pop_queue', 'dec_ttl', 'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl',
+const UNSUPPORTED = new Set(['group', 'output_reg', 'bundle', 'bundle_load', 'mod_nw_ecn', 'mod_nw_ttl', 'set_nw_ttl',
+  'dec_ttl', 'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl',
   'dec_mpls_ttl', 'push_mpls', 'pop_mpls', 'dec_nsh_ttl', 'push_nsh', 'pop_nsh', 'stack_push', 'stack_pop', 'learn',
   'conjunction', 'multipath', 'exit', 'sample', 'fin_timeout', 'clone', 'ct', 'ct_clear', 'nat', 'check_pkt_larger',
   'debug_recirc', 'debug_slow', 'encap', 'decap', 'meter', 'clear_actions', 'write_actions', 'write_metadata',
@@ -404,6 +404,23 @@ export function parseActions(str: string): OfAction[] {
         break;
       }
       case 'strip_vlan': case 'pop_vlan': out.push({ type: 'strip_vlan' }); break;
+      case 'set_queue': {
+        if (!/^\s*\d+\s*$/.test(value)) throw new FlowSyntaxError(`${value}: invalid queue id for set_queue (expected a number 0-4294967295)`);
+        const queue = Number(value);
+        if (queue > 0xffffffff) throw new FlowSyntaxError(`${value}: invalid queue id for set_queue (expected a number 0-4294967295)`);
+        out.push({ type: 'set_queue', queue });
+        break;
+      }
+      case 'pop_queue': out.push({ type: 'pop_queue' }); break;
+      case 'enqueue': {
+        // enqueue:PORT:QUEUE or enqueue(PORT,QUEUE)
+        const parts = value.split(/[:,]/);
+        const port = parts.length === 2 ? parsePort(parts[0]!.trim()) : undefined;
+        const q = parts.length === 2 && /^\s*\d+\s*$/.test(parts[1]!) ? Number(parts[1]) : NaN;
+        if (port === undefined || !(q >= 0 && q <= 0xffffffff)) throw new FlowSyntaxError(`${value}: enqueue needs PORT:QUEUE (e.g. enqueue:1:2)`);
+        out.push({ type: 'enqueue', port, queue: q });
+        break;
+      }
       case 'push_vlan': {
         const tpid = strToU16(value, 'ethertype');
         if (tpid !== ETH_TYPE.VLAN && tpid !== ETH_TYPE.VLAN_8021AD) throw new FlowSyntaxError(`${value}: not a valid VLAN ethertype`);
@@ -701,6 +718,9 @@ export function formatActions(actions: readonly OfAction[]): string {
         if (a.inPort !== OFPP.IN_PORT && a.table === 255) return `resubmit:${formatPort(a.inPort)}`;
         return `resubmit(${a.inPort !== OFPP.IN_PORT ? formatPort(a.inPort) : ''},${a.table !== 255 ? a.table : ''})`;
       case 'goto_table': return `resubmit(,${a.table})`;
+      case 'set_queue': return `set_queue:${a.queue}`;
+      case 'pop_queue': return 'pop_queue';
+      case 'enqueue': return `enqueue:${formatPort(a.port)}:${a.queue}`;
       case 'note': {
         // OVS pads notes to fill an 8-byte action (6 bytes in the first one).
         const len = a.data.length <= 6 ? 6 : 6 + Math.ceil((a.data.length - 6) / 8) * 8;

@@ -75,6 +75,11 @@ class XlateCtx {
   resubmits = 0;
   /** Mirrors (bit mask, this bridge) the packet was already copied to, with their duplicates. */
   mirrored = 0;
+  /** skb priority wanted on output (set_queue), what the datapath packet has now, and the
+   *  packet's own (pop_queue restores it). */
+  priority = 0;
+  basePriority = 0;
+  origPriority = 0;
   error?: string;
   bridge: Bridge;
   table = 0;
@@ -84,6 +89,7 @@ class XlateCtx {
     this.flow = flow;
     this.base = flow.slice();
     this.bridge = bridge;
+    this.priority = this.basePriority = this.origPriority = key.priority ?? 0;
   }
 
   get sideEffects(): boolean { return this.input.sideEffects !== false; }
@@ -304,11 +310,32 @@ function runActions(ctx: XlateCtx, actions: readonly OfAction[]): void {
         lookupAndRun(ctx, a.table);
         break;
       case 'note': break;
+      case 'set_queue': {
+        const p = queuePriority(a.queue);
+        if (p === undefined) ctx.note(`set_queue:${a.queue}: queue id out of range, ignored`);
+        else ctx.priority = p;
+        break;
+      }
+      case 'pop_queue': ctx.priority = ctx.origPriority; break;
+      case 'enqueue': {
+        const p = queuePriority(a.queue);
+        if (p === undefined) { ctx.note(`enqueue:${a.port}:${a.queue}: queue id out of range, dropping`); break; }
+        const saved = ctx.priority;
+        ctx.priority = p;
+        outputAction(ctx, a.port === OFPP.IN_PORT ? OFPP.IN_PORT : a.port);
+        ctx.priority = saved;
+        break;
+      }
     }
   }
 }
 
 function inPort(ctx: XlateCtx): number { return Number(ctx.flow[F.in_port]); }
+
+/** dpif_queue_to_priority on Linux: queue N is tc class 1:(N+1), i.e. TC_H_MAKE(1 << 16, N + 1). */
+function queuePriority(queue: number): number | undefined {
+  return queue < 0xf000 ? (0x10000 | (queue + 1)) >>> 0 : undefined;
+}
 
 function outputAction(ctx: XlateCtx, port: number): void {
   const br = ctx.bridge;
@@ -587,6 +614,11 @@ function normalOutput(ctx: XlateCtx, p: BridgePort, vlan: number, inTci: number)
  *  that popping the packet's own tag makes the whole tag matter. */
 function commit(ctx: XlateCtx): void {
   const f = ctx.flow, b = ctx.base, wc = ctx.wc, key = ctx.key;
+  // skb priority (QoS queue) for what is output next.
+  if (ctx.priority !== ctx.basePriority) {
+    ctx.actions.push({ type: 'set', key: { priority: ctx.priority } });
+    ctx.basePriority = ctx.priority;
+  }
   // Ethernet addresses.
   if (key.eth) {
     const srcCh = f[F.dl_src] !== b[F.dl_src], dstCh = f[F.dl_dst] !== b[F.dl_dst];

@@ -208,7 +208,10 @@ function formatOdpActions(flow: OdpFlow): string {
       case 'pop_vlan': return 'pop_vlan';
       case 'userspace': return `userspace(pid=${a.pid})`;
       case 'drop': return 'drop';
-      case 'set': return a.key.tunnel ? `set(${formatOdpTunnel(a.key.tunnel)})` : 'set';
+      case 'set':
+        if (a.key.tunnel) return `set(${formatOdpTunnel(a.key.tunnel)})`;
+        if (a.key.priority !== undefined) return `set(skb_priority(0x${a.key.priority.toString(16)}))`;
+        return 'set';
       default: return a.type;
     }
   }).join(',');

@@ -83,3 +83,28 @@ t.test('Interface ingress policing at 10 Mbit/s holds', { skip, timeout: 180_000
   const secs2 = Number(process.hrtime.bigint() - t1) / 1e9;
   t.comment(`without the policer: ${((bytes * 8) / secs2 / 1e6).toFixed(2)} Mbit/s`);
 });
+
+t.test('set_queue sends a flow through its QoS queue', { skip, timeout: 180_000 }, async (t) => {
+  const h = new EngineHarness('qq');
+  t.teardown(() => h.stop());
+  await h.start();
+  h.ok('ovs-vsctl', 'add-br', 'br-int');
+  const a = h.addVm('a', '10.2.2.1/24'), b = h.addVm('b', '10.2.2.2/24');
+  h.ok('ovs-vsctl', 'add-port', 'br-int', a.hostIf);
+  h.ok('ovs-vsctl', 'add-port', 'br-int', b.hostIf);
+  h.ok('ovs-vsctl', 'set', 'port', b.hostIf, 'qos=@q', '--', '--id=@q', 'create', 'qos', 'type=linux-htb', 'other-config:max-rate=100000000',
+    'queues:0=@q0', 'queues:1=@q1', '--', '--id=@q0', 'create', 'queue', 'other-config:max-rate=100000000',
+    '--', '--id=@q1', 'create', 'queue', 'other-config:max-rate=50000000');
+  const ofA = h.ok('ovs-vsctl', 'get', 'interface', a.hostIf, 'ofport').trim();
+  h.ok('ovs-ofctl', 'add-flow', 'br-int', `priority=100,ip,in_port=${ofA},actions=set_queue:1,NORMAL`);
+  t.match(h.ok('ovs-ofctl', 'dump-flows', 'br-int'), /priority=100,ip,in_port=\d+ actions=set_queue:1,NORMAL/, 'dump-flows prints set_queue');
+  t.ok(h.ping(a, b.ip), 'a pings b');
+  const bytes = 2 * 1024 * 1024;
+  t.equal(await h.tcpTransfer(a, b, bytes), bytes, 'a 2 MiB transfer from a to b');
+  const show = h.ok('ovs-appctl', 'qos/show', b.hostIf);
+  const q1 = Number(/Queue 1:\n(?:  .*\n)*?  tx_bytes: (\d+)/.exec(show)?.[1] ?? 0);
+  const q0 = Number(/Default:\n(?:  .*\n)*?  tx_bytes: (\d+)/.exec(show)?.[1] ?? 0);
+  t.ok(q1 >= bytes, `queue 1 (class 1:2) carried the IP flow (${q1} bytes)`);
+  t.ok(q0 < bytes / 4, `the default queue did not (${q0} bytes: ARP and the like)`);
+  t.match(h.ok('ovs-dpctl', 'dump-flows'), /set\(skb_priority\(0x10002\)\)|priority\(0x10002\)/, 'the megaflow sets skb priority 0x10002');
+});
