@@ -178,7 +178,8 @@ idl.close()
     let err = '';
     py.stdout.on('data', (d) => { out += d.toString(); });
     py.stderr.on('data', (d) => { err += d.toString(); });
-    for (let i = 0; i < 400 && !out.includes('initial'); i++) await new Promise((r) => setTimeout(r, 50));
+    // Wait for the whole line: the first chunk may end inside it.
+    for (let i = 0; i < 400 && !/^initial [^\n]*\n/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     t.match(out, /^initial br-int,br-pif\n/, `IDL initial contents (stderr: ${err})`);
     t.equal(vsctl(ours, 'add-br', 'br-py').status, 0);
     const code = await new Promise<number | null>((r) => py.on('exit', r));
