@@ -27,7 +27,7 @@ import { NF_OUT_DROP, NF_OUT_MULTI, NetflowExporter, parseNetflowTarget, type Ne
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { parseTunnelOptions, tunnelDpPortName, type TunnelConfig, type TunnelType } from '../pipeline/tunnel.js';
-import type { ConfigSource } from './config-source.js';
+import type { ConfigSource, Replica } from './config-source.js';
 import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } from './wire.js';
 
 export const OFPP_LOCAL = 0xfffe;
@@ -121,6 +121,13 @@ function bridgeMac(name: string): string {
   return ['02', '00', ...[24, 16, 8, 0].map((sh) => ((h >>> sh) & 0xff).toString(16).padStart(2, '0'))].join(':');
 }
 
+/** A device's link (carrier) is up: operstate up or unknown (TAPs, some drivers); up when the
+ *  platform cannot tell. */
+function linkUp(name: string): boolean {
+  const oper = sysfs(name, 'operstate');
+  return oper === undefined || oper === 'up' || oper === 'unknown';
+}
+
 function sysfs(name: string, attr: string): string | undefined {
   if (process.platform !== 'linux') return undefined;
   try { return readFileSync(`/sys/class/net/${name}/${attr}`, 'utf8').trim(); } catch { return undefined; }
@@ -210,12 +217,14 @@ export class VSwitch {
 
   // ------------------------------------------------------------------ desired state
 
-  private desired(): { ovs?: RowJson; bridges: DesiredBridge[] } {
+  /** The configuration as the switch sees it, and the replica it was read from (one replica per
+   *  reconciliation: building it reads every switch table). */
+  private desired(): { ovs?: RowJson; bridges: DesiredBridge[]; rep: Replica } {
     const rep = this.o.source.replica();
     const ovs = [...(rep.get('Open_vSwitch')?.values() ?? [])][0];
     const bridgesT = rep.get('Bridge')!, portsT = rep.get('Port')!, ifacesT = rep.get('Interface')!;
     const bridges: DesiredBridge[] = [];
-    if (!ovs) return { bridges };
+    if (!ovs) return { bridges, rep };
     for (const bu of uuidsOf(ovs.bridges)) {
       const b = bridgesT.get(bu);
       if (!b) continue;
@@ -248,13 +257,13 @@ export class VSwitch {
       }
       bridges.push({ uuid: bu, name: bname, row: b, failMode: stringOf(b.fail_mode), ports, mirrors });
     }
-    return { ovs, bridges };
+    return { ovs, bridges, rep };
   }
 
   // ------------------------------------------------------------------ reconciliation
 
   private async reconcile(): Promise<void> {
-    const { ovs, bridges } = this.desired();
+    const { ovs, bridges, rep } = this.desired();
     const nextCfg = ovs ? intOf(ovs.next_cfg) ?? 0 : 0;
     this.counters.reconfigurations++;
     const errors = new Map<string, string>();
@@ -387,13 +396,13 @@ export class VSwitch {
       }
       for (const port of [...br.ports.values()]) if (!wantPorts.has(port.name)) br.removePort(port.name);
       this.configureBonds(b, br);
-      this.configureSflow(b, br);
-      this.configureNetflow(b, br);
-      this.configureIpfix(b, br);
+      this.configureSflow(rep, b, br);
+      this.configureNetflow(rep, b, br);
+      this.configureIpfix(rep, b, br);
       this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
-    this.configureQos(bridges, errors);
+    this.configureQos(rep, bridges, errors);
     this.configurePolicing(bridges, errors);
 
     // 3. Flows built under the old configuration are stale.
@@ -464,9 +473,9 @@ export class VSwitch {
 
   /** The Bridge's sFlow row (bridge.c bridge_configure_sflow): sampling on the bridge, an agent
    *  exporting to the targets. */
-  private configureSflow(b: DesiredBridge, br: Bridge): void {
+  private configureSflow(rep: Replica, b: DesiredBridge, br: Bridge): void {
     const rowUuidOf = uuidsOf(b.row.sflow)[0];
-    const row = rowUuidOf ? this.o.source.replica().get('sFlow')?.get(rowUuidOf) : undefined;
+    const row = rowUuidOf ? rep.get('sFlow')?.get(rowUuidOf) : undefined;
     const off = () => { br.setSflowSampling(0); this.sflows.get(b.name)?.close(); this.sflows.delete(b.name); };
     if (!row) { off(); return; }
     const targets = [];
@@ -491,9 +500,9 @@ export class VSwitch {
   }
 
   /** The Bridge's NetFlow row (bridge.c bridge_configure_netflow). */
-  private configureNetflow(b: DesiredBridge, br: Bridge): void {
+  private configureNetflow(rep: Replica, b: DesiredBridge, br: Bridge): void {
     const id = uuidsOf(b.row.netflow)[0];
-    const row = id ? this.o.source.replica().get('NetFlow')?.get(id) : undefined;
+    const row = id ? rep.get('NetFlow')?.get(id) : undefined;
     const off = () => { br.setNetflow(false); this.netflows.get(b.name)?.close(); this.netflows.delete(b.name); };
     if (!row) { off(); return; }
     const targets = [];
@@ -513,9 +522,8 @@ export class VSwitch {
   }
 
   /** Port `qos` (QoS + Queue rows) onto the Linux devices of the port's interfaces. */
-  private configureQos(bridges: DesiredBridge[], errors: Map<string, string>): void {
+  private configureQos(rep: Replica, bridges: DesiredBridge[], errors: Map<string, string>): void {
     if (process.platform !== 'linux') return;
-    const rep = this.o.source.replica();
     const want = new Map<string, QosSpec>();
     for (const b of bridges) {
       for (const p of b.ports) {
@@ -582,9 +590,9 @@ export class VSwitch {
   }
 
   /** The Bridge's IPFIX row (bridge.c bridge_configure_ipfix, per-bridge sampling). */
-  private configureIpfix(b: DesiredBridge, br: Bridge): void {
+  private configureIpfix(rep: Replica, b: DesiredBridge, br: Bridge): void {
     const id = uuidsOf(b.row.ipfix)[0];
-    const row = id ? this.o.source.replica().get('IPFIX')?.get(id) : undefined;
+    const row = id ? rep.get('IPFIX')?.get(id) : undefined;
     const off = () => { br.setIpfixSampling(0); this.ipfixes.get(b.name)?.close(); this.ipfixes.delete(b.name); };
     if (!row) { off(); return; }
     const targets = [];
@@ -616,7 +624,8 @@ export class VSwitch {
     const packets = totalPackets + nf.upcallPackets - nf.exportedPackets, bytes = totalBytes + nf.upcallBytes - nf.exportedBytes;
     if (packets <= 0n) return;
     const outs = rec.actions.filter((a): a is { type: 'output'; port: number } => a.type === 'output').map((a) => a.port);
-    const outPort = outs.length === 1 ? [...where.bridge.ports.values()].find((p) => p.odpPort === outs[0] && !p.tunnel) : undefined;
+    const out = outs.length === 1 ? this.pipeline.portOfOdp(outs[0]!) : undefined;
+    const outPort = out?.bridge === where.bridge ? out.port : undefined;
     const output = outs.length === 0 ? NF_OUT_DROP : outs.length > 1 ? NF_OUT_MULTI : outPort ? exp.iface(outPort.ofport) : NF_OUT_MULTI;
     const l4 = k.tcp ?? k.udp ?? k.sctp;
     exp.add({
@@ -641,7 +650,7 @@ export class VSwitch {
     const agent = c ? this.sflows.get(c.bridge) : undefined;
     if (!c || !agent || !this.pipeline.hasBridge(c.bridge)) return;
     const br = this.pipeline.bridge(c.bridge);
-    const byOdp = (odp: number) => [...br.ports.values()].find((p) => p.odpPort === odp && !p.tunnel);
+    const byOdp = (odp: number) => { const w = this.pipeline.portOfOdp(odp); return w?.bridge === br ? w.port : undefined; };
     const inP = byOdp(c.inPort);
     const inIf = inP ? this.ifindexOf(inP.name) : 0;
     const outIfs = c.outPorts.map((o) => { const p = byOdp(o); return p ? this.ifindexOf(p.name) : 0; });
@@ -671,8 +680,7 @@ export class VSwitch {
           if (!v?.stats || !ifIndex) continue;
           const s = v.stats;
           const mbps = Number(sysfs(p.name, 'speed') ?? 0);
-          const oper = sysfs(p.name, 'operstate');
-          out.push({ ifIndex, speed: BigInt(mbps > 0 ? mbps : 0) * 1_000_000n, adminUp: p.adminUp, operUp: oper === undefined || oper === 'up' || oper === 'unknown',
+          out.push({ ifIndex, speed: BigInt(mbps > 0 ? mbps : 0) * 1_000_000n, adminUp: p.adminUp, operUp: linkUp(p.name),
             inOctets: s.rxBytes, inUcastPkts: Number(s.rxPackets & 0xffffffffn), inMulticastPkts: 0, inBroadcastPkts: 0, inDiscards: Number(s.rxDropped & 0xffffffffn), inErrors: Number(s.rxErrors & 0xffffffffn),
             outOctets: s.txBytes, outUcastPkts: Number(s.txPackets & 0xffffffffn), outMulticastPkts: 0, outBroadcastPkts: 0, outDiscards: Number(s.txDropped & 0xffffffffn), outErrors: Number(s.txErrors & 0xffffffffn) });
         }
@@ -697,8 +705,7 @@ export class VSwitch {
       for (const bond of br.bonds.values()) {
         const lacp = this.lacps.get(bond.name);
         for (const m of bond.members()) {
-          const oper = sysfs(m.name, 'operstate');
-          const up = oper === undefined || oper === 'up' || oper === 'unknown';
+          const up = linkUp(m.name);
           if (up !== m.carrier) {
             this.o.log.info(`member ${m.name}: link state ${up ? 'up' : 'down'}`);
             bond.setCarrier(m.name, up);
@@ -818,13 +825,12 @@ export class VSwitch {
     }
     const mac = sysfs(i.name, 'address');
     const mtu = Number(sysfs(i.name, 'mtu'));
-    const oper = sysfs(i.name, 'operstate');
     const flags = Number(sysfs(i.name, 'flags'));
     out.mac_in_use = mac ?? ['set', []];
     if (Number.isFinite(mtu) && mtu > 0) out.mtu = mtu;
     if (v.ifindex !== undefined) out.ifindex = v.ifindex;
     out.admin_state = Number.isFinite(flags) ? ((flags & 1) ? 'up' : 'down') : 'up';
-    out.link_state = oper === undefined ? 'up' : oper === 'up' || oper === 'unknown' ? 'up' : 'down';
+    out.link_state = linkUp(i.name) ? 'up' : 'down';
     return out;
   }
 
