@@ -3,26 +3,14 @@
 // each command); these only read: the database rows, and the switch's live bond/LACP state.
 import type { Database, Json, JsonObject, RowJson } from '../ovsdb/api.js';
 import type { OvsdbServer } from '../rpc/server.js';
-import { InvalidInputError, OvsError } from '../util/errors.js';
+import { OvsError } from '../util/errors.js';
 import type { VSwitch } from '../vswitch/vswitch.js';
+import { NoSwitchError, objParam, str } from './methods.js';
 import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf } from '../vswitch/wire.js';
 
 export interface FeatureContext {
   database: Database;
   vswitch: () => VSwitch | undefined;
-}
-
-function param(params: Json[], method: string): JsonObject {
-  const p = params[0] ?? {};
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new InvalidInputError(`${method}: params[0] must be an object, got ${JSON.stringify(p)}`);
-  return p as JsonObject;
-}
-
-function optString(p: JsonObject, key: string, method: string): string | undefined {
-  const v = p[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new InvalidInputError(`${method}: "${key}" must be a string, got ${JSON.stringify(v)}`);
-  return v;
 }
 
 function byUuid(db: Database, table: string): Map<string, RowJson> {
@@ -110,22 +98,22 @@ export function qosViews(db: Database, filter: { port?: string }): JsonObject[] 
 
 export function registerFeatureMethods(server: OvsdbServer, ctx: FeatureContext): void {
   server.registerMethod('ovsps/mirrors', async (params) => {
-    const p = param(params, 'ovsps/mirrors');
-    return mirrorViews(ctx.database, { bridge: optString(p, 'bridge', 'ovsps/mirrors'), name: optString(p, 'name', 'ovsps/mirrors') });
+    const p = objParam(params, 'ovsps/mirrors');
+    return mirrorViews(ctx.database, { bridge: str(p, 'bridge', 'ovsps/mirrors'), name: str(p, 'name', 'ovsps/mirrors') });
   });
   server.registerMethod('ovsps/sflow', async (params) => {
-    const p = param(params, 'ovsps/sflow');
-    return sflowViews(ctx.database, { bridge: optString(p, 'bridge', 'ovsps/sflow') });
+    const p = objParam(params, 'ovsps/sflow');
+    return sflowViews(ctx.database, { bridge: str(p, 'bridge', 'ovsps/sflow') });
   });
   server.registerMethod('ovsps/qos', async (params) => {
-    const p = param(params, 'ovsps/qos');
-    return qosViews(ctx.database, { port: optString(p, 'port', 'ovsps/qos') });
+    const p = objParam(params, 'ovsps/qos');
+    return qosViews(ctx.database, { port: str(p, 'port', 'ovsps/qos') });
   });
   server.registerMethod('ovsps/bonds', async (params) => {
-    const p = param(params, 'ovsps/bonds');
+    const p = objParam(params, 'ovsps/bonds');
     const sw = ctx.vswitch();
-    if (!sw) throw new OvsError('OVS_E_NO_SWITCH', 'this engine runs no switch (started with --no-switch, or the datapath could not be created; see the engine log)');
-    const name = optString(p, 'name', 'ovsps/bonds');
+    if (!sw) throw new NoSwitchError();
+    const name = str(p, 'name', 'ovsps/bonds');
     const bonds = sw.bondViews().filter((b) => name === undefined || b.name === name);
     if (name !== undefined && bonds.length === 0) throw new OvsError('OVS_E_NOT_FOUND', `no bond named ${name}`);
     return bonds as unknown as Json;

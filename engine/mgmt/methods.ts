@@ -27,13 +27,15 @@ export class NoSwitchError extends OvsError {
   constructor() { super('OVS_E_NO_SWITCH', 'this engine runs no switch (started with --no-switch, or the datapath could not be created; see the engine log)'); }
 }
 
-function objParam(params: Json[], method: string): JsonObject {
+/** params[0] of a management method, which must be an object. */
+export function objParam(params: Json[], method: string): JsonObject {
   const p = params[0] ?? {};
   if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new InvalidInputError(`${method}: params[0] must be an object, got ${JSON.stringify(p)}`);
   return p as JsonObject;
 }
 
-function str(p: JsonObject, key: string, method: string, required = false): string | undefined {
+/** An optional (or `required`) string member of a method's params object. */
+export function str(p: JsonObject, key: string, method: string, required = false): string | undefined {
   const v = p[key];
   if (v === undefined || v === null) { if (required) throw new InvalidInputError(`${method}: "${key}" is required`); return undefined; }
   if (typeof v !== 'string') throw new InvalidInputError(`${method}: "${key}" must be a string, got ${JSON.stringify(v)}`);
