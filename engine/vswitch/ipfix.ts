@@ -3,8 +3,8 @@
 // and interfaces, aggregated in a cache for `cache_active_timeout` seconds (0 = each sample is
 // exported at once), bounded by `cache_max_flows`, sent over UDP with the templates they use
 // (on the first message to a collector and every template interval).
-import { createSocket, type Socket } from 'node:dgram';
-import { parseCollectorTarget } from './collector-target.js';
+import { CollectorSocket, parseCollectorTarget } from './collector-target.js';
+import { ipv4ToBytes, macToBytes } from '../channel/inet.js';
 import { extractFlowKey } from '../channel/flow-extract.js';
 import { InvalidInputError } from '../util/errors.js';
 
@@ -79,8 +79,8 @@ function encodeRecord(r: FlowRecord, reason: number): Buffer {
   for (const f of fields) {
     const len = IE[f][1];
     const v = all[f] ?? 0;
-    if (f === 'sourceMacAddress' || f === 'destinationMacAddress') Buffer.from(String(v).split(':').map((x) => parseInt(x, 16))).copy(out, o);
-    else if (f === 'sourceIPv4Address' || f === 'destinationIPv4Address') Buffer.from(String(v).split('.').map(Number)).copy(out, o);
+    if (f === 'sourceMacAddress' || f === 'destinationMacAddress') macToBytes(String(v), out, o);
+    else if (f === 'sourceIPv4Address' || f === 'destinationIPv4Address') ipv4ToBytes(String(v), out, o);
     else if (len === 8) out.writeBigUInt64BE(BigInt(v), o);
     else if (len === 4) out.writeUInt32BE(Number(v) >>> 0, o);
     else if (len === 2) out.writeUInt16BE(Number(v) & 0xffff, o);
@@ -92,7 +92,7 @@ function encodeRecord(r: FlowRecord, reason: number): Buffer {
 
 /** One bridge's IPFIX exporter. */
 export class IpfixExporter {
-  private socket?: Socket;
+  private readonly out: CollectorSocket;
   private readonly cache = new Map<string, FlowRecord>();
   private sequence = 0;
   private templatesSentAt = -Infinity;
@@ -100,7 +100,9 @@ export class IpfixExporter {
   private timer?: NodeJS.Timeout;
   recordsSent = 0;
 
-  constructor(public settings: IpfixSettings, private readonly onError: (m: string) => void = () => {}, private readonly now: () => number = Date.now) {}
+  constructor(public settings: IpfixSettings, onError: (m: string) => void = () => {}, private readonly now: () => number = Date.now) {
+    this.out = new CollectorSocket('IPFIX', onError);
+  }
 
   /** A sampled packet that entered on datapath port `inPort` and left on `outPorts`. */
   sample(packet: Uint8Array, inPort: number, outPorts: readonly number[]): void {
@@ -180,12 +182,7 @@ export class IpfixExporter {
     this.sequence += count;
     this.recordsSent += count;
     const msg = Buffer.concat([hdr, payload]);
-    if (!this.socket) {
-      this.socket = createSocket('udp4');
-      this.socket.on('error', (e) => this.onError(`IPFIX socket: ${e.message}`));
-      this.socket.unref();
-    }
-    for (const t of this.settings.targets) this.socket.send(msg, t.port, t.host, (e) => { if (e) this.onError(`IPFIX to ${t.host}:${t.port}: ${e.message}`); });
+    this.out.send(msg, this.settings.targets);
   }
 
   /** Exports everything cached (forced end) and closes. */
@@ -193,8 +190,6 @@ export class IpfixExporter {
     for (const r of this.cache.values()) this.enqueue(r, END_FORCED);
     this.cache.clear();
     this.flush();
-    const s = this.socket;
-    this.socket = undefined;
-    if (s) setTimeout(() => { try { s.close(); } catch { /* closed */ } }, 50).unref();
+    this.out.close();
   }
 }

@@ -4,6 +4,7 @@
 // (3 x the transmit interval), attachment by partner system and key with the lead member chosen
 // by priority, the actor state bits OVS sends, `lacp/show` and `lacp/show-stats` text.
 import { InvalidInputError } from '../util/errors.js';
+import { bytesToMac } from '../channel/inet.js';
 
 export const LACP_DST_MAC = '01:80:c2:00:00:02';
 export const ETH_TYPE_SLOW = 0x8809;
@@ -24,9 +25,6 @@ function macBytes(mac: string): Buffer {
   if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) throw new InvalidInputError(`"${mac}" is not an Ethernet address (expected xx:xx:xx:xx:xx:xx)`);
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
-function macString(b: Buffer, off: number): string {
-  return [...b.subarray(off, off + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
-}
 
 function writeInfo(b: Buffer, off: number, i: LacpInfo): void {
   b.writeUInt16BE(i.sysPriority, off);
@@ -37,7 +35,7 @@ function writeInfo(b: Buffer, off: number, i: LacpInfo): void {
   b.writeUInt8(i.state, off + 14);
 }
 function readInfo(b: Buffer, off: number): LacpInfo {
-  return { sysPriority: b.readUInt16BE(off), sysId: macString(b, off + 2), key: b.readUInt16BE(off + 8), portPriority: b.readUInt16BE(off + 10), portId: b.readUInt16BE(off + 12), state: b.readUInt8(off + 14) };
+  return { sysPriority: b.readUInt16BE(off), sysId: bytesToMac(b, off + 2), key: b.readUInt16BE(off + 8), portPriority: b.readUInt16BE(off + 10), portId: b.readUInt16BE(off + 12), state: b.readUInt8(off + 14) };
 }
 
 /** The 110-byte PDU body (compose_lacp_pdu): TLVs actor(1,20), partner(2,20), collector(3,16), terminator. */

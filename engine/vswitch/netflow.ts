@@ -1,8 +1,8 @@
 // NetFlow version 5 export (the format OVS's ofproto/netflow.c sends for a Bridge's NetFlow row):
 // one 48-byte record per IPv4 datapath flow when it expires and, for long-lived flows, every
 // active timeout; up to 30 records per UDP datagram behind a 24-byte header.
-import { createSocket, type Socket } from 'node:dgram';
-import { parseCollectorTarget } from './collector-target.js';
+import { CollectorSocket, parseCollectorTarget } from './collector-target.js';
+import { ipv4ToWord } from '../channel/flow-extract.js';
 import { InvalidInputError } from '../util/errors.js';
 
 /** Output interface values OVS uses when a flow did not go to exactly one port. */
@@ -35,10 +35,6 @@ export interface NetflowRecord {
   srcPort: number; dstPort: number; tcpFlags: number; proto: number; tos: number;
 }
 
-function ip32(ip: string): number {
-  return ip.split('.').reduce((a, x) => ((a << 8) | Number(x)) >>> 0, 0);
-}
-
 export function encodeNetflowV5(records: readonly NetflowRecord[], h: { uptimeMs: number; nowMs: number; sequence: number; engineType: number; engineId: number; bootMs: number }): Buffer {
   if (records.length < 1 || records.length > MAX_RECORDS) throw new InvalidInputError(`a NetFlow v5 datagram holds 1..30 records, not ${records.length}`);
   const b = Buffer.alloc(24 + 48 * records.length);
@@ -53,9 +49,9 @@ export function encodeNetflowV5(records: readonly NetflowRecord[], h: { uptimeMs
   b.writeUInt16BE(0, 22);
   records.forEach((r, i) => {
     const o = 24 + 48 * i;
-    b.writeUInt32BE(ip32(r.srcAddr), o);
-    b.writeUInt32BE(ip32(r.dstAddr), o + 4);
-    b.writeUInt32BE(ip32(r.nextHop ?? '0.0.0.0'), o + 8);
+    b.writeUInt32BE(ipv4ToWord(r.srcAddr), o);
+    b.writeUInt32BE(ipv4ToWord(r.dstAddr), o + 4);
+    b.writeUInt32BE(ipv4ToWord(r.nextHop ?? '0.0.0.0'), o + 8);
     b.writeUInt16BE(r.input & 0xffff, o + 12);
     b.writeUInt16BE(r.output & 0xffff, o + 14);
     b.writeUInt32BE(Number(BigInt.asUintN(32, r.packets)), o + 16);
@@ -75,14 +71,16 @@ export function encodeNetflowV5(records: readonly NetflowRecord[], h: { uptimeMs
 
 /** One bridge's NetFlow exporter: batching, sequence numbers (flows exported so far), sending. */
 export class NetflowExporter {
-  private socket?: Socket;
+  private readonly out: CollectorSocket;
   private readonly boot = Date.now();
   private flowSequence = 0;
   private pending: NetflowRecord[] = [];
   private timer?: NodeJS.Timeout;
   recordsSent = 0;
 
-  constructor(public settings: NetflowSettings, private readonly onError: (m: string) => void = () => {}) {}
+  constructor(public settings: NetflowSettings, onError: (m: string) => void = () => {}) {
+    this.out = new CollectorSocket('NetFlow', onError);
+  }
 
   /** An interface number as exported (with the engine id on top when configured). */
   iface(ofport: number): number {
@@ -104,19 +102,12 @@ export class NetflowExporter {
       const dgram = encodeNetflowV5(batch, { uptimeMs: now - this.boot, nowMs: now, sequence: this.flowSequence, engineType: this.settings.engineType, engineId: this.settings.engineId, bootMs: this.boot });
       this.flowSequence += batch.length;
       this.recordsSent += batch.length;
-      if (!this.socket) {
-        this.socket = createSocket('udp4');
-        this.socket.on('error', (e) => this.onError(`NetFlow socket: ${e.message}`));
-        this.socket.unref();
-      }
-      for (const t of this.settings.targets) this.socket.send(dgram, t.port, t.host, (e) => { if (e) this.onError(`NetFlow to ${t.host}:${t.port}: ${e.message}`); });
+      this.out.send(dgram, this.settings.targets);
     }
   }
 
   close(): void {
     this.flush();
-    const s = this.socket;
-    this.socket = undefined;
-    if (s) setTimeout(() => { try { s.close(); } catch { /* closed */ } }, 50).unref();
+    this.out.close();
   }
 }

@@ -2,9 +2,9 @@
 // flow samples (raw packet header record + extended switch record) for packets the datapath
 // sampled, and counter samples (generic interface counters) every polling interval, packed in
 // datagrams to each collector target over UDP.
-import { createSocket, type Socket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
-import { parseCollectorTarget } from './collector-target.js';
+import { CollectorSocket, parseCollectorTarget } from './collector-target.js';
+import { ipv4ToWord } from '../channel/flow-extract.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export const SFLOW_DEFAULT_PORT = 6343;
@@ -59,7 +59,7 @@ class Xdr {
   private len = 0;
   u32(v: number): this { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return this.push(b); }
   u64(v: bigint): this { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt.asUintN(64, v)); return this.push(b); }
-  ipv4(ip: string): this { return this.push(Buffer.from(ip.split('.').map(Number))); }
+  ipv4(ip: string): this { return this.u32(ipv4ToWord(ip)); }
   opaque(data: Uint8Array): this {
     this.u32(data.length);
     this.push(Buffer.from(data));
@@ -100,7 +100,7 @@ export function encodeDatagram(agentIp: string, subAgentId: number, seq: number,
 
 /** One bridge's sFlow agent: sequence numbers, sample pools, batching and sending. */
 export class SflowAgent {
-  private socket?: Socket;
+  private readonly out: CollectorSocket;
   private readonly started = Date.now();
   private datagramSeq = 0;
   private flowSeq = 0;
@@ -115,15 +115,7 @@ export class SflowAgent {
 
   constructor(public settings: SflowSettings, private readonly onError: (m: string) => void = () => {}) {
     if (!isIPv4(settings.agentIp)) throw new InvalidInputError(`sFlow agent address "${settings.agentIp}" is not an IPv4 address`);
-  }
-
-  private sock(): Socket {
-    if (!this.socket) {
-      this.socket = createSocket('udp4');
-      this.socket.on('error', (e) => this.onError(`sFlow socket: ${e.message}`));
-      this.socket.unref();
-    }
-    return this.socket;
+    this.out = new CollectorSocket('sFlow', onError);
   }
 
   flowSample(s: FlowSampleInput): void {
@@ -165,16 +157,12 @@ export class SflowAgent {
     this.samplesSent += this.pending.length;
     this.pending = [];
     this.pendingBytes = 0;
-    for (const t of this.settings.targets) {
-      this.sock().send(dgram, t.port, t.host, (e) => { if (e) this.onError(`sFlow to ${t.host}:${t.port}: ${e.message}`); });
-    }
+    this.out.send(dgram, this.settings.targets);
     this.datagramsSent++;
   }
 
   close(): void {
     this.flush();
-    const s = this.socket;
-    this.socket = undefined;
-    if (s) setTimeout(() => { try { s.close(); } catch { /* closed */ } }, 50).unref();
+    this.out.close();
   }
 }
