@@ -5,7 +5,7 @@
 // identifies the frame. Segments are reassembled per (source, destination, ack). Pure functions and
 // a reassembler over buffers; the sockets are in driver/linux/udp-tunnel.ts.
 import { TUN_F_CSUM, TUN_F_DF, TUN_F_KEY } from '../../engine/channel/flow-extract.js';
-import type { TunnelMeta } from './tunnel.js';
+import { onesSum, rd16, rd32, writeOuterIp, type TunnelMeta } from './tunnel.js';
 
 export const TUNNEL_STT = 4;
 export const STT_DST_PORT = 7471;
@@ -15,18 +15,6 @@ const IPPROTO_TCP = 6;
 /** A partial frame is dropped when its segments do not all arrive within this time. */
 export const STT_REASSEMBLY_MS = 1000;
 const MAX_PENDING = 256;
-
-function rd16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
-function rd32(b: Uint8Array, o: number): number { return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; }
-
-function onesSum(b: Uint8Array, from: number, to: number, start = 0): number {
-  let s = start;
-  let i = from;
-  for (; i + 1 < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  if (i < to) s += b[i]! << 8;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return s;
-}
 
 /** TCP checksum over the pseudo header and p[20, total) of an IPv4 packet with a 20-byte header. */
 function tcpChecksum(p: Uint8Array, ihl: number, total: number): number {
@@ -55,14 +43,7 @@ export function encapsulateStt(meta: TunnelMeta, frame: Uint8Array, off: number,
     const n = Math.min(mss, sttLen - at);
     const total = 40 + n;
     const p = Buffer.alloc(total);
-    p[0] = 0x45;
-    p[1] = meta.tos;
-    p.writeUInt16BE(total, 2);
-    p.writeUInt16BE(meta.flags & TUN_F_DF ? 0x4000 : 0, 6);
-    p[8] = meta.ttl || 64;
-    p[9] = IPPROTO_TCP;
-    p.writeUInt32BE(meta.src >>> 0, 12);
-    p.writeUInt32BE(meta.dst >>> 0, 16);
+    writeOuterIp(meta, IPPROTO_TCP, total, p);
     p.writeUInt16BE(srcPort, 20);
     p.writeUInt16BE(meta.tpDst || STT_DST_PORT, 22);
     p.writeUInt32BE(((sttLen << 16) | at) >>> 0, 24);

@@ -90,8 +90,8 @@ export function tunnelMetaToKey(m: TunnelMeta): OdpTunnelKey {
   return t;
 }
 
-function rd16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
-function rd32(b: Uint8Array, o: number): number { return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; }
+export function rd16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
+export function rd32(b: Uint8Array, o: number): number { return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; }
 
 /** Where the inner frame of a decapsulated packet is. */
 export interface Decapsulated { off: number; len: number }
@@ -186,9 +186,10 @@ function decapsulateGre(buf: Uint8Array, off: number, len: number, meta: TunnelM
   return true;
 }
 
-/** The 16-bit ones' complement sum of b[from, to) (0xffff over data that includes a valid checksum). */
-function onesSum(b: Uint8Array, from: number, to: number): number {
-  let s = 0;
+/** The 16-bit ones' complement sum of b[from, to) added to `start` (0xffff over data that includes
+ *  a valid checksum); `start` carries a pseudo-header sum. */
+export function onesSum(b: Uint8Array, from: number, to: number, start = 0): number {
+  let s = start;
   let i = from;
   for (; i + 1 < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
   if (i < to) s += b[i]! << 8;
@@ -242,7 +243,8 @@ export function encapsulate(kind: number, dstPort: number, meta: TunnelMeta, fra
   return total;
 }
 
-function writeOuterIp(meta: TunnelMeta, proto: number, total: number, out: Buffer): void {
+/** The outer IPv4 header (20 bytes, id 0 for the kernel to choose) of a tunnel packet. */
+export function writeOuterIp(meta: TunnelMeta, proto: number, total: number, out: Buffer): void {
   out[0] = 0x45;
   out[1] = meta.tos;
   out.writeUInt16BE(total, 2);
@@ -272,12 +274,7 @@ function encapsulateGre(meta: TunnelMeta, frame: Uint8Array, off: number, len: n
 }
 
 function udpChecksum(p: Buffer, total: number): number {
-  let s = 0;
-  for (let i = 12; i < 20; i += 2) s += p.readUInt16BE(i);
-  s += IPPROTO_UDP + (total - 20);
-  for (let i = 20; i + 1 < total; i += 2) s += p.readUInt16BE(i);
-  if ((total - 20) & 1) s += p[total - 1]! << 8;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  const s = onesSum(p, 20, total, onesSum(p, 12, 20) + IPPROTO_UDP + (total - 20));
   const c = ~s & 0xffff;
   return c === 0 ? 0xffff : c;
 }
