@@ -331,41 +331,31 @@ export class LogWriter {
     });
     hash.update(NEWLINE);
     const header = Buffer.from(`OVSDB ${this.magic} ${dataLen} ${hash.digest('hex')}\n`, 'latin1');
-    const fd = this.openFd();
-    let at = this.end;
-    const write = (b: Buffer): void => {
-      let done = 0;
-      while (done < b.length) done += writeSync(fd, b, done, b.length - done, at + done);
-      at += b.length;
-    };
-    try {
+    this.appendWith(durable, (write) => {
       write(header);
-      const dataStart = at;
-      run(write);
+      let written = 0;
+      run((b) => { written += b.length; write(b); });
       write(NEWLINE);
-      if (at - dataStart !== dataLen) throw new Error(`the record changed between its two passes (${dataLen} then ${at - dataStart} bytes)`);
-      if (durable) fsyncSync(fd);
-    } catch (e) {
-      try {
-        ftruncateSync(fd, this.end);
-      } catch {
-        // Nothing more can be done; the reader treats the partial record as a torn tail.
-      }
-      throw ioError(`${this.name}: write failed`, e);
-    }
-    this.end = at;
+      if (written + 1 !== dataLen) throw new Error(`the record changed between its two passes (${dataLen} then ${written + 1} bytes)`);
+    });
   }
 
   appendBytes(bytes: Buffer | readonly Buffer[], durable: boolean): void {
-    const fd = this.openFd();
     const parts = Buffer.isBuffer(bytes) ? [bytes] : bytes;
+    this.appendWith(durable, (write) => { for (const b of parts) write(b); });
+  }
+
+  /** Writes what `fill` hands to `write` at the end of the file (fsynced when durable); on any
+   *  failure the file is cut back to where it was, so no partial record stays behind. */
+  private appendWith(durable: boolean, fill: (write: (b: Buffer) => void) => void): void {
+    const fd = this.openFd();
     let at = this.end;
     try {
-      for (const b of parts) {
+      fill((b) => {
         let done = 0;
         while (done < b.length) done += writeSync(fd, b, done, b.length - done, at + done);
         at += b.length;
-      }
+      });
       if (durable) fsyncSync(fd);
     } catch (e) {
       try {
