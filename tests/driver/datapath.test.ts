@@ -1,7 +1,7 @@
 // The userspace datapath moving real frames between two network namespaces ("VMs") attached as
 // system ports. Needs root (netns, veth, AF_PACKET, TAP).
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync, writeSync } from 'node:fs';
 import { needCommand, needRoot } from '../lib/env.js';
 import { createDatapath, type Upcall, type UserspaceDatapath } from '../../driver/userspace/datapath.js';
@@ -10,18 +10,10 @@ import { openPacketSocket, openRxRing, TP_STATUS_USER, TP_STATUS_VLAN_VALID, typ
 import { disableOffloads } from '../../driver/linux/offload.js';
 import type { OdpFlowKey } from '../../engine/channel/odp-types.js';
 import { eth, ipv4, udp } from './frames.js';
+import { nsRun } from '../lib/ns-run.js';
 
 const skip = needRoot() || needCommand('ping');
 
-function nsRun(ns: string, cmd: string[]): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('close', (status) => resolve({ status, out }));
-  });
-}
 
 function waitFor<T>(what: string, get: () => T | undefined, limitMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {

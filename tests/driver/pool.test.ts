@@ -3,10 +3,11 @@
 // not grow with ports; two veth "VMs" among them still ping through megaflows, from whichever
 // worker reads them; deleting ports frees them and their numbers. Needs root (TAP, netns, veth).
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { needCommand, needRoot } from '../lib/env.js';
+import { nsRun } from '../lib/ns-run.js';
+import { waitFor } from '../lib/wait.js';
 import { createDatapath, type UserspaceDatapath } from '../../driver/userspace/datapath.js';
 import { createVethVm, deleteLink, deleteNetns, type VethVm } from '../../driver/linux/netns.js';
 
@@ -19,23 +20,7 @@ function threads(): number {
   return readdirSync('/proc/self/task').length;
 }
 
-function nsRun(ns: string, cmd: string[]): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('close', (status) => resolve({ status, out }));
-  });
-}
 
-async function waitUntil(what: string, ok: () => boolean, limitMs = 10_000): Promise<void> {
-  const until = Date.now() + limitMs;
-  while (!ok()) {
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 t.test(`${N_TAPS} ports on a 2-thread pool`, { skip, timeout: 180_000 }, async (t) => {
   const vms: VethVm[] = [];
@@ -85,7 +70,7 @@ t.test(`${N_TAPS} ports on a 2-thread pool`, { skip, timeout: 180_000 }, async (
   for (let i = 0; i < N_TAPS; i += 2) d.delPortNow(tapName(i));
   t.equal(d.dumpPorts().length, N_TAPS / 2 + 3);
   t.throws(() => d.getPort(tapName(0)), { code: 'OVS_E_NO_SUCH_PORT' });
-  await waitUntil('the deleted TAPs to disappear', () => !readdirSync('/sys/class/net').includes(tapName(0)));
+  await waitFor(() => !readdirSync('/sys/class/net').includes(tapName(0)), 'the deleted TAPs to disappear', 10_000);
   const again = await d.addPort({ name: tapName(0), type: 'internal' });
   t.equal(again.portNo, 2, 'the lowest free number (the first TAP\'s) is reused');
   t.equal(d.getPort(2).name, tapName(0), 'and the port is there under that number');
@@ -95,6 +80,6 @@ t.test(`${N_TAPS} ports on a 2-thread pool`, { skip, timeout: 180_000 }, async (
   await d.destroy();
   dp = undefined;
   t.same(readdirSync('/sys/class/net').filter((n) => n.startsWith('ovspsh22t')), [], 'destroy removes every TAP');
-  await waitUntil('the pool threads to exit', () => threads() <= withPool - 2);
+  await waitFor(() => threads() <= withPool - 2, 'the pool threads to exit', 10_000);
   t.ok(threads() <= withPool - 2, `and the pool's 2 threads exit (${threads()} threads left)`);
 });

@@ -88,7 +88,7 @@ export function uuidOfInsert(result: Json[]): string {
   return r.uuid[1];
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep, waitFor } from '../lib/wait.js';
 
 /** The JSON-RPC `error` a request was answered with (throws if it succeeded or failed otherwise). */
 export async function errorOf(p: Promise<unknown>): Promise<Json> {
@@ -101,12 +101,3 @@ export async function errorOf(p: Promise<unknown>): Promise<Json> {
   throw new Error('expected the request to fail, but it succeeded');
 }
 
-/** Polls `cond` until it holds; throws naming `what` after `maxMs` (a guard against hangs, not a
- *  timing assertion). */
-export async function waitFor(cond: () => boolean, what: string, maxMs = 30_000): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what} after ${maxMs} ms`);
-    await sleep(20);
-  }
-}

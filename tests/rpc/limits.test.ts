@@ -2,25 +2,12 @@
 // object, breached, answered with a JSON-RPC error naming the limit plus one WARN line naming the
 // client, and the other clients keep being served.
 import t, { type Test } from 'tap';
-import { connect, type Socket } from 'node:net';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
-import { JsonSplitter } from '../../engine/rpc/jsonrpc.js';
 import { BadLimitError, limitForOption, parseLimitValue, resolveLimits, SERVER_LIMITS, unenforcedLimits } from '../../engine/util/limits.js';
 import { errorOf, startServer, waitFor, type Harness } from './helpers.js';
+import { rawConnection } from '../lib/raw-jsonrpc.js';
 
-interface Raw { s: Socket; got: Json[]; closed: Promise<void> }
 
-function raw(path: string): Promise<Raw> {
-  return new Promise((res, rej) => {
-    const s = connect(path);
-    const got: Json[] = [];
-    const sp = new JsonSplitter();
-    s.on('data', (d: Buffer) => { try { got.push(...sp.push(d)); } catch { /* ignore */ } });
-    const closed = new Promise<void>((r) => s.once('close', () => r()));
-    s.once('connect', () => { s.on('error', () => {}); res({ s, got, closed }); });
-    s.once('error', rej);
-  });
-}
 
 async function othersServed(t: Test, h: Harness): Promise<void> {
   const c = await h.connect();
@@ -50,10 +37,10 @@ t.test('limits table: every limit enforced, option names, validation', async (t)
 t.test('maxConnections: the extra connection gets an error and is closed, with a log line', async (t) => {
   const h = await startServer({ limits: { maxConnections: 2 } });
   t.teardown(() => h.close());
-  const a = await raw(h.sock);
-  const b = await raw(h.sock);
+  const a = await rawConnection(h.sock);
+  const b = await rawConnection(h.sock);
   await waitFor(() => h.server.sessions.size === 2, 'two sessions');
-  const c = await raw(h.sock);
+  const c = await rawConnection(h.sock);
   await c.closed;
   t.match(c.got[0], { id: null, error: { error: 'resources exhausted', details: /maxConnections exceeded: 3 connections, the limit is 2/ } });
   const w = warnFor(h, 'maxConnections');
@@ -105,7 +92,7 @@ t.test('maxOpsPerTransaction: a too-big transaction is refused whole, nothing co
 t.test('maxInFlightPerSession: requests beyond the bound of unanswered ones are refused', async (t) => {
   const h = await startServer({ limits: { maxInFlightPerSession: 2 } });
   t.teardown(() => h.close());
-  const r = await raw(h.sock);
+  const r = await rawConnection(h.sock);
   t.teardown(() => r.s.destroy());
   // Each of these blocks until a row named "go" exists.
   const blocked = (id: number) => JSON.stringify({
@@ -134,11 +121,11 @@ t.test('maxInFlightPerSession: requests beyond the bound of unanswered ones are 
 t.test('maxMessageBytes and maxDepth from the limits object', async (t) => {
   const h = await startServer({ limits: { maxMessageBytes: 4096, maxDepth: 20 } });
   t.teardown(() => h.close());
-  const big = await raw(h.sock);
+  const big = await rawConnection(h.sock);
   big.s.write(JSON.stringify({ id: 1, method: 'echo', params: ['x'.repeat(8000)] }));
   await big.closed;
   t.match(big.got[0], { error: { details: /size limit of 4096 bytes/ } });
-  const deep = await raw(h.sock);
+  const deep = await rawConnection(h.sock);
   deep.s.write(`{"id":1,"method":"echo","params":${'['.repeat(30)}${']'.repeat(30)}}`);
   await deep.closed;
   t.match(deep.got[0], { error: { details: /nesting exceeds the limit of 20/ } });
@@ -152,7 +139,7 @@ t.test('maxMessageBytes and maxDepth from the limits object', async (t) => {
 t.test('maxSendBacklog from the limits object: a monitor that does not read is dropped, the writer is not', async (t) => {
   const h = await startServer({ limits: { maxSendBacklog: 128 * 1024 } });
   t.teardown(() => h.close());
-  const slow = await raw(h.sock);
+  const slow = await rawConnection(h.sock);
   slow.s.write(JSON.stringify({ id: 1, method: 'monitor', params: ['T', 'm', { A: {} }] }));
   await waitFor(() => slow.got.length === 1, 'monitor reply');
   slow.s.pause();

@@ -5,19 +5,19 @@
 // flight) must at least not crash it. Every test ends by checking the server still serves others.
 import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
 import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
 import { connectOvsdb } from '../../engine/rpc/client.js';
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE_BYTES, JsonSplitter } from '../../engine/rpc/jsonrpc.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE_BYTES } from '../../engine/rpc/jsonrpc.js';
 import type { Logger } from '../../engine/rpc/logger.js';
 import { DEFAULT_MAX_SEND_BACKLOG, OvsdbServer, type ServerOptions } from '../../engine/rpc/server.js';
 import { OvsError } from '../../engine/util/errors.js';
 import { checkLimit, LimitError, SERVER_LIMITS, unenforcedLimits } from '../../engine/util/limits.js';
 import { VSWITCH_SCHEMA } from './servers.js';
+import { rawConnection } from '../lib/raw-jsonrpc.js';
 
 t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
 
@@ -41,19 +41,6 @@ async function startServer(t: Test, opts: ServerOptions = {}): Promise<Harness> 
   return { server, sock, logs };
 }
 
-/** A raw connection: what it receives (parsed) and when it closes. */
-function raw(path: string): Promise<{ s: Socket; got: Json[]; closed: Promise<void> }> {
-  return new Promise((res, rej) => {
-    const s = connect(path);
-    const got: Json[] = [];
-    const sp = new JsonSplitter();
-    s.on('data', (d: Buffer) => { try { got.push(...sp.push(d)); } catch { /* ignore */ } });
-    const closed = new Promise<void>((r) => s.once('close', () => r()));
-    s.on('error', () => {});
-    s.once('connect', () => res({ s, got, closed }));
-    s.once('error', rej);
-  });
-}
 
 async function stillServes(t: Test, h: Harness): Promise<void> {
   const c = await connectOvsdb(`unix:${h.sock}`);
@@ -69,7 +56,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 t.test('message size limit: error reply, log line, connection closed', async (t) => {
   const h = await startServer(t, { maxMessageBytes: 64 * 1024 });
-  const c = await raw(h.sock);
+  const c = await rawConnection(h.sock);
   c.s.write(JSON.stringify({ id: 1, method: 'echo', params: ['x'.repeat(100 * 1024)] }));
   await withTimeout(c.closed, 5000, 'close after an oversized message');
   const reply = c.got[0] as JsonObject | undefined;
@@ -80,7 +67,7 @@ t.test('message size limit: error reply, log line, connection closed', async (t)
 
 t.test('nesting depth limit: error reply, log line, connection closed', async (t) => {
   const h = await startServer(t, { maxDepth: 50 });
-  const c = await raw(h.sock);
+  const c = await rawConnection(h.sock);
   c.s.write(`{"id":1,"method":"echo","params":${'['.repeat(60)}${']'.repeat(60)}}`);
   await withTimeout(c.closed, 5000, 'close after a too-deep message');
   t.match(c.got[0], { error: { error: 'syntax error', details: /nesting exceeds the limit of 50/ } }, 'JSON-RPC error names the limit');
@@ -101,7 +88,7 @@ t.test('deep nesting just under the default limit inside transact parameters: an
 
 t.test('slow client: a monitor that stops reading is disconnected at the send backlog limit', async (t) => {
   const h = await startServer(t, { maxSendBacklog: 256 * 1024 });
-  const slow = await raw(h.sock);
+  const slow = await rawConnection(h.sock);
   slow.s.write(JSON.stringify({ id: 1, method: 'monitor_cond', params: ['Open_vSwitch', 'm', { Bridge: [{ columns: ['name', 'external_ids'] }] }] }));
   await withTimeout((async () => { while (!slow.got.length) await new Promise((r) => setTimeout(r, 10)); })(), 5000, 'monitor reply');
   slow.s.pause(); // stop reading: the kernel buffers fill, then the server's queue grows
@@ -126,7 +113,7 @@ t.test('slow client: a monitor that stops reading is disconnected at the send ba
 t.test('300 connections at once under the default connection limit: all served, no crash', async (t) => {
   const h = await startServer(t);
   const cs = [];
-  for (let i = 0; i < 300; i++) cs.push(await raw(h.sock));
+  for (let i = 0; i < 300; i++) cs.push(await rawConnection(h.sock));
   t.equal(h.server.sessions.size >= 300, true, `${h.server.sessions.size} sessions accepted (the default connection limit is higher)`);
   for (const c of cs) c.s.destroy();
   await stillServes(t, h);
@@ -159,7 +146,7 @@ t.test('5000 inserts in one transact (under the default operations limit): no cr
 
 t.test('20000 pipelined echos (requests in flight limit): answered or refused, no crash', async (t) => {
   const h = await startServer(t);
-  const c = await raw(h.sock);
+  const c = await rawConnection(h.sock);
   const n = 20000;
   c.s.write(Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, method: 'echo', params: [i] })).join(''));
   await withTimeout((async () => { while (c.got.length < n && !c.s.destroyed) await new Promise((r) => setTimeout(r, 20)); })(), 30000, 'pipelined echo replies');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
+import { waitFor } from '../lib/wait.js';
 
 const skip = needRoot() || needRealOvs() || needCommand('ping') || needCommand('ip');
 const PEER_NS = 'ovspslacpB';
@@ -19,13 +20,6 @@ function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   return r.stdout;
 }
 
-async function until(what: string, f: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 t.test('LACP bond against real OVS: negotiation, forwarding, failover both ways', { skip, timeout: 240_000 }, async (t) => {
   spawnSync('ip', ['netns', 'del', PEER_NS]);
@@ -70,8 +64,8 @@ t.test('LACP bond against real OVS: negotiation, forwarding, failover both ways'
   const vm = h.addVm('v', '10.6.0.1/24');
   h.ok('ovs-vsctl', 'add-port', 'brA', vm.hostIf);
 
-  await until('our LACP to negotiate', () => /status: active negotiated/.test(h.cli('ovs-appctl', ['lacp/show', 'bondA']).stdout));
-  await until('real OVS LACP to negotiate', () => /status: active negotiated/.test(realAppctl('lacp/show', 'bondB')));
+  await waitFor(() => /status: active negotiated/.test(h.cli('ovs-appctl', ['lacp/show', 'bondA']).stdout), 'our LACP to negotiate', 30_000, 250);
+  await waitFor(() => /status: active negotiated/.test(realAppctl('lacp/show', 'bondB')), 'real OVS LACP to negotiate', 30_000, 250);
   const ours = h.ok('ovs-appctl', 'lacp/show', 'bondA');
   t.match(ours, /member: lbA0: current attached\n/, 'our member lbA0 is current and attached');
   t.match(ours, /member: lbA1: current attached\n/, 'our member lbA1 is current and attached');
@@ -89,7 +83,7 @@ t.test('LACP bond against real OVS: negotiation, forwarding, failover both ways'
   for (const pulled of [0, 1]) {
     sh('ip', ['-n', PEER_NS, 'link', 'set', `lbB${pulled}`, 'down']);
     const t0 = Date.now();
-    await until(`our bond to disable lbA${pulled}`, () => new RegExp(`member lbA${pulled}: disabled`).test(h.cli('ovs-appctl', ['bond/show', 'bondA']).stdout));
+    await waitFor(() => new RegExp(`member lbA${pulled}: disabled`).test(h.cli('ovs-appctl', ['bond/show', 'bondA']).stdout), `our bond to disable lbA${pulled}`, 30_000, 250);
     const detected = Date.now() - t0;
     // Traffic moves to the remaining link; a brief gap while both sides fail over is expected.
     let ok = false;
@@ -98,7 +92,7 @@ t.test('LACP bond against real OVS: negotiation, forwarding, failover both ways'
     if (!ok) t.comment(`ours:\n${h.cli('ovs-appctl', ['bond/show']).stdout}\ntheirs:\n${realAppctl('bond/show')}\n${realAppctl('lacp/show')}`);
     t.ok(ok, `traffic survives pulling link ${pulled} (member disabled after ${detected} ms, pings answered after ${restored} ms)`);
     sh('ip', ['-n', PEER_NS, 'link', 'set', `lbB${pulled}`, 'up']);
-    await until(`lbA${pulled} to come back`, () => new RegExp(`member lbA${pulled}: enabled`).test(h.cli('ovs-appctl', ['bond/show', 'bondA']).stdout));
+    await waitFor(() => new RegExp(`member lbA${pulled}: enabled`).test(h.cli('ovs-appctl', ['bond/show', 'bondA']).stdout), `lbA${pulled} to come back`, 30_000, 250);
   }
   t.match(h.ok('ovs-appctl', 'lacp/show-stats', 'bondA'), /TX PDUs: [1-9]\d*\n  RX PDUs: [1-9]\d*\n  RX Bad PDUs: 0\n/, 'PDUs sent and received, none bad');
 });
