@@ -197,8 +197,9 @@ export async function runCrashSoak(opts: CrashSoakOptions): Promise<CrashSoakRes
     let first = true;
     for (let cycle = 0; cycle <= opts.cycles; cycle++) {
       server = startServer('ours', dir, dbPath, 'ours');
-      if (!first && rng.chance(0.08)) {
-        // Kill while the server is still opening the file / binding the socket.
+      if (!first && cycle < opts.cycles && rng.chance(0.08)) {
+        // Kill while the server is still opening the file / binding the socket (never on the last
+        // pass: that one only verifies what the previous cycles left behind).
         await new Promise((r) => setTimeout(r, rng.int(0, 400)));
         await server.kill('SIGKILL');
         result.killsDuringStartup++;
