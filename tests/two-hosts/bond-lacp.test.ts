@@ -78,7 +78,13 @@ t.test('LACP bond against real OVS: negotiation, forwarding, failover both ways'
   t.match(h.ok('ovs-appctl', 'bond/show', 'bondA'), /bond_mode: balance-tcp\n[\s\S]*lacp_status: negotiated\n[\s\S]*member lbA0: enabled\n[\s\S]*member lbA1: enabled\n/, 'bond/show: both members enabled');
   t.match(h.ok('ovs-appctl', 'bond/list'), /^bond\ttype\trecircID\tmembers\nbondA\tbalance-tcp\t0\tlbA0, lbA1\n$/, 'bond/list');
 
-  t.ok(h.ping(vm, '10.6.0.2', 3) || h.ping(vm, '10.6.0.2', 3), 'the VM pings through the LACP bond into real OVS');
+  const pinged = h.ping(vm, '10.6.0.2', 3) || h.ping(vm, '10.6.0.2', 3);
+  if (!pinged) {
+    t.comment(`ours:\n${h.cli('ovs-appctl', ['bond/show']).stdout}\n${h.cli('ovs-appctl', ['dpctl/dump-flows']).stdout}\n` +
+      `${h.cli('ovs-ofctl', ['dump-flows', 'brA']).stdout}\n${h.cli('ovs-appctl', ['fdb/show', 'brA']).stdout}`);
+    t.comment(`theirs:\n${realAppctl('bond/show')}\n${realAppctl('dpctl/dump-flows')}\n${realAppctl('fdb/show', 'brB')}`);
+  }
+  t.ok(pinged, 'the VM pings through the LACP bond into real OVS');
 
   for (const pulled of [0, 1]) {
     sh('ip', ['-n', PEER_NS, 'link', 'set', `lbB${pulled}`, 'down']);
