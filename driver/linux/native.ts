@@ -116,6 +116,15 @@ export function connect(fd: number, addr: Buffer): void {
   call('connect', `fd ${fd}`, [{ i32: fd }, { buf: addr }, { i32: addr.length }]);
 }
 
+/** The local address a socket is bound to (struct sockaddr, `size` bytes of room). */
+export function getsockname(fd: number, size = 16): Buffer {
+  const addr = Buffer.alloc(size);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(size, 0);
+  call('getsockname', `fd ${fd}`, [{ i32: fd }, { buf: addr }, { buf: len }]);
+  return addr;
+}
+
 export function getsockoptInt(fd: number, level: number, name: number): number {
   const v = Buffer.alloc(4);
   const len = Buffer.alloc(4);

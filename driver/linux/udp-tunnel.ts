@@ -8,7 +8,7 @@
 // - tx: raw IPPROTO_RAW sockets (we write the IP header), one connected socket per remote address
 //   so a frame goes out with a plain write() (routing, neighbour resolution, source address choice
 //   stay the kernel's).
-import { AF_INET, bind, bufferAddress, closeFd, connect, getsockoptInt, IP_MTU, IPPROTO_RAW, IPPROTO_UDP, NativeCallError, setsockopt,
+import { AF_INET, bind, bufferAddress, closeFd, connect, getsockname, getsockoptInt, IP_MTU, IPPROTO_RAW, IPPROTO_UDP, NativeCallError, setsockopt,
   setsockoptInt, SO_ATTACH_FILTER, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW,
   socket, SOL_IP, SOL_SOCKET } from './native.js';
 
@@ -124,6 +124,14 @@ export function openTunnelTx(remote: number): number {
     throw e;
   }
   return fd;
+}
+
+/** The IPv4 source address (host-order word) the kernel chose for a connected socket: the route's
+ *  preferred source towards its remote, as the kernel would put in packets without one; 0 when
+ *  it has none (e.g. no route). */
+export function localAddress(fd: number): number {
+  const a = getsockname(fd);
+  return a.readUInt16LE(0) === AF_INET ? a.readUInt32BE(4) : 0;
 }
 
 /** The path MTU the kernel knows for a connected socket's destination. */

@@ -11,12 +11,12 @@ import { Classifier } from './classifier.js';
 import { CTRL, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import { closeFd } from '../linux/native.js';
 import type { RingGeometry } from '../linux/af-packet.js';
-import { openTunnelTx, pathMtu } from '../linux/udp-tunnel.js';
+import { localAddress, openTunnelTx, pathMtu } from '../linux/udp-tunnel.js';
 import { TokenBucket } from './policer.js';
 import { openPriorityTxSocket } from '../linux/af-packet.js';
 import { TUNNEL_STT, encapsulateStt } from './tunnel-stt.js';
-import { encapsulate, fragments, sourcePort, type TunnelMeta } from './tunnel.js';
-import { TUN_F_DF } from '../../engine/channel/flow-extract.js';
+import { encapsulate, fragments, rd16, sourcePort, type TunnelMeta } from './tunnel.js';
+import { TUN_F_CSUM, TUN_F_DF } from '../../engine/channel/flow-extract.js';
 
 export type ControlMessage =
   | { op: 'put'; slot: number; key: Uint32Array; mask: Uint32Array; actions: OdpAction[] }
@@ -36,6 +36,8 @@ export type ControlMessage =
 
 export const UPCALL_MISS = 0;
 export const UPCALL_ACTION = 1;
+
+interface TxSocket { fd: number; src: number }
 
 /** What every thread needs to know to output to a tunnel port. */
 export interface TunnelPortInfo { kind: number; dstPort: number }
@@ -58,8 +60,9 @@ export class Forwarder implements ActionHost {
   readonly portFds = new Int32Array(MAX_PORTS).fill(-1);
   /** Tunnel ports: how to encapsulate what is output to them. */
   private readonly tunnels: Array<TunnelPortInfo | undefined> = [];
-  /** This thread's connected raw sockets, by remote IPv4 address (host-order word). */
-  private readonly txFds = new Map<number, number>();
+  /** This thread's connected raw sockets, by remote IPv4 address (host-order word), with the
+   *  source address the kernel chose for that remote (for checksums over the pseudo header). */
+  private readonly txSocks = new Map<number, TxSocket>();
   /** Netdev (AF_PACKET) ports: their device's ifindex, for priority transmit sockets. */
   private readonly netdevIfindex: Array<number | undefined> = [];
   private readonly prioFds = new Map<number, Map<number, number>>();
@@ -211,16 +214,19 @@ export class Forwarder implements ActionHost {
     const out = this.txBuf ??= Buffer.allocUnsafe(FRAME_BUFFER + 512);
     if (len + 300 > out.length) { this.ports[p + PS.TX_ERRORS]++; return; }
     if (t.kind === TUNNEL_STT) { this.sttOutput(p, t, buf, off, len, meta); return; }
-    const total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, out);
-    let fd = this.txFds.get(meta.dst);
+    let fd: number | undefined;
     try {
-      if (fd === undefined) { fd = openTunnelTx(meta.dst); this.txFds.set(meta.dst, fd); }
+      const tx = this.txSocket(meta.dst);
+      fd = tx.fd;
+      // A checksum covers the source address: without one in the metadata, use the route's.
+      const src = meta.src || (meta.flags & TUN_F_CSUM ? tx.src : 0);
+      const total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, out, src);
       writeSync(fd, out, 0, total);
       this.ports[p + PS.TX_PACKETS]++;
       this.ports[p + PS.TX_BYTES] += len;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EMSGSIZE' && fd !== undefined && !(meta.flags & TUN_F_DF)) { this.sendFragmented(p, fd, out, total, len); return; }
+      if (code === 'EMSGSIZE' && fd !== undefined && !(meta.flags & TUN_F_DF)) { this.sendFragmented(p, fd, out, rd16(out, 2), len); return; }
       if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
       else this.ports[p + PS.TX_ERRORS]++;
     }
@@ -228,14 +234,13 @@ export class Forwarder implements ActionHost {
 
   /** STT: the frame in TCP-like segments that fit the path MTU, one frame id per frame. */
   private sttOutput(p: number, t: TunnelPortInfo, buf: Buffer, off: number, len: number, meta: TunnelMeta): void {
-    let fd = this.txFds.get(meta.dst);
     try {
-      if (fd === undefined) { fd = openTunnelTx(meta.dst); this.txFds.set(meta.dst, fd); }
+      const { fd, src } = this.txSocket(meta.dst);
       let mtu = this.sttMtu.get(meta.dst);
       if (mtu === undefined) { try { mtu = pathMtu(fd); } catch { mtu = 1500; } this.sttMtu.set(meta.dst, mtu); }
       const m = meta.tpDst ? meta : { ...meta, tpDst: t.dstPort };
       this.sttFrameId = (this.sttFrameId + 1) >>> 0;
-      for (const seg of encapsulateStt(m, buf, off, len, mtu, this.sttFrameId, sourcePort(buf, off, len))) writeSync(fd, seg);
+      for (const seg of encapsulateStt(m, buf, off, len, mtu, this.sttFrameId, sourcePort(buf, off, len), meta.src || src)) writeSync(fd, seg);
       this.ports[p + PS.TX_PACKETS]++;
       this.ports[p + PS.TX_BYTES] += len;
     } catch (e) {
@@ -257,10 +262,24 @@ export class Forwarder implements ActionHost {
     }
   }
 
+  /** The connected transmit socket towards `dst` (opened on first use) and the source address
+   *  the kernel chose for it (0 if it could not tell). */
+  private txSocket(dst: number): TxSocket {
+    let tx = this.txSocks.get(dst);
+    if (tx === undefined) {
+      const fd = openTunnelTx(dst);
+      let src = 0;
+      try { src = localAddress(fd); } catch { /* leave the checksum out, as before */ }
+      tx = { fd, src };
+      this.txSocks.set(dst, tx);
+    }
+    return tx;
+  }
+
   /** Closes this thread's tunnel transmit sockets (when the thread stops). */
   close(): void {
-    for (const fd of this.txFds.values()) closeFd(fd);
-    this.txFds.clear();
+    for (const tx of this.txSocks.values()) closeFd(tx.fd);
+    this.txSocks.clear();
   }
 
   userspace(f: FrameState, pid: number, userdata: Buffer | undefined): void {
