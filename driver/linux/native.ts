@@ -22,6 +22,7 @@ interface FfiModule {
   load(p: { library: string; funcName: string; retType: number; paramsType: number[]; paramsValue: unknown[]; errno: true }): { value: number; errnoCode: number; errnoMessage: string };
   load(p: { library: string; funcName: string; retType: number; paramsType: number[]; paramsValue: unknown[] }): unknown;
   createExternalBuffer(external: unknown, length: number): Buffer;
+  arrayConstructor(o: { type: number; length: number }): unknown;
   DataType: { I32: number; I64: number; U64: number; U8Array: number; String: number; U32: number; External: number; BigInt: number };
 }
 
@@ -116,6 +117,15 @@ export function connect(fd: number, addr: Buffer): void {
   call('connect', `fd ${fd}`, [{ i32: fd }, { buf: addr }, { i32: addr.length }]);
 }
 
+/** The local address a socket is bound to (struct sockaddr, `size` bytes of room). */
+export function getsockname(fd: number, size = 16): Buffer {
+  const addr = Buffer.alloc(size);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(size, 0);
+  call('getsockname', `fd ${fd}`, [{ i32: fd }, { buf: addr }, { buf: len }]);
+  return addr;
+}
+
 export function getsockoptInt(fd: number, level: number, name: number): number {
   const v = Buffer.alloc(4);
   const len = Buffer.alloc(4);
@@ -167,10 +177,28 @@ export function epollCtl(epfd: number, op: number, fd: number, tag: number): voi
   call('epoll_ctl', `epfd ${epfd}, op ${op}, fd ${fd}`, [{ i32: epfd }, { i32: op }, { i32: fd }, { buf: ev }]);
 }
 
+/** The prepared ffi-rs call of epoll_wait for one events buffer: built once and reused, and without
+ *  errno (which formats a message string every call), it costs about a third less than call()
+ *  (measured 10-15 µs against 15-21 µs on a loaded 2-core machine). A worker calls it each time it
+ *  goes idle and every few busy rounds. */
+let epollCall: { epfd: number; events: Buffer; params: { library: string; funcName: string; retType: number; paramsType: unknown[]; paramsValue: unknown[] } } | undefined;
+
 /** epoll_wait into `events` (room for `max` entries); returns how many are ready (0 on EINTR). */
 export function epollWait(epfd: number, events: Buffer, max: number, timeoutMs: number): number {
+  const m = lib();
+  if (epollCall === undefined || epollCall.epfd !== epfd || epollCall.events !== events) {
+    epollCall = { epfd, events, params: { library: LIB, funcName: 'epoll_wait', retType: m.DataType.I32,
+      paramsType: [m.DataType.I32, m.arrayConstructor({ type: m.DataType.U8Array, length: events.length }), m.DataType.I32, m.DataType.I32],
+      paramsValue: [epfd, events, max, timeoutMs] } };
+  }
+  const v = epollCall.params.paramsValue;
+  v[2] = max;
+  v[3] = timeoutMs;
+  const n = (m.load as unknown as (p: unknown) => number)(epollCall.params);
+  if (n >= 0) return n;
+  // Failed: look again (without waiting) with errno, to tell EINTR (nothing ready) from a real error.
   try {
-    return call('epoll_wait', `epfd ${epfd}`, [{ i32: epfd }, { buf: events }, { i32: max }, { i32: timeoutMs }]);
+    return call('epoll_wait', `epfd ${epfd}`, [{ i32: epfd }, { buf: events }, { i32: max }, { i32: 0 }]);
   } catch (e) {
     if (e instanceof NativeCallError && e.errno === 4) return 0; // EINTR
     throw e;

@@ -8,8 +8,20 @@
 // - tx: raw IPPROTO_RAW sockets (we write the IP header), one connected socket per remote address
 //   so a frame goes out with a plain write() (routing, neighbour resolution, source address choice
 //   stay the kernel's).
-import { AF_INET, bind, bufferAddress, closeFd, connect, getsockoptInt, IP_MTU, IPPROTO_RAW, IPPROTO_UDP, NativeCallError, setsockopt,
-  SO_ATTACH_FILTER, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, socket, SOL_IP, SOL_SOCKET } from './native.js';
+import { AF_INET, bind, bufferAddress, closeFd, connect, getsockname, getsockoptInt, IP_MTU, IPPROTO_RAW, IPPROTO_UDP, NativeCallError, setsockopt,
+  setsockoptInt, SO_ATTACH_FILTER, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW,
+  socket, SOL_IP, SOL_SOCKET } from './native.js';
+
+/** Socket buffer of a tunnel's receive and transmit sockets. The default (rmem_default, ~208 KiB)
+ *  holds fewer than 100 full-size outer packets: a TCP burst across the tunnel overflowed it while
+ *  the worker was busy, and every drop cost the inner TCP a retransmit. */
+export const TUNNEL_SOCKET_BUFFER = 4 * 1024 * 1024;
+
+/** Sets a socket's receive or send buffer, past the sysctl limit when the process may (root). */
+export function setSocketBuffer(fd: number, which: 'rcv' | 'snd', bytes: number): void {
+  const [force, plain] = which === 'rcv' ? [SO_RCVBUFFORCE, SO_RCVBUF] : [SO_SNDBUFFORCE, SO_SNDBUF];
+  try { setsockoptInt(fd, SOL_SOCKET, force, bytes); } catch { setsockoptInt(fd, SOL_SOCKET, plain, bytes); }
+}
 
 /** struct sockaddr_in for `ip` (a host-order word) and `port`. */
 export function sockaddrIn(ip: number, port: number): Buffer {
@@ -72,6 +84,7 @@ export function openTunnelSockets(port: number): TunnelSockets {
     bind(claim, sockaddrIn(0, port));
     rx = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
     attachFilter(rx, portFilter(port));
+    setSocketBuffer(rx, 'rcv', TUNNEL_SOCKET_BUFFER);
   } catch (e) {
     if (rx >= 0) closeFd(rx);
     closeFd(claim);
@@ -84,6 +97,7 @@ export function openTunnelSockets(port: number): TunnelSockets {
  *  it open the kernel also stops answering GRE with ICMP protocol-unreachable. */
 export function openGreSocket(): TunnelSockets {
   const rx = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 47);
+  try { setSocketBuffer(rx, 'rcv', TUNNEL_SOCKET_BUFFER); } catch (e) { closeFd(rx); throw e; }
   return { rxFd: rx, close() { closeFd(rx); } };
 }
 
@@ -92,7 +106,10 @@ export function openGreSocket(): TunnelSockets {
 export function openSttSocket(port: number): TunnelSockets {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NativeCallError('bind(stt port)', 22, `invalid TCP port ${port}`);
   const rx = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 6);
-  try { attachFilter(rx, portFilter(port, 6)); } catch (e) { closeFd(rx); throw e; }
+  try {
+    attachFilter(rx, portFilter(port, 6));
+    setSocketBuffer(rx, 'rcv', TUNNEL_SOCKET_BUFFER);
+  } catch (e) { closeFd(rx); throw e; }
   return { rxFd: rx, close() { closeFd(rx); } };
 }
 
@@ -100,12 +117,21 @@ export function openSttSocket(port: number): TunnelSockets {
 export function openTunnelTx(remote: number): number {
   const fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
   try {
+    setSocketBuffer(fd, 'snd', TUNNEL_SOCKET_BUFFER);
     connect(fd, sockaddrIn(remote, 0));
   } catch (e) {
     closeFd(fd);
     throw e;
   }
   return fd;
+}
+
+/** The IPv4 source address (host-order word) the kernel chose for a connected socket: the route's
+ *  preferred source towards its remote, as the kernel would put in packets without one; 0 when
+ *  it has none (e.g. no route). */
+export function localAddress(fd: number): number {
+  const a = getsockname(fd);
+  return a.readUInt16LE(0) === AF_INET ? a.readUInt32BE(4) : 0;
 }
 
 /** The path MTU the kernel knows for a connected socket's destination. */

@@ -11,12 +11,13 @@ import { Classifier } from './classifier.js';
 import { CTRL, DS, FLOW_STAT_FIELDS, FRAME_BUFFER, MAX_PORTS, PORT_STAT_FIELDS, PS, StatsSection } from './limits.js';
 import { closeFd } from '../linux/native.js';
 import type { RingGeometry } from '../linux/af-packet.js';
-import { openTunnelTx, pathMtu } from '../linux/udp-tunnel.js';
+import { localAddress, openTunnelTx, pathMtu, setSocketBuffer, TUNNEL_SOCKET_BUFFER } from '../linux/udp-tunnel.js';
+import { RtNetlink, type L2NextHop } from '../linux/rtnetlink.js';
 import { TokenBucket } from './policer.js';
 import { openPriorityTxSocket } from '../linux/af-packet.js';
 import { TUNNEL_STT, encapsulateStt } from './tunnel-stt.js';
-import { encapsulate, fragments, sourcePort, type TunnelMeta } from './tunnel.js';
-import { TUN_F_DF } from '../../engine/channel/flow-extract.js';
+import { encapsulate, fragments, headerLength, onesSum, rd16, sourcePort, type TunnelMeta } from './tunnel.js';
+import { TUN_F_CSUM, TUN_F_DF } from '../../engine/channel/flow-extract.js';
 
 export type ControlMessage =
   | { op: 'put'; slot: number; key: Uint32Array; mask: Uint32Array; actions: OdpAction[] }
@@ -36,6 +37,14 @@ export type ControlMessage =
 
 export const UPCALL_MISS = 0;
 export const UPCALL_ACTION = 1;
+
+/** Towards one remote: the connected raw socket (and the source the kernel chose for it), and,
+ *  when the next hop is known, the device path that skips the kernel's IP output. */
+interface TxSocket { fd: number; src: number; checked: number; l2: L2Path | undefined }
+interface L2Path { fd: number; ethHeader: Buffer; mtu: number; src: number }
+/** How often a thread looks up a remote's route and next hop again (a changed route or neighbour
+ *  takes effect within this time). */
+const L2_RECHECK_MS = 1000;
 
 /** What every thread needs to know to output to a tunnel port. */
 export interface TunnelPortInfo { kind: number; dstPort: number }
@@ -58,8 +67,9 @@ export class Forwarder implements ActionHost {
   readonly portFds = new Int32Array(MAX_PORTS).fill(-1);
   /** Tunnel ports: how to encapsulate what is output to them. */
   private readonly tunnels: Array<TunnelPortInfo | undefined> = [];
-  /** This thread's connected raw sockets, by remote IPv4 address (host-order word). */
-  private readonly txFds = new Map<number, number>();
+  /** This thread's connected raw sockets, by remote IPv4 address (host-order word), with the
+   *  source address the kernel chose for that remote (for checksums over the pseudo header). */
+  private readonly txSocks = new Map<number, TxSocket>();
   /** Netdev (AF_PACKET) ports: their device's ifindex, for priority transmit sockets. */
   private readonly netdevIfindex: Array<number | undefined> = [];
   private readonly prioFds = new Map<number, Map<number, number>>();
@@ -68,6 +78,12 @@ export class Forwarder implements ActionHost {
    *  keeps frames of different threads apart at the receiver. */
   private sttFrameId = Math.floor(Math.random() * 0x100000000);
   private txBuf: Buffer | undefined;
+  /** txBuf after room for an Ethernet header. */
+  private txL2View: Buffer | undefined;
+  private ipId = Math.floor(Math.random() * 0x10000);
+  private rtnl: RtNetlink | undefined;
+  /** Transmit packet sockets by device index, for sendL2. */
+  private readonly l2Fds = new Map<number, number>();
   private readonly words = new Uint32Array(KEY_WORDS);
   private readonly flows: Float64Array;
   private readonly tcpFlags: Uint32Array;
@@ -211,31 +227,87 @@ export class Forwarder implements ActionHost {
     const out = this.txBuf ??= Buffer.allocUnsafe(FRAME_BUFFER + 512);
     if (len + 300 > out.length) { this.ports[p + PS.TX_ERRORS]++; return; }
     if (t.kind === TUNNEL_STT) { this.sttOutput(p, t, buf, off, len, meta); return; }
-    const total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, out);
-    let fd = this.txFds.get(meta.dst);
+    let fd: number | undefined;
     try {
-      if (fd === undefined) { fd = openTunnelTx(meta.dst); this.txFds.set(meta.dst, fd); }
+      const tx = this.txSocket(meta.dst);
+      if (this.now - tx.checked >= L2_RECHECK_MS) this.refreshL2(tx, meta.dst);
+      const l2 = tx.l2;
+      if (l2 !== undefined && headerLength(t.kind, meta) + len <= l2.mtu) {
+        if (this.sendL2(p, t, l2, meta, buf, off, len, out)) return;
+        tx.l2 = undefined; // the device refused: back to the IP stack until the next look
+      }
+      fd = tx.fd;
+      // A checksum covers the source address: without one in the metadata, use the route's.
+      const src = meta.src || (meta.flags & TUN_F_CSUM ? tx.src : 0);
+      const total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, out, src);
       writeSync(fd, out, 0, total);
       this.ports[p + PS.TX_PACKETS]++;
       this.ports[p + PS.TX_BYTES] += len;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EMSGSIZE' && fd !== undefined && !(meta.flags & TUN_F_DF)) { this.sendFragmented(p, fd, out, total, len); return; }
+      if (code === 'EMSGSIZE' && fd !== undefined && !(meta.flags & TUN_F_DF)) { this.sendFragmented(p, fd, out, rd16(out, 2), len); return; }
       if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
       else this.ports[p + PS.TX_ERRORS]++;
     }
   }
 
+  /** Sends an outer packet on the next hop's device with its Ethernet header (OVS's native
+   *  tunnelling): no per-packet route lookup, dst allocation or IP output in the kernel, which made
+   *  the raw socket's write cost about a third more (measured 6.6 against 5.0 µs per 1.4 kB packet
+   *  on a veth, receiver included). The IP id and header checksum are ours to fill in then.
+   *  Returns false when the device refused the packet (gone, down). */
+  private sendL2(p: number, t: TunnelPortInfo, l2: L2Path, meta: TunnelMeta, buf: Buffer, off: number, len: number, out: Buffer): boolean {
+    const view = this.txL2View ??= out.subarray(14);
+    const total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, view, meta.src || l2.src);
+    l2.ethHeader.copy(out, 0);
+    this.ipId = (this.ipId + 1) & 0xffff;
+    out.writeUInt16BE(this.ipId, 14 + 4);
+    out.writeUInt16BE(~onesSum(out, 14, 34) & 0xffff, 14 + 10);
+    try {
+      writeSync(l2.fd, out, 0, total + 14);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' && code !== 'ENOBUFS') return false;
+      this.ports[p + PS.TX_DROPPED]++;
+      return true;
+    }
+    this.ports[p + PS.TX_PACKETS]++;
+    this.ports[p + PS.TX_BYTES] += len;
+    return true;
+  }
+
+  /** Looks up (again) how packets to `dst` leave this host: with a route over an Ethernet device
+   *  and a resolved next hop they go out on that device directly (sendL2), otherwise through the
+   *  raw socket, whose sends also make the kernel resolve the next hop for the next look. */
+  private refreshL2(tx: TxSocket, dst: number): void {
+    tx.checked = this.now;
+    tx.l2 = undefined;
+    let next: L2NextHop | undefined;
+    try { next = (this.rtnl ??= new RtNetlink()).nextHop(dst); } catch { return; }
+    if (next === undefined) return;
+    let fd = this.l2Fds.get(next.ifindex);
+    if (fd === undefined) {
+      try {
+        fd = openPriorityTxSocket(next.ifindex, 0);
+        setSocketBuffer(fd, 'snd', TUNNEL_SOCKET_BUFFER);
+      } catch {
+        if (fd !== undefined) closeFd(fd);
+        return;
+      }
+      this.l2Fds.set(next.ifindex, fd);
+    }
+    tx.l2 = { fd, ethHeader: next.ethHeader, mtu: next.mtu, src: next.src };
+  }
+
   /** STT: the frame in TCP-like segments that fit the path MTU, one frame id per frame. */
   private sttOutput(p: number, t: TunnelPortInfo, buf: Buffer, off: number, len: number, meta: TunnelMeta): void {
-    let fd = this.txFds.get(meta.dst);
     try {
-      if (fd === undefined) { fd = openTunnelTx(meta.dst); this.txFds.set(meta.dst, fd); }
+      const { fd, src } = this.txSocket(meta.dst);
       let mtu = this.sttMtu.get(meta.dst);
       if (mtu === undefined) { try { mtu = pathMtu(fd); } catch { mtu = 1500; } this.sttMtu.set(meta.dst, mtu); }
       const m = meta.tpDst ? meta : { ...meta, tpDst: t.dstPort };
       this.sttFrameId = (this.sttFrameId + 1) >>> 0;
-      for (const seg of encapsulateStt(m, buf, off, len, mtu, this.sttFrameId, sourcePort(buf, off, len))) writeSync(fd, seg);
+      for (const seg of encapsulateStt(m, buf, off, len, mtu, this.sttFrameId, sourcePort(buf, off, len), meta.src || src)) writeSync(fd, seg);
       this.ports[p + PS.TX_PACKETS]++;
       this.ports[p + PS.TX_BYTES] += len;
     } catch (e) {
@@ -257,10 +329,28 @@ export class Forwarder implements ActionHost {
     }
   }
 
+  /** The connected transmit socket towards `dst` (opened on first use) and the source address
+   *  the kernel chose for it (0 if it could not tell). */
+  private txSocket(dst: number): TxSocket {
+    let tx = this.txSocks.get(dst);
+    if (tx === undefined) {
+      const fd = openTunnelTx(dst);
+      let src = 0;
+      try { src = localAddress(fd); } catch { /* leave the checksum out, as before */ }
+      tx = { fd, src, checked: -Infinity, l2: undefined };
+      this.txSocks.set(dst, tx);
+    }
+    return tx;
+  }
+
   /** Closes this thread's tunnel transmit sockets (when the thread stops). */
   close(): void {
-    for (const fd of this.txFds.values()) closeFd(fd);
-    this.txFds.clear();
+    for (const tx of this.txSocks.values()) closeFd(tx.fd);
+    this.txSocks.clear();
+    for (const fd of this.l2Fds.values()) closeFd(fd);
+    this.l2Fds.clear();
+    this.rtnl?.close();
+    this.rtnl = undefined;
   }
 
   userspace(f: FrameState, pid: number, userdata: Buffer | undefined): void {

@@ -25,10 +25,11 @@ function tcpChecksum(p: Uint8Array, ihl: number, total: number): number {
 /**
  * The outer packets (IPv4 + TCP-like header + a piece of the STT frame) carrying frame[off, off+len)
  * with `meta` (key = context id), each at most `mtu` bytes. `frameId` is the acknowledgement number
- * shared by the segments. The source address may be 0 when unknown: then the TCP checksum cannot be
- * computed here and is left 0 (the kernel fills the source on a raw socket), so callers should pass it.
+ * shared by the segments. The outer source is `src` (default: the metadata's); the TCP checksum
+ * covers it, so with a source of 0 (the kernel fills it in on a raw socket) the checksum cannot be
+ * computed here and is left 0: a sender without a source in the metadata passes the route's.
  */
-export function encapsulateStt(meta: TunnelMeta, frame: Uint8Array, off: number, len: number, mtu: number, frameId: number, srcPort: number): Buffer[] {
+export function encapsulateStt(meta: TunnelMeta, frame: Uint8Array, off: number, len: number, mtu: number, frameId: number, srcPort: number, src = meta.src): Buffer[] {
   const sttLen = STT_HDR_LEN + len;
   if (sttLen > 0xffff) return [];
   const stt = Buffer.alloc(sttLen);
@@ -43,7 +44,7 @@ export function encapsulateStt(meta: TunnelMeta, frame: Uint8Array, off: number,
     const n = Math.min(mss, sttLen - at);
     const total = 40 + n;
     const p = Buffer.alloc(total);
-    writeOuterIp(meta, IPPROTO_TCP, total, p);
+    writeOuterIp(meta, IPPROTO_TCP, total, p, src);
     p.writeUInt16BE(srcPort, 20);
     p.writeUInt16BE(meta.tpDst || STT_DST_PORT, 22);
     p.writeUInt32BE(((sttLen << 16) | at) >>> 0, 24);
@@ -52,7 +53,7 @@ export function encapsulateStt(meta: TunnelMeta, frame: Uint8Array, off: number,
     p[33] = 0x18;            // PSH | ACK
     p.writeUInt16BE(0xffff, 34);
     stt.copy(p, 40, at, at + n);
-    if (meta.src) p.writeUInt16BE(~tcpChecksum(p, 20, total) & 0xffff, 36);
+    if (src) p.writeUInt16BE(~tcpChecksum(p, 20, total) & 0xffff, 36);
     out.push(p);
   }
   return out;

@@ -214,17 +214,19 @@ export function sourcePort(frame: Uint8Array, off: number, len: number): number 
 
 /**
  * Writes outer IPv4 + UDP + VXLAN/Geneve headers followed by the frame frame[off, off+len) into
- * `out` from 0 and returns the total length. An unset source address stays 0 (the kernel fills in
- * the route's source on a raw socket); the IP id is left 0 for the kernel to choose; the UDP
- * checksum is 0 (RFC 7348 allows it over IPv4) unless the csum flag asks and the source is known.
+ * `out` from 0 and returns the total length. The outer source is `src` (default: the metadata's;
+ * the sender passes the route's source when the metadata has none); a source of 0 stays 0 (the
+ * kernel fills in the route's source on a raw socket); the IP id is left 0 for the kernel to
+ * choose; the UDP checksum is 0 (RFC 7348 allows it over IPv4) unless the csum flag asks and the
+ * source is known (the checksum covers it).
  */
-export function encapsulate(kind: number, dstPort: number, meta: TunnelMeta, frame: Uint8Array, off: number, len: number, out: Buffer): number {
-  if (kind === TUNNEL_GRE) return encapsulateGre(meta, frame, off, len, out);
+export function encapsulate(kind: number, dstPort: number, meta: TunnelMeta, frame: Uint8Array, off: number, len: number, out: Buffer, src = meta.src): number {
+  if (kind === TUNNEL_GRE) return encapsulateGre(meta, frame, off, len, out, src);
   const optLen = kind === TUNNEL_GENEVE && meta.opts ? meta.opts.length : 0;
   const hdr = 36 + optLen;
   const total = hdr + len;
   out.set(frame.subarray(off, off + len), hdr);
-  writeOuterIp(meta, IPPROTO_UDP, total, out);
+  writeOuterIp(meta, IPPROTO_UDP, total, out, src);
   out.writeUInt16BE(meta.tpSrc || sourcePort(frame, off, len), 20);
   out.writeUInt16BE(meta.tpDst || dstPort, 22);
   out.writeUInt16BE(total - 20, 24);
@@ -239,12 +241,13 @@ export function encapsulate(kind: number, dstPort: number, meta: TunnelMeta, fra
     out.writeUInt32BE(((meta.idLo & 0xffffff) << 8) >>> 0, 32);
     if (optLen) out.set(meta.opts!, 36);
   }
-  if ((meta.flags & TUN_F_CSUM) && meta.src) out.writeUInt16BE(udpChecksum(out, total), 26);
+  if ((meta.flags & TUN_F_CSUM) && src) out.writeUInt16BE(udpChecksum(out, total), 26);
   return total;
 }
 
-/** The outer IPv4 header (20 bytes, id 0 for the kernel to choose) of a tunnel packet. */
-export function writeOuterIp(meta: TunnelMeta, proto: number, total: number, out: Buffer): void {
+/** The outer IPv4 header (20 bytes, id 0 for the kernel to choose) of a tunnel packet, from `src`
+ *  (default the metadata's source; 0 = the kernel's choice) to the metadata's destination. */
+export function writeOuterIp(meta: TunnelMeta, proto: number, total: number, out: Buffer, src = meta.src): void {
   out[0] = 0x45;
   out[1] = meta.tos;
   out.writeUInt16BE(total, 2);
@@ -253,17 +256,17 @@ export function writeOuterIp(meta: TunnelMeta, proto: number, total: number, out
   out[8] = meta.ttl || 64;
   out[9] = proto;
   out.writeUInt16BE(0, 10);
-  out.writeUInt32BE(meta.src >>> 0, 12);
+  out.writeUInt32BE(src >>> 0, 12);
   out.writeUInt32BE(meta.dst >>> 0, 16);
 }
 
 /** Outer IPv4 + GRE (checksum and key when the metadata asks) + the Ethernet frame. */
-function encapsulateGre(meta: TunnelMeta, frame: Uint8Array, off: number, len: number, out: Buffer): number {
+function encapsulateGre(meta: TunnelMeta, frame: Uint8Array, off: number, len: number, out: Buffer, src: number): number {
   const csum = (meta.flags & TUN_F_CSUM) !== 0, key = (meta.flags & TUN_F_KEY) !== 0;
   const hdr = headerLength(TUNNEL_GRE, meta);
   const total = hdr + len;
   out.set(frame.subarray(off, off + len), hdr);
-  writeOuterIp(meta, IPPROTO_GRE, total, out);
+  writeOuterIp(meta, IPPROTO_GRE, total, out, src);
   out.writeUInt16BE((csum ? GRE_CSUM : 0) | (key ? GRE_KEY : 0), 20);
   out.writeUInt16BE(ETH_TYPE_TEB, 22);
   let h = 24;

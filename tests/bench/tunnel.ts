@@ -1,19 +1,28 @@
-// Benchmark: TCP throughput VM-to-VM across VXLAN between two "hypervisors" (namespaces joined by a
-// veth underlay, 172.31.9.1/24 and .2), ours (an engine in each, br-int + vxlan port) against real
-// OVS's userspace datapath in the same topology (ovs-vswitchd datapath_type=netdev on a private
-// ovsdb-server per host, native tunnelling: br-int with the vxlan port, br-phy holding the
-// underlay veth and the host's underlay address). VM MTU 1400 on both. Prints MB/s and the ratio.
-// Usage (root): node .build/tests/bench/tunnel.js [--mib N]
-import { spawnSync } from 'node:child_process';
+// Benchmark: VM-to-VM across a VXLAN tunnel between two "hypervisors" (namespaces joined by a veth
+// underlay, 172.31.9.1/24 and .2), ours (an engine in each, br-int + vxlan port) against real OVS's
+// userspace datapath in the same topology (ovs-vswitchd datapath_type=netdev on a private
+// ovsdb-server per host, native tunnelling: br-int with the vxlan port, br-phy holding the underlay
+// veth and the host's underlay address). VM MTU 1400 on both, offloads off on the VM veths (both
+// datapaths read them through packet sockets).
+// Both topologies stay up for the whole run and the measurements are interleaved (ours, real, real,
+// ours, ...), so a busy neighbour on this shared machine hits both alike. Per round: TCP throughput
+// (iperf3, receiver's rate, sender's retransmits) and 64-byte UDP packets/s (iperf3 -u -b 0 -l 18:
+// what B's vNIC received per second). CPU is the datapath processes' user+system time (ours: both
+// engines; OVS: both ovs-vswitchd) over the round: ms per MB for TCP, µs per frame for UDP.
+// Prints the rounds, medians and the ratios ours/real OVS (throughput: > 1 = ours faster; CPU:
+// < 1 = ours uses less).
+// Usage (root): node .build/tests/bench/tunnel.js [--rounds N] [--seconds N]
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
-import { needRealOvs, needRoot } from '../lib/env.js';
+import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
 
-const mibIdx = process.argv.indexOf('--mib');
-const MIB = mibIdx > 0 ? Number(process.argv[mibIdx + 1]) : 32;
-const HV1 = 'ovspsh14bh1', HV2 = 'ovspsh14bh2';
+const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const ROUNDS = Number(arg('--rounds') ?? 3);
+const SECONDS = Number(arg('--seconds') ?? 4);
+const MTU = 1400;
 
 function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
@@ -21,31 +30,74 @@ function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   return r.stdout;
 }
 
-function underlay(): void {
-  for (const ns of [HV1, HV2]) { sh('ip', ['netns', 'add', ns]); sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']); }
-  sh('ip', ['link', 'add', 'ovspsh14u1', 'netns', HV1, 'type', 'veth', 'peer', 'name', 'ovspsh14u2', 'netns', HV2]);
-  sh('ip', ['-n', HV1, 'link', 'set', 'ovspsh14u1', 'up']);
-  sh('ip', ['-n', HV2, 'link', 'set', 'ovspsh14u2', 'up']);
+/** Runs a command without blocking this thread. */
+function runAsync(cmd: string, args: string[], timeoutMs: number): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (status) => { clearTimeout(t); resolve({ status, stdout }); });
+  });
 }
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user+system, all threads) a process has used so far. */
+function cpuOfPid(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in USER_HZ ticks
+}
+
+function rxPackets(ns: string, dev: string): number {
+  return Number(sh('ip', ['netns', 'exec', ns, 'cat', `/sys/class/net/${dev}/statistics/rx_packets`]).trim());
+}
+
+/** Packets dropped by full receive buffers in a namespace: raw sockets' drop counters (our tunnel
+ *  receive sockets) plus UDP RcvbufErrors. */
+function rxBufferDrops(ns: string): number {
+  let n = 0;
+  for (const line of sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/raw']).trim().split('\n').slice(1)) n += Number(line.trim().split(/\s+/).pop());
+  const snmp = sh('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Udp:'));
+  if (snmp.length === 2) {
+    const keys = snmp[0]!.split(/\s+/), vals = snmp[1]!.split(/\s+/);
+    n += Number(vals[keys.indexOf('RcvbufErrors')] ?? 0);
+  }
+  return n;
+}
+
+/** One side of the comparison, up and ready to measure. */
+interface Setup {
+  label: string;
+  a: TestVm;
+  b: TestVm;
+  hosts: string[];
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+function underlay(hv1: string, hv2: string, dev1: string, dev2: string): void {
+  for (const ns of [hv1, hv2]) { sh('ip', ['netns', 'add', ns]); sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']); }
+  sh('ip', ['link', 'add', dev1, 'netns', hv1, 'type', 'veth', 'peer', 'name', dev2, 'netns', hv2]);
+  sh('ip', ['-n', hv1, 'link', 'set', dev1, 'up']);
+  sh('ip', ['-n', hv2, 'link', 'set', dev2, 'up']);
+}
+
+const OURS = ['ovspsh26o1', 'ovspsh26o2'] as const;
+const REAL = ['ovspsh26r1', 'ovspsh26r2'] as const;
+const REAL_VMS = ['ovspsh26rva', 'ovspsh26rvb'] as const;
 
 function cleanup(): void {
-  for (const ns of [HV1, HV2]) spawnSync('ip', ['netns', 'del', ns]);
+  for (const ns of [...OURS, ...REAL, ...REAL_VMS]) spawnSync('ip', ['netns', 'del', ns]);
 }
 
-async function timed(h: EngineHarness, from: TestVm, to: TestVm): Promise<number> {
-  const bytes = MIB * 1024 * 1024;
-  const t0 = process.hrtime.bigint();
-  const got = await h.tcpTransfer(from, to, bytes);
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (got !== bytes) throw new Error(`received ${got} of ${bytes} bytes`);
-  return bytes / secs / 1e6;
-}
-
-async function ours(): Promise<number> {
-  underlay();
-  sh('ip', ['-n', HV1, 'addr', 'add', '172.31.9.1/24', 'dev', 'ovspsh14u1']);
-  sh('ip', ['-n', HV2, 'addr', 'add', '172.31.9.2/24', 'dev', 'ovspsh14u2']);
-  const h1 = new EngineHarness('h14x', HV1), h2 = new EngineHarness('h14y', HV2);
+async function ours(): Promise<Setup> {
+  const [hv1, hv2] = OURS;
+  underlay(hv1, hv2, 'ovspsh26ou1', 'ovspsh26ou2');
+  sh('ip', ['-n', hv1, 'addr', 'add', '172.31.9.1/24', 'dev', 'ovspsh26ou1']);
+  sh('ip', ['-n', hv2, 'addr', 'add', '172.31.9.2/24', 'dev', 'ovspsh26ou2']);
+  const h1 = new EngineHarness('h26x', hv1), h2 = new EngineHarness('h26y', hv2);
+  const stop = async () => { await h1.stop(); await h2.stop(); for (const ns of OURS) spawnSync('ip', ['netns', 'del', ns]); };
   try {
     await h1.start();
     await h2.start();
@@ -53,30 +105,39 @@ async function ours(): Promise<number> {
       h.ok('ovs-vsctl', 'add-br', 'br-int');
       h.ok('ovs-vsctl', 'add-port', 'br-int', 'vx', '--', 'set', 'interface', 'vx', 'type=vxlan', `options:remote_ip=${remote}`);
     }
-    const a = h1.addVm('a', '10.70.0.1/24', 'vp-a', { mtu: 1400 }), b = h2.addVm('b', '10.70.0.2/24', 'vp-b', { mtu: 1400 });
+    const a = h1.addVm('a', '10.70.0.1/24', 'vp-a', { mtu: MTU }), b = h2.addVm('b', '10.70.0.2/24', 'vp-b', { mtu: MTU });
     h1.ok('ovs-vsctl', 'add-port', 'br-int', a.hostIf);
     h2.ok('ovs-vsctl', 'add-port', 'br-int', b.hostIf);
-    if (!h1.ping(a, b.ip)) throw new Error('ours: no ping across the tunnel');
-    await timed(h1, a, b); // warm-up: megaflows in place
-    return await timed(h1, a, b);
-  } finally {
-    await h1.stop();
-    await h2.stop();
-    cleanup();
+    let up = false;
+    for (let i = 0; i < 10 && !up; i++) up = h1.ping(a, b.ip, 2);
+    if (!up) throw new Error('ours: no ping across the tunnel');
+    const pidOf = (h: EngineHarness) => Number(readFileSync(join(h.dir, 'ovs-engine.pid'), 'utf8'));
+    return { label: 'ours', a, b, hosts: [hv1, hv2], pids: () => [pidOf(h1), pidOf(h2)], stop };
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }
 
-async function realOvs(): Promise<number | undefined> {
-  const why = needRealOvs();
-  if (why) { console.log(`real OVS: skipped (${why})`); return undefined; }
-  underlay();
+async function realOvs(): Promise<Setup> {
+  const [hv1, hv2] = REAL;
+  underlay(hv1, hv2, 'ovspsh26ru1', 'ovspsh26ru2');
   const dirs: string[] = [];
-  const vmNs: string[] = [];
+  const stop = async () => {
+    for (const dir of dirs) {
+      for (const p of ['ovs-vswitchd.pid', 'ovsdb-server.pid']) {
+        try { process.kill(Number(readFileSync(join(dir, p), 'utf8').trim()), 'SIGTERM'); } catch { /* gone */ }
+      }
+    }
+    await sleep(500);
+    for (const ns of [...REAL_VMS, ...REAL]) spawnSync('ip', ['netns', 'del', ns]);
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  };
   try {
-    const hosts = [{ ns: HV1, dev: 'ovspsh14u1', ip: '172.31.9.1', remote: '172.31.9.2', vmNs: 'ovspsh14bva', vmIp: '10.70.0.1' },
-      { ns: HV2, dev: 'ovspsh14u2', ip: '172.31.9.2', remote: '172.31.9.1', vmNs: 'ovspsh14bvb', vmIp: '10.70.0.2' }];
+    const hosts = [{ ns: hv1, dev: 'ovspsh26ru1', ip: '172.31.9.1', remote: '172.31.9.2', vmNs: REAL_VMS[0], vmIp: '10.70.0.1' },
+      { ns: hv2, dev: 'ovspsh26ru2', ip: '172.31.9.2', remote: '172.31.9.1', vmNs: REAL_VMS[1], vmIp: '10.70.0.2' }];
     for (const h of hosts) {
-      const dir = mkdtempSync(join(tmpdir(), 'ovspsh14-ovs-'));
+      const dir = mkdtempSync(join(tmpdir(), 'ovspsh26-ovs-'));
       dirs.push(dir);
       const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
       const db = `unix:${dir}/db.sock`;
@@ -93,52 +154,114 @@ async function realOvs(): Promise<number | undefined> {
       vsctl('add-port', 'br-int', 'vx', '--', 'set', 'interface', 'vx', 'type=vxlan', `options:remote_ip=${h.remote}`);
       // The VM: a namespace with a veth whose host end is a port of br-int.
       sh('ip', ['netns', 'add', h.vmNs]);
-      vmNs.push(h.vmNs);
       sh('ip', ['link', 'add', 'vp-vm', 'netns', h.ns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.vmNs]);
+      sh('ip', ['-n', h.vmNs, 'link', 'set', 'lo', 'up']);
       sh('ip', ['-n', h.vmNs, 'addr', 'add', `${h.vmIp}/24`, 'dev', 'eth0']);
       for (const [ns, dev] of [[h.vmNs, 'eth0'], [h.ns, 'vp-vm']] as const) {
-        sh('ip', ['-n', ns, 'link', 'set', dev, 'mtu', '1400']);
+        sh('ip', ['-n', ns, 'link', 'set', dev, 'mtu', String(MTU)]);
         sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
         spawnSync('ip', ['netns', 'exec', ns, 'ethtool', '-K', dev, 'tx', 'off', 'tso', 'off', 'gso', 'off']);
       }
       vsctl('add-port', 'br-int', 'vp-vm');
     }
-    const a: TestVm = { name: 'a', ns: 'ovspsh14bva', hostIf: 'vp-vm', ip: '10.70.0.1' };
-    const b: TestVm = { name: 'b', ns: 'ovspsh14bvb', hostIf: 'vp-vm', ip: '10.70.0.2' };
-    const h = new EngineHarness('h14z', HV1); // only its VM helpers (ping, tcpTransfer) are used
-    try {
-      let up = false;
-      for (let i = 0; i < 10 && !up; i++) up = h.ping(a, b.ip, 2);
-      if (!up) throw new Error('real OVS: no ping across the tunnel');
-      await timed(h, a, b);
-      return await timed(h, a, b);
-    } finally {
-      await h.stop();
-    }
-  } finally {
-    for (const dir of dirs) {
-      for (const p of ['ovs-vswitchd.pid', 'ovsdb-server.pid']) {
-        try { process.kill(Number(readFileSync(join(dir, p), 'utf8').trim()), 'SIGTERM'); } catch { /* gone */ }
-      }
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    for (const ns of vmNs) spawnSync('ip', ['netns', 'del', ns]);
-    cleanup();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    const a: TestVm = { name: 'a', ns: REAL_VMS[0], hostIf: 'vp-vm', ip: '10.70.0.1' };
+    const b: TestVm = { name: 'b', ns: REAL_VMS[1], hostIf: 'vp-vm', ip: '10.70.0.2' };
+    let up = false;
+    for (let i = 0; i < 10 && !up; i++) up = spawnSync('ip', ['netns', 'exec', a.ns, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '-q', b.ip]).status === 0;
+    if (!up) throw new Error('real OVS: no ping across the tunnel');
+    const pids = () => dirs.map((d) => Number(readFileSync(join(d, 'ovs-vswitchd.pid'), 'utf8').trim()));
+    return { label: 'real OVS', a, b, hosts: [hv1, hv2], pids, stop };
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }
 
+interface Sample { tcpMBps: number; retrans: number; tcpCpuMsPerMB: number; pps: number; udpCpuUsPerFrame: number; drops: number }
+
+async function iperf(s: Setup, clientArgs: string[]): Promise<Record<string, unknown> | undefined> {
+  const server = spawn('ip', ['netns', 'exec', s.b.ns, 'iperf3', '-s', '-1', '-B', s.b.ip], { stdio: 'ignore' });
+  try {
+    await sleep(300);
+    const r = await runAsync('ip', ['netns', 'exec', s.a.ns, 'iperf3', '-c', s.b.ip, '-t', String(SECONDS), '-J', ...clientArgs], (SECONDS + 30) * 1000);
+    try { return JSON.parse(r.stdout) as Record<string, unknown>; } catch { return undefined; }
+  } finally {
+    server.kill('SIGKILL');
+  }
+}
+
+async function measure(s: Setup): Promise<Sample> {
+  const cpu = () => s.pids().reduce((sum, pid) => sum + cpuOfPid(pid), 0);
+  const drops = () => s.hosts.reduce((sum, ns) => sum + rxBufferDrops(ns), 0);
+  const d0 = drops();
+  let c0 = cpu();
+  type TcpJson = { end?: { sum_received?: { bytes?: number; bits_per_second?: number }; sum_sent?: { retransmits?: number } } };
+  const t = await iperf(s, []) as TcpJson | undefined;
+  const tcpCpu = cpu() - c0;
+  const bytes = t?.end?.sum_received?.bytes ?? NaN;
+  const rx0 = rxPackets(s.b.ns, 'eth0');
+  c0 = cpu();
+  await iperf(s, ['-u', '-b', '0', '-l', '18']);
+  const udpCpu = cpu() - c0;
+  const got = rxPackets(s.b.ns, 'eth0') - rx0;
+  return {
+    tcpMBps: (t?.end?.sum_received?.bits_per_second ?? NaN) / 8e6,
+    retrans: t?.end?.sum_sent?.retransmits ?? NaN,
+    tcpCpuMsPerMB: (tcpCpu * 1e3) / (bytes / 1e6),
+    pps: got / SECONDS,
+    udpCpuUsPerFrame: got > 0 ? (udpCpu * 1e6) / got : NaN,
+    drops: drops() - d0,
+  };
+}
+
+const f = (v: number, d: number, w: number) => (Number.isFinite(v) ? v.toFixed(d) : '-').padStart(w);
+function fmt(label: string, x: Sample): string {
+  return `${label.padEnd(16)}${f(x.tcpMBps, 1, 10)}${f(x.retrans, 0, 9)}${f(x.tcpCpuMsPerMB, 2, 12)}${f(x.pps / 1000, 1, 11)}${f(x.udpCpuUsPerFrame, 2, 12)}${f(x.drops, 0, 9)}`;
+}
+function median(xs: number[]): number {
+  const v = xs.filter(Number.isFinite).sort((p, q) => p - q);
+  if (v.length === 0) return NaN;
+  return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+function medianSample(xs: Sample[]): Sample {
+  const m = (k: keyof Sample) => median(xs.map((x) => x[k]));
+  return { tcpMBps: m('tcpMBps'), retrans: m('retrans'), tcpCpuMsPerMB: m('tcpCpuMsPerMB'), pps: m('pps'), udpCpuUsPerFrame: m('udpCpuUsPerFrame'), drops: m('drops') };
+}
+
 async function main(): Promise<void> {
-  const why = needRoot();
+  const why = needRoot() || needCommand('iperf3') || needCommand('ping');
   if (why) { console.log(`tunnel bench skipped: ${why}`); return; }
   cleanup();
-  console.log(`VM -> VM TCP across VXLAN, ${MIB} MiB per run (after a warm-up run), VM MTU 1400, ${process.arch}, Node ${process.version}`);
-  const o = await ours();
-  console.log(`ours: userspace datapath              ${o.toFixed(1).padStart(8)} MB/s`);
-  const r = await realOvs().catch((e: Error) => { console.log(`real OVS: failed (${e.message.split('\n')[0]})`); return undefined; });
-  if (r !== undefined) {
-    console.log(`real OVS 3.1: netdev datapath        ${r.toFixed(1).padStart(8)} MB/s`);
-    console.log(`ratio ours/real OVS: ${(o / r).toFixed(2)}`);
+  console.log(`VM -> VM across VXLAN, ${ROUNDS} interleaved rounds of ${SECONDS} s TCP + ${SECONDS} s UDP 64-byte, VM MTU ${MTU}, ${process.arch}, Node ${process.version}`);
+  const setups: Setup[] = [];
+  try {
+    setups.push(await ours());
+    const noOvs = needRealOvs();
+    if (noOvs) console.log(`real OVS: skipped (${noOvs})`);
+    else {
+      try { setups.push(await realOvs()); } catch (e) { console.log(`real OVS: failed (${(e as Error).message.split('\n')[0]})`); }
+    }
+    for (const s of setups) await iperf(s, ['-t', '1']); // warm-up: ARP, MAC learning, megaflows
+    console.log(`${'round'.padEnd(16)}${'TCP MB/s'.padStart(10)}${'retrans'.padStart(9)}${'CPU ms/MB'.padStart(12)}${'UDP kpps'.padStart(11)}${'CPU us/fr'.padStart(12)}${'rxdrops'.padStart(9)}`);
+    const samples = new Map<string, Sample[]>(setups.map((s) => [s.label, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? setups : [...setups].reverse();
+      for (const s of order) {
+        const x = await measure(s);
+        samples.get(s.label)!.push(x);
+        console.log(fmt(`${r + 1} ${s.label}`, x));
+      }
+    }
+    const med = new Map([...samples].map(([k, v]) => [k, medianSample(v)]));
+    for (const [k, v] of med) console.log(fmt(`median ${k}`, v));
+    const o = med.get('ours'), q = med.get('real OVS');
+    if (o && q) {
+      console.log(`ratio ours/real OVS (medians): TCP ${(o.tcpMBps / q.tcpMBps).toFixed(2)}x, UDP 64-byte pps ${(o.pps / q.pps).toFixed(2)}x; ` +
+        `CPU per MB ${(o.tcpCpuMsPerMB / q.tcpCpuMsPerMB).toFixed(2)}x, per frame ${(o.udpCpuUsPerFrame / q.udpCpuUsPerFrame).toFixed(2)}x (< 1 = ours uses less)`);
+    }
+  } finally {
+    for (const s of setups) await s.stop();
+    cleanup();
   }
 }
 

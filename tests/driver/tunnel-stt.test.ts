@@ -3,8 +3,11 @@
 // in any order, duplicates, timeouts, and the packets a receiver must refuse.
 import t from 'tap';
 import { SttReassembler, STT_DST_PORT, STT_HDR_LEN, STT_REASSEMBLY_MS, encapsulateStt } from '../../driver/userspace/tunnel-stt.js';
-import { emptyTunnelMeta } from '../../driver/userspace/tunnel.js';
-import { TUN_F_DF, TUN_F_KEY, ipv4ToWord } from '../../engine/channel/flow-extract.js';
+import { emptyTunnelMeta, encapsulate, TUNNEL_VXLAN } from '../../driver/userspace/tunnel.js';
+import { TUN_F_CSUM, TUN_F_DF, TUN_F_KEY, ipv4ToWord } from '../../engine/channel/flow-extract.js';
+import { localAddress, openTunnelTx } from '../../driver/linux/udp-tunnel.js';
+import { closeFd } from '../../driver/linux/native.js';
+import { needRoot } from '../lib/env.js';
 
 const frame = Buffer.concat([Buffer.from('0200000000bb0200000000aa0800', 'hex'), Buffer.alloc(3000, 0).map((_, i) => i & 0xff)]);
 const meta = { ...emptyTunnelMeta(), src: ipv4ToWord('172.31.0.1'), dst: ipv4ToWord('172.31.0.2'), ttl: 64, tos: 0, flags: TUN_F_KEY | TUN_F_DF, idHi: 0x1, idLo: 0x23456789 };
@@ -62,4 +65,54 @@ t.test('refused: bad checksum, other port, bad version; partial frames time out'
   t.equal(r.pendingFrames, 1);
   t.equal(r.push(segs[1]!, 0, segs[1]!.length, STT_DST_PORT, m, STT_REASSEMBLY_MS + 10).kind, 'pending', 'the stale start is dropped; this segment starts over');
   t.match(r.push(seg!, 0, 30, STT_DST_PORT, m, 0), { kind: 'bad' }, 'truncated');
+});
+
+/** Independent TCP/UDP checksum check over an IPv4 packet: the ones' complement sum of the pseudo
+ *  header and the segment, including its checksum field, must be 0xffff. */
+function l4ChecksumOk(p: Buffer): boolean {
+  const ihl = (p[0]! & 0x0f) * 4, total = p.readUInt16BE(2);
+  let s = p.readUInt16BE(12) + p.readUInt16BE(14) + p.readUInt16BE(16) + p.readUInt16BE(18) + p[9]! + (total - ihl);
+  for (let i = ihl; i < total; i += 2) s += (p[i]! << 8) | (i + 1 < total ? p[i + 1]! : 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s === 0xffff;
+}
+
+t.test('without a source in the metadata: the sender passes the route source and the checksum covers it', async (t) => {
+  const noSrc = { ...meta, src: 0 };
+  const routeSrc = ipv4ToWord('172.31.0.9');
+  const segs = encapsulateStt(noSrc, frame, 0, frame.length, 1500, 21, 40000, routeSrc);
+  t.ok(segs.length > 1, 'several segments');
+  for (const [i, s] of segs.entries()) {
+    t.equal(s.readUInt32BE(12), routeSrc, `segment ${i}: the outer source is the given route source`);
+    t.not(s.readUInt16BE(36), 0, `segment ${i}: a checksum is filled in`);
+    t.ok(l4ChecksumOk(s), `segment ${i}: the TCP checksum is valid`);
+  }
+  const r = new SttReassembler();
+  const m = emptyTunnelMeta();
+  const results = segs.map((s) => r.push(s, 0, s.length, STT_DST_PORT, m, 0));
+  t.equal(results.filter((x) => x.kind === 'frame').length, 1, 'the receiver takes the frame');
+  t.equal(m.src, routeSrc, 'and reports the route source as tun_src');
+  const bare = encapsulateStt(noSrc, frame, 0, 100, 1500, 22, 40000);
+  t.equal(bare[0]!.readUInt16BE(36), 0, 'no source known at all: checksum left 0 (the kernel picks the source)');
+  t.equal(bare[0]!.readUInt32BE(12), 0, 'and the source stays 0');
+});
+
+t.test('VXLAN with csum and no source in the metadata: the UDP checksum uses the given route source', async (t) => {
+  const m = { ...emptyTunnelMeta(), dst: ipv4ToWord('172.31.0.2'), ttl: 64, flags: TUN_F_KEY | TUN_F_CSUM, idLo: 77 };
+  const out = Buffer.alloc(2000);
+  const small = frame.subarray(0, 200);
+  const total = encapsulate(TUNNEL_VXLAN, 4789, m, small, 0, small.length, out, ipv4ToWord('172.31.0.9'));
+  const p = out.subarray(0, total);
+  t.equal(p.readUInt32BE(12), ipv4ToWord('172.31.0.9'), 'outer source');
+  t.not(p.readUInt16BE(26), 0, 'a UDP checksum');
+  t.ok(l4ChecksumOk(p), 'valid over the pseudo header with that source');
+  const t2 = encapsulate(TUNNEL_VXLAN, 4789, m, small, 0, small.length, out);
+  t.equal(out.readUInt16BE(26), 0, 'no source: UDP checksum 0');
+  t.equal(t2, total);
+});
+
+t.test('localAddress: the source the kernel picked for a connected tunnel socket', { skip: needRoot() }, async (t) => {
+  const fd = openTunnelTx(ipv4ToWord('127.0.0.1'));
+  t.teardown(() => closeFd(fd));
+  t.equal(localAddress(fd), ipv4ToWord('127.0.0.1'), 'loopback remote: loopback source');
 });

@@ -1,10 +1,12 @@
 // STT between two of our hypervisors (OVS's STT needed its own kernel module, so there is no real
 // OVS to interoperate with here): VMs ping across an STT tunnel with a 64-bit key, and a TCP
-// transfer whose frames exceed one segment is reassembled whole.
-import { spawnSync } from 'node:child_process';
+// transfer whose frames exceed one segment is reassembled whole. Without local_ip the sender uses
+// the route's source address for the TCP checksum: checked on the wire by an independent counter.
+import { spawn, spawnSync } from 'node:child_process';
 import t from 'tap';
 import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
+import { nsRun } from '../lib/ns-run.js';
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip');
 
@@ -45,4 +47,76 @@ t.test('STT between two hypervisors', { skip, timeout: 240_000 }, async (t) => {
   const sent = 2 * 1024 * 1024;
   t.equal(await h1.tcpTransfer(a, b, sent), sent, 'a 2 MiB TCP transfer (1500-byte frames, two STT segments each) arrives whole');
   t.match(h1.ok('ovs-dpctl', 'dump-flows'), /tun_id=0x1234567890/, 'megaflows match the 64-bit STT context id');
+});
+
+// Reads STT segments (TCP to 7471) arriving in its namespace for up to argv[1] seconds or argv[2]
+// segments and prints "L" once listening, then "<valid> <invalid>" TCP checksums (0 is invalid).
+const CHECKSUM_COUNTER = `
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+s.settimeout(0.2)
+print('L', flush=True)
+good = bad = 0
+end = time.time() + float(sys.argv[1])
+while time.time() < end and good + bad < int(sys.argv[2]):
+    try:
+        p = s.recv(65535)
+    except socket.timeout:
+        continue
+    ihl = (p[0] & 15) * 4
+    total = int.from_bytes(p[2:4], 'big')
+    seg = p[ihl:total]
+    if int.from_bytes(seg[2:4], 'big') != 7471:
+        continue
+    d = p[12:20] + bytes([0, 6]) + len(seg).to_bytes(2, 'big') + seg + (b'\\0' if len(seg) % 2 else b'')
+    x = sum(int.from_bytes(d[i:i + 2], 'big') for i in range(0, len(d), 2))
+    while x > 0xffff:
+        x = (x & 0xffff) + (x >> 16)
+    if x == 0xffff and seg[16:18] != b'\\0\\0':
+        good += 1
+    else:
+        bad += 1
+print(good, bad, flush=True)
+`;
+
+t.test('STT without local_ip: segments on the wire carry a valid TCP checksum', { skip: skip || needCommand('python3'), timeout: 240_000 }, async (t) => {
+  const hv1 = 'ovspsh26s1', hv2 = 'ovspsh26s2';
+  for (const ns of [hv1, hv2]) spawnSync('ip', ['netns', 'del', ns]);
+  t.teardown(() => { spawnSync('ip', ['netns', 'del', hv1]); spawnSync('ip', ['netns', 'del', hv2]); });
+  for (const ns of [hv1, hv2]) { ip('netns', 'add', ns); ip('-n', ns, 'link', 'set', 'lo', 'up'); }
+  ip('link', 'add', 'ovspsh26sU1', 'netns', hv1, 'type', 'veth', 'peer', 'name', 'ovspsh26sU2', 'netns', hv2);
+  ip('-n', hv1, 'addr', 'add', '172.31.15.1/24', 'dev', 'ovspsh26sU1');
+  ip('-n', hv2, 'addr', 'add', '172.31.15.2/24', 'dev', 'ovspsh26sU2');
+  ip('-n', hv1, 'link', 'set', 'ovspsh26sU1', 'up');
+  ip('-n', hv2, 'link', 'set', 'ovspsh26sU2', 'up');
+  const h1 = new EngineHarness('sc', hv1), h2 = new EngineHarness('sd', hv2);
+  t.teardown(() => h1.stop());
+  t.teardown(() => h2.stop());
+  await h1.start();
+  await h2.start();
+  const vms = [];
+  for (const [h, remote, addr] of [[h1, '172.31.15.2', '10.67.0.1/24'], [h2, '172.31.15.1', '10.67.0.2/24']] as const) {
+    h.ok('ovs-vsctl', 'add-br', 'br-int');
+    h.ok('ovs-vsctl', 'add-port', 'br-int', 'st', '--', 'set', 'interface', 'st', 'type=stt', `options:remote_ip=${remote}`, 'options:key=77');
+    const vm = h.addVm(h === h1 ? 'a' : 'b', addr);
+    h.ok('ovs-vsctl', 'add-port', 'br-int', vm.hostIf);
+    vms.push(vm);
+  }
+  const [a, b] = vms as [typeof vms[0], typeof vms[0]];
+  let up = false;
+  for (let i = 0; i < 10 && !up; i++) up = h1.ping(a, b.ip, 2);
+  t.ok(up, 'VMs ping across the STT tunnel without local_ip');
+  const counter = spawn('ip', ['netns', 'exec', hv2, 'python3', '-c', CHECKSUM_COUNTER, '10', '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => { counter.kill(); });
+  let out = '';
+  const listening = new Promise<void>((resolve) => counter.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.startsWith('L')) resolve(); }));
+  const exited = new Promise<void>((resolve) => counter.on('close', () => resolve()));
+  await Promise.race([listening, exited]);
+  t.ok(out.startsWith('L'), 'the segment counter listens in hv2');
+  await nsRun(a.ns, ['ping', '-c', '10', '-i', '0.1', '-W', '1', '-q', b.ip]);
+  await nsRun(a.ns, ['ping', '-c', '3', '-s', '3000', '-i', '0.2', '-W', '1', '-q', b.ip]); // frames of several segments
+  await exited;
+  const [good, bad] = out.slice(1).trim().split(/\s+/).map(Number) as [number, number];
+  t.ok(good >= 10, `STT segments from hv1 seen in hv2 with a valid TCP checksum (${good})`);
+  t.equal(bad, 0, 'none with a missing or wrong checksum');
 });
