@@ -4,6 +4,7 @@
 // other through br-int, while a VM on another VLAN stays isolated. The OvsVMAdapterPort DSC resource
 // converges an adapter's binding and is idempotent.
 import t from 'tap';
+import { netnsVmDefinition } from '../../engine/setup/boot-reconcile.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,12 @@ t.test('VMs ping through the bridge after Set-VMNetworkAdapterOVSPort + Add-OvsP
   const ifs = await ps.ok<{ Name: string; LinkState: string; Error: string; OfPort: number }>('Get-OvsInterface ovs-port-* | Select-Object Name, LinkState, Error, OfPort');
   t.same(ifs.map((i) => [i.Name, i.Error]), [['ovs-port-a', ''], ['ovs-port-b', ''], ['ovs-port-c', '']], 'the ports opened without error');
   t.ok(ifs.every((i) => i.OfPort > 0), 'and got OpenFlow port numbers');
+  // Add-OvsPort recorded each VM in its Interface, in the form the boot reconcile re-creates VMs from.
+  const rec = await ps.ok<{ Name: string; Ids: string }>(`Get-OvsInterface ovs-port-a | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Ids = ($_.ExternalIds | ConvertTo-Json -Compress) } }`);
+  const ids = new Map(Object.entries(JSON.parse(rec[0]?.Ids ?? '{}') as Record<string, string>));
+  const mac = (await ps.ok<string>(`(& ip -n ${vm('a')} -j link show dev eth0 | ConvertFrom-Json).address`))[0];
+  t.same(netnsVmDefinition({ name: 'ovs-port-a', type: '', bridge: 'br-int', port: 'ovs-port-a', externalIds: ids }),
+    { netns: vm('a'), hostIf: 'ovs-port-a', vmIf: 'eth0', addresses: ['10.77.0.1/24'], mac }, 'the Interface records VM a (namespace, vNIC, address, MAC) for a boot reconcile');
 
   // The VMs' namespaces were mounted inside pwsh's mount namespace (ip netns exec makes one), so
   // they are entered from there.

@@ -13,7 +13,8 @@ function Invoke-OvsIp {
     if ($LASTEXITCODE -ne 0) {
         throw [OvsEngineException]::new('OVS_E_NETNS', "ip $($Arguments -join ' ') failed: $((@($out) | ForEach-Object { "$_" }) -join ' ')", $Arguments)
     }
-    if ($Json) { $text = (@($out) | ForEach-Object { "$_" }) -join "`n"; if ($text) { return , @($text | ConvertFrom-Json) } else { return , @() } }
+    # Only standard output is JSON: a warning ip prints on standard error must not end up in the text.
+    if ($Json) { $text = (@($out) | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | ForEach-Object { "$_" }) -join "`n"; if ($text) { return , @($text | ConvertFrom-Json) } else { return , @() } }
 }
 
 function Assert-OvsLinuxName {
@@ -96,4 +97,35 @@ function Get-OvsVmProviderName {
     if ($script:OvsVmProviderName) { return $script:OvsVmProviderName }
     if ($IsWindows) { return 'HyperV' }
     return 'Netns'
+}
+
+function Get-OvsNetnsVmDefinition {
+    # The Interface external_ids that let `ovs-engine --reconcile` (Install-OvsService -Reconcile)
+    # re-create the test VM behind a host interface after a reboot: ovsps-vm-provider=netns,
+    # ovsps-vm-netns, ovsps-vm-nic, ovsps-vm-addresses (the vNIC's global addresses with prefix,
+    # comma-separated) and attached-mac. Nothing (an empty hashtable) when the interface is not the
+    # bound host end of a test VM; the alias is read from sysfs, so other ports cost no `ip` process.
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param([Parameter(Mandatory)][string]$HostInterface)
+    $ids = @{}
+    if ($IsWindows -or (Get-OvsVmProviderName) -ne 'Netns') { return $ids }
+    if ($HostInterface -notmatch '^[A-Za-z0-9][A-Za-z0-9_.\-]{0,14}$') { return $ids }
+    $aliasFile = "/sys/class/net/$HostInterface/ifalias"
+    if (-not [System.IO.File]::Exists($aliasFile)) { return $ids }
+    $alias = ([System.IO.File]::ReadAllText($aliasFile)).Trim()
+    if ($alias -notmatch '^ovsps vm=(?<vm>\S+) nic=(?<nic>\S+) bound=1$') { return $ids }
+    $vm = $Matches.vm; $nic = $Matches.nic
+    $ids['ovsps-vm-provider'] = 'netns'
+    $ids['ovsps-vm-netns'] = $vm
+    $ids['ovsps-vm-nic'] = $nic
+    $link = (Invoke-OvsIp -Json -Arguments @('-n', $vm, 'addr', 'show', 'dev', $nic)) | Select-Object -First 1
+    if ($link) {
+        $addrs = foreach ($a in @($link.addr_info)) {
+            if ($a.scope -eq 'global' -and $a.local) { "$($a.local)/$($a.prefixlen)" }
+        }
+        if (@($addrs).Count -gt 0) { $ids['ovsps-vm-addresses'] = @($addrs) -join ',' }
+        if ($link.address) { $ids['attached-mac'] = [string]$link.address }
+    }
+    return $ids
 }

@@ -82,6 +82,9 @@ function Add-OvsPort {
             $ifset = @()
             if ($Type) { $ifset += "type=$Type" }
             if ($Options) { foreach ($k in $Options.Keys) { $ifset += "options:$k=" + (ConvertTo-OvsVsctlValue $Options[$k]) } }
+            # A Linux test VM's vNIC: record the VM in the Interface, so a boot reconcile can re-make it.
+            $vmIds = Get-OvsNetnsVmDefinition -HostInterface $Name
+            foreach ($k in $vmIds.Keys) { $ifset += "external_ids:$k=" + (ConvertTo-OvsVsctlValue $vmIds[$k]) }
             if ($ifset.Count -gt 0) { $cmds += , (@('set', 'Interface', $Name) + $ifset) }
             # One round trip: the commands, then the resulting rows in the same reply.
             $r = Invoke-OvsRpc -Method 'ovsps/vsctl' -Params @(@{ commands = $cmds; view = @{ kind = 'ports'; name = $Name } }) -Database $Database
