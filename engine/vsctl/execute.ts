@@ -113,6 +113,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       if (!r || !Array.isArray(r.rows)) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', `transaction error: ${ovsJsonToText(r as Json)}`);
       loaded.set(t, r.rows as RowJson[]);
     });
+    opts.timer?.mark('read');
     const replica = new Replica(schema, loaded);
     let ovs = replica.rows('Open_vSwitch')[0];
     if (!ovs) ovs = replica.insert('Open_vSwitch');
@@ -126,6 +127,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       ctxs.push(ctx);
       if (ctx.tryAgain) { tryAgainTable = c.argv[1]; break; }
     }
+    opts.timer?.mark('run');
     if (tryAgainTable !== undefined) {
       await waitForChange(client, db, schema, tryAgainTable, loaded);
       continue;
@@ -139,10 +141,12 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       }
     }
     const plan = replica.plan({ ...(opts.noWait ? {} : { incrementRow: ovs }), ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.dryRun ? { dryRun: true } : {}) });
+    opts.timer?.mark('plan');
     let nextCfg: number | undefined;
     let results: Json[] = [];
     if (plan.changed) {
       results = await client.transact(db, plan.ops);
+      opts.timer?.mark('commit');
       const st = txnError(results, warn);
       if (st.error !== undefined) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', `transaction error: ${st.error}`);
       if (st.tryAgain) {
@@ -180,6 +184,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       if (ctx.data !== undefined) r.data = ctx.data;
       out.push(r);
     });
+    opts.timer?.mark('output');
     const result: VsctlResult = { commands: out, stdout, warnings, changed: plan.changed };
     if (nextCfg !== undefined) result.nextCfg = nextCfg;
     if (shared.newIfaces.length) result.newInterfaces = shared.newIfaces.map((r) => realUuid(r.uuid) ?? r.uuid);
