@@ -17,6 +17,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export class MirrorClient implements OvsdbClient {
   private readonly local: LocalClient;
   private readonly projections = new WeakMap<RowJson, Map<string, RowJson>>();
+  /** How many wait ops were answered without the database (see transactSkippingWaits). */
+  waitsSkipped = 0;
   /** Column names per table, from the schema (plus _uuid and _version). */
   private readonly columns = new Map<string, Set<string>>();
 
@@ -50,7 +52,8 @@ export class MirrorClient implements OvsdbClient {
    *  it waits for one row (`_uuid ==`) to hold, in every column it names, the very value object
    *  the mirror holds now (values handed out by a select and sent back unchanged): such a wait
    *  passes. The check and the transaction run in one synchronous step, so no other commit can
-   *  come between. Each left-out op answers {} (null after a failed op), as the database would. */
+   *  come between. Each left-out op answers {}, as the database would; when the transaction
+   *  fails, the database runs it again whole, so errors read exactly as the database's. */
   private transactSkippingWaits(db: string, ops: Json[]): Promise<Json[]> {
     let kept: Json[] | undefined;
     let skipped: boolean[] | undefined;
@@ -63,18 +66,16 @@ export class MirrorClient implements OvsdbClient {
       }
     }
     if (!kept || !skipped) return this.local.transact(db, ops);
+    this.waitsSkipped += ops.length - kept.length;
     const pending = this.local.transact(db, kept);
     return pending.then((results) => {
+      // A failed transaction changed nothing; its error may name an operation by its position
+      // ("operation 2 of 4"), so the database answers the whole transaction instead.
+      const failed = (r: Json | undefined): boolean => r !== null && typeof r === 'object' && !Array.isArray(r) && typeof r.error === 'string';
+      if (results.some(failed)) return this.local.transact(db, ops);
       const out: Json[] = [];
-      let j = 0, failed = false;
-      for (let i = 0; i < ops.length; i++) {
-        if (skipped![i]) { out.push(failed ? null : {}); continue; }
-        const r = j < results.length ? results[j++] as Json : null;
-        if (r !== null && typeof r === 'object' && !Array.isArray(r) && typeof r.error === 'string') failed = true;
-        out.push(r);
-      }
-      // A commit-time error comes as one more result after the operations'.
-      while (j < results.length) out.push(results[j++] as Json);
+      let j = 0;
+      for (let i = 0; i < ops.length; i++) out.push(skipped![i] ? {} : results[j++] as Json);
       return out;
     });
   }

@@ -119,3 +119,43 @@ t.test('ovsps views agree with ovs-vsctl and return the changed rows in the same
   await t.rejects(vsctl([{ commands: [['add-port', 'nope', 'x']], view: { kind: 'ports', name: 'x' } }]), { code: 'OVS_E_NO_BRIDGE' }, 'a failing command reports its code, no view');
   await t.rejects(vsctl([{ commands: [['list-br']], view: { kind: 'flows' } }]), /view kind "flows"/, 'an unknown view kind is refused, naming it');
 });
+
+t.test('MirrorClient leaves out only the wait ops that pass, and answers like the database', async (t) => {
+  const e = engine();
+  t.teardown(e.stop);
+  const mirror = new MirrorClient(e.db);
+  t.teardown(() => mirror.dispose());
+  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  const vsctl = e.methods.get('ovsps/vsctl')!;
+  await vsctl([{ commands: [['init']] }]);
+  for (let i = 0; i < 3; i++) await vsctl([{ commands: [['add-br', `br${i}`], ['add-port', `br${i}`, `p${i}`]] }]);
+  const read = async (): Promise<RowJson[]> => ((await mirror.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['_uuid', 'name', 'ports'] }]))[0] as { rows: RowJson[] }).rows;
+  const wait = (r: RowJson, ports: Json = r.ports as Json): Json => ({ op: 'wait', table: 'Bridge', timeout: 0, where: [['_uuid', '==', r._uuid as Json]], until: '==', columns: ['ports'], rows: [{ ports }] });
+  /** The same transaction through the mirror and straight to the database; ends in abort (or fails
+   *  earlier), so neither run changes anything. Returns how many waits the mirror left out. */
+  const same = async (ops: Json[], what: string): Promise<number> => {
+    const before = mirror.waitsSkipped;
+    const a = await mirror.transact('Open_vSwitch', ops);
+    const skipped = mirror.waitsSkipped - before;
+    const b = await direct.transact('Open_vSwitch', ops);
+    t.same(a, b, `${what}: same results as the database`);
+    return skipped;
+  };
+  const rows = await read();
+  const abort: Json = { op: 'abort' };
+  t.equal(await same([wait(rows[0]!), wait(rows[1]!), wait(rows[2]!), abort], 'waits on values read from the mirror'), 3, 'all three waits left out');
+  t.equal(await same([wait(rows[0]!, JSON.parse(JSON.stringify(rows[0]!.ports)) as Json), abort], 'a wait on an equal copy'), 0, 'a copy is not the mirror\'s object: the database checks it');
+  t.equal(await same([wait(rows[0]!), { op: 'insert', table: 'No_Such_Table', row: {} }, wait(rows[1]!), abort], 'a failing op between left-out waits'), 2, 'left out at first; the failed transaction then ran whole (its error names the op by position)');
+  const dangling: Json = { op: 'update', table: 'Bridge', where: [['_uuid', '==', rows[1]!._uuid as Json]], row: { ports: ['uuid', '00000000-0000-0000-0000-00000000beef'] } };
+  t.equal(await same([wait(rows[0]!), dangling, wait(rows[2]!)], 'a commit-time error after the operations'), 2, 'left out at first; the failed commit then ran whole');
+  // A row changed since it was read: the old value is no longer the mirror's, the wait fails.
+  await vsctl([{ commands: [['add-port', 'br0', 'extra']] }]);
+  t.equal(await same([wait(rows[0]!), abort], 'a wait on a value changed since'), 0, 'not left out');
+  t.equal(await same([wait(rows[1]!), { op: 'wait', table: 'Bridge', timeout: 0, where: [['_uuid', '==', rows[2]!._uuid as Json]], until: '!=', columns: ['ports'], rows: [{ ports: rows[2]!.ports as Json }] }, abort], 'until != is the database\'s'), 1, 'only the == wait left out');
+  // Through ovs-vsctl: a transaction that verifies every bridge's ports commits and its waits are left out.
+  const n0 = mirror.waitsSkipped;
+  const client = e.methods.get('ovsps/vsctl')!;
+  await client([{ commands: [['add-port', 'br1', 'p1b']] }]);
+  t.same((await e.methods.get('ovsps/ports')!([{ name: 'p1b' }]) as JsonObject[]).map((p) => p.bridge), ['br1'], 'the port was added');
+  t.equal(mirror.waitsSkipped, n0, 'this test\'s own MirrorClient was not the one used (each engine has its own)');
+});
