@@ -1,7 +1,6 @@
 // The management API: JSON-RPC methods (beside the OVSDB ones, on the same socket) that the
 // PowerShell module calls. Each is thin: ovs-vsctl's command library, the switch's operator
 // commands, or a structured view of the database.
-import { performance } from 'node:perf_hooks';
 import type { Database, Json, JsonObject } from '../ovsdb/api.js';
 import type { OvsdbServer } from '../rpc/server.js';
 import { InvalidInputError, OvsError } from '../util/errors.js';
@@ -9,7 +8,7 @@ import { runVsctl } from '../vsctl/cli.js';
 import * as cmd from '../vswitch/commands.js';
 import type { VSwitch } from '../vswitch/vswitch.js';
 import { MirrorClient } from './mirror-client.js';
-import { MgmtStats, PhaseTimer } from './stats.js';
+import { MgmtStats, type PhaseTimer } from './stats.js';
 import type { RowMirror } from './row-mirror.js';
 import { bridgeViews, interfaceViews, portViews } from './views.js';
 
@@ -105,25 +104,28 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
   // Every method below is timed into `stats`; a handler taking a PhaseTimer also reports its phases.
   const register = (name: string, handler: (params: Json[], timer: PhaseTimer) => Promise<Json>): void => {
     server.registerMethod(name, async (params) => {
-      const timer = new PhaseTimer();
-      const t0 = performance.now();
+      const timer = stats.timer();
       let ok = false;
       try {
         const r = await handler(params, timer);
         ok = true;
         return r;
       } finally {
-        stats.record(name, performance.now() - t0, ok, timer);
+        stats.record(name, ok, timer);
       }
     });
   };
 
-  /** ovsps/stats {reset?: true}: the time spent per method (and per phase of ovsps/vsctl) since
-   *  the engine started or the last reset; with reset, returns the figures and starts again. */
+  /** ovsps/stats {reset?: true, cpu?: boolean}: the time spent per method (and per phase of
+   *  ovsps/vsctl) since the engine started or the last reset; with reset, returns the figures and
+   *  starts again; cpu turns CPU-time accounting on or off for the calls that follow. */
   server.registerMethod('ovsps/stats', async (params) => {
     const p = objParam(params, 'ovsps/stats');
+    if (p.cpu !== undefined && typeof p.cpu !== 'boolean') throw new InvalidInputError(`ovsps/stats: "cpu" must be true or false, got ${JSON.stringify(p.cpu)}`);
+    if (p.reset !== undefined && typeof p.reset !== 'boolean') throw new InvalidInputError(`ovsps/stats: "reset" must be true or false, got ${JSON.stringify(p.reset)}`);
     const out = stats.toJson();
     if (p.reset === true) stats.reset();
+    if (typeof p.cpu === 'boolean') stats.cpu = p.cpu;
     return out;
   });
 

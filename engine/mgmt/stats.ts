@@ -5,33 +5,63 @@
 import { performance } from 'node:perf_hooks';
 import type { JsonObject } from '../ovsdb/api.js';
 
-/** Splits one call into named phases: mark(name) charges the time since the last mark to `name`. */
+/** The process's CPU time (user + system, all threads) in ms. */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Splits one call into named phases: mark(name) charges the wall time since the last mark to
+ *  `name`, and with `cpu` the process's CPU time too (process.cpuUsage() is a system call, a few
+ *  microseconds each on a busy machine, so that is asked for: ovsps/stats {cpu: true}). */
 export class PhaseTimer {
-  private last = performance.now();
-  readonly phases = new Map<string, number>();
+  readonly started = performance.now();
+  readonly startedCpu: number;
+  private last = this.started;
+  private lastCpu: number;
+  /** Per phase: [wall ms, CPU ms (0 without `cpu`)]. */
+  readonly phases = new Map<string, [number, number]>();
+
+  constructor(readonly cpu = false) {
+    this.startedCpu = this.lastCpu = cpu ? cpuNow() : 0;
+  }
 
   mark(phase: string): void {
-    const now = performance.now();
-    this.phases.set(phase, (this.phases.get(phase) ?? 0) + (now - this.last));
+    const now = performance.now(), cpu = this.cpu ? cpuNow() : 0;
+    const p = this.phases.get(phase);
+    if (p) { p[0] += now - this.last; p[1] += cpu - this.lastCpu; } else this.phases.set(phase, [now - this.last, cpu - this.lastCpu]);
     this.last = now;
+    this.lastCpu = cpu;
   }
 }
 
-interface MethodStats { calls: number; errors: number; ms: number; maxMs: number; phases: Map<string, number> }
+interface MethodStats { calls: number; errors: number; ms: number; cpuMs: number; maxMs: number; phases: Map<string, [number, number]> }
 
 export class MgmtStats {
   private readonly methods = new Map<string, MethodStats>();
   private since = Date.now();
+  /** Whether calls measure CPU time too (see PhaseTimer). */
+  cpu = false;
 
-  /** Records one finished call of `method` that took `ms`, with its phases if it had any. */
-  record(method: string, ms: number, ok: boolean, timer?: PhaseTimer): void {
+  /** A timer for one call, measuring what this object is set to measure. */
+  timer(): PhaseTimer {
+    return new PhaseTimer(this.cpu);
+  }
+
+  /** Records one finished call of `method` timed by `timer` (started when the call began). */
+  record(method: string, ok: boolean, timer: PhaseTimer): void {
+    const ms = performance.now() - timer.started, cpuMs = timer.cpu ? cpuNow() - timer.startedCpu : 0;
     let s = this.methods.get(method);
-    if (!s) this.methods.set(method, (s = { calls: 0, errors: 0, ms: 0, maxMs: 0, phases: new Map() }));
+    if (!s) this.methods.set(method, (s = { calls: 0, errors: 0, ms: 0, cpuMs: 0, maxMs: 0, phases: new Map() }));
     s.calls++;
     if (!ok) s.errors++;
     s.ms += ms;
+    s.cpuMs += cpuMs;
     if (ms > s.maxMs) s.maxMs = ms;
-    if (timer) for (const [p, v] of timer.phases) s.phases.set(p, (s.phases.get(p) ?? 0) + v);
+    for (const [p, [w, c]] of timer.phases) {
+      const t = s.phases.get(p);
+      if (t) { t[0] += w; t[1] += c; } else s.phases.set(p, [w, c]);
+    }
   }
 
   reset(): void {
@@ -39,15 +69,18 @@ export class MgmtStats {
     this.since = Date.now();
   }
 
-  /** {since, methods: {name: {calls, errors, totalMs, meanMs, maxMs, phasesMs: {phase: mean ms per call}}}} */
+  /** {since, cpu, methods: {name: {calls, errors, totalMs, meanMs, maxMs, phasesMs: {phase: mean
+   *  wall ms per call}, and with cpu: meanCpuMs, phasesCpuMs: {phase: mean CPU ms per call}}}} */
   toJson(): JsonObject {
     const methods: JsonObject = {};
     const round = (x: number): number => Math.round(x * 1000) / 1000;
     for (const [name, s] of [...this.methods].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const phasesMs: JsonObject = {};
-      for (const [p, v] of s.phases) phasesMs[p] = round(v / s.calls);
-      methods[name] = { calls: s.calls, errors: s.errors, totalMs: round(s.ms), meanMs: round(s.ms / s.calls), maxMs: round(s.maxMs), phasesMs };
+      const phasesMs: JsonObject = {}, phasesCpuMs: JsonObject = {};
+      for (const [p, [w, c]] of s.phases) { phasesMs[p] = round(w / s.calls); phasesCpuMs[p] = round(c / s.calls); }
+      const m: JsonObject = { calls: s.calls, errors: s.errors, totalMs: round(s.ms), meanMs: round(s.ms / s.calls), maxMs: round(s.maxMs), phasesMs };
+      if (this.cpu) { m.meanCpuMs = round(s.cpuMs / s.calls); m.phasesCpuMs = phasesCpuMs; }
+      methods[name] = m;
     }
-    return { since: new Date(this.since).toISOString(), methods };
+    return { since: new Date(this.since).toISOString(), cpu: this.cpu, methods };
   }
 }

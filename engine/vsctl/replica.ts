@@ -60,7 +60,7 @@ export class Replica {
       const m = new Map<string, VRow>();
       for (const r of rows) {
         const uuid = (r._uuid as Json[])[1] as string;
-        m.set(uuid, { table, uuid, raw: r, inserted: false });
+        m.set(uuid, newRow(table, uuid, r, false));
       }
       this.tables.set(tname, m);
     }
@@ -92,6 +92,9 @@ export class Replica {
 
   /** The value a column had when read from the server (default for inserted rows). */
   oldDatum(row: VRow, name: string): Datum {
+    // Hot path (every read of a column not written): the value converted before.
+    const seen = row.old?.get(name);
+    if (seen) return seen;
     const c = this.column(row, name);
     if (!row.raw) return defaultDatum(c.type);
     let old = row.old;
@@ -140,7 +143,7 @@ export class Replica {
     if (!t) throw new Error(`no table ${table}`);
     let m = this.tables.get(table);
     if (!m) { m = new Map(); this.tables.set(table, m); }
-    const row: VRow = { table: t, uuid: uuid ?? localUuid(), inserted: true };
+    const row = newRow(t, uuid ?? localUuid(), undefined, true);
     if (persist) row.persistUuid = true;
     m.set(row.uuid, row);
     this.touched.set(row.uuid, row);
@@ -238,6 +241,11 @@ export class Replica {
     if (changed && opts.dryRun) ops.push({ op: 'abort' });
     return { ops, insertIndex, ...(nextCfgIndex === undefined ? {} : { nextCfgIndex }), changed };
   }
+}
+
+/** Every VRow gets all its fields at once (one object shape, so property reads stay fast). */
+function newRow(table: TableSchema, uuid: string, raw: RowJson | undefined, inserted: boolean): VRow {
+  return { table, uuid, raw, old: undefined, cur: undefined, inserted, persistUuid: undefined, written: undefined, verified: undefined, mutations: undefined };
 }
 
 export function namedUuid(u: string): string {
