@@ -159,3 +159,36 @@ t.test('MirrorClient leaves out only the wait ops that pass, and answers like th
   t.same((await e.methods.get('ovsps/ports')!([{ name: 'p1b' }]) as JsonObject[]).map((p) => p.bridge), ['br1'], 'the port was added');
   t.equal(mirror.waitsSkipped, n0, 'this test\'s own MirrorClient was not the one used (each engine has its own)');
 });
+
+t.test('ovsps/stats counts calls and errors per method, splits ovsps/vsctl by phase, resets', async (t) => {
+  const e = engine();
+  t.teardown(e.stop);
+  const vsctl = e.methods.get('ovsps/vsctl')!;
+  const stats = e.methods.get('ovsps/stats')!;
+  await stats([{ reset: true }]);
+  await vsctl([{ commands: [['init']] }]);
+  await vsctl([{ commands: [['add-br', 'br0']], view: { kind: 'bridges', name: 'br0' } }]);
+  await t.rejects(vsctl([{ commands: [['add-br', 'br0']] }]), /already exists/, 'a failing call');
+  await e.methods.get('ovsps/bridges')!([{}]);
+  type M = { calls: number; errors: number; totalMs: number; meanMs: number; maxMs: number; phasesMs: Record<string, number>; phasesCpuMs?: Record<string, number> };
+  const s = await stats([{ reset: true }]) as { cpu: boolean; methods: Record<string, M> };
+  const v = s.methods['ovsps/vsctl']!;
+  t.equal(v.calls, 3, 'three ovsps/vsctl calls');
+  t.equal(v.errors, 1, 'one of them failed');
+  t.equal(s.methods['ovsps/bridges']?.calls, 1, 'one ovsps/bridges call');
+  t.notOk('ovsps/stats' in s.methods, 'ovsps/stats does not count itself');
+  for (const p of ['parse', 'read', 'run', 'plan', 'commit', 'output', 'view']) t.ok(v.phasesMs[p]! >= 0, `phase ${p} measured`);
+  const phaseSum = Object.values(v.phasesMs).reduce((a, b) => a + b, 0) * v.calls;
+  t.ok(phaseSum <= v.totalMs + 0.01, `the phases (${phaseSum.toFixed(3)} ms) fit in the handlers' time (${v.totalMs} ms)`);
+  t.equal(s.cpu, false, 'no CPU accounting unless asked');
+  t.notOk('phasesCpuMs' in v, 'no CPU figures without it');
+  const after = await stats([{ cpu: true }]) as { methods: Record<string, M> };
+  t.same(after.methods, {}, 'reset emptied the figures');
+  await vsctl([{ commands: [['add-br', 'br1']] }]);
+  const withCpu = await stats([{ cpu: false, reset: true }]) as { cpu: boolean; methods: Record<string, M> };
+  t.equal(withCpu.cpu, true, 'CPU accounting was on for that call');
+  t.ok(withCpu.methods['ovsps/vsctl']?.phasesCpuMs?.run !== undefined, 'CPU time per phase reported');
+  await t.rejects(stats([{ reset: 'yes' }]), /"reset" must be true or false/, 'a bad reset value is refused, naming it');
+  await t.rejects(stats([{ cpu: 1 }]), /"cpu" must be true or false/, 'a bad cpu value is refused');
+  await t.rejects(stats([[]]), /params\[0\] must be an object/, 'params must be an object');
+});
