@@ -1,5 +1,6 @@
 // ovs-vsctl's view of bridges, ports and interfaces (including VLAN "fake" bridges), built from
 // Open_vSwitch.bridges -> Bridge.ports -> Port.interfaces, with the same duplicate handling.
+import type { RowJson } from '../ovsdb/api.js';
 import type { Ctx } from './context.js';
 import type { Replica, VRow } from './replica.js';
 import { conflict, notFound, failed } from './errors.js';
@@ -42,6 +43,24 @@ function tagOf(r: Replica, port: VRow): number | undefined {
 }
 interface PortInfo { name: string; tag: number | undefined; fake: boolean }
 
+/** What the cache reads of a row, kept per row object as read from the server while this
+ *  transaction has not written the row: a client that hands out the same object for an unchanged
+ *  row (the engine's MirrorClient) gets each row's facts worked out once, not once per build. */
+const portFacts = new WeakMap<RowJson, PortInfo>();
+const nameFacts = new WeakMap<RowJson, string>();
+
+function unwritten(row: VRow): RowJson | undefined {
+  return row.cur === undefined ? row.raw : undefined;
+}
+
+function nameOf(r: Replica, row: VRow): string {
+  const raw = unwritten(row);
+  if (!raw) return strCol(r, row, 'name');
+  let n = nameFacts.get(raw);
+  if (n === undefined) nameFacts.set(raw, (n = strCol(r, row, 'name')));
+  return n;
+}
+
 export class VswitchCache {
   readonly bridges = new Map<string, VBridge>();
   readonly ports = new Map<string, VPort>();
@@ -54,16 +73,17 @@ export class VswitchCache {
     // Each port's name, tag and fake-bridge flag are read once per build (both passes use them).
     const portInfo = new Map<VRow, PortInfo>();
     const info = (p: VRow): PortInfo => {
-      let x = portInfo.get(p);
+      const raw = unwritten(p);
+      let x = raw ? portFacts.get(raw) : portInfo.get(p);
       if (!x) {
         const tag = tagOf(r, p);
         x = { name: strCol(r, p, 'name'), tag, fake: tag !== undefined && r.read(p, 'fake_bridge').keys[0] === true };
-        portInfo.set(p, x);
+        if (raw) portFacts.set(raw, x); else portInfo.set(p, x);
       }
       return x;
     };
     const brs = refs(r, ctx.ovs, 'bridges', 'Bridge');
-    const brNames = brs.map((b) => strCol(r, b, 'name'));
+    const brNames = brs.map((b) => nameOf(r, b));
     const seenBr = new Set<string>();
     const seenPort = new Set<string>();
     brs.forEach((brCfg, bi) => {
@@ -103,7 +123,7 @@ export class VswitchCache {
         if (pi.fake) seen2.add(pname);
         const port = this.placePort(br, p, pname, pi.tag);
         for (const i of refs(r, p, 'interfaces', 'Interface')) {
-          const iname = strCol(r, i, 'name');
+          const iname = nameOf(r, i);
           const ex = this.ifaces.get(iname);
           if (ex) {
             if (ex.ifaceCfg === i) ctx.s.warn('vsctl', `${iname}: interface is in multiple ports (${ex.port.portCfg && strCol(r, ex.port.portCfg, 'name')} and ${pname})`);
