@@ -9,7 +9,10 @@
 // engine that answers at once give the PowerShell side alone. The `ovs-vsctl add-br` processes run
 // in rounds between the cmdlet phases, alternating call by call between ovsdb-server and our
 // engine, so both see the same machine load.
-// Usage: node .build/tests/bench/cmdlets.js [--quick]
+// With --switch (root only) it also runs the changing cmdlets against an engine WITH its switch (in
+// a private network namespace, userspace datapath), where each change waits until the switch has
+// applied it (cur_cfg >= next_cfg): the 'wait' phase of ovsps/stats.
+// Usage: node .build/tests/bench/cmdlets.js [--quick] [--switch]
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,11 +20,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '../../engine/ovsdb/api.js';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { needPwsh, needRealOvs } from '../lib/env.js';
+import { needPwsh, needRealOvs, needRoot } from '../lib/env.js';
 import { RawJsonRpcClient } from '../lib/real-ovsdb.js';
 import { PwshSession, psq } from '../powershell/lib/pwsh-session.js';
 
 const QUICK = process.argv.includes('--quick');
+const SWITCH = process.argv.includes('--switch');
+/** Calls per cmdlet against the engine with its switch (each waits for the switch). */
+const N_SWITCH = QUICK ? 8 : 30;
+const NETNS = 'ovspsh25bench';
 const N = QUICK ? 40 : 200;
 /** Calls of every cmdlet against the instant engine before anything is measured: pwsh compiles
  *  (and recompiles, tiered) the engine's code paths for several hundred calls of a cmdlet. */
@@ -116,6 +123,52 @@ const CMDLETS: Array<{ label: string; body: string }> = [
 const withDb = (body: string, db: string): string => body.replace(/\$db$/, db ? ` -Database ${db}` : '');
 
 interface PhaseResult { label: string; wall: Timing; pwshCpu: number; engineCpu?: number; stats?: JsonObject }
+
+function ip(...args: string[]): number {
+  return spawnSync('ip', args, { stdio: 'ignore' }).status ?? 1;
+}
+
+/** New-OvsBridge, Add-OvsPort, Set-OvsPort and Remove-OvsBridge against an engine running its
+ *  switch: each call returns once the switch has applied the change. Prints median/p90 and the
+ *  engine's phases (the 'wait' phase is the switch's reconfiguration). */
+async function switchRun(root: string): Promise<void> {
+  const why = needRoot();
+  if (why) { console.log(`\nwith the switch: skipped (${why})`); return; }
+  ip('netns', 'del', NETNS);
+  if (ip('netns', 'add', NETNS) !== 0) { console.log('\nwith the switch: skipped (cannot create a network namespace)'); return; }
+  const run = join(root, 'engine-switch');
+  const ps = await PwshSession.open({ netns: NETNS });
+  let rpc: RawJsonRpcClient | undefined;
+  try {
+    await ps.ok(`$e = Start-OvsEngine -DatabasePath ${psq(join(root, 'conf-switch.db'))} -RunDirectory ${psq(run)} -DatapathTransport userspace; $env:OVS_DB = $e.Socket`);
+    rpc = await RawJsonRpcClient.connect(join(run, 'db.sock'));
+    const bodies: Array<{ label: string; body: string }> = [
+      { label: 'New-OvsBridge', body: '$null = New-OvsBridge -Name "swbr$i"' },
+      { label: 'Add-OvsPort (internal)', body: '$null = Add-OvsPort -Bridge swbr0 -Name "swp$i" -VlanTag 900 -Type internal' },
+      { label: 'Set-OvsPort', body: 'Set-OvsPort -Name "swp$i" -VlanTag 901' },
+      { label: 'Remove-OvsBridge', body: 'Remove-OvsBridge -Name "swbr$($N - 1 - $i)" -Force' },
+    ];
+    await ps.ok('for ($i = 1000; $i -lt 1003; $i++) { $null = New-OvsBridge -Name "swbr$i"; $null = Add-OvsPort -Bridge "swbr$i" -Name "swp$i" -Type internal; Set-OvsPort -Name "swp$i" -VlanTag 5; Remove-OvsBridge -Name "swbr$i" -Force }');
+    console.log(`\nWith the switch (userspace datapath, in a private namespace), ${N_SWITCH} calls each; every change waits for cur_cfg:`);
+    console.log(`${'ms per call'.padEnd(44)} ${'median'.padStart(7)} ${'p90'.padStart(7)}  engine phases (mean wall ms)`);
+    for (const b of bodies) {
+      await rpc.request('ovsps/stats', [{ reset: true }]);
+      const [r] = await ps.ok<{ Times: number[] }>(`$N = ${N_SWITCH}; $times = [double[]]::new($N); $f = 1000.0 / [System.Diagnostics.Stopwatch]::Frequency
+        for ($i = 0; $i -lt $N; $i++) { $s = [System.Diagnostics.Stopwatch]::GetTimestamp(); ${b.body}; $times[$i] = ([System.Diagnostics.Stopwatch]::GetTimestamp() - $s) * $f }
+        [pscustomobject]@{ Times = $times }`, 4);
+      const st = (await rpc.request('ovsps/stats', [{ reset: true }])).result as JsonObject;
+      const m = (st.methods as JsonObject)['ovsps/vsctl'] as JsonObject | undefined;
+      const phases = m ? Object.entries(m.phasesMs as JsonObject).map(([k, v]) => `${k} ${Number(v).toFixed(1)}`).join(', ') : 'n/a';
+      const w = summarize(r!.Times);
+      console.log(`${b.label.padEnd(44)} ${w.median.toFixed(2).padStart(7)} ${w.p90.toFixed(2).padStart(7)}  ${phases}`);
+    }
+  } finally {
+    rpc?.close();
+    await ps.run(`Stop-OvsEngine -RunDirectory ${psq(run)} -Confirm:$false`).catch(() => undefined);
+    await ps.close();
+    ip('netns', 'del', NETNS);
+  }
+}
 
 async function main(): Promise<void> {
   const noPwsh = needPwsh();
@@ -230,6 +283,7 @@ async function main(): Promise<void> {
     console.log(`ratios (median) vs one ovs-vsctl add-br process${real ? ' against ovsdb-server' : ' against our engine'}: ${results.map((r) => `${r.label.split(' ')[0]} ${(r.wall.median / base).toFixed(3)}x`).join(', ')}`);
     const verdict = (r: PhaseResult): string => `${r.label.split(' ')[0]} ${r.wall.median < 5 ? 'meets' : 'misses'} it (median ${r.wall.median.toFixed(2)} ms, p90 ${r.wall.p90.toFixed(2)} ms)`;
     console.log(`target: a cmdlet round trip under 5 ms -> ${[get('New-OvsBridge'), get('Add-OvsPort'), get('Set-OvsPort'), get('Get-OvsBridge -Name'), get('Remove-OvsBridge')].map(verdict).join('; ')}`);
+    if (SWITCH) await switchRun(root);
   } finally {
     rpc?.close();
     await ps.run(`Stop-OvsEngine -RunDirectory ${psq(run)} -Confirm:$false`).catch(() => undefined);
