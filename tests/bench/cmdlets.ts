@@ -156,8 +156,8 @@ async function switchRun(root: string): Promise<void> {
       const [r] = await ps.ok<{ Times: number[] }>(`$N = ${N_SWITCH}; $times = [double[]]::new($N); $f = 1000.0 / [System.Diagnostics.Stopwatch]::Frequency
         for ($i = 0; $i -lt $N; $i++) { $s = [System.Diagnostics.Stopwatch]::GetTimestamp(); ${b.body}; $times[$i] = ([System.Diagnostics.Stopwatch]::GetTimestamp() - $s) * $f }
         [pscustomobject]@{ Times = $times }`, 4);
-      const st = (await rpc.request('ovsps/stats', [{ reset: true }])).result as JsonObject;
-      const m = (st.methods as JsonObject)['ovsps/vsctl'] as JsonObject | undefined;
+      const st = (await rpc.request('ovsps/stats', [{ reset: true }])).result as JsonObject | null;
+      const m = (st?.methods as JsonObject | undefined)?.['ovsps/vsctl'] as JsonObject | undefined;
       const phases = m ? Object.entries(m.phasesMs as JsonObject).map(([k, v]) => `${k} ${Number(v).toFixed(1)}`).join(', ') : 'n/a';
       const w = summarize(r!.Times);
       console.log(`${b.label.padEnd(44)} ${w.median.toFixed(2).padStart(7)} ${w.p90.toFixed(2).padStart(7)}  ${phases}`);
