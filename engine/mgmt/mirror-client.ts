@@ -17,8 +17,10 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export class MirrorClient implements OvsdbClient {
   private readonly local: LocalClient;
   private readonly projections = new WeakMap<RowJson, Map<string, RowJson>>();
-  /** How many wait ops were answered without the database (see transactSkippingWaits). */
+  /** How many verify waits were left out: not planned (verifiedHolds) or not sent (transactSkippingWaits). */
   waitsSkipped = 0;
+  /** mirror.commits when verifiedHolds() last answered true (cleared by the next read). */
+  private oracleAt: number | undefined;
   /** Column names per table, from the schema (plus _uuid and _version). */
   private readonly columns = new Map<string, Set<string>>();
 
@@ -40,9 +42,16 @@ export class MirrorClient implements OvsdbClient {
     const selects: SimpleSelect[] = [];
     for (const op of ops) {
       const s = this.simpleSelect(op);
-      if (!s) return this.transactSkippingWaits(db, ops);
+      if (!s) {
+        // A plan made with verifiedHolds() is only good while nothing has committed since (the
+        // library sends it in the same synchronous step, so this does not happen; if it ever
+        // did, the transaction is not run and answers as one to try again after reading anew).
+        if (this.oracleAt !== undefined && this.oracleAt !== this.mirror.commits) return ops.map(() => null);
+        return this.transactSkippingWaits(db, ops);
+      }
       selects.push(s);
     }
+    this.oracleAt = undefined;
     return selects.map((s) => ({ rows: this.select(s) }));
   }
 
@@ -78,6 +87,22 @@ export class MirrorClient implements OvsdbClient {
       for (let i = 0; i < ops.length; i++) out.push(skipped![i] ? {} : results[j++] as Json);
       return out;
     });
+  }
+
+  /** VerifyOracle (engine/vsctl/verify-oracle.ts): whether row `uuid` holds, in every column,
+   *  the value object `raw` has, i.e. the value this client handed out is still the current one.
+   *  transact() runs synchronously up to the database's execution, as the oracle requires. */
+  verifiedHolds(db: string, table: string, uuid: string, columns: readonly string[], raw: RowJson): boolean {
+    if (db !== this.db.name || !this.columns.has(table)) return false;
+    const row = this.mirror.rows(table).get(uuid);
+    if (!row) return false;
+    for (const col of columns) {
+      const v = raw[col];
+      if (v === undefined || v !== row[col]) return false;
+    }
+    this.waitsSkipped++;
+    this.oracleAt = this.mirror.commits;
+    return true;
   }
 
   /** Whether `op` is a wait for one row to equal values the mirror holds right now (see above). */

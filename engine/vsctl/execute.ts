@@ -10,6 +10,7 @@ import { VsctlError, VsctlExit } from './errors.js';
 import { formatTable } from './out-table.js';
 import { Replica, type VRow } from './replica.js';
 import { parseVsctlSchema, type VsctlSchema } from './schema.js';
+import { verifyOracleOf } from './verify-oracle.js';
 import { ovsJsonToText } from './json-text.js';
 import { DEFAULT_TABLE_STYLE, type CommandResult, type TableStyle, type VsctlCommand, type VsctlOptions, type VsctlResult } from './types.js';
 
@@ -140,7 +141,13 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
           : `row id "${name}" was created but no reference to it was inserted, so it will not actually appear in the database`);
       }
     }
-    const plan = replica.plan({ ...(opts.noWait ? {} : { incrementRow: ovs }), ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.dryRun ? { dryRun: true } : {}) });
+    // With a client that can see its verifies pass (verify-oracle.ts), the plan leaves those waits
+    // out: the transaction below is then sent in the same synchronous step as the plan is made.
+    const oracle = verifyOracleOf(client);
+    const plan = replica.plan({
+      ...(opts.noWait ? {} : { incrementRow: ovs }), ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(oracle ? { verifiedHolds: (t: string, u: string, cols: string[], raw: RowJson) => oracle.verifiedHolds(db, t, u, cols, raw) } : {}),
+    });
     opts.timer?.mark('plan');
     let nextCfg: number | undefined;
     let results: Json[] = [];

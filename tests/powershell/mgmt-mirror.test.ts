@@ -192,3 +192,44 @@ t.test('ovsps/stats counts calls and errors per method, splits ovsps/vsctl by ph
   await t.rejects(stats([{ cpu: 1 }]), /"cpu" must be true or false/, 'a bad cpu value is refused');
   await t.rejects(stats([[]]), /params\[0\] must be an object/, 'params must be an object');
 });
+
+t.test('ovs-vsctl on a MirrorClient plans no verify waits it can see pass; a stale plan is not run', async (t) => {
+  const { executeVsctl } = await import('../../engine/vsctl/execute.js');
+  const e = engine();
+  t.teardown(e.stop);
+  const mirror = new MirrorClient(e.db);
+  t.teardown(() => mirror.dispose());
+  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  await executeVsctl(mirror, [{ name: 'init', args: [] }], { noWait: true });
+  for (let i = 0; i < 5; i++) await executeVsctl(mirror, [{ name: 'add-br', args: [`br${i}`] }, { name: 'add-port', args: [`br${i}`, `p${i}`] }], { noWait: true });
+  const before = mirror.waitsSkipped;
+  await executeVsctl(mirror, [{ name: 'add-port', args: ['br0', 'q0'] }], { noWait: true });
+  // verify_ports: Open_vSwitch.bridges, each of 5 bridges' ports, each of 10 ports' interfaces.
+  t.equal(mirror.waitsSkipped - before, 16, 'all 16 verifies of add-port were left out');
+  const ports = await executeVsctl(direct, [{ name: 'list-ports', args: ['br0'] }], { noWait: true });
+  t.same(ports.commands[0]!.data, ['p0', 'q0'], 'the port was added (read back through a plain client)');
+
+  // Two ovs-vsctl runs at once on the one client: both land (a run whose reads went stale retries).
+  await Promise.all([
+    executeVsctl(mirror, [{ name: 'add-port', args: ['br1', 'c1'] }], { noWait: true }),
+    executeVsctl(mirror, [{ name: 'add-port', args: ['br1', 'c2'] }], { noWait: true }),
+  ]);
+  const br1 = await executeVsctl(direct, [{ name: 'list-ports', args: ['br1'] }], { noWait: true });
+  t.same(br1.commands[0]!.data, ['c1', 'c2', 'p1'], 'both concurrent add-ports landed');
+
+  // A plan answered by verifiedHolds, then a commit from elsewhere before the transaction: the
+  // transaction is not run and answers null (try again); after a fresh read, transactions run.
+  const rows = ((await mirror.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['_uuid', 'ports'] }]))[0] as { rows: RowJson[] }).rows;
+  const b0 = rows[0]!;
+  t.ok(mirror.verifiedHolds('Open_vSwitch', 'Bridge', (b0._uuid as string[])[1]!, ['ports'], b0), 'the value read is still current');
+  t.notOk(mirror.verifiedHolds('Open_vSwitch', 'Bridge', (b0._uuid as string[])[1]!, ['ports'], { ports: JSON.parse(JSON.stringify(b0.ports)) as Json }), 'an equal copy is not the mirror\'s value');
+  t.notOk(mirror.verifiedHolds('Nope', 'Bridge', (b0._uuid as string[])[1]!, ['ports'], b0), 'another database: no');
+  await direct.transact('Open_vSwitch', [{ op: 'update', table: 'Bridge', where: [], row: { external_ids: ['map', [['k', 'v']]] } }]);
+  const insert: Json = { op: 'insert', table: 'Bridge', row: { name: 'stale' } };
+  t.same(await mirror.transact('Open_vSwitch', [insert, { op: 'comment', comment: 'x' }]), [null, null], 'the stale transaction answers null per op');
+  const names = async (): Promise<string[]> => (((await direct.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['name'] }]))[0] as { rows: Array<{ name: string }> }).rows.map((r) => r.name));
+  t.notOk((await names()).includes('stale'), 'and was not run');
+  await mirror.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['name'] }]);
+  const r = await mirror.transact('Open_vSwitch', [{ op: 'insert', table: 'Bridge', row: { name: 'fresh' } }]);
+  t.match(r[0], { uuid: ['uuid', String] }, 'after a fresh read a transaction runs');
+});
