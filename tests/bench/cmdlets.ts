@@ -122,7 +122,7 @@ const CMDLETS: Array<{ label: string; body: string }> = [
 ];
 const withDb = (body: string, db: string): string => body.replace(/\$db$/, db ? ` -Database ${db}` : '');
 
-interface PhaseResult { label: string; wall: Timing; pwshCpu: number; engineCpu?: number; stats?: JsonObject }
+interface PhaseResult { label: string; wall: Timing; pwshCpu: number; jit: number; engineCpu?: number; stats?: JsonObject }
 
 function ip(...args: string[]): number {
   return spawnSync('ip', args, { stdio: 'ignore' }).status ?? 1;
@@ -193,12 +193,15 @@ async function main(): Promise<void> {
     const phase = async (label: string, body: string, engine: boolean): Promise<PhaseResult> => {
       if (engine && hasStats) await stats({ reset: true });
       const e0 = engine ? processCpuMs(enginePid) : undefined;
-      const [r] = await ps.ok<{ Times: number[]; Cpu: number }>(`$N = ${N}; $p = [System.Diagnostics.Process]::GetCurrentProcess(); $c0 = $p.TotalProcessorTime.TotalMilliseconds
+      // Methods the JIT compiled meanwhile: pwsh recompiles its own code (tiered) for hundreds of
+      // calls, in a background thread whose CPU counts in pwsh's.
+      const [r] = await ps.ok<{ Times: number[]; Cpu: number; Jit: number }>(`$N = ${N}; $p = [System.Diagnostics.Process]::GetCurrentProcess(); $c0 = $p.TotalProcessorTime.TotalMilliseconds
+        $j0 = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
         $times = [double[]]::new($N); $f = 1000.0 / [System.Diagnostics.Stopwatch]::Frequency
         for ($i = 0; $i -lt $N; $i++) { $s = [System.Diagnostics.Stopwatch]::GetTimestamp(); ${body}; $times[$i] = ([System.Diagnostics.Stopwatch]::GetTimestamp() - $s) * $f }
-        $p.Refresh(); [pscustomobject]@{ Times = $times; Cpu = ($p.TotalProcessorTime.TotalMilliseconds - $c0) / $N }`, 4);
+        $p.Refresh(); [pscustomobject]@{ Times = $times; Cpu = ($p.TotalProcessorTime.TotalMilliseconds - $c0) / $N; Jit = ([System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $j0) / $N }`, 4);
       const e1 = engine ? processCpuMs(enginePid) : undefined;
-      const out: PhaseResult = { label, wall: summarize(r!.Times), pwshCpu: r!.Cpu };
+      const out: PhaseResult = { label, wall: summarize(r!.Times), pwshCpu: r!.Cpu, jit: r!.Jit };
       if (e0 !== undefined && e1 !== undefined) out.engineCpu = (e1 - e0) / N;
       if (engine && hasStats) out.stats = await stats({ reset: true });
       return out;
@@ -250,9 +253,10 @@ async function main(): Promise<void> {
     const row = (r: PhaseResult): string => {
       const st = (r.stats?.methods as JsonObject | undefined) ?? {};
       const handler = Object.values(st).reduce<number>((a, m) => a + Number((m as JsonObject).totalMs ?? 0), 0) / N;
-      return `${r.label.padEnd(44)} ${f(r.wall.median)} ${f(r.wall.p90)} ${f(r.wall.mean)}  ${f(r.pwshCpu)} ${f(r.engineCpu)} ${r.stats ? f(handler) : f(undefined)}`;
+      return `${r.label.padEnd(44)} ${f(r.wall.median)} ${f(r.wall.p90)} ${f(r.wall.mean)}  ${f(r.pwshCpu)} ${f(r.engineCpu)} ${r.stats ? f(handler) : f(undefined)} ${f(r.jit)}`;
     };
-    const head = `${'ms per call'.padEnd(44)} ${'median'.padStart(7)} ${'p90'.padStart(7)} ${'mean'.padStart(7)}  ${'pwshCPU'.padStart(7)} ${'engCPU'.padStart(7)} ${'handler'.padStart(7)}`;
+    const head = `${'ms per call'.padEnd(44)} ${'median'.padStart(7)} ${'p90'.padStart(7)} ${'mean'.padStart(7)}  ${'pwshCPU'.padStart(7)} ${'engCPU'.padStart(7)} ${'handler'.padStart(7)} ${'jit/call'.padStart(7)}`;
+    console.log('(pwshCPU: pwsh process CPU per call, all threads; engCPU: engine process CPU per call; handler: engine time in the ovsps method; jit/call: methods pwsh JIT-compiled per call meanwhile)');
     console.log(`\nPowerShell side alone (instant stand-in engine, after ${CLIENT_WARM} warm-up calls of each cmdlet):`);
     console.log(head);
     for (const r of client) console.log(row(r));
