@@ -8,6 +8,7 @@ import { runVsctl } from '../vsctl/cli.js';
 import * as cmd from '../vswitch/commands.js';
 import type { VSwitch } from '../vswitch/vswitch.js';
 import { MirrorClient } from './mirror-client.js';
+import { MgmtStats, type PhaseTimer } from './stats.js';
 import type { RowMirror } from './row-mirror.js';
 import { bridgeViews, interfaceViews, portViews } from './views.js';
 
@@ -64,12 +65,13 @@ export function vsctlErrorCode(message: string): string {
 
 /** ovs-vsctl's command-line program over the engine's shared client: its schema is parsed once per
  *  engine and its table reads come from the mirror. */
-async function vsctl(client: MirrorClient, argv: string[]): Promise<{ stdout: string; stderr: string }> {
+async function vsctl(client: MirrorClient, argv: string[], timer?: PhaseTimer): Promise<{ stdout: string; stderr: string }> {
   let stdout = '', stderr = '';
   const code = await runVsctl(argv, {
     connect: async () => client,
     defaultDb: 'in-process',
     io: { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } },
+    ...(timer ? { timer } : {}),
   });
   if (code !== 0) {
     const message = stderr.replace(/^ovs-vsctl: /gm, '').trim() || `ovs-vsctl exited with status ${code}`;
@@ -98,10 +100,38 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
   const client = new MirrorClient(ctx.database);
   const mirror = client.mirror;
   const needSwitch = (): VSwitch => { const sw = ctx.vswitch(); if (!sw) throw new NoSwitchError(); return sw; };
+  const stats = new MgmtStats();
+  // Every method below is timed into `stats`; a handler taking a PhaseTimer also reports its phases.
+  const register = (name: string, handler: (params: Json[], timer: PhaseTimer) => Promise<Json>): void => {
+    server.registerMethod(name, async (params) => {
+      const timer = stats.timer();
+      let ok = false;
+      try {
+        const r = await handler(params, timer);
+        ok = true;
+        return r;
+      } finally {
+        stats.record(name, ok, timer);
+      }
+    });
+  };
 
-  server.registerMethod('ovsps/info', async () => ctx.info());
+  /** ovsps/stats {reset?: true, cpu?: boolean}: the time spent per method (and per phase of
+   *  ovsps/vsctl) since the engine started or the last reset; with reset, returns the figures and
+   *  starts again; cpu turns CPU-time accounting on or off for the calls that follow. */
+  server.registerMethod('ovsps/stats', async (params) => {
+    const p = objParam(params, 'ovsps/stats');
+    if (p.cpu !== undefined && typeof p.cpu !== 'boolean') throw new InvalidInputError(`ovsps/stats: "cpu" must be true or false, got ${JSON.stringify(p.cpu)}`);
+    if (p.reset !== undefined && typeof p.reset !== 'boolean') throw new InvalidInputError(`ovsps/stats: "reset" must be true or false, got ${JSON.stringify(p.reset)}`);
+    const out = stats.toJson();
+    if (p.reset === true) stats.reset();
+    if (typeof p.cpu === 'boolean') stats.cpu = p.cpu;
+    return out;
+  });
 
-  server.registerMethod('ovsps/health', async () => {
+  register('ovsps/info', async () => ctx.info());
+
+  register('ovsps/health', async () => {
     const checks: Json[] = [];
     const sw = ctx.vswitch();
     const ovs = [...ctx.database.rows('Open_vSwitch')][0];
@@ -118,14 +148,14 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     return { healthy: checks.every((c) => (c as { ok: boolean }).ok), checks };
   });
 
-  server.registerMethod('ovsps/exit', async () => { setTimeout(() => ctx.exit(), 20); return null; });
+  register('ovsps/exit', async () => { setTimeout(() => ctx.exit(), 20); return null; });
 
-  server.registerMethod('ovsps/bridges', async (params) => bridgeViews(mirror, { name: str(objParam(params, 'ovsps/bridges'), 'name', 'ovsps/bridges') }));
-  server.registerMethod('ovsps/ports', async (params) => {
+  register('ovsps/bridges', async (params) => bridgeViews(mirror, { name: str(objParam(params, 'ovsps/bridges'), 'name', 'ovsps/bridges') }));
+  register('ovsps/ports', async (params) => {
     const p = objParam(params, 'ovsps/ports');
     return portViews(mirror, { bridge: str(p, 'bridge', 'ovsps/ports'), name: str(p, 'name', 'ovsps/ports') });
   });
-  server.registerMethod('ovsps/interfaces', async (params) => {
+  register('ovsps/interfaces', async (params) => {
     const p = objParam(params, 'ovsps/interfaces');
     return interfaceViews(mirror, { bridge: str(p, 'bridge', 'ovsps/interfaces'), port: str(p, 'port', 'ovsps/interfaces'), name: str(p, 'name', 'ovsps/interfaces') });
   });
@@ -133,7 +163,7 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
   /** ovs-vsctl through the command library: either raw `argv` (global options and "--"-separated
    *  commands, exactly as the CLI takes them) or `commands` (one argv per command, all in one
    *  transaction). Without a running switch there is nothing to wait for, so --no-wait is implied. */
-  server.registerMethod('ovsps/vsctl', async (params) => {
+  register('ovsps/vsctl', async (params, timer) => {
     const p = objParam(params, 'ovsps/vsctl');
     const global: string[] = [];
     if (p.dryRun === true) global.push('--dry-run');
@@ -151,13 +181,13 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
       (cmds as string[][]).forEach((c, i) => { if (i) argv.push('--'); argv.push(...c); });
     }
     const view = viewRequest(p.view);
-    const r = await vsctl(client, argv);
+    const r = await vsctl(client, argv, timer);
     const out: JsonObject = { outputs: [r.stdout], warnings: r.stderr ? r.stderr.trim().split('\n') : [] };
-    if (view) out.view = view(mirror);
+    if (view) { out.view = view(mirror); timer.mark('view'); }
     return out;
   });
 
-  server.registerMethod('ovsps/ofctl', async (params) => {
+  register('ovsps/ofctl', async (params) => {
     const p = objParam(params, 'ovsps/ofctl');
     const command = str(p, 'command', 'ovsps/ofctl', true)!;
     const bridge = str(p, 'bridge', 'ovsps/ofctl', true)!;
@@ -177,7 +207,7 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     }
   });
 
-  server.registerMethod('ovsps/dpctl', async (params) => {
+  register('ovsps/dpctl', async (params) => {
     const p = objParam(params, 'ovsps/dpctl');
     const command = str(p, 'command', 'ovsps/dpctl', true)!;
     const sw = needSwitch();
@@ -189,12 +219,12 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     }
   });
 
-  server.registerMethod('ovsps/fdb', async (params) => {
+  register('ovsps/fdb', async (params) => {
     const p = objParam(params, 'ovsps/fdb');
     return cmd.fdbShow(needSwitch(), str(p, 'bridge', 'ovsps/fdb', true)!).data as Json;
   });
 
-  server.registerMethod('ovsps/trace', async (params) => {
+  register('ovsps/trace', async (params) => {
     const p = objParam(params, 'ovsps/trace');
     const r = cmd.ofprotoTrace(needSwitch(), str(p, 'bridge', 'ovsps/trace', true)!, str(p, 'flow', 'ovsps/trace', true)!);
     return { output: r.text, ...(r.data as JsonObject) };

@@ -17,6 +17,10 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export class MirrorClient implements OvsdbClient {
   private readonly local: LocalClient;
   private readonly projections = new WeakMap<RowJson, Map<string, RowJson>>();
+  /** How many verify waits were left out: not planned (verifiedHolds) or not sent (transactSkippingWaits). */
+  waitsSkipped = 0;
+  /** mirror.commits when verifiedHolds() last answered true (cleared by the next read). */
+  private oracleAt: number | undefined;
   /** Column names per table, from the schema (plus _uuid and _version). */
   private readonly columns = new Map<string, Set<string>>();
 
@@ -38,10 +42,92 @@ export class MirrorClient implements OvsdbClient {
     const selects: SimpleSelect[] = [];
     for (const op of ops) {
       const s = this.simpleSelect(op);
-      if (!s) return this.local.transact(db, ops);
+      if (!s) {
+        // A plan made with verifiedHolds() is only good while nothing has committed since (the
+        // library sends it in the same synchronous step, so this does not happen; if it ever
+        // did, the transaction is not run and answers as one to try again after reading anew).
+        if (this.oracleAt !== undefined && this.oracleAt !== this.mirror.commits) return ops.map(() => null);
+        return this.transactSkippingWaits(db, ops);
+      }
       selects.push(s);
     }
+    this.oracleAt = undefined;
     return selects.map((s) => ({ rows: this.select(s) }));
+  }
+
+  /** Runs `ops` on the database, leaving out the `wait` ops this client can see pass: ovs-vsctl
+   *  verifies every bridge's ports and every port's interfaces (one wait op each), which the
+   *  database would otherwise parse and compare value by value. A wait op is left out only when
+   *  it waits for one row (`_uuid ==`) to hold, in every column it names, the very value object
+   *  the mirror holds now (values handed out by a select and sent back unchanged): such a wait
+   *  passes. The check and the transaction run in one synchronous step, so no other commit can
+   *  come between. Each left-out op answers {}, as the database would; when the transaction
+   *  fails, the database runs it again whole, so errors read exactly as the database's. */
+  private transactSkippingWaits(db: string, ops: Json[]): Promise<Json[]> {
+    let kept: Json[] | undefined;
+    let skipped: boolean[] | undefined;
+    for (let i = 0; i < ops.length; i++) {
+      if (this.waitHolds(ops[i] as Json)) {
+        if (!kept) { kept = ops.slice(0, i); skipped = new Array<boolean>(ops.length).fill(false); }
+        skipped![i] = true;
+      } else if (kept) {
+        kept.push(ops[i] as Json);
+      }
+    }
+    if (!kept || !skipped) return this.local.transact(db, ops);
+    this.waitsSkipped += ops.length - kept.length;
+    const pending = this.local.transact(db, kept);
+    return pending.then((results) => {
+      // A failed transaction changed nothing; its error may name an operation by its position
+      // ("operation 2 of 4"), so the database answers the whole transaction instead.
+      const failed = (r: Json | undefined): boolean => r !== null && typeof r === 'object' && !Array.isArray(r) && typeof r.error === 'string';
+      if (results.some(failed)) return this.local.transact(db, ops);
+      const out: Json[] = [];
+      let j = 0;
+      for (let i = 0; i < ops.length; i++) out.push(skipped![i] ? {} : results[j++] as Json);
+      return out;
+    });
+  }
+
+  /** VerifyOracle (engine/vsctl/verify-oracle.ts): whether row `uuid` holds, in every column,
+   *  the value object `raw` has, i.e. the value this client handed out is still the current one.
+   *  transact() runs synchronously up to the database's execution, as the oracle requires. */
+  verifiedHolds(db: string, table: string, uuid: string, columns: readonly string[], raw: RowJson): boolean {
+    if (db !== this.db.name || !this.columns.has(table)) return false;
+    const row = this.mirror.rows(table).get(uuid);
+    if (!row) return false;
+    for (const col of columns) {
+      const v = raw[col];
+      if (v === undefined || v !== row[col]) return false;
+    }
+    this.waitsSkipped++;
+    this.oracleAt = this.mirror.commits;
+    return true;
+  }
+
+  /** Whether `op` is a wait for one row to equal values the mirror holds right now (see above). */
+  private waitHolds(op: Json): boolean {
+    if (typeof op !== 'object' || op === null || Array.isArray(op) || op.op !== 'wait' || op.until !== '==') return false;
+    const table = op.table, where = op.where, columns = op.columns, rows = op.rows;
+    if (typeof table !== 'string' || !Array.isArray(where) || where.length !== 1 || !Array.isArray(columns) || columns.length === 0) return false;
+    if (!Array.isArray(rows) || rows.length !== 1) return false;
+    const expected = rows[0];
+    if (typeof expected !== 'object' || expected === null || Array.isArray(expected)) return false;
+    const c = where[0];
+    if (!Array.isArray(c) || c.length !== 3 || c[0] !== '_uuid' || c[1] !== '==') return false;
+    const v = c[2];
+    if (!Array.isArray(v) || v.length !== 2 || v[0] !== 'uuid' || typeof v[1] !== 'string') return false;
+    if (!this.columns.has(table)) return false;
+    const row = this.mirror.rows(table).get(v[1]);
+    if (!row) return false;
+    if (Object.keys(expected).length !== columns.length) return false;
+    for (const col of columns) {
+      if (typeof col !== 'string') return false;
+      const e = expected[col];
+      // The same column of the same table: identical JSON is the same datum.
+      if (e === undefined || e !== row[col]) return false;
+    }
+    return true;
   }
 
   /** Nothing to release per use: the mirror lives as long as the engine. */
@@ -80,18 +166,19 @@ export class MirrorClient implements OvsdbClient {
   private select(s: SimpleSelect): RowJson[] {
     const rows = this.mirror.rows(s.table);
     const out: RowJson[] = [];
+    const key = s.columns ? s.columns.join('\0') : '';
     if (s.uuid !== undefined) {
       const r = rows.get(s.uuid);
-      if (r) out.push(this.project(r, s.columns));
+      if (r) out.push(this.project(r, s.columns, key));
       return out;
     }
-    for (const r of rows.values()) out.push(this.project(r, s.columns));
+    for (const r of rows.values()) out.push(this.project(r, s.columns, key));
     return out;
   }
 
-  private project(row: RowJson, columns: string[] | undefined): RowJson {
+  /** `row` with only `columns` (key: the columns joined by NUL), the same object while the row lasts. */
+  private project(row: RowJson, columns: string[] | undefined, key: string): RowJson {
     if (!columns) return row;
-    const key = columns.join('\0');
     let memo = this.projections.get(row);
     const hit = memo?.get(key);
     if (hit) return hit;

@@ -12,6 +12,8 @@ export class RowMirror {
   /** Per table, bumped on every commit that changed one of its rows (for callers' memos). */
   private readonly versions = new Map<string, number>();
   private readonly unsubscribe: () => void;
+  /** Commits seen since the mirror was made (any table). */
+  commits = 0;
 
   constructor(readonly db: Database) {
     this.unsubscribe = db.onCommit((c) => this.apply(c));
@@ -50,6 +52,7 @@ export class RowMirror {
   }
 
   private apply(change: CommittedChange): void {
+    this.commits++;
     for (const [table, rows] of change.tables) {
       this.versions.set(table, (this.versions.get(table) ?? 0) + 1);
       const m = this.tables.get(table);

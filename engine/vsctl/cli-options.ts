@@ -24,7 +24,14 @@ const GLOBAL: LongOpt[] = [
   { name: 'bootstrap-ca-cert', has: 'required' }, { name: 'peer-ca-cert', has: 'required' },
 ];
 
+let optionsMemo: LongOpt[] | undefined;
+
+/** The global options and every command's options (built once: the command table is fixed). */
 function allOptions(): LongOpt[] {
+  return (optionsMemo ??= buildOptions());
+}
+
+function buildOptions(): LongOpt[] {
   const out = [...GLOBAL];
   const seen = new Set(out.map((o) => o.name));
   for (const c of ALL_COMMANDS.values()) {

@@ -22,6 +22,8 @@ export interface CliEnv {
   programName?: string;
   /** Shown when ovs-vswitchd failed to set up an interface ("The default log directory is ..."). */
   logDir?: string;
+  /** Optional profiler, given to the library (see VsctlOptions.timer); also marks 'parse' and 'wait'. */
+  timer?: { mark(phase: string): void };
 }
 
 const VERSION = 'ovs-vsctl (Open vSwitch) 3.1.0\nDB Schema 8.3.1\n';
@@ -118,6 +120,7 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
       return 0;
     }
     const commands = parseCommandLine(g.rest, g.local);
+    env.timer?.mark('parse');
     let warned = 0;
     let expired = false;
     const db = g.db ?? env.defaultDb;
@@ -138,11 +141,13 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
         noWait: g.noWait, dryRun: g.dryRun, oneline: g.oneline, style: g.style,
         comment: `ovs-vsctl: ${escapeArgs([prog, ...argv])}`,
         onWarning: (line) => { warned++; io.stderr(line + '\n'); },
+        ...(env.timer ? { timer: env.timer } : {}),
       });
       io.stdout(r.stdout);
       if (!g.noWait && !g.dryRun && r.nextCfg !== undefined) {
         await waitForReload(client, r.nextCfg, timeoutSec ? timeoutSec * 1000 : defaultWaitTimeoutMs());
         await reportFailedInterfaces(client, r.newInterfaces ?? [], prog, env.logDir, io);
+        env.timer?.mark('wait');
       }
     })();
     if (timeoutSec) {

@@ -10,6 +10,7 @@ import { VsctlError, VsctlExit } from './errors.js';
 import { formatTable } from './out-table.js';
 import { Replica, type VRow } from './replica.js';
 import { parseVsctlSchema, type VsctlSchema } from './schema.js';
+import { verifyOracleOf } from './verify-oracle.js';
 import { ovsJsonToText } from './json-text.js';
 import { DEFAULT_TABLE_STYLE, type CommandResult, type TableStyle, type VsctlCommand, type VsctlOptions, type VsctlResult } from './types.js';
 
@@ -113,6 +114,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       if (!r || !Array.isArray(r.rows)) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', `transaction error: ${ovsJsonToText(r as Json)}`);
       loaded.set(t, r.rows as RowJson[]);
     });
+    opts.timer?.mark('read');
     const replica = new Replica(schema, loaded);
     let ovs = replica.rows('Open_vSwitch')[0];
     if (!ovs) ovs = replica.insert('Open_vSwitch');
@@ -126,6 +128,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       ctxs.push(ctx);
       if (ctx.tryAgain) { tryAgainTable = c.argv[1]; break; }
     }
+    opts.timer?.mark('run');
     if (tryAgainTable !== undefined) {
       await waitForChange(client, db, schema, tryAgainTable, loaded);
       continue;
@@ -138,11 +141,19 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
           : `row id "${name}" was created but no reference to it was inserted, so it will not actually appear in the database`);
       }
     }
-    const plan = replica.plan({ ...(opts.noWait ? {} : { incrementRow: ovs }), ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.dryRun ? { dryRun: true } : {}) });
+    // With a client that can see its verifies pass (verify-oracle.ts), the plan leaves those waits
+    // out: the transaction below is then sent in the same synchronous step as the plan is made.
+    const oracle = verifyOracleOf(client);
+    const plan = replica.plan({
+      ...(opts.noWait ? {} : { incrementRow: ovs }), ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(oracle ? { verifiedHolds: (t: string, u: string, cols: string[], raw: RowJson) => oracle.verifiedHolds(db, t, u, cols, raw) } : {}),
+    });
+    opts.timer?.mark('plan');
     let nextCfg: number | undefined;
     let results: Json[] = [];
     if (plan.changed) {
       results = await client.transact(db, plan.ops);
+      opts.timer?.mark('commit');
       const st = txnError(results, warn);
       if (st.error !== undefined) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', `transaction error: ${st.error}`);
       if (st.tryAgain) {
@@ -180,6 +191,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       if (ctx.data !== undefined) r.data = ctx.data;
       out.push(r);
     });
+    opts.timer?.mark('output');
     const result: VsctlResult = { commands: out, stdout, warnings, changed: plan.changed };
     if (nextCfg !== undefined) result.nextCfg = nextCfg;
     if (shared.newIfaces.length) result.newInterfaces = shared.newIfaces.map((r) => realUuid(r.uuid) ?? r.uuid);

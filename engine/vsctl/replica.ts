@@ -7,21 +7,33 @@ import type { Json, JsonObject, RowJson } from '../ovsdb/api.js';
 import type { ColumnSchema, TableSchema, VsctlSchema } from './schema.js';
 import { compareDatum, datumFromWire, datumToWire, defaultDatum, type Datum, type UuidToJson } from './datum.js';
 
+/** Datums converted from a row read from the server, by column, kept for as long as the row object
+ *  lives: a client that hands out the same object for an unchanged row (the engine's MirrorClient)
+ *  gets each value converted once, not once per transaction. The datums are frozen (shared). */
+const converted = new WeakMap<RowJson, Map<string, Datum>>();
+
+function freezeDatum(d: Datum): Datum {
+  Object.freeze(d.keys);
+  if (d.values) Object.freeze(d.values);
+  return Object.freeze(d);
+}
+
 export interface VRow {
   readonly table: TableSchema;
   readonly uuid: string;
   /** The row as read from the server, in wire form (undefined for rows inserted by this
    *  transaction); columns are converted to datums on first use (oldDatum). */
   readonly raw?: RowJson;
-  /** Converted values of `raw`. */
-  readonly old?: Map<string, Datum>;
-  /** Current values; null once deleted. Columns absent from the map have their default value. */
-  cur: Map<string, Datum> | null;
+  /** Datums converted from `raw` (shared by every transaction that read the same row object). */
+  old?: Map<string, Datum>;
+  /** Values written by this transaction (created on the first write); null once deleted. Columns
+   *  not written read as their old value (inserted rows: the default). */
+  cur?: Map<string, Datum> | null;
   readonly inserted: boolean;
   /** create --id=<uuid>: insert with this exact uuid. */
   persistUuid?: boolean;
-  written: Set<string>;
-  verified: Set<string>;
+  written?: Set<string>;
+  verified?: Set<string>;
   /** Partial set/map updates (IDL write_partial_*), sent as one mutate op after the update. */
   mutations?: Array<[string, 'insert' | 'delete', Datum]>;
 }
@@ -48,7 +60,7 @@ export class Replica {
       const m = new Map<string, VRow>();
       for (const r of rows) {
         const uuid = (r._uuid as Json[])[1] as string;
-        m.set(uuid, { table, uuid, raw: r, old: new Map(), cur: new Map(), inserted: false, written: new Set(), verified: new Set() });
+        m.set(uuid, newRow(table, uuid, r, false));
       }
       this.tables.set(tname, m);
     }
@@ -63,13 +75,13 @@ export class Replica {
     const m = this.tables.get(table);
     if (!m) return [];
     const out: VRow[] = [];
-    for (const r of m.values()) if (r.cur) out.push(r);
+    for (const r of m.values()) if (r.cur !== null) out.push(r);
     return out;
   }
 
   get(table: string, uuid: string): VRow | undefined {
     const r = this.tables.get(table)?.get(uuid);
-    return r && r.cur ? r : undefined;
+    return r && r.cur !== null ? r : undefined;
   }
 
   column(row: VRow, name: string): ColumnSchema {
@@ -80,14 +92,23 @@ export class Replica {
 
   /** The value a column had when read from the server (default for inserted rows). */
   oldDatum(row: VRow, name: string): Datum {
+    // Hot path (every read of a column not written): the value converted before.
+    const seen = row.old?.get(name);
+    if (seen) return seen;
     const c = this.column(row, name);
-    if (!row.raw || !row.old) return defaultDatum(c.type);
-    let d = row.old.get(name);
+    if (!row.raw) return defaultDatum(c.type);
+    let old = row.old;
+    if (!old) {
+      old = converted.get(row.raw);
+      if (!old) converted.set(row.raw, (old = new Map()));
+      row.old = old;
+    }
+    let d = old.get(name);
     if (!d) {
       const j = row.raw[name];
       if (j === undefined) throw new Error(`column ${row.table.name}.${name} was not read from the database`);
-      d = datumFromWire(j as Json, c.type);
-      row.old.set(name, d);
+      d = freezeDatum(datumFromWire(j as Json, c.type));
+      old.set(name, d);
     }
     return d;
   }
@@ -97,16 +118,16 @@ export class Replica {
   }
 
   write(row: VRow, name: string, d: Datum): void {
-    if (!row.cur) throw new Error(`write to deleted row ${row.uuid}`);
+    if (row.cur === null) throw new Error(`write to deleted row ${row.uuid}`);
     this.column(row, name);
-    row.cur.set(name, d);
-    row.written.add(name);
+    (row.cur ??= new Map()).set(name, d);
+    (row.written ??= new Set()).add(name);
     this.touched.set(row.uuid, row);
   }
 
   verify(row: VRow, name: string): void {
-    if (row.inserted || !row.cur) return;
-    row.verified.add(name);
+    if (row.inserted || row.cur === null) return;
+    (row.verified ??= new Set()).add(name);
     this.touched.set(row.uuid, row);
   }
 
@@ -122,7 +143,7 @@ export class Replica {
     if (!t) throw new Error(`no table ${table}`);
     let m = this.tables.get(table);
     if (!m) { m = new Map(); this.tables.set(table, m); }
-    const row: VRow = { table: t, uuid: uuid ?? localUuid(), cur: new Map(), inserted: true, written: new Set(), verified: new Set() };
+    const row = newRow(t, uuid ?? localUuid(), undefined, true);
     if (persist) row.persistUuid = true;
     m.set(row.uuid, row);
     this.touched.set(row.uuid, row);
@@ -148,23 +169,29 @@ export class Replica {
   };
 
   /** Builds the transaction. `incrementRow` is the Open_vSwitch row whose next_cfg to bump. */
-  plan(opts: { comment?: string; incrementRow?: VRow; dryRun?: boolean }): CommitPlan {
+  plan(opts: { comment?: string; incrementRow?: VRow; dryRun?: boolean; verifiedHolds?: (table: string, uuid: string, columns: string[], raw: RowJson) => boolean }): CommitPlan {
     const ops: Json[] = [];
     const insertIndex = new Map<string, number>();
     let changed = false;
     const where = (r: VRow): Json => [['_uuid', '==', this.uuidJson(r.uuid)]];
     for (const r of this.touched.values()) {
       const tname = r.table.name;
-      if (!r.inserted && r.verified.size) {
+      if (!r.inserted && r.verified?.size) {
         const cols = [...r.verified].sort();
-        const rowJ: JsonObject = {};
-        for (const c of cols) {
-          const col = this.column(r, c);
-          rowJ[c] = datumToWire(this.oldDatum(r, c), col.type, this.uuidJson);
+        // A wait the client can already see pass is not sent at all (see verify-oracle.ts).
+        if (!(r.raw && opts.verifiedHolds?.(tname, r.uuid, cols, r.raw))) {
+          const rowJ: JsonObject = {};
+          for (const c of cols) {
+            // The value as the server sent it (an old value cannot refer to a row inserted by this
+            // transaction): no conversion, and a server that kept the row unchanged can see that
+            // it holds the very value it handed out (the engine's MirrorClient skips such waits).
+            const raw = r.raw?.[c];
+            rowJ[c] = raw !== undefined ? raw : datumToWire(this.oldDatum(r, c), this.column(r, c).type, this.uuidJson);
+          }
+          ops.push({ op: 'wait', table: tname, timeout: 0, where: where(r), until: '==', columns: cols, rows: [rowJ] });
         }
-        ops.push({ op: 'wait', table: tname, timeout: 0, where: where(r), until: '==', columns: cols, rows: [rowJ] });
       }
-      if (!r.cur) {
+      if (r.cur === null) {
         // Like the IDL: rows of non-root tables are never deleted explicitly; ovsdb-server
         // garbage-collects them once nothing refers to them.
         if (!r.inserted && r.table.isRoot) { ops.push({ op: 'delete', table: tname, where: where(r) }); changed = true; }
@@ -172,9 +199,9 @@ export class Replica {
       }
       const rowJ: JsonObject = {};
       let n = 0;
-      for (const c of [...r.written].sort()) {
+      for (const c of r.written ? [...r.written].sort() : []) {
         const col = this.column(r, c);
-        const v = r.cur.get(c) as Datum;
+        const v = r.cur!.get(c) as Datum;
         if (!r.inserted) {
           const o = this.oldDatum(r, c);
           if (compareDatum(o, v) === 0) continue;
@@ -217,6 +244,11 @@ export class Replica {
     if (changed && opts.dryRun) ops.push({ op: 'abort' });
     return { ops, insertIndex, ...(nextCfgIndex === undefined ? {} : { nextCfgIndex }), changed };
   }
+}
+
+/** Every VRow gets all its fields at once (one object shape, so property reads stay fast). */
+function newRow(table: TableSchema, uuid: string, raw: RowJson | undefined, inserted: boolean): VRow {
+  return { table, uuid, raw, old: undefined, cur: undefined, inserted, persistUuid: undefined, written: undefined, verified: undefined, mutations: undefined };
 }
 
 export function namedUuid(u: string): string {

@@ -40,6 +40,9 @@ export interface VsctlOptions {
   comment?: string;
   /** Sink for vlog-style warnings (already formatted lines without newline). */
   onWarning?: (line: string) => void;
+  /** Optional profiler: mark(phase) is called as each phase ends (read, replica, run, plan,
+   *  commit, output), charging the time since the previous mark to it. */
+  timer?: { mark(phase: string): void };
 }
 
 /** A cell of list/find output: the wire value of the column. */

@@ -1,5 +1,6 @@
 // ovs-vsctl's view of bridges, ports and interfaces (including VLAN "fake" bridges), built from
 // Open_vSwitch.bridges -> Bridge.ports -> Port.interfaces, with the same duplicate handling.
+import type { RowJson } from '../ovsdb/api.js';
 import type { Ctx } from './context.js';
 import type { Replica, VRow } from './replica.js';
 import { conflict, notFound, failed } from './errors.js';
@@ -40,8 +41,24 @@ function tagOf(r: Replica, port: VRow): number | undefined {
   const t = d.keys[0] as number;
   return t >= 0 && t <= 4095 ? t : undefined;
 }
-function isFakeBridge(r: Replica, port: VRow): boolean {
-  return r.read(port, 'fake_bridge').keys[0] === true && tagOf(r, port) !== undefined;
+interface PortInfo { name: string; tag: number | undefined; fake: boolean }
+
+/** What the cache reads of a row, kept per row object as read from the server while this
+ *  transaction has not written the row: a client that hands out the same object for an unchanged
+ *  row (the engine's MirrorClient) gets each row's facts worked out once, not once per build. */
+const portFacts = new WeakMap<RowJson, PortInfo>();
+const nameFacts = new WeakMap<RowJson, string>();
+
+function unwritten(row: VRow): RowJson | undefined {
+  return row.cur === undefined ? row.raw : undefined;
+}
+
+function nameOf(r: Replica, row: VRow): string {
+  const raw = unwritten(row);
+  if (!raw) return strCol(r, row, 'name');
+  let n = nameFacts.get(raw);
+  if (n === undefined) nameFacts.set(raw, (n = strCol(r, row, 'name')));
+  return n;
 }
 
 export class VswitchCache {
@@ -53,56 +70,70 @@ export class VswitchCache {
   constructor(ctx: Ctx) {
     this.ctx = ctx;
     const r = ctx.replica;
+    // Each port's name, tag and fake-bridge flag are read once per build (both passes use them).
+    const portInfo = new Map<VRow, PortInfo>();
+    const info = (p: VRow): PortInfo => {
+      const raw = unwritten(p);
+      let x = raw ? portFacts.get(raw) : portInfo.get(p);
+      if (!x) {
+        const tag = tagOf(r, p);
+        x = { name: strCol(r, p, 'name'), tag, fake: tag !== undefined && r.read(p, 'fake_bridge').keys[0] === true };
+        if (raw) portFacts.set(raw, x); else portInfo.set(p, x);
+      }
+      return x;
+    };
     const brs = refs(r, ctx.ovs, 'bridges', 'Bridge');
+    const brNames = brs.map((b) => nameOf(r, b));
     const seenBr = new Set<string>();
     const seenPort = new Set<string>();
-    for (const brCfg of brs) {
-      const name = strCol(r, brCfg, 'name');
+    brs.forEach((brCfg, bi) => {
+      const name = brNames[bi] as string;
       if (seenBr.has(name)) {
         ctx.s.warn('vsctl', `${name}: database contains duplicate bridge name`);
-        continue;
+        return;
       }
       seenBr.add(name);
       const br = this.addBridge(brCfg, name, undefined, 0);
       for (const p of refs(r, brCfg, 'ports', 'Port')) {
-        const pname = strCol(r, p, 'name');
-        if (seenPort.has(pname)) continue;
-        seenPort.add(pname);
-        if (isFakeBridge(r, p) && !seenBr.has(pname)) {
-          seenBr.add(pname);
-          this.addBridge(undefined, pname, br, tagOf(r, p) as number);
+        const pi = info(p);
+        if (seenPort.has(pi.name)) continue;
+        seenPort.add(pi.name);
+        if (pi.fake && !seenBr.has(pi.name)) {
+          seenBr.add(pi.name);
+          this.addBridge(undefined, pi.name, br, pi.tag as number);
         }
       }
-    }
+    });
     const seen2 = new Set<string>();
-    for (const brCfg of brs) {
-      const bname = strCol(r, brCfg, 'name');
-      if (seen2.has(bname)) continue;
+    brs.forEach((brCfg, bi) => {
+      const bname = brNames[bi] as string;
+      if (seen2.has(bname)) return;
       seen2.add(bname);
       const br = this.bridges.get(bname) as VBridge;
       for (const p of refs(r, brCfg, 'ports', 'Port')) {
-        const pname = strCol(r, p, 'name');
+        const pi = info(p);
+        const pname = pi.name;
         const existing = this.ports.get(pname);
         if (existing) {
           if (existing.portCfg === p) ctx.s.warn('vsctl', `${pname}: port is in multiple bridges (${br.name} and ${existing.bridge.name})`);
           else ctx.s.warn('vsctl', `${pname}: database contains duplicate port name`, 'ERR');
           continue;
         }
-        if (isFakeBridge(r, p) && seen2.has(pname)) continue;
-        if (isFakeBridge(r, p)) seen2.add(pname);
-        const port = this.addPort(br, p);
+        if (pi.fake && seen2.has(pname)) continue;
+        if (pi.fake) seen2.add(pname);
+        const port = this.placePort(br, p, pname, pi.tag);
         for (const i of refs(r, p, 'interfaces', 'Interface')) {
-          const iname = strCol(r, i, 'name');
+          const iname = nameOf(r, i);
           const ex = this.ifaces.get(iname);
           if (ex) {
             if (ex.ifaceCfg === i) ctx.s.warn('vsctl', `${iname}: interface is in multiple ports (${ex.port.portCfg && strCol(r, ex.port.portCfg, 'name')} and ${pname})`);
             else ctx.s.warn('vsctl', `${iname}: database contains duplicate interface name`, 'ERR');
             continue;
           }
-          this.addIface(port, i);
+          this.placeIface(port, i, iname);
         }
       }
-    }
+    });
   }
 
   addBridge(brCfg: VRow | undefined, name: string, parent: VBridge | undefined, vlan: number): VBridge {
@@ -119,21 +150,30 @@ export class VswitchCache {
   }
 
   addPort(parent: VBridge, portCfg: VRow): VPort {
-    const tag = tagOf(this.ctx.replica, portCfg);
+    return this.placePort(parent, portCfg, strCol(this.ctx.replica, portCfg, 'name'), tagOf(this.ctx.replica, portCfg));
+  }
+
+  addIface(port: VPort, ifaceCfg: VRow): VIface {
+    return this.placeIface(port, ifaceCfg, strCol(this.ctx.replica, ifaceCfg, 'name'));
+  }
+
+  /** addPort with the port's name and tag already read. */
+  private placePort(parent: VBridge, portCfg: VRow, name: string, tag: number | undefined): VPort {
     if (tag !== undefined) {
       const vb = parent.children.get(tag);
       if (vb) parent = vb;
     }
     const port: VPort = { portCfg, bridge: parent, ifaces: [] };
     parent.ports.push(port);
-    this.ports.set(strCol(this.ctx.replica, portCfg, 'name'), port);
+    this.ports.set(name, port);
     return port;
   }
 
-  addIface(port: VPort, ifaceCfg: VRow): VIface {
+  /** addIface with the interface's name already read. */
+  private placeIface(port: VPort, ifaceCfg: VRow, name: string): VIface {
     const i: VIface = { ifaceCfg, port };
     port.ifaces.push(i);
-    this.ifaces.set(strCol(this.ctx.replica, ifaceCfg, 'name'), i);
+    this.ifaces.set(name, i);
     return i;
   }
 }

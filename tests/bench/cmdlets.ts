@@ -1,21 +1,41 @@
 // Benchmark: the PowerShell module's cost per cmdlet, in one warm pwsh against our engine (database
 // only), next to one `ovs-vsctl add-br` process against a real ovsdb-server 3.1 and against ours.
-// Measures N New-OvsBridge, N Add-OvsPort, N Get-OvsBridge -Name, and the bare JSON-RPC round trip
-// of the module's client (Invoke-OvsRpc ovsps/info), and prints ms per call and the ratios. Beside
-// wall time it prints the CPU time per call of pwsh (the client) and of the engine (the server),
-// which a busy machine inflates far less than wall time.
-// Usage: node .build/tests/bench/cmdlets.js [--quick]
+//
+// For each of Get-OvsBridge -Name, New-OvsBridge, Add-OvsPort, Set-OvsPort and Remove-OvsBridge it
+// times N calls one by one inside pwsh and prints the median and 90th percentile round trip, with
+// the CPU time per call of pwsh (the client) and of the engine (the server), which a busy machine
+// inflates far less than wall time, and the engine's own account of where its time went
+// (ovsps/stats: the handler's time and ovs-vsctl's phases). The same cmdlets against a stand-in
+// engine that answers at once give the PowerShell side alone. The `ovs-vsctl add-br` processes run
+// in rounds between the cmdlet phases, alternating call by call between ovsdb-server and our
+// engine, so both see the same machine load.
+// With --switch (root only) it also runs the changing cmdlets against an engine WITH its switch (in
+// a private network namespace, userspace datapath), where each change waits until the switch has
+// applied it (cur_cfg >= next_cfg): the 'wait' phase of ovsps/stats.
+// Usage: node .build/tests/bench/cmdlets.js [--quick] [--switch]
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JsonObject } from '../../engine/ovsdb/api.js';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { needPwsh, needRealOvs } from '../lib/env.js';
+import { needPwsh, needRealOvs, needRoot } from '../lib/env.js';
+import { RawJsonRpcClient } from '../lib/real-ovsdb.js';
 import { PwshSession, psq } from '../powershell/lib/pwsh-session.js';
 
-const N = process.argv.includes('--quick') ? 40 : 200;
+const QUICK = process.argv.includes('--quick');
+const SWITCH = process.argv.includes('--switch');
+/** Calls per cmdlet against the engine with its switch (each waits for the switch). */
+const N_SWITCH = QUICK ? 8 : 30;
+const NETNS = 'ovspsh25bench';
+const N = QUICK ? 40 : 200;
+/** Calls of every cmdlet against the instant engine before anything is measured: pwsh compiles
+ *  (and recompiles, tiered) the engine's code paths for several hundred calls of a cmdlet. */
+const CLIENT_WARM = QUICK ? 300 : 1500;
 const WARM = 25;
+/** ovs-vsctl add-br processes per round (one round after each cmdlet phase), per server. */
+const VSCTL_PER_ROUND = QUICK ? 4 : 12;
 const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
 
 /** utime + stime of a process in ms (Linux /proc; undefined elsewhere). */
@@ -39,13 +59,22 @@ async function waitQuiet(pid: number | undefined): Promise<number> {
   return 40;
 }
 
-function vsctlLoop(db: string, prefix: string, n: number): number {
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+interface Timing { median: number; p90: number; mean: number; n: number }
+function summarize(ms: number[]): Timing {
+  const s = [...ms].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), p90: quantile(s, 0.9), mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), n: s.length };
+}
+
+function vsctlOnce(db: string, name: string): number {
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    const r = spawnSync('ovs-vsctl', [`--db=${db}`, '--no-wait', 'add-br', `${prefix}${i}`], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`ovs-vsctl add-br: ${r.stderr}`);
-  }
-  return Number(process.hrtime.bigint() - t0) / 1e6 / n;
+  const r = spawnSync('ovs-vsctl', [`--db=${db}`, '--no-wait', 'add-br', name], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ovs-vsctl add-br: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 function startRealOvsdb(dir: string): { sock: string; pid: number } {
@@ -68,17 +97,77 @@ function startInstantEngine(path: string): Promise<Server> {
     sock.on('data', (d) => {
       buf += d.toString('utf8');
       // The module writes one request per write and waits for its reply: a write is one message.
-      let msg: { id: unknown; method: string; params: Array<{ view?: { kind?: string } }> };
+      let msg: { id: unknown; method: string; params: Array<{ view?: { kind?: string } | null }> };
       try { msg = JSON.parse(buf); } catch { return; }
       buf = '';
+      const view = msg.params[0]?.view;
       const result = msg.method === 'ovsps/bridges' ? [bridge]
-        : msg.method === 'ovsps/vsctl' ? { outputs: [''], warnings: [], view: [msg.params[0]?.view?.kind === 'ports' ? port : bridge] }
+        : msg.method === 'ovsps/vsctl' ? { outputs: [''], warnings: [], ...(view ? { view: [view.kind === 'ports' ? port : bridge] } : {}) }
           : { pid: 1 };
       sock.write(JSON.stringify({ id: msg.id, result, error: null }));
     });
     sock.on('error', () => undefined);
   });
   return new Promise((res) => server.listen(path, () => res(server)));
+}
+
+/** The cmdlets measured: label and a body using $i (the call's index) and $db (-Database, or none). */
+const CMDLETS: Array<{ label: string; body: string }> = [
+  { label: 'New-OvsBridge', body: '$null = New-OvsBridge -Name "psbr$i"$db' },
+  { label: 'Add-OvsPort', body: '$null = Add-OvsPort -Bridge psbr0 -Name "psp$i" -VlanTag 900$db' },
+  { label: 'Set-OvsPort', body: 'Set-OvsPort -Name "psp$i" -VlanTag 901$db' },
+  { label: 'Get-OvsBridge -Name', body: '$null = Get-OvsBridge -Name "psbr$i"$db' },
+  // Reverse order: psbr0 (holding every psp port) goes last.
+  { label: 'Remove-OvsBridge', body: 'Remove-OvsBridge -Name "psbr$($N - 1 - $i)" -Force$db' },
+];
+const withDb = (body: string, db: string): string => body.replace(/\$db$/, db ? ` -Database ${db}` : '');
+
+interface PhaseResult { label: string; wall: Timing; pwshCpu: number; jit: number; engineCpu?: number; stats?: JsonObject }
+
+function ip(...args: string[]): number {
+  return spawnSync('ip', args, { stdio: 'ignore' }).status ?? 1;
+}
+
+/** New-OvsBridge, Add-OvsPort, Set-OvsPort and Remove-OvsBridge against an engine running its
+ *  switch: each call returns once the switch has applied the change. Prints median/p90 and the
+ *  engine's phases (the 'wait' phase is the switch's reconfiguration). */
+async function switchRun(root: string): Promise<void> {
+  const why = needRoot();
+  if (why) { console.log(`\nwith the switch: skipped (${why})`); return; }
+  ip('netns', 'del', NETNS);
+  if (ip('netns', 'add', NETNS) !== 0) { console.log('\nwith the switch: skipped (cannot create a network namespace)'); return; }
+  const run = join(root, 'engine-switch');
+  const ps = await PwshSession.open({ netns: NETNS });
+  let rpc: RawJsonRpcClient | undefined;
+  try {
+    await ps.ok(`$e = Start-OvsEngine -DatabasePath ${psq(join(root, 'conf-switch.db'))} -RunDirectory ${psq(run)} -DatapathTransport userspace; $env:OVS_DB = $e.Socket`);
+    rpc = await RawJsonRpcClient.connect(join(run, 'db.sock'));
+    const bodies: Array<{ label: string; body: string }> = [
+      { label: 'New-OvsBridge', body: '$null = New-OvsBridge -Name "swbr$i"' },
+      { label: 'Add-OvsPort (internal)', body: '$null = Add-OvsPort -Bridge swbr0 -Name "swp$i" -VlanTag 900 -Type internal' },
+      { label: 'Set-OvsPort', body: 'Set-OvsPort -Name "swp$i" -VlanTag 901' },
+      { label: 'Remove-OvsBridge', body: 'Remove-OvsBridge -Name "swbr$($N - 1 - $i)" -Force' },
+    ];
+    await ps.ok('for ($i = 1000; $i -lt 1003; $i++) { $null = New-OvsBridge -Name "swbr$i"; $null = Add-OvsPort -Bridge "swbr$i" -Name "swp$i" -Type internal; Set-OvsPort -Name "swp$i" -VlanTag 5; Remove-OvsBridge -Name "swbr$i" -Force }');
+    console.log(`\nWith the switch (userspace datapath, in a private namespace), ${N_SWITCH} calls each; every change waits for cur_cfg:`);
+    console.log(`${'ms per call'.padEnd(44)} ${'median'.padStart(7)} ${'p90'.padStart(7)}  engine phases (mean wall ms)`);
+    for (const b of bodies) {
+      await rpc.request('ovsps/stats', [{ reset: true }]);
+      const [r] = await ps.ok<{ Times: number[] }>(`$N = ${N_SWITCH}; $times = [double[]]::new($N); $f = 1000.0 / [System.Diagnostics.Stopwatch]::Frequency
+        for ($i = 0; $i -lt $N; $i++) { $s = [System.Diagnostics.Stopwatch]::GetTimestamp(); ${b.body}; $times[$i] = ([System.Diagnostics.Stopwatch]::GetTimestamp() - $s) * $f }
+        [pscustomobject]@{ Times = $times }`, 4);
+      const st = (await rpc.request('ovsps/stats', [{ reset: true }])).result as JsonObject | null;
+      const m = (st?.methods as JsonObject | undefined)?.['ovsps/vsctl'] as JsonObject | undefined;
+      const phases = m ? Object.entries(m.phasesMs as JsonObject).map(([k, v]) => `${k} ${Number(v).toFixed(1)}`).join(', ') : 'n/a';
+      const w = summarize(r!.Times);
+      console.log(`${b.label.padEnd(44)} ${w.median.toFixed(2).padStart(7)} ${w.p90.toFixed(2).padStart(7)}  ${phases}`);
+    }
+  } finally {
+    rpc?.close();
+    await ps.run(`Stop-OvsEngine -RunDirectory ${psq(run)} -Confirm:$false`).catch(() => undefined);
+    await ps.close();
+    ip('netns', 'del', NETNS);
+  }
 }
 
 async function main(): Promise<void> {
@@ -88,72 +177,119 @@ async function main(): Promise<void> {
   const run = join(root, 'engine');
   const ps = await PwshSession.open();
   let real: { sock: string; pid: number } | undefined;
+  let rpc: RawJsonRpcClient | undefined;
   try {
     const [enginePid] = await ps.ok<number>(`$e = Start-OvsEngine -DatabasePath ${psq(join(root, 'conf.db'))} -RunDirectory ${psq(run)} -NoSwitch; $env:OVS_DB = $e.Socket; [int]$e.Pid`);
-    const time = async (label: string, body: string, engine = true): Promise<number> => {
-      // Wall time, and pwsh's own CPU time (the client's cost, less sensitive to a busy machine).
-      // Warm-up calls of the same body (indices past N, so names do not collide): .NET compiles
-      // hot code again in the background during a process's first seconds, which would be counted.
-      await ps.ok(`for ($i = ${N}; $i -lt ${N + WARM}; $i++) { ${body} }`);
-      const e0 = processCpuMs(enginePid);
-      const [r] = await ps.ok<{ Wall: number; Cpu: number }>(`$p = [System.Diagnostics.Process]::GetCurrentProcess(); $c0 = $p.TotalProcessorTime.TotalMilliseconds
-        $sw = [System.Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt ${N}; $i++) { ${body} }; $wall = $sw.Elapsed.TotalMilliseconds / ${N}
-        $p.Refresh(); [pscustomobject]@{ Wall = $wall; Cpu = ($p.TotalProcessorTime.TotalMilliseconds - $c0) / ${N} }`);
-      const e1 = processCpuMs(enginePid);
-      const engineCpu = engine && e0 !== undefined && e1 !== undefined ? `, engine CPU ${((e1 - e0) / N).toFixed(2)} ms/call` : '';
-      console.log(`${label.padEnd(44)} ${r!.Wall.toFixed(2).padStart(8)} ms/call  (pwsh CPU ${r!.Cpu.toFixed(2)} ms/call${engineCpu}; ${N} calls, one warm pwsh)`);
-      return r!.Wall;
+    const ourSock = join(run, 'db.sock');
+    rpc = await RawJsonRpcClient.connect(ourSock);
+    const stats = async (params: JsonObject): Promise<JsonObject | undefined> => {
+      const r = await rpc!.request('ovsps/stats', [params]);
+      return r.error ? undefined : (r.result as JsonObject);
     };
+    const hasStats = (await stats({ reset: true })) !== undefined;
+    if (!needRealOvs()) real = startRealOvsdb(join(root, 'real'));
+
+    /** N calls of `body`, each timed alone; pwsh's CPU per call; the engine's CPU and stats. */
+    const phase = async (label: string, body: string, engine: boolean): Promise<PhaseResult> => {
+      if (engine && hasStats) await stats({ reset: true });
+      const e0 = engine ? processCpuMs(enginePid) : undefined;
+      // Methods the JIT compiled meanwhile: pwsh recompiles its own code (tiered) for hundreds of
+      // calls, in a background thread whose CPU counts in pwsh's.
+      const [r] = await ps.ok<{ Times: number[]; Cpu: number; Jit: number }>(`$N = ${N}; $p = [System.Diagnostics.Process]::GetCurrentProcess(); $c0 = $p.TotalProcessorTime.TotalMilliseconds
+        $j0 = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
+        $times = [double[]]::new($N); $f = 1000.0 / [System.Diagnostics.Stopwatch]::Frequency
+        for ($i = 0; $i -lt $N; $i++) { $s = [System.Diagnostics.Stopwatch]::GetTimestamp(); ${body}; $times[$i] = ([System.Diagnostics.Stopwatch]::GetTimestamp() - $s) * $f }
+        $p.Refresh(); [pscustomobject]@{ Times = $times; Cpu = ($p.TotalProcessorTime.TotalMilliseconds - $c0) / $N; Jit = ([System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $j0) / $N }`, 4);
+      const e1 = engine ? processCpuMs(enginePid) : undefined;
+      const out: PhaseResult = { label, wall: summarize(r!.Times), pwshCpu: r!.Cpu, jit: r!.Jit };
+      if (e0 !== undefined && e1 !== undefined) out.engineCpu = (e1 - e0) / N;
+      if (engine && hasStats) out.stats = await stats({ reset: true });
+      return out;
+    };
+    const ours: number[] = [], theirs: number[] = [];
+    let vsctlNames = 0;
+    /** One round of ovs-vsctl add-br processes, alternating between the two servers. */
+    const vsctlRound = (): void => {
+      for (let k = 0; k < VSCTL_PER_ROUND; k++) {
+        const name = `vsbr${vsctlNames++}`;
+        ours.push(vsctlOnce(`unix:${ourSock}`, name));
+        if (real) theirs.push(vsctlOnce(`unix:${real.sock}`, name));
+      }
+    };
+
     // pwsh keeps compiling (tiered JIT) in the background for many seconds after the module is
     // imported; wait until it is quiet, or its CPU would be counted against the first cmdlets.
     const [pwshPid] = await ps.ok<number>('$PID');
-    const settled = await waitQuiet(pwshPid);
-    console.log(`pwsh background CPU settled after ${settled} s`);
-    // Warm up the code paths (first calls compile script blocks and the regex).
-    await ps.ok('$null = New-OvsBridge warm0; $null = Add-OvsPort warm0 warmp0; $null = Get-OvsBridge warm0; Remove-OvsBridge warm0 -Force');
-    // The PowerShell side alone: the same cmdlets against an engine that answers instantly. Run
-    // first, it also warms pwsh up: perf shows most of pwsh's CPU in its first few hundred calls
-    // of a cmdlet going to the JIT compiler (tiered compilation), which the engine then competes with.
+    console.log(`pwsh background CPU settled after ${await waitQuiet(pwshPid)} s`);
+
+    // The PowerShell side alone, against an engine that answers at once. It goes first and warms
+    // pwsh up: its JIT compiles each cmdlet's code paths again and again for hundreds of calls.
     const instantPath = join(root, 'instant.sock');
     const instant = await startInstantEngine(instantPath);
-    const db = psq(`unix:${instantPath}`);
-    let client: number[];
+    const idb = psq(`unix:${instantPath}`);
+    const client: PhaseResult[] = [];
     try {
-      await ps.ok(`for ($i = 0; $i -lt 300; $i++) { $null = Get-OvsBridge -Name br0 -Database ${db}; $null = New-OvsBridge -Name "w$i" -Database ${db}; $null = Add-OvsPort -Bridge br0 -Name "w$i" -VlanTag 900 -Database ${db} }`);
-      client = [
-        await time('client only: Get-OvsBridge', `$null = Get-OvsBridge -Name br0 -Database ${db}`, false),
-        await time('client only: New-OvsBridge', `$null = New-OvsBridge -Name "x$i" -Database ${db}`, false),
-        await time('client only: Add-OvsPort', `$null = Add-OvsPort -Bridge br0 -Name "x$i" -VlanTag 900 -Database ${db}`, false),
-      ];
+      await ps.ok(`$N = ${N}; for ($i = 0; $i -lt ${CLIENT_WARM}; $i++) { ${CMDLETS.map((c) => withDb(c.body, idb)).join('; ')} }`);
+      for (const c of CMDLETS) client.push(await phase(c.label, withDb(c.body, idb), false));
     } finally {
-      await ps.run(`& (Get-Module OpenVSwitch) { Disconnect-OvsEngineSocket -Target ${db} }`);
+      await ps.run(`& (Get-Module OpenVSwitch) { Disconnect-OvsEngineSocket -Target ${idb} }`);
       await new Promise<void>((res) => instant.close(() => res()));
     }
 
-    const rpc = await time('Invoke-OvsRpc ovsps/info (client round trip)', `$null = & (Get-Module OpenVSwitch) { Invoke-OvsRpc -Method 'ovsps/info' }`);
-    await ps.ok('$null = New-OvsBridge psget');
-    const get = await time('Get-OvsBridge -Name', `$null = Get-OvsBridge -Name psget`);
-    const nb = await time('New-OvsBridge (vsctl txn, row in the reply)', `$null = New-OvsBridge -Name "psbr$i"`);
-    const ap = await time('Add-OvsPort (vsctl txn, row in the reply)', `$null = Add-OvsPort -Bridge psbr0 -Name "psp$i" -VlanTag 900`);
-
-    const bridgesNow = (await ps.ok<number>('@(Get-OvsBridge).Count'))[0];
-    const ours = vsctlLoop(`unix:${join(run, 'db.sock')}`, 'vsbr', Math.min(N, 100));
-    console.log(`${'real ovs-vsctl add-br process -> our engine'.padEnd(44)} ${ours.toFixed(2).padStart(8)} ms/call  (the engine already holds ${bridgesNow} bridges)`);
-    let theirs: number | undefined;
-    if (!needRealOvs()) {
-      real = startRealOvsdb(join(root, 'real'));
-      theirs = vsctlLoop(`unix:${real.sock}`, 'vsbr', Math.min(N, 100));
-      console.log(`${'real ovs-vsctl add-br process -> ovsdb-server'.padEnd(44)} ${theirs.toFixed(2).padStart(8)} ms/call`);
-    } else {
-      console.log(`real ovsdb-server: skipped (${needRealOvs()})`);
+    // The engine's code paths warm up too (bridges past N, removed again).
+    await ps.ok(`for ($i = ${N}; $i -lt ${N + WARM}; $i++) { $null = New-OvsBridge -Name "psbr$i"; $null = Add-OvsPort -Bridge "psbr$i" -Name "psp$i" -VlanTag 900
+        Set-OvsPort -Name "psp$i" -VlanTag 901; $null = Get-OvsBridge -Name "psbr$i"; Remove-OvsBridge -Name "psbr$i" -Force }`);
+    const rpcRound = await phase('Invoke-OvsRpc ovsps/info (bare round trip)', `$null = & (Get-Module OpenVSwitch) { Invoke-OvsRpc -Method 'ovsps/info' }`, true);
+    vsctlRound();
+    const results: PhaseResult[] = [];
+    let bridgesAfterNew = 0;
+    for (const c of CMDLETS) {
+      results.push(await phase(c.label, withDb(c.body, ''), true));
+      if (c.label === 'New-OvsBridge') bridgesAfterNew = (await ps.ok<number>('@(Get-OvsBridge).Count'))[0]!;
+      vsctlRound();
     }
-    console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
-    const base = theirs ?? ours;
-    console.log(`ratios vs one ovs-vsctl process${theirs ? ' (real server)' : ' (our engine)'}: New-OvsBridge ${(nb / base).toFixed(2)}x, Add-OvsPort ${(ap / base).toFixed(2)}x, Get-OvsBridge ${(get / base).toFixed(2)}x, bare RPC ${(rpc / base).toFixed(2)}x`);
-    console.log(`PowerShell side of each cmdlet (against an instant engine): Get-OvsBridge ${client[0]!.toFixed(2)} ms, New-OvsBridge ${client[1]!.toFixed(2)} ms, Add-OvsPort ${client[2]!.toFixed(2)} ms`);
-    const verdict = (name: string, ms: number): string => `${name} ${ms < 5 ? 'meets' : 'misses'} it (${ms.toFixed(2)} ms)`;
-    console.log(`target: a cmdlet round trip under 5 ms -> ${verdict('New-OvsBridge', nb)}, ${verdict('Add-OvsPort', ap)}, ${verdict('Get-OvsBridge', get)}`);
+
+    const f = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(2)).padStart(7);
+    const row = (r: PhaseResult): string => {
+      const st = (r.stats?.methods as JsonObject | undefined) ?? {};
+      const handler = Object.values(st).reduce<number>((a, m) => a + Number((m as JsonObject).totalMs ?? 0), 0) / N;
+      return `${r.label.padEnd(44)} ${f(r.wall.median)} ${f(r.wall.p90)} ${f(r.wall.mean)}  ${f(r.pwshCpu)} ${f(r.engineCpu)} ${r.stats ? f(handler) : f(undefined)} ${f(r.jit)}`;
+    };
+    const head = `${'ms per call'.padEnd(44)} ${'median'.padStart(7)} ${'p90'.padStart(7)} ${'mean'.padStart(7)}  ${'pwshCPU'.padStart(7)} ${'engCPU'.padStart(7)} ${'handler'.padStart(7)} ${'jit/call'.padStart(7)}`;
+    console.log('(pwshCPU: pwsh process CPU per call, all threads; engCPU: engine process CPU per call; handler: engine time in the ovsps method; jit/call: methods pwsh JIT-compiled per call meanwhile)');
+    console.log(`\nPowerShell side alone (instant stand-in engine, after ${CLIENT_WARM} warm-up calls of each cmdlet):`);
+    console.log(head);
+    for (const r of client) console.log(row(r));
+    console.log(`\nAgainst our engine (--no-switch), one warm pwsh, ${N} calls each (${bridgesAfterNew} bridges after New-OvsBridge; Add-OvsPort puts every port on psbr0):`);
+    console.log(head);
+    console.log(row(rpcRound));
+    for (const r of results) console.log(row(r));
+    const vo = summarize(ours), vt = summarize(theirs);
+    console.log(`${'ovs-vsctl add-br process -> our engine'.padEnd(44)} ${f(vo.median)} ${f(vo.p90)} ${f(vo.mean)}  (${vo.n} processes in ${CMDLETS.length + 1} rounds, alternating with the next line)`);
+    if (real) console.log(`${'ovs-vsctl add-br process -> ovsdb-server 3.1'.padEnd(44)} ${f(vt.median)} ${f(vt.p90)} ${f(vt.mean)}  (${vt.n} processes)`);
+    else console.log(`real ovsdb-server: skipped (${needRealOvs()})`);
+
+    if (hasStats) {
+      console.log('\nWhere the engine spends a vsctl cmdlet (ovsps/stats: mean wall ms per call in the handler, by phase):');
+      for (const r of results) {
+        const m = (r.stats?.methods as JsonObject | undefined)?.['ovsps/vsctl'] as JsonObject | undefined;
+        if (!m) continue;
+        const phases = Object.entries((m.phasesMs as JsonObject) ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ');
+        console.log(`  ${r.label.padEnd(20)} handler ${Number(m.meanMs).toFixed(2)} ms: ${phases}`);
+      }
+      console.log('  (parse: argv; read: tables from the mirror; run: the commands on the replica, incl. the bridge/port cache; plan: the transaction; commit: the database; output; view: the rows returned)');
+    } else {
+      console.log('\nThis engine has no ovsps/stats method: no engine-side breakdown.');
+    }
+    console.log(`\nload average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+    const base = real ? vt.median : vo.median;
+    const get = (label: string): PhaseResult => results.find((r) => r.label === label)!;
+    console.log(`ratios (median) vs one ovs-vsctl add-br process${real ? ' against ovsdb-server' : ' against our engine'}: ${results.map((r) => `${r.label.split(' ')[0]} ${(r.wall.median / base).toFixed(3)}x`).join(', ')}`);
+    const verdict = (r: PhaseResult): string => `${r.label.split(' ')[0]} ${r.wall.median < 5 ? 'meets' : 'misses'} it (median ${r.wall.median.toFixed(2)} ms, p90 ${r.wall.p90.toFixed(2)} ms)`;
+    console.log(`target: a cmdlet round trip under 5 ms -> ${[get('New-OvsBridge'), get('Add-OvsPort'), get('Set-OvsPort'), get('Get-OvsBridge -Name'), get('Remove-OvsBridge')].map(verdict).join('; ')}`);
+    if (SWITCH) await switchRun(root);
   } finally {
+    rpc?.close();
     await ps.run(`Stop-OvsEngine -RunDirectory ${psq(run)} -Confirm:$false`).catch(() => undefined);
     await ps.close();
     if (real) try { process.kill(real.pid, 'SIGTERM'); } catch { /* gone */ }

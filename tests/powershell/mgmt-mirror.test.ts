@@ -119,3 +119,117 @@ t.test('ovsps views agree with ovs-vsctl and return the changed rows in the same
   await t.rejects(vsctl([{ commands: [['add-port', 'nope', 'x']], view: { kind: 'ports', name: 'x' } }]), { code: 'OVS_E_NO_BRIDGE' }, 'a failing command reports its code, no view');
   await t.rejects(vsctl([{ commands: [['list-br']], view: { kind: 'flows' } }]), /view kind "flows"/, 'an unknown view kind is refused, naming it');
 });
+
+t.test('MirrorClient leaves out only the wait ops that pass, and answers like the database', async (t) => {
+  const e = engine();
+  t.teardown(e.stop);
+  const mirror = new MirrorClient(e.db);
+  t.teardown(() => mirror.dispose());
+  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  const vsctl = e.methods.get('ovsps/vsctl')!;
+  await vsctl([{ commands: [['init']] }]);
+  for (let i = 0; i < 3; i++) await vsctl([{ commands: [['add-br', `br${i}`], ['add-port', `br${i}`, `p${i}`]] }]);
+  const read = async (): Promise<RowJson[]> => ((await mirror.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['_uuid', 'name', 'ports'] }]))[0] as { rows: RowJson[] }).rows;
+  const wait = (r: RowJson, ports: Json = r.ports as Json): Json => ({ op: 'wait', table: 'Bridge', timeout: 0, where: [['_uuid', '==', r._uuid as Json]], until: '==', columns: ['ports'], rows: [{ ports }] });
+  /** The same transaction through the mirror and straight to the database; ends in abort (or fails
+   *  earlier), so neither run changes anything. Returns how many waits the mirror left out. */
+  const same = async (ops: Json[], what: string): Promise<number> => {
+    const before = mirror.waitsSkipped;
+    const a = await mirror.transact('Open_vSwitch', ops);
+    const skipped = mirror.waitsSkipped - before;
+    const b = await direct.transact('Open_vSwitch', ops);
+    t.same(a, b, `${what}: same results as the database`);
+    return skipped;
+  };
+  const rows = await read();
+  const abort: Json = { op: 'abort' };
+  t.equal(await same([wait(rows[0]!), wait(rows[1]!), wait(rows[2]!), abort], 'waits on values read from the mirror'), 3, 'all three waits left out');
+  t.equal(await same([wait(rows[0]!, JSON.parse(JSON.stringify(rows[0]!.ports)) as Json), abort], 'a wait on an equal copy'), 0, 'a copy is not the mirror\'s object: the database checks it');
+  t.equal(await same([wait(rows[0]!), { op: 'insert', table: 'No_Such_Table', row: {} }, wait(rows[1]!), abort], 'a failing op between left-out waits'), 2, 'left out at first; the failed transaction then ran whole (its error names the op by position)');
+  const dangling: Json = { op: 'update', table: 'Bridge', where: [['_uuid', '==', rows[1]!._uuid as Json]], row: { ports: ['uuid', '00000000-0000-0000-0000-00000000beef'] } };
+  t.equal(await same([wait(rows[0]!), dangling, wait(rows[2]!)], 'a commit-time error after the operations'), 2, 'left out at first; the failed commit then ran whole');
+  // A row changed since it was read: the old value is no longer the mirror's, the wait fails.
+  await vsctl([{ commands: [['add-port', 'br0', 'extra']] }]);
+  t.equal(await same([wait(rows[0]!), abort], 'a wait on a value changed since'), 0, 'not left out');
+  t.equal(await same([wait(rows[1]!), { op: 'wait', table: 'Bridge', timeout: 0, where: [['_uuid', '==', rows[2]!._uuid as Json]], until: '!=', columns: ['ports'], rows: [{ ports: rows[2]!.ports as Json }] }, abort], 'until != is the database\'s'), 1, 'only the == wait left out');
+  // Through ovs-vsctl: a transaction that verifies every bridge's ports commits and its waits are left out.
+  const n0 = mirror.waitsSkipped;
+  const client = e.methods.get('ovsps/vsctl')!;
+  await client([{ commands: [['add-port', 'br1', 'p1b']] }]);
+  t.same((await e.methods.get('ovsps/ports')!([{ name: 'p1b' }]) as JsonObject[]).map((p) => p.bridge), ['br1'], 'the port was added');
+  t.equal(mirror.waitsSkipped, n0, 'this test\'s own MirrorClient was not the one used (each engine has its own)');
+});
+
+t.test('ovsps/stats counts calls and errors per method, splits ovsps/vsctl by phase, resets', async (t) => {
+  const e = engine();
+  t.teardown(e.stop);
+  const vsctl = e.methods.get('ovsps/vsctl')!;
+  const stats = e.methods.get('ovsps/stats')!;
+  await stats([{ reset: true }]);
+  await vsctl([{ commands: [['init']] }]);
+  await vsctl([{ commands: [['add-br', 'br0']], view: { kind: 'bridges', name: 'br0' } }]);
+  await t.rejects(vsctl([{ commands: [['add-br', 'br0']] }]), /already exists/, 'a failing call');
+  await e.methods.get('ovsps/bridges')!([{}]);
+  type M = { calls: number; errors: number; totalMs: number; meanMs: number; maxMs: number; phasesMs: Record<string, number>; phasesCpuMs?: Record<string, number> };
+  const s = await stats([{ reset: true }]) as { cpu: boolean; methods: Record<string, M> };
+  const v = s.methods['ovsps/vsctl']!;
+  t.equal(v.calls, 3, 'three ovsps/vsctl calls');
+  t.equal(v.errors, 1, 'one of them failed');
+  t.equal(s.methods['ovsps/bridges']?.calls, 1, 'one ovsps/bridges call');
+  t.notOk('ovsps/stats' in s.methods, 'ovsps/stats does not count itself');
+  for (const p of ['parse', 'read', 'run', 'plan', 'commit', 'output', 'view']) t.ok(v.phasesMs[p]! >= 0, `phase ${p} measured`);
+  const phaseSum = Object.values(v.phasesMs).reduce((a, b) => a + b, 0) * v.calls;
+  t.ok(phaseSum <= v.totalMs + 0.01, `the phases (${phaseSum.toFixed(3)} ms) fit in the handlers' time (${v.totalMs} ms)`);
+  t.equal(s.cpu, false, 'no CPU accounting unless asked');
+  t.notOk('phasesCpuMs' in v, 'no CPU figures without it');
+  const after = await stats([{ cpu: true }]) as { methods: Record<string, M> };
+  t.same(after.methods, {}, 'reset emptied the figures');
+  await vsctl([{ commands: [['add-br', 'br1']] }]);
+  const withCpu = await stats([{ cpu: false, reset: true }]) as { cpu: boolean; methods: Record<string, M> };
+  t.equal(withCpu.cpu, true, 'CPU accounting was on for that call');
+  t.ok(withCpu.methods['ovsps/vsctl']?.phasesCpuMs?.run !== undefined, 'CPU time per phase reported');
+  await t.rejects(stats([{ reset: 'yes' }]), /"reset" must be true or false/, 'a bad reset value is refused, naming it');
+  await t.rejects(stats([{ cpu: 1 }]), /"cpu" must be true or false/, 'a bad cpu value is refused');
+  await t.rejects(stats([[]]), /params\[0\] must be an object/, 'params must be an object');
+});
+
+t.test('ovs-vsctl on a MirrorClient plans no verify waits it can see pass; a stale plan is not run', async (t) => {
+  const { executeVsctl } = await import('../../engine/vsctl/execute.js');
+  const e = engine();
+  t.teardown(e.stop);
+  const mirror = new MirrorClient(e.db);
+  t.teardown(() => mirror.dispose());
+  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  await executeVsctl(mirror, [{ name: 'init', args: [] }], { noWait: true });
+  for (let i = 0; i < 5; i++) await executeVsctl(mirror, [{ name: 'add-br', args: [`br${i}`] }, { name: 'add-port', args: [`br${i}`, `p${i}`] }], { noWait: true });
+  const before = mirror.waitsSkipped;
+  await executeVsctl(mirror, [{ name: 'add-port', args: ['br0', 'q0'] }], { noWait: true });
+  // verify_ports: Open_vSwitch.bridges, each of 5 bridges' ports, each of 10 ports' interfaces.
+  t.equal(mirror.waitsSkipped - before, 16, 'all 16 verifies of add-port were left out');
+  const ports = await executeVsctl(direct, [{ name: 'list-ports', args: ['br0'] }], { noWait: true });
+  t.same(ports.commands[0]!.data, ['p0', 'q0'], 'the port was added (read back through a plain client)');
+
+  // Two ovs-vsctl runs at once on the one client: both land (a run whose reads went stale retries).
+  await Promise.all([
+    executeVsctl(mirror, [{ name: 'add-port', args: ['br1', 'c1'] }], { noWait: true }),
+    executeVsctl(mirror, [{ name: 'add-port', args: ['br1', 'c2'] }], { noWait: true }),
+  ]);
+  const br1 = await executeVsctl(direct, [{ name: 'list-ports', args: ['br1'] }], { noWait: true });
+  t.same(br1.commands[0]!.data, ['c1', 'c2', 'p1'], 'both concurrent add-ports landed');
+
+  // A plan answered by verifiedHolds, then a commit from elsewhere before the transaction: the
+  // transaction is not run and answers null (try again); after a fresh read, transactions run.
+  const rows = ((await mirror.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['_uuid', 'ports'] }]))[0] as { rows: RowJson[] }).rows;
+  const b0 = rows[0]!;
+  t.ok(mirror.verifiedHolds('Open_vSwitch', 'Bridge', (b0._uuid as string[])[1]!, ['ports'], b0), 'the value read is still current');
+  t.notOk(mirror.verifiedHolds('Open_vSwitch', 'Bridge', (b0._uuid as string[])[1]!, ['ports'], { ports: JSON.parse(JSON.stringify(b0.ports)) as Json }), 'an equal copy is not the mirror\'s value');
+  t.notOk(mirror.verifiedHolds('Nope', 'Bridge', (b0._uuid as string[])[1]!, ['ports'], b0), 'another database: no');
+  await direct.transact('Open_vSwitch', [{ op: 'update', table: 'Bridge', where: [], row: { external_ids: ['map', [['k', 'v']]] } }]);
+  const insert: Json = { op: 'insert', table: 'Bridge', row: { name: 'stale' } };
+  t.same(await mirror.transact('Open_vSwitch', [insert, { op: 'comment', comment: 'x' }]), [null, null], 'the stale transaction answers null per op');
+  const names = async (): Promise<string[]> => (((await direct.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['name'] }]))[0] as { rows: Array<{ name: string }> }).rows.map((r) => r.name));
+  t.notOk((await names()).includes('stale'), 'and was not run');
+  await mirror.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['name'] }]);
+  const r = await mirror.transact('Open_vSwitch', [{ op: 'insert', table: 'Bridge', row: { name: 'fresh' } }]);
+  t.match(r[0], { uuid: ['uuid', String] }, 'after a fresh read a transaction runs');
+});
