@@ -6,45 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
 import { startUdpCollector } from '../lib/udp-collector.js';
+import { ipfixDecoder, type IpfixMessage, type IpfixRecord as Rec } from '../lib/ipfix-decode.js';
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip');
-
-type Rec = Map<number, Buffer>;
-interface Msg { version: number; domain: number; sequence: number; records: Array<{ template: number; fields: Rec }> }
-
-/** RFC 7011 decoding driven by the templates the exporter sent. */
-function decoder() {
-  const templates = new Map<number, Array<[number, number]>>();
-  return (b: Buffer): Msg => {
-    const version = b.readUInt16BE(0), len = b.readUInt16BE(2);
-    if (len !== b.length) throw new Error(`IPFIX length ${len} != datagram ${b.length}`);
-    const msg: Msg = { version, sequence: b.readUInt32BE(8), domain: b.readUInt32BE(12), records: [] };
-    let o = 16;
-    while (o < b.length) {
-      const setId = b.readUInt16BE(o), setLen = b.readUInt16BE(o + 2), end = o + setLen;
-      let p = o + 4;
-      if (setId === 2) {
-        while (p + 4 <= end) {
-          const id = b.readUInt16BE(p), n = b.readUInt16BE(p + 2); p += 4;
-          const fields: Array<[number, number]> = [];
-          for (let i = 0; i < n; i++) { fields.push([b.readUInt16BE(p), b.readUInt16BE(p + 2)]); p += 4; }
-          templates.set(id, fields);
-        }
-      } else if (setId >= 256) {
-        const tpl = templates.get(setId);
-        if (!tpl) throw new Error(`data set ${setId} before its template`);
-        const size = tpl.reduce((n, [, l]) => n + l, 0);
-        while (p + size <= end) {
-          const fields: Rec = new Map();
-          for (const [id, l] of tpl) { fields.set(id, b.subarray(p, p + l)); p += l; }
-          msg.records.push({ template: setId, fields });
-        }
-      }
-      o = end;
-    }
-    return msg;
-  };
-}
 
 t.test('IPFIX flow records for the VMs\' pings', { skip, timeout: 180_000 }, async (t) => {
   const h = new EngineHarness('ix');
@@ -58,8 +22,8 @@ t.test('IPFIX flow records for the VMs\' pings', { skip, timeout: 180_000 }, asy
   const dp = h.ok('ovs-dpctl', 'show');
   const odp = (name: string) => Number(new RegExp(`port (\\d+): ${name}(?:\\s|$)`, 'm').exec(dp)?.[1] ?? -1);
 
-  const decode = decoder();
-  const msgs: Msg[] = [];
+  const decode = ipfixDecoder();
+  const msgs: IpfixMessage[] = [];
   await startUdpCollector(t, h.ns, 4739, (d) => msgs.push(decode(d)));
 
   h.ok('ovs-vsctl', '--', 'set', 'Bridge', 'br-int', 'ipfix=@i', '--', '--id=@i', 'create', 'IPFIX', 'targets="127.0.0.1:4739"', 'sampling=1',
