@@ -34,6 +34,7 @@ import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } 
 export const OFPP_LOCAL = 0xfffe;
 const MAX_IDLE_MS = 10_000;
 const REVALIDATE_MS = 500;
+/** Interface and Mirror statistics are written every `stats-update-interval` ms, at least 5000. */
 const STATS_MS = 5_000;
 
 export interface SwitchLog { info(m: string): void; warn(m: string): void; err(m: string): void; dbg(m: string): void }
@@ -146,6 +147,7 @@ export class VSwitch {
   private revalidatedAt = -1;
   private closed = false;
   private lastStats = 0;
+  private statsIntervalMs = STATS_MS;
   /** Set once a flow with an idle or hard timeout was added (every flow-mod path of the switch goes
    *  through commands.ts, which calls noteFlowMods); until then the periodic pass skips rule expiry. */
   private flowsMayExpire = false;
@@ -271,6 +273,9 @@ export class VSwitch {
   private async reconcile(): Promise<void> {
     const { ovs, bridges, rep } = this.desired();
     const nextCfg = ovs ? intOf(ovs.next_cfg) ?? 0 : 0;
+    // bridge.c: Open_vSwitch other_config:stats-update-interval, never below 5000 ms.
+    const interval = ovs ? Number(mapOf(ovs.other_config).get('stats-update-interval') ?? STATS_MS) : STATS_MS;
+    this.statsIntervalMs = Number.isInteger(interval) ? Math.max(STATS_MS, interval) : STATS_MS;
     this.counters.reconfigurations++;
     const errors = new Map<string, string>();
 
@@ -1010,7 +1015,7 @@ export class VSwitch {
       for (const x of this.ipfixes.values()) x.run();
       for (const m of this.flowExporters.values()) for (const x of m.values()) x.exporter.run();
       await this.revalidate(expiredFlows > 0);
-      if (this.now() - this.lastStats >= STATS_MS) { this.lastStats = this.now(); await this.writeStatistics(); }
+      if (this.now() - this.lastStats >= this.statsIntervalMs) { this.lastStats = this.now(); await this.writeStatistics(); }
     } catch (e) {
       this.o.log.warn(`periodic work failed: ${(e as Error).message}`);
     }
