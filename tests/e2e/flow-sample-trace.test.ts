@@ -4,7 +4,8 @@
 // "Datapath actions" line of `ovs-appctl ofproto/trace` must be the same for each traced packet,
 // datapath port numbers mapped to port names. Before the collector set exists, neither emits the
 // sample; after, both emit sample(...,actions(userspace(flow_sample(...)))) or the bare userspace
-// action for probability 65535, in rule order, with sampling ports resolved or dropped alike.
+// action for probability 65535, in rule order, with sampling ports resolved or dropped alike. A
+// mirror with snaplen=64 then adds trunc(64) before each copy, alike.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -89,6 +90,7 @@ t.test('sample actions translate to the datapath actions real OVS produces', { s
   const both = (...args: string[]) => { vsctlReal(...args); h.ok('ovs-vsctl', ...args); };
   both('add-port', 'br0', 'p1', '--', 'set', 'Interface', 'p1', 'type=internal', 'ofport_request=1');
   both('add-port', 'br0', 'p2', '--', 'set', 'Interface', 'p2', 'type=internal', 'ofport_request=2');
+  both('add-port', 'br0', 'p3', '--', 'set', 'Interface', 'p3', 'type=internal', 'ofport_request=3');
   ofctlReal('del-flows');
   h.ok('ovs-ofctl', 'del-flows', 'br0');
   for (const r of RULES) { ofctlReal('add-flow', r); h.ok('ovs-ofctl', 'add-flow', 'br0', r); }
@@ -96,7 +98,7 @@ t.test('sample actions translate to the datapath actions real OVS produces', { s
 
   const realNames = portNames(appctlReal('dpif/show'));
   const ourNames = portNames(h.ok('ovs-appctl', 'dpif/show'));
-  t.ok(realNames.size >= 3 && ourNames.size >= 3, 'both datapaths show br0, p1 and p2');
+  t.ok(realNames.size >= 4 && ourNames.size >= 4, 'both datapaths show br0, p1, p2 and p3');
 
   const compare = (phase: string) => {
     for (const flow of TRACES) {
@@ -110,4 +112,9 @@ t.test('sample actions translate to the datapath actions real OVS produces', { s
     '--', 'create', 'Flow_Sample_Collector_Set', 'id=5', 'bridge=@br', 'ipfix=@i');
   await new Promise((r) => setTimeout(r, 500));
   compare('with a collector set');
+  // Mirror snaplen: a SPAN mirror of p1 to p3 cutting copies to 64 bytes.
+  both('--', 'set', 'Bridge', 'br0', 'mirrors=@m', '--', '--id=@p1', 'get', 'Port', 'p1', '--', '--id=@p3', 'get', 'Port', 'p3',
+    '--', '--id=@m', 'create', 'Mirror', 'name=m', 'select-src-port=@p1', 'select-dst-port=@p1', 'output-port=@p3', 'snaplen=64');
+  await new Promise((r) => setTimeout(r, 500));
+  compare('with a snaplen mirror of p1');
 });
