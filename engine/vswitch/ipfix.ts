@@ -131,7 +131,8 @@ export class IpfixExporter {
     const probability = Math.max(1, Math.floor(0xffffffff / rate));
     this.sampleWith(packet, {
       inPort, ...(outPorts.length === 1 ? { outPort: outPorts[0]! } : {}), obsDomainId: this.settings.observationDomainId,
-      obsPointId: this.settings.observationPointId, direction: 'default', packetDeltaCount: BigInt(Math.floor(0xffffffff / probability)),
+      // OVS samples bridge IPFIX on input (compose_ipfix_action with no output port): ingress.
+      obsPointId: this.settings.observationPointId, direction: 'ingress', packetDeltaCount: BigInt(Math.floor(0xffffffff / probability)),
     });
   }
 

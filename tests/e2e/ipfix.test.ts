@@ -47,6 +47,7 @@ t.test('IPFIX flow records for the VMs\' pings', { skip, timeout: 180_000 }, asy
   t.equal(req.reduce((n, r) => n + u64(r, 1), 0), sent * 98, 'octets of 98-byte frames');
   t.ok(req.every((r) => u32(r, 10) === odp(a.hostIf) && u32(r, 14) === odp(b.hostIf)), 'ingress/egress interfaces: the datapath ports of a and b');
   t.ok(req.every((r) => u32(r, 138) === 7), 'observation point 7');
+  t.ok(req.every((r) => r.get(61)![0] === 0), 'flowDirection ingress (bridge sampling samples packets as they come in)');
   t.ok(req.every((r) => u64(r, 153) >= u64(r, 152)), 'flow end >= flow start');
   t.ok(req.every((r) => r.get(136)![0] === 2 || r.get(136)![0] === 4), 'flowEndReason: active timeout (or forced end)');
 
