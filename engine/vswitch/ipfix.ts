@@ -65,6 +65,25 @@ export interface IpfixSampleInfo {
   packetDeltaCount: bigint;
 }
 
+/** An exporting process's counters, as `ovs-ofctl dump-ipfix-bridge|dump-ipfix-flow` show them. */
+export interface IpfixStats {
+  /** Flow records created (each sample without a cache; each new cache entry with one). */
+  totalFlows: number;
+  /** Records in the cache now. */
+  currentFlows: number;
+  /** Sampled packets, IPv4/IPv6 ones with a known transport (TCP, UDP, SCTP, ICMP), and errors:
+   *  IPv4/IPv6 with another transport, or not Ethernet at all. */
+  pkts: number;
+  ipv4Pkts: number;
+  ipv6Pkts: number;
+  errorPkts: number;
+  ipv4ErrorPkts: number;
+  ipv6ErrorPkts: number;
+  /** Messages sent (one per collector) and sends that failed. */
+  txPkts: number;
+  txErrors: number;
+}
+
 interface FlowRecord {
   template: number;
   obsDomainId: number;
@@ -119,6 +138,7 @@ export class IpfixExporter {
   private pending: Array<{ rec: FlowRecord; reason: number }> = [];
   private timer?: NodeJS.Timeout;
   recordsSent = 0;
+  private readonly counts = { totalFlows: 0, pkts: 0, ipv4Pkts: 0, ipv6Pkts: 0, errorPkts: 0, ipv4ErrorPkts: 0, ipv6ErrorPkts: 0 };
 
   constructor(public settings: IpfixSettings, onError: (m: string) => void = () => {}, private readonly now: () => number = Date.now) {
     this.out = new CollectorSocket('IPFIX', onError);
@@ -139,7 +159,11 @@ export class IpfixExporter {
   /** A sampled packet with everything its record needs said by the caller (flow-based sampling). */
   sampleWith(packet: Uint8Array, info: IpfixSampleInfo): void {
     const k = extractFlowKey(packet, info.inPort);
-    if (!k.eth) return;
+    const c = this.counts;
+    c.pkts++;
+    if (!k.eth) { c.errorPkts++; return; }
+    if (k.ipv4) { if (k.tcp || k.udp || k.sctp || k.icmp) c.ipv4Pkts++; else { c.ipv4ErrorPkts++; c.errorPkts++; } }
+    else if (k.ipv6) { if (k.tcp || k.udp || k.sctp || k.icmpv6) c.ipv6Pkts++; else { c.ipv6ErrorPkts++; c.errorPkts++; } }
     const now = this.now();
     const egress = info.direction === 'egress' || (info.direction === 'default' && info.outPort !== undefined);
     const values: FlowRecord['values'] = {
@@ -158,6 +182,7 @@ export class IpfixExporter {
     const packets = info.packetDeltaCount, bytes = info.packetDeltaCount * BigInt(packet.length);
     const obsDomainId = info.obsDomainId >>> 0;
     if (this.settings.cacheActiveTimeout <= 0) {
+      c.totalFlows++;
       this.enqueue({ template, obsDomainId, values, start: now, end: now, packets, bytes }, END_FORCED);
       return;
     }
@@ -172,10 +197,15 @@ export class IpfixExporter {
       }
       r = { template, obsDomainId, values, start: now, end: now, packets: 0n, bytes: 0n };
       this.cache.set(key, r);
+      c.totalFlows++;
     }
     r.end = now;
     r.packets += packets;
     r.bytes += bytes;
+  }
+
+  stats(): IpfixStats {
+    return { ...this.counts, currentFlows: this.cache.size, txPkts: this.out.sent, txErrors: this.out.errors };
   }
 
   /** Exports cached records older than the active timeout (call periodically). */

@@ -23,7 +23,7 @@ import { decodeSflowCookie } from '../pipeline/sflow-cookie.js';
 import { decodeFlowSampleCookie } from '../pipeline/flow-sample-cookie.js';
 import { SflowAgent, parseSflowTarget, type IfCounters, type SflowSettings } from './sflow.js';
 import { LinuxQos, type QosSpec, type QueueSpec } from './qos.js';
-import { IpfixExporter, parseIpfixTarget, type IpfixSettings } from './ipfix.js';
+import { IpfixExporter, parseIpfixTarget, type IpfixSettings, type IpfixStats } from './ipfix.js';
 import { NF_OUT_DROP, NF_OUT_MULTI, NetflowExporter, parseNetflowTarget, type NetflowSettings } from './netflow.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -1111,5 +1111,13 @@ export class VSwitch {
   ifaceState(name: string): Readonly<IfaceState> | undefined { return this.ifaces.get(name); }
   get dp(): Dpif { return this.o.dpif; }
   installedFlow(ufidHex: string): Readonly<InstalledRec> | undefined { return this.installed.get(ufidHex); }
+  /** The bridge's IPFIX exporting processes' counters: bridge sampling (undefined when off) and
+   *  each flow sample collector set by id (ascending). */
+  ipfixStats(bridge: string): { bridge?: IpfixStats; flows: Array<{ id: number; stats: IpfixStats }> } {
+    const flows = [...(this.flowExporters.get(bridge) ?? new Map<number, { exporter: IpfixExporter }>())]
+      .sort((a, b) => a[0] - b[0]).map(([id, x]) => ({ id, stats: x.exporter.stats() }));
+    const b = this.ipfixes.get(bridge);
+    return { ...(b ? { bridge: b.stats() } : {}), flows };
+  }
 }
 

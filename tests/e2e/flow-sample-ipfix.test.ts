@@ -75,9 +75,25 @@ t.test('sample actions export IPFIX records to their Flow_Sample_Collector_Set',
     `const s=require('dgram').createSocket('udp4');let n=0;const go=()=>{if(n++>=${udpSent})return s.close();s.send(Buffer.alloc(32),9999,'${b.ip}',()=>setImmediate(go))};go()`]);
   t.equal(send.status, 0, `${udpSent} UDP datagrams sent`);
   const udpTotal = () => msgs.filter((m) => m.domain === 78).flatMap((m) => m.records.map((r) => r.fields)).reduce((n, r) => n + f.u64(r, 2), 0);
-  await sleep(2000);
+  // Every datagram's upcall handled (the exporter's count stops moving) and every record received.
+  const received = () => msgs.filter((m) => m.domain === 77 || m.domain === 78).flatMap((m) => m.records).reduce((n, r) => n + f.u64(r.fields, 2), 0);
+  const counted = () => Number(/sampled pkts=(\d+)/.exec(h.ok('ovs-ofctl', 'dump-ipfix-flow', 'br-int'))?.[1] ?? -1);
+  let last = -1;
+  await waitFor(() => { const c = counted(), same = c === last && c === received(); last = c; return same; }, 'sampling to settle', 20_000, 500).catch(() => undefined);
   const sampled = udpTotal();
   t.ok(sampled >= 100 && sampled <= 300, `probability 32768/65535 sampled ${sampled} of ${udpSent} (expected about half)`);
+
+  // Exporting-process counters (ovs-ofctl dump-ipfix-flow): every sample of collector set 5, each
+  // its own record (no cache), all received by the collector.
+  const fstats = h.ok('ovs-ofctl', 'dump-ipfix-flow', 'br-int');
+  const samples = received();
+  // b also answers some datagrams with ICMP port unreachable, which b's ICMP rule samples too.
+  t.ok(samples >= 2 * (sent + 1) + sampled, `the collector received ${samples} sampled packets: the pings', the datagrams' and b's ICMP errors`);
+  t.match(fstats, new RegExp(`^NXST_IPFIX_FLOW reply \\(xid=0x2\\): 1 ids\n  id   5: flows=${samples}, current flows=0, sampled pkts=${samples}, ipv4 ok=${samples}, ipv6 ok=0, tx pkts=\\d+\n`
+    + '          pkts errs=0, ipv4 errs=0, ipv6 errs=0, tx errs=0\n$'), `dump-ipfix-flow counts the same ${samples} samples, each its own flow record`);
+  t.ok(Number(/tx pkts=(\d+)/.exec(fstats)?.[1] ?? 0) >= 1, 'and the messages sent');
+  t.equal(h.ok('ovs-ofctl', 'dump-ipfix-bridge', 'br-int'), 'OFPT_ERROR (xid=0x2): NXST_NOT_CONFIGURED\nNXST_IPFIX_BRIDGE request (xid=0x2):\n',
+    'dump-ipfix-bridge without bridge IPFIX: NXST_NOT_CONFIGURED, as ovs-ofctl prints it');
 
   h.ok('ovs-vsctl', '--all', 'destroy', 'Flow_Sample_Collector_Set');
   await sleep(1000);
@@ -86,4 +102,5 @@ t.test('sample actions export IPFIX records to their Flow_Sample_Collector_Set',
   await sleep(2000);
   t.equal(msgs.length, before, 'nothing exported once the collector set is gone');
   t.match(h.ok('ovs-ofctl', 'dump-flows', 'br-int'), /sample\(probability=65535,collector_set_id=5/, 'the rules stay');
+  t.match(h.ok('ovs-ofctl', 'dump-ipfix-flow', 'br-int'), /NXST_NOT_CONFIGURED/, 'and dump-ipfix-flow says not configured');
 });

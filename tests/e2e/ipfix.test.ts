@@ -51,6 +51,10 @@ t.test('IPFIX flow records for the VMs\' pings', { skip, timeout: 180_000 }, asy
   t.ok(req.every((r) => u64(r, 153) >= u64(r, 152)), 'flow end >= flow start');
   t.ok(req.every((r) => r.get(136)![0] === 2 || r.get(136)![0] === 4), 'flowEndReason: active timeout (or forced end)');
 
+  const bstats = h.ok('ovs-ofctl', 'dump-ipfix-bridge', 'br-int');
+  t.match(bstats, /^NXST_IPFIX_BRIDGE reply \(xid=0x2\):\n  bridge ipfix: flows=\d+, current flows=\d+, sampled pkts=\d+, ipv4 ok=\d+, ipv6 ok=\d+, tx pkts=\d+\n {16}pkts errs=\d+, ipv4 errs=\d+, ipv6 errs=\d+, tx errs=0\n$/,
+    'dump-ipfix-bridge prints the exporter\'s counters as ovs-ofctl');
+  t.ok(Number(/ipv4 ok=(\d+)/.exec(bstats)?.[1]) >= 2 * sent, `every sampled ping counted as an IPv4 sample (${/ipv4 ok=(\d+)/.exec(bstats)?.[1]})`);
   h.ok('ovs-vsctl', 'clear', 'Bridge', 'br-int', 'ipfix');
   await new Promise((r) => setTimeout(r, 1000));
   const before = msgs.length;

@@ -214,9 +214,16 @@ t.test('IPFIX exporter: flow-based records per observation domain with direction
   x.sampleWith(frame, { inPort: 2, obsDomainId: 11, obsPointId: 21, direction: 'default', packetDeltaCount: 2n });
   x.sampleWith(frame, { inPort: 2, outPort: 3, obsDomainId: 12, obsPointId: 22, direction: 'default', packetDeltaCount: 1n });
   x.sampleWith(frame, { inPort: 2, outPort: 3, obsDomainId: 12, obsPointId: 23, direction: 'ingress', packetDeltaCount: 1n });
+  const arp = Buffer.alloc(42); Buffer.from('ffffffffffff00000000000a0806', 'hex').copy(arp, 0);
+  const otherIp = Buffer.from(frame); otherIp[23] = 47; // GRE: IPv4 without a transport IPFIX records
+  x.sampleWith(arp, { inPort: 2, obsDomainId: 13, obsPointId: 1, direction: 'default', packetDeltaCount: 1n });
+  x.sampleWith(otherIp, { inPort: 2, obsDomainId: 13, obsPointId: 1, direction: 'default', packetDeltaCount: 1n });
   x.flush();
-  for (let i = 0; i < 50 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 50 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+  t.match(x.stats(), { totalFlows: 5, currentFlows: 0, pkts: 5, ipv4Pkts: 3, ipv6Pkts: 0, errorPkts: 1, ipv4ErrorPkts: 1, ipv6ErrorPkts: 0, txPkts: 3, txErrors: 0 },
+    'exporting-process counters: ARP is neither ok nor an error, IPv4 without a known transport is an IPv4 error');
   x.close();
+  got.splice(0, got.length, ...got.filter((m) => m.readUInt32BE(12) !== 13));
   t.equal(got.length, 2, 'one message per observation domain');
   const byDomain = new Map(got.map((m) => [m.readUInt32BE(12), m]));
   t.same([...byDomain.keys()].sort(), [11, 12]);
