@@ -1,7 +1,7 @@
 // .github/workflows/windows.yml, parsed with the `yaml` package (installed with tap): a Windows job
 // that installs with npm ci, runs npm test and the PowerShell tests, on a Node the engine supports.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { projectRoot } from '../../engine/setup/paths.js';
@@ -45,4 +45,8 @@ t.test('a windows-latest job: npm ci, npm test, the PowerShell tests, on Node >=
   const psStep = job.steps[ps];
   t.equal(psStep?.shell ?? job.defaults?.run?.shell, 'pwsh', 'the PowerShell step runs in pwsh');
   t.match(runs[ps], /Test-ModuleManifest/, 'and checks the module manifest');
+  const pkg = idx(/^npm run package\b/m), smoke = idx(/packaging\/windows-service-smoke\.ps1/);
+  t.ok(pkg > ci, 'builds the packages');
+  t.ok(smoke > pkg, 'runs the Windows service smoke test on the packaged module');
+  t.ok(existsSync(join(projectRoot, 'packaging', 'windows-service-smoke.ps1')), 'the smoke script it names exists');
 });

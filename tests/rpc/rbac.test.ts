@@ -123,8 +123,11 @@ async function seed(unix: string, sslPort: number, tcpPort: number, openPort: nu
 }
 
 async function connectWhenUp(target: string, tls?: TlsFiles): Promise<RpcOvsdbClient> {
+  // A deadline rather than a number of attempts: under load, TLS set-up of a db: remote (ours reads
+  // the Connection rows, the real server on its next reconfigure) can take several seconds.
   let last: Error | undefined;
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     try {
       const c = await connectOvsdb(target, { tls, connectTimeoutMs: 2000 });
       await c.echo([]);
