@@ -7,7 +7,6 @@
 import { CollectorSocket, parseCollectorTarget } from './collector-target.js';
 import { ipv4ToBytes, macToBytes } from '../channel/inet.js';
 import { extractFlowKey } from '../channel/flow-extract.js';
-import { InvalidInputError } from '../util/errors.js';
 
 export interface IpfixTarget { host: string; port: number }
 

@@ -20,7 +20,7 @@ import { UnixctlCommandError } from '../util/unixctl.js';
 import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
 import { decodeSflowCookie } from '../pipeline/sflow-cookie.js';
-import { decodeFlowSampleCookie } from '../pipeline/flow-sample-cookie.js';
+import { decodeFlowSampleCookie, type FlowSampleCookie } from '../pipeline/flow-sample-cookie.js';
 import { SflowAgent, parseSflowTarget, type IfCounters, type SflowSettings } from './sflow.js';
 import { LinuxQos, type QosSpec, type QueueSpec } from './qos.js';
 import { IpfixExporter, parseIpfixTarget, type IpfixSettings, type IpfixStats } from './ipfix.js';
@@ -669,7 +669,7 @@ export class VSwitch {
 
   /** A packet an OpenFlow `sample` action sampled: to its collector set's exporter, if any (OVS
    *  drops samples for collector sets that do not exist). */
-  private handleFlowSample(c: NonNullable<ReturnType<typeof decodeFlowSampleCookie>>, packet: Uint8Array): void {
+  private handleFlowSample(c: FlowSampleCookie, packet: Uint8Array): void {
     const x = this.flowExporters.get(c.bridge)?.get(c.collectorSetId);
     if (!x) return;
     x.exporter.sampleWith(packet, {
