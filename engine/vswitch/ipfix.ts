@@ -45,6 +45,9 @@ const IPV4_FIELDS: IeName[] = ['observationPointId', 'flowDirection', 'sourceMac
 export const TEMPLATE_L2 = 256, TEMPLATE_IPV4 = 257;
 const TEMPLATES: Array<[number, IeName[]]> = [[TEMPLATE_L2, L2_FIELDS], [TEMPLATE_IPV4, IPV4_FIELDS]];
 
+/** Largest IPFIX message we send (RFC 7011 10.3.3: avoid IP fragmentation; OVS uses 1024). */
+export const MAX_MESSAGE_BYTES = 1400;
+
 /** flowEndReason values (RFC 5102). */
 export const END_IDLE = 1, END_ACTIVE = 2, END_FORCED = 4, END_RESOURCES = 5;
 /** flowDirection values (RFC 5102 5.11.6). */
@@ -139,7 +142,7 @@ export class IpfixExporter {
   recordsSent = 0;
   private readonly counts = { totalFlows: 0, pkts: 0, ipv4Pkts: 0, ipv6Pkts: 0, errorPkts: 0, ipv4ErrorPkts: 0, ipv6ErrorPkts: 0 };
 
-  constructor(public settings: IpfixSettings, onError: (m: string) => void = () => {}, private readonly now: () => number = Date.now) {
+  constructor(public settings: IpfixSettings, private readonly onError: (m: string) => void = () => {}, private readonly now: () => number = Date.now) {
     this.out = new CollectorSocket('IPFIX', onError);
   }
 
@@ -218,7 +221,9 @@ export class IpfixExporter {
 
   private enqueue(rec: FlowRecord, reason: number): void {
     this.pending.push({ rec, reason });
-    this.timer ??= setTimeout(() => this.flush(), 100);
+    this.timer ??= setTimeout(() => {
+      try { this.flush(); } catch (e) { this.onError(`IPFIX export failed: ${(e as Error).message}`); }
+    }, 100);
   }
 
   /** Sends what is pending: one message per observation domain (the domain is in the header). */
@@ -233,32 +238,47 @@ export class IpfixExporter {
     }
     this.pending = [];
     for (const [domain, list] of byDomain) {
-      const sets: Buffer[] = [];
-      if (now - (this.templatesSentAt.get(domain) ?? -Infinity) >= this.settings.templateIntervalSeconds * 1000) {
-        sets.push(templateSet());
-        this.templatesSentAt.set(domain, now);
+      let withTemplates = now - (this.templatesSentAt.get(domain) ?? -Infinity) >= this.settings.templateIntervalSeconds * 1000;
+      if (withTemplates) this.templatesSentAt.set(domain, now);
+      // Records in template order, then cut into messages of at most MAX_MESSAGE_BYTES.
+      const records = TEMPLATES.flatMap(([id]) => list.filter((p) => p.rec.template === id).map((p) => ({ id, bytes: encodeRecord(p.rec, p.reason) })));
+      let i = 0;
+      while (i < records.length) {
+        const sets: Buffer[] = [];
+        let size = 16;
+        if (withTemplates) { const tpl = templateSet(); sets.push(tpl); size += tpl.length; withTemplates = false; }
+        let count = 0;
+        while (i < records.length) {
+          const id = records[i]!.id;
+          let j = i, setSize = 4;
+          while (j < records.length && records[j]!.id === id && size + setSize + records[j]!.bytes.length <= MAX_MESSAGE_BYTES) setSize += records[j++]!.bytes.length;
+          if (j === i) {
+            if (count > 0) break;        // full: the rest goes in the next message
+            setSize += records[j++]!.bytes.length; // a record alone always goes out
+          }
+          const h = Buffer.alloc(4); h.writeUInt16BE(id, 0); h.writeUInt16BE(setSize, 2);
+          sets.push(h, ...records.slice(i, j).map((r) => r.bytes));
+          size += setSize;
+          count += j - i;
+          i = j;
+        }
+        this.sendMessage(domain, now, sets, count);
       }
-      let count = 0;
-      for (const [id] of TEMPLATES) {
-        const recs = list.filter((p) => p.rec.template === id).map((p) => encodeRecord(p.rec, p.reason));
-        if (!recs.length) continue;
-        const body = Buffer.concat(recs);
-        const h = Buffer.alloc(4); h.writeUInt16BE(id, 0); h.writeUInt16BE(4 + body.length, 2);
-        sets.push(h, body);
-        count += recs.length;
-      }
-      const payload = Buffer.concat(sets);
-      const hdr = Buffer.alloc(16);
-      hdr.writeUInt16BE(10, 0);
-      hdr.writeUInt16BE(16 + payload.length, 2);
-      hdr.writeUInt32BE(Math.floor(now / 1000) >>> 0, 4);
-      const seq = this.sequence.get(domain) ?? 0;
-      hdr.writeUInt32BE(seq >>> 0, 8);
-      hdr.writeUInt32BE(domain, 12);
-      this.sequence.set(domain, seq + count);
-      this.recordsSent += count;
-      this.out.send(Buffer.concat([hdr, payload]), this.settings.targets);
     }
+  }
+
+  private sendMessage(domain: number, now: number, sets: Buffer[], count: number): void {
+    const payload = Buffer.concat(sets);
+    const hdr = Buffer.alloc(16);
+    hdr.writeUInt16BE(10, 0);
+    hdr.writeUInt16BE(16 + payload.length, 2);
+    hdr.writeUInt32BE(Math.floor(now / 1000) >>> 0, 4);
+    const seq = this.sequence.get(domain) ?? 0;
+    hdr.writeUInt32BE(seq >>> 0, 8);
+    hdr.writeUInt32BE(domain >>> 0, 12);
+    this.sequence.set(domain, (seq + count) >>> 0);
+    this.recordsSent += count;
+    this.out.send(Buffer.concat([hdr, payload]), this.settings.targets);
   }
 
   /** Exports everything cached (forced end) and closes. */
