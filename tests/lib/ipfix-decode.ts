@@ -1,5 +1,6 @@
 // A small IPFIX (RFC 7011) decoder for tests: message header, template sets and data sets decoded
-// with the templates the exporter sent earlier (one decoder per collector keeps them).
+// with the templates the exporter sent earlier (one decoder per collector keeps them), including
+// variable-length and enterprise-specific elements (real OVS sends both).
 
 /** A data record: information element id -> its raw bytes. */
 export type IpfixRecord = Map<number, Buffer>;
@@ -22,16 +23,27 @@ export function ipfixDecoder(): (b: Buffer) => IpfixMessage {
         while (p + 4 <= end) {
           const id = b.readUInt16BE(p), n = b.readUInt16BE(p + 2); p += 4;
           const fields: Array<[number, number]> = [];
-          for (let i = 0; i < n; i++) { fields.push([b.readUInt16BE(p), b.readUInt16BE(p + 2)]); p += 4; }
+          for (let i = 0; i < n; i++) {
+            const ie = b.readUInt16BE(p), l = b.readUInt16BE(p + 2);
+            p += 4;
+            // An enterprise-specific element carries its enterprise number; keyed as ie | 0x10000.
+            if (ie & 0x8000) { fields.push([(ie & 0x7fff) | 0x10000, l]); p += 4; } else fields.push([ie, l]);
+          }
           templates.set(`${msg.domain}/${id}`, fields);
         }
       } else if (setId >= 256) {
         const tpl = templates.get(`${msg.domain}/${setId}`);
         if (!tpl) throw new Error(`data set ${setId} before its template (domain ${msg.domain})`);
-        const size = tpl.reduce((n, [, l]) => n + l, 0);
-        while (p + size <= end) {
+        const min = tpl.reduce((n, [, l]) => n + (l === 0xffff ? 1 : l), 0);
+        while (p + min <= end) {
           const fields: IpfixRecord = new Map();
-          for (const [id, l] of tpl) { fields.set(id, b.subarray(p, p + l)); p += l; }
+          for (const [id, l] of tpl) {
+            let len = l;
+            if (l === 0xffff) { len = b[p++]!; if (len === 255) { len = b.readUInt16BE(p); p += 2; } } // RFC 7011 7: variable length
+            if (p + len > end) throw new Error(`IPFIX record of template ${setId} overruns its set`);
+            fields.set(id, b.subarray(p, p + len));
+            p += len;
+          }
           msg.records.push({ template: setId, fields });
         }
       }
