@@ -5,7 +5,7 @@
 // sample). Ours (the engine, userspace datapath) against real OVS 3.1 (ovs-vswitchd, netdev
 // datapath) in the same topology, interleaved rounds. Prints datagrams delivered, samples received
 // at the collector (sum of packetDeltaCount), the switch's CPU seconds, and ratios.
-// Usage (root): node .build/tests/bench/flow-sample.js [--packets N] [--rounds R]
+// Usage (root): node .build/tests/bench/flow-sample.js [--packets N] [--rounds R] [--baseline]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,9 @@ import { ipfixDecoder, type IpfixMessage } from '../lib/ipfix-decode.js';
 const arg = (name: string, def: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : def; };
 const PACKETS = arg('--packets', 20000), ROUNDS = arg('--rounds', 2);
 const PORT = 4745;
-const RULE = 'priority=100,ip,actions=sample(probability=65535,collector_set_id=1,obs_domain_id=9,obs_point_id=1),NORMAL';
+/** --baseline: the same rule without the sample action (what sampling costs). */
+const BASELINE = process.argv.includes('--baseline');
+const RULE = BASELINE ? 'priority=100,ip,actions=NORMAL' : 'priority=100,ip,actions=sample(probability=65535,collector_set_id=1,obs_domain_id=9,obs_point_id=1),NORMAL';
 
 interface Result { delivered: number; sampled: number; seconds: number; cpu: number }
 
@@ -173,13 +175,13 @@ async function realOvs(): Promise<Result> {
 }
 
 const fmt = (r: Result) => `delivered ${String(r.delivered).padStart(6)}/${PACKETS}, sampled ${String(r.sampled).padStart(6)}, `
-  + `${(r.delivered / r.seconds).toFixed(0).padStart(6)} pkt/s, switch CPU ${r.cpu.toFixed(2)} s (${(r.cpu * 1e6 / Math.max(1, r.sampled)).toFixed(1)} us/sample)`;
+  + `${(r.delivered / r.seconds).toFixed(0).padStart(6)} pkt/s, switch CPU ${r.cpu.toFixed(2)} s${r.sampled ? ` (${(r.cpu * 1e6 / r.sampled).toFixed(1)} us/sample)` : ''}`;
 
 async function main(): Promise<void> {
   const why = needRoot();
   if (why) { console.log(`flow-sample bench skipped: ${why}`); return; }
   const realWhy = needRealOvs();
-  console.log(`${PACKETS} UDP datagrams VM -> VM, every packet sampled (probability 65535) to a local IPFIX collector, ${ROUNDS} interleaved rounds`);
+  console.log(`${PACKETS} UDP datagrams VM -> VM, ${BASELINE ? 'baseline: no sample action' : 'every packet sampled (probability 65535) to a local IPFIX collector'}, ${ROUNDS} interleaved rounds`);
   const o: Result[] = [], r: Result[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const x = await ours();
@@ -192,8 +194,8 @@ async function main(): Promise<void> {
   }
   if (realWhy) { console.log(`real OVS: skipped (${realWhy})`); return; }
   const sum = (xs: Result[], k: keyof Result) => xs.reduce((n, x) => n + x[k], 0);
-  console.log(`ratio ours/real: samples ${(sum(o, 'sampled') / sum(r, 'sampled')).toFixed(2)}, pkt/s ${((sum(o, 'delivered') / sum(o, 'seconds')) / (sum(r, 'delivered') / sum(r, 'seconds'))).toFixed(2)}, `
-    + `CPU per sample ${((sum(o, 'cpu') / sum(o, 'sampled')) / (sum(r, 'cpu') / sum(r, 'sampled'))).toFixed(2)}`);
+  console.log(`ratio ours/real: delivered ${(sum(o, 'delivered') / sum(r, 'delivered')).toFixed(2)}${BASELINE ? '' : `, samples ${(sum(o, 'sampled') / Math.max(1, sum(r, 'sampled'))).toFixed(2)}`}, pkt/s ${((sum(o, 'delivered') / sum(o, 'seconds')) / (sum(r, 'delivered') / sum(r, 'seconds'))).toFixed(2)}, `
+    + `CPU ${(sum(o, 'cpu') / sum(r, 'cpu')).toFixed(2)}`);
 }
 
 await main();
