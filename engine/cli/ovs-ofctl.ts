@@ -1,5 +1,5 @@
 // ovs-ofctl for the engine's bridges: show, dump-flows, dump-ports, add-flow, add-flows (FILE or -
-// for stdin), mod-flows, del-flows (with --strict). Flow syntax and dump-flows output are OVS's.
+// for stdin), mod-flows, del-flows (with --strict), dump-ipfix-bridge, dump-ipfix-flow. Flow syntax and dump-flows output are OVS's.
 // Real ovs-ofctl speaks OpenFlow to BRIDGE.mgmt; ours speaks to the switch's control socket.
 import { readFileSync } from 'node:fs';
 import { switchCommand, SwitchControlError } from './switch-control.js';
@@ -18,6 +18,8 @@ For OpenFlow switches:
   mod-flows SWITCH FLOW       modify actions of matching FLOWs
   del-flows SWITCH            delete all flows
   del-flows SWITCH FLOW       delete matching FLOWs
+  dump-ipfix-bridge SWITCH    print ipfix stats of bridge
+  dump-ipfix-flow SWITCH      print flow ipfix of a bridge
 
 Options:
   --strict                    use strict match for flow commands
@@ -28,6 +30,7 @@ Options:
 
 const ARITY: Record<string, [number, number]> = {
   show: [1, 1], 'dump-ports': [1, 2], 'dump-flows': [1, 2], 'add-flow': [2, 2], 'add-flows': [2, 2], 'mod-flows': [2, 2], 'del-flows': [1, 2],
+  'dump-ipfix-bridge': [1, 1], 'dump-ipfix-flow': [1, 1],
 };
 
 export async function main(argv: string[]): Promise<void> {
@@ -57,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
     switch (command) {
       case 'show': out = await switchCommand('ofctl/show', [bridge], target); break;
       case 'dump-ports': out = await switchCommand('ofctl/dump-ports', [bridge], target); break;
+      case 'dump-ipfix-bridge': case 'dump-ipfix-flow': out = await switchCommand(`ofctl/${command}`, [bridge], target); break;
       case 'dump-flows': out = await switchCommand('ofctl/dump-flows', arg ? [bridge, arg] : [bridge], target); break;
       case 'add-flow': out = await switchCommand('ofctl/add-flows', [bridge, arg!], target); break;
       case 'add-flows': {

@@ -24,4 +24,11 @@ export type OfAction =
   | { type: 'set_queue'; queue: number }
   | { type: 'pop_queue' }
   | { type: 'enqueue'; port: number; queue: number }
-  | { type: 'note'; data: Buffer };
+  | { type: 'note'; data: Buffer }
+  /** Flow-based IPFIX sampling (NXAST_SAMPLE/SAMPLE2/SAMPLE3): `probability` out of 65535,
+   *  exported to Flow_Sample_Collector_Set `collectorSetId`; `samplingPort` 0xffff (NONE) = not
+   *  given. */
+  | { type: 'sample'; probability: number; collectorSetId: number; obsDomainId: number; obsPointId: number; samplingPort: number; direction: SampleDirection };
+
+/** NX_ACTION_SAMPLE_DEFAULT / INGRESS / EGRESS. */
+export type SampleDirection = 'default' | 'ingress' | 'egress';

@@ -121,6 +121,16 @@ export class Bridge {
   /** Bridge IPFIX sampling probability (out of 2^32-1; 0 = off). */
   ipfixProbability = 0;
 
+  /** Some Flow_Sample_Collector_Set with IPFIX targets names this bridge: OpenFlow `sample`
+   *  actions are translated (with bridge IPFIX alone too, as OVS: they need the bridge's IPFIX). */
+  flowSampling = false;
+
+  setFlowSampling(on: boolean): void {
+    if (on === this.flowSampling) return;
+    this.flowSampling = on;
+    this.changed();
+  }
+
   /** Turns bridge IPFIX sampling on (1 in `rate` packets) or off (0). */
   setIpfixSampling(rate: number): void {
     if (!Number.isInteger(rate) || rate < 0) throw new InvalidInputError(`IPFIX sampling rate ${rate} is not a non-negative integer`);

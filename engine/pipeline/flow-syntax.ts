@@ -359,7 +359,7 @@ function setField(name: string, value: bigint, mask?: bigint): OfAction {
 const UNSUPPORTED = new Set(['group', 'output_reg', 'bundle', 'bundle_load', 'mod_nw_ecn', 'mod_nw_ttl', 'set_nw_ttl',
   'dec_ttl', 'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl',
   'dec_mpls_ttl', 'push_mpls', 'pop_mpls', 'dec_nsh_ttl', 'push_nsh', 'pop_nsh', 'stack_push', 'stack_pop', 'learn',
-  'conjunction', 'multipath', 'exit', 'sample', 'fin_timeout', 'clone', 'ct', 'ct_clear', 'nat', 'check_pkt_larger',
+  'conjunction', 'multipath', 'exit', 'fin_timeout', 'clone', 'ct', 'ct_clear', 'nat', 'check_pkt_larger',
   'debug_recirc', 'debug_slow', 'encap', 'decap', 'meter', 'clear_actions', 'write_actions', 'write_metadata',
   'unroll_xlate', 'delete_field', 'output_trunc']);
 
@@ -509,6 +509,7 @@ export function parseActions(str: string): OfAction[] {
         out.push({ type: 'note', data: Buffer.from(hex, 'hex') });
         break;
       }
+      case 'sample': out.push(parseSample(value)); break;
       case 'drop': drop = true; break;
       case 'apply_actions': throw new FlowSyntaxError('apply_actions is the default instruction');
       default: {
@@ -527,6 +528,49 @@ export function parseActions(str: string): OfAction[] {
       : 'invalid instruction ordering: apply_actions must appear before goto_table, for OpenFlow 1.1+ compatibility');
   }
   return out;
+}
+
+/** C's strtoul(base 0) stored in a uint32_t, as OVS's str_to_u32: negative values and values
+ *  beyond 32 bits wrap (modulo 2^64, then 2^32); only text that is not one number fails. */
+function strToU32Wrapping(s: string): number {
+  if (s === '') throw new FlowSyntaxError('missing required numeric argument');
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
+  if (!m) throw new FlowSyntaxError(`invalid numeric format ${s}`);
+  const digits = m[2]!;
+  const v = /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits.startsWith('0') ? BigInt('0o' + digits.slice(1)) : BigInt(digits);
+  if (v > 0xffffffffffffffffn) throw new FlowSyntaxError(`invalid numeric format ${s}`);
+  const u64 = m[1] === '-' ? (0x10000000000000000n - v) & 0xffffffffffffffffn : v;
+  return Number(u64 & 0xffffffffn);
+}
+
+/** OVS's parse_SAMPLE: `sample(probability=N,collector_set_id=C,obs_domain_id=D,obs_point_id=P
+ *  [,sampling_port=PORT][,ingress|egress])`; the last of ingress/egress wins. */
+function parseSample(arg: string): OfAction {
+  const a: Extract<OfAction, { type: 'sample' }> = {
+    type: 'sample', probability: 0, collectorSetId: 0, obsDomainId: 0, obsPointId: 0, samplingPort: OFPP.NONE, direction: 'default',
+  };
+  for (const { key, value } of keyValues(arg)) {
+    switch (key) {
+      case 'probability':
+        a.probability = strToU16(value, 'probability');
+        if (a.probability === 0) throw new FlowSyntaxError(`invalid probability value "${value}"`);
+        break;
+      case 'collector_set_id': a.collectorSetId = strToU32Wrapping(value); break;
+      case 'obs_domain_id': a.obsDomainId = strToU32Wrapping(value); break;
+      case 'obs_point_id': a.obsPointId = strToU32Wrapping(value); break;
+      case 'sampling_port': {
+        const p = parsePort(value);
+        if (p === undefined) throw new FlowSyntaxError(`${value}: unknown port`);
+        a.samplingPort = p;
+        break;
+      }
+      case 'ingress': a.direction = 'ingress'; break;
+      case 'egress': a.direction = 'egress'; break;
+      default: throw new FlowSyntaxError(`invalid key "${key}" in "sample" argument`);
+    }
+  }
+  if (a.probability === 0) throw new FlowSyntaxError('non-zero "probability" must be specified on sample');
+  return a;
 }
 
 /** ofpacts_check: actions must be consistent with the match they run under (OVS rejects
@@ -721,6 +765,9 @@ export function formatActions(actions: readonly OfAction[]): string {
       case 'set_queue': return `set_queue:${a.queue}`;
       case 'pop_queue': return 'pop_queue';
       case 'enqueue': return `enqueue:${formatPort(a.port)}:${a.queue}`;
+      case 'sample':
+        return `sample(probability=${a.probability},collector_set_id=${a.collectorSetId},obs_domain_id=${a.obsDomainId},obs_point_id=${a.obsPointId}`
+          + `${a.samplingPort !== OFPP.NONE ? `,sampling_port=${formatPort(a.samplingPort)}` : ''}${a.direction !== 'default' ? `,${a.direction}` : ''})`;
       case 'note': {
         // OVS pads notes to fill an 8-byte action (6 bytes in the first one).
         const len = a.data.length <= 6 ? 6 : 6 + Math.ceil((a.data.length - 6) / 8) * 8;

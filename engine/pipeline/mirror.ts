@@ -26,6 +26,8 @@ export interface MirrorSpec {
   outPort?: string;
   /** output_vlan (1..4095): RSPAN. */
   outVlan?: number;
+  /** snaplen (14..65535): copies are truncated to this many bytes; absent = whole packets. */
+  snaplen?: number;
 }
 
 export interface BridgeMirror {
@@ -38,6 +40,7 @@ export interface BridgeMirror {
   readonly vlans?: ReadonlySet<number>;
   readonly outPort?: string;
   readonly outVlan?: number;
+  readonly snaplen?: number;
   /** Bit mask of the mirrors (this one included) with the same destination. */
   dupMask: number;
   txPackets: bigint;
@@ -70,11 +73,14 @@ export class MirrorSet {
       if (s.outVlan !== undefined && (!Number.isInteger(s.outVlan) || s.outVlan < 1 || s.outVlan > 4095)) {
         throw new InvalidInputError(`mirror ${s.name}: output_vlan ${s.outVlan} is out of range (expected 1..4095)`);
       }
+      if (s.snaplen !== undefined && (!Number.isInteger(s.snaplen) || s.snaplen < 14 || s.snaplen > 65535)) {
+        throw new InvalidInputError(`mirror ${s.name}: snaplen ${s.snaplen} is out of range (expected 14..65535)`);
+      }
       if (kept.length >= MAX_MIRRORS) { warnings.push(`maximum of ${MAX_MIRRORS} port mirrors reached, cannot create ${s.name}`); continue; }
       kept.push(s);
     }
     const key = JSON.stringify(kept.map((s) => [s.name, !!s.selectAll, [...(s.srcPorts ?? [])].sort(), [...(s.dstPorts ?? [])].sort(),
-      [...(s.vlans ?? [])].sort((a, b) => a - b), s.outPort ?? null, s.outPort === undefined ? s.outVlan ?? null : null]));
+      [...(s.vlans ?? [])].sort((a, b) => a - b), s.outPort ?? null, s.outPort === undefined ? s.outVlan ?? null : null, s.snaplen ?? null]));
     if (key === this.specKey) return { changed: false, warnings };
     const old = new Map(this.list.map((m) => [m.name, m]));
     this.list = kept.map((s, index) => {
@@ -82,7 +88,7 @@ export class MirrorSet {
       const vlans = s.vlans && s.vlans.length ? new Set(s.vlans) : undefined;
       return {
         name: s.name, index, selectAll: !!s.selectAll, src: new Set(s.srcPorts ?? []), dst: new Set(s.dstPorts ?? []), vlans,
-        outPort: s.outPort, outVlan: s.outPort === undefined ? s.outVlan : undefined, dupMask: 0,
+        outPort: s.outPort, outVlan: s.outPort === undefined ? s.outVlan : undefined, snaplen: s.snaplen, dupMask: 0,
         txPackets: prev?.txPackets ?? 0n, txBytes: prev?.txBytes ?? 0n,
       };
     });

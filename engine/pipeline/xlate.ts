@@ -15,6 +15,7 @@ import { flowFromOdpKey, isTunnelKey, odpMaskFromWildcards } from './odp-flow.js
 import { egressTunnel } from './tunnel.js';
 import { bondHash } from './bond.js';
 import { encodeSflowCookie } from './sflow-cookie.js';
+import { encodeFlowSampleCookie } from './flow-sample-cookie.js';
 
 export const MAX_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
@@ -75,6 +76,10 @@ class XlateCtx {
   resubmits = 0;
   /** Mirrors (bit mask, this bridge) the packet was already copied to, with their duplicates. */
   mirrored = 0;
+  /** While a mirror copy with `snaplen` is output: its length (OVS's ctx->mirror_snaplen). */
+  mirrorSnaplen = 0;
+  /** OpenFlow port the packet entered the first bridge on (OVS's xin->flow.in_port). */
+  inOfport = 0;
   /** skb priority wanted on output (set_queue), what the datapath packet has now, and the
    *  packet's own (pop_queue restores it). */
   priority = 0;
@@ -112,6 +117,7 @@ export function translate(env: XlateEnv, input: XlateInput): XlateResult {
   flow[F.in_port] = BigInt(where.port.ofport);
   const firstFlow = flow.slice();
   const ctx = new XlateCtx(env, input, key, flow, where.bridge);
+  ctx.inOfport = where.port.ofport;
   ctx.wc[F.in_port] = 0xffffn;
   ctx.wc[F.dl_type] = 0xffffn;
   tunnelWcInit(ctx.wc, tunnel);
@@ -310,6 +316,7 @@ function runActions(ctx: XlateCtx, actions: readonly OfAction[]): void {
         lookupAndRun(ctx, a.table);
         break;
       case 'note': break;
+      case 'sample': sampleAction(ctx, a); break;
       case 'set_queue': {
         const p = queuePriority(a.queue);
         if (p === undefined) ctx.note(`set_queue:${a.queue}: queue id out of range, ignored`);
@@ -331,6 +338,30 @@ function runActions(ctx: XlateCtx, actions: readonly OfAction[]): void {
 }
 
 function inPort(ctx: XlateCtx): number { return Number(ctx.flow[F.in_port]); }
+
+/** OVS's xlate_sample_action: flow-based IPFIX. Only on a bridge with IPFIX (bridge sampling or a
+ *  collector set); the 16-bit probability scaled to 32 bits (65535 = every packet, then the
+ *  userspace action is not wrapped in a sample); header changes so far are committed first, so
+ *  the sampled packet is the packet as it is at this point. */
+function sampleAction(ctx: XlateCtx, a: Extract<OfAction, { type: 'sample' }>): void {
+  const br = ctx.bridge;
+  if (!br.flowSampling && !br.ipfixProbability) { ctx.note(`sample: bridge ${br.name} has no IPFIX, ignored`); return; }
+  let outputPort: number | undefined;
+  if (a.samplingPort !== OFPP.NONE && a.samplingPort !== ctx.inOfport) {
+    const p = br.ports.get(a.samplingPort);
+    if (!p || p.odpPort === undefined) { ctx.note(`can't use unknown port ${a.samplingPort} in flow sample action`); return; }
+    outputPort = p.odpPort;
+  }
+  commit(ctx);
+  const userdata = encodeFlowSampleCookie({
+    bridge: br.name, probability: a.probability, collectorSetId: a.collectorSetId, obsDomainId: a.obsDomainId, obsPointId: a.obsPointId,
+    inPort: ctx.key.inPort ?? 0, ...(outputPort !== undefined ? { outputPort } : {}), direction: a.direction,
+  });
+  const userspace: OdpAction = { type: 'userspace', pid: 0, userdata };
+  const probability = ((a.probability << 16) | a.probability) >>> 0;
+  ctx.actions.push(probability === 0xffffffff ? userspace : { type: 'sample', probability, actions: [userspace] });
+  ctx.note(`sample: probability ${a.probability}/65535, collector set ${a.collectorSetId}`);
+}
 
 /** dpif_queue_to_priority on Linux: queue N is tc class 1:(N+1), i.e. TC_H_MAKE(1 << 16, N + 1). */
 function queuePriority(queue: number): number | undefined {
@@ -381,11 +412,17 @@ function outputToPort(ctx: XlateCtx, p: BridgePort): void {
     if (!tunnelOutput(ctx, p)) return;
   } else {
     commit(ctx);
+    pushMirrorTrunc(ctx);
     ctx.actions.push({ type: 'output', port: p.odpPort });
     ctx.note(`output to ${p.name} (datapath port ${p.odpPort})`);
   }
   // Egress mirroring (patch ports are not mirrored on output, as in OVS).
   if (ctx.bridge.mirrors.size) mirrorPacket(ctx, p, ctx.bridge.mirrors.dstMask(p.name));
+}
+
+/** A mirror copy with a snaplen is truncated by the output that sends it (compose_output_action__). */
+function pushMirrorTrunc(ctx: XlateCtx): void {
+  if (ctx.mirrorSnaplen > 0 && ctx.mirrorSnaplen < 0xffff) ctx.actions.push({ type: 'trunc', maxLen: ctx.mirrorSnaplen });
 }
 
 /** OVS's mirror_packet: copies the packet entering or leaving `port` to the destinations of the
@@ -410,6 +447,8 @@ function mirrorPacket(ctx: XlateCtx, port: BridgePort, candidates: number): void
     used |= bit;
     // Before the copies go out, so that their own egress cannot mirror to the same place again.
     ctx.mirrored |= m.dupMask;
+    const savedSnaplen = ctx.mirrorSnaplen;
+    ctx.mirrorSnaplen = m.snaplen ?? 0;
     if (m.outPort !== undefined) {
       const out = ctx.bridge.portByName(m.outPort);
       if (out) {
@@ -425,6 +464,7 @@ function mirrorPacket(ctx: XlateCtx, port: BridgePort, candidates: number): void
         }
       }
     }
+    ctx.mirrorSnaplen = savedSnaplen;
     mirrors &= ~ctx.mirrored;
   }
   if (used && ctx.sideEffects) {
@@ -454,6 +494,7 @@ function tunnelOutput(ctx: XlateCtx, p: BridgePort): boolean {
     ctx.baseTunnel = t;
   }
   commit(ctx);
+  pushMirrorTrunc(ctx);
   ctx.actions.push({ type: 'output', port: p.odpPort! });
   ctx.note(`output to tunnel ${p.name} (datapath port ${p.odpPort}, remote ${t.ipv4Dst}${t.id !== undefined ? `, key 0x${t.id.toString(16)}` : ''})`);
   return true;

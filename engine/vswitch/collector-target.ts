@@ -21,6 +21,9 @@ export function parseCollectorTarget(s: string, what: string, defaultPort?: numb
  *  process alive, reports send errors as `<what> to HOST:PORT: ...` lines. */
 export class CollectorSocket {
   private socket?: Socket;
+  /** Datagrams handed to the socket (one per target) and those whose send failed. */
+  sent = 0;
+  errors = 0;
 
   constructor(private readonly what: string, private readonly onError: (m: string) => void) {}
 
@@ -30,7 +33,10 @@ export class CollectorSocket {
       this.socket.on('error', (e) => this.onError(`${this.what} socket: ${e.message}`));
       this.socket.unref();
     }
-    for (const t of targets) this.socket.send(datagram, t.port, t.host, (e) => { if (e) this.onError(`${this.what} to ${t.host}:${t.port}: ${e.message}`); });
+    for (const t of targets) {
+      this.sent++;
+      this.socket.send(datagram, t.port, t.host, (e) => { if (e) { this.errors++; this.onError(`${this.what} to ${t.host}:${t.port}: ${e.message}`); } });
+    }
   }
 
   /** Closes after the datagrams just sent have left. */

@@ -1,12 +1,14 @@
 // The switch's operator commands, shared by the unixctl control socket (ovs-appctl, ovs-ofctl,
 // ovs-dpctl) and the management API (PowerShell): each returns OVS's text plus structured data.
 import { readFileSync } from 'node:fs';
-import type { OdpFlow, OdpFlowKey, OdpTunnelKey } from '../channel/odp-types.js';
+import type { OdpAction, OdpFlow, OdpFlowKey, OdpTunnelKey } from '../channel/odp-types.js';
 import { InvalidInputError, OvsError } from '../util/errors.js';
 import { formatActions, formatMatch, parseFlowMod, type FlowMod } from '../pipeline/flow-syntax.js';
 import { formatPort } from '../pipeline/fields.js';
 import type { Bridge } from '../pipeline/bridge.js';
 import { OFPP_LOCAL, vportTypeName, type VSwitch } from './vswitch.js';
+import { decodeFlowSampleCookie } from '../pipeline/flow-sample-cookie.js';
+import type { IpfixStats } from './ipfix.js';
 
 export class NoSuchBridgeError extends OvsError {
   constructor(name: string) { super('OVS_E_NO_BRIDGE', `${name} is not a bridge or a socket`); }
@@ -199,14 +201,24 @@ export function formatOdpTunnel(t: OdpTunnelKey, m?: OdpTunnelKey): string {
   return `tunnel(${out.join(',')})`;
 }
 
-function formatOdpActions(flow: OdpFlow): string {
-  if (!flow.actions.length) return 'drop';
-  return flow.actions.map((a) => {
+/** The userspace action as OVS prints it; a flow-sample cookie is spelled out (flow_sample(...)). */
+function formatUserspace(a: Extract<OdpAction, { type: 'userspace' }>): string {
+  const c = decodeFlowSampleCookie(a.userdata);
+  if (!c) return `userspace(pid=${a.pid})`;
+  const dir = c.direction === 'default' ? '' : `,${c.direction}`;
+  return `userspace(pid=${a.pid},flow_sample(probability=${c.probability},collector_set_id=${c.collectorSetId},obs_domain_id=${c.obsDomainId},`
+    + `obs_point_id=${c.obsPointId},output_port=${c.outputPort ?? 0xffffffff}${dir}))`;
+}
+
+function formatOdpActionList(actions: readonly OdpAction[]): string {
+  return actions.map((a) => {
     switch (a.type) {
       case 'output': return String(a.port);
       case 'push_vlan': return `push_vlan(vid=${a.tci & 0xfff},pcp=${a.tci >> 13})`;
       case 'pop_vlan': return 'pop_vlan';
-      case 'userspace': return `userspace(pid=${a.pid})`;
+      case 'userspace': return formatUserspace(a);
+      case 'sample': return `sample(sample=${(100 * a.probability / 0xffffffff).toFixed(1)}%,actions(${formatOdpActionList(a.actions)}))`;
+      case 'trunc': return `trunc(${a.maxLen})`;
       case 'drop': return 'drop';
       case 'set':
         if (a.key.tunnel) return `set(${formatOdpTunnel(a.key.tunnel)})`;
@@ -215,6 +227,10 @@ function formatOdpActions(flow: OdpFlow): string {
       default: return a.type;
     }
   }).join(',');
+}
+
+function formatOdpActions(flow: OdpFlow): string {
+  return flow.actions.length ? formatOdpActionList(flow.actions) : 'drop';
 }
 
 export async function dpctlDumpFlows(sw: VSwitch): Promise<CommandResult> {
@@ -348,4 +364,29 @@ function dpidOf(bridge: string): string {
 function sysfsMac(name: string): string | undefined {
   if (process.platform !== 'linux') return undefined;
   try { return readFileSync(`/sys/class/net/${name}/address`, 'utf8').trim(); } catch { return undefined; }
+}
+
+/** ofp-print's IPFIX statistics lines; `indent` starts the second line. */
+function ipfixStatsText(s: IpfixStats, indent: string): string {
+  return `flows=${s.totalFlows}, current flows=${s.currentFlows}, sampled pkts=${s.pkts}, ipv4 ok=${s.ipv4Pkts}, ipv6 ok=${s.ipv6Pkts}, tx pkts=${s.txPkts}\n`
+    + `${indent}pkts errs=${s.errorPkts}, ipv4 errs=${s.ipv4ErrorPkts}, ipv6 errs=${s.ipv6ErrorPkts}, tx errs=${s.txErrors}\n`;
+}
+
+/** `ovs-ofctl dump-ipfix-bridge BRIDGE`: the bridge exporter's counters, or OVS's
+ *  NXST_NOT_CONFIGURED reply (printed, exit status 0, as ovs-ofctl does) without bridge IPFIX. */
+export function dumpIpfixBridge(sw: VSwitch, bridge: string): CommandResult<{ configured: boolean; stats: IpfixStats | null }> {
+  bridgeOf(sw, bridge);
+  const s = sw.ipfixStats(bridge).bridge;
+  if (!s) return { text: 'OFPT_ERROR (xid=0x2): NXST_NOT_CONFIGURED\nNXST_IPFIX_BRIDGE request (xid=0x2):\n', data: { configured: false, stats: null } };
+  return { text: `NXST_IPFIX_BRIDGE reply (xid=0x2):\n  bridge ipfix: ${ipfixStatsText(s, ' '.repeat(16))}`, data: { configured: true, stats: s } };
+}
+
+/** `ovs-ofctl dump-ipfix-flow BRIDGE`: each Flow_Sample_Collector_Set exporter's counters. */
+export function dumpIpfixFlow(sw: VSwitch, bridge: string): CommandResult<{ configured: boolean; ids: Array<{ id: number; stats: IpfixStats }> }> {
+  bridgeOf(sw, bridge);
+  const flows = sw.ipfixStats(bridge).flows;
+  if (!flows.length) return { text: 'OFPT_ERROR (xid=0x2): NXST_NOT_CONFIGURED\nNXST_IPFIX_FLOW request (xid=0x2):\n', data: { configured: false, ids: [] } };
+  let text = `NXST_IPFIX_FLOW reply (xid=0x2): ${flows.length} ids\n`;
+  for (const f of flows) text += `  id ${String(f.id).padStart(3)}: ${ipfixStatsText(f.stats, ' '.repeat(10))}`;
+  return { text, data: { configured: true, ids: flows } };
 }

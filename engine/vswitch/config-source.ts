@@ -7,7 +7,7 @@ import { applyDatumDiffJson } from '../ovsdb/datum.js';
 import { parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
 import { rowUuid } from './wire.js';
 
-export const SWITCH_TABLES = ['Open_vSwitch', 'Bridge', 'Port', 'Interface', 'Controller', 'Manager', 'Mirror', 'QoS', 'Queue', 'sFlow', 'NetFlow', 'IPFIX'] as const;
+export const SWITCH_TABLES = ['Open_vSwitch', 'Bridge', 'Port', 'Interface', 'Controller', 'Manager', 'Mirror', 'QoS', 'Queue', 'sFlow', 'NetFlow', 'IPFIX', 'Flow_Sample_Collector_Set'] as const;
 
 export type Replica = Map<string, Map<string, RowJson>>;
 

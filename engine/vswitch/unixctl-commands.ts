@@ -39,6 +39,8 @@ export function registerSwitchCommands(u: UnixctlServer, sw: VSwitch): void {
   u.register('ofctl/show', undefined, 1, 1, wrap((args: string[]) => cmd.ofctlShow(sw, args[0]!)));
   u.register('ofctl/dump-flows', undefined, 1, 2, wrap((args: string[]) => cmd.dumpFlowsText(sw, args[0]!, args[1] ?? '')));
   u.register('ofctl/dump-ports', undefined, 1, 1, wrap((args: string[]) => cmd.dumpPorts(sw, args[0]!)));
+  u.register('ofctl/dump-ipfix-bridge', undefined, 1, 1, wrap((args: string[]) => cmd.dumpIpfixBridge(sw, args[0]!)));
+  u.register('ofctl/dump-ipfix-flow', undefined, 1, 1, wrap((args: string[]) => cmd.dumpIpfixFlow(sw, args[0]!)));
   u.register('ofctl/add-flows', undefined, 1, Number.MAX_SAFE_INTEGER, wrap((args: string[]) => cmd.addFlows(sw, args[0]!, args.slice(1))));
   u.register('ofctl/del-flows', undefined, 1, 3, wrap((args: string[]) => { const s = strictArgs(args); return cmd.delFlows(sw, s.rest[0]!, s.rest[1] ?? '', s.strict); }));
   u.register('ofctl/mod-flows', undefined, 2, 3, wrap((args: string[]) => { const s = strictArgs(args); return cmd.modFlows(sw, s.rest[0]!, s.rest[1]!, s.strict); }));

@@ -20,9 +20,10 @@ import { UnixctlCommandError } from '../util/unixctl.js';
 import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
 import { decodeSflowCookie } from '../pipeline/sflow-cookie.js';
+import { decodeFlowSampleCookie, type FlowSampleCookie } from '../pipeline/flow-sample-cookie.js';
 import { SflowAgent, parseSflowTarget, type IfCounters, type SflowSettings } from './sflow.js';
 import { LinuxQos, type QosSpec, type QueueSpec } from './qos.js';
-import { IpfixExporter, parseIpfixTarget, type IpfixSettings } from './ipfix.js';
+import { IpfixExporter, parseIpfixTarget, type IpfixSettings, type IpfixStats } from './ipfix.js';
 import { NF_OUT_DROP, NF_OUT_MULTI, NetflowExporter, parseNetflowTarget, type NetflowSettings } from './netflow.js';
 import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
@@ -33,6 +34,7 @@ import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } 
 export const OFPP_LOCAL = 0xfffe;
 const MAX_IDLE_MS = 10_000;
 const REVALIDATE_MS = 500;
+/** Interface and Mirror statistics are written every `stats-update-interval` ms, at least 5000. */
 const STATS_MS = 5_000;
 
 export interface SwitchLog { info(m: string): void; warn(m: string): void; err(m: string): void; dbg(m: string): void }
@@ -61,7 +63,7 @@ interface DesiredIface {
 }
 
 interface DesiredPort { uuid: string; name: string; row: RowJson; ifaces: DesiredIface[]; tag?: number; trunks: number[]; vlanMode?: VlanMode; bondMode: string }
-interface DesiredMirror { uuid: string; name: string; selectAll: boolean; srcPorts: string[]; dstPorts: string[]; vlans: number[]; outPort?: string; outVlan?: number }
+interface DesiredMirror { uuid: string; name: string; selectAll: boolean; srcPorts: string[]; dstPorts: string[]; vlans: number[]; outPort?: string; outVlan?: number; snaplen?: number }
 interface DesiredBridge { uuid: string; name: string; row: RowJson; failMode: string; ports: DesiredPort[]; mirrors: DesiredMirror[] }
 
 interface IfaceState { ofport: number; odpPort?: number; error?: string; bridge: string; spec?: string; /** tunnels: the shared datapath port */ dpName?: string }
@@ -145,6 +147,7 @@ export class VSwitch {
   private revalidatedAt = -1;
   private closed = false;
   private lastStats = 0;
+  private statsIntervalMs = STATS_MS;
   /** Set once a flow with an idle or hard timeout was added (every flow-mod path of the switch goes
    *  through commands.ts, which calls noteFlowMods); until then the periodic pass skips rule expiry. */
   private flowsMayExpire = false;
@@ -162,6 +165,8 @@ export class VSwitch {
   private readonly policed = new Map<string, string>();
   /** IPFIX exporters (per-bridge sampling) by bridge name. */
   private readonly ipfixes = new Map<string, IpfixExporter>();
+  /** Flow-based IPFIX exporters (Flow_Sample_Collector_Set rows) by bridge name, then set id. */
+  private readonly flowExporters = new Map<string, Map<number, { exporter: IpfixExporter; key: string }>>();
   /** NetFlow exporters by bridge name. */
   private readonly netflows = new Map<string, NetflowExporter>();
 
@@ -194,6 +199,8 @@ export class VSwitch {
     this.netflows.clear();
     for (const x of this.ipfixes.values()) x.close();
     this.ipfixes.clear();
+    for (const m of this.flowExporters.values()) for (const x of m.values()) x.exporter.close();
+    this.flowExporters.clear();
   }
 
   /** Coalesces change notifications: one reconciliation runs at a time, and one more follows if
@@ -253,7 +260,8 @@ export class VSwitch {
         const outPort = uuidsOf(m.output_port)[0];
         mirrors.push({ uuid: mu, name: stringOf(m.name), selectAll: optionalOf(m.select_all) === true, srcPorts: uuidsOf(m.select_src_port),
           dstPorts: uuidsOf(m.select_dst_port), vlans: setOf(m.select_vlan).filter((x): x is number => typeof x === 'number'),
-          ...(outPort ? { outPort } : {}), ...(intOf(m.output_vlan) !== undefined ? { outVlan: intOf(m.output_vlan) } : {}) });
+          ...(outPort ? { outPort } : {}), ...(intOf(m.output_vlan) !== undefined ? { outVlan: intOf(m.output_vlan) } : {}),
+          ...(intOf(m.snaplen) !== undefined ? { snaplen: intOf(m.snaplen) } : {}) });
       }
       bridges.push({ uuid: bu, name: bname, row: b, failMode: stringOf(b.fail_mode), ports, mirrors });
     }
@@ -265,6 +273,9 @@ export class VSwitch {
   private async reconcile(): Promise<void> {
     const { ovs, bridges, rep } = this.desired();
     const nextCfg = ovs ? intOf(ovs.next_cfg) ?? 0 : 0;
+    // bridge.c: Open_vSwitch other_config:stats-update-interval, never below 5000 ms.
+    const interval = ovs ? Number(mapOf(ovs.other_config).get('stats-update-interval') ?? STATS_MS) : STATS_MS;
+    this.statsIntervalMs = Number.isInteger(interval) ? Math.max(STATS_MS, interval) : STATS_MS;
     this.counters.reconfigurations++;
     const errors = new Map<string, string>();
 
@@ -332,6 +343,11 @@ export class VSwitch {
     for (const [name, agent] of [...this.sflows]) if (!wantBridges.has(name)) { agent.close(); this.sflows.delete(name); }
     for (const [name, nf] of [...this.netflows]) if (!wantBridges.has(name)) { nf.close(); this.netflows.delete(name); }
     for (const [name, ix] of [...this.ipfixes]) if (!wantBridges.has(name)) { ix.close(); this.ipfixes.delete(name); }
+    for (const [name, m] of [...this.flowExporters]) {
+      if (wantBridges.has(name)) continue;
+      for (const x of m.values()) x.exporter.close();
+      this.flowExporters.delete(name);
+    }
     const seenIfaces = new Set<string>();
     for (const b of bridges) {
       let br;
@@ -399,6 +415,7 @@ export class VSwitch {
       this.configureSflow(rep, b, br);
       this.configureNetflow(rep, b, br);
       this.configureIpfix(rep, b, br);
+      this.configureFlowSampleCollectors(rep, b, br);
       this.configureMirrors(b, br);
     }
     for (const name of [...this.ifaces.keys()]) if (!seenIfaces.has(name)) this.ifaces.delete(name);
@@ -613,6 +630,54 @@ export class VSwitch {
     br.setIpfixSampling(settings.samplingRate);
   }
 
+  /** bridge.c bridge_configure_ipfix, flow exporters: one IPFIX exporting process per
+   *  Flow_Sample_Collector_Set row of this bridge whose IPFIX row has targets (the IPFIX row's
+   *  sampling, obs_domain_id and obs_point_id are for bridge sampling only: `sample` actions
+   *  carry their own). With at least one, the bridge translates OpenFlow `sample` actions. */
+  private configureFlowSampleCollectors(rep: Replica, b: DesiredBridge, br: Bridge): void {
+    const want = new Map<number, { settings: IpfixSettings; key: string }>();
+    for (const row of rep.get('Flow_Sample_Collector_Set')?.values() ?? []) {
+      if (uuidsOf(row.bridge)[0] !== b.uuid) continue;
+      const id = intOf(row.id);
+      const ipfixId = uuidsOf(row.ipfix)[0];
+      const ipfix = ipfixId ? rep.get('IPFIX')?.get(ipfixId) : undefined;
+      if (id === undefined || !ipfix || setOf(ipfix.targets).length === 0) continue;
+      const targets = [];
+      for (const t of setOf(ipfix.targets)) {
+        try { targets.push(parseIpfixTarget(String(t))); } catch (e) { this.o.log.warn(`bridge ${b.name}: flow sample collector set ${id}: ${(e as Error).message}`); }
+      }
+      if (!targets.length) continue;
+      const other = mapOf(ipfix.other_config);
+      const tmpl = Number(other.get('template-interval') ?? 600);
+      const settings: IpfixSettings = {
+        targets, observationDomainId: 0, observationPointId: 0, samplingRate: 1, cacheActiveTimeout: intOf(ipfix.cache_active_timeout) ?? 0,
+        cacheMaxFlows: intOf(ipfix.cache_max_flows) ?? 0, templateIntervalSeconds: Number.isFinite(tmpl) && tmpl > 0 ? tmpl : 600,
+      };
+      want.set(id, { settings, key: JSON.stringify(settings) });
+    }
+    const have = this.flowExporters.get(b.name) ?? new Map<number, { exporter: IpfixExporter; key: string }>();
+    for (const [id, x] of [...have]) if (!want.has(id)) { x.exporter.close(); have.delete(id); this.o.log.info(`bridge ${b.name}: flow sample collector set ${id} removed`); }
+    for (const [id, w] of want) {
+      const x = have.get(id);
+      if (x) { if (x.key !== w.key) { x.exporter.settings = w.settings; x.key = w.key; } continue; }
+      have.set(id, { exporter: new IpfixExporter(w.settings, (m) => this.o.log.warn(m)), key: w.key });
+      this.o.log.info(`bridge ${b.name}: flow sample collector set ${id}: IPFIX export to ${w.settings.targets.map((t) => `${t.host}:${t.port}`).join(', ')}`);
+    }
+    if (have.size) this.flowExporters.set(b.name, have); else this.flowExporters.delete(b.name);
+    br.setFlowSampling(have.size > 0);
+  }
+
+  /** A packet an OpenFlow `sample` action sampled: to its collector set's exporter, if any (OVS
+   *  drops samples for collector sets that do not exist). */
+  private handleFlowSample(c: FlowSampleCookie, packet: Uint8Array): void {
+    const x = this.flowExporters.get(c.bridge)?.get(c.collectorSetId);
+    if (!x) return;
+    x.exporter.sampleWith(packet, {
+      inPort: c.inPort, ...(c.outputPort !== undefined ? { outPort: c.outputPort } : {}), obsDomainId: c.obsDomainId, obsPointId: c.obsPointId,
+      direction: c.direction, packetDeltaCount: BigInt(Math.floor(0xffff / c.probability)),
+    });
+  }
+
   /** Exports what a NetFlow-tracked datapath flow carried since its last record. */
   private exportNetflow(rec: InstalledRec, totalPackets: bigint, totalBytes: bigint, now: number): void {
     const nf = rec.nf;
@@ -798,7 +863,7 @@ export class VSwitch {
       }
       seen.add(m.name);
       specs.push({ name: m.name, selectAll: m.selectAll, srcPorts: members(m.srcPorts), dstPorts: members(m.dstPorts), vlans: m.vlans,
-        ...(outPort !== undefined ? { outPort } : {}), ...(outVlan !== undefined ? { outVlan } : {}) });
+        ...(outPort !== undefined ? { outPort } : {}), ...(outVlan !== undefined ? { outVlan } : {}), ...(m.snaplen !== undefined ? { snaplen: m.snaplen } : {}) });
     }
     try {
       for (const w of br.setMirrors(specs)) this.o.log.warn(w);
@@ -895,7 +960,9 @@ export class VSwitch {
     if (this.closed || !u.key) return;
     if (u.cmd === 'ACTION') {
       const ix = decodeSflowCookie(u.userdata, 'ipfix');
+      const fs = ix ? undefined : decodeFlowSampleCookie(u.userdata);
       if (ix) this.ipfixes.get(ix.bridge)?.sample(u.packet, ix.inPort, ix.outPorts);
+      else if (fs) this.handleFlowSample(fs, u.packet);
       else this.handleSflowSample(u);
       return;
     }
@@ -946,8 +1013,9 @@ export class VSwitch {
       await this.runBonds();
       await this.pollSflowCounters();
       for (const x of this.ipfixes.values()) x.run();
+      for (const m of this.flowExporters.values()) for (const x of m.values()) x.exporter.run();
       await this.revalidate(expiredFlows > 0);
-      if (this.now() - this.lastStats >= STATS_MS) { this.lastStats = this.now(); await this.writeStatistics(); }
+      if (this.now() - this.lastStats >= this.statsIntervalMs) { this.lastStats = this.now(); await this.writeStatistics(); }
     } catch (e) {
       this.o.log.warn(`periodic work failed: ${(e as Error).message}`);
     }
@@ -1043,5 +1111,13 @@ export class VSwitch {
   ifaceState(name: string): Readonly<IfaceState> | undefined { return this.ifaces.get(name); }
   get dp(): Dpif { return this.o.dpif; }
   installedFlow(ufidHex: string): Readonly<InstalledRec> | undefined { return this.installed.get(ufidHex); }
+  /** The bridge's IPFIX exporting processes' counters: bridge sampling (undefined when off) and
+   *  each flow sample collector set by id (ascending). */
+  ipfixStats(bridge: string): { bridge?: IpfixStats; flows: Array<{ id: number; stats: IpfixStats }> } {
+    const flows = [...(this.flowExporters.get(bridge) ?? new Map<number, { exporter: IpfixExporter }>())]
+      .sort((a, b) => a[0] - b[0]).map(([id, x]) => ({ id, stats: x.exporter.stats() }));
+    const b = this.ipfixes.get(bridge);
+    return { ...(b ? { bridge: b.stats() } : {}), flows };
+  }
 }
 

@@ -6,45 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
 import { startUdpCollector } from '../lib/udp-collector.js';
+import { ipfixDecoder, type IpfixMessage, type IpfixRecord as Rec } from '../lib/ipfix-decode.js';
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip');
-
-type Rec = Map<number, Buffer>;
-interface Msg { version: number; domain: number; sequence: number; records: Array<{ template: number; fields: Rec }> }
-
-/** RFC 7011 decoding driven by the templates the exporter sent. */
-function decoder() {
-  const templates = new Map<number, Array<[number, number]>>();
-  return (b: Buffer): Msg => {
-    const version = b.readUInt16BE(0), len = b.readUInt16BE(2);
-    if (len !== b.length) throw new Error(`IPFIX length ${len} != datagram ${b.length}`);
-    const msg: Msg = { version, sequence: b.readUInt32BE(8), domain: b.readUInt32BE(12), records: [] };
-    let o = 16;
-    while (o < b.length) {
-      const setId = b.readUInt16BE(o), setLen = b.readUInt16BE(o + 2), end = o + setLen;
-      let p = o + 4;
-      if (setId === 2) {
-        while (p + 4 <= end) {
-          const id = b.readUInt16BE(p), n = b.readUInt16BE(p + 2); p += 4;
-          const fields: Array<[number, number]> = [];
-          for (let i = 0; i < n; i++) { fields.push([b.readUInt16BE(p), b.readUInt16BE(p + 2)]); p += 4; }
-          templates.set(id, fields);
-        }
-      } else if (setId >= 256) {
-        const tpl = templates.get(setId);
-        if (!tpl) throw new Error(`data set ${setId} before its template`);
-        const size = tpl.reduce((n, [, l]) => n + l, 0);
-        while (p + size <= end) {
-          const fields: Rec = new Map();
-          for (const [id, l] of tpl) { fields.set(id, b.subarray(p, p + l)); p += l; }
-          msg.records.push({ template: setId, fields });
-        }
-      }
-      o = end;
-    }
-    return msg;
-  };
-}
 
 t.test('IPFIX flow records for the VMs\' pings', { skip, timeout: 180_000 }, async (t) => {
   const h = new EngineHarness('ix');
@@ -58,8 +22,8 @@ t.test('IPFIX flow records for the VMs\' pings', { skip, timeout: 180_000 }, asy
   const dp = h.ok('ovs-dpctl', 'show');
   const odp = (name: string) => Number(new RegExp(`port (\\d+): ${name}(?:\\s|$)`, 'm').exec(dp)?.[1] ?? -1);
 
-  const decode = decoder();
-  const msgs: Msg[] = [];
+  const decode = ipfixDecoder();
+  const msgs: IpfixMessage[] = [];
   await startUdpCollector(t, h.ns, 4739, (d) => msgs.push(decode(d)));
 
   h.ok('ovs-vsctl', '--', 'set', 'Bridge', 'br-int', 'ipfix=@i', '--', '--id=@i', 'create', 'IPFIX', 'targets="127.0.0.1:4739"', 'sampling=1',
@@ -83,9 +47,14 @@ t.test('IPFIX flow records for the VMs\' pings', { skip, timeout: 180_000 }, asy
   t.equal(req.reduce((n, r) => n + u64(r, 1), 0), sent * 98, 'octets of 98-byte frames');
   t.ok(req.every((r) => u32(r, 10) === odp(a.hostIf) && u32(r, 14) === odp(b.hostIf)), 'ingress/egress interfaces: the datapath ports of a and b');
   t.ok(req.every((r) => u32(r, 138) === 7), 'observation point 7');
+  t.ok(req.every((r) => r.get(61)![0] === 0), 'flowDirection ingress (bridge sampling samples packets as they come in)');
   t.ok(req.every((r) => u64(r, 153) >= u64(r, 152)), 'flow end >= flow start');
   t.ok(req.every((r) => r.get(136)![0] === 2 || r.get(136)![0] === 4), 'flowEndReason: active timeout (or forced end)');
 
+  const bstats = h.ok('ovs-ofctl', 'dump-ipfix-bridge', 'br-int');
+  t.match(bstats, /^NXST_IPFIX_BRIDGE reply \(xid=0x2\):\n  bridge ipfix: flows=\d+, current flows=\d+, sampled pkts=\d+, ipv4 ok=\d+, ipv6 ok=\d+, tx pkts=\d+\n {16}pkts errs=\d+, ipv4 errs=\d+, ipv6 errs=\d+, tx errs=0\n$/,
+    'dump-ipfix-bridge prints the exporter\'s counters as ovs-ofctl');
+  t.ok(Number(/ipv4 ok=(\d+)/.exec(bstats)?.[1]) >= 2 * sent, `every sampled ping counted as an IPv4 sample (${/ipv4 ok=(\d+)/.exec(bstats)?.[1]})`);
   h.ok('ovs-vsctl', 'clear', 'Bridge', 'br-int', 'ipfix');
   await new Promise((r) => setTimeout(r, 1000));
   const before = msgs.length;

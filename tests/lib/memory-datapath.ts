@@ -52,4 +52,6 @@ export class MemoryDatapath implements DatapathBackend {
   execute(packet: Buffer, _key: OdpFlowKey, actions: OdpAction[]): void { this.executed.push({ packet, actions }); }
   setUpcallSink(sink: Parameters<DatapathBackend['setUpcallSink']>[0]): void { this.sink = sink; }
   miss(packet: Buffer, key: OdpFlowKey): void { this.sink?.({ cmd: 'MISS', packet, key }); }
+  /** A userspace-action upcall (sFlow/IPFIX sampling) with the action's userdata. */
+  action(packet: Buffer, key: OdpFlowKey, userdata: Buffer): void { this.sink?.({ cmd: 'ACTION', packet, key, userdata }); }
 }
