@@ -24,6 +24,14 @@ const IFF_UP = 1, IFF_RUNNING = 0x40;
 /** Neighbour states with a usable link-layer address. */
 const NUD_VALID = 0x02 | 0x04 | 0x08 | 0x10 | 0x80; // REACHABLE, STALE, DELAY, PROBE, PERMANENT
 
+const NLM_F_DUMP = 0x300, NLMSG_DONE = 3;
+const IFLA_IFNAME = 3, IFLA_OPERSTATE = 16;
+/** IF_OPER_* as /sys/class/net/<dev>/operstate spells them. */
+const OPERSTATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+
+/** One device of a link dump. `flags` are IFF_* (as /sys/class/net/<dev>/flags). */
+export interface LinkInfo { name: string; ifindex: number; flags: number; mac?: string; mtu?: number; operstate: string }
+
 /** How to put a packet for one IPv4 destination on the wire ourselves. */
 export interface L2NextHop {
   ifindex: number;
@@ -115,6 +123,49 @@ export class RtNetlink {
     if ((r.body.readUInt16LE(8) & NUD_VALID) === 0) return undefined;
     const mac = RtNetlink.attrs(r.body, 12).get(NDA_LLADDR);
     return mac && mac.length === 6 ? Buffer.from(mac) : undefined;
+  }
+
+  /** Every network device of this namespace in one RTM_GETLINK dump (the kernel fills the reply
+   *  parts as they are read, so this never waits): name, index, flags, MAC, MTU, operstate. */
+  dumpLinks(): LinkInfo[] {
+    const seq = this.seq++;
+    const msg = Buffer.alloc(16 + 16); // nlmsghdr + struct ifinfomsg (any family)
+    msg.writeUInt32LE(msg.length, 0);
+    msg.writeUInt16LE(RTM_GETLINK, 4);
+    msg.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+    msg.writeUInt32LE(seq, 8);
+    writeSync(this.fd, msg);
+    const out: LinkInfo[] = [];
+    for (;;) {
+      let len: number;
+      try { len = readSync(this.fd, this.rx, 0, this.rx.length, null); } catch (e) {
+        throw new Error(`rtnetlink link dump: ${(e as Error).message}`);
+      }
+      for (let at = 0; at + 16 <= len;) {
+        const mlen = this.rx.readUInt32LE(at), mtype = this.rx.readUInt16LE(at + 4), mseq = this.rx.readUInt32LE(at + 8);
+        if (mlen < 16 || at + mlen > len) throw new Error(`rtnetlink link dump: truncated message (${mlen} bytes at ${at} of ${len})`);
+        if (mseq === seq) {
+          if (mtype === NLMSG_DONE) return out;
+          if (mtype === NLMSG_ERROR) throw new Error(`rtnetlink link dump: error ${-this.rx.readInt32LE(at + 16)}`);
+          if (mtype === RTM_NEWLINK && mlen >= 32) {
+            const body = this.rx.subarray(at + 16, at + mlen);
+            const a = RtNetlink.attrs(body, 16);
+            const name = a.get(IFLA_IFNAME), mac = a.get(IFLA_ADDRESS), mtu = a.get(IFLA_MTU), oper = a.get(IFLA_OPERSTATE);
+            if (name) {
+              out.push({
+                name: name.toString('latin1').replace(/\0.*$/s, ''),
+                ifindex: body.readInt32LE(4),
+                flags: body.readUInt32LE(8),
+                ...(mac && mac.length > 0 ? { mac: [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':') } : {}),
+                ...(mtu && mtu.length >= 4 ? { mtu: mtu.readUInt32LE(0) } : {}),
+                operstate: OPERSTATES[oper && oper.length >= 1 ? oper[0]! : 0] ?? 'unknown',
+              });
+            }
+          }
+        }
+        at += (mlen + 3) & ~3;
+      }
+    }
   }
 
   /** An Ethernet device's MAC and MTU, if it is up. */

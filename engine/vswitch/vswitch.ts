@@ -3,6 +3,7 @@
 // columns back (ofport, ifindex, mac_in_use, link_state, admin_state, mtu, error, statistics,
 // datapath_id, datapath_version, cur_cfg), translate datapath misses into megaflows, and
 // revalidate installed megaflows when rules, ports or learnt MACs change.
+import { RtNetlink } from '../../driver/linux/rtnetlink.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -135,6 +136,37 @@ function sysfs(name: string, attr: string): string | undefined {
   try { return readFileSync(`/sys/class/net/${name}/${attr}`, 'utf8').trim(); } catch { return undefined; }
 }
 
+/** What the Interface/Bridge status columns need of a network device. */
+interface DeviceInfo { mac?: string; mtu?: number; flags?: number; oper?: string }
+
+/** The host's devices, for one status write: on Linux one rtnetlink link dump for all of them
+ *  (reading 4 sysfs files per interface cost ~0.1 ms each and made every reconfiguration, so the
+ *  wait for cur_cfg, grow with the number of interfaces); per-device sysfs reads when the dump is
+ *  not available. */
+class DeviceSnapshot {
+  private static rt: RtNetlink | null | undefined;
+  private readonly links?: Map<string, DeviceInfo>;
+  constructor() {
+    if (process.platform !== 'linux') return;
+    try {
+      if (DeviceSnapshot.rt === undefined) DeviceSnapshot.rt = new RtNetlink();
+      if (!DeviceSnapshot.rt) return;
+      this.links = new Map(DeviceSnapshot.rt.dumpLinks().map((l) => [l.name, { mac: l.mac, mtu: l.mtu, flags: l.flags, oper: l.operstate }]));
+    } catch {
+      DeviceSnapshot.rt = null; // fall back to sysfs from now on
+    }
+  }
+  get(name: string): DeviceInfo {
+    if (this.links) return this.links.get(name) ?? {};
+    const mtu = Number(sysfs(name, 'mtu')), flags = Number(sysfs(name, 'flags'));
+    return { mac: sysfs(name, 'address'), mtu: Number.isFinite(mtu) ? mtu : undefined, flags: Number.isFinite(flags) ? flags : undefined, oper: sysfs(name, 'operstate') };
+  }
+}
+
+/** How often link state, MAC and MTU are re-read with no reconfiguration (a device going down
+ *  changes no database row). */
+const STATUS_MS = 2_000;
+
 export class VSwitch {
   readonly pipeline = new Pipeline();
   private readonly ifaces = new Map<string, IfaceState>();
@@ -148,6 +180,7 @@ export class VSwitch {
   private closed = false;
   private lastStats = 0;
   private statsIntervalMs = STATS_MS;
+  private lastStatus = 0;
   /** Set once a flow with an idle or hard timeout was added (every flow-mod path of the switch goes
    *  through commands.ts, which calls noteFlowMods); until then the periodic pass skips rule expiry. */
   private flowsMayExpire = false;
@@ -423,7 +456,7 @@ export class VSwitch {
     this.configurePolicing(bridges, errors);
 
     // 3. Flows built under the old configuration are stale.
-    await this.revalidate(true);
+    await this.revalidateInstalled();
 
     // 4. Status back into the database, and the acknowledgement of next_cfg.
     await this.writeStatus(ovs, bridges, have, nextCfg);
@@ -872,7 +905,7 @@ export class VSwitch {
     }
   }
 
-  private ifaceStatus(i: DesiredIface, dpPorts: Map<string, OdpVport>): Record<string, Json> {
+  private ifaceStatus(i: DesiredIface, dpPorts: Map<string, OdpVport>, devices: DeviceSnapshot): Record<string, Json> {
     const st = this.ifaces.get(i.name);
     const out: Record<string, Json> = {};
     out.ofport = st ? st.ofport : ['set', []];
@@ -888,19 +921,18 @@ export class VSwitch {
       out.link_state = 'down'; out.admin_state = 'down';
       return out;
     }
-    const mac = sysfs(i.name, 'address');
-    const mtu = Number(sysfs(i.name, 'mtu'));
-    const flags = Number(sysfs(i.name, 'flags'));
-    out.mac_in_use = mac ?? ['set', []];
-    if (Number.isFinite(mtu) && mtu > 0) out.mtu = mtu;
+    const d = devices.get(i.name);
+    out.mac_in_use = d.mac ?? ['set', []];
+    if (d.mtu !== undefined && d.mtu > 0) out.mtu = d.mtu;
     if (v.ifindex !== undefined) out.ifindex = v.ifindex;
-    out.admin_state = Number.isFinite(flags) ? ((flags & 1) ? 'up' : 'down') : 'up';
-    out.link_state = linkUp(i.name) ? 'up' : 'down';
+    out.admin_state = d.flags !== undefined ? ((d.flags & 1) ? 'up' : 'down') : 'up';
+    out.link_state = d.oper === undefined || d.oper === 'up' || d.oper === 'unknown' ? 'up' : 'down';
     return out;
   }
 
   private async writeStatus(ovs: RowJson | undefined, bridges: DesiredBridge[], dpPorts: Map<string, OdpVport>, nextCfg: number): Promise<void> {
     if (!ovs) return;
+    const devices = new DeviceSnapshot();
     const ops: Json[] = [];
     const upd = (table: string, row: RowJson, values: Record<string, Json>) => {
       const changed: Record<string, Json> = {};
@@ -908,10 +940,10 @@ export class VSwitch {
       if (Object.keys(changed).length) ops.push({ op: 'update', table, where: [['_uuid', '==', ['uuid', rowUuid(row)]]], row: changed });
     };
     for (const b of bridges) {
-      const mac = sysfs(b.name, 'address');
+      const mac = devices.get(b.name).mac;
       const dpid = mac ? '0000' + mac.replace(/:/g, '') : undefined;
       upd('Bridge', b.row, { datapath_version: '<built-in>', ...(dpid ? { datapath_id: dpid } : {}) });
-      for (const p of b.ports) for (const i of p.ifaces) upd('Interface', i.row, this.ifaceStatus(i, dpPorts));
+      for (const p of b.ports) for (const i of p.ifaces) upd('Interface', i.row, this.ifaceStatus(i, dpPorts, devices));
     }
     const ovsValues: Record<string, Json> = {
       ovs_version: this.o.version,
@@ -1016,8 +1048,44 @@ export class VSwitch {
       for (const m of this.flowExporters.values()) for (const x of m.values()) x.exporter.run();
       await this.revalidate(expiredFlows > 0);
       if (this.now() - this.lastStats >= this.statsIntervalMs) { this.lastStats = this.now(); await this.writeStatistics(); }
+      if (this.now() - this.lastStatus >= STATUS_MS && !this.running) { this.lastStatus = this.now(); await this.refreshStatus(); }
     } catch (e) {
       this.o.log.warn(`periodic work failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Link state, MAC and MTU of every interface as the devices are now (a device can go down or
+   *  change with no change to the database); cur_cfg is left as it is. */
+  private async refreshStatus(): Promise<void> {
+    const { ovs, bridges } = this.desired();
+    if (!ovs) return;
+    const have = new Map<string, OdpVport>();
+    for (const v of await this.o.dpif.portDump()) if (v.portNo !== 0) have.set(v.name, v);
+    if (this.running) return; // a reconfiguration started meanwhile: it writes status itself
+    await this.writeStatus(ovs, bridges, have, intOf(ovs.cur_cfg) ?? 0);
+  }
+
+  /** After a reconfiguration: re-translates every megaflow we installed, from our own records. A
+   *  datapath dump here (as the periodic pass does, for traffic and idle times) costs encoding and
+   *  decoding every flow on every change; traffic is credited by the next periodic pass. */
+  private async revalidateInstalled(): Promise<void> {
+    const gen = this.pipeline.generation;
+    const todo = [...this.installed.entries()];
+    if (todo.length) {
+      this.counters.revalidations++;
+      const verdicts = this.pipeline.revalidate(todo.map(([, rec]) => ({ key: rec.key, mask: rec.mask, actions: rec.actions, statsDelta: { packets: 0n, bytes: 0n } })));
+      for (let i = 0; i < todo.length; i++) await this.applyVerdict(todo[i]![0], todo[i]![1], verdicts[i]!);
+    }
+    this.revalidatedAt = this.pipeline.generation === gen ? gen : -1;
+  }
+
+  private async applyVerdict(hex: string, rec: InstalledRec, v: ReturnType<Pipeline['revalidate']>[number]): Promise<void> {
+    if (v.op === 'delete') await this.deleteFlow(hex, v.reason);
+    else if (v.op === 'modify') {
+      try {
+        await this.o.dpif.flowPut({ key: rec.key, mask: rec.mask, actions: v.actions, ufid: Buffer.from(hex, 'hex') }, { modify: true });
+        rec.actions = v.actions;
+      } catch (e) { this.o.log.dbg(`modifying a megaflow failed: ${strerror(e)}`); await this.deleteFlow(hex, 'modify failed'); }
     }
   }
 
@@ -1069,13 +1137,7 @@ export class VSwitch {
       const v = verdicts[i]!;
       m.rec.packets = m.flow.stats?.packets ?? m.rec.packets;
       m.rec.bytes = m.flow.stats?.bytes ?? m.rec.bytes;
-      if (v.op === 'delete') await this.deleteFlow(m.hex, v.reason);
-      else if (v.op === 'modify') {
-        try {
-          await this.o.dpif.flowPut({ key: m.rec.key, mask: m.rec.mask, actions: v.actions, ufid: Buffer.from(m.hex, 'hex') }, { modify: true });
-          m.rec.actions = v.actions;
-        } catch (e) { this.o.log.dbg(`modifying a megaflow failed: ${strerror(e)}`); await this.deleteFlow(m.hex, 'modify failed'); }
-      }
+      await this.applyVerdict(m.hex, m.rec, v);
     }
     this.revalidatedAt = this.pipeline.generation === gen ? gen : -1;
   }
