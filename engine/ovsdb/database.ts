@@ -5,7 +5,7 @@
 // the onCommit listeners. Any error rolls everything back.
 import { newUuid } from './uuid.js';
 import type {
-  CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession,
+  CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession, VersionedRow,
 } from './api.js';
 import { OvsdbError, syntaxError, TransactCanceledError } from './errors.js';
 import { isUuid } from './schema.js';
@@ -87,6 +87,34 @@ interface TableState {
   eagerVersion: boolean;
   /** Columns whose default value breaks the column's constraints (so inserts must set them). */
   badDefaults: number[];
+}
+
+function rowJsonOf(t: TableState, r: Row): RowJson {
+  const out: RowJson = {};
+  for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = fieldToJson(t.cols[i]!, fieldAt(r, i));
+  return out;
+}
+
+class VersionedRowOf implements VersionedRow {
+  constructor(private readonly t: TableState, private readonly r: Row) {}
+
+  get uuid(): string {
+    return this.r.uuid;
+  }
+
+  get version(): string {
+    return fieldAt(this.r, 1) as string;
+  }
+
+  json(columns?: readonly string[]): RowJson {
+    if (!columns) return rowJsonOf(this.t, this.r);
+    const out: RowJson = { _uuid: ['uuid', this.r.uuid], _version: ['uuid', this.version] };
+    for (const name of columns) {
+      const i = this.t.colIndex.get(name);
+      if (i !== undefined) out[name] = fieldToJson(this.t.cols[i]!, fieldAt(this.r, i));
+    }
+    return out;
+  }
 }
 
 // Objects are created with all their fields so that they keep one hidden class.
@@ -400,6 +428,12 @@ export class MemoryDatabase implements Database {
     for (const r of t.rows.values()) yield this.rowToJson(t, r);
   }
 
+  *versionedRows(table: string): Iterable<VersionedRow> {
+    const t = this.tables.get(table);
+    if (!t) return;
+    for (const r of t.rows.values()) yield new VersionedRowOf(t, r);
+  }
+
   getRow(table: string, uuid: string): RowJson | undefined {
     const t = this.tables.get(table);
     const r = t?.rows.get(uuid);
@@ -407,9 +441,7 @@ export class MemoryDatabase implements Database {
   }
 
   private rowToJson(t: TableState, r: Row): RowJson {
-    const out: RowJson = {};
-    for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = fieldToJson(t.cols[i]!, fieldAt(r, i));
-    return out;
+    return rowJsonOf(t, r);
   }
 
   // ---- transact ------------------------------------------------------------------------------
@@ -1042,7 +1074,12 @@ export class MemoryDatabase implements Database {
     const sink = this.sink;
     if (sink) {
       try {
-        if (sink.appendJsonStream) {
+        if (sink.appendText && txnRowCount(txn) <= SMALL_RECORD_ROWS) {
+          // A small record (the usual one-row or ovs-vsctl commit): its text is made once and
+          // written with one write call.
+          const text = this.recordText(txn);
+          if (text !== undefined) sink.appendText(text, txn.durable);
+        } else if (sink.appendJsonStream) {
           const date = Date.now();
           if (this.hasRecord(txn)) sink.appendJsonStream((emit) => { this.writeRecordText(txn, emit, date); }, txn.durable);
         } else if (sink.appendJsonChunks) {
@@ -1186,6 +1223,13 @@ export class MemoryDatabase implements Database {
     return false;
   }
 
+  /** The record's compact JSON text, or undefined when nothing persistent changed. */
+  private recordText(txn: Txn): string | undefined {
+    let out = '';
+    const any = this.writeRecordText(txn, (piece) => { out += piece; });
+    return any ? out : undefined;
+  }
+
   private writeRecordText(txn: Txn, emit: (s: string) => void, date = Date.now()): boolean {
     let any = false;
     for (const [t, m] of txn.rows) {
@@ -1309,6 +1353,17 @@ export class MemoryDatabase implements Database {
     if (comment) rec._comment = comment;
     return rec;
   }
+}
+
+/** Transactions of at most this many rows write their record as one string (appendText): one
+ *  production of the text and one write. Bigger ones stream it (appendJsonStream), so a 100,000-row
+ *  record is never one string. */
+const SMALL_RECORD_ROWS = 256;
+
+function txnRowCount(txn: Txn): number {
+  let n = 0;
+  for (const m of txn.rows.values()) n += m.size;
+  return n;
 }
 
 /** Text collected as UTF-8 in buffers of about a megabyte (for CommitSink.appendJsonChunks). */

@@ -151,13 +151,19 @@ export class OvsdbServer {
     };
     const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
     entry.unsubscribe = db.onCommit((change) => {
+      // Trimmed in batches (not one splice per commit); monitor_cond_since looks at the last `limit`.
       entry.history.push(change);
-      if (entry.history.length > limit) entry.history.splice(0, entry.history.length - limit);
+      if (entry.history.length >= 2 * limit + 16) entry.history.splice(0, entry.history.length - limit);
       entry.feed.append(change);
       if (entry.feed.monitorCount > 0) this.scheduleMonitorFlush();
     });
     this.dbs.set(db.name, entry);
     this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
+  }
+
+  /** @internal How many commits per database monitor_cond_since can start after. */
+  get txnHistoryLimit(): number {
+    return this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
   }
 
   private monitorFlushScheduled = false;
@@ -257,6 +263,7 @@ export class OvsdbServer {
     for (const s of [...this.sessions]) s.connection.close('server is shutting down');
     await Promise.all(ls.map((l) => l.close()));
     for (const e of this.dbs.values()) e.unsubscribe();
+    this.auditor.flushPending();
   }
 }
 
@@ -503,9 +510,9 @@ export class ServerSession implements TransactSession, LockHolder {
         : rbacApplies(e.schema, client, ops) ? await rbacTransact(e.db, e.schema, ops, client!, topts)
           : await e.db.transact(ops, topts);
       if (this.server.auditor.enabled && hasWriteOps(ops)) {
-        const o = transactOutcome(ops, results);
-        this.server.auditor.record({ name: this.name, peer: this.peer, role: this.role || undefined },
-          { kind: 'transact', target: e.db.name, summary: summarizeOps(ops, results), ...o });
+        const dbName = e.db.name;
+        this.server.auditor.recordLater({ name: this.name, peer: this.peer, role: this.role || undefined },
+          () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }));
       }
       return results;
     } catch (err) {
@@ -539,17 +546,19 @@ export class ServerSession implements TransactSession, LockHolder {
     this.monitors.set(key, { db: e.db.name, monitor });
     e.feed.add(monitor);
     const rows = (t: string) => e.db.rows(t);
-    if (version !== 3) return new EncodedResult(monitor.initialText(rows, e.rowTexts));
+    const versioned = e.db.versionedRows ? (t: string) => e.db.versionedRows!(t) : undefined;
+    if (version !== 3) return new EncodedResult(monitor.initialText(rows, e.rowTexts, versioned));
     const last = e.db.lastTxnId;
     if (since !== undefined && since !== ZERO_UUID) {
       if (since === last) return [true, last, {}];
-      const i = e.history.findIndex((c) => c.txnId === since);
+      const limit = this.server.txnHistoryLimit;
+      const i = e.history.findIndex((c, k) => k >= e.history.length - limit && c.txnId === since);
       if (i >= 0) {
         const later = e.history.slice(i + 1);
         return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
       }
     }
-    return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts)}]`);
+    return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts, versioned)}]`);
   }
 
   private monitorCondChange(params: Json[]): Json {

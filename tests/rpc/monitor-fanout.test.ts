@@ -187,7 +187,9 @@ t.test('initial contents as text equal the object composition, also after rows c
     { A: [{ columns: ['m'], select: { initial: false } }] },
   ];
   const cache = new RowTextCache();
+  const versionedCache = new RowTextCache();
   const rows = (tb: string) => db.rows(tb);
+  const versioned = (tb: string) => db.versionedRows(tb);
   const check = (label: string): void => {
     for (const version of [1, 2, 3] as const) {
       for (const req of requests) {
@@ -195,6 +197,12 @@ t.test('initial contents as text equal the object composition, also after rows c
         const m = new Monitor('id', version, parseMonitorRequests(schema, req, version), shapeKeyOf(version, req));
         t.same(JSON.parse(m.initialText(rows, cache)), m.initial(rows), `${label}: v${version} ${JSON.stringify(req)}`);
         t.equal(m.initialText(rows, cache), JSON.stringify(m.initial(rows)), `${label}: same text, v${version} ${JSON.stringify(req)}`);
+        // From the database's own rows (versionedRows), through the shared cache and without it.
+        const fromDb = m.initialText(rows, versionedCache, versioned);
+        t.equal(fromDb, JSON.stringify(m.initial(rows)), `${label}: versioned rows, v${version} ${JSON.stringify(req)}`);
+        t.equal(m.initialText(rows, versionedCache, versioned), fromDb, `${label}: versioned rows from the cache, v${version} ${JSON.stringify(req)}`);
+        const alone = new Monitor('id', version, parseMonitorRequests(schema, req, version));
+        t.equal(alone.initialText(rows, versionedCache, versioned), fromDb, `${label}: versioned rows, unique shape, v${version} ${JSON.stringify(req)}`);
       }
     }
   };
