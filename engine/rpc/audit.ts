@@ -164,15 +164,22 @@ export class Auditor {
   };
 
   /** record(client, make()), where `make` (which must not depend on state that changes later)
-   *  runs only when the line is written: without an audit file, after the reply went out. */
-  recordLater(client: AuditClient, make: () => AuditEvent): void {
-    if (!this.file && this.logger) this.queue(client, make);
-    else this.record(client, make());
+   *  runs only when the line is written: without an audit file, after the reply went out. With
+   *  `flushedByCaller` the caller calls flushPending once the reply is on its way (no extra
+   *  event-loop turn); otherwise the line is written at the end of this turn. Returns whether
+   *  the line is still pending. */
+  recordLater(client: AuditClient, make: () => AuditEvent, flushedByCaller = false): boolean {
+    if (!this.file && this.logger) {
+      this.queue(client, make, flushedByCaller);
+      return true;
+    }
+    this.record(client, make());
+    return false;
   }
 
-  private queue(client: AuditClient, event: AuditEvent | (() => AuditEvent)): void {
+  private queue(client: AuditClient, event: AuditEvent | (() => AuditEvent), flushedByCaller = false): void {
     this.pending.push({ client, event });
-    if (!this.flushScheduled) {
+    if (!flushedByCaller && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushPending);
     }

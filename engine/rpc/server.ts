@@ -411,6 +411,8 @@ export class ServerSession implements TransactSession, LockHolder {
           // This session's own monitors see its commit before its reply does.
           if (method === 'transact' && this.monitors.size > 0) this.flushHeld();
           this.connection.sendReply(id, r);
+          // The audit line of this transaction: after the reply's write (queued just before).
+          if (auditAfterReply.delete(r as object)) process.nextTick(this.server.auditor.flushPending);
         },
         (e) => {
           this.pendingReplies--;
@@ -511,8 +513,10 @@ export class ServerSession implements TransactSession, LockHolder {
           : await e.db.transact(ops, topts);
       if (this.server.auditor.enabled && hasWriteOps(ops)) {
         const dbName = e.db.name;
-        this.server.auditor.recordLater({ name: this.name, peer: this.peer, role: this.role || undefined },
-          () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }));
+        // Without an audit file the line is written once the reply is on its way (see request).
+        const pending = this.server.auditor.recordLater({ name: this.name, peer: this.peer, role: this.role || undefined },
+          () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }), true);
+        if (pending) auditAfterReply.add(results);
       }
       return results;
     } catch (err) {
@@ -634,6 +638,9 @@ export class ServerSession implements TransactSession, LockHolder {
     return { locked: true };
   }
 }
+
+/** Transact results whose audit line waits for the reply to be sent. */
+const auditAfterReply = new WeakSet<object>();
 
 /** A result already serialised as JSON text (sent as is). */
 class EncodedResult {
