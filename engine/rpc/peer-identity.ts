@@ -116,6 +116,17 @@ export function identifyPeer(stream: Duplex): PeerIdentity {
   return { transport: 'stream' };
 }
 
+/** identifyPeer(stream) as a function that works it out once, on first call. TLS and TCP peers
+ *  are identified at once (cheap, and RBAC needs the certificate's CN); a unix peer's credentials
+ *  (a getsockopt through ffi-rs and a /proc read, a fraction of a millisecond) wait until asked
+ *  for, so a connection whose peer nobody asks about does not pay for them. */
+export function lazyPeerIdentity(stream: Duplex): () => PeerIdentity {
+  let id: PeerIdentity | undefined;
+  const isUnix = stream instanceof Socket && !(stream instanceof TLSSocket) && stream.remoteAddress === undefined && process.platform !== 'win32';
+  if (!isUnix) id = identifyPeer(stream);
+  return () => (id ??= identifyPeer(stream));
+}
+
 /** One-line description for logs, e.g. "unix pid=123 uid=0 gid=0 (ovs-vsctl)", "ssl CN=ctl 10.0.0.1:4242". */
 export function describePeer(id: PeerIdentity): string {
   const parts: string[] = [id.transport];

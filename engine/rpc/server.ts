@@ -26,7 +26,7 @@ import { LimitError, type ServerLimits } from '../util/limits.js';
 import { LimitGuard } from './limits.js';
 import { rbacApplies, rbacTransact, readOnlyTransact } from './rbac.js';
 import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditOptions } from './audit.js';
-import { identifyPeer, type PeerIdentity } from './peer-identity.js';
+import { lazyPeerIdentity, type PeerIdentity } from './peer-identity.js';
 import { pipeAccessNote } from './win-pipe-acl.js';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -236,7 +236,10 @@ export class OvsdbServer {
       maxSendBacklog: limits.maxSendBacklog,
       ...extra,
     });
-    const s = new ServerSession(this, conn, settings, identifyPeer(stream));
+    const s = new ServerSession(this, conn, settings, lazyPeerIdentity(stream));
+    // Audit lines name the peer: learn who it is soon, while it is surely still there, but after
+    // this turn (off the path of its first request).
+    if (this.auditor.enabled) setImmediate(() => { void s.peer; });
     if (this.closed) {
       conn.close('server is shutting down');
       return s;
@@ -277,8 +280,7 @@ export class ServerSession implements TransactSession, LockHolder {
   readonly id = randomUUID();
   readonly server: OvsdbServer;
   readonly connection: JsonRpcConnection;
-  /** Who the peer is (credentials, certificate), learned at accept. */
-  readonly peer: PeerIdentity;
+  private readonly identify: () => PeerIdentity;
   private readonly settings: RemoteSettings;
   private readonly monitors = new Map<string, SessionMonitor>();
   private readonly inFlight = new Map<string, AbortController>();
@@ -286,11 +288,11 @@ export class ServerSession implements TransactSession, LockHolder {
   private pendingReplies = 0;
   dbChangeAware = false;
 
-  constructor(server: OvsdbServer, connection: JsonRpcConnection, settings: RemoteSettings = {}, peer: PeerIdentity = { transport: 'stream' }) {
+  constructor(server: OvsdbServer, connection: JsonRpcConnection, settings: RemoteSettings = {}, peer: PeerIdentity | (() => PeerIdentity) = { transport: 'stream' }) {
     this.server = server;
     this.connection = connection;
     this.settings = settings;
-    this.peer = peer;
+    this.identify = typeof peer === 'function' ? peer : () => peer;
     connection.onRequest = (method, params, id) => this.request(method, params, id);
     connection.onNotification = (method, params) => this.notification(method, params);
     // Updates held while the peer was not reading go out in the next flush round.
@@ -301,6 +303,11 @@ export class ServerSession implements TransactSession, LockHolder {
 
   get name(): string {
     return this.connection.name;
+  }
+
+  /** Who the peer is (credentials, certificate); see lazyPeerIdentity. */
+  get peer(): PeerIdentity {
+    return this.identify();
   }
 
   /** The RBAC role of the remote this client came through ('' = unrestricted); read live. */
