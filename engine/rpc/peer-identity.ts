@@ -6,7 +6,7 @@
 //   TCP:         the peer address and port.
 // Reading credentials never throws: what cannot be learned is left out.
 import type { Duplex } from 'node:stream';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -78,11 +78,19 @@ function socketFd(s: Socket): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
+const commBuf = Buffer.alloc(64);
+
+/** /proc/<pid>/comm (at most 16 bytes): open, one read, close. */
 function commandOf(pid: number): string | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || undefined;
+    fd = openSync(`/proc/${pid}/comm`, 'r');
+    const n = readSync(fd, commBuf, 0, commBuf.length, 0);
+    return commBuf.toString('utf8', 0, n).trim() || undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -237,9 +237,9 @@ export class OvsdbServer {
       ...extra,
     });
     const s = new ServerSession(this, conn, settings, lazyPeerIdentity(stream));
-    // Audit lines name the peer: learn who it is soon, while it is surely still there, but after
-    // this turn (off the path of its first request).
-    if (this.auditor.enabled) setImmediate(() => { void s.peer; });
+    // Audit lines name the peer: learn who it is soon, while it is surely still there, but not
+    // before its first request (a client's first round trip is well under a millisecond).
+    if (this.auditor.enabled) setTimeout(() => { if (!conn.closed) void s.peer; }, 1).unref();
     if (this.closed) {
       conn.close('server is shutting down');
       return s;
