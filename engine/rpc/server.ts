@@ -25,7 +25,7 @@ import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from '
 import { LimitError, type ServerLimits } from '../util/limits.js';
 import { LimitGuard } from './limits.js';
 import { rbacApplies, rbacTransact, readOnlyTransact } from './rbac.js';
-import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditOptions } from './audit.js';
+import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditClient, type AuditOptions } from './audit.js';
 import { lazyPeerIdentity, type PeerIdentity } from './peer-identity.js';
 import { pipeAccessNote } from './win-pipe-acl.js';
 
@@ -237,9 +237,6 @@ export class OvsdbServer {
       ...extra,
     });
     const s = new ServerSession(this, conn, settings, lazyPeerIdentity(stream));
-    // Audit lines name the peer: learn who it is soon, while it is surely still there, but not
-    // before its first request (a client's first round trip is well under a millisecond).
-    if (this.auditor.enabled) setTimeout(() => { if (!conn.closed) void s.peer; }, 1).unref();
     if (this.closed) {
       conn.close('server is shutting down');
       return s;
@@ -521,7 +518,7 @@ export class ServerSession implements TransactSession, LockHolder {
       if (this.server.auditor.enabled && hasWriteOps(ops)) {
         const dbName = e.db.name;
         // Without an audit file the line is written once the reply is on its way (see request).
-        const pending = this.server.auditor.recordLater({ name: this.name, peer: this.peer, role: this.role || undefined },
+        const pending = this.server.auditor.recordLater(auditClientOf(this),
           () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }), true);
         if (pending) auditAfterReply.add(results);
       }
@@ -644,6 +641,11 @@ export class ServerSession implements TransactSession, LockHolder {
     locks.steal(name, this);
     return { locked: true };
   }
+}
+
+/** The audit view of a session; the peer is identified only when the line is written. */
+function auditClientOf(s: ServerSession): AuditClient {
+  return { name: s.name, get peer(): PeerIdentity { return s.peer; }, role: s.role || undefined };
 }
 
 /** Transact results whose audit line waits for the reply to be sent. */
