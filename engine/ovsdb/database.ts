@@ -1125,7 +1125,7 @@ export class MemoryDatabase implements Database {
   }
 
   private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
-    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow);
+    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow, t);
   }
 
   private wakeWaiters(): void {
@@ -1401,6 +1401,7 @@ class Utf8Chunks {
 const LAZY = Symbol('lazyRowChange');
 interface LazyState {
   toJson: (r: Row) => RowJson;
+  table?: TableState;
   oldRow?: Row;
   newRow?: Row;
   oldJson?: RowJson;
@@ -1425,11 +1426,37 @@ const NEW_ACCESSOR: PropertyDescriptor = {
   },
 };
 
-function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined): LazyRowChange {
-  const rc = { [LAZY]: { toJson, oldRow, newRow } } as LazyRowChange;
+function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined, table?: TableState): LazyRowChange {
+  const rc = { [LAZY]: { toJson, oldRow, newRow, table } } as LazyRowChange;
   if (oldRow) Object.defineProperty(rc, 'old', OLD_ACCESSOR);
   if (newRow) Object.defineProperty(rc, 'new', NEW_ACCESSOR);
   return rc;
+}
+
+/** For a modification made by one commit (a RowChange from onCommit, not a merged one): the
+ *  update2 diff of set or map `column` from the rows the database holds, as `diffDatumJson` of
+ *  the two wire values gives it, or null when the column did not change; undefined when the
+ *  change does not come from a MemoryDatabase (then compare the wire values). Saves turning a
+ *  big column (e.g. Open_vSwitch.bridges) into JSON and back for every update. */
+export function columnDiffOf(ch: RowChange, column: string): Json | null | undefined {
+  const st = (ch as Partial<LazyRowChange>)[LAZY];
+  const t = st?.table;
+  if (!st || !t || !st.oldRow || !st.newRow) return undefined;
+  const i = t.colIndex.get(column);
+  if (i === undefined) return undefined;
+  const c = t.cols[i]!;
+  const o = fieldAt(st.oldRow, i);
+  const n = fieldAt(st.newRow, i);
+  if (o === n || fieldEquals(o, n)) return null;
+  if (c.type.max <= 1) return fieldToJson(c, n);
+  const d = diffDatum(c.type, asDatum(o), asDatum(n));
+  return d.keys.length === 0 ? null : datumToJson(c.type, d);
+}
+
+/** True for a modification RowChange handed out by a MemoryDatabase commit (see columnDiffOf). */
+export function isCommitModification(ch: RowChange): boolean {
+  const st = (ch as Partial<LazyRowChange>)[LAZY];
+  return !!st?.table && !!st.oldRow && !!st.newRow;
 }
 
 function errorJson(e: OvsdbError): JsonObject {

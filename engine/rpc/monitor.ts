@@ -8,6 +8,7 @@
 // A row entering a monitor's condition is reported as an insert, one leaving it as a delete.
 import type { CommittedChange, Json, JsonObject, RowChange, RowJson, VersionedRow } from '../ovsdb/api.js';
 import { compileWhere } from '../ovsdb/condition.js';
+import { columnDiffOf, isCommitModification } from '../ovsdb/database.js';
 import { datumEqualJson, defaultDatumJson, diffDatumJson } from '../ovsdb/datum.js';
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
 import { notificationText } from './jsonrpc.js';
@@ -368,6 +369,21 @@ export class Monitor {
   }
 
   private rowUpdate(tm: TableMonitor, ch: RowChange): Json | undefined {
+    // A modification straight from a commit, for a monitor without a condition, in update2/3
+    // form: diffed from the database's rows, so the rows are never turned into JSON (a big set
+    // such as Open_vSwitch.bridges is not encoded twice and parsed back to be diffed).
+    if (this.version !== 1 && tm.where === undefined && isCommitModification(ch)) {
+      if (!tm.select.modify) return undefined;
+      const changed: JsonObject = {};
+      let any = false;
+      for (const c of tm.columns) {
+        const d = columnDiffOf(ch, c.name);
+        if (d === null || d === undefined) continue;
+        changed[c.name] = d;
+        any = true;
+      }
+      return any ? { modify: changed } : undefined;
+    }
     const wasIn = this.matches(tm, ch.old);
     const isIn = this.matches(tm, ch.new);
     if (!wasIn && !isIn) return undefined;
