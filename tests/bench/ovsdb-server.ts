@@ -15,8 +15,10 @@
 //
 // `--baseline=DIR` adds a third server: the ovsdb-server of another build of this project (a
 // checkout with .build/ made by `npx tsc -b`), so before and after run in the same machine state.
+// `--ours-args="ARG ..."` passes options to our servers (e.g. --no-audit-log: real ovsdb-server
+// writes no line per transaction, ours writes an audit line by default).
 // Usage: node .build/tests/bench/ovsdb-server.js [--quick] [--rounds=N] [--vsctl=N] [--our-vsctl=N]
-//        [--baseline=DIR]   (N: processes per server in total, spread over the rounds)
+//        [--baseline=DIR] [--ours-args="..."]   (N: processes per server in total, spread over the rounds)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +47,8 @@ const N_VSCTL = intArg('vsctl', quick ? 30 : 200);
 const N_OUR_VSCTL = intArg('our-vsctl', quick ? 15 : 100);
 const baselineArg = process.argv.find((a) => a.startsWith('--baseline='));
 const BASELINE = baselineArg ? resolve(baselineArg.slice(11)) : undefined;
+const oursArgsArg = process.argv.find((a) => a.startsWith('--ours-args='));
+const OURS_ARGS = oursArgsArg ? oursArgsArg.slice(12).split(/\s+/).filter((x) => x !== '') : [];
 
 const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
 const launcherIn = (root: string): string => join(root, 'engine', 'bin', 'ovsdb-server');
@@ -60,7 +64,7 @@ function start(name: string, root: string, launcher?: string): Server {
   spawnSync('ovsdb-tool', ['create', db, SCHEMA]);
   const sock = join(dir, 'db.sock');
   const args = ['--detach', '--no-chdir', `--pidfile=${dir}/pid`, `--log-file=${dir}/log`, `--remote=punix:${sock}`, `--unixctl=${dir}/ctl`, db];
-  const r = launcher ? spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8' }) : spawnSync('/usr/sbin/ovsdb-server', args, { encoding: 'utf8' });
+  const r = launcher ? spawnSync(process.execPath, [launcher, ...OURS_ARGS, ...args], { encoding: 'utf8' }) : spawnSync('/usr/sbin/ovsdb-server', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`);
   const v = spawnSync('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', 'init'], { encoding: 'utf8' });
   if (v.status !== 0) throw new Error(`${name}: init: ${v.stderr}`);
@@ -226,7 +230,7 @@ async function main(): Promise<void> {
     servers.push(start('real', root), start('ours', root, launcherIn(projectRoot)));
     if (BASELINE) servers.push(start('base', root, launcherIn(BASELINE)));
     const ourVsctl = existsSync(OUR_VSCTL_BUILT) && N_OUR_VSCTL > 0;
-    console.log(`servers: ${servers.map((s) => s.name).join(', ')}${BASELINE ? ` (base = ${BASELINE})` : ''}; ${ROUNDS} rounds, each: `
+    console.log(`servers: ${servers.map((s) => s.name).join(', ')}${BASELINE ? ` (base = ${BASELINE})` : ''}${OURS_ARGS.length ? ` (ours with ${OURS_ARGS.join(' ')})` : ''}; ${ROUNDS} rounds, each: `
       + `${N_SEQ} one-row inserts 1 in flight, ${N_PIPE} with 100 in flight, ${N_SETUP} ovs-vsctl-like sessions, `
       + `${Math.ceil(N_VSCTL / ROUNDS)} real ovs-vsctl add-br${ourVsctl ? `, ${Math.ceil(N_OUR_VSCTL / ROUNDS)} of our ovs-vsctl` : ''} per server`);
     console.log(`(each server first runs ${N_WARM} untimed transactions: the steady state, not JIT warm-up, is timed)`);
