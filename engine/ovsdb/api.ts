@@ -80,6 +80,19 @@ export interface Database {
   rows(table: string): Iterable<RowJson>;
   /** The txn id of the latest commit (all-zero UUID before any). */
   readonly lastTxnId: string;
+  /** Optional, for monitors' initial contents: the rows of `table` with their `_version`, each
+   *  row's wire JSON made only when asked for (a row whose text a monitor already has for that
+   *  version costs nothing). */
+  versionedRows?(table: string): Iterable<VersionedRow>;
+}
+
+/** A row as `Database.versionedRows` hands it out (valid until the next transaction). */
+export interface VersionedRow {
+  readonly uuid: string;
+  /** The row's `_version` uuid. */
+  readonly version: string;
+  /** The row in wire form: every column, or only `columns` (plus `_uuid` and `_version`). */
+  json(columns?: readonly string[]): RowJson;
 }
 
 /** A client of an OVSDB server: the same shape in-process (over a Database) and over JSON-RPC. */

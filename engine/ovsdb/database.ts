@@ -5,7 +5,7 @@
 // the onCommit listeners. Any error rolls everything back.
 import { newUuid } from './uuid.js';
 import type {
-  CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession,
+  CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession, VersionedRow,
 } from './api.js';
 import { OvsdbError, syntaxError, TransactCanceledError } from './errors.js';
 import { isUuid } from './schema.js';
@@ -87,6 +87,34 @@ interface TableState {
   eagerVersion: boolean;
   /** Columns whose default value breaks the column's constraints (so inserts must set them). */
   badDefaults: number[];
+}
+
+function rowJsonOf(t: TableState, r: Row): RowJson {
+  const out: RowJson = {};
+  for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = fieldToJson(t.cols[i]!, fieldAt(r, i));
+  return out;
+}
+
+class VersionedRowOf implements VersionedRow {
+  constructor(private readonly t: TableState, private readonly r: Row) {}
+
+  get uuid(): string {
+    return this.r.uuid;
+  }
+
+  get version(): string {
+    return fieldAt(this.r, 1) as string;
+  }
+
+  json(columns?: readonly string[]): RowJson {
+    if (!columns) return rowJsonOf(this.t, this.r);
+    const out: RowJson = { _uuid: ['uuid', this.r.uuid], _version: ['uuid', this.version] };
+    for (const name of columns) {
+      const i = this.t.colIndex.get(name);
+      if (i !== undefined) out[name] = fieldToJson(this.t.cols[i]!, fieldAt(this.r, i));
+    }
+    return out;
+  }
 }
 
 // Objects are created with all their fields so that they keep one hidden class.
@@ -400,6 +428,12 @@ export class MemoryDatabase implements Database {
     for (const r of t.rows.values()) yield this.rowToJson(t, r);
   }
 
+  *versionedRows(table: string): Iterable<VersionedRow> {
+    const t = this.tables.get(table);
+    if (!t) return;
+    for (const r of t.rows.values()) yield new VersionedRowOf(t, r);
+  }
+
   getRow(table: string, uuid: string): RowJson | undefined {
     const t = this.tables.get(table);
     const r = t?.rows.get(uuid);
@@ -407,9 +441,7 @@ export class MemoryDatabase implements Database {
   }
 
   private rowToJson(t: TableState, r: Row): RowJson {
-    const out: RowJson = {};
-    for (let i = 0; i < t.cols.length; i++) out[t.cols[i]!.name] = fieldToJson(t.cols[i]!, fieldAt(r, i));
-    return out;
+    return rowJsonOf(t, r);
   }
 
   // ---- transact ------------------------------------------------------------------------------
@@ -1042,7 +1074,12 @@ export class MemoryDatabase implements Database {
     const sink = this.sink;
     if (sink) {
       try {
-        if (sink.appendJsonStream) {
+        if (sink.appendText && txnRowCount(txn) <= SMALL_RECORD_ROWS) {
+          // A small record (the usual one-row or ovs-vsctl commit): its text is made once and
+          // written with one write call.
+          const text = this.recordText(txn);
+          if (text !== undefined) sink.appendText(text, txn.durable);
+        } else if (sink.appendJsonStream) {
           const date = Date.now();
           if (this.hasRecord(txn)) sink.appendJsonStream((emit) => { this.writeRecordText(txn, emit, date); }, txn.durable);
         } else if (sink.appendJsonChunks) {
@@ -1088,7 +1125,7 @@ export class MemoryDatabase implements Database {
   }
 
   private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
-    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow);
+    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow, t);
   }
 
   private wakeWaiters(): void {
@@ -1184,6 +1221,13 @@ export class MemoryDatabase implements Database {
   private hasRecord(txn: Txn): boolean {
     for (const [t, m] of txn.rows) for (const tr of m.values()) if (this.rowRecord(t, tr) !== undefined) return true;
     return false;
+  }
+
+  /** The record's compact JSON text, or undefined when nothing persistent changed. */
+  private recordText(txn: Txn): string | undefined {
+    let out = '';
+    const any = this.writeRecordText(txn, (piece) => { out += piece; });
+    return any ? out : undefined;
   }
 
   private writeRecordText(txn: Txn, emit: (s: string) => void, date = Date.now()): boolean {
@@ -1311,6 +1355,17 @@ export class MemoryDatabase implements Database {
   }
 }
 
+/** Transactions of at most this many rows write their record as one string (appendText): one
+ *  production of the text and one write. Bigger ones stream it (appendJsonStream), so a 100,000-row
+ *  record is never one string. */
+const SMALL_RECORD_ROWS = 256;
+
+function txnRowCount(txn: Txn): number {
+  let n = 0;
+  for (const m of txn.rows.values()) n += m.size;
+  return n;
+}
+
 /** Text collected as UTF-8 in buffers of about a megabyte (for CommitSink.appendJsonChunks). */
 class Utf8Chunks {
   private static readonly SIZE = 1 << 20;
@@ -1346,6 +1401,7 @@ class Utf8Chunks {
 const LAZY = Symbol('lazyRowChange');
 interface LazyState {
   toJson: (r: Row) => RowJson;
+  table?: TableState;
   oldRow?: Row;
   newRow?: Row;
   oldJson?: RowJson;
@@ -1370,11 +1426,37 @@ const NEW_ACCESSOR: PropertyDescriptor = {
   },
 };
 
-function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined): LazyRowChange {
-  const rc = { [LAZY]: { toJson, oldRow, newRow } } as LazyRowChange;
+function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined, table?: TableState): LazyRowChange {
+  const rc = { [LAZY]: { toJson, oldRow, newRow, table } } as LazyRowChange;
   if (oldRow) Object.defineProperty(rc, 'old', OLD_ACCESSOR);
   if (newRow) Object.defineProperty(rc, 'new', NEW_ACCESSOR);
   return rc;
+}
+
+/** For a modification made by one commit (a RowChange from onCommit, not a merged one): the
+ *  update2 diff of set or map `column` from the rows the database holds, as `diffDatumJson` of
+ *  the two wire values gives it, or null when the column did not change; undefined when the
+ *  change does not come from a MemoryDatabase (then compare the wire values). Saves turning a
+ *  big column (e.g. Open_vSwitch.bridges) into JSON and back for every update. */
+export function columnDiffOf(ch: RowChange, column: string): Json | null | undefined {
+  const st = (ch as Partial<LazyRowChange>)[LAZY];
+  const t = st?.table;
+  if (!st || !t || !st.oldRow || !st.newRow) return undefined;
+  const i = t.colIndex.get(column);
+  if (i === undefined) return undefined;
+  const c = t.cols[i]!;
+  const o = fieldAt(st.oldRow, i);
+  const n = fieldAt(st.newRow, i);
+  if (o === n || fieldEquals(o, n)) return null;
+  if (c.type.max <= 1) return fieldToJson(c, n);
+  const d = diffDatum(c.type, asDatum(o), asDatum(n));
+  return d.keys.length === 0 ? null : datumToJson(c.type, d);
+}
+
+/** True for a modification RowChange handed out by a MemoryDatabase commit (see columnDiffOf). */
+export function isCommitModification(ch: RowChange): boolean {
+  const st = (ch as Partial<LazyRowChange>)[LAZY];
+  return !!st?.table && !!st.oldRow && !!st.newRow;
 }
 
 function errorJson(e: OvsdbError): JsonObject {

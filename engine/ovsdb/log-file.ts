@@ -12,6 +12,7 @@
 // explicit offset; `durable` adds fsync. Replacing the whole log (compaction) writes a temporary file,
 // fsyncs it, renames it over the original and fsyncs the directory, so a crash leaves either the old
 // file or the new one.
+import * as cryptoModule from 'node:crypto';
 import { createHash } from 'node:crypto';
 import {
   closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, realpathSync, renameSync, unlinkSync, writeSync,
@@ -48,8 +49,11 @@ const NEWLINE = Buffer.from('\n', 'latin1');
 const STREAM_CHUNK = 1 << 20;
 let streamScratch: Buffer | undefined;
 
+/** crypto.hash (Node >= 20.12): one call, without a Hash object per record. */
+const oneShotHash = (cryptoModule as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
+
 export function sha1Hex(data: Buffer): string {
-  return createHash('sha1').update(data).digest('hex');
+  return oneShotHash ? oneShotHash('sha1', data, 'hex') : createHash('sha1').update(data).digest('hex');
 }
 
 /** One record as bytes: header line + compact JSON line. */

@@ -154,9 +154,62 @@ export class Auditor {
     return this.logger !== undefined || this.file !== undefined;
   }
 
+  /** Writes the log lines still waiting (at the end of the turn, or when the server closes). */
+  readonly flushPending = (): void => {
+    this.flushScheduled = false;
+    const q = this.pending;
+    if (!q.length) return;
+    this.pending = [];
+    for (const { client, event } of q) this.logLine(client, typeof event === 'function' ? event() : event);
+  };
+
+  /** record(client, make()), where `make` (which must not depend on state that changes later)
+   *  runs only when the line is written: without an audit file, after the reply went out. With
+   *  `flushedByCaller` the caller calls flushPending once the reply is on its way (no extra
+   *  event-loop turn); otherwise the line is written at the end of this turn. Returns whether
+   *  the line is still pending. */
+  recordLater(client: AuditClient, make: () => AuditEvent, flushedByCaller = false): boolean {
+    if (!this.file && this.logger) {
+      this.queue(client, make, flushedByCaller);
+      return true;
+    }
+    this.record(client, make());
+    return false;
+  }
+
+  private queue(client: AuditClient, event: AuditEvent | (() => AuditEvent), flushedByCaller = false): void {
+    this.pending.push({ client, event });
+    if (!flushedByCaller && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushPending);
+    }
+  }
+
+  private logLine(client: AuditClient, event: AuditEvent): void {
+    if (!this.logger) return;
+    let peer = this.peerText.get(client.peer);
+    if (peer === undefined) this.peerText.set(client.peer, (peer = describePeer(client.peer)));
+    const who = `${client.name} [${peer}${client.role ? ` role=${client.role}` : ''}]`;
+    this.logger.info(`${who} ${event.kind} ${event.target}: ${event.summary}: ${event.outcome}${event.error ? ` (${event.error})` : ''}`);
+  }
+
+  /** describePeer of each peer seen (a peer's identity is fixed for its connection). */
+  private readonly peerText = new WeakMap<PeerIdentity, string>();
+
+  /** Log lines waiting for the end of this event-loop turn (see record). */
+  private pending: { client: AuditClient; event: AuditEvent | (() => AuditEvent) }[] = [];
+  private flushScheduled = false;
+
+  /** Records one event. With an audit file, the file line and the log line are written at once
+   *  (the file is written before the reply goes out). Without one, the log line is written at
+   *  the end of this event-loop turn, after the reply has been sent: the same line, in the same
+   *  order, off the client's round trip. */
   record(client: AuditClient, event: AuditEvent): void {
-    const who = `${client.name} [${describePeer(client.peer)}${client.role ? ` role=${client.role}` : ''}]`;
-    this.logger?.info(`${who} ${event.kind} ${event.target}: ${event.summary}: ${event.outcome}${event.error ? ` (${event.error})` : ''}`);
+    if (!this.file && this.logger) {
+      this.queue(client, event);
+      return;
+    }
+    this.logLine(client, event);
     if (this.file && !this.fileFailed) {
       const line: JsonObject = {
         time: new Date().toISOString(), client: client.name, peer: client.peer as unknown as JsonObject,

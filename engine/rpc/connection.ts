@@ -197,9 +197,12 @@ export class JsonRpcConnection {
     this.closedFlag = true;
     this.closeReason = reason;
     if (this.probeTimer) clearTimeout(this.probeTimer);
-    const err = new ConnectionClosedError(`${this.name}: ${reason ?? 'connection closed'}`);
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    if (this.pending.size) {
+      // (An error object costs a stack trace: made only when some request is waiting for it.)
+      const err = new ConnectionClosedError(`${this.name}: ${reason ?? 'connection closed'}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    }
     // Let queued replies (e.g. a final JSON-RPC error) flush, then make sure the socket goes away.
     if (abort) {
       this.outQueue = [];

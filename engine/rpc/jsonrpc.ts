@@ -38,6 +38,8 @@ export class JsonSplitter {
   private failed: Error | undefined;
   /** Total bytes consumed, for error messages. */
   private offset = 0;
+  /** Every byte of the current message OR-ed together: below 0x80, the message is ASCII. */
+  private bits = 0;
 
   constructor(limits: SplitterLimits = {}) {
     this.maxMessageBytes = limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -83,20 +85,26 @@ export class JsonSplitter {
         }
         start = i;
         this.depth = 1;
+        this.bits = 0;
         i++;
         continue;
       }
       if (this.inString) {
-        // Fast path through string contents: only '"' and '\\' matter.
+        // Fast path through string contents: only '"' and '\\' matter (and whether any byte is
+        // not ASCII).
+        let bits = 0;
         while (i < n) {
-          const b = chunk[i++];
+          const b = chunk[i++]!;
+          bits |= b;
           if (this.escape) { this.escape = false; continue; }
           if (b === BACKSLASH) { this.escape = true; continue; }
           if (b === QUOTE) { this.inString = false; break; }
         }
+        this.bits |= bits;
         continue;
       }
-      const b = chunk[i++];
+      const b = chunk[i++]!;
+      this.bits |= b;
       if (b === QUOTE) {
         this.inString = true;
       } else if (b === LBRACE || b === LBRACKET) {
@@ -141,10 +149,15 @@ export class JsonSplitter {
       this.partBytes = 0;
     }
     let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      throw new JsonSyntaxError('message is not valid UTF-8');
+    if ((this.bits & 0x80) === 0) {
+      // ASCII (the usual OVSDB message): no UTF-8 validation needed, latin1 is the same text.
+      text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString('latin1');
+    } else {
+      try {
+        text = utf8.decode(bytes);
+      } catch {
+        throw new JsonSyntaxError('message is not valid UTF-8');
+      }
     }
     try {
       return JSON.parse(text) as Json;

@@ -6,8 +6,9 @@
 //   v2/v3 (update2/3):    {"initial"|"insert": non-default monitored columns} /
 //                         {"modify": diffs of changed columns} / {"delete": null}
 // A row entering a monitor's condition is reported as an insert, one leaving it as a delete.
-import type { CommittedChange, Json, JsonObject, RowChange, RowJson } from '../ovsdb/api.js';
+import type { CommittedChange, Json, JsonObject, RowChange, RowJson, VersionedRow } from '../ovsdb/api.js';
 import { compileWhere } from '../ovsdb/condition.js';
+import { columnDiffOf, isCommitModification } from '../ovsdb/database.js';
 import { datumEqualJson, defaultDatumJson, diffDatumJson } from '../ovsdb/datum.js';
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
 import { notificationText } from './jsonrpc.js';
@@ -30,6 +31,8 @@ export interface TableMonitor {
   select: Select;
   /** undefined: every row. */
   where?: RowPredicate;
+  /** The names of `columns` (made on first use). */
+  columnNames?: string[];
 }
 
 const ALL_SELECT: Select = { initial: true, insert: true, delete: true, modify: true };
@@ -290,13 +293,39 @@ export class Monitor {
    *  text is reused while the row keeps its `_version` (a row's contents are fixed for one
    *  version), for monitors of one shape: clients that connect one after another (ovs-vsctl)
    *  re-send mostly unchanged rows. */
-  initialText(rows: (table: string) => Iterable<RowJson>, cache?: RowTextCache): string {
+  initialText(rows: (table: string) => Iterable<RowJson>, cache?: RowTextCache, versioned?: (table: string) => Iterable<VersionedRow> | undefined): string {
     const parts: string[] = [];
     for (const [name, tm] of this.tables) {
       if (!tm.select.initial) continue;
       const shared = this.shapeKey.startsWith('#') ? undefined : cache?.table(`${this.shapeKey}\n${name}`);
       const fresh = shared ? new Map<string, CachedRow>() : undefined;
       const items: string[] = [];
+      const vrows = versioned?.(name);
+      if (vrows) {
+        // Rows as the database holds them: a row whose text is cached for its _version is not
+        // turned into JSON at all, and the others only in the monitored columns.
+        const columns = tm.where ? undefined : (tm.columnNames ??= tm.columns.map((c) => c.name));
+        for (const vr of vrows) {
+          let row: RowJson | undefined;
+          if (tm.where) {
+            row = vr.json();
+            if (!tm.where(row)) continue;
+          }
+          const uuid = vr.uuid;
+          const version = vr.version;
+          const hit = shared?.get(uuid);
+          let text = hit && hit.version === version ? hit.text : undefined;
+          if (text === undefined) {
+            row ??= vr.json(columns);
+            text = JSON.stringify(this.version === 1 ? { new: fullRow(tm, row, false) } : { initial: fullRow(tm, row, true) });
+          }
+          fresh?.set(uuid, { version, text });
+          items.push(`${JSON.stringify(uuid)}:${text}`);
+        }
+        if (shared && fresh) cache!.replace(`${this.shapeKey}\n${name}`, fresh);
+        if (items.length) parts.push(`${JSON.stringify(name)}:{${items.join(',')}}`);
+        continue;
+      }
       for (const row of rows(name)) {
         if (!this.matches(tm, row)) continue;
         const uuid = uuidOf(row);
@@ -340,6 +369,21 @@ export class Monitor {
   }
 
   private rowUpdate(tm: TableMonitor, ch: RowChange): Json | undefined {
+    // A modification straight from a commit, for a monitor without a condition, in update2/3
+    // form: diffed from the database's rows, so the rows are never turned into JSON (a big set
+    // such as Open_vSwitch.bridges is not encoded twice and parsed back to be diffed).
+    if (this.version !== 1 && tm.where === undefined && isCommitModification(ch)) {
+      if (!tm.select.modify) return undefined;
+      const changed: JsonObject = {};
+      let any = false;
+      for (const c of tm.columns) {
+        const d = columnDiffOf(ch, c.name);
+        if (d === null || d === undefined) continue;
+        changed[c.name] = d;
+        any = true;
+      }
+      return any ? { modify: changed } : undefined;
+    }
     const wasIn = this.matches(tm, ch.old);
     const isIn = this.matches(tm, ch.new);
     if (!wasIn && !isIn) return undefined;

@@ -6,7 +6,7 @@
 //   TCP:         the peer address and port.
 // Reading credentials never throws: what cannot be learned is left out.
 import type { Duplex } from 'node:stream';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -78,11 +78,19 @@ function socketFd(s: Socket): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
+const commBuf = Buffer.alloc(64);
+
+/** /proc/<pid>/comm (at most 16 bytes): open, one read, close. */
 function commandOf(pid: number): string | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || undefined;
+    fd = openSync(`/proc/${pid}/comm`, 'r');
+    const n = readSync(fd, commBuf, 0, commBuf.length, 0);
+    return commBuf.toString('utf8', 0, n).trim() || undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -114,6 +122,17 @@ export function identifyPeer(stream: Duplex): PeerIdentity {
     return id;
   }
   return { transport: 'stream' };
+}
+
+/** identifyPeer(stream) as a function that works it out once, on first call. TLS and TCP peers
+ *  are identified at once (cheap, and RBAC needs the certificate's CN); a unix peer's credentials
+ *  (a getsockopt through ffi-rs and a /proc read, a fraction of a millisecond) wait until asked
+ *  for, so a connection whose peer nobody asks about does not pay for them. */
+export function lazyPeerIdentity(stream: Duplex): () => PeerIdentity {
+  let id: PeerIdentity | undefined;
+  const isUnix = stream instanceof Socket && !(stream instanceof TLSSocket) && stream.remoteAddress === undefined && process.platform !== 'win32';
+  if (!isUnix) id = identifyPeer(stream);
+  return () => (id ??= identifyPeer(stream));
 }
 
 /** One-line description for logs, e.g. "unix pid=123 uid=0 gid=0 (ovs-vsctl)", "ssl CN=ctl 10.0.0.1:4242". */

@@ -25,8 +25,8 @@ import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from '
 import { LimitError, type ServerLimits } from '../util/limits.js';
 import { LimitGuard } from './limits.js';
 import { rbacApplies, rbacTransact, readOnlyTransact } from './rbac.js';
-import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditOptions } from './audit.js';
-import { identifyPeer, type PeerIdentity } from './peer-identity.js';
+import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditClient, type AuditOptions } from './audit.js';
+import { lazyPeerIdentity, type PeerIdentity } from './peer-identity.js';
 import { pipeAccessNote } from './win-pipe-acl.js';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -151,13 +151,19 @@ export class OvsdbServer {
     };
     const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
     entry.unsubscribe = db.onCommit((change) => {
+      // Trimmed in batches (not one splice per commit); monitor_cond_since looks at the last `limit`.
       entry.history.push(change);
-      if (entry.history.length > limit) entry.history.splice(0, entry.history.length - limit);
+      if (entry.history.length >= 2 * limit + 16) entry.history.splice(0, entry.history.length - limit);
       entry.feed.append(change);
       if (entry.feed.monitorCount > 0) this.scheduleMonitorFlush();
     });
     this.dbs.set(db.name, entry);
     this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
+  }
+
+  /** @internal How many commits per database monitor_cond_since can start after. */
+  get txnHistoryLimit(): number {
+    return this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
   }
 
   private monitorFlushScheduled = false;
@@ -230,7 +236,7 @@ export class OvsdbServer {
       maxSendBacklog: limits.maxSendBacklog,
       ...extra,
     });
-    const s = new ServerSession(this, conn, settings, identifyPeer(stream));
+    const s = new ServerSession(this, conn, settings, lazyPeerIdentity(stream));
     if (this.closed) {
       conn.close('server is shutting down');
       return s;
@@ -257,6 +263,7 @@ export class OvsdbServer {
     for (const s of [...this.sessions]) s.connection.close('server is shutting down');
     await Promise.all(ls.map((l) => l.close()));
     for (const e of this.dbs.values()) e.unsubscribe();
+    this.auditor.flushPending();
   }
 }
 
@@ -270,8 +277,7 @@ export class ServerSession implements TransactSession, LockHolder {
   readonly id = randomUUID();
   readonly server: OvsdbServer;
   readonly connection: JsonRpcConnection;
-  /** Who the peer is (credentials, certificate), learned at accept. */
-  readonly peer: PeerIdentity;
+  private readonly identify: () => PeerIdentity;
   private readonly settings: RemoteSettings;
   private readonly monitors = new Map<string, SessionMonitor>();
   private readonly inFlight = new Map<string, AbortController>();
@@ -279,11 +285,11 @@ export class ServerSession implements TransactSession, LockHolder {
   private pendingReplies = 0;
   dbChangeAware = false;
 
-  constructor(server: OvsdbServer, connection: JsonRpcConnection, settings: RemoteSettings = {}, peer: PeerIdentity = { transport: 'stream' }) {
+  constructor(server: OvsdbServer, connection: JsonRpcConnection, settings: RemoteSettings = {}, peer: PeerIdentity | (() => PeerIdentity) = { transport: 'stream' }) {
     this.server = server;
     this.connection = connection;
     this.settings = settings;
-    this.peer = peer;
+    this.identify = typeof peer === 'function' ? peer : () => peer;
     connection.onRequest = (method, params, id) => this.request(method, params, id);
     connection.onNotification = (method, params) => this.notification(method, params);
     // Updates held while the peer was not reading go out in the next flush round.
@@ -294,6 +300,11 @@ export class ServerSession implements TransactSession, LockHolder {
 
   get name(): string {
     return this.connection.name;
+  }
+
+  /** Who the peer is (credentials, certificate); see lazyPeerIdentity. */
+  get peer(): PeerIdentity {
+    return this.identify();
   }
 
   /** The RBAC role of the remote this client came through ('' = unrestricted); read live. */
@@ -404,6 +415,8 @@ export class ServerSession implements TransactSession, LockHolder {
           // This session's own monitors see its commit before its reply does.
           if (method === 'transact' && this.monitors.size > 0) this.flushHeld();
           this.connection.sendReply(id, r);
+          // The audit line of this transaction: after the reply's write (queued just before).
+          if (auditAfterReply.delete(r as object)) process.nextTick(this.server.auditor.flushPending);
         },
         (e) => {
           this.pendingReplies--;
@@ -503,9 +516,11 @@ export class ServerSession implements TransactSession, LockHolder {
         : rbacApplies(e.schema, client, ops) ? await rbacTransact(e.db, e.schema, ops, client!, topts)
           : await e.db.transact(ops, topts);
       if (this.server.auditor.enabled && hasWriteOps(ops)) {
-        const o = transactOutcome(ops, results);
-        this.server.auditor.record({ name: this.name, peer: this.peer, role: this.role || undefined },
-          { kind: 'transact', target: e.db.name, summary: summarizeOps(ops, results), ...o });
+        const dbName = e.db.name;
+        // Without an audit file the line is written once the reply is on its way (see request).
+        const pending = this.server.auditor.recordLater(auditClientOf(this),
+          () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }), true);
+        if (pending) auditAfterReply.add(results);
       }
       return results;
     } catch (err) {
@@ -539,17 +554,19 @@ export class ServerSession implements TransactSession, LockHolder {
     this.monitors.set(key, { db: e.db.name, monitor });
     e.feed.add(monitor);
     const rows = (t: string) => e.db.rows(t);
-    if (version !== 3) return new EncodedResult(monitor.initialText(rows, e.rowTexts));
+    const versioned = e.db.versionedRows ? (t: string) => e.db.versionedRows!(t) : undefined;
+    if (version !== 3) return new EncodedResult(monitor.initialText(rows, e.rowTexts, versioned));
     const last = e.db.lastTxnId;
     if (since !== undefined && since !== ZERO_UUID) {
       if (since === last) return [true, last, {}];
-      const i = e.history.findIndex((c) => c.txnId === since);
+      const limit = this.server.txnHistoryLimit;
+      const i = e.history.findIndex((c, k) => k >= e.history.length - limit && c.txnId === since);
       if (i >= 0) {
         const later = e.history.slice(i + 1);
         return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
       }
     }
-    return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts)}]`);
+    return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts, versioned)}]`);
   }
 
   private monitorCondChange(params: Json[]): Json {
@@ -625,6 +642,14 @@ export class ServerSession implements TransactSession, LockHolder {
     return { locked: true };
   }
 }
+
+/** The audit view of a session; the peer is identified only when the line is written. */
+function auditClientOf(s: ServerSession): AuditClient {
+  return { name: s.name, get peer(): PeerIdentity { return s.peer; }, role: s.role || undefined };
+}
+
+/** Transact results whose audit line waits for the reply to be sent. */
+const auditAfterReply = new WeakSet<object>();
 
 /** A result already serialised as JSON text (sent as is). */
 class EncodedResult {

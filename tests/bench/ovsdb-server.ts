@@ -1,42 +1,70 @@
-// Benchmark: the same load against real ovsdb-server 3.1 and ours, in one run, each in a private
-// temp dir: one-row insert transactions (1 in flight, and 100 pipelined) through one JSON-RPC
-// client, and 200 sequential `ovs-vsctl --no-wait add-br` processes (real ovs-vsctl against both
-// servers, plus our ovs-vsctl when engine/cli/ovs-vsctl is built). Prints txn/s, per-command
-// latency and the ratio ours/theirs, plus each server's CPU time (user + system from /proc) per
-// transaction / per command, so the comparison holds on a loaded machine.
-// Usage: node .build/tests/bench/ovsdb-server.js [--quick] [--vsctl=N] (N add-br processes per pair)
+// Benchmark: the same client load against real ovsdb-server 3.1 and ours, side by side in one run,
+// each server in a private temp dir. The load runs in rounds, and each round runs every phase on
+// every server one after the other (in a rotating order), so a busy machine slows them alike; the
+// report gives the median over the rounds, the ratio ours/real, and each server's CPU time (user +
+// system, from /proc) per operation.
+//
+// Phases (one-row inserts into QoS through one JSON-RPC client of ours):
+//   seq     one transaction in flight (the latency of one transaction, round trip)
+//   pipe    100 transactions in flight
+//   setup   what `ovs-vsctl add-br` does on a fresh connection, step by step: connect, get_schema
+//           of _Server, monitor_cond of _Server's Database table (it carries the schema), then
+//           monitor_cond_since of the five tables ovs-vsctl reads, and its add-br transaction
+//           (wait on Open_vSwitch.bridges, three inserts, update of bridges, comment)
+//   vsctl   `ovs-vsctl --no-wait add-br` processes: real ovs-vsctl, and ours (when built)
+//
+// `--baseline=DIR` adds a third server: the ovsdb-server of another build of this project (a
+// checkout with .build/ made by `npx tsc -b`), so before and after run in the same machine state.
+// `--ours-args="ARG ..."` passes options to our servers (e.g. --no-audit-log: real ovsdb-server
+// writes no line per transaction, ours writes an audit line by default).
+// Usage: node .build/tests/bench/ovsdb-server.js [--quick] [--rounds=N] [--vsctl=N] [--our-vsctl=N]
+//        [--baseline=DIR] [--ours-args="..."]   (N: processes per server in total, spread over the rounds)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { connectOvsdb } from '../../engine/rpc/client.js';
-import type { Json } from '../../engine/ovsdb/api.js';
+import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
+import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { needRealOvs } from '../lib/env.js';
 
 const quick = process.argv.includes('--quick');
-const N_SEQ = quick ? 300 : 2000;
-const N_PIPE = quick ? 1000 : 10000;
-/** Untimed transactions first, on both servers: our server is a JIT-compiled program whose first
+function intArg(name: string, dflt: number): number {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  if (!a) return dflt;
+  const n = Number(a.slice(name.length + 3));
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} needs a non-negative integer, got '${a}'`);
+  return n;
+}
+const ROUNDS = Math.max(1, intArg('rounds', quick ? 3 : 5));
+const N_SEQ = intArg('seq', quick ? 500 : 2000);
+const N_PIPE = intArg('pipe', quick ? 2000 : 10000);
+const N_SETUP = intArg('setup', quick ? 20 : 50);
+/** Untimed transactions first, on every server: our server is a JIT-compiled program whose first
  *  few thousand requests run unoptimised code; the timed phases measure the steady state. */
-const N_WARM = quick ? 500 : 3000;
-const vsctlArg = process.argv.find((a) => a.startsWith('--vsctl='));
-const N_VSCTL = vsctlArg ? Number(vsctlArg.slice(8)) : quick ? 40 : 200;
+const N_WARM = quick ? 1000 : 3000;
+const N_VSCTL = intArg('vsctl', quick ? 30 : 200);
+const N_OUR_VSCTL = intArg('our-vsctl', quick ? 15 : 100);
+const baselineArg = process.argv.find((a) => a.startsWith('--baseline='));
+const BASELINE = baselineArg ? resolve(baselineArg.slice(11)) : undefined;
+const oursArgsArg = process.argv.find((a) => a.startsWith('--ours-args='));
+const OURS_ARGS = oursArgsArg ? oursArgsArg.slice(12).split(/\s+/).filter((x) => x !== '') : [];
+
 const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
-const OURS = join(projectRoot, 'engine', 'bin', 'ovsdb-server');
+const launcherIn = (root: string): string => join(root, 'engine', 'bin', 'ovsdb-server');
 const OUR_VSCTL_BUILT = join(projectRoot, '.build', 'engine', 'cli', 'ovs-vsctl.js');
 const OUR_VSCTL = join(projectRoot, 'engine', 'bin', 'ovs-vsctl');
 
 interface Server { name: string; dir: string; sock: string; pid: number }
 
-function start(name: string, root: string): Server {
+function start(name: string, root: string, launcher?: string): Server {
   const dir = join(root, name);
   mkdirSync(dir);
   const db = join(dir, 'conf.db');
   spawnSync('ovsdb-tool', ['create', db, SCHEMA]);
   const sock = join(dir, 'db.sock');
   const args = ['--detach', '--no-chdir', `--pidfile=${dir}/pid`, `--log-file=${dir}/log`, `--remote=punix:${sock}`, `--unixctl=${dir}/ctl`, db];
-  const r = name === 'ours' ? spawnSync(process.execPath, [OURS, ...args], { encoding: 'utf8' }) : spawnSync('/usr/sbin/ovsdb-server', args, { encoding: 'utf8' });
+  const r = launcher ? spawnSync(process.execPath, [launcher, ...OURS_ARGS, ...args], { encoding: 'utf8' }) : spawnSync('/usr/sbin/ovsdb-server', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`);
   const v = spawnSync('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', 'init'], { encoding: 'utf8' });
   if (v.status !== 0) throw new Error(`${name}: init: ${v.stderr}`);
@@ -53,106 +81,209 @@ function procCpu(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Runs `fn` and returns its result with the CPU seconds server `s` spent meanwhile. */
-async function withCpu<T>(s: Server, fn: () => Promise<T> | T): Promise<{ value: T; cpu: number }> {
-  const c0 = procCpu(s.pid);
-  const value = await fn();
-  return { value, cpu: procCpu(s.pid) - c0 };
-}
-
 const insert = (i: number): Json[] => [{ op: 'insert', table: 'QoS', row: { type: `bench-${i}` } }];
+let serial = 0;
 
 async function warmUp(s: Server): Promise<void> {
   const c = await connectOvsdb(`unix:${s.sock}`);
-  for (let i = 0; i < N_WARM; i++) await c.transact('Open_vSwitch', insert(2e6 + i));
+  for (let i = 0; i < N_WARM; i++) await c.transact('Open_vSwitch', insert(serial++));
   await c.close();
+  for (let i = 0; i < 5; i++) await setupOnce(s);
 }
 
+/** Transactions per second, one in flight. */
 async function sequential(s: Server): Promise<number> {
   const c = await connectOvsdb(`unix:${s.sock}`);
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < N_SEQ; i++) await c.transact('Open_vSwitch', insert(i));
+  for (let i = 0; i < N_SEQ; i++) await c.transact('Open_vSwitch', insert(serial++));
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   await c.close();
   return N_SEQ / secs;
 }
 
+/** Transactions per second, 100 in flight. */
 async function pipelined(s: Server): Promise<number> {
   const c = await connectOvsdb(`unix:${s.sock}`);
   const t0 = process.hrtime.bigint();
   let next = 0;
-  const lane = async () => { while (next < N_PIPE) { const i = next++; await c.transact('Open_vSwitch', insert(1e6 + i)); } };
+  const lane = async (): Promise<void> => {
+    while (next < N_PIPE) {
+      next++;
+      await c.transact('Open_vSwitch', insert(serial++));
+    }
+  };
   await Promise.all(Array.from({ length: 100 }, lane));
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   await c.close();
   return N_PIPE / secs;
 }
 
-interface Latency { mean: number; p50: number; p95: number; p99: number; perSec: number }
+const SETUP_STEPS = ['connect', 'get_schema', 'monitor_cond _Server', 'monitor_cond_since', 'transact add-br', 'total'] as const;
+type SetupStep = typeof SETUP_STEPS[number];
+const VSCTL_MONITOR: JsonObject = {
+  Port: [{ columns: ['fake_bridge', 'interfaces', 'name', 'tag'] }], Interface: [{ columns: ['error', 'name', 'ofport'] }],
+  Controller: [{ columns: [] }], Bridge: [{ columns: ['controller', 'fail_mode', 'name', 'ports'] }], Open_vSwitch: [{ columns: ['bridges'] }],
+};
 
-function vsctlRun(cmd: string[], s: Server, tag: string): Latency {
-  const times: number[] = [];
+/** One ovs-vsctl-like session; returns each step's milliseconds. */
+async function setupOnce(s: Server): Promise<Record<SetupStep, number>> {
+  const out = {} as Record<SetupStep, number>;
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < N_VSCTL; i++) {
-    const a = process.hrtime.bigint();
-    const r = spawnSync(cmd[0], [...cmd.slice(1), `--db=unix:${s.sock}`, '--no-wait', 'add-br', `${tag}${i}`], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd.join(' ')} add-br ${tag}${i} against ${s.name}: ${r.stderr}`);
-    times.push(Number(process.hrtime.bigint() - a) / 1e6);
-  }
-  const total = Number(process.hrtime.bigint() - t0) / 1e9;
-  times.sort((x, y) => x - y);
-  return { mean: times.reduce((x, y) => x + y, 0) / times.length, p50: times[Math.floor(times.length / 2)], p95: times[Math.floor(times.length * 0.95)], p99: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))], perSec: N_VSCTL / total };
+  let t = t0;
+  const lap = (step: SetupStep): void => {
+    const now = process.hrtime.bigint();
+    out[step] = Number(now - t) / 1e6;
+    t = now;
+  };
+  const c: RpcOvsdbClient = await connectOvsdb(`unix:${s.sock}`);
+  lap('connect');
+  await c.request('get_schema', ['_Server']);
+  lap('get_schema');
+  await c.request('monitor_cond', ['_Server', ['monid', '_Server'], { Database: [{ columns: ['name', 'model', 'connected', 'leader', 'schema', 'cid', 'index'] }] }]);
+  lap('monitor_cond _Server');
+  const r = await c.request('monitor_cond_since', ['Open_vSwitch', ['monid', 'Open_vSwitch'], VSCTL_MONITOR, '00000000-0000-0000-0000-000000000000']) as Json[];
+  lap('monitor_cond_since');
+  const ovs = (r[2] as JsonObject).Open_vSwitch as JsonObject;
+  const root = Object.keys(ovs)[0]!;
+  const bridgesJson = ((ovs[root] as JsonObject).initial as JsonObject).bridges ?? ['set', []];
+  const bridges: Json[] = Array.isArray(bridgesJson) && bridgesJson[0] === 'set' ? bridgesJson[1] as Json[] : [bridgesJson];
+  const name = `bs${serial++}`;
+  const where = [['_uuid', '==', ['uuid', root]]];
+  const res = await c.transact('Open_vSwitch', [
+    { op: 'wait', table: 'Open_vSwitch', where, columns: ['bridges'], until: '==', rows: [{ bridges: ['set', bridges] }], timeout: 0 },
+    { op: 'insert', table: 'Port', 'uuid-name': 'p', row: { name, interfaces: ['named-uuid', 'i'] } },
+    { op: 'insert', table: 'Bridge', 'uuid-name': 'b', row: { name, ports: ['named-uuid', 'p'] } },
+    { op: 'update', table: 'Open_vSwitch', where, row: { bridges: ['set', [...bridges, ['named-uuid', 'b']]] } },
+    { op: 'insert', table: 'Interface', 'uuid-name': 'i', row: { name, type: 'internal' } },
+    { op: 'comment', comment: `bench: add-br ${name}` },
+  ]);
+  if (res.some((x) => x && typeof x === 'object' && 'error' in x)) throw new Error(`${s.name}: add-br transaction failed: ${JSON.stringify(res)}`);
+  lap('transact add-br');
+  out.total = Number(process.hrtime.bigint() - t0) / 1e6;
+  await c.close();
+  return out;
 }
 
-function fmt(n: number, d = 1): string {
-  return n.toFixed(d);
+/** Median per step over N_SETUP sessions. */
+async function setup(s: Server): Promise<Record<SetupStep, number>> {
+  const all: Record<SetupStep, number>[] = [];
+  for (let i = 0; i < N_SETUP; i++) all.push(await setupOnce(s));
+  const out = {} as Record<SetupStep, number>;
+  for (const step of SETUP_STEPS) out[step] = median(all.map((x) => x[step]));
+  return out;
+}
+
+/** Mean milliseconds per `add-br` process (n processes). */
+function vsctlRun(cmd: string[], s: Server, tag: string, n: number): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const name = `${tag}${serial++}`;
+    const r = spawnSync(cmd[0]!, [...cmd.slice(1), `--db=unix:${s.sock}`, '--no-wait', 'add-br', name], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd.join(' ')} add-br ${name} against ${s.name}: ${r.stderr}`);
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e6 / n;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
+
+/** Per metric and server: one value per round, and server CPU seconds per round. */
+class Results {
+  readonly values = new Map<string, Map<string, number[]>>();
+  readonly cpu = new Map<string, Map<string, number[]>>();
+  readonly ops = new Map<string, number>();
+
+  add(metric: string, server: string, value: number, cpu?: number): void {
+    const put = (m: Map<string, Map<string, number[]>>, v: number): void => {
+      let per = m.get(metric);
+      if (!per) m.set(metric, (per = new Map()));
+      let l = per.get(server);
+      if (!l) per.set(server, (l = []));
+      l.push(v);
+    };
+    put(this.values, value);
+    if (cpu !== undefined) put(this.cpu, cpu);
+  }
+
+  med(metric: string, server: string, m = this.values): number {
+    const l = m.get(metric)?.get(server);
+    return l && l.length ? median(l) : NaN;
+  }
 }
 
 async function main(): Promise<void> {
   const why = needRealOvs();
   if (why) { console.log(`ovsdb-server bench skipped: ${why}`); return; }
-  const root = mkdtempSync(join(tmpdir(), 'h6bench-'));
-  const servers = [start('real', root), start('ours', root)];
-  const cleanup = () => { for (const s of servers) stop(s); rmSync(root, { recursive: true, force: true }); };
+  if (BASELINE && !existsSync(join(BASELINE, '.build', 'engine', 'cli', 'ovsdb-server.js'))) {
+    throw new Error(`--baseline=${BASELINE}: no .build/engine/cli/ovsdb-server.js there (run npx tsc -b in it)`);
+  }
+  const root = mkdtempSync(join(tmpdir(), 'ovsdb-server-bench-'));
+  const servers: Server[] = [];
+  const cleanup = (): void => { for (const s of servers) stop(s); rmSync(root, { recursive: true, force: true }); };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { cleanup(); process.exit(1); });
   try {
-    console.log(`one-row insert transactions (QoS), ${N_SEQ} sequential and ${N_PIPE} with 100 in flight; ${N_VSCTL} ovs-vsctl add-br processes`);
-    console.log(`(each server first runs ${N_WARM} untimed one-row transactions: steady state, not JIT warm-up, is timed)`);
+    servers.push(start('real', root), start('ours', root, launcherIn(projectRoot)));
+    if (BASELINE) servers.push(start('base', root, launcherIn(BASELINE)));
+    const ourVsctl = existsSync(OUR_VSCTL_BUILT) && N_OUR_VSCTL > 0;
+    console.log(`servers: ${servers.map((s) => s.name).join(', ')}${BASELINE ? ` (base = ${BASELINE})` : ''}${OURS_ARGS.length ? ` (ours with ${OURS_ARGS.join(' ')})` : ''}; ${ROUNDS} rounds, each: `
+      + `${N_SEQ} one-row inserts 1 in flight, ${N_PIPE} with 100 in flight, ${N_SETUP} ovs-vsctl-like sessions, `
+      + `${Math.ceil(N_VSCTL / ROUNDS)} real ovs-vsctl add-br${ourVsctl ? `, ${Math.ceil(N_OUR_VSCTL / ROUNDS)} of our ovs-vsctl` : ''} per server`);
+    console.log(`(each server first runs ${N_WARM} untimed transactions: the steady state, not JIT warm-up, is timed)`);
     for (const s of servers) await warmUp(s);
-    const seq: Record<string, { value: number; cpu: number }> = {};
-    const pipe: Record<string, { value: number; cpu: number }> = {};
-    for (const s of servers) seq[s.name] = await withCpu(s, () => sequential(s));
-    for (const s of servers) pipe[s.name] = await withCpu(s, () => pipelined(s));
-    const rows: Array<[string, { value: number; cpu: number }, { value: number; cpu: number }, number]> = [
-      ['txn/s, 1 in flight', seq.real!, seq.ours!, N_SEQ], ['txn/s, 100 in flight', pipe.real!, pipe.ours!, N_PIPE],
-    ];
-    for (const [what, real, ours, n] of rows) {
-      const rc = (real.cpu / n) * 1e6;
-      const oc = (ours.cpu / n) * 1e6;
-      console.log(`${what.padEnd(22)} real ${fmt(real.value).padStart(8)}   ours ${fmt(ours.value).padStart(8)}   ours/real ${fmt(ours.value / real.value, 2)}`
-        + `   | server CPU/txn real ${fmt(rc, 0).padStart(4)} us  ours ${fmt(oc, 0).padStart(4)} us  ours/real ${fmt(oc / rc, 2)}`);
-    }
-    const vs: Record<string, Latency & { cpu: number }> = {};
-    const runVsctl = async (cmd: string[], s: Server, tag: string, label: string): Promise<void> => {
-      const r = await withCpu(s, () => vsctlRun(cmd, s, tag));
-      vs[label] = { ...r.value, cpu: r.cpu };
+    const res = new Results();
+    const timed = async (metric: string, s: Server, ops: number, fn: () => Promise<number> | number): Promise<void> => {
+      const c0 = procCpu(s.pid);
+      const v = await fn();
+      res.add(metric, s.name, v, (procCpu(s.pid) - c0) / ops);
+      res.ops.set(metric, ops);
     };
-    for (const s of servers) await runVsctl(['ovs-vsctl'], s, 'rv', `real ovs-vsctl -> ${s.name} server`);
-    if (existsSync(OUR_VSCTL_BUILT)) {
-      for (const s of servers) await runVsctl([process.execPath, OUR_VSCTL], s, 'ov', `our ovs-vsctl -> ${s.name} server`);
-    } else {
-      console.log('(our ovs-vsctl is not built in this tree; only real ovs-vsctl measured)');
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order, so no server always runs right after the same other one.
+      const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
+      for (const s of order) await timed('txn/s, 1 in flight', s, N_SEQ, () => sequential(s));
+      for (const s of order) await timed('txn/s, 100 in flight', s, N_PIPE, () => pipelined(s));
+      for (const s of order) {
+        const c0 = procCpu(s.pid);
+        const r = await setup(s);
+        for (const step of SETUP_STEPS) {
+          if (step === 'total') res.add('setup session, total (ms)', s.name, r.total, (procCpu(s.pid) - c0) / N_SETUP);
+          else res.add(`setup ${step} (ms)`, s.name, r[step]);
+        }
+      }
+      const nv = Math.ceil(N_VSCTL / ROUNDS);
+      for (const s of order) await timed('real ovs-vsctl add-br (ms)', s, nv, () => vsctlRun(['ovs-vsctl'], s, 'rv', nv));
+      if (ourVsctl) {
+        const no = Math.ceil(N_OUR_VSCTL / ROUNDS);
+        for (const s of order) await timed('our ovs-vsctl add-br (ms)', s, no, () => vsctlRun([process.execPath, OUR_VSCTL], s, 'ov', no));
+      }
+      process.stdout.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
-    const base = vs['real ovs-vsctl -> real server']!;
-    for (const [what, l] of Object.entries(vs)) {
-      console.log(`${what.padEnd(34)} mean ${fmt(l.mean).padStart(7)} ms  p50 ${fmt(l.p50).padStart(7)} ms  p95 ${fmt(l.p95).padStart(7)} ms  p99 ${fmt(l.p99).padStart(7)} ms  ${fmt(l.perSec).padStart(6)} cmd/s  mean/real-real ${fmt(l.mean / base.mean, 2)}`
-        + `  server CPU/cmd ${fmt((l.cpu / N_VSCTL) * 1e3, 2)} ms (/real-real ${fmt(l.cpu / base.cpu, 2)})`);
+    const others = servers.filter((s) => s.name !== 'real').map((s) => s.name);
+    console.log(`\nmedian of ${ROUNDS} rounds; ratio = ours/real (txn/s: higher is better; ms: lower is better); CPU = server user+system per operation`);
+    for (const metric of res.values.keys()) {
+      const real = res.med(metric, 'real');
+      const cells = [`real ${fmt(real, 2).padStart(8)}`];
+      for (const o of others) cells.push(`${o} ${fmt(res.med(metric, o), 2).padStart(8)} (${fmt(res.med(metric, o) / real, 2)})`);
+      let line = `${metric.padEnd(36)} ${cells.join('   ')}`;
+      if (res.cpu.has(metric)) {
+        const rc = res.med(metric, 'real', res.cpu) * 1e6;
+        line += `   | CPU/op real ${fmt(rc, 0)} us`;
+        for (const o of others) {
+          const oc = res.med(metric, o, res.cpu) * 1e6;
+          line += `, ${o} ${fmt(oc, 0)} us (${fmt(oc / rc, 2)})`;
+        }
+      }
+      console.log(line);
     }
-    const mem = (pid: number, what: 'VmRSS' | 'VmHWM') => {
+    const mem = (pid: number, what: 'VmRSS' | 'VmHWM'): number => {
       try { return Number(new RegExp(`${what}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024; } catch { return 0; }
     };
-    console.log(`server RSS after the run: real ${fmt(mem(servers[0].pid, 'VmRSS'))} MB, ours ${fmt(mem(servers[1].pid, 'VmRSS'))} MB; `
-      + `peak RSS real ${fmt(mem(servers[0].pid, 'VmHWM'))} MB, ours ${fmt(mem(servers[1].pid, 'VmHWM'))} MB`);
+    console.log(`server RSS after the run: ${servers.map((s) => `${s.name} ${fmt(mem(s.pid, 'VmRSS'))} MB (peak ${fmt(mem(s.pid, 'VmHWM'))})`).join(', ')}`);
   } finally {
     cleanup();
   }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync, readdirSync } from 'node:fs';
-import { parseSchema, loadSchemaFile, typeToEnglish } from '../../engine/ovsdb/schema.js';
+import { isUuid, parseSchema, loadSchemaFile, typeToEnglish } from '../../engine/ovsdb/schema.js';
 import { SchemaError } from '../../engine/ovsdb/errors.js';
 import type { Json } from '../../engine/ovsdb/api.js';
 
@@ -108,4 +108,15 @@ t.test('types in English as OVS words them', async (t) => {
 t.test('loadSchemaFile reports unreadable and non-JSON files', async (t) => {
   t.throws(() => loadSchemaFile('/nonexistent/x.ovsschema'), /cannot read schema file/);
   t.throws(() => loadSchemaFile('/etc/hostname'), /could not be read as JSON/);
+});
+
+t.test('isUuid accepts exactly 8-4-4-4-12 hex digits, either case', async (t) => {
+  const re = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+  const good = '0123abcd-ef01-4a5B-8C9D-0123456789ef';
+  const cases = [good, good.toLowerCase(), good.toUpperCase(), '', good.slice(1), `${good}0`, ` ${good.slice(1)}`, good.replace('-', 'x'),
+    good.replace(/-/g, ''), '00000000-0000-0000-0000-000000000000', 'g0000000-0000-0000-0000-000000000000', '0000000-00000-0000-0000-000000000000'];
+  // Every one-character change of a valid uuid, to every character class around the hex ranges.
+  for (let i = 0; i < good.length; i++) for (const ch of ['/', '0', '9', ':', '@', 'A', 'F', 'G', '`', 'a', 'f', 'g', '-', '\u00e9']) cases.push(good.slice(0, i) + ch + good.slice(i + 1));
+  for (const s of cases) if (isUuid(s) !== re.test(s)) t.fail(`isUuid(${JSON.stringify(s)}) = ${isUuid(s)}`);
+  t.ok(isUuid(good) && !isUuid(good.slice(1)), `${cases.length} strings agree with the 8-4-4-4-12 pattern`);
 });

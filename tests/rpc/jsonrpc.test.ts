@@ -108,3 +108,16 @@ t.test('encodeMessage round-trips through the splitter', async (t) => {
   t.same(JSON.parse(encodeMessage(msgs[2]).toString()), { id: 1, result: [{}], error: null }, 'reply carries error:null as OVS does');
   t.same(JSON.parse(encodeMessage(msgs[1]).toString()), { id: null, method: 'update2', params: ['x', {}] }, 'notification carries id:null');
 });
+
+t.test('ASCII and non-ASCII messages one after another, cut anywhere, decode to the same values', async (t) => {
+  const msgs = [{ id: 1, method: 'm', params: ['ascii'] }, { id: 2, method: 'm', params: ['h\u00e9 \u2603 \u{1f600}'] }, { id: 3, method: 'm', params: ['ascii again'] }];
+  const bytes = Buffer.from(msgs.map((m) => JSON.stringify(m)).join(''), 'utf8');
+  for (let cut = 1; cut < bytes.length; cut++) {
+    const sp = new JsonSplitter();
+    const got = [...sp.push(bytes.subarray(0, cut)), ...sp.push(bytes.subarray(cut))];
+    if (JSON.stringify(got) !== JSON.stringify(msgs)) { t.fail(`cut at ${cut}: ${JSON.stringify(got)}`); return; }
+  }
+  t.pass('every cut');
+  const bad = Buffer.concat([Buffer.from('{"a":"ok"}'), Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x22, 0x7d])]);
+  t.throws(() => new JsonSplitter().push(bad), { code: 'OVS_E_JSON_SYNTAX', message: /UTF-8/ }, 'a truncated sequence after an ASCII message is still refused');
+});

@@ -187,7 +187,9 @@ t.test('initial contents as text equal the object composition, also after rows c
     { A: [{ columns: ['m'], select: { initial: false } }] },
   ];
   const cache = new RowTextCache();
+  const versionedCache = new RowTextCache();
   const rows = (tb: string) => db.rows(tb);
+  const versioned = (tb: string) => db.versionedRows(tb);
   const check = (label: string): void => {
     for (const version of [1, 2, 3] as const) {
       for (const req of requests) {
@@ -195,6 +197,12 @@ t.test('initial contents as text equal the object composition, also after rows c
         const m = new Monitor('id', version, parseMonitorRequests(schema, req, version), shapeKeyOf(version, req));
         t.same(JSON.parse(m.initialText(rows, cache)), m.initial(rows), `${label}: v${version} ${JSON.stringify(req)}`);
         t.equal(m.initialText(rows, cache), JSON.stringify(m.initial(rows)), `${label}: same text, v${version} ${JSON.stringify(req)}`);
+        // From the database's own rows (versionedRows), through the shared cache and without it.
+        const fromDb = m.initialText(rows, versionedCache, versioned);
+        t.equal(fromDb, JSON.stringify(m.initial(rows)), `${label}: versioned rows, v${version} ${JSON.stringify(req)}`);
+        t.equal(m.initialText(rows, versionedCache, versioned), fromDb, `${label}: versioned rows from the cache, v${version} ${JSON.stringify(req)}`);
+        const alone = new Monitor('id', version, parseMonitorRequests(schema, req, version));
+        t.equal(alone.initialText(rows, versionedCache, versioned), fromDb, `${label}: versioned rows, unique shape, v${version} ${JSON.stringify(req)}`);
       }
     }
   };
@@ -252,4 +260,42 @@ t.test('the change feed folds old commits for a lagging monitor without changing
   if (last) t.equal((JSON.parse(last.toString('utf8')).params as Json[])[1], db.lastTxnId, 'update3 carries the last txn id');
   for (const m of [lagging, lagging2, lagging3, keeping]) feed.remove(m);
   t.equal(feed.monitorCount, 0);
+});
+
+t.test('updates of a commit straight from the database (diffed from its rows) equal those composed from the wire rows', async (t) => {
+  const schema = parseSchema(TEST_SCHEMA);
+  const db = createDatabase(schema);
+  const commits: CommittedChange[] = [];
+  db.onCommit((c) => commits.push(c));
+  const r = await db.transact([insertA({ name: 'a', n: 1, s: ['set', ['x', 'y']], m: ['map', [['k', 'v'], ['k2', 'v2']]] }), insertA({ name: 'b' })]);
+  const ua = ((r[0] as JsonObject).uuid as [string, string])[1];
+  const ub = ((r[1] as JsonObject).uuid as [string, string])[1];
+  await db.transact([{ op: 'update', table: 'A', where: byUuid(ua), row: { n: ['set', []], s: ['set', ['y', 'z']] } }]);
+  await db.transact([{ op: 'update', table: 'A', where: byUuid(ua), row: { m: ['map', [['k', 'changed'], ['k3', 'v3']]], name: 'a2' } }]);
+  await db.transact([{ op: 'mutate', table: 'A', where: byUuid(ub), mutations: [['n', 'insert', ['set', [5]]], ['s', 'insert', ['set', ['only']]]] }]);
+  await db.transact([{ op: 'update', table: 'A', where: [], row: { s: ['set', []] } }, { op: 'delete', table: 'A', where: byUuid(ub) }]);
+  const requests: JsonObject[] = [
+    { A: [{}] },
+    { A: [{ columns: ['s', 'm'] }] },
+    { A: [{ columns: ['name', 'n'] }] },
+    { A: [{ columns: ['n', 's'], where: [['n', '>=', 0]] }] },
+    { A: [{ columns: ['m'], select: { modify: false } }] },
+  ];
+  // The same changes as plain objects (old/new read once): the monitor then composes from JSON.
+  const plain = (c: CommittedChange) => new Map([...c.tables].map(([tb, rows]) => [tb, new Map([...rows].map(([u, ch]) => {
+    const p: { old?: JsonObject; new?: JsonObject } = {};
+    if (ch.old) p.old = ch.old;
+    if (ch.new) p.new = ch.new;
+    return [u, p] as const;
+  }))] as const));
+  t.equal(commits.length, 5);
+  for (const version of [1, 2, 3] as const) {
+    for (const req of requests) {
+      if (version === 1 && JSON.stringify(req).includes('where')) continue;
+      const m = new Monitor('id', version, parseMonitorRequests(schema, req, version));
+      commits.forEach((c, k) => {
+        t.same(m.updates(c.tables), m.updates(plain(c)), `commit ${k}, v${version} ${JSON.stringify(req)}`);
+      });
+    }
+  }
 });

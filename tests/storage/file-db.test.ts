@@ -84,6 +84,32 @@ t.test('commits survive close and reopen; ephemeral columns are not stored', asy
   t.equal((after[0]!['_uuid'] as Json[])[1], uuid);
 });
 
+t.test('small commits (one string, one write) and big ones (streamed) write the same kind of record', async (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'db');
+  await createDatabaseFile(path, SCHEMA);
+  let db = await openDatabaseFile(path);
+  const rows = (from: number, n: number): Json[] => Array.from({ length: n }, (_, i) => ({ op: 'insert', table: 'A', row: { n: from + i, s: `r${from + i}`, m: ['map', [['k', 'v']]] } }));
+  await ok(db, rows(0, 3));
+  await ok(db, [...rows(100, 600), { op: 'comment', comment: 'big one' }]);
+  await ok(db, [{ op: 'update', table: 'A', where: [['n', '<', 2]], row: { s: 'changed' } }]);
+  await ok(db, [{ op: 'update', table: 'A', where: [], row: { m: ['map', []] } }]);
+  const before = content(db.rows('A'));
+  await db.close();
+  const log = readLog(path);
+  t.equal(log.records.length, 5, 'schema + one record per commit');
+  const recs = log.records.slice(1).map((x) => x.json);
+  t.equal(Object.keys(recs[0]!['A'] as JsonObject).length, 3, 'small commit: 3 rows');
+  t.equal(Object.keys(recs[1]!['A'] as JsonObject).length, 600, 'big commit: 600 rows');
+  t.equal(recs[1]!['_comment'], 'big one');
+  t.equal(Object.keys(recs[3]!['A'] as JsonObject).length, 603, 'an update of every row is one streamed record');
+  for (const r of recs) t.match(r, { _is_diff: true, _date: Number }, 'diff records with a date');
+  t.same(Object.values(recs[2]!['A'] as JsonObject), [{ s: 'changed' }, { s: 'changed' }], 'a small update writes only the changed column');
+  db = await openDatabaseFile(path);
+  t.same(content(db.rows('A')), before, 'every commit replays to the same rows');
+  await db.close();
+});
+
 t.test('compaction rewrites the file as schema + one snapshot and keeps every row', async (t) => {
   const dir = tmp(t);
   const path = join(dir, 'db');
