@@ -56,3 +56,32 @@ t.test('a neighbour on a veth, directly and through a gateway route', { skip }, 
   ip('-n', NS1, 'link', 'set', 'rtA', 'down');
   t.equal(nextHopIn(NS1, '172.31.78.2'), null, 'device down: no path');
 });
+
+t.test('link dump: every device of the namespace with what `ip -j link` says of it', { skip }, async (t) => {
+  const ns = `ovpsrtd${process.pid % 100000}`;
+  spawnSync('ip', ['netns', 'del', ns]);
+  t.teardown(() => { spawnSync('ip', ['netns', 'del', ns]); });
+  ip('netns', 'add', ns);
+  ip('-n', ns, 'link', 'add', 'dumpa', 'mtu', '1400', 'type', 'veth', 'peer', 'name', 'dumpb');
+  ip('-n', ns, 'link', 'set', 'dumpa', 'address', '02:00:00:00:aa:01');
+  ip('-n', ns, 'link', 'set', 'dumpa', 'up');
+  ip('-n', ns, 'link', 'set', 'dumpb', 'up');
+  ip('-n', ns, 'link', 'set', 'dumpb', 'down');
+  for (let i = 0; i < 20; i++) ip('-n', ns, 'link', 'add', `dx${i}`, 'type', 'veth', 'peer', 'name', `dy${i}`); // more than one reply part
+  const mod = join(projectRoot, '.build/driver/linux/rtnetlink.js');
+  const code = `import(${JSON.stringify(mod)}).then((m) => { const r = new m.RtNetlink(); console.log(JSON.stringify(r.dumpLinks())); r.close(); })`;
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e', code], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  const links = JSON.parse(r.stdout) as Array<{ name: string; ifindex: number; flags: number; mac?: string; mtu?: number; operstate: string }>;
+  const ipView = JSON.parse(ip('-n', ns, '-j', 'link', 'show')) as Array<{ ifname: string; ifindex: number; address?: string; mtu: number; operstate: string }>;
+  t.same(links.map((l) => l.name).sort(), ipView.map((l) => l.ifname).sort(), 'the same devices as ip link');
+  for (const v of ipView) {
+    const l = links.find((x) => x.name === v.ifname);
+    t.same(l && { ifindex: l.ifindex, mtu: l.mtu, operstate: l.operstate.toUpperCase() }, { ifindex: v.ifindex, mtu: v.mtu, operstate: v.operstate }, `${v.ifname}: index, MTU, operstate`);
+  }
+  const a = links.find((l) => l.name === 'dumpa')!, b = links.find((l) => l.name === 'dumpb')!;
+  t.equal(a.mac, '02:00:00:00:aa:01', 'MAC as aa:bb:.. text');
+  t.equal(a.flags & 1, 1, 'dumpa IFF_UP');
+  t.equal(b.flags & 1, 0, 'dumpb administratively down');
+  t.equal(b.operstate, 'down', 'dumpb operstate down');
+});
