@@ -63,6 +63,9 @@ export interface TransactOptions {
   /** Instead of `signal`: called (once) only when the transaction blocks in a `wait` op, so a
    *  caller need not make an AbortController for every transaction that never waits. */
   cancelSignal?: () => AbortSignal;
+  /** At most this many rows inserted, modified or deleted (rows left as they were do not count):
+   *  above it the commit fails with "resources exhausted" and nothing changes. */
+  maxRows?: number;
 }
 
 /** The database API: the only way anything reads or writes an OVSDB database in-process. */

@@ -8,6 +8,7 @@ import type {
   CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession, VersionedRow,
 } from './api.js';
 import { OvsdbError, syntaxError, TransactCanceledError } from './errors.js';
+import { LimitError } from '../util/limits.js';
 import { isUuid } from './schema.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
 import {
@@ -463,7 +464,7 @@ export class MemoryDatabase implements Database {
     let signal = options?.signal;
     for (;;) {
       if (signal?.aborted) throw new TransactCanceledError();
-      const out = this.executeOnce(ops, Date.now() - started, options?.session);
+      const out = this.executeOnce(ops, Date.now() - started, options?.session, options?.maxRows);
       if (out.done) return out.results;
       // Only a transaction that must wait can be canceled: ask for the signal now.
       if (!signal && options?.cancelSignal) {
@@ -495,7 +496,7 @@ export class MemoryDatabase implements Database {
   }
 
   /** Runs the transaction once, synchronously. */
-  private executeOnce(ops: OpSource, elapsedMs: number, session?: TransactSession): Outcome {
+  private executeOnce(ops: OpSource, elapsedMs: number, session?: TransactSession, maxRows?: number): Outcome {
     const txn = new Txn(this);
     const results: Json[] = [];
     let error: OvsdbError | undefined;
@@ -551,7 +552,7 @@ export class MemoryDatabase implements Database {
       return { done: true, results };
     }
     try {
-      this.commit(txn);
+      this.commit(txn, maxRows);
     } catch (e) {
       txn.rollback();
       if (!(e instanceof OvsdbError)) throw e;
@@ -930,7 +931,7 @@ export class MemoryDatabase implements Database {
     for (const a of atoms) if (a !== self || t !== selfTable) fn(t, a as string);
   }
 
-  private commit(txn: Txn): void {
+  private commit(txn: Txn, maxRows?: number): void {
     // 1. What really changed; rows left unchanged drop out of the transaction.
     txn.forEach((tr) => {
       const n = tr.table.cols.length;
@@ -955,9 +956,12 @@ export class MemoryDatabase implements Database {
         tr.changed = tr.table.allChanged;
       }
     });
-    let anyRows = false;
-    for (const m of txn.rows.values()) if (m.size) anyRows = true;
-    if (!anyRows) return;
+    let nRows = 0;
+    for (const m of txn.rows.values()) nRows += m.size;
+    if (nRows === 0) return;
+    if (maxRows !== undefined && nRows > maxRows) {
+      throw new OvsdbError('resources exhausted', new LimitError('maxRowsPerTransaction', nRows, maxRows).message);
+    }
 
     // 2. Reference counts and referential integrity.
     txn.forEach((tr) => {

@@ -511,10 +511,15 @@ export class ServerSession implements TransactSession, LockHolder {
     };
     try {
       const client = this.role !== '' ? { role: this.role, id: this.clientId } : undefined;
-      const topts = { session: this, cancelSignal };
+      const topts = { session: this, cancelSignal, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction };
       const results = this.settings.readOnly ? await readOnlyTransact(e.db, ops, topts)
         : rbacApplies(e.schema, client, ops) ? await rbacTransact(e.db, e.schema, ops, client!, topts)
           : await e.db.transact(ops, topts);
+      const last = results[results.length - 1];
+      if (last && typeof last === 'object' && !Array.isArray(last) && last.error === 'resources exhausted') {
+        const rows = /maxRowsPerTransaction exceeded: (\d+) rows/.exec(String(last.details ?? ''));
+        if (rows) this.server.limitGuard.check('maxRowsPerTransaction', Number(rows[1]), this.name, 'transaction aborted, nothing committed');
+      }
       if (this.server.auditor.enabled && hasWriteOps(ops)) {
         const dbName = e.db.name;
         // Without an audit file the line is written once the reply is on its way (see request).

@@ -15,6 +15,8 @@ export type LimitName =
   | 'maxConnections'         // sessions per server (rpc/limits.ts, at accept)
   | 'maxMonitorsPerSession'  // monitors one client may hold (rpc/limits.ts, monitor requests)
   | 'maxOpsPerTransaction'   // operations (so also rows inserted) in one transact request
+  | 'maxRowsPerTransaction'  // rows one transact request inserts, modifies or deletes (an update or
+                             // delete with a broad `where` touches many rows with one operation)
   | 'maxInFlightPerSession'; // requests one client may have unanswered (blocked transacts, API calls)
 
 export interface LimitSpec {
@@ -33,6 +35,7 @@ export const SERVER_LIMITS: Readonly<Record<LimitName, LimitSpec>> = {
   maxConnections: { value: 4096, unit: 'connections', enforcedBy: 'engine/rpc/limits.ts', option: 'max-connections' },
   maxMonitorsPerSession: { value: 4096, unit: 'monitors', enforcedBy: 'engine/rpc/limits.ts', option: 'max-monitors-per-client' },
   maxOpsPerTransaction: { value: 100_000, unit: 'operations', enforcedBy: 'engine/rpc/limits.ts', option: 'max-ops-per-transaction' },
+  maxRowsPerTransaction: { value: 100_000, unit: 'rows', enforcedBy: 'engine/ovsdb/database.ts (commit), asked by engine/rpc/server.ts', option: 'max-rows-per-transaction' },
   maxInFlightPerSession: { value: 10_000, unit: 'requests', enforcedBy: 'engine/rpc/limits.ts', option: 'max-requests-in-flight' },
 };
 

@@ -89,6 +89,26 @@ t.test('maxOpsPerTransaction: a too-big transaction is refused whole, nothing co
   await othersServed(t, h);
 });
 
+t.test('maxRowsPerTransaction: one operation that touches too many rows aborts the transaction', async (t) => {
+  const h = await startServer({ limits: { maxRowsPerTransaction: 5 } });
+  t.teardown(() => h.close());
+  const c = await h.connect();
+  for (let i = 0; i < 8; i++) await c.transact('T', [{ op: 'insert', table: 'A', row: { name: `r${i}` } }]);
+  const before = JSON.stringify([...h.db.rows('A')].map((r) => [r._uuid, r.name]).sort());
+  // One delete with an empty where: 8 rows in one operation, under maxOpsPerTransaction.
+  const r = await c.transact('T', [{ op: 'delete', table: 'A', where: [] }]);
+  t.match(r[r.length - 1], { error: 'resources exhausted', details: /maxRowsPerTransaction exceeded: 8 rows, the limit is 5 rows/ }, 'commit-time error names the limit and the count');
+  t.equal(JSON.stringify([...h.db.rows('A')].map((x) => [x._uuid, x.name]).sort()), before, 'nothing deleted');
+  t.equal(warnFor(h, 'maxRowsPerTransaction').length, 1, 'one log line');
+  // Rows left as they were do not count; five changed rows are at the limit.
+  const same = await c.transact('T', [{ op: 'update', table: 'A', where: [], row: {} }]);
+  t.same(same, [{ count: 8 }], 'an update of 8 rows that changes nothing commits');
+  const five = await c.transact('T', ['r0', 'r1', 'r2', 'r3', 'r4'].map((n) => ({ op: 'delete', table: 'A', where: [['name', '==', n]] })));
+  t.same(five, [{ count: 1 }, { count: 1 }, { count: 1 }, { count: 1 }, { count: 1 }], 'five rows at the limit commit');
+  t.equal([...h.db.rows('A')].length, 3);
+  await othersServed(t, h);
+});
+
 t.test('maxInFlightPerSession: requests beyond the bound of unanswered ones are refused', async (t) => {
   const h = await startServer({ limits: { maxInFlightPerSession: 2 } });
   t.teardown(() => h.close());
@@ -182,5 +202,6 @@ t.test('ovsdb-server/limits control command: values and breach counts', async (t
   const text = String(await cmds.get('ovsdb-server/limits')!([]));
   t.match(text, /^maxMessageBytes \(--max-message-bytes\): 67108864 bytes, 0 breaches$/m);
   t.match(text, /^maxOpsPerTransaction \(--max-ops-per-transaction\): 3 operations, 1 breaches$/m);
-  t.equal(text.trim().split('\n').length, 7, 'one line per limit');
+  t.equal(text.trim().split('\n').length, 8, 'one line per limit');
+  t.match(text, /^maxRowsPerTransaction \(--max-rows-per-transaction\): 100000 rows, 0 breaches$/m);
 });
