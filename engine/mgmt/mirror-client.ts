@@ -19,8 +19,13 @@ export class MirrorClient implements OvsdbClient {
   private readonly projections = new WeakMap<RowJson, Map<string, RowJson>>();
   /** How many verify waits were left out: not planned (verifiedHolds) or not sent (transactSkippingWaits). */
   waitsSkipped = 0;
+  /** How many plans were made with everything they read still current (readStillCurrent): all
+   *  their verify waits left out without being counted one by one. */
+  plansAllCurrent = 0;
   /** mirror.commits when verifiedHolds() last answered true (cleared by the next read). */
   private oracleAt: number | undefined;
+  /** mirror.commits when each answer to a transaction of selects was made (readStillCurrent). */
+  private readonly readAt = new WeakMap<readonly Json[], number>();
   /** Column names per table, from the schema (plus _uuid and _version). */
   private readonly columns = new Map<string, Set<string>>();
 
@@ -52,7 +57,9 @@ export class MirrorClient implements OvsdbClient {
       selects.push(s);
     }
     this.oracleAt = undefined;
-    return selects.map((s) => ({ rows: this.select(s) }));
+    const answer: Json[] = selects.map((s) => ({ rows: this.select(s) }));
+    this.readAt.set(answer, this.mirror.commits);
+    return answer;
   }
 
   /** Runs `ops` on the database, leaving out the `wait` ops this client can see pass: ovs-vsctl
@@ -102,6 +109,16 @@ export class MirrorClient implements OvsdbClient {
     }
     this.waitsSkipped++;
     this.oracleAt = this.mirror.commits;
+    return true;
+  }
+
+  /** VerifyOracle: whether nothing has committed since this client answered `read` (a
+   *  transaction of selects): every row it handed out is then the mirror's current object. As
+   *  with verifiedHolds, the plan made on this answer must be sent in the same synchronous step. */
+  readStillCurrent(db: string, read: readonly Json[]): boolean {
+    if (db !== this.db.name || this.readAt.get(read) !== this.mirror.commits) return false;
+    this.oracleAt = this.mirror.commits;
+    this.plansAllCurrent++;
     return true;
   }
 

@@ -105,6 +105,10 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
   for (const c of commands) for (const t of c.syntax.tables(c.argv, schema)) if (schema.tables.has(t)) tables.add(t);
   const tableList = [...tables];
   if (prefetchTables && prefetchTables.join() !== tableList.join()) prefetch = undefined;
+  // With a client that can see its verifies pass (verify-oracle.ts), the plan leaves those waits
+  // out: the transaction below is then sent in the same synchronous step as the plan is made.
+  const oracle = verifyOracleOf(client);
+  const readCheck = oracle?.readStillCurrent ? oracle.readStillCurrent.bind(oracle) : undefined;
 
   for (let attempt = 0; ; attempt++) {
     const read = attempt === 0 && prefetch ? await prefetch : await client.transact(db, selectsFor(tableList));
@@ -115,7 +119,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       loaded.set(t, r.rows as RowJson[]);
     });
     opts.timer?.mark('read');
-    const replica = new Replica(schema, loaded);
+    const replica = new Replica(schema, loaded, readCheck !== undefined);
     let ovs = replica.rows('Open_vSwitch')[0];
     if (!ovs) ovs = replica.insert('Open_vSwitch');
     const shared: SharedState = { replica, schema, symtab: new SymbolTable(), ovs, warn, newIfaces: [] };
@@ -141,12 +145,10 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
           : `row id "${name}" was created but no reference to it was inserted, so it will not actually appear in the database`);
       }
     }
-    // With a client that can see its verifies pass (verify-oracle.ts), the plan leaves those waits
-    // out: the transaction below is then sent in the same synchronous step as the plan is made.
-    const oracle = verifyOracleOf(client);
     const plan = replica.plan({
       ...(opts.noWait ? {} : { incrementRow: ovs }), ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.dryRun ? { dryRun: true } : {}),
       ...(oracle ? { verifiedHolds: (t: string, u: string, cols: string[], raw: RowJson) => oracle.verifiedHolds(db, t, u, cols, raw) } : {}),
+      ...(readCheck ? { readStillCurrent: () => readCheck(db, read) } : {}),
     });
     opts.timer?.mark('plan');
     let nextCfg: number | undefined;

@@ -185,10 +185,7 @@ export function populateCache(ctx: Ctx): VswitchCache {
 
 export function verifyPorts(ctx: Ctx): void {
   if (ctx.verifiedPorts) return;
-  const r = ctx.replica;
-  r.verify(ctx.ovs, 'bridges');
-  for (const b of r.rows('Bridge')) r.verify(b, 'ports');
-  for (const p of r.rows('Port')) r.verify(p, 'interfaces');
+  ctx.replica.verifyAllPorts(ctx.ovs);
   ctx.verifiedPorts = true;
 }
 
