@@ -16,7 +16,9 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export class MirrorClient implements OvsdbClient {
   private readonly local: LocalClient;
-  private readonly projections = new WeakMap<RowJson, Map<string, RowJson>>();
+  /** Per row object: its projection for the column list last asked first (ovs-vsctl asks one
+   *  list per table), and any others. */
+  private readonly projections = new WeakMap<RowJson, { key: string; p: RowJson; more?: Map<string, RowJson> }>();
   /** How many verify waits were left out: not planned (verifiedHolds) or not sent (transactSkippingWaits). */
   waitsSkipped = 0;
   /** How many plans were made with everything they read still current (readStillCurrent): all
@@ -196,13 +198,16 @@ export class MirrorClient implements OvsdbClient {
   /** `row` with only `columns` (key: the columns joined by NUL), the same object while the row lasts. */
   private project(row: RowJson, columns: string[] | undefined, key: string): RowJson {
     if (!columns) return row;
-    let memo = this.projections.get(row);
-    const hit = memo?.get(key);
-    if (hit) return hit;
+    const memo = this.projections.get(row);
+    if (memo) {
+      if (memo.key === key) return memo.p;
+      const hit = memo.more?.get(key);
+      if (hit) return hit;
+    }
     const p: RowJson = {};
     for (const c of columns) { const v = row[c]; if (v !== undefined) p[c] = v; }
-    if (!memo) this.projections.set(row, (memo = new Map()));
-    memo.set(key, p);
+    if (!memo) this.projections.set(row, { key, p });
+    else (memo.more ??= new Map()).set(key, p);
     return p;
   }
 }

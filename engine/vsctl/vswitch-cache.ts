@@ -84,6 +84,9 @@ export class VswitchCache {
     };
     const brs = refs(r, ctx.ovs, 'bridges', 'Bridge');
     const brNames = brs.map((b) => nameOf(r, b));
+    // Each bridge's ports and their facts, read once for both passes.
+    const brPorts = brs.map((b) => refs(r, b, 'ports', 'Port'));
+    const brPortInfo = brPorts.map((ps) => ps.map(info));
     const seenBr = new Set<string>();
     const seenPort = new Set<string>();
     brs.forEach((brCfg, bi) => {
@@ -94,8 +97,7 @@ export class VswitchCache {
       }
       seenBr.add(name);
       const br = this.addBridge(brCfg, name, undefined, 0);
-      for (const p of refs(r, brCfg, 'ports', 'Port')) {
-        const pi = info(p);
+      for (const pi of brPortInfo[bi] as PortInfo[]) {
         if (seenPort.has(pi.name)) continue;
         seenPort.add(pi.name);
         if (pi.fake && !seenBr.has(pi.name)) {
@@ -105,13 +107,14 @@ export class VswitchCache {
       }
     });
     const seen2 = new Set<string>();
-    brs.forEach((brCfg, bi) => {
+    brs.forEach((_brCfg, bi) => {
       const bname = brNames[bi] as string;
       if (seen2.has(bname)) return;
       seen2.add(bname);
       const br = this.bridges.get(bname) as VBridge;
-      for (const p of refs(r, brCfg, 'ports', 'Port')) {
-        const pi = info(p);
+      const ports = brPorts[bi] as VRow[], infos = brPortInfo[bi] as PortInfo[];
+      for (let pj = 0; pj < ports.length; pj++) {
+        const p = ports[pj] as VRow, pi = infos[pj] as PortInfo;
         const pname = pi.name;
         const existing = this.ports.get(pname);
         if (existing) {
