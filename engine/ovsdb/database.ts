@@ -451,6 +451,16 @@ export class MemoryDatabase implements Database {
     return this.run({ length: ops.length, get: (i) => ops[i]! }, options);
   }
 
+  /** One synchronous attempt of transact() (the server's fast path: no promise per request). It
+   *  returns the results unless the transaction blocks in "wait"; then nothing has changed and it
+   *  returns undefined, and the caller runs transact() to wait. Throws what transact() rejects
+   *  with. */
+  transactNow(ops: Json[], options?: TransactOptions): Json[] | undefined {
+    if (options?.signal?.aborted) throw new TransactCanceledError();
+    const out = this.executeOnce({ length: ops.length, get: (i) => ops[i]! }, 0, options?.session, options?.maxRows);
+    return out.done ? out.results : undefined;
+  }
+
   /** transact() with the operations given as the text of one JSON array (the params of a JSON-RPC
    *  "transact" after the database name): each operation is parsed when the transaction reaches
    *  it, so a transaction of 100,000 operations never holds them all as objects. Rejects with

@@ -426,6 +426,11 @@ export class ServerSession implements TransactSession, LockHolder {
       );
     } else if (result instanceof EncodedResult) {
       this.connection.sendText(replyText(id, result.text));
+    } else if (method === 'transact') {
+      // A transaction answered at once (it did not wait): as in the promise path above.
+      if (this.monitors.size > 0) this.flushHeld();
+      this.connection.sendReply(id, result);
+      if (auditAfterReply.delete(result as object)) process.nextTick(this.server.auditor.flushPending);
     } else {
       this.connection.sendReply(id, result);
     }
@@ -494,11 +499,46 @@ export class ServerSession implements TransactSession, LockHolder {
     return e;
   }
 
-  private async transact(params: Json[], id: Json): Promise<Json> {
+  /** transact: answered synchronously when the transaction does not wait (the usual case, on a
+   *  database with `transactNow` and a connection without RBAC role or read-only setting),
+   *  otherwise through transactAsync. */
+  private transact(params: Json[], id: Json): Json[] | Promise<Json> {
     const e = this.entryFor('transact', params);
     const ops = params.slice(1);
     const tooMany = this.server.limitGuard.check('maxOpsPerTransaction', ops.length, this.name);
     if (tooMany) throw tooMany;
+    const db = e.db as Database & Partial<SyncTransactDatabase>;
+    if (this.role === '' && !this.settings.readOnly && db.transactNow !== undefined) {
+      try {
+        const results = db.transactNow(ops, { session: this, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction });
+        if (results) return this.transactDone(e, ops, results);
+      } catch (err) {
+        if (err instanceof TransactCanceledError) throw new ReplyError('canceled');
+        this.server.logger.err(`${this.name}: transact failed: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    return this.transactAsync(e, ops, id);
+  }
+
+  /** After a transaction: the limit breach line, and its audit record. */
+  private transactDone(e: DbEntry, ops: Json[], results: Json[]): Json[] {
+    const last = results[results.length - 1];
+    if (last && typeof last === 'object' && !Array.isArray(last) && last.error === 'resources exhausted') {
+      const rows = /maxRowsPerTransaction exceeded: (\d+) rows/.exec(String(last.details ?? ''));
+      if (rows) this.server.limitGuard.check('maxRowsPerTransaction', Number(rows[1]), this.name, 'transaction aborted, nothing committed');
+    }
+    if (this.server.auditor.enabled && hasWriteOps(ops)) {
+      const dbName = e.db.name;
+      // Without an audit file the line is written once the reply is on its way (see request).
+      const pending = this.server.auditor.recordLater(auditClientOf(this),
+        () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }), true);
+      if (pending) auditAfterReply.add(results);
+    }
+    return results;
+  }
+
+  private async transactAsync(e: DbEntry, ops: Json[], id: Json): Promise<Json> {
     // Most transactions never wait, so the cancelable in-flight entry is made only when one
     // blocks (synchronously inside transact, before any later `cancel` can be read).
     let key: string | undefined;
@@ -515,19 +555,7 @@ export class ServerSession implements TransactSession, LockHolder {
       const results = this.settings.readOnly ? await readOnlyTransact(e.db, ops, topts)
         : rbacApplies(e.schema, client, ops) ? await rbacTransact(e.db, e.schema, ops, client!, topts)
           : await e.db.transact(ops, topts);
-      const last = results[results.length - 1];
-      if (last && typeof last === 'object' && !Array.isArray(last) && last.error === 'resources exhausted') {
-        const rows = /maxRowsPerTransaction exceeded: (\d+) rows/.exec(String(last.details ?? ''));
-        if (rows) this.server.limitGuard.check('maxRowsPerTransaction', Number(rows[1]), this.name, 'transaction aborted, nothing committed');
-      }
-      if (this.server.auditor.enabled && hasWriteOps(ops)) {
-        const dbName = e.db.name;
-        // Without an audit file the line is written once the reply is on its way (see request).
-        const pending = this.server.auditor.recordLater(auditClientOf(this),
-          () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }), true);
-        if (pending) auditAfterReply.add(results);
-      }
-      return results;
+      return this.transactDone(e, ops, results);
     } catch (err) {
       if (err instanceof TransactCanceledError || ctl?.signal.aborted) throw new ReplyError('canceled');
       this.server.logger.err(`${this.name}: transact failed: ${(err as Error).message}`);
@@ -651,6 +679,11 @@ export class ServerSession implements TransactSession, LockHolder {
 /** The audit view of a session; the peer is identified only when the line is written. */
 function auditClientOf(s: ServerSession): AuditClient {
   return { name: s.name, get peer(): PeerIdentity { return s.peer; }, role: s.role || undefined };
+}
+
+/** A database that can run a transaction synchronously when it does not wait (MemoryDatabase). */
+interface SyncTransactDatabase {
+  transactNow(ops: Json[], options?: { session?: TransactSession; maxRows?: number }): Json[] | undefined;
 }
 
 /** Transact results whose audit line waits for the reply to be sent. */

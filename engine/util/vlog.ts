@@ -356,38 +356,30 @@ export class Vlog {
     }
   }
 
-  /** Expands an OVS log pattern (%A %B %c %d %D %E %m %N %n %p %P %r %t %T, with width/justification). */
+  /** Expands an OVS log pattern (%A %B %c %d %D %E %m %N %n %p %P %r %t %T, with width/justification).
+   *  The pattern is parsed once (compilePattern) and each date field's text is reused while the
+   *  millisecond is the same. */
   format(pattern: string, m: ModuleState, level: number, msg: string, now: number): string {
+    let parts = this.compiled.get(pattern);
+    if (!parts) {
+      parts = compilePattern(pattern);
+      if (this.compiled.size > 64) this.compiled.clear();
+      this.compiled.set(pattern, parts);
+    }
     let out = '';
-    for (let i = 0; i < pattern.length;) {
-      const ch = pattern[i];
-      if (ch !== '%') { out += ch; i++; continue; }
-      i++;
-      let left = false;
-      if (pattern[i] === '-') { left = true; i++; }
-      let padChar = ' ';
-      if (pattern[i] === '0') { padChar = '0'; i++; }
-      let width = 0;
-      while (i < pattern.length && pattern[i] >= '0' && pattern[i] <= '9') width = width * 10 + Number(pattern[i++]);
-      const conv = pattern[i++];
-      const braces = (def: string): string => {
-        if (pattern[i] === '{') {
-          const end = pattern.indexOf('}', i + 1);
-          const inner = end < 0 ? pattern.slice(i + 1) : pattern.slice(i + 1, end);
-          i = end < 0 ? pattern.length : end + 1;
-          return inner;
-        }
-        return def;
-      };
+    for (const p of parts) {
+      if (typeof p === 'string') { out += p; continue; }
       let field: string;
-      switch (conv) {
+      switch (p.conv) {
         case 'A': field = this.programName; break;
         case 'B': field = String((this.facility || LOCAL0) + SYSLOG_SEVERITY[level]); break;
-        case 'c': braces(''); field = m.name; break;
-        case 'd': field = strftimeMsec(braces('%Y-%m-%d %H:%M:%S.###'), now, false); break;
-        case 'D': field = strftimeMsec(braces('%Y-%m-%d %H:%M:%S.###'), now, true); break;
+        case 'c': field = m.name; break;
+        case 'd': case 'D':
+          if (p.dateMs !== now) { p.dateMs = now; p.dateText = strftimeMsec(p.arg, now, p.conv === 'D'); }
+          field = p.dateText;
+          break;
         case 'E': field = hostname(); break;
-        case 'm': field = msg.replace(/\n+$/, ''); break;
+        case 'm': field = msg.charCodeAt(msg.length - 1) === 10 ? msg.replace(/\n+$/, '') : msg; break;
         case 'N': field = String(this.seq); break;
         case 'n': field = '\n'; break;
         case 'p': field = LEVEL_NAMES[level]; break;
@@ -395,14 +387,18 @@ export class Vlog {
         case 'r': field = String(Math.round(process.uptime() * 1000)); break;
         case 't': field = 'main'; break;
         case 'T': field = ''; break;
-        case undefined: field = ''; break;
-        default: field = conv;
+        case '': field = ''; break;
+        default: field = p.conv;
       }
-      if (field.length < width) field = left ? field + padChar.repeat(width - field.length) : padChar.repeat(width - field.length) + field;
+      const width = p.width;
+      if (field.length < width) field = p.left ? field + p.padChar.repeat(width - field.length) : p.padChar.repeat(width - field.length) + field;
       out += field;
     }
     return out;
   }
+
+  /** Parsed log patterns (there are a handful: one per destination). */
+  private readonly compiled = new Map<string, PatternPart[]>();
 
   /** vlog/list output. */
   listLevels(): string {
@@ -483,6 +479,54 @@ const ERRNO_TEXT: Record<string, string> = {
 /** The C library's strerror text for a Node system error, as OVS prints it. */
 export function strerror(err: { code?: string; message?: string }): string {
   return (err.code && ERRNO_TEXT[err.code]) ?? err.code ?? err.message ?? 'Unknown error';
+}
+
+/** One conversion of a log pattern (`%-10c`, `%D{%H:%M}`...), parsed once. */
+interface PatternConv {
+  conv: string;
+  width: number;
+  left: boolean;
+  padChar: string;
+  /** The strftime format of %d/%D. */
+  arg: string;
+  /** The last date text made for %d/%D and the millisecond it is for. */
+  dateMs: number;
+  dateText: string;
+}
+type PatternPart = string | PatternConv;
+
+/** Splits a log pattern into literal text and conversions, exactly as format() reads them. */
+function compilePattern(pattern: string): PatternPart[] {
+  const parts: PatternPart[] = [];
+  let lit = '';
+  for (let i = 0; i < pattern.length;) {
+    const ch = pattern[i];
+    if (ch !== '%') { lit += ch; i++; continue; }
+    i++;
+    let left = false;
+    if (pattern[i] === '-') { left = true; i++; }
+    let padChar = ' ';
+    if (pattern[i] === '0') { padChar = '0'; i++; }
+    let width = 0;
+    while (i < pattern.length && pattern[i] >= '0' && pattern[i] <= '9') width = width * 10 + Number(pattern[i++]);
+    const conv = pattern[i++] ?? '';
+    const braces = (def: string): string => {
+      if (pattern[i] === '{') {
+        const end = pattern.indexOf('}', i + 1);
+        const inner = end < 0 ? pattern.slice(i + 1) : pattern.slice(i + 1, end);
+        i = end < 0 ? pattern.length : end + 1;
+        return inner;
+      }
+      return def;
+    };
+    let arg = '';
+    if (conv === 'c') braces('');
+    else if (conv === 'd' || conv === 'D') arg = braces('%Y-%m-%d %H:%M:%S.###');
+    if (lit !== '') { parts.push(lit); lit = ''; }
+    parts.push({ conv, width, left, padChar, arg, dateMs: NaN, dateText: '' });
+  }
+  if (lit !== '') parts.push(lit);
+  return parts;
 }
 
 /** The process-wide logging state. */
