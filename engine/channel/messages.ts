@@ -6,6 +6,7 @@ import { NetlinkFormatError, NlWriter, encodeGenl, parseAttrs, type GenlMessage,
 import { attrSet, familySpec, netlinkTables } from './netlink-tables.js';
 import { actionsToAttrs, attrsToActions, attrsToKey, attrsToTunnel, keyToAttrs } from './odp-codec.js';
 import type { OdpAction, OdpDatapathStats, OdpFlow, OdpFlowKey, OdpTunnelKey, OdpVport } from './odp-types.js';
+import { VLAN_CFI } from './flow-extract.js';
 
 export type FamilyName = 'ovs_datapath' | 'ovs_vport' | 'ovs_flow' | 'ovs_packet';
 
@@ -169,6 +170,27 @@ export interface FlowMessage {
   ufidFlags?: number;
 }
 
+/**
+ * A flow's mask as the datapath takes it. Our keys are flat (a tagged packet's key has `vlanTci`
+ * and the inner `ethType`), so "this flow matches untagged packets only" is a mask `vlanTci` (the
+ * CFI bit) under a key without one. On the wire an untagged key has no VLAN/ENCAP attributes, and
+ * the kernel (and OVS's Windows datapath, which parses flows the same way) refuses a mask that has
+ * them (EINVAL): there the exact ETHERTYPE of the key already excludes tagged packets (their outer
+ * ETHERTYPE is the TPID). So the VLAN mask of an untagged key is left off, as ovs-vswitchd does.
+ */
+export function wireMask(key: Partial<OdpFlowKey>, mask: Partial<OdpFlowKey>): Partial<OdpFlowKey> {
+  if (key.vlanTci !== undefined || mask.vlanTci === undefined) return mask;
+  const { vlanTci: _dropped, ...rest } = mask;
+  return rest;
+}
+
+/** The inverse of wireMask for a decoded flow: an untagged key whose EtherType is matched exactly
+ *  matches untagged packets only, which our flat keys say with a mask `vlanTci` of the CFI bit. */
+export function maskFromWire(key: Partial<OdpFlowKey>, mask: Partial<OdpFlowKey>): Partial<OdpFlowKey> {
+  if (key.vlanTci !== undefined || mask.vlanTci !== undefined || mask.ethType !== 0xffff) return mask;
+  return { ...mask, vlanTci: VLAN_CFI };
+}
+
 export function encodeFlow(m: FlowMessage, env: Envelope): Buffer {
   const f = m.flow;
   const attrs: NlAttr[] = [];
@@ -178,7 +200,7 @@ export function encodeFlow(m: FlowMessage, env: Envelope): Buffer {
   scalar(attrs, 'flow', 'TCP_FLAGS', f.tcpFlags);
   if (f.used !== undefined) scalar(attrs, 'flow', 'USED', BigInt(f.used));
   if (m.clear) scalar(attrs, 'flow', 'CLEAR', true);
-  if (f.mask) nested(attrs, 'flow', 'MASK', keyToAttrs(f.mask, true));
+  if (f.mask) nested(attrs, 'flow', 'MASK', keyToAttrs(f.key ? wireMask(f.key, f.mask) : f.mask, true));
   if (m.probe) scalar(attrs, 'flow', 'PROBE', true);
   scalar(attrs, 'flow', 'UFID', f.ufid);
   scalar(attrs, 'flow', 'UFID_FLAGS', m.ufidFlags);
@@ -191,6 +213,7 @@ export function decodeFlow(msg: GenlMessage): FlowMessage {
   const f: Partial<OdpFlow> = {};
   const key = a.get('KEY'); if (key) f.key = attrsToKey(parseAttrs(key.payload));
   const mask = a.get('MASK'); if (mask) f.mask = attrsToKey(parseAttrs(mask.payload), true);
+  if (f.key && f.mask) f.mask = maskFromWire(f.key, f.mask);
   const acts = a.get('ACTIONS'); if (acts) f.actions = attrsToActions(parseAttrs(acts.payload));
   const st = value('flow', a, 'STATS') as StructValue | undefined;
   if (st) f.stats = { packets: st.packets as bigint, bytes: st.bytes as bigint };

@@ -84,11 +84,19 @@ t.test('round trip: every message type', async (t) => {
     t.same(decodeVport(genl(encodeVport({ cmd, dpIfindex: 3, vport: vp }, { type: 0x14 }))), { cmd, dpIfindex: 3, vport: vp }, `vport ${cmd}`);
   }
   for (const key of [tcpKey, vlanKey, v6Key]) {
-    const flow = { key, mask: { inPort: 0xffffffff, eth: { src: 'ff:ff:ff:ff:ff:ff', dst: 'ff:ff:ff:ff:ff:ff' }, ...(key.vlanTci !== undefined ? { vlanTci: 0xffff } : {}), ethType: 0xffff },
+    const flow = { key, mask: { inPort: 0xffffffff, eth: { src: 'ff:ff:ff:ff:ff:ff', dst: 'ff:ff:ff:ff:ff:ff' }, ...(key.vlanTci !== undefined ? { vlanTci: 0xffff } : { vlanTci: 0x1000 }), ethType: 0xffff },
       actions: allActions, ufid: Buffer.alloc(16, 0xab), stats: { packets: 5n, bytes: 500n }, used: 123456, tcpFlags: 0x12 };
     const back = decodeFlow(genl(encodeFlow({ cmd: 'NEW', dpIfindex: 3, flow, clear: true, probe: true, ufidFlags: 0 }, { type: 0x15 })));
     t.same(back, { cmd: 'NEW', dpIfindex: 3, flow, clear: true, probe: true, ufidFlags: 0 }, `flow with ${key.ethType?.toString(16)} key`);
   }
+  // An untagged key's "untagged only" mask (the CFI bit) carries no VLAN/ENCAP attribute on the
+  // wire: the kernel refuses those (EINVAL) when the key has none; its exact EtherType says it.
+  const untagged = encodeFlow({ cmd: 'NEW', dpIfindex: 3, flow: { key: tcpKey, mask: { ethType: 0xffff, vlanTci: 0x1000 } } }, { type: 0x15 });
+  const maskAttr = parseAttrs(genl(untagged).attrs.find((a) => a.type === 7)!.payload); // OVS_FLOW_ATTR_MASK
+  t.same(maskAttr.map((a) => a.type), [6], 'untagged key: the mask is the EtherType alone (no VLAN 5, no ENCAP 1)');
+  t.same(decodeFlow(genl(untagged)).flow.mask, { ethType: 0xffff, vlanTci: 0x1000 }, 'and decodes back to untagged-only');
+  const tagged = encodeFlow({ cmd: 'NEW', dpIfindex: 3, flow: { key: vlanKey, mask: { ethType: 0xffff, vlanTci: 0xffff } } }, { type: 0x15 });
+  t.same(parseAttrs(genl(tagged).attrs.find((a) => a.type === 7)!.payload).map((a) => a.type), [6, 5, 1], 'tagged key: TPID, VLAN, ENCAP in the mask');
   for (const cmd of ['MISS', 'ACTION', 'EXECUTE'] as const) {
     const pkt = { cmd, dpIfindex: 3, packet: Buffer.from('0123456789abcdef', 'hex'), key: tcpKey, actions: [{ type: 'output', port: 1 }] as OdpAction[],
       userdata: Buffer.from([1, 2, 3, 4]), mru: 1500, len: 60, hash: 77n };
