@@ -447,7 +447,7 @@ async function lacpScenario(): Promise<void> {
       const txDropped = Number(inNs('cat', '/sys/class/net/bond0/statistics/tx_dropped').trim());
       const arpSeen = upcalls.some((x) => x.includes('eth_type 0x806'));
       if (running.sw.counters.flowPutErrors > 0) todoCheck(what, `engine gap: the kernel rejects the switch's megaflow puts (${running.sw.counters.flowPutErrors} errors; an ARP miss's flow put: ${putProbe}); ${detail}`);
-      else if (!arpSeen && txDropped > 0) todoCheck(what, `no ARP reached our bond: the Linux bond dropped ${txDropped} frame(s) on transmit; ${detail}`);
+      else if (!arpSeen && txDropped > 0) todoCheck(what, `no ARP miss reached the switch, and the Linux bond counts ${txDropped} frame(s) dropped on transmit (bond0 tx_dropped); ${detail}`);
       else check(false, what, detail);
     };
     const pinged = pingOk(3) || pingOk(3);
