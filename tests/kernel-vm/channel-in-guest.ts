@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { inspect, isDeepStrictEqual } from 'node:util';
 import { GenlTransport } from '../../driver/linux/genetlink.js';
 import { openPacketSocket } from '../../driver/linux/af-packet.js';
 import { Dpif } from '../../engine/channel/dpif.js';
@@ -401,7 +401,10 @@ async function lacpScenario(): Promise<void> {
         putProbe = 'pending';
         const r = running.sw.pipeline.translate({ key: u.key, packetLen: u.packet.length }, {});
         running.sw.dp.flowPut({ key: u.key, mask: r.mask, actions: r.error ? [] : r.actions, ufid: Buffer.alloc(16, 0x5c) })
-          .then(() => { putProbe = 'accepted'; }, (e: Error & { code?: string }) => { putProbe = `${e.code ?? e.name}: ${e.message}`; });
+          .then(() => { putProbe = 'accepted'; }, (e: Error & { code?: string }) => {
+            putProbe = `${e.code ?? e.name}: ${e.message}`;
+            note(`the rejected megaflow: key ${inspect(u.key, { compact: true, breakLength: Infinity })} mask ${inspect(r.mask, { compact: true, breakLength: Infinity })} actions ${inspect(r.actions, { compact: true, breakLength: Infinity })}`);
+          });
       }
       if (u.key?.ethType !== 0x8809) upcalls.push(`${u.cmd} in_port ${u.key?.inPort} eth_type 0x${(u.key?.ethType ?? 0).toString(16)} ${u.key?.eth?.src}>${u.key?.eth?.dst}`); },
       (e) => upcalls.push(`error ${e.message}`));
