@@ -437,6 +437,8 @@ async function lacpScenario(): Promise<void> {
     check(linuxOk && /Number of ports: 2\n/.test(p) && aggs.length === 3 && new Set(aggs).size === 1, 'Linux bond: both slaves in the same (active) aggregator', `aggregator ids ${aggs.join(',')}`);
     const diag = async (): Promise<void> => {
       const dp = await dpctlDumpFlows(running.sw).then((r) => r.text, (e: Error) => e.message);
+      const dpShow = await dpctlShow(running.sw).then((r) => r.text, (e: Error) => e.message);
+      note(`datapath:\n${dpShow.trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}`);
       const tryOut = (f: () => string): string => { try { return f(); } catch (e) { return (e as Error).message; } };
       note(`flow put of an ARP miss: ${putProbe || 'no ARP miss seen'}`);
       note(`switch counters ${JSON.stringify(running.sw.counters)}; upcalls: ${upcalls.slice(-20).join(' | ')}`);
