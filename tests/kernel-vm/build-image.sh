@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds (once) the cached pieces the kernel-VM test boots: a Debian bookworm root filesystem made
-# with debootstrap (Debian's kernel, which ships openvswitch.ko and veth.ko, plus kmod and iproute2),
+# with debootstrap (Debian's kernel, which ships openvswitch.ko, veth.ko and bonding.ko, plus kmod, iproute2 and ping),
 # packed as a gzip'd initramfs together with this machine's node binary (only the kernel modules the
 # test needs are kept), and the kernel image.
 # Output: $OVSPS_VM_CACHE (default /var/tmp/ovsps-kernel-vm): vmlinuz, base.cpio.gz, stamp.
@@ -11,7 +11,7 @@ CACHE="${OVSPS_VM_CACHE:-/var/tmp/ovsps-kernel-vm}"
 SUITE="${OVSPS_VM_SUITE:-bookworm}"
 MIRROR="${OVSPS_VM_MIRROR:-http://deb.debian.org/debian}"
 NODE_BIN="$(command -v node)"
-STAMP="$SUITE $(sha256sum "$NODE_BIN" | cut -c1-16) v4"
+STAMP="$SUITE $(sha256sum "$NODE_BIN" | cut -c1-16) v5"
 
 if [ -f "$CACHE/stamp" ] && [ "$(cat "$CACHE/stamp")" = "$STAMP" ] && [ -f "$CACHE/base.cpio.gz" ] && [ -f "$CACHE/vmlinuz" ]; then
   echo "kernel-vm: image cached in $CACHE"
@@ -34,21 +34,23 @@ mkdir -p "$CACHE"
 ROOT="$CACHE/rootfs"
 rm -rf "$ROOT" "$CACHE/base.cpio.gz" "$CACHE/vmlinuz" "$CACHE/stamp"
 echo "kernel-vm: debootstrap $SUITE into $ROOT (a few minutes)"
-debootstrap --variant=minbase --include=linux-image-amd64,kmod,iproute2,procps \
+debootstrap --variant=minbase --include=linux-image-amd64,kmod,iproute2,procps,iputils-ping \
   "$SUITE" "$ROOT" "$MIRROR"
 
 # The guest runs no init system: run.sh adds tests/kernel-vm/guest-init.sh as /init. Node comes
 # from this machine (same Debian release, so the same glibc).
 cp "$NODE_BIN" "$ROOT/usr/local/bin/node"
 
-# Only the modules the test loads (openvswitch, veth and what they depend on) stay: the initramfs
+# Only the modules the test loads (openvswitch, veth, bonding and what they depend on) stay: the initramfs
 # is unpacked in guest RAM under software emulation, so every megabyte costs boot time.
 KVER="$(ls "$ROOT/lib/modules" | head -1)"
 KEEP="$CACHE/keep-modules"
 rm -rf "$KEEP" && mkdir -p "$KEEP"
-for mod in openvswitch veth; do chroot "$ROOT" modprobe -S "$KVER" --show-depends "$mod"; done |
+for mod in openvswitch veth bonding; do chroot "$ROOT" modprobe -S "$KVER" --show-depends "$mod"; done |
   sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u > "$CACHE/modules.txt"
-grep -q /veth.ko "$CACHE/modules.txt" && grep -q /openvswitch.ko "$CACHE/modules.txt" || { echo "kernel-vm: openvswitch.ko or veth.ko not found in $KVER" >&2; exit 1; }
+for m in veth openvswitch bonding; do
+  grep -q "/$m.ko" "$CACHE/modules.txt" || { echo "kernel-vm: $m.ko not found in $KVER" >&2; exit 1; }
+done
 while read -r ko; do mkdir -p "$KEEP$(dirname "$ko")" && cp "$ROOT$ko" "$KEEP$ko"; done < "$CACHE/modules.txt"
 rm -rf "$ROOT/lib/modules/$KVER/kernel"
 cp -r "$KEEP/lib/modules/$KVER/kernel" "$ROOT/lib/modules/$KVER/"

@@ -4,12 +4,13 @@
 // upcall for a frame sent into the veth; vport events (NEW for our adds, DEL when a netdev is deleted
 // under the datapath) through Dpif.onVportEvent. Then the whole switch over the kernel transport:
 // the datapath view Get-OvsDatapath shows (tests/kernel-vm/datapath-view.ts) and the switch's
-// reaction to a vport DEL event. Prints TAP-like lines; exits 1 if any check failed.
+// reaction to a vport DEL event. Last, LACP interop: our bond against a Linux 802.3ad bond.
+// Prints TAP-like lines; exits 1 if any check failed.
 // Where the typed codec cannot decode what the kernel sent, it says so and decodes raw.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { inspect, isDeepStrictEqual } from 'node:util';
 import { GenlTransport } from '../../driver/linux/genetlink.js';
 import { openPacketSocket } from '../../driver/linux/af-packet.js';
 import { Dpif } from '../../engine/channel/dpif.js';
@@ -24,7 +25,7 @@ import { LocalClient } from '../../engine/ovsdb/local-client.js';
 import { parseSchema } from '../../engine/ovsdb/schema.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { runVsctl } from '../../engine/vsctl/cli.js';
-import { dpctlShow } from '../../engine/vswitch/commands.js';
+import { dpctlDumpFlows, dpctlShow } from '../../engine/vswitch/commands.js';
 import { startLocalSwitch } from '../../engine/vswitch/component.js';
 import { comparableView, counterProblems, SCENARIO_VIEW, type View } from './datapath-view.js';
 
@@ -288,17 +289,22 @@ async function main(): Promise<void> {
   await tr.close();
 }
 
-/** The switch (engine/vswitch) over the kernel transport, as the engine runs it: the datapath view
- *  behind Get-OvsDatapath for the shared scenario, then a VM port deleted under the datapath. */
-async function switchScenario(): Promise<void> {
-  const db = createDatabase(parseSchema(JSON.parse(readFileSync(join(projectRoot, 'manifests', 'vswitch.ovsschema'), 'utf8'))));
-  const vsctl = async (...argv: string[]): Promise<string> => {
+/** ovs-vsctl (the engine's library) against an in-process database. */
+function vsctlOn(db: ReturnType<typeof createDatabase>): (...argv: string[]) => Promise<string> {
+  return async (...argv: string[]): Promise<string> => {
     let out = '', err = '';
     const code = await runVsctl(argv, { connect: async () => new LocalClient(new Map([[db.name, db]])), defaultDb: 'in-process',
       io: { stdout: (x) => { out += x; }, stderr: (x) => { err += x; } } });
     if (code !== 0) throw new Error(`ovs-vsctl ${argv.join(' ')}: ${err.trim()}`);
     return out;
   };
+}
+
+/** The switch (engine/vswitch) over the kernel transport, as the engine runs it: the datapath view
+ *  behind Get-OvsDatapath for the shared scenario, then a VM port deleted under the datapath. */
+async function switchScenario(): Promise<void> {
+  const db = createDatabase(parseSchema(JSON.parse(readFileSync(join(projectRoot, 'manifests', 'vswitch.ovsschema'), 'utf8'))));
+  const vsctl = vsctlOn(db);
   await vsctl('--no-wait', 'init');
   for (const n of ['vp-a', 'vp-b']) {
     sh('ip', 'link', 'add', n, 'type', 'veth', 'peer', 'name', `${n}-vm`);
@@ -344,7 +350,133 @@ async function switchScenario(): Promise<void> {
   }
 }
 
-main().then(() => switchScenario()).catch((e: Error) => { check(false, 'in-guest run', e.stack ?? e.message); }).finally(() => {
+/** LACP interop with a Linux bond (issue 6): a `mode 802.3ad lacp_rate fast miimon 100` bond over
+ *  two veths in namespace ovspsh30b faces our switch's bond of the peer veths (balance-tcp,
+ *  lacp=active, lacp-time=fast), configured through the database. Real LACPDUs both ways; checks our
+ *  lacp/show and bond/show state, the Linux side's /proc/net/bonding view, a ping from the bond to
+ *  the bridge's internal port, and traffic after one link goes down. */
+async function lacpScenario(): Promise<void> {
+  const ns = 'ovspsh30b';
+  const inNs = (cmd: string, ...args: string[]): string => sh('ip', 'netns', 'exec', ns, cmd, ...args);
+  const pingOk = (count: number): boolean =>
+    spawnSync('ip', ['netns', 'exec', ns, 'ping', '-c', String(count), '-W', '3', '-i', '0.5', '10.7.0.1'], { encoding: 'utf8', timeout: 60_000 }).status === 0;
+  const waitUntil = async (pred: () => boolean, ms: number): Promise<boolean> => {
+    const end = Date.now() + ms; // bounded wait: TCG under load is slow
+    while (Date.now() < end) { if (pred()) return true; await sleep(250); }
+    return pred();
+  };
+  const linuxSetup = await step('modprobe bonding; Linux bond0 (802.3ad, lacp_rate fast, miimon 100) over lkb0/lkb1 in a namespace', async () => {
+    sh('modprobe', 'bonding', 'max_bonds=0');
+    sh('ip', 'netns', 'add', ns);
+    inNs('ip', 'link', 'set', 'lo', 'up');
+    // Answer ARP only on the interface owning the address (see tests/two-hosts/bond-lacp.test.ts).
+    inNs('sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1');
+    for (const i of [0, 1]) sh('ip', 'link', 'add', `lk${i}`, 'type', 'veth', 'peer', 'name', `lkb${i}`, 'netns', ns);
+    inNs('ip', 'link', 'add', 'bond0', 'type', 'bond', 'mode', '802.3ad', 'lacp_rate', 'fast', 'miimon', '100');
+    for (const i of [0, 1]) inNs('ip', 'link', 'set', `lkb${i}`, 'master', 'bond0');
+    inNs('ip', 'addr', 'add', '10.7.0.2/24', 'dev', 'bond0');
+    inNs('ip', 'link', 'set', 'bond0', 'up');
+    for (const i of [0, 1]) sh('ip', 'link', 'set', `lk${i}`, 'up');
+    return true;
+  });
+  if (!linuxSetup) return;
+  const db = createDatabase(parseSchema(JSON.parse(readFileSync(join(projectRoot, 'manifests', 'vswitch.ovsschema'), 'utf8'))));
+  const vsctl = vsctlOn(db);
+  await vsctl('--no-wait', 'init');
+  const running = await step('start a switch over the kernel transport (datapath ovsps-lacp)', () => startLocalSwitch(db, { transport: 'kernel', datapath: 'ovsps-lacp' }));
+  if (!running) return;
+  try {
+    await step('ovs-vsctl add-br br-lacp; add-bond bond-l lk0 lk1 lacp=active bond_mode=balance-tcp other_config:lacp-time=fast', async () => {
+      await vsctl('--timeout=60', 'add-br', 'br-lacp');
+      await vsctl('--timeout=60', 'add-bond', 'br-lacp', 'bond-l', 'lk0', 'lk1', 'lacp=active', 'bond_mode=balance-tcp', 'other_config:lacp-time=fast');
+      sh('ip', 'addr', 'add', '10.7.0.1/24', 'dev', 'br-lacp');
+      sh('ip', 'link', 'set', 'br-lacp', 'up');
+    });
+    // Non-LACP upcalls the switch's Dpif delivers (for the diagnostics if forwarding fails).
+    const upcalls: string[] = [];
+    let putProbe = '';
+    running.sw.dp.onUpcall((u) => {
+      // Once: the flow the switch installs for this miss, put again here to see the kernel's answer.
+      if (!putProbe && u.cmd === 'MISS' && u.key && u.key.ethType === 0x0806) {
+        putProbe = 'pending';
+        const r = running.sw.pipeline.translate({ key: u.key, packetLen: u.packet.length }, {});
+        running.sw.dp.flowPut({ key: u.key, mask: r.mask, actions: r.error ? [] : r.actions, ufid: Buffer.alloc(16, 0x5c) })
+          .then(() => { putProbe = 'accepted'; }, (e: Error & { code?: string }) => {
+            putProbe = `${e.code ?? e.name}: ${e.message}`;
+            note(`the rejected megaflow: key ${inspect(u.key, { compact: true, breakLength: Infinity })} mask ${inspect(r.mask, { compact: true, breakLength: Infinity })} actions ${inspect(r.actions, { compact: true, breakLength: Infinity })}`);
+          });
+      }
+      if (u.key?.ethType !== 0x8809) upcalls.push(`${u.cmd} in_port ${u.key?.inPort} eth_type 0x${(u.key?.ethType ?? 0).toString(16)} ${u.key?.eth?.src}>${u.key?.eth?.dst}`); },
+      (e) => upcalls.push(`error ${e.message}`));
+    const show = (): string => { try { return running.sw.lacpShow('bond-l'); } catch (e) { return (e as Error).message; } };
+    const bondShow = (): string => { try { return running.sw.bondShow('bond-l'); } catch (e) { return (e as Error).message; } };
+    const procBond = (): string => { try { return inNs('cat', '/proc/net/bonding/bond0'); } catch (e) { return (e as Error).message; } };
+    const t0 = Date.now();
+    // Negotiated, and the Linux partner collecting and distributing on both links (a few PDUs later).
+    const negotiated = await waitUntil(() => /status: active negotiated/.test(show()) && /member: lk0: current attached\n/.test(show()) && /member: lk1: current attached\n/.test(show()) &&
+      (show().match(/partner state: activity timeout aggregation synchronized collecting distributing\n/g) ?? []).length === 2, 90_000);
+    note(`our lacp/show after ${Date.now() - t0} ms:\n${show().trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}`);
+    const ours = show();
+    check(negotiated && /status: active negotiated\n/.test(ours), 'lacp/show: our bond is negotiated with the Linux bond');
+    check(/member: lk0: current attached\n/.test(ours) && /member: lk1: current attached\n/.test(ours), 'lacp/show: both members current and attached');
+    check((ours.match(/partner state: activity timeout aggregation synchronized collecting distributing\n/g) ?? []).length === 2, 'lacp/show: on both links the Linux partner is in sync, collecting and distributing (fast)');
+    const sysId = /  sys_id: ([0-9a-f:]{17})/.exec(ours)?.[1] ?? 'none';
+    const linuxMac = inNs('cat', '/sys/class/net/bond0/address').trim();
+    check(new RegExp(`partner sys_id: ${linuxMac}`).test(ours), 'lacp/show: the partner system is the Linux bond\'s MAC', linuxMac);
+    check(/bond_mode: balance-tcp\n[\s\S]*lacp_status: negotiated\n[\s\S]*member lk0: enabled\n[\s\S]*member lk1: enabled\n/.test(bondShow()), 'bond/show: balance-tcp, negotiated, both members enabled');
+    // The Linux side: both slaves in the active aggregator, whose partner is our system id.
+    const linuxOk = await waitUntil(() => {
+      const p = procBond();
+      const aggs = [...p.matchAll(/^[ \t]*Aggregator ID: (\d+)$/gm)].map((m) => m[1]);
+      return new RegExp(`Partner Mac Address: ${sysId}`).test(p) && /Number of ports: 2\n/.test(p) && aggs.length === 3 && new Set(aggs).size === 1;
+    }, 60_000);
+    const p = procBond();
+    note(`/proc/net/bonding/bond0 (in ${ns}):\n${p.trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}`);
+    check(new RegExp(`Active Aggregator Info:[\\s\\S]*Partner Mac Address: ${sysId}\n`).test(p), 'Linux bond: the partner of its active aggregator is our system id', sysId);
+    const aggs = [...p.matchAll(/^[ \t]*Aggregator ID: (\d+)$/gm)].map((m) => m[1]);
+    check(linuxOk && /Number of ports: 2\n/.test(p) && aggs.length === 3 && new Set(aggs).size === 1, 'Linux bond: both slaves in the same (active) aggregator', `aggregator ids ${aggs.join(',')}`);
+    const diag = async (): Promise<void> => {
+      const dp = await dpctlDumpFlows(running.sw).then((r) => r.text, (e: Error) => e.message);
+      const dpShow = await dpctlShow(running.sw).then((r) => r.text, (e: Error) => e.message);
+      note(`datapath:\n${dpShow.trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}`);
+      const tryOut = (f: () => string): string => { try { return f(); } catch (e) { return (e as Error).message; } };
+      note(`flow put of an ARP miss: ${putProbe || 'no ARP miss seen'}`);
+      note(`switch counters ${JSON.stringify(running.sw.counters)}; upcalls: ${upcalls.slice(-20).join(' | ')}`);
+      note(`diagnostics:\n${[dp, tryOut(() => sh('ip', '-s', 'link', 'show')), tryOut(() => inNs('ip', '-s', 'link', 'show')), tryOut(() => sh('ip', 'neigh')),
+        tryOut(() => inNs('ip', 'neigh')), tryOut(() => sh('ip', 'addr', 'show', 'br-lacp'))].join('\n').trimEnd().split('\n').map((l) => `#   ${l}`).join('\n')}`);
+    };
+    /** A forwarding check: ok when traffic passed; when it did not, a TODO naming the known gap it
+     *  hit (measured, not assumed), else a failure. */
+    const forwardCheck = (passed: boolean, what: string, detail: string): void => {
+      if (passed) { check(true, what, detail); return; }
+      const txDropped = Number(inNs('cat', '/sys/class/net/bond0/statistics/tx_dropped').trim());
+      const arpSeen = upcalls.some((x) => x.includes('eth_type 0x806'));
+      if (running.sw.counters.flowPutErrors > 0) todoCheck(what, `engine gap: the kernel rejects the switch's megaflow puts (${running.sw.counters.flowPutErrors} errors; an ARP miss's flow put: ${putProbe}); ${detail}`);
+      else if (!arpSeen && txDropped > 0) todoCheck(what, `no ARP miss reached the switch, and the Linux bond counts ${txDropped} frame(s) dropped on transmit (bond0 tx_dropped); ${detail}`);
+      else check(false, what, detail);
+    };
+    const pinged = pingOk(3) || pingOk(3);
+    if (!pinged) await diag();
+    forwardCheck(pinged, 'ping from the Linux bond (10.7.0.2) to our bridge\'s internal port (10.7.0.1)', '');
+    // One link down (the Linux side's lkb0): our lk0 loses carrier, both bonds move to the other link.
+    inNs('ip', 'link', 'set', 'lkb0', 'down');
+    const t1 = Date.now();
+    const disabled = await waitUntil(() => /member lk0: disabled\n/.test(bondShow()), 60_000);
+    const detected = Date.now() - t1;
+    check(disabled && /member lk1: enabled\n/.test(bondShow()), 'bond/show: lk0 disabled after its link went down, lk1 still enabled', `after ${detected} ms`);
+    let ok = false;
+    for (let i = 0; i < 10 && !ok; i++) ok = pingOk(1);
+    if (!ok) { note(`bond/show:\n${bondShow()}\n${procBond()}`); await diag(); }
+    forwardCheck(ok, 'traffic still passes with one link down', ok ? `answered ${Date.now() - t1} ms after the link went down` : 'no answer in 10 tries');
+    const stats = running.sw.lacpShow('bond-l', true);
+    check(/member: lk1:\n  TX PDUs: [1-9]\d*\n  RX PDUs: [1-9]\d*\n  RX Bad PDUs: 0\n/.test(stats), 'lacp/show-stats: PDUs sent and received on lk1, none bad');
+  } finally {
+    await running.stop();
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
+main().then(() => switchScenario()).then(() => lacpScenario()).catch((e: Error) => { check(false, 'in-guest run', e.stack ?? e.message); }).finally(() => {
   console.log(`1..${n}`);
   console.log(`# ${n - failed - todo} passed, ${failed} failed, ${todo} todo in ${Date.now() - started} ms`);
   process.exitCode = failed ? 1 : 0;
