@@ -96,6 +96,7 @@ function l3ToAttrs(k: OdpFlowKey, s: AttrSet, out: NlAttr[], where: string): voi
   if (k.icmp) put(out, s, 'ICMP', k.icmp as unknown as StructValue, where);
   if (k.icmpv6) put(out, s, 'ICMPV6', k.icmpv6 as unknown as StructValue, where);
   if (k.nd) put(out, s, 'ND', k.nd as unknown as StructValue, where);
+  if (k.ipv6Exthdrs) put(out, s, 'IPV6_EXTHDRS', k.ipv6Exthdrs, where);
 }
 
 /** Encodes a flow key (or a mask, with `isMask`) as OVS_KEY_ATTR_* attributes. */
@@ -164,6 +165,7 @@ function attrsToL3(attrs: NlAttr[], s: AttrSet, k: OdpFlowKey, where: string, al
       case 'ICMP': k.icmp = v as unknown as OdpFlowKey['icmp']; break;
       case 'ICMPV6': k.icmpv6 = v as unknown as OdpFlowKey['icmpv6']; break;
       case 'ND': k.nd = v as unknown as OdpFlowKey['nd']; break;
+      case 'IPV6_EXTHDRS': k.ipv6Exthdrs = v as Buffer; break;
       default: throw new NetlinkFormatError(`${where}: key attribute ${spec.name} is not supported by this datapath`);
     }
   }

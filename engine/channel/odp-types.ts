@@ -53,6 +53,10 @@ export interface OdpFlowKey {
   icmpv6?: OdpIcmp;
   arp?: OdpArp;
   nd?: OdpNd;
+  /** OVS_KEY_ATTR_IPV6_EXTHDRS (struct ovs_key_ipv6_exthdrs: a 16-bit flag word of the extension
+   *  headers seen). Linux 5.18+ puts it in IPv6 upcall keys; kept as received and sent back in the
+   *  flow's key, never matched on (no mask), as ovs-vswitchd 3.1 leaves it wildcarded. */
+  ipv6Exthdrs?: Buffer;
   ctState?: number;
   ctZone?: number;
   ctMark?: number;

@@ -172,3 +172,10 @@ t.test('random corruption never escapes as anything but NetlinkFormatError', asy
   t.equal(other, 0, `only NetlinkFormatError escapes (${rejected} rejected, ${accepted} accepted)`);
   t.ok(rejected > 1000, 'corruption is detected');
 });
+
+t.test('IPV6_EXTHDRS (Linux 5.18+ IPv6 upcall keys) decodes and goes back out unchanged', async (t) => {
+  const key = { inPort: 2, eth: { src: '02:00:00:00:00:01', dst: '33:33:00:00:00:16' }, ethType: 0x86dd, ipv6Exthdrs: Buffer.from([0x01, 0x00]) };
+  const attrs = keyToAttrs(key as never);
+  t.ok(attrs.some((a) => a.type === 32), 'OVS_KEY_ATTR_IPV6_EXTHDRS (32) on the wire');
+  t.same(attrsToKey(attrs).ipv6Exthdrs, Buffer.from([0x01, 0x00]), 'decoded as the bytes received');
+});
