@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
 import { needRealOvs, needRoot } from '../lib/env.js';
 import { ipfixDecoder, type IpfixMessage } from '../lib/ipfix-decode.js';
+import { startUdpCollector } from '../lib/udp-collector.js';
 
 const arg = (name: string, def: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : def; };
 const PACKETS = arg('--packets', 20000), ROUNDS = arg('--rounds', 2);
@@ -37,27 +38,15 @@ function cpuSeconds(pid: number): number {
 
 /** A UDP collector in `ns` summing packetDeltaCount of the IPFIX records it receives. */
 async function collector(ns: string): Promise<{ total: () => number; undecodable: () => number; stop: () => void }> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
-    `const s=require('dgram').createSocket('udp4');s.on('message',m=>process.stdout.write(m.toString('hex')+'\\n'));s.bind(${PORT},'127.0.0.1',()=>process.stdout.write('L\\n'));setTimeout(()=>process.exit(0),600000)`],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
   const decode = ipfixDecoder();
-  let total = 0, undecodable = 0, buf = '', listening = false;
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (line === 'L') { listening = true; continue; }
-      let recs: IpfixMessage['records'] = [];
-      // Real OVS also sends domain-0 data sets whose template we never see: not ours to count.
-      try { recs = decode(Buffer.from(line, 'hex')).records; } catch { undecodable++; }
-      for (const r of recs) { const v = r.fields.get(2); if (v) total += Number(v.readBigUInt64BE(0)); }
-    }
-  });
-  for (let i = 0; i < 100 && !listening; i++) await new Promise((r) => setTimeout(r, 100));
-  if (!listening) throw new Error('collector did not start');
-  return { total: () => total, undecodable: () => undecodable, stop: () => { child.kill(); } };
+  let total = 0, undecodable = 0;
+  const stop = await startUdpCollector(undefined, ns, PORT, (d) => {
+    let recs: IpfixMessage['records'] = [];
+    // Real OVS also sends domain-0 data sets whose template we never see: not ours to count.
+    try { recs = decode(d).records; } catch { undecodable++; }
+    for (const r of recs) { const v = r.fields.get(2); if (v) total += Number(v.readBigUInt64BE(0)); }
+  }, 600_000);
+  return { total: () => total, undecodable: () => undecodable, stop };
 }
 
 /** Sends PACKETS datagrams from a to b; returns what b received and the send time. */

@@ -1,14 +1,16 @@
 // A UDP collector inside a network namespace (flow-export tests: sFlow, NetFlow, IPFIX): a node
 // child bound to 127.0.0.1:PORT in the namespace hands every datagram to `onDatagram`. Stopped by
-// the test's teardown.
+// the test's teardown (without a test, e.g. in a benchmark: by the returned stop function; the child
+// exits by itself after `lifetimeMs` anyway).
 import { spawn } from 'node:child_process';
 import type { Test } from 'tap';
 
-export async function startUdpCollector(t: Test, ns: string, port: number, onDatagram: (d: Buffer) => void): Promise<void> {
+export async function startUdpCollector(t: Test | undefined, ns: string, port: number, onDatagram: (d: Buffer) => void, lifetimeMs = 150_000): Promise<() => void> {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
-    `const s=require('dgram').createSocket('udp4');s.on('message',m=>process.stdout.write(m.toString('hex')+'\\n'));s.bind(${port},'127.0.0.1',()=>process.stdout.write('L\\n'));setTimeout(()=>process.exit(0),150000)`],
+    `const s=require('dgram').createSocket('udp4');s.on('message',m=>process.stdout.write(m.toString('hex')+'\\n'));s.bind(${port},'127.0.0.1',()=>process.stdout.write('L\\n'));setTimeout(()=>process.exit(0),${lifetimeMs})`],
   { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => { child.kill(); });
+  const stop = (): void => { child.kill(); };
+  t?.teardown(stop);
   let buf = '';
   let listening = false;
   child.stdout.on('data', (d: Buffer) => {
@@ -22,5 +24,6 @@ export async function startUdpCollector(t: Test, ns: string, port: number, onDat
     }
   });
   for (let i = 0; i < 100 && !listening; i++) await new Promise((r) => setTimeout(r, 100));
-  if (!listening) throw new Error(`the UDP collector on 127.0.0.1:${port} in ${ns} did not start`);
+  if (!listening) { stop(); throw new Error(`the UDP collector on 127.0.0.1:${port} in ${ns} did not start`); }
+  return stop;
 }
