@@ -344,8 +344,7 @@ export class VSwitch {
         }
       }
     }
-    const have = new Map<string, OdpVport>();
-    for (const v of await this.o.dpif.portDump()) if (v.portNo !== 0) have.set(v.name, v);
+    const have = await this.datapathPorts();
     for (const [name, v] of have) {
       if (wantDp.get(name) !== v.type) {
         try { await this.o.dpif.portDel(v.portNo); have.delete(name); this.o.log.info(`deleted port ${name} from the datapath`); } catch (e) { this.o.log.warn(`deleting datapath port ${name}: ${strerror(e)}`); }
@@ -1054,13 +1053,19 @@ export class VSwitch {
     }
   }
 
+  /** The datapath's ports by name, without port 0 (the datapath's own local port). */
+  private async datapathPorts(): Promise<Map<string, OdpVport>> {
+    const have = new Map<string, OdpVport>();
+    for (const v of await this.o.dpif.portDump()) if (v.portNo !== 0) have.set(v.name, v);
+    return have;
+  }
+
   /** Link state, MAC and MTU of every interface as the devices are now (a device can go down or
    *  change with no change to the database); cur_cfg is left as it is. */
   private async refreshStatus(): Promise<void> {
     const { ovs, bridges } = this.desired();
     if (!ovs) return;
-    const have = new Map<string, OdpVport>();
-    for (const v of await this.o.dpif.portDump()) if (v.portNo !== 0) have.set(v.name, v);
+    const have = await this.datapathPorts();
     if (this.running) return; // a reconfiguration started meanwhile: it writes status itself
     await this.writeStatus(ovs, bridges, have, intOf(ovs.cur_cfg) ?? 0);
   }
