@@ -1467,6 +1467,22 @@ export function columnDiffOf(ch: RowChange, column: string): Json | null | undef
   return d.keys.length === 0 ? null : datumToJson(c.type, d);
 }
 
+/** For a modification made by one commit (as for columnDiffOf): the names of the columns whose
+ *  value changed, `_version` included; undefined when the change does not come from a
+ *  MemoryDatabase or is an insert or delete. */
+export function changedColumnsOf(ch: RowChange): string[] | undefined {
+  const st = (ch as Partial<LazyRowChange>)[LAZY];
+  const t = st?.table;
+  if (!st || !t || !st.oldRow || !st.newRow) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < t.cols.length; i++) {
+    const o = fieldAt(st.oldRow, i);
+    const n = fieldAt(st.newRow, i);
+    if (o !== n && !fieldEquals(o, n)) out.push(t.cols[i]!.name);
+  }
+  return out;
+}
+
 /** True for a modification RowChange handed out by a MemoryDatabase commit (see columnDiffOf). */
 export function isCommitModification(ch: RowChange): boolean {
   const st = (ch as Partial<LazyRowChange>)[LAZY];

@@ -1,7 +1,9 @@
 // Where the switch reads its configuration from and writes its status to: the engine's own
 // database in-process, or a remote ovsdb-server over JSON-RPC (ovs-vswitchd as its own process).
 // Both present the same replica of the tables the switch uses.
-import type { Database, Json, JsonObject, RowJson } from '../ovsdb/api.js';
+import type { CommittedChange, Database, Json, JsonObject, RowJson } from '../ovsdb/api.js';
+import { changedColumnsOf } from '../ovsdb/database.js';
+import { isStatusOnly } from './status-columns.js';
 import type { RpcOvsdbClient } from '../rpc/client.js';
 import { applyDatumDiffJson } from '../ovsdb/datum.js';
 import { parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
@@ -20,15 +22,26 @@ export interface ConfigSource {
   close(): Promise<void>;
 }
 
+/** True when a commit changed configuration the switch reads: a row of SWITCH_TABLES inserted or
+ *  deleted, or a column other than the switch's own status columns modified. */
+function configChanged(change: CommittedChange): boolean {
+  for (const [t, rows] of change.tables) {
+    if (!(SWITCH_TABLES as readonly string[]).includes(t)) continue;
+    for (const ch of rows.values()) {
+      const cols = changedColumnsOf(ch);
+      if (!cols || !isStatusOnly(t, cols)) return true;
+    }
+  }
+  return false;
+}
+
 export class LocalConfigSource implements ConfigSource {
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly db: Database) {
     this.unsubscribe = db.onCommit((change) => {
-      for (const t of change.tables.keys()) {
-        if ((SWITCH_TABLES as readonly string[]).includes(t)) { for (const l of this.listeners) l(); return; }
-      }
+      if (configChanged(change)) for (const l of this.listeners) l();
     });
   }
 
@@ -72,19 +85,23 @@ export class RemoteConfigSource implements ConfigSource {
   }
 
   private apply(updates: JsonObject, notify: boolean): void {
+    let config = false;
     for (const [table, rows] of Object.entries(updates)) {
       const t = this.rows.get(table);
       if (!t || !rows || typeof rows !== 'object') continue;
       for (const [uuid, u] of Object.entries(rows as JsonObject)) {
         const upd = u as JsonObject;
-        if ('delete' in upd) { t.delete(uuid); continue; }
+        if ('delete' in upd) { t.delete(uuid); config = true; continue; }
         const full = (upd.initial ?? upd.insert) as RowJson | undefined;
-        if (full) { t.set(uuid, { ...full, _uuid: ['uuid', uuid] }); continue; }
+        if (full) { t.set(uuid, { ...full, _uuid: ['uuid', uuid] }); config = true; continue; }
         const diff = upd.modify as RowJson | undefined;
-        if (diff) t.set(uuid, this.applyDiff(table, t.get(uuid) ?? { _uuid: ['uuid', uuid] }, diff));
+        if (diff) {
+          t.set(uuid, this.applyDiff(table, t.get(uuid) ?? { _uuid: ['uuid', uuid] }, diff));
+          if (!isStatusOnly(table, Object.keys(diff))) config = true;
+        }
       }
     }
-    if (notify) for (const l of this.listeners) l();
+    if (notify && config) for (const l of this.listeners) l();
   }
 
   /** Applies an update2 "modify": sets and maps carry the difference, scalars the new value. */

@@ -68,7 +68,11 @@ function ruleDst(i: number): string {
 interface PingStats { sent: number; received: number; avgMs: number }
 
 function pingStats(vm: TestVm, to: string, count: number, interval: string): PingStats {
-  const r = spawnSync('ip', ['netns', 'exec', vm.ns, 'ping', '-c', String(count), '-i', interval, '-W', '1', '-q', to], { encoding: 'utf8', timeout: 120_000 });
+  // -w: ping waits for every reply until the deadline. With -c alone it waits only twice the
+  // largest RTT seen after the last request, so a reply delayed by a busy moment of a loaded machine
+  // (the whole suite runs beside this test) was counted as lost although it arrived.
+  const deadline = String(Math.ceil(count * Number(interval)) + 10);
+  const r = spawnSync('ip', ['netns', 'exec', vm.ns, 'ping', '-c', String(count), '-i', interval, '-w', deadline, '-q', to], { encoding: 'utf8', timeout: 120_000 });
   const out = r.stdout ?? '';
   const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
   const rtt = /= [\d.]+\/([\d.]+)\//.exec(out);
