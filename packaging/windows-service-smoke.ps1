@@ -55,6 +55,19 @@ try {
     }
     $env:OVS_RUNDIR = $run
     Step 'the engine answers (Get-OvsEngine over its pipe)' { WaitFor { try { [bool](Get-OvsEngine -ErrorAction Stop) } catch { $false } } }
+    Step "the engine's pipe is restricted to SYSTEM, Administrators and its owner (protected DACL, no Everyone)" {
+        # The pipe of db.sock: the path with its slashes removed (stream.ts). Reading the DACL needs a
+        # connection (READ_CONTROL comes with InOut for an administrator).
+        $pipeName = (Join-Path $run 'db.sock') -replace '[\\/]', ''
+        Add-Type -AssemblyName System.IO.Pipes.AccessControl -ErrorAction SilentlyContinue
+        $client = [System.IO.Pipes.NamedPipeClientStream]::new('.', $pipeName, [System.IO.Pipes.PipeDirection]::InOut)
+        try {
+            $client.Connect(5000)
+            $sddl = [System.IO.Pipes.PipesAclExtensions]::GetAccessControl($client).GetSecurityDescriptorSddlForm([System.Security.AccessControl.AccessControlSections]::Access)
+        } finally { $client.Dispose() }
+        Write-Host "     pipe DACL: $sddl"
+        $sddl -match '^D:P' -and $sddl -match '\(A;;FA;;;SY\)' -and $sddl -match '\(A;;FA;;;BA\)' -and $sddl -notmatch ';(WD|AN|AU|BU)\)'
+    }
     Step 'after node is killed, the recovery actions restart the engine' {
         $first = & $enginePid
         Stop-Process -Id $first -Force

@@ -27,7 +27,6 @@ import { LimitGuard } from './limits.js';
 import { rbacApplies, rbacTransact, readOnlyTransact } from './rbac.js';
 import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditClient, type AuditOptions } from './audit.js';
 import { lazyPeerIdentity, type PeerIdentity } from './peer-identity.js';
-import { pipeAccessNote } from './win-pipe-acl.js';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -219,7 +218,7 @@ export class OvsdbServer {
       { tls: options.tls ?? this.options.tls });
     this.listeners.push(l);
     this.logger.info(`listening on ${l.remote}`);
-    if (r.kind === 'punix' && process.platform === 'win32') this.logger.info(pipeAccessNote(l.remote));
+    if (l.pipeAccess) { if (l.pipeAccess.ok) this.logger.info(l.pipeAccess.message); else this.logger.warn(l.pipeAccess.message); }
     return l;
   }
 

@@ -8,6 +8,7 @@
 // passive side also creates an empty file at PATH, which OVS clients check for.
 // SSL: TLS with our key/certificate, peers verified against the CA certificate; the passive
 // side requires and verifies client certificates. As OVS, host names are not checked.
+import { pipeAccessNote, restrictPipeAccess } from './win-pipe-acl.js';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
@@ -179,6 +180,9 @@ export interface Listener {
   readonly remote: string;
   /** The matching active target a client can connect to (e.g. "tcp:127.0.0.1:40123"). */
   readonly target: string;
+  /** Windows named pipes: what became of the pipe's access restriction (win-pipe-acl.ts), as a
+   *  log line; `ok` false when the pipe kept its default DACL. */
+  readonly pipeAccess?: { ok: boolean; message: string };
   close(): Promise<void>;
 }
 
@@ -204,12 +208,14 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
     server = createServer(accept);
   }
   let markerFile: string | undefined;
+  let pipeAccess: Listener['pipeAccess'];
   if (r.kind === 'punix') {
     r.path = socketPath(r.path);
     const endpoint = localEndpoint(r.path);
     if (process.platform !== 'win32') removeStaleSocket(r.path);
     await listenOn(server, remote, { path: endpoint });
     if (process.platform === 'win32') {
+      pipeAccess = applyPipeAccess(endpoint);
       markerFile = r.path;
       try { closeSync(openSync(r.path, 'a')); } catch { markerFile = undefined; }
     } else {
@@ -230,6 +236,7 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
   return {
     remote: boundRemote,
     target,
+    ...(pipeAccess ? { pipeAccess } : {}),
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       if (r.kind === 'punix' && process.platform !== 'win32') {
@@ -240,6 +247,16 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
       }
     }),
   };
+}
+
+/** Restricts a Windows pipe just created by listen() (win-pipe-acl.ts); never throws. */
+export function applyPipeAccess(pipe: string): { ok: boolean; message: string } {
+  try {
+    restrictPipeAccess(pipe);
+    return { ok: true, message: pipeAccessNote(pipe) };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
 }
 
 function listenOn(server: Server, remote: string, opts: { path: string } | { host: string; port: number }): Promise<void> {

@@ -4,6 +4,7 @@
 // {"id":X,"result":"text\n","error":null} or {"id":X,"error":"text\n"}. One request at a time per
 // connection; anything that is not a request closes the connection. Also the client side used by
 // ovs-appctl.
+import { applyPipeAccess } from '../rpc/stream.js';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -100,6 +101,9 @@ export class UnixctlServer {
     if (endpoint === path) {
       try { chmodSync(path, 0o750); } catch { /* best effort */ }
       addFileToUnlink(path);
+    } else if (process.platform === 'win32') {
+      const access = applyPipeAccess(endpoint);
+      if (access.ok) log.info(access.message); else log.warn(access.message);
     }
     this.server = server;
   }
