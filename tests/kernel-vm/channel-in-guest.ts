@@ -407,14 +407,16 @@ async function lacpScenario(): Promise<void> {
   })();
   nsHolder.catch(() => { /* reported where it is awaited */ });
   try {
-    await lacpWithLinux(ns, inNs, nsHolder);
+    await lacpWithLinux(ns, nsHolder);
   } finally {
     holder.kill();
     spawnSync('ip', ['netns', 'del', ns]);
   }
 }
 
-async function lacpWithLinux(ns: string, inNs: (cmd: string, ...args: string[]) => string, nsHolder: Promise<number>): Promise<void> {
+/** The LACP scenario once the Linux bond is up in namespace `ns` (`nsHolder`: the pid of a process
+ *  in it). Nothing here runs a synchronous child for long: the switch shares this event loop. */
+async function lacpWithLinux(ns: string, nsHolder: Promise<number>): Promise<void> {
   const waitUntil = async (pred: () => boolean, ms: number): Promise<boolean> => {
     const end = Date.now() + ms; // bounded wait: TCG under load is slow
     while (Date.now() < end) { if (pred()) return true; await sleep(250); }
@@ -478,7 +480,7 @@ async function lacpWithLinux(ns: string, inNs: (cmd: string, ...args: string[]) 
     check(/member: lk0: current attached\n/.test(ours) && /member: lk1: current attached\n/.test(ours), 'lacp/show: both members current and attached');
     check((ours.match(/partner state: activity timeout aggregation synchronized collecting distributing\n/g) ?? []).length === 2, 'lacp/show: on both links the Linux partner is in sync, collecting and distributing (fast)');
     const sysId = /  sys_id: ([0-9a-f:]{17})/.exec(ours)?.[1] ?? 'none';
-    const linuxMac = inNs('cat', '/sys/class/net/bond0/address').trim();
+    const linuxMac = /System MAC address: ([0-9a-f:]{17})/.exec(procBond())?.[1] ?? 'unknown';
     check(new RegExp(`partner sys_id: ${linuxMac}`).test(ours), 'lacp/show: the partner system is the Linux bond\'s MAC', linuxMac);
     check(/bond_mode: balance-tcp\n[\s\S]*lacp_status: negotiated\n[\s\S]*member lk0: enabled\n[\s\S]*member lk1: enabled\n/.test(bondShow()), 'bond/show: balance-tcp, negotiated, both members enabled');
     // The Linux side: both slaves in the active aggregator, whose partner is our system id.
@@ -532,7 +534,8 @@ async function lacpWithLinux(ns: string, inNs: (cmd: string, ...args: string[]) 
     forwardCheck(pinged, 'ping from the Linux bond (10.7.0.2) to our bridge\'s internal port (10.7.0.1)', '');
     check(linuxDistributing(), 'Linux bond: after the ping both slaves are still collecting and distributing, partner in sync (our LACPDUs kept coming)', slaveStates());
     // One link down (the Linux side's lkb0): our lk0 loses carrier, both bonds move to the other link.
-    inNs('ip', 'link', 'set', 'lkb0', 'down');
+    const down = await shAsync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lkb0', 'down'], 30_000);
+    if (down.status !== 0) throw new Error(`ip link set lkb0 down: ${down.out}`);
     const t1 = Date.now();
     const disabled = await waitUntil(() => /member lk0: disabled\n/.test(bondShow()), 60_000);
     const detected = Date.now() - t1;
