@@ -11,6 +11,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect, isDeepStrictEqual } from 'node:util';
+import { Session } from 'node:inspector';
 import { GenlTransport } from '../../driver/linux/genetlink.js';
 import { openPacketSocket } from '../../driver/linux/af-packet.js';
 import { Dpif } from '../../engine/channel/dpif.js';
@@ -87,6 +88,33 @@ function shAsync(cmd: string, args: string[], timeoutMs: number): Promise<{ stat
     child.on('error', (e) => { clearTimeout(timer); resolve({ status: null, out: out + e.message }); });
     child.on('close', (status) => { clearTimeout(timer); resolve({ status, out }); });
   });
+}
+/** Starts the V8 CPU profiler (opt-in diagnostics: what keeps the event loop busy); the returned
+ *  function stops it and gives the top functions by self time. */
+async function startProfile(): Promise<() => Promise<string>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 1000 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post('Profiler.stop') as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
+    session.disconnect();
+    const byId = new Map(profile.nodes.map((nd) => [nd.id, nd]));
+    const self = new Map<string, number>();
+    let total = 0;
+    profile.samples.forEach((id, i) => {
+      const cf = byId.get(id)!.callFrame;
+      const name = `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^.*\/project\//, '')}:${cf.lineNumber + 1}`;
+      const dt = profile.timeDeltas[i] ?? 0;
+      total += dt;
+      self.set(name, (self.get(name) ?? 0) + dt);
+    });
+    return [`total ${Math.round(total / 1000)} ms sampled`, ...[...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)
+      .map(([k, v]) => `${String(Math.round(v / 1000)).padStart(6)} ms  ${k}`)].join('\n');
+  };
 }
 /** The longest the event loop went without running a 50 ms timer, since the last reset. */
 function loopStallMonitor(): { maxMs: () => number; reset: () => void; stop: () => void } {
@@ -528,7 +556,9 @@ async function lacpWithLinux(ns: string, nsHolder: Promise<number>): Promise<voi
     };
     const stall = loopStallMonitor();
     const lacpTx0 = running.sw.counters.lacpTx, tPing = Date.now();
+    const profile = process.env.ovsps_profile ? await startProfile() : undefined;
     const pinged = (await pingOk(3)) || (await pingOk(3));
+    if (profile) note(`CPU profile of the first ping (OVSPS_VM_PROFILE):\n${(await profile()).split('\n').map((l) => `#   ${l}`).join('\n')}`);
     note(`first ping: ${pingLog.join(' | ')}; our LACPDUs sent meanwhile ${running.sw.counters.lacpTx - lacpTx0} in ${Date.now() - tPing} ms; ${linuxState()}`);
     if (!pinged) await diag();
     forwardCheck(pinged, 'ping from the Linux bond (10.7.0.2) to our bridge\'s internal port (10.7.0.1)', '');
