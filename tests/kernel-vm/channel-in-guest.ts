@@ -7,11 +7,13 @@
 // reaction to a vport DEL event. Last, LACP interop: our bond against a Linux 802.3ad bond.
 // Prints TAP-like lines; exits 1 if any check failed.
 // Where the typed codec cannot decode what the kernel sent, it says so and decodes raw.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect, isDeepStrictEqual } from 'node:util';
 import { Session } from 'node:inspector';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { GenlTransport } from '../../driver/linux/genetlink.js';
 import { openPacketSocket } from '../../driver/linux/af-packet.js';
 import { Dpif } from '../../engine/channel/dpif.js';
@@ -89,6 +91,49 @@ function shAsync(cmd: string, args: string[], timeoutMs: number): Promise<{ stat
     child.on('close', (status) => { clearTimeout(timer); resolve({ status, out }); });
   });
 }
+/** A shell living in a network namespace, started once: commands go to it over a pipe, so running
+ *  one (a ping) forks the small shell, not this process (a spawn costs this process, which also
+ *  runs the switch, about 0.1 s of CPU under TCG in a CPU profile). Its pid is in the namespace, so
+ *  /proc/<pid>/net shows the namespace's network state without a fork per look. */
+class NsShell {
+  private readonly proc: ChildProcessByStdio<Writable, Readable, null>;
+  private out = '';
+  private waiting?: (r: { status: number; out: string }) => void;
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(private readonly ns: string) {
+    this.proc = spawn('ip', ['netns', 'exec', ns, 'sh'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    this.proc.on('error', (e) => note(`the shell in namespace ${ns} failed: ${e.message}`));
+    this.proc.stdout.on('data', (d: Buffer) => {
+      this.out += d.toString();
+      const m = /@@rc=(\d+)\n/.exec(this.out);
+      if (m && this.waiting) {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w({ status: Number(m[1]), out: this.out.slice(0, m.index) });
+        this.out = this.out.slice(m.index + m[0].length);
+      }
+    });
+  }
+  /** The shell's pid once it has entered the namespace. */
+  async pid(): Promise<number> {
+    const ours = readlinkSync('/proc/self/ns/net');
+    for (let i = 0; i < 200 && this.proc.pid !== undefined && this.proc.exitCode === null; i++) {
+      try { if (readlinkSync(`/proc/${this.proc.pid}/ns/net`) !== ours) return this.proc.pid; } catch { /* not started yet */ }
+      await sleep(50);
+    }
+    throw new Error(`the shell for namespace ${this.ns} did not enter it`);
+  }
+  /** Runs one command line (its own arguments must be bounded in time, e.g. ping -c/-W). */
+  run(line: string): Promise<{ status: number; out: string }> {
+    const r = this.chain.then(() => new Promise<{ status: number; out: string }>((resolve) => {
+      this.waiting = resolve;
+      this.proc.stdin.write(`${line} 2>&1; echo "@@rc=$?"\n`);
+    }));
+    this.chain = r;
+    return r;
+  }
+  close(): void { this.proc.stdin.end(); this.proc.kill(); }
+}
 /** Starts the V8 CPU profiler (opt-in diagnostics: what keeps the event loop busy); the returned
  *  function stops it and gives the top functions by self time. */
 async function startProfile(): Promise<() => Promise<string>> {
@@ -97,7 +142,7 @@ async function startProfile(): Promise<() => Promise<string>> {
   const post = (method: string, params?: object): Promise<unknown> =>
     new Promise((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
   await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 1000 });
+  await post('Profiler.setSamplingInterval', { interval: 10_000 }); // 10 ms: coarse, to disturb less
   await post('Profiler.start');
   return async () => {
     const { profile } = await post('Profiler.stop') as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
@@ -116,12 +161,22 @@ async function startProfile(): Promise<() => Promise<string>> {
       .map(([k, v]) => `${String(Math.round(v / 1000)).padStart(6)} ms  ${k}`)].join('\n');
   };
 }
-/** The longest the event loop went without running a 50 ms timer, since the last reset. */
-function loopStallMonitor(): { maxMs: () => number; reset: () => void; stop: () => void } {
-  let last = Date.now(), max = 0;
+/** The longest the event loop went without running a 50 ms timer since the last reset, and the
+ *  garbage collector's pauses meanwhile (longest and total), to tell GC stalls from busy code. */
+function loopStallMonitor(): { maxMs: () => number; summary: () => string; reset: () => void; stop: () => void } {
+  let last = Date.now(), max = 0, gcMax = 0, gcTotal = 0, gcCount = 0;
   const timer = setInterval(() => { const now = Date.now(); max = Math.max(max, now - last - 50); last = now; }, 50);
   timer.unref();
-  return { maxMs: () => max, reset: () => { max = 0; last = Date.now(); }, stop: () => clearInterval(timer) };
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) { gcMax = Math.max(gcMax, e.duration); gcTotal += e.duration; gcCount++; }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  return {
+    maxMs: () => max,
+    summary: () => `longest event-loop stall ${max} ms (GC: ${gcCount} pauses, longest ${Math.round(gcMax)} ms, total ${Math.round(gcTotal)} ms)`,
+    reset: () => { max = 0; gcMax = 0; gcTotal = 0; gcCount = 0; last = Date.now(); },
+    stop: () => { clearInterval(timer); gc.disconnect(); },
+  };
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -422,29 +477,19 @@ async function lacpScenario(): Promise<void> {
     return true;
   });
   if (!linuxSetup) return;
-  // A process that stays in the namespace (ip netns exec execs sleep: same pid), for /proc/<pid>/net.
-  const holder = spawn('ip', ['netns', 'exec', ns, 'sleep', '3600'], { stdio: 'ignore' });
-  holder.on('error', (e) => note(`the namespace holder process failed: ${e.message}`));
-  const nsHolder = (async (): Promise<number> => {
-    const ours = readlinkSync('/proc/self/ns/net');
-    for (let i = 0; i < 200 && holder.pid !== undefined; i++) {
-      try { if (readlinkSync(`/proc/${holder.pid}/ns/net`) !== ours) return holder.pid; } catch { /* not started yet */ }
-      await sleep(50);
-    }
-    throw new Error(`the process holding namespace ${ns} did not enter it`);
-  })();
-  nsHolder.catch(() => { /* reported where it is awaited */ });
+  // A shell in the namespace (ip netns exec execs it: same pid) runs the pings; /proc/<pid>/net.
+  const nsShell = new NsShell(ns);
   try {
-    await lacpWithLinux(ns, nsHolder);
+    await lacpWithLinux(ns, nsShell);
   } finally {
-    holder.kill();
+    nsShell.close();
     spawnSync('ip', ['netns', 'del', ns]);
   }
 }
 
-/** The LACP scenario once the Linux bond is up in namespace `ns` (`nsHolder`: the pid of a process
- *  in it). Nothing here runs a synchronous child for long: the switch shares this event loop. */
-async function lacpWithLinux(ns: string, nsHolder: Promise<number>): Promise<void> {
+/** The LACP scenario once the Linux bond is up in namespace `ns` (`nsShell`: a shell in it).
+ *  Nothing here forks this process: the switch shares its event loop (see NsShell). */
+async function lacpWithLinux(ns: string, nsShell: NsShell): Promise<void> {
   const waitUntil = async (pred: () => boolean, ms: number): Promise<boolean> => {
     const end = Date.now() + ms; // bounded wait: TCG under load is slow
     while (Date.now() < end) { if (pred()) return true; await sleep(250); }
@@ -453,7 +498,7 @@ async function lacpWithLinux(ns: string, nsHolder: Promise<number>): Promise<voi
   const pingLog: string[] = [];
   // Asynchronous: the switch in this process keeps handling upcalls and sending LACPDUs meanwhile.
   const pingOk = async (count: number): Promise<boolean> => {
-    const r = await shAsync('ip', ['netns', 'exec', ns, 'ping', '-n', '-c', String(count), '-W', '3', '-i', '0.5', '10.7.0.1'], 60_000);
+    const r = await nsShell.run(`ping -n -c ${count} -W 3 -i 0.5 10.7.0.1`);
     pingLog.push(r.out.trim().split('\n').filter((l) => /bytes from|packet loss|Unreachable/.test(l)).join(' / '));
     return r.status === 0;
   };
@@ -491,7 +536,7 @@ async function lacpWithLinux(ns: string, nsHolder: Promise<number>): Promise<voi
     // The Linux side's state is read through /proc/<pid>/net of a process living in its namespace:
     // no fork per look (under TCG a synchronous `ip netns exec cat` costs up to a second, during which
     // the switch in this process sends no LACPDUs).
-    const nsProc = await nsHolder;
+    const nsProc = await nsShell.pid();
     const procBond = (): string => { try { return readFileSync(`/proc/${nsProc}/net/bonding/bond0`, 'utf8'); } catch (e) { return (e as Error).message; } };
     /** bond0's transmit drops (the 12th counter of its /proc/net/dev line: tx drop). */
     const bondTxDropped = (): string => {
@@ -542,7 +587,7 @@ async function lacpWithLinux(ns: string, nsHolder: Promise<number>): Promise<voi
       .map((m) => `${m[1]} agg ${m[2]} actor 0x${Number(m[3]).toString(16)} partner 0x${Number(m[4]).toString(16)}`).join(', ');
     const linuxState = (): string => {
       return `Linux slaves: ${slaveStates()}; bond0 tx_dropped ${bondTxDropped()}; our LACPDUs sent ${running.sw.counters.lacpTx}, received ${running.sw.counters.lacpRx}; ` +
-        `longest event-loop stall ${stall.maxMs()} ms; ping: ${pingLog.slice(-3).join(' | ')}`;
+        `${stall.summary()}; ping: ${pingLog.slice(-3).join(' | ')}`;
     };
     /** A forwarding check; a failure says what the Linux bond and our switch saw. */
     const forwardCheck = (passed: boolean, what: string, detail: string): void => {
@@ -564,7 +609,7 @@ async function lacpWithLinux(ns: string, nsHolder: Promise<number>): Promise<voi
     forwardCheck(pinged, 'ping from the Linux bond (10.7.0.2) to our bridge\'s internal port (10.7.0.1)', '');
     check(linuxDistributing(), 'Linux bond: after the ping both slaves are still collecting and distributing, partner in sync (our LACPDUs kept coming)', slaveStates());
     // One link down (the Linux side's lkb0): our lk0 loses carrier, both bonds move to the other link.
-    const down = await shAsync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lkb0', 'down'], 30_000);
+    const down = await nsShell.run('ip link set lkb0 down');
     if (down.status !== 0) throw new Error(`ip link set lkb0 down: ${down.out}`);
     const t1 = Date.now();
     const disabled = await waitUntil(() => /member lk0: disabled\n/.test(bondShow()), 60_000);
