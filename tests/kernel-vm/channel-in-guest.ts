@@ -100,9 +100,12 @@ class NsShell {
   private out = '';
   private waiting?: (r: { status: number; out: string }) => void;
   private chain: Promise<unknown> = Promise.resolve();
+  private gone = false;
   constructor(private readonly ns: string) {
     this.proc = spawn('ip', ['netns', 'exec', ns, 'sh'], { stdio: ['pipe', 'pipe', 'ignore'] });
     this.proc.on('error', (e) => note(`the shell in namespace ${ns} failed: ${e.message}`));
+    // A shell gone mid-command answers it (and every later one) with status -1: never a hang.
+    this.proc.on('close', () => { this.gone = true; this.waiting?.({ status: -1, out: this.out }); this.waiting = undefined; });
     this.proc.stdout.on('data', (d: Buffer) => {
       this.out += d.toString();
       const m = /@@rc=(\d+)\n/.exec(this.out);
@@ -126,6 +129,7 @@ class NsShell {
   /** Runs one command line (its own arguments must be bounded in time, e.g. ping -c/-W). */
   run(line: string): Promise<{ status: number; out: string }> {
     const r = this.chain.then(() => new Promise<{ status: number; out: string }>((resolve) => {
+      if (this.gone) { resolve({ status: -1, out: `the shell in namespace ${this.ns} is gone` }); return; }
       this.waiting = resolve;
       this.proc.stdin.write(`${line} 2>&1; echo "@@rc=$?"\n`);
     }));
@@ -163,7 +167,7 @@ async function startProfile(): Promise<() => Promise<string>> {
 }
 /** The longest the event loop went without running a 50 ms timer since the last reset, and the
  *  garbage collector's pauses meanwhile (longest and total), to tell GC stalls from busy code. */
-function loopStallMonitor(): { maxMs: () => number; summary: () => string; reset: () => void; stop: () => void } {
+function loopStallMonitor(): { summary: () => string; reset: () => void; stop: () => void } {
   let last = Date.now(), max = 0, gcMax = 0, gcTotal = 0, gcCount = 0;
   const timer = setInterval(() => { const now = Date.now(); max = Math.max(max, now - last - 50); last = now; }, 50);
   timer.unref();
@@ -172,7 +176,6 @@ function loopStallMonitor(): { maxMs: () => number; summary: () => string; reset
   });
   gc.observe({ entryTypes: ['gc'] });
   return {
-    maxMs: () => max,
     summary: () => `longest event-loop stall ${max} ms (GC: ${gcCount} pauses, longest ${Math.round(gcMax)} ms, total ${Math.round(gcTotal)} ms)`,
     reset: () => { max = 0; gcMax = 0; gcTotal = 0; gcCount = 0; last = Date.now(); },
     stop: () => { clearInterval(timer); gc.disconnect(); },
@@ -533,9 +536,8 @@ async function lacpWithLinux(ns: string, nsShell: NsShell): Promise<void> {
       (e) => upcalls.push(`error ${e.message}`));
     const show = (): string => { try { return running.sw.lacpShow('bond-l'); } catch (e) { return (e as Error).message; } };
     const bondShow = (): string => { try { return running.sw.bondShow('bond-l'); } catch (e) { return (e as Error).message; } };
-    // The Linux side's state is read through /proc/<pid>/net of a process living in its namespace:
-    // no fork per look (under TCG a synchronous `ip netns exec cat` costs up to a second, during which
-    // the switch in this process sends no LACPDUs).
+    // The Linux side's state is read through /proc/<pid>/net of the shell living in its namespace:
+    // no synchronous `ip netns exec cat` per look, during which the switch here would be stopped.
     const nsProc = await nsShell.pid();
     const procBond = (): string => { try { return readFileSync(`/proc/${nsProc}/net/bonding/bond0`, 'utf8'); } catch (e) { return (e as Error).message; } };
     /** bond0's transmit drops (the 12th counter of its /proc/net/dev line: tx drop). */
