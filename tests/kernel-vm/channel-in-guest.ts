@@ -13,7 +13,7 @@ import { readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect, isDeepStrictEqual } from 'node:util';
 import { Session } from 'node:inspector';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { GenlTransport } from '../../driver/linux/genetlink.js';
 import { openPacketSocket } from '../../driver/linux/af-packet.js';
 import { Dpif } from '../../engine/channel/dpif.js';
@@ -149,35 +149,69 @@ async function startProfile(): Promise<() => Promise<string>> {
   await post('Profiler.setSamplingInterval', { interval: 10_000 }); // 10 ms: coarse, to disturb less
   await post('Profiler.start');
   return async () => {
-    const { profile } = await post('Profiler.stop') as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
+    type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+    const { profile } = await post('Profiler.stop') as { profile: { nodes: Node[]; samples: number[]; timeDeltas: number[] } };
     session.disconnect();
     const byId = new Map(profile.nodes.map((nd) => [nd.id, nd]));
-    const self = new Map<string, number>();
+    const parent = new Map<number, number>();
+    for (const nd of profile.nodes) for (const c of nd.children ?? []) parent.set(c, nd.id);
+    const label = (cf: Node['callFrame']): string => `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^.*\/project\//, '')}:${cf.lineNumber + 1}`;
+    const self = new Map<string, number>(), inclusive = new Map<string, number>();
     let total = 0;
     profile.samples.forEach((id, i) => {
-      const cf = byId.get(id)!.callFrame;
-      const name = `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^.*\/project\//, '')}:${cf.lineNumber + 1}`;
       const dt = profile.timeDeltas[i] ?? 0;
       total += dt;
-      self.set(name, (self.get(name) ?? 0) + dt);
+      const leaf = label(byId.get(id)!.callFrame);
+      self.set(leaf, (self.get(leaf) ?? 0) + dt);
+      // Inclusive time of the project's own functions on this sample's stack (each counted once).
+      const seen = new Set<string>();
+      for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+        const cf = byId.get(n)!.callFrame;
+        if (!/\/(engine|driver)\//.test(cf.url)) continue;
+        const l = label(cf);
+        if (!seen.has(l)) { seen.add(l); inclusive.set(l, (inclusive.get(l) ?? 0) + dt); }
+      }
     });
-    return [`total ${Math.round(total / 1000)} ms sampled`, ...[...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)
-      .map(([k, v]) => `${String(Math.round(v / 1000)).padStart(6)} ms  ${k}`)].join('\n');
+    const top = (m: Map<string, number>, k: number): string[] => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k)
+      .map(([name, v]) => `${String(Math.round(v / 1000)).padStart(6)} ms  ${name}`);
+    return [`total ${Math.round(total / 1000)} ms sampled; by self time:`, ...top(self, 15), 'engine/driver functions by inclusive time:', ...top(inclusive, 25)].join('\n');
+  };
+}
+/** Diagnostics: wraps method `name` of `obj` to record how long each call runs synchronously (for
+ *  an async method, until it returns its promise), with when it started (ms since `origin()`). */
+function timeCalls(obj: object, name: string, origin: () => number): { summary: () => string } {
+  const o = obj as Record<string, unknown>;
+  const f = o[name] as (...a: unknown[]) => unknown;
+  const calls: Array<[number, number]> = [];
+  o[name] = function (this: unknown, ...a: unknown[]): unknown {
+    const t = performance.now();
+    try { return f.apply(this, a); } finally { calls.push([Date.now() - origin(), performance.now() - t]); }
+  };
+  return {
+    summary: () => {
+      if (!calls.length) return `${name}: no calls`;
+      const top = [...calls].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([at, ms]) => `${Math.round(ms)} ms at +${at}`);
+      return `${name}: ${calls.length} calls, ${Math.round(calls.reduce((x, c) => x + c[1], 0))} ms in all, longest ${top.join(', ')}`;
+    },
   };
 }
 /** The longest the event loop went without running a 50 ms timer since the last reset, and the
  *  garbage collector's pauses meanwhile (longest and total), to tell GC stalls from busy code. */
 function loopStallMonitor(): { summary: () => string; reset: () => void; stop: () => void } {
-  let last = Date.now(), max = 0, gcMax = 0, gcTotal = 0, gcCount = 0;
-  const timer = setInterval(() => { const now = Date.now(); max = Math.max(max, now - last - 50); last = now; }, 50);
+  let last = Date.now(), max = 0, maxEnd = 0, origin = Date.now(), gcMax = 0, gcTotal = 0, gcCount = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (now - last - 50 > max) { max = now - last - 50; maxEnd = now - origin; }
+    last = now;
+  }, 50);
   timer.unref();
   const gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) { gcMax = Math.max(gcMax, e.duration); gcTotal += e.duration; gcCount++; }
   });
   gc.observe({ entryTypes: ['gc'] });
   return {
-    summary: () => `longest event-loop stall ${max} ms (GC: ${gcCount} pauses, longest ${Math.round(gcMax)} ms, total ${Math.round(gcTotal)} ms)`,
-    reset: () => { max = 0; gcMax = 0; gcTotal = 0; gcCount = 0; last = Date.now(); },
+    summary: () => `longest event-loop stall ${max} ms, ending ${maxEnd} ms after the start (GC: ${gcCount} pauses, longest ${Math.round(gcMax)} ms, total ${Math.round(gcTotal)} ms)`,
+    reset: () => { max = 0; maxEnd = 0; gcMax = 0; gcTotal = 0; gcCount = 0; last = origin = Date.now(); },
     stop: () => { clearInterval(timer); gc.disconnect(); },
   };
 }
@@ -603,9 +637,14 @@ async function lacpWithLinux(ns: string, nsShell: NsShell): Promise<void> {
     };
     const stall = loopStallMonitor();
     const lacpTx0 = running.sw.counters.lacpTx, tPing = Date.now();
+    // What the switch's slow path costs synchronously while the first packets go through it.
+    const since = (): number => tPing;
+    const timed = [timeCalls(running.sw.pipeline, 'translate', since), timeCalls(running.sw.pipeline, 'revalidate', since),
+      timeCalls(running.sw.dp, 'flowPut', since), timeCalls(running.sw.dp, 'execute', since), timeCalls(running.sw.dp, 'flowDump', since)];
     const profile = process.env.ovsps_profile ? await startProfile() : undefined;
     const pinged = (await pingOk(3)) || (await pingOk(3));
     if (profile) note(`CPU profile of the first ping (OVSPS_VM_PROFILE):\n${(await profile()).split('\n').map((l) => `#   ${l}`).join('\n')}`);
+    note(`the switch's synchronous work during the first ping: ${timed.map((x) => x.summary()).join('; ')}`);
     note(`first ping: ${pingLog.join(' | ')}; our LACPDUs sent meanwhile ${running.sw.counters.lacpTx - lacpTx0} in ${Date.now() - tPing} ms; ${linuxState()}`);
     if (!pinged) await diag();
     forwardCheck(pinged, 'ping from the Linux bond (10.7.0.2) to our bridge\'s internal port (10.7.0.1)', '');
