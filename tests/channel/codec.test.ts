@@ -179,3 +179,20 @@ t.test('IPV6_EXTHDRS (Linux 5.18+ IPv6 upcall keys) decodes and goes back out un
   t.ok(attrs.some((a) => a.type === 32), 'OVS_KEY_ATTR_IPV6_EXTHDRS (32) on the wire');
   t.same(attrsToKey(attrs).ipv6Exthdrs, Buffer.from([0x01, 0x00]), 'decoded as the bytes received');
 });
+
+t.test('CT_ORIG_TUPLE_IPV4/IPV6 have the sizes Linux sends (sizeof the padded structs: 16 and 40 bytes)', async (t) => {
+  // struct ovs_key_ct_tuple_ipv4 is 4+4+2+2+1 = 13 bytes padded to 16; the IPv6 one 37 padded to 40.
+  // Linux puts these in upcall keys of packets with a conntrack entry (e.g. a host's ICMP echo reply).
+  const v4 = Buffer.from('0a0700010a07000200000000010000', 'hex');
+  const tuple4 = Buffer.concat([v4, Buffer.alloc(16 - v4.length)]);
+  const tuple6 = Buffer.alloc(40, 0x11);
+  const key = { ...tcpKey, ctState: 0x22, ctOrigTupleIpv4: tuple4 } as OdpFlowKey;
+  const attrs = keyToAttrs(key);
+  const a26 = attrs.find((a) => a.type === 26);
+  t.equal(a26?.payload.length, 16, 'CT_ORIG_TUPLE_IPV4 (26) goes on the wire with 16 bytes');
+  t.same(attrsToKey(attrs).ctOrigTupleIpv4, tuple4, 'a 16-byte IPv4 tuple decodes to the bytes received');
+  const attrs6 = keyToAttrs({ ...v6Key, ctOrigTupleIpv6: tuple6 } as OdpFlowKey);
+  t.same(attrsToKey(attrs6).ctOrigTupleIpv6, tuple6, 'a 40-byte IPv6 tuple decodes to the bytes received');
+  const short = attrs.map((a) => (a.type === 26 ? { ...a, payload: a.payload.subarray(0, 12) } : a));
+  t.throws(() => attrsToKey(short), NetlinkFormatError, 'a 12-byte IPv4 tuple is refused (not what Linux sends)');
+});

@@ -49,12 +49,12 @@ cat "$CACHE/base.cpio.gz" "$WORK/project.cpio.gz" > "$WORK/initrd"
 ACCEL="${OVSPS_VM_ACCEL:-tcg}"
 CPU=max
 [ "$ACCEL" = kvm ] && CPU=host
-echo "kernel-vm: booting $(basename "$CACHE")/vmlinuz with accel=$ACCEL"
+echo "kernel-vm: booting $(basename "$CACHE")/vmlinuz with accel=$ACCEL${OVSPS_VM_ONLY:+ (only: $OVSPS_VM_ONLY)}"
 START=$(date +%s)
 set +e
 { timeout "${OVSPS_VM_TIMEOUT:-900}" qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -m 2048 -smp 2 \
   -kernel "$CACHE/vmlinuz" -initrd "$WORK/initrd" \
-  -append "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=3" \
+  -append "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=3${OVSPS_VM_ONLY:+ ovsps_only=$OVSPS_VM_ONLY}${OVSPS_VM_PROFILE:+ ovsps_profile=1}" \
   -nographic -no-reboot -nic none -serial mon:stdio < /dev/null; echo $? > "$WORK/qemu.rc"; } | tee "$WORK/console.log"
 QEMU_RC=$(cat "$WORK/qemu.rc")
 set -e
