@@ -48,6 +48,8 @@ for (;;) {
 const NLM_F_ACK = 0x4;
 const NLM_F_DUMP = 0x300;
 const REPLY_BUFFER = 256 * 1024;
+/** Upcalls handled per event-loop turn (ovs-vswitchd's handler threads read UPCALL_MAX_BATCH = 64). */
+const UPCALL_BATCH = 64;
 const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
 
 /** A generic-netlink failure; `errno` is positive (ENOENT = 2) when the kernel reported one. */
@@ -217,9 +219,12 @@ export class GenlTransport implements NetlinkTransport {
     this.poller = { worker, wakeFd, ack, exited };
   }
 
-  /** Reads every queued upcall/event message and hands each to the listeners (none: dropped). */
+  /** Reads up to UPCALL_BATCH queued upcall/event messages and hands each to the listeners (none:
+   *  dropped). What is left makes the poller signal again at once, so timers and I/O run between
+   *  batches: one drain of thousands of upcalls held the event loop for seconds under load, long
+   *  enough for LACP partners (3 s fast timeout) to expire. */
   private drainUpcalls(): void {
-    for (let i = 0; i < 4096 && !this.closed; i++) {
+    for (let i = 0; i < UPCALL_BATCH && !this.closed; i++) {
       const n = this.upcalls.receive(this.rxUpcall);
       if (n === -2) { this.lostUpcalls++; continue; }
       if (n < 0) return;
