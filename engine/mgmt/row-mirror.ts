@@ -14,6 +14,7 @@ export class RowMirror {
   private readonly unsubscribe: () => void;
   /** Commits seen since the mirror was made (any table). */
   commits = 0;
+  private readonly listeners = new Set<(change: CommittedChange) => void>();
 
   constructor(readonly db: Database) {
     this.unsubscribe = db.onCommit((c) => this.apply(c));
@@ -46,9 +47,16 @@ export class RowMirror {
     return this.versions.get(table) ?? 0;
   }
 
+  /** Calls `fn` after each commit, once the mirror holds its rows; returns how to stop. */
+  listen(fn: (change: CommittedChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
   close(): void {
     this.unsubscribe();
     this.tables.clear();
+    this.listeners.clear();
   }
 
   private apply(change: CommittedChange): void {
@@ -66,5 +74,6 @@ export class RowMirror {
         }
       }
     }
+    for (const fn of this.listeners) fn(change);
   }
 }

@@ -76,6 +76,58 @@ export class Replica {
     return this.tables.has(table);
   }
 
+  // ---- A replica kept across transactions (engine/vsctl/session.ts): the rows read from the
+  // server stay, only the rows a commit changed are replaced, and each transaction's own edits
+  // are undone when it ends (committed or not), so none of them leaks into the next one.
+
+  /** Adds `table` with `rows` (the server's current rows, in its order). */
+  loadTable(tname: string, rows: Iterable<RowJson>): void {
+    const table = this.schema.tables.get(tname);
+    if (!table) return;
+    const m = new Map<string, VRow>();
+    for (const r of rows) {
+      const uuid = (r._uuid as Json[])[1] as string;
+      m.set(uuid, newRow(table, uuid, r, false));
+    }
+    this.tables.set(tname, m);
+  }
+
+  /** Row `uuid` of a loaded table is now `raw` (undefined: deleted). An update keeps the row's
+   *  place, an insert goes last (the server's order). Only between transactions. Returns whether
+   *  the replica changed. */
+  replaceRow(tname: string, uuid: string, raw: RowJson | undefined): boolean {
+    const m = this.tables.get(tname);
+    if (!m) return false;
+    const had = m.get(uuid);
+    if (!raw) return m.delete(uuid);
+    if (had && had.raw === raw) return false;
+    m.set(uuid, newRow(had?.table ?? (this.schema.tables.get(tname) as TableSchema), uuid, raw, false));
+    return true;
+  }
+
+  /** Whether this transaction has written, verified, inserted or deleted anything yet. */
+  get pristine(): boolean {
+    return this.touched.size === 0 && !this.allPortsVerified;
+  }
+
+  /** Undoes everything this transaction did to the replica: inserted rows go, written, verified,
+   *  mutated and deleted rows read again as the server sent them. */
+  endTransaction(): void {
+    for (const r of this.touched.values()) {
+      if (r.inserted) {
+        const m = this.tables.get(r.table.name);
+        if (m?.get(r.uuid) === r) m.delete(r.uuid);
+        continue;
+      }
+      r.cur = undefined;
+      r.written = undefined;
+      r.verified = undefined;
+      r.mutations = undefined;
+    }
+    this.touched.clear();
+    this.allPortsVerified = false;
+  }
+
   /** Existing rows of a table (deleted ones skipped, inserted ones included). */
   rows(table: string): VRow[] {
     const m = this.tables.get(table);
