@@ -97,7 +97,9 @@ function viewRequest(v: Json | undefined): ((src: RowMirror) => Json[]) | undefi
 
 /** Registers the ovsps/* methods; returns a function that stops following the database. */
 export function registerManagementMethods(server: OvsdbServer, ctx: ManagementContext): () => void {
-  const client = new MirrorClient(ctx.database);
+  // OVSPS_VSCTL_SESSION=0: every ovs-vsctl call reads the tables and builds its cache anew (as
+  // before the kept replica; benchmarks compare the two).
+  const client = new MirrorClient(ctx.database, undefined, process.env.OVSPS_VSCTL_SESSION !== '0');
   const mirror = client.mirror;
   const needSwitch = (): VSwitch => { const sw = ctx.vswitch(); if (!sw) throw new NoSwitchError(); return sw; };
   const stats = new MgmtStats();
@@ -124,6 +126,9 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     if (p.cpu !== undefined && typeof p.cpu !== 'boolean') throw new InvalidInputError(`ovsps/stats: "cpu" must be true or false, got ${JSON.stringify(p.cpu)}`);
     if (p.reset !== undefined && typeof p.reset !== 'boolean') throw new InvalidInputError(`ovsps/stats: "reset" must be true or false, got ${JSON.stringify(p.reset)}`);
     const out = stats.toJson();
+    // The kept ovs-vsctl replica (engine/vsctl/session.ts): calls, cache builds and drops, rows replaced.
+    const session = client.keepReplica ? client.vsctlSession(ctx.database.name) : undefined;
+    out.vsctlSession = session ? { ...session.counters } : null;
     if (p.reset === true) stats.reset();
     if (typeof p.cpu === 'boolean') stats.cpu = p.cpu;
     return out;
