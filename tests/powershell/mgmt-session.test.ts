@@ -206,3 +206,32 @@ t.test('the real ovs-vsctl changes the database over the engine\'s socket: the n
   await cmdlet([['del-bond-iface', 'bond0', 'e1'], ['add-br', 'br1']]);
   t.equal(await real('list-ifaces', 'br0', '--', 'list-br'), 'a\ne2\nbr0\nbr1\n', 'and the real ovs-vsctl sees the cmdlets\' changes');
 });
+
+t.test('views of one named row (through the mirror\'s name index) equal the full listings filtered', async (t) => {
+  const { bridgeViews, portViews, interfaceViews } = await import('../../engine/mgmt/views.js');
+  const s = setup(t);
+  const { mirror, direct } = s;
+  const m = mirror.mirror;
+  const plain = { rows: (table: string) => m.rows(table) };
+  const check = (what: string): void => {
+    const names = (table: string): string[] => [...m.rows(table).values()].map((r) => String(r.name));
+    for (const name of [...names('Bridge'), 'nosuch', '']) t.same(bridgeViews(m, { name }), bridgeViews(plain, { name }), `${what}: bridge ${JSON.stringify(name)}`);
+    for (const name of [...names('Port'), 'nosuch', '']) t.same(portViews(m, { name }), portViews(plain, { name }), `${what}: port ${JSON.stringify(name)}`);
+    for (const name of [...names('Interface'), 'nosuch']) t.same(interfaceViews(m, { name }), interfaceViews(plain, { name }), `${what}: interface ${JSON.stringify(name)}`);
+  };
+  await run(mirror, [cmd('init')]);
+  check('empty');
+  t.equal(m.named('Bridge', 'br0'), undefined, 'no bridge yet');
+  t.equal(m.named('Controller', 'x'), undefined, 'a table without a name index answers undefined');
+  for (let i = 0; i < 3; i++) await run(mirror, [cmd('add-br', `br${i}`), cmd('add-port', `br${i}`, `p${i}`)]);
+  check('after adds');
+  // The same names on new rows in one commit (a name passes from a deleted row to an inserted one).
+  const before = m.named('Port', 'p1');
+  await run(direct, [cmd('del-port', 'p1'), cmd('add-port', 'br2', 'p1')]);
+  t.not(m.named('Port', 'p1'), before, 'the name now names the new row');
+  await run(direct, [cmd('del-br', 'br0')]);
+  check('after a move and a removed bridge');
+  // A bridge row that is not in Open_vSwitch.bridges is not shown.
+  await direct.transact('Open_vSwitch', [{ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['bridges', 'delete', ['set', [['uuid', m.named('Bridge', 'br1')!]]]]] }]);
+  check('after a bridge left the switch');
+});
