@@ -12,6 +12,8 @@ export interface RowSource {
    *  undefined when not found or not known (the views then look through the table). */
   named?(table: string, name: string): string | undefined;
   nameIndexed?(table: string): boolean;
+  /** The bridge whose ports hold port `pu` (null: none), or undefined when not known. */
+  bridgeOfPort?(pu: string): string | null | undefined;
 }
 
 /** The rows of `table` to look at for rows named `name` (all of them without a name): the one
@@ -49,7 +51,10 @@ class Topology {
   constructor(src: RowSource) {
     this.bridges = src.rows('Bridge'); this.ports = src.rows('Port'); this.ifaces = src.rows('Interface');
     this.ovs = src.rows('Open_vSwitch').values().next().value as RowJson | undefined;
+    this.src = src;
   }
+
+  private readonly src: RowSource;
 
   get bridgeOrder(): string[] {
     return (this.order ??= this.ovs ? refs(this.ovs.bridges).filter((u) => this.bridges.has(u)) : []);
@@ -67,6 +72,8 @@ class Topology {
       for (const bu of this.bridgeOrder) for (const u of refs(this.bridges.get(bu)!.ports)) this.portBridgeMap.set(u, bu);
     }
     if (this.portBridgeMap) return this.portBridgeMap.get(pu);
+    const known = this.src.bridgeOfPort?.(pu);
+    if (known !== undefined) return known ?? undefined;
     return this.bridgeOrder.find((bu) => refs(this.bridges.get(bu)!.ports).includes(pu));
   }
 

@@ -37,6 +37,8 @@ export class VsctlSession {
    *  bounded by the number of rows however many commits come between two calls). */
   private dirty = new Map<string, Set<string>>();
   private queue: Promise<void> = Promise.resolve();
+  /** A transaction is running (started, not yet ended). */
+  private busy = false;
   private readonly unlisten: () => void;
   /** Transactions run, caches dropped and rebuilt, rows replaced (for tests and ovsps/stats). */
   readonly counters = { txns: 0, cacheBuilds: 0, cacheDrops: 0, rowsReplaced: 0 };
@@ -60,6 +62,7 @@ export class VsctlSession {
   run<T>(schema: VsctlSchema, tables: readonly string[], fn: (txn: SessionTxn) => Promise<T>): Promise<T> {
     const go = async (): Promise<T> => {
       this.hooks.begin?.();
+      this.busy = true;
       const replica = this.begin(schema, tables);
       const at = this.src.commits;
       const txn: SessionTxn = {
@@ -76,6 +79,7 @@ export class VsctlSession {
       } finally {
         replica.endTransaction();
         this.cache?.rollback();
+        this.busy = false;
       }
     };
     const result = this.queue.then(go);
@@ -90,11 +94,26 @@ export class VsctlSession {
     this.cache = undefined;
   }
 
+  /** Between transactions: the kept bridge/port cache brought up to date with the database, or
+   *  undefined (none kept, or a transaction is running). Read it at once, without waiting. */
+  currentCache(): VswitchCache | undefined {
+    if (this.busy || !this.replica || !this.cache) return undefined;
+    this.sync(this.replica);
+    return this.cache;
+  }
+
   /** The replica, current, with `tables` loaded. */
   private begin(schema: VsctlSchema, tables: readonly string[]): Replica {
     this.counters.txns++;
     if (this.replica && this.replica.schema !== schema) { this.replica = undefined; this.cache = undefined; }
     const r = (this.replica ??= new Replica(schema, new Map(), true));
+    this.sync(r);
+    for (const t of tables) if (!r.isLoaded(t) && schema.tables.has(t)) r.loadTable(t, this.src.rows(t).values());
+    return r;
+  }
+
+  /** Replaces the rows changed since the last sync and updates the kept cache (or drops it). */
+  private sync(r: Replica): void {
     if (this.dirty.size) {
       const changed = this.dirty;
       this.dirty = new Map();
@@ -107,8 +126,6 @@ export class VsctlSession {
         this.counters.cacheDrops++;
       }
     }
-    for (const t of tables) if (!r.isLoaded(t) && schema.tables.has(t)) r.loadTable(t, this.src.rows(t).values());
-    return r;
   }
 }
 

@@ -180,6 +180,17 @@ export class VswitchCache {
     this.journal = [];
   }
 
+  /** A kept cache (between transactions): the uuid of the bridge whose ports column holds port
+   *  `uuid` (null: none), or undefined when this cache is not kept. As the views find it (the
+   *  only bridge in Open_vSwitch.bridges listing it: a kept cache has no port on two bridges). */
+  bridgeOfPort(uuid: string): string | null | undefined {
+    if (!this.index) return undefined;
+    const p = this.index.ports.get(uuid);
+    if (!p) return null;
+    const b = p.port.bridge;
+    return (b.parent ?? b).brCfg?.uuid ?? null;
+  }
+
   /** The transaction `ctx` runs in uses this kept cache now (its warnings go there). */
   attach(ctx: Ctx): void {
     this.ctx = ctx;
@@ -214,17 +225,21 @@ export class VswitchCache {
     const rootOf = (b: VBridge): VBridge => b.parent ?? b;
     // Bridges to bring up to date: added to or removed from Open_vSwitch.bridges, or changed.
     const bridges = new Set<string>();
+    // Which bridges are in Open_vSwitch.bridges now: those of the cache unless the column changed;
+    // usually one bridge more or less, so the set of all of them is made only when some went.
     let current: Set<string> | undefined;
+    const added = new Set<string>();
     if (changed.get('Open_vSwitch')?.size) {
-      // Usually one bridge more or less: the set of the current ones is made only when some went.
       const keys = r.read(ovs, 'bridges').keys as string[];
       let kept = 0;
-      for (const u of keys) if (index.bridges.has(u)) kept++; else bridges.add(u);
+      for (const u of keys) if (index.bridges.has(u)) kept++; else added.add(u);
       if (kept !== index.bridges.size) {
         current = new Set(keys);
         for (const u of index.bridges.keys()) if (!current.has(u)) bridges.add(u);
       }
     }
+    for (const u of added) bridges.add(u);
+    const inSwitch = (u: string): boolean => (current ? current.has(u) : index.bridges.has(u) || added.has(u));
     for (const u of changed.get('Bridge') ?? []) bridges.add(u);
     const ports = new Set(changed.get('Port') ?? []);
     const ifaces = new Set(changed.get('Interface') ?? []);
@@ -232,12 +247,11 @@ export class VswitchCache {
     for (const u of ports) { const p = index.ports.get(u); if (p && !r.get('Port', u)) bridges.add(rootOf(p.port.bridge).brCfg!.uuid); }
     for (const u of ifaces) { const i = index.ifaces.get(u); if (i && !r.get('Interface', u)) ports.add(i.iface.port.portCfg.uuid); }
     if (bridges.size) {
-      const now = current ?? new Set(r.read(ovs, 'bridges').keys as string[]);
       for (const u of bridges) {
         const old = index.bridges.get(u);
-        if (old && !now.has(u)) this.dropBridge(index, old);
+        if (old && !inSwitch(u)) this.dropBridge(index, old);
       }
-      for (const u of bridges) if (now.has(u) && !this.syncBridge(r, index, u, ports, ifaces)) return false;
+      for (const u of bridges) if (inSwitch(u) && !this.syncBridge(r, index, u, ports, ifaces)) return false;
     }
     // Ports and interfaces changed on bridges that did not.
     for (const u of ports) {
