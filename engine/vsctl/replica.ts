@@ -5,7 +5,7 @@
 import { localUuid } from './local-uuid.js';
 import type { Json, JsonObject, RowJson } from '../ovsdb/api.js';
 import type { ColumnSchema, TableSchema, VsctlSchema } from './schema.js';
-import { compareDatum, datumFromWire, datumToWire, defaultDatum, type Datum, type UuidToJson } from './datum.js';
+import { compareAtom, compareDatum, datumFromWire, datumToWire, defaultDatum, type Atom, type Datum, type UuidToJson } from './datum.js';
 
 /** Datums converted from a row read from the server, by column, kept for as long as the row object
  *  lives: a client that hands out the same object for an unchanged row (the engine's MirrorClient)
@@ -54,6 +54,10 @@ export class Replica {
   /** verifyAllPorts() only notes that it was asked (see there). */
   private readonly deferPortVerifies: boolean;
   private allPortsVerified = false;
+  /** Send a write to a big set column that changed by a few elements as a `mutate` of those
+   *  elements instead of an `update` with the whole set (see plan()). Off by default: the
+   *  transaction then has the very shape ovs-vsctl's IDL gives it. */
+  partialSetWrites = false;
 
   /** `deferPortVerifies`: the client can tell at plan time whether everything read is still
    *  current (VerifyOracle.readStillCurrent); verifyAllPorts() then costs nothing up front. */
@@ -282,12 +286,24 @@ export class Replica {
       }
       const rowJ: JsonObject = {};
       let n = 0;
+      let partial: Json[] | undefined;
       for (const c of r.written ? [...r.written].sort() : []) {
         const col = this.column(r, c);
         const v = r.cur!.get(c) as Datum;
         if (!r.inserted) {
           const o = this.oldDatum(r, c);
           if (compareDatum(o, v) === 0) continue;
+          // A bridge or port more or less in a set of hundreds: only the difference is sent (a
+          // set of any size, at least 0 elements, so neither op can break its size constraint;
+          // the column ends with the same value, and a concurrent change is still caught by
+          // the verify waits, which are separate ops).
+          const delta = this.partialSetWrites && !r.mutations?.length ? smallSetDelta(o, v, col) : undefined;
+          if (delta) {
+            const t = { key: col.type.key, min: 0, max: Infinity };
+            if (delta.removed.length) (partial ??= []).push([c, 'delete', datumToWire({ keys: delta.removed }, t, this.uuidJson)]);
+            if (delta.added.length) (partial ??= []).push([c, 'insert', datumToWire({ keys: delta.added }, t, this.uuidJson)]);
+            continue;
+          }
         }
         rowJ[c] = datumToWire(v, col.type, this.uuidJson);
         n++;
@@ -300,6 +316,10 @@ export class Replica {
         changed = true;
       } else if (n) {
         ops.push({ op: 'update', table: tname, where: where(r), row: rowJ });
+        changed = true;
+      }
+      if (partial) {
+        ops.push({ op: 'mutate', table: tname, where: where(r), mutations: partial });
         changed = true;
       }
       if (r.mutations?.length) {
@@ -327,6 +347,30 @@ export class Replica {
     if (changed && opts.dryRun) ops.push({ op: 'abort' });
     return { ops, insertIndex, ...(nextCfgIndex === undefined ? {} : { nextCfgIndex }), changed };
   }
+}
+
+/** Sets of at least this many elements are written as a difference (Replica.partialSetWrites)... */
+const PARTIAL_MIN_SIZE = 8;
+/** ...when at most this many elements came or went. */
+const PARTIAL_MAX_DELTA = 4;
+
+/** The elements added to and removed from set column `col` from `o` to `v`, when `col` is a set
+ *  of any size (min 0, no maximum, no values), both are in order and big, and few changed. */
+function smallSetDelta(o: Datum, v: Datum, col: ColumnSchema): { added: Atom[]; removed: Atom[] } | undefined {
+  const type = col.type;
+  if (type.value || type.min !== 0 || type.max !== Infinity) return undefined;
+  const a = o.keys, b = v.keys;
+  if (a.length < PARTIAL_MIN_SIZE || b.length < PARTIAL_MIN_SIZE || Math.abs(a.length - b.length) > PARTIAL_MAX_DELTA) return undefined;
+  for (let i = 1; i < b.length; i++) if (compareAtom(b[i - 1] as Atom, b[i] as Atom) >= 0) return undefined;
+  for (let i = 1; i < a.length; i++) if (compareAtom(a[i - 1] as Atom, a[i] as Atom) >= 0) return undefined;
+  const added: Atom[] = [], removed: Atom[] = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    const c = i === a.length ? 1 : j === b.length ? -1 : compareAtom(a[i] as Atom, b[j] as Atom);
+    if (c === 0) { i++; j++; } else if (c < 0) removed.push(a[i++] as Atom); else added.push(b[j++] as Atom);
+    if (added.length + removed.length > PARTIAL_MAX_DELTA) return undefined;
+  }
+  return { added, removed };
 }
 
 /** Every VRow gets all its fields at once (one object shape, so property reads stay fast). */

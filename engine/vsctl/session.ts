@@ -106,7 +106,11 @@ export class VsctlSession {
   private begin(schema: VsctlSchema, tables: readonly string[]): Replica {
     this.counters.txns++;
     if (this.replica && this.replica.schema !== schema) { this.replica = undefined; this.cache = undefined; }
-    const r = (this.replica ??= new Replica(schema, new Map(), true));
+    let r = this.replica;
+    if (!r) {
+      r = this.replica = new Replica(schema, new Map(), true);
+      r.partialSetWrites = true;
+    }
     this.sync(r);
     for (const t of tables) if (!r.isLoaded(t) && schema.tables.has(t)) r.loadTable(t, this.src.rows(t).values());
     return r;
