@@ -85,6 +85,7 @@ function byteCmp(a: string, b: string): number {
 }
 
 export function compareAtom(a: Atom, b: Atom): number {
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
   return byteCmp(String(a), String(b));

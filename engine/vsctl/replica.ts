@@ -58,6 +58,8 @@ export class Replica {
    *  elements instead of an `update` with the whole set (see plan()). Off by default: the
    *  transaction then has the very shape ovs-vsctl's IDL gives it. */
   partialSetWrites = false;
+  private visible?: ReadonlySet<string>;
+  private readonly shadow = new Map<string, Map<string, VRow>>();
 
   /** `deferPortVerifies`: the client can tell at plan time whether everything read is still
    *  current (VerifyOracle.readStillCurrent); verifyAllPorts() then costs nothing up front. */
@@ -77,7 +79,19 @@ export class Replica {
   }
 
   isLoaded(table: string): boolean {
-    return this.tables.has(table);
+    return this.table(table) !== undefined;
+  }
+
+  /** The rows of `table` this transaction sees: a kept replica holds tables read for earlier
+   *  transactions, which this one sees only if its commands asked for them (as when they are
+   *  read for each transaction); the others hold only the rows it inserts (`shadow`). */
+  private table(name: string): Map<string, VRow> | undefined {
+    return this.visible && !this.visible.has(name) ? this.shadow.get(name) : this.tables.get(name);
+  }
+
+  /** Tables the next transaction sees (undefined: all loaded ones). */
+  setVisible(tables: ReadonlySet<string> | undefined): void {
+    this.visible = tables;
   }
 
   // ---- A replica kept across transactions (engine/vsctl/session.ts): the rows read from the
@@ -129,12 +143,13 @@ export class Replica {
       r.mutations = undefined;
     }
     this.touched.clear();
+    this.shadow.clear();
     this.allPortsVerified = false;
   }
 
   /** Existing rows of a table (deleted ones skipped, inserted ones included). */
   rows(table: string): VRow[] {
-    const m = this.tables.get(table);
+    const m = this.table(table);
     if (!m) return [];
     const out: VRow[] = [];
     for (const r of m.values()) if (r.cur !== null) out.push(r);
@@ -142,7 +157,7 @@ export class Replica {
   }
 
   get(table: string, uuid: string): VRow | undefined {
-    const r = this.tables.get(table)?.get(uuid);
+    const r = this.table(table)?.get(uuid);
     return r && r.cur !== null ? r : undefined;
   }
 
@@ -207,7 +222,7 @@ export class Replica {
 
   private expandPortVerifies(): void {
     for (const [table, col] of [['Bridge', 'ports'], ['Port', 'interfaces']] as const) {
-      for (const r of this.tables.get(table)?.values() ?? []) {
+      for (const r of this.table(table)?.values() ?? []) {
         if (r.inserted) continue;
         (r.verified ??= new Set()).add(col);
         this.touched.set(r.uuid, r);
@@ -225,8 +240,8 @@ export class Replica {
   insert(table: string, uuid?: string, persist = false): VRow {
     const t = this.schema.tables.get(table);
     if (!t) throw new Error(`no table ${table}`);
-    let m = this.tables.get(table);
-    if (!m) { m = new Map(); this.tables.set(table, m); }
+    let m = this.table(table);
+    if (!m) { m = new Map(); (this.visible && !this.visible.has(table) ? this.shadow : this.tables).set(table, m); }
     const row = newRow(t, uuid ?? localUuid(), undefined, true);
     if (persist) row.persistUuid = true;
     m.set(row.uuid, row);
@@ -236,7 +251,7 @@ export class Replica {
 
   delete(row: VRow): void {
     if (row.inserted) {
-      this.tables.get(row.table.name)?.delete(row.uuid);
+      this.table(row.table.name)?.delete(row.uuid);
       this.touched.delete(row.uuid);
       row.cur = null;
       return;

@@ -78,6 +78,7 @@ export class VsctlSession {
         return await fn(txn);
       } finally {
         replica.endTransaction();
+        replica.setVisible(undefined);
         this.cache?.rollback();
         this.busy = false;
       }
@@ -113,11 +114,13 @@ export class VsctlSession {
     }
     this.sync(r);
     for (const t of tables) if (!r.isLoaded(t) && schema.tables.has(t)) r.loadTable(t, this.src.rows(t).values());
+    r.setVisible(new Set(tables));
     return r;
   }
 
   /** Replaces the rows changed since the last sync and updates the kept cache (or drops it). */
   private sync(r: Replica): void {
+    r.setVisible(undefined);
     if (this.dirty.size) {
       const changed = this.dirty;
       this.dirty = new Map();

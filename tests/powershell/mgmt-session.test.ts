@@ -167,6 +167,14 @@ t.test('changes by another client reach the next call, including a commit betwee
   mirror.transact = transact;
   await same(t, s, 'after the retried transaction failed');
 
+  // A call that reads only the Open_vSwitch table, then another client's change: the next call's
+  // bridges and ports are brought up to date all the same.
+  await run(mirror, [cmd('list-br')]);
+  t.match(await run(mirror, [cmd('get', 'Open_vSwitch', '.', 'next_cfg')]), { stdout: /^\d+\n$/ }, 'a call reading one table');
+  await run(direct, [cmd('add-port', 'br0', 'late'), cmd('del-port', 'mine')]);
+  t.same(await run(mirror, [cmd('list-ports', 'br0')]), await run(direct, [cmd('list-ports', 'br0')]), 'the next call sees the other client\'s ports');
+  await same(t, s, 'after a call reading one table');
+
   // Two calls at once: they run one after the other on the kept replica; both land.
   await Promise.all([run(mirror, [cmd('add-port', 'br1x', 'c1')]), run(mirror, [cmd('add-port', 'br1x', 'c2')])]);
   const br1 = await executeVsctl(direct, [cmd('list-ports', 'br1x')], { noWait: true });
