@@ -307,12 +307,12 @@ export class Replica {
         const v = r.cur!.get(c) as Datum;
         if (!r.inserted) {
           const o = this.oldDatum(r, c);
-          if (compareDatum(o, v) === 0) continue;
           // A bridge or port more or less in a set of hundreds: only the difference is sent (a
           // set of any size, at least 0 elements, so neither op can break its size constraint;
           // the column ends with the same value, and a concurrent change is still caught by
           // the verify waits, which are separate ops).
           const delta = this.partialSetWrites && !r.mutations?.length ? smallSetDelta(o, v, col) : undefined;
+          if (delta ? delta.added.length + delta.removed.length === 0 : compareDatum(o, v) === 0) continue;
           if (delta) {
             const t = { key: col.type.key, min: 0, max: Infinity };
             if (delta.removed.length) (partial ??= []).push([c, 'delete', datumToWire({ keys: delta.removed }, t, this.uuidJson)]);
@@ -376,11 +376,11 @@ function smallSetDelta(o: Datum, v: Datum, col: ColumnSchema): { added: Atom[]; 
   if (type.value || type.min !== 0 || type.max !== Infinity) return undefined;
   const a = o.keys, b = v.keys;
   if (a.length < PARTIAL_MIN_SIZE || b.length < PARTIAL_MIN_SIZE || Math.abs(a.length - b.length) > PARTIAL_MAX_DELTA) return undefined;
-  for (let i = 1; i < b.length; i++) if (compareAtom(b[i - 1] as Atom, b[i] as Atom) >= 0) return undefined;
-  for (let i = 1; i < a.length; i++) if (compareAtom(a[i - 1] as Atom, a[i] as Atom) >= 0) return undefined;
   const added: Atom[] = [], removed: Atom[] = [];
+  // One merge of the two; each must be strictly in order, which is checked on the way.
   let i = 0, j = 0;
   while (i < a.length || j < b.length) {
+    if ((i > 0 && i < a.length && compareAtom(a[i - 1] as Atom, a[i] as Atom) >= 0) || (j > 0 && j < b.length && compareAtom(b[j - 1] as Atom, b[j] as Atom) >= 0)) return undefined;
     const c = i === a.length ? 1 : j === b.length ? -1 : compareAtom(a[i] as Atom, b[j] as Atom);
     if (c === 0) { i++; j++; } else if (c < 0) removed.push(a[i++] as Atom); else added.push(b[j++] as Atom);
     if (added.length + removed.length > PARTIAL_MAX_DELTA) return undefined;
