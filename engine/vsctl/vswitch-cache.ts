@@ -1,6 +1,6 @@
 // ovs-vsctl's view of bridges, ports and interfaces (including VLAN "fake" bridges), built from
 // Open_vSwitch.bridges -> Bridge.ports -> Port.interfaces, with the same duplicate handling.
-import type { RowJson } from '../ovsdb/api.js';
+import type { Json, RowJson } from '../ovsdb/api.js';
 import { Ctx } from './context.js';
 import type { Replica, VRow } from './replica.js';
 import { conflict, notFound, failed } from './errors.js';
@@ -42,6 +42,21 @@ function tagOf(r: Replica, port: VRow): number | undefined {
   return t >= 0 && t <= 4095 ? t : undefined;
 }
 interface PortInfo { name: string; tag: number | undefined; fake: boolean }
+/** Whether two values in wire form are the same (arrays element by element). */
+function sameJson(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameJson(a[i] as Json, b[i] as Json)) return false;
+  return true;
+}
+
+/** Whether rows `a` and `b` (as the server sent them) hold the same values in `columns`. */
+function sameColumns(a: RowJson | undefined, b: RowJson | undefined, columns: readonly string[]): boolean {
+  if (!a || !b) return false;
+  for (const c of columns) if (!sameJson(a[c], b[c])) return false;
+  return true;
+}
+
 /** Whether `port` makes a VLAN (fake) bridge. */
 function isFake(r: Replica, port: VRow): boolean {
   return tagOf(r, port) !== undefined && r.read(port, 'fake_bridge').keys[0] === true;
@@ -293,6 +308,8 @@ export class VswitchCache {
     const brCfg = r.get('Bridge', u);
     let br = index.bridges.get(u);
     if (!brCfg) { if (br) this.dropBridge(index, br); return true; }
+    // Another column changed (or none the cache is made of): the row is all there is to update.
+    if (br?.brCfg && sameColumns(br.brCfg.raw, brCfg.raw, ['name', 'ports'])) { br.brCfg = brCfg; return true; }
     const name = nameOf(r, brCfg);
     if (!br) {
       if (this.bridges.has(name)) return false;
@@ -343,8 +360,10 @@ export class VswitchCache {
   private syncPort(r: Replica, index: CacheIndex, port: VPort, u: string, changedIfaces: Set<string>): boolean {
     const p = r.get('Port', u);
     if (!p) return false;
-    if (isFake(r, p)) return false;
     const entry = index.ports.get(u)!;
+    // Another column changed: the row is all there is to update (no VLAN bridge either, then).
+    if (sameColumns(port.portCfg.raw, p.raw, ['name', 'interfaces', 'tag', 'fake_bridge'])) { port.portCfg = p; return true; }
+    if (isFake(r, p)) return false;
     port.portCfg = p;
     const pname = strCol(r, p, 'name');
     if (entry.name !== pname) {
@@ -383,6 +402,7 @@ export class VswitchCache {
     const i = r.get('Interface', u);
     if (!i) return false;
     const entry = index.ifaces.get(u)!;
+    if (sameColumns(iface.ifaceCfg.raw, i.raw, ['name'])) { iface.ifaceCfg = i; return true; }
     iface.ifaceCfg = i;
     const iname = nameOf(r, i);
     if (entry.name !== iname) {

@@ -15,7 +15,10 @@
 // With --baseline it also starts a second engine with the kept ovs-vsctl replica turned off
 // (OVSPS_VSCTL_SESSION=0: every call reads the tables and builds ovs-vsctl's cache anew) and runs
 // every cmdlet against both, alternating in rounds (ABBA), printing both and the ratios.
-// Usage: node .build/tests/bench/cmdlets.js [--quick] [--switch] [--baseline]
+// With --engine-only it runs no pwsh: in this process, two in-memory engines' management methods
+// (kept replica on and off) at 200 bridges + 200 ports on one bridge, the calls the cmdlets make
+// (ovsps/vsctl with their view), alternating in rounds; prints CPU ms per call and the ratios.
+// Usage: node .build/tests/bench/cmdlets.js [--quick] [--switch] [--baseline] [--engine-only]
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -180,7 +183,62 @@ async function switchRun(root: string): Promise<void> {
   }
 }
 
+/** --engine-only: CPU per management call in this process, kept replica vs none, interleaved. */
+async function engineOnly(): Promise<void> {
+  const { createDatabase } = await import('../../engine/ovsdb/database.js');
+  const { parseSchema } = await import('../../engine/ovsdb/schema.js');
+  const { registerManagementMethods } = await import('../../engine/mgmt/methods.js');
+  type Handler = (params: unknown[]) => Promise<unknown>;
+  const schema = parseSchema(JSON.parse(readFileSync(SCHEMA, 'utf8')));
+  const make = (keep: boolean): Map<string, Handler> => {
+    const methods = new Map<string, Handler>();
+    const prev = process.env.OVSPS_VSCTL_SESSION;
+    process.env.OVSPS_VSCTL_SESSION = keep ? '1' : '0';
+    registerManagementMethods({ registerMethod: (n: string, h: Handler) => { methods.set(n, h); } } as never,
+      { database: createDatabase(schema), vswitch: () => undefined, info: () => ({}), exit: () => undefined });
+    if (prev === undefined) delete process.env.OVSPS_VSCTL_SESSION; else process.env.OVSPS_VSCTL_SESSION = prev;
+    return methods;
+  };
+  const engines = [{ name: 'kept', m: make(true) }, { name: 'without', m: make(false) }];
+  const B = 200, K = QUICK ? 20 : 100, R = QUICK ? 2 : 4;
+  for (const e of engines) {
+    const v = e.m.get('ovsps/vsctl')!;
+    await v([{ commands: [['init']] }]);
+    for (let i = 0; i < B; i++) await v([{ commands: [['add-br', `b${i}`]] }]);
+    for (let i = 0; i < B; i++) await v([{ commands: [['add-port', 'b0', `p${i}`, 'tag=900']] }]);
+  }
+  const calls: Array<[string, (i: number) => unknown[]]> = [
+    ['add-br (New-OvsBridge)', (i) => [{ commands: [['add-br', `e${i}`]], view: { kind: 'bridges', name: `e${i}` } }]],
+    ['add-port (Add-OvsPort)', (i) => [{ commands: [['add-port', 'b0', `q${i}`, 'tag=900']], view: { kind: 'ports', name: `q${i}` } }]],
+    ['set Port tag (Set-OvsPort)', (i) => [{ commands: [['set', 'Port', `q${i}`, 'tag=901']] }]],
+    ['del-port', (i) => [{ commands: [['del-port', `q${i}`]] }]],
+    ['del-br (Remove-OvsBridge)', (i) => [{ commands: [['del-br', `e${K - 1 - i}`]] }]],
+  ];
+  const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const sums = engines.map(() => calls.map(() => 0));
+  for (let r = 0; r < R; r++) {
+    // Each round: every call K times on one engine, then on the other (ABBA over the rounds).
+    const order = r % 2 ? [1, 0] : [0, 1];
+    for (const k of order) {
+      const v = engines[k]!.m.get('ovsps/vsctl')!;
+      for (let c = 0; c < calls.length; c++) {
+        const c0 = cpu();
+        for (let i = 0; i < K; i++) await v(calls[c]![1](i));
+        sums[k]![c]! += cpu() - c0;
+      }
+    }
+  }
+  console.log(`Engine CPU per management call (this process, ${B} bridges + ${B} ports on one bridge, ${R} rounds of ${K} calls, alternating):`);
+  console.log(`${'ms CPU per call'.padEnd(30)} ${'kept'.padStart(8)} ${'without'.padStart(8)}  ratio`);
+  calls.forEach(([label], c) => {
+    const a = sums[0]![c]! / (R * K), b = sums[1]![c]! / (R * K);
+    console.log(`${label.padEnd(30)} ${a.toFixed(3).padStart(8)} ${b.toFixed(3).padStart(8)}  ${(a / b).toFixed(2)}`);
+  });
+  console.log(`load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--engine-only')) { await engineOnly(); return; }
   const noPwsh = needPwsh();
   if (noPwsh) { console.log(`skipped: ${noPwsh}`); return; }
   const root = mkdtempSync(join(tmpdir(), 'ovsps-bench-cmdlets-'));
