@@ -89,6 +89,11 @@ export class Replica {
     return this.visible && !this.visible.has(name) ? this.shadow.get(name) : this.tables.get(name);
   }
 
+  /** Whether the kept replica holds `table` (seen by this transaction or not). */
+  holds(table: string): boolean {
+    return this.tables.has(table);
+  }
+
   /** Tables the next transaction sees (undefined: all loaded ones). */
   setVisible(tables: ReadonlySet<string> | undefined): void {
     this.visible = tables;

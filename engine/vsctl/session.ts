@@ -49,7 +49,9 @@ export class VsctlSession {
     this.unlisten = src.listen((c) => {
       if (!this.replica) return;
       for (const [table, rows] of c.tables) {
-        if (!this.replica.isLoaded(table)) continue;
+        // Any table the replica holds: a commit may come while a transaction that sees only
+        // some of them runs (its own, which may garbage-collect rows of tables it did not read).
+        if (!this.replica.holds(table)) continue;
         let d = this.dirty.get(table);
         if (!d) this.dirty.set(table, (d = new Set()));
         for (const uuid of rows.keys()) d.add(uuid);
