@@ -64,8 +64,14 @@ export class VsctlSession {
   run<T>(schema: VsctlSchema, tables: readonly string[], fn: (txn: SessionTxn) => Promise<T>): Promise<T> {
     const go = async (): Promise<T> => {
       this.hooks.begin?.();
+      let replica: Replica;
+      try {
+        replica = this.begin(schema, tables);
+      } catch (e) {
+        this.reset();
+        throw e;
+      }
       this.busy = true;
-      const replica = this.begin(schema, tables);
       const at = this.src.commits;
       const txn: SessionTxn = {
         replica,
@@ -79,15 +85,27 @@ export class VsctlSession {
       try {
         return await fn(txn);
       } finally {
-        replica.endTransaction();
-        replica.setVisible(undefined);
-        this.cache?.rollback();
+        try {
+          replica.endTransaction();
+          replica.setVisible(undefined);
+          this.cache?.rollback();
+        } catch {
+          this.reset();
+        }
         this.busy = false;
       }
     };
     const result = this.queue.then(go);
     this.queue = result.then(() => undefined, () => undefined);
     return result;
+  }
+
+  /** Forgets the replica and the cache (after an unexpected error): the next transaction reads
+   *  every table again, as the first one did. */
+  private reset(): void {
+    this.replica = undefined;
+    this.cache = undefined;
+    this.dirty = new Map();
   }
 
   /** Stops following the database. */
@@ -101,7 +119,12 @@ export class VsctlSession {
    *  undefined (none kept, or a transaction is running). Read it at once, without waiting. */
   currentCache(): VswitchCache | undefined {
     if (this.busy || !this.replica || !this.cache) return undefined;
-    this.sync(this.replica);
+    try {
+      this.sync(this.replica);
+    } catch {
+      this.reset();
+      return undefined;
+    }
     return this.cache;
   }
 

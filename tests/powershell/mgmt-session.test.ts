@@ -220,6 +220,16 @@ t.test('the real ovs-vsctl changes the database over the engine\'s socket: the n
   t.same((await cmdlet([['list-br'], ['list-ports', 'br0'], ['list-ifaces', 'br0']])).outputs, ['br0\na\nbond0\na\ne1\ne2\n'], 'a bond and a removed bridge are seen');
   await cmdlet([['del-bond-iface', 'bond0', 'e1'], ['add-br', 'br1']]);
   t.equal(await real('list-ifaces', 'br0', '--', 'list-br'), 'a\ne2\nbr0\nbr1\n', 'and the real ovs-vsctl sees the cmdlets\' changes');
+  // Cmdlets from two connections and the real ovs-vsctl, all at once: every change lands.
+  const rpc2 = await connectOvsdb(`unix:${sock}`);
+  t.teardown(() => rpc2.close());
+  await Promise.all([
+    ...[0, 1, 2, 3].map((i) => cmdlet([['add-port', 'br1', `x${i}`]])),
+    ...[0, 1, 2, 3].map((i) => rpc2.request('ovsps/vsctl', [{ commands: [['add-port', 'br0', `y${i}`], ['del-port', 'a']].slice(0, i ? 1 : 2) }])),
+    real('add-port', 'br1', 'z0', '--', 'add-br', 'br2'),
+  ]);
+  t.same((await cmdlet([['list-ports', 'br0'], ['list-ports', 'br1'], ['list-br']])).outputs, ['bond0\ny0\ny1\ny2\ny3\nx0\nx1\nx2\nx3\nz0\nbr0\nbr1\nbr2\n'], 'the cmdlets see every change');
+  t.equal(await real('list-ports', 'br0', '--', 'list-ports', 'br1'), 'bond0\ny0\ny1\ny2\ny3\nx0\nx1\nx2\nx3\nz0\n', 'as does the real ovs-vsctl');
 });
 
 t.test('views of one named row (through the mirror\'s name index) equal the full listings filtered', async (t) => {
