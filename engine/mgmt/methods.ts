@@ -9,8 +9,7 @@ import * as cmd from '../vswitch/commands.js';
 import type { VSwitch } from '../vswitch/vswitch.js';
 import { MirrorClient } from './mirror-client.js';
 import { MgmtStats, type PhaseTimer } from './stats.js';
-import type { RowMirror } from './row-mirror.js';
-import { bridgeViews, interfaceViews, portViews } from './views.js';
+import { bridgeViews, interfaceViews, portViews, type RowSource } from './views.js';
 
 export interface ManagementContext {
   database: Database;
@@ -82,7 +81,7 @@ async function vsctl(client: MirrorClient, argv: string[], timer?: PhaseTimer): 
 
 /** The optional `view` of ovsps/vsctl: after the commands, the rows a cmdlet returns, in the same
  *  reply (saves the cmdlet a second round trip). {kind: "bridges"|"ports"|"interfaces", name?, bridge?, port?} */
-function viewRequest(v: Json | undefined): ((src: RowMirror) => Json[]) | undefined {
+function viewRequest(v: Json | undefined): ((src: RowSource) => Json[]) | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidInputError(`ovsps/vsctl: "view" must be an object, got ${JSON.stringify(v)}`);
   const m = 'ovsps/vsctl view';
@@ -97,8 +96,17 @@ function viewRequest(v: Json | undefined): ((src: RowMirror) => Json[]) | undefi
 
 /** Registers the ovsps/* methods; returns a function that stops following the database. */
 export function registerManagementMethods(server: OvsdbServer, ctx: ManagementContext): () => void {
-  const client = new MirrorClient(ctx.database);
+  // OVSPS_VSCTL_SESSION=0: every ovs-vsctl call reads the tables and builds its cache anew (as
+  // before the kept replica; benchmarks compare the two).
+  const client = new MirrorClient(ctx.database, undefined, process.env.OVSPS_VSCTL_SESSION !== '0');
   const mirror = client.mirror;
+  // Views read the mirror; which bridge holds a port they may learn from the kept ovs-vsctl cache.
+  const viewSource: RowSource = {
+    rows: (table) => mirror.rows(table),
+    named: (table, name) => mirror.named(table, name),
+    nameIndexed: (table) => mirror.nameIndexed(table),
+    bridgeOfPort: (pu) => (client.keepReplica ? client.vsctlSession(ctx.database.name)?.currentCache()?.bridgeOfPort(pu) : undefined),
+  };
   const needSwitch = (): VSwitch => { const sw = ctx.vswitch(); if (!sw) throw new NoSwitchError(); return sw; };
   const stats = new MgmtStats();
   // Every method below is timed into `stats`; a handler taking a PhaseTimer also reports its phases.
@@ -124,6 +132,9 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     if (p.cpu !== undefined && typeof p.cpu !== 'boolean') throw new InvalidInputError(`ovsps/stats: "cpu" must be true or false, got ${JSON.stringify(p.cpu)}`);
     if (p.reset !== undefined && typeof p.reset !== 'boolean') throw new InvalidInputError(`ovsps/stats: "reset" must be true or false, got ${JSON.stringify(p.reset)}`);
     const out = stats.toJson();
+    // The kept ovs-vsctl replica (engine/vsctl/session.ts): calls, cache builds and drops, rows replaced.
+    const session = client.keepReplica ? client.vsctlSession(ctx.database.name) : undefined;
+    out.vsctlSession = session ? { ...session.counters } : null;
     if (p.reset === true) stats.reset();
     if (typeof p.cpu === 'boolean') stats.cpu = p.cpu;
     return out;
@@ -150,14 +161,14 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
 
   register('ovsps/exit', async () => { setTimeout(() => ctx.exit(), 20); return null; });
 
-  register('ovsps/bridges', async (params) => bridgeViews(mirror, { name: str(objParam(params, 'ovsps/bridges'), 'name', 'ovsps/bridges') }));
+  register('ovsps/bridges', async (params) => bridgeViews(viewSource, { name: str(objParam(params, 'ovsps/bridges'), 'name', 'ovsps/bridges') }));
   register('ovsps/ports', async (params) => {
     const p = objParam(params, 'ovsps/ports');
-    return portViews(mirror, { bridge: str(p, 'bridge', 'ovsps/ports'), name: str(p, 'name', 'ovsps/ports') });
+    return portViews(viewSource, { bridge: str(p, 'bridge', 'ovsps/ports'), name: str(p, 'name', 'ovsps/ports') });
   });
   register('ovsps/interfaces', async (params) => {
     const p = objParam(params, 'ovsps/interfaces');
-    return interfaceViews(mirror, { bridge: str(p, 'bridge', 'ovsps/interfaces'), port: str(p, 'port', 'ovsps/interfaces'), name: str(p, 'name', 'ovsps/interfaces') });
+    return interfaceViews(viewSource, { bridge: str(p, 'bridge', 'ovsps/interfaces'), port: str(p, 'port', 'ovsps/interfaces'), name: str(p, 'name', 'ovsps/interfaces') });
   });
 
   /** ovs-vsctl through the command library: either raw `argv` (global options and "--"-separated
@@ -183,7 +194,7 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     const view = viewRequest(p.view);
     const r = await vsctl(client, argv, timer);
     const out: JsonObject = { outputs: [r.stdout], warnings: r.stderr ? r.stderr.trim().split('\n') : [] };
-    if (view) { out.view = view(mirror); timer.mark('view'); }
+    if (view) { out.view = view(viewSource); timer.mark('view'); }
     return out;
   });
 

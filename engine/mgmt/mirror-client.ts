@@ -9,6 +9,7 @@
 import type { Database, Json, JsonObject, OvsdbClient, RowJson } from '../ovsdb/api.js';
 import { LocalClient } from '../ovsdb/local-client.js';
 import { RowMirror } from './row-mirror.js';
+import { VsctlSession } from '../vsctl/session.js';
 
 interface SimpleSelect { table: string; columns?: string[]; uuid?: string }
 
@@ -30,8 +31,12 @@ export class MirrorClient implements OvsdbClient {
   private readonly readAt = new WeakMap<readonly Json[], number>();
   /** Column names per table, from the schema (plus _uuid and _version). */
   private readonly columns = new Map<string, Set<string>>();
+  /** ovs-vsctl's replica and cache kept across calls (engine/vsctl/session.ts); made on first use. */
+  private session?: VsctlSession;
 
-  constructor(private readonly db: Database, readonly mirror: RowMirror = new RowMirror(db)) {
+  /** `keepReplica`: offer ovs-vsctl's library a session (false: every call reads the tables and
+   *  builds its cache again, as before sessions; kept for comparison in benchmarks). */
+  constructor(private readonly db: Database, readonly mirror: RowMirror = new RowMirror(db), readonly keepReplica = true) {
     this.local = new LocalClient(new Map([[db.name, db]]));
     const tables = db.schemaJson.tables as JsonObject | undefined;
     for (const [name, t] of Object.entries(tables ?? {})) {
@@ -149,11 +154,21 @@ export class MirrorClient implements OvsdbClient {
     return true;
   }
 
+  /** SessionProvider (engine/vsctl/session.ts): the session for this client's database. */
+  vsctlSession(db: string): VsctlSession | undefined {
+    if (db !== this.db.name || !this.keepReplica) return undefined;
+    return (this.session ??= new VsctlSession(this.mirror, {
+      // A plan is checked against commits since its transaction began, not since a select.
+      begin: () => { this.oracleAt = undefined; },
+      current: () => { this.oracleAt = this.mirror.commits; this.plansAllCurrent++; },
+    }));
+  }
+
   /** Nothing to release per use: the mirror lives as long as the engine. */
   async close(): Promise<void> { /* shared client */ }
 
   /** Stops following the database. */
-  dispose(): void { this.mirror.close(); }
+  dispose(): void { this.session?.close(); this.mirror.close(); }
 
   /** `op` as a select this client can answer itself, or undefined. */
   private simpleSelect(op: Json): SimpleSelect | undefined {

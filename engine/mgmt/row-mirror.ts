@@ -14,6 +14,9 @@ export class RowMirror {
   private readonly unsubscribe: () => void;
   /** Commits seen since the mirror was made (any table). */
   commits = 0;
+  private readonly listeners = new Set<(change: CommittedChange) => void>();
+  /** Per table whose "name" column the schema indexes (unique): name -> uuid, made on first use. */
+  private readonly names = new Map<string, Map<string, string>>();
 
   constructor(readonly db: Database) {
     this.unsubscribe = db.onCommit((c) => this.apply(c));
@@ -41,20 +44,53 @@ export class RowMirror {
     return m;
   }
 
+  /** The uuid of the row of `table` named `name`, for a table whose schema makes "name" unique
+   *  (an index of that one column: Bridge, Port, Interface); undefined for other tables too. */
+  named(table: string, name: string): string | undefined {
+    let m = this.names.get(table);
+    if (!m) {
+      if (!this.nameIndexed(table)) return undefined;
+      m = new Map();
+      for (const [uuid, r] of this.rows(table)) if (typeof r.name === 'string') m.set(r.name, uuid);
+      this.names.set(table, m);
+    }
+    return m.get(name);
+  }
+
+  /** Whether `name` alone is an index of `table` (so no two rows share a name). */
+  nameIndexed(table: string): boolean {
+    const t = (this.db.schemaJson.tables as Record<string, { indexes?: unknown }> | undefined)?.[table];
+    return Array.isArray(t?.indexes) && t.indexes.some((ix) => Array.isArray(ix) && ix.length === 1 && ix[0] === 'name');
+  }
+
   /** A number that changes whenever a row of `table` changes. */
   version(table: string): number {
     return this.versions.get(table) ?? 0;
   }
 
+  /** Calls `fn` after each commit, once the mirror holds its rows; returns how to stop. */
+  listen(fn: (change: CommittedChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
   close(): void {
     this.unsubscribe();
     this.tables.clear();
+    this.names.clear();
+    this.listeners.clear();
   }
 
   private apply(change: CommittedChange): void {
     this.commits++;
     for (const [table, rows] of change.tables) {
       this.versions.set(table, (this.versions.get(table) ?? 0) + 1);
+      const names = this.names.get(table);
+      if (names) {
+        // Removals first: within one commit a name may pass from a deleted row to a new one.
+        for (const [uuid, c] of rows) if (typeof c.old?.name === 'string' && names.get(c.old.name) === uuid) names.delete(c.old.name);
+        for (const [uuid, c] of rows) if (typeof c.new?.name === 'string') names.set(c.new.name, uuid);
+      }
       const m = this.tables.get(table);
       if (!m) continue;
       for (const [uuid, c] of rows) {
@@ -66,5 +102,6 @@ export class RowMirror {
         }
       }
     }
+    for (const fn of this.listeners) fn(change);
   }
 }

@@ -8,6 +8,21 @@ type Rows = ReadonlyMap<string, RowJson>;
 /** Where views read rows: the engine's RowMirror (current rows by uuid, in the database's order). */
 export interface RowSource {
   rows(table: string): ReadonlyMap<string, RowJson>;
+  /** The uuid of the row named `name` where names are unique in `table` (RowMirror.named);
+   *  undefined when not found or not known (the views then look through the table). */
+  named?(table: string, name: string): string | undefined;
+  nameIndexed?(table: string): boolean;
+  /** The bridge whose ports hold port `pu` (null: none), or undefined when not known. */
+  bridgeOfPort?(pu: string): string | null | undefined;
+}
+
+/** The rows of `table` to look at for rows named `name` (all of them without a name): the one
+ *  row of that name where the source indexes names, else the whole table. */
+function candidates(src: RowSource, rows: Rows, table: string, name: string | undefined): Iterable<[string, RowJson]> {
+  if (!name || !src.named || !src.nameIndexed?.(table)) return rows;
+  const u = src.named(table, name);
+  const r = u === undefined ? undefined : rows.get(u);
+  return r ? [[u as string, r]] : [];
 }
 
 function obj(m: Map<string, string>): Record<string, string> { return Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))); }
@@ -27,15 +42,27 @@ function refs(v: Json | undefined): string[] {
  *  built only for listings; a lookup of one named row scans the references instead. */
 class Topology {
   readonly bridges: Rows; readonly ports: Rows; readonly ifaces: Rows;
-  /** Bridges in Open_vSwitch.bridges order. */
-  readonly bridgeOrder: string[];
+  /** Open_vSwitch.bridges (those that exist), in that order; made on first use. */
+  private order?: string[];
+  private readonly ovs: RowJson | undefined;
   private portBridgeMap?: Map<string, string>;
   private ifacePortMap?: Map<string, string>;
 
   constructor(src: RowSource) {
     this.bridges = src.rows('Bridge'); this.ports = src.rows('Port'); this.ifaces = src.rows('Interface');
-    const ovs = src.rows('Open_vSwitch').values().next().value as RowJson | undefined;
-    this.bridgeOrder = ovs ? refs(ovs.bridges).filter((u) => this.bridges.has(u)) : [];
+    this.ovs = src.rows('Open_vSwitch').values().next().value as RowJson | undefined;
+    this.src = src;
+  }
+
+  private readonly src: RowSource;
+
+  get bridgeOrder(): string[] {
+    return (this.order ??= this.ovs ? refs(this.ovs.bridges).filter((u) => this.bridges.has(u)) : []);
+  }
+
+  /** Whether bridge `bu` is in Open_vSwitch.bridges. */
+  inSwitch(bu: string): boolean {
+    return this.order ? this.order.includes(bu) : this.ovs !== undefined && this.bridges.has(bu) && refs(this.ovs.bridges).includes(bu);
   }
 
   /** The bridge holding port `pu` (undefined: in no bridge, about to be garbage-collected). */
@@ -45,6 +72,8 @@ class Topology {
       for (const bu of this.bridgeOrder) for (const u of refs(this.bridges.get(bu)!.ports)) this.portBridgeMap.set(u, bu);
     }
     if (this.portBridgeMap) return this.portBridgeMap.get(pu);
+    const known = this.src.bridgeOfPort?.(pu);
+    if (known !== undefined) return known ?? undefined;
     return this.bridgeOrder.find((bu) => refs(this.bridges.get(bu)!.ports).includes(pu));
   }
 
@@ -64,8 +93,11 @@ const nameOf = (rows: Rows, uuid: string | undefined): string => (uuid ? stringO
 
 export function bridgeViews(src: RowSource, filter: { name?: string } = {}): Json[] {
   const t = new Topology(src);
-  const wanted = t.bridgeOrder.filter((bu) => !filter.name || nameOf(t.bridges, bu) === filter.name)
-    .sort((a, b) => nameOf(t.bridges, a).localeCompare(nameOf(t.bridges, b)));
+  const one = !!filter.name && src.nameIndexed?.('Bridge') === true && src.named !== undefined;
+  const wanted = one
+    ? [...candidates(src, t.bridges, 'Bridge', filter.name)].map(([u]) => u).filter((u) => t.inSwitch(u))
+    : t.bridgeOrder.filter((bu) => !filter.name || nameOf(t.bridges, bu) === filter.name)
+      .sort((a, b) => nameOf(t.bridges, a).localeCompare(nameOf(t.bridges, b)));
   const controllers = src.rows('Controller');
   const out: Json[] = [];
   for (const bu of wanted) {
@@ -91,7 +123,7 @@ export function portViews(src: RowSource, filter: { bridge?: string; name?: stri
   const t = new Topology(src);
   const many = !filter.name;
   const out: Json[] = [];
-  for (const [pu, p] of t.ports) {
+  for (const [pu, p] of candidates(src, t.ports, 'Port', filter.name)) {
     const name = stringOf(p.name);
     if (filter.name && filter.name !== name) continue;
     const bu = t.bridgeOf(pu, many);
@@ -117,7 +149,7 @@ export function interfaceViews(src: RowSource, filter: { bridge?: string; port?:
   const t = new Topology(src);
   const many = !filter.name;
   const out: Json[] = [];
-  for (const [iu, i] of t.ifaces) {
+  for (const [iu, i] of candidates(src, t.ifaces, 'Interface', filter.name)) {
     const name = stringOf(i.name);
     if (filter.name && filter.name !== name) continue;
     const pu = t.portOf(iu, many);

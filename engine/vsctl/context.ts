@@ -13,6 +13,11 @@ export interface SharedState {
   symtab: SymbolTable;
   ovs: VRow;
   cache?: VswitchCache;
+  /** A cache kept across transactions (engine/vsctl/session.ts), when there is one. */
+  keptCache?: { get(): VswitchCache | undefined; set(c: VswitchCache): void };
+  /** Set once a command changed what the cache is built from: from then on this transaction
+   *  builds its own cache from the replica instead of using the kept one. */
+  cacheForked?: boolean;
   warn(module: string, message: string, level?: 'WARN' | 'ERR'): void;
   /** Interfaces added by add-br/add-port/add-bond, checked after ovs-vswitchd reloads. */
   newIfaces: VRow[];
@@ -41,7 +46,7 @@ export class Ctx {
   get ovs(): VRow { return this.s.ovs; }
   has(option: string): boolean { return this.options.has(option); }
   opt(option: string): string | undefined { return this.options.get(option) ?? undefined; }
-  invalidateCache(): void { this.s.cache = undefined; }
+  invalidateCache(): void { this.s.cache = undefined; this.s.cacheForked = true; }
 }
 
 export type CommandMode = 'RO' | 'RW';

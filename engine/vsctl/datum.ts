@@ -85,6 +85,7 @@ function byteCmp(a: string, b: string): number {
 }
 
 export function compareAtom(a: Atom, b: Atom): number {
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
   return byteCmp(String(a), String(b));
@@ -134,6 +135,10 @@ export function excludesAll(a: Datum, b: Datum): boolean {
 
 /** Sorts in place; returns false on a duplicate key. */
 export function sortDatum(d: Datum): boolean {
+  // Already in order, no duplicates (what a server sends): nothing to do.
+  let inOrder = true;
+  for (let i = 1; i < d.keys.length; i++) if (compareAtom(d.keys[i - 1] as Atom, d.keys[i] as Atom) >= 0) { inOrder = false; break; }
+  if (inOrder) return true;
   const idx = d.keys.map((_, i) => i);
   idx.sort((x, y) => compareAtom(d.keys[x] as Atom, d.keys[y] as Atom));
   const keys = idx.map((i) => d.keys[i] as Atom);

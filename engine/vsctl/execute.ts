@@ -11,10 +11,14 @@ import { formatTable } from './out-table.js';
 import { Replica, type VRow } from './replica.js';
 import { parseVsctlSchema, type VsctlSchema } from './schema.js';
 import { verifyOracleOf } from './verify-oracle.js';
+import { sessionOf, type SessionTxn } from './session.js';
 import { ovsJsonToText } from './json-text.js';
 import { DEFAULT_TABLE_STYLE, type CommandResult, type TableStyle, type VsctlCommand, type VsctlOptions, type VsctlResult } from './types.js';
 
 const schemaCache = new WeakMap<OvsdbClient, VsctlSchema>();
+
+/** An attempt's answer when the commands must run again (a verify failed, wait-until waited). */
+const AGAIN = Symbol('again');
 
 const EMPTY_SCHEMA: VsctlSchema = { name: '', version: '', tables: new Map() };
 
@@ -88,7 +92,11 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
   });
   let prefetchTables: string[] | undefined;
   let prefetch: Promise<Json[]> | undefined;
-  if (narrow && !schemaCache.has(client)) {
+  // A client reading an in-process database may keep the replica and the bridge/port cache from
+  // one transaction to the next (session.ts); wait-until, which waits for the tables to change
+  // and runs again, reads them anew each time instead.
+  const session = commands.some((c) => c.syntax.name === 'wait-until') ? undefined : sessionOf(client, db);
+  if (narrow && !session && !schemaCache.has(client)) {
     const t = new Set<string>(['Open_vSwitch']);
     for (const c of commands) for (const x of c.syntax.tables(c.argv, EMPTY_SCHEMA)) t.add(x);
     prefetchTables = [...t];
@@ -111,18 +119,32 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
   const readCheck = oracle?.readStillCurrent ? oracle.readStillCurrent.bind(oracle) : undefined;
 
   for (let attempt = 0; ; attempt++) {
-    const read = attempt === 0 && prefetch ? await prefetch : await client.transact(db, selectsFor(tableList));
+    const r = session
+      ? await session.run(schema, tableList, (txn) => { opts.timer?.mark('read'); return once(attempt, txn); })
+      : await once(attempt, undefined);
+    if (r !== AGAIN) return r;
+  }
+
+  /** One try: read (or take the session's replica), run the commands, commit. */
+  async function once(attempt: number, txn: SessionTxn | undefined): Promise<VsctlResult | typeof AGAIN> {
+    let read: Json[] = [];
     const loaded = new Map<string, RowJson[]>();
-    tableList.forEach((t, i) => {
-      const r = read[i] as JsonObject | null;
-      if (!r || !Array.isArray(r.rows)) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', `transaction error: ${ovsJsonToText(r as Json)}`);
-      loaded.set(t, r.rows as RowJson[]);
-    });
-    opts.timer?.mark('read');
-    const replica = new Replica(schema, loaded, readCheck !== undefined);
+    let replica: Replica;
+    if (txn) {
+      replica = txn.replica;
+    } else {
+      read = attempt === 0 && prefetch ? await prefetch : await client.transact(db, selectsFor(tableList));
+      tableList.forEach((t, i) => {
+        const r = read[i] as JsonObject | null;
+        if (!r || !Array.isArray(r.rows)) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', `transaction error: ${ovsJsonToText(r as Json)}`);
+        loaded.set(t, r.rows as RowJson[]);
+      });
+      opts.timer?.mark('read');
+      replica = new Replica(schema, loaded, readCheck !== undefined);
+    }
     let ovs = replica.rows('Open_vSwitch')[0];
     if (!ovs) ovs = replica.insert('Open_vSwitch');
-    const shared: SharedState = { replica, schema, symtab: new SymbolTable(), ovs, warn, newIfaces: [] };
+    const shared: SharedState = { replica, schema, symtab: new SymbolTable(), ovs, warn, newIfaces: [], ...(txn ? { keptCache: txn.keptCache } : {}) };
     const ctxs: Ctx[] = [];
     let tryAgainTable: string | undefined;
     for (let i = 0; i < commands.length; i++) {
@@ -135,7 +157,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
     opts.timer?.mark('run');
     if (tryAgainTable !== undefined) {
       await waitForChange(client, db, schema, tryAgainTable, loaded);
-      continue;
+      return AGAIN;
     }
     for (const [name, sym] of shared.symtab.symbols) {
       if (!sym.created) throw new VsctlError('OVS_E_VSCTL_BAD_VALUE', `row id "${name}" is referenced but never created (e.g. with "-- --id=${name} create ...")`);
@@ -148,7 +170,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
     const plan = replica.plan({
       ...(opts.noWait ? {} : { incrementRow: ovs }), ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.dryRun ? { dryRun: true } : {}),
       ...(oracle ? { verifiedHolds: (t: string, u: string, cols: string[], raw: RowJson) => oracle.verifiedHolds(db, t, u, cols, raw) } : {}),
-      ...(readCheck ? { readStillCurrent: () => readCheck(db, read) } : {}),
+      ...(txn ? { readStillCurrent: () => txn.stillCurrent() } : readCheck ? { readStillCurrent: () => readCheck(db, read) } : {}),
     });
     opts.timer?.mark('plan');
     let nextCfg: number | undefined;
@@ -160,7 +182,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       if (st.error !== undefined) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', `transaction error: ${st.error}`);
       if (st.tryAgain) {
         if (attempt > 50) throw new VsctlError('OVS_E_VSCTL_TRANSACTION', 'transaction kept failing because the database kept changing');
-        continue;
+        return AGAIN;
       }
       if (plan.nextCfgIndex !== undefined && !opts.dryRun) {
         const sel = results[plan.nextCfgIndex] as JsonObject;

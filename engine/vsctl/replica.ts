@@ -5,7 +5,7 @@
 import { localUuid } from './local-uuid.js';
 import type { Json, JsonObject, RowJson } from '../ovsdb/api.js';
 import type { ColumnSchema, TableSchema, VsctlSchema } from './schema.js';
-import { compareDatum, datumFromWire, datumToWire, defaultDatum, type Datum, type UuidToJson } from './datum.js';
+import { compareAtom, compareDatum, datumFromWire, datumToWire, defaultDatum, type Atom, type Datum, type UuidToJson } from './datum.js';
 
 /** Datums converted from a row read from the server, by column, kept for as long as the row object
  *  lives: a client that hands out the same object for an unchanged row (the engine's MirrorClient)
@@ -54,6 +54,12 @@ export class Replica {
   /** verifyAllPorts() only notes that it was asked (see there). */
   private readonly deferPortVerifies: boolean;
   private allPortsVerified = false;
+  /** Send a write to a big set column that changed by a few elements as a `mutate` of those
+   *  elements instead of an `update` with the whole set (see plan()). Off by default: the
+   *  transaction then has the very shape ovs-vsctl's IDL gives it. */
+  partialSetWrites = false;
+  private visible?: ReadonlySet<string>;
+  private readonly shadow = new Map<string, Map<string, VRow>>();
 
   /** `deferPortVerifies`: the client can tell at plan time whether everything read is still
    *  current (VerifyOracle.readStillCurrent); verifyAllPorts() then costs nothing up front. */
@@ -73,12 +79,82 @@ export class Replica {
   }
 
   isLoaded(table: string): boolean {
+    return this.table(table) !== undefined;
+  }
+
+  /** The rows of `table` this transaction sees: a kept replica holds tables read for earlier
+   *  transactions, which this one sees only if its commands asked for them (as when they are
+   *  read for each transaction); the others hold only the rows it inserts (`shadow`). */
+  private table(name: string): Map<string, VRow> | undefined {
+    return this.visible && !this.visible.has(name) ? this.shadow.get(name) : this.tables.get(name);
+  }
+
+  /** Whether the kept replica holds `table` (seen by this transaction or not). */
+  holds(table: string): boolean {
     return this.tables.has(table);
+  }
+
+  /** Tables the next transaction sees (undefined: all loaded ones). */
+  setVisible(tables: ReadonlySet<string> | undefined): void {
+    this.visible = tables;
+  }
+
+  // ---- A replica kept across transactions (engine/vsctl/session.ts): the rows read from the
+  // server stay, only the rows a commit changed are replaced, and each transaction's own edits
+  // are undone when it ends (committed or not), so none of them leaks into the next one.
+
+  /** Adds `table` with `rows` (the server's current rows, in its order). */
+  loadTable(tname: string, rows: Iterable<RowJson>): void {
+    const table = this.schema.tables.get(tname);
+    if (!table) return;
+    const m = new Map<string, VRow>();
+    for (const r of rows) {
+      const uuid = (r._uuid as Json[])[1] as string;
+      m.set(uuid, newRow(table, uuid, r, false));
+    }
+    this.tables.set(tname, m);
+  }
+
+  /** Row `uuid` of a loaded table is now `raw` (undefined: deleted). An update keeps the row's
+   *  place, an insert goes last (the server's order). Only between transactions. Returns whether
+   *  the replica changed. */
+  replaceRow(tname: string, uuid: string, raw: RowJson | undefined): boolean {
+    const m = this.tables.get(tname);
+    if (!m) return false;
+    const had = m.get(uuid);
+    if (!raw) return m.delete(uuid);
+    if (had && had.raw === raw) return false;
+    m.set(uuid, newRow(had?.table ?? (this.schema.tables.get(tname) as TableSchema), uuid, raw, false));
+    return true;
+  }
+
+  /** Whether this transaction has written, verified, inserted or deleted anything yet. */
+  get pristine(): boolean {
+    return this.touched.size === 0 && !this.allPortsVerified;
+  }
+
+  /** Undoes everything this transaction did to the replica: inserted rows go, written, verified,
+   *  mutated and deleted rows read again as the server sent them. */
+  endTransaction(): void {
+    for (const r of this.touched.values()) {
+      if (r.inserted) {
+        const m = this.tables.get(r.table.name);
+        if (m?.get(r.uuid) === r) m.delete(r.uuid);
+        continue;
+      }
+      r.cur = undefined;
+      r.written = undefined;
+      r.verified = undefined;
+      r.mutations = undefined;
+    }
+    this.touched.clear();
+    this.shadow.clear();
+    this.allPortsVerified = false;
   }
 
   /** Existing rows of a table (deleted ones skipped, inserted ones included). */
   rows(table: string): VRow[] {
-    const m = this.tables.get(table);
+    const m = this.table(table);
     if (!m) return [];
     const out: VRow[] = [];
     for (const r of m.values()) if (r.cur !== null) out.push(r);
@@ -86,7 +162,7 @@ export class Replica {
   }
 
   get(table: string, uuid: string): VRow | undefined {
-    const r = this.tables.get(table)?.get(uuid);
+    const r = this.table(table)?.get(uuid);
     return r && r.cur !== null ? r : undefined;
   }
 
@@ -151,7 +227,7 @@ export class Replica {
 
   private expandPortVerifies(): void {
     for (const [table, col] of [['Bridge', 'ports'], ['Port', 'interfaces']] as const) {
-      for (const r of this.tables.get(table)?.values() ?? []) {
+      for (const r of this.table(table)?.values() ?? []) {
         if (r.inserted) continue;
         (r.verified ??= new Set()).add(col);
         this.touched.set(r.uuid, r);
@@ -169,8 +245,8 @@ export class Replica {
   insert(table: string, uuid?: string, persist = false): VRow {
     const t = this.schema.tables.get(table);
     if (!t) throw new Error(`no table ${table}`);
-    let m = this.tables.get(table);
-    if (!m) { m = new Map(); this.tables.set(table, m); }
+    let m = this.table(table);
+    if (!m) { m = new Map(); (this.visible && !this.visible.has(table) ? this.shadow : this.tables).set(table, m); }
     const row = newRow(t, uuid ?? localUuid(), undefined, true);
     if (persist) row.persistUuid = true;
     m.set(row.uuid, row);
@@ -180,7 +256,7 @@ export class Replica {
 
   delete(row: VRow): void {
     if (row.inserted) {
-      this.tables.get(row.table.name)?.delete(row.uuid);
+      this.table(row.table.name)?.delete(row.uuid);
       this.touched.delete(row.uuid);
       row.cur = null;
       return;
@@ -230,12 +306,24 @@ export class Replica {
       }
       const rowJ: JsonObject = {};
       let n = 0;
+      let partial: Json[] | undefined;
       for (const c of r.written ? [...r.written].sort() : []) {
         const col = this.column(r, c);
         const v = r.cur!.get(c) as Datum;
         if (!r.inserted) {
           const o = this.oldDatum(r, c);
-          if (compareDatum(o, v) === 0) continue;
+          // A bridge or port more or less in a set of hundreds: only the difference is sent (a
+          // set of any size, at least 0 elements, so neither op can break its size constraint;
+          // the column ends with the same value, and a concurrent change is still caught by
+          // the verify waits, which are separate ops).
+          const delta = this.partialSetWrites && !r.mutations?.length ? smallSetDelta(o, v, col) : undefined;
+          if (delta ? delta.added.length + delta.removed.length === 0 : compareDatum(o, v) === 0) continue;
+          if (delta) {
+            const t = { key: col.type.key, min: 0, max: Infinity };
+            if (delta.removed.length) (partial ??= []).push([c, 'delete', datumToWire({ keys: delta.removed }, t, this.uuidJson)]);
+            if (delta.added.length) (partial ??= []).push([c, 'insert', datumToWire({ keys: delta.added }, t, this.uuidJson)]);
+            continue;
+          }
         }
         rowJ[c] = datumToWire(v, col.type, this.uuidJson);
         n++;
@@ -248,6 +336,10 @@ export class Replica {
         changed = true;
       } else if (n) {
         ops.push({ op: 'update', table: tname, where: where(r), row: rowJ });
+        changed = true;
+      }
+      if (partial) {
+        ops.push({ op: 'mutate', table: tname, where: where(r), mutations: partial });
         changed = true;
       }
       if (r.mutations?.length) {
@@ -275,6 +367,30 @@ export class Replica {
     if (changed && opts.dryRun) ops.push({ op: 'abort' });
     return { ops, insertIndex, ...(nextCfgIndex === undefined ? {} : { nextCfgIndex }), changed };
   }
+}
+
+/** Sets of at least this many elements are written as a difference (Replica.partialSetWrites)... */
+const PARTIAL_MIN_SIZE = 8;
+/** ...when at most this many elements came or went. */
+const PARTIAL_MAX_DELTA = 4;
+
+/** The elements added to and removed from set column `col` from `o` to `v`, when `col` is a set
+ *  of any size (min 0, no maximum, no values), both are in order and big, and few changed. */
+function smallSetDelta(o: Datum, v: Datum, col: ColumnSchema): { added: Atom[]; removed: Atom[] } | undefined {
+  const type = col.type;
+  if (type.value || type.min !== 0 || type.max !== Infinity) return undefined;
+  const a = o.keys, b = v.keys;
+  if (a.length < PARTIAL_MIN_SIZE || b.length < PARTIAL_MIN_SIZE || Math.abs(a.length - b.length) > PARTIAL_MAX_DELTA) return undefined;
+  const added: Atom[] = [], removed: Atom[] = [];
+  // One merge of the two; each must be strictly in order, which is checked on the way.
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    if ((i > 0 && i < a.length && compareAtom(a[i - 1] as Atom, a[i] as Atom) >= 0) || (j > 0 && j < b.length && compareAtom(b[j - 1] as Atom, b[j] as Atom) >= 0)) return undefined;
+    const c = i === a.length ? 1 : j === b.length ? -1 : compareAtom(a[i] as Atom, b[j] as Atom);
+    if (c === 0) { i++; j++; } else if (c < 0) removed.push(a[i++] as Atom); else added.push(b[j++] as Atom);
+    if (added.length + removed.length > PARTIAL_MAX_DELTA) return undefined;
+  }
+  return { added, removed };
 }
 
 /** Every VRow gets all its fields at once (one object shape, so property reads stay fast). */

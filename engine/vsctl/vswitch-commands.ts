@@ -16,9 +16,8 @@ const tablesOf = (...t: string[]) => () => [...INFO_TABLES, ...t];
 
 function str(d: string): Datum { return { keys: [d] }; }
 function uuids(rows: VRow[]): Datum {
-  const d: Datum = { keys: rows.map((r) => r.uuid) };
-  sortDatum(d);
-  return d;
+  // UUID strings are ASCII: the default sort orders them as compareAtom does.
+  return { keys: rows.map((r) => r.uuid).sort() };
 }
 function setRefs(ctx: Ctx, row: VRow, col: string, rows: VRow[]): void {
   ctx.replica.write(row, col, uuids(rows));
@@ -110,12 +109,12 @@ function delPort(ctx: Ctx, port: VPort): void {
   const owner = port.bridge.parent ? port.bridge.parent.brCfg : port.bridge.brCfg;
   bridgeDeletePort(ctx, owner as VRow, port.portCfg);
   for (const i of [...port.ifaces]) {
-    c.ifaces.delete(strCol(ctx.replica, i.ifaceCfg, 'name'));
+    c.removeIface(strCol(ctx.replica, i.ifaceCfg, 'name'));
     ctx.replica.delete(i.ifaceCfg);
   }
-  port.ifaces = [];
-  port.bridge.ports = port.bridge.ports.filter((p) => p !== port);
-  c.ports.delete(strCol(ctx.replica, port.portCfg, 'name'));
+  c.setPortIfaces(port, []);
+  c.setBridgePorts(port.bridge, port.bridge.ports.filter((p) => p !== port));
+  c.removePort(strCol(ctx.replica, port.portCfg, 'name'));
   ctx.replica.delete(port.portCfg);
 }
 
@@ -128,13 +127,13 @@ function delBridge(ctx: Ctx, br: VBridge): void {
       if (ctx.replica.read(f, 'bridge').keys[0] === br.brCfg.uuid) ctx.replica.delete(f);
     }
   }
-  if (br.parent) br.parent.children.delete(br.vlan);
+  if (br.parent) c.removeChild(br.parent, br.vlan);
   if (br.brCfg) {
     ctx.replica.delete(br.brCfg);
     const keep = ctx.replica.read(ctx.ovs, 'bridges').keys.filter((k) => k !== br.brCfg?.uuid);
     ctx.replica.write(ctx.ovs, 'bridges', { keys: keep });
   }
-  c.bridges.delete(br.name);
+  c.removeBridge(br.name);
 }
 
 function cmdDelBr(ctx: Ctx): void {
@@ -325,8 +324,9 @@ function cmdDelBondIface(ctx: Ctx): void {
   const r = ctx.replica;
   const cur = r.read(iface.port.portCfg, 'interfaces');
   r.write(iface.port.portCfg, 'interfaces', { keys: cur.keys.filter((k) => k !== iface.ifaceCfg.uuid) });
-  iface.port.ifaces = iface.port.ifaces.filter((i) => i !== iface);
-  populateCache(ctx).ifaces.delete(ifaceName);
+  const c = populateCache(ctx);
+  c.setPortIfaces(iface.port, iface.port.ifaces.filter((i) => i !== iface));
+  c.removeIface(ifaceName);
   r.delete(iface.ifaceCfg);
 }
 

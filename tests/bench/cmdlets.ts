@@ -12,7 +12,13 @@
 // With --switch (root only) it also runs the changing cmdlets against an engine WITH its switch (in
 // a private network namespace, userspace datapath), where each change waits until the switch has
 // applied it (cur_cfg >= next_cfg): the 'wait' phase of ovsps/stats.
-// Usage: node .build/tests/bench/cmdlets.js [--quick] [--switch]
+// With --baseline it also starts a second engine with the kept ovs-vsctl replica turned off
+// (OVSPS_VSCTL_SESSION=0: every call reads the tables and builds ovs-vsctl's cache anew) and runs
+// every cmdlet against both, alternating in rounds (ABBA), printing both and the ratios.
+// With --engine-only it runs no pwsh: in this process, two in-memory engines' management methods
+// (kept replica on and off) at 200 bridges + 200 ports on one bridge, the calls the cmdlets make
+// (ovsps/vsctl with their view), alternating in rounds; prints CPU ms per call and the ratios.
+// Usage: node .build/tests/bench/cmdlets.js [--quick] [--switch] [--baseline] [--engine-only]
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +32,9 @@ import { PwshSession, psq } from '../powershell/lib/pwsh-session.js';
 
 const QUICK = process.argv.includes('--quick');
 const SWITCH = process.argv.includes('--switch');
+const BASELINE = process.argv.includes('--baseline');
+/** Rounds each cmdlet's N calls are split into when two engines alternate. */
+const ROUNDS = 4;
 /** Calls per cmdlet against the engine with its switch (each waits for the switch). */
 const N_SWITCH = QUICK ? 8 : 30;
 const NETNS = 'ovspsh25bench';
@@ -124,6 +133,10 @@ const withDb = (body: string, db: string): string => body.replace(/\$db$/, db ? 
 
 interface PhaseResult { label: string; wall: Timing; pwshCpu: number; jit: number; engineCpu?: number; stats?: JsonObject }
 
+/** An engine the cmdlets run against: its pid (CPU time), how cmdlets name it (" -Database ..."
+ *  or '' for $env:OVS_DB), and its ovsps/stats. */
+interface Engine { pid?: number; db: string; stats?: (params: JsonObject) => Promise<JsonObject | undefined> }
+
 function ip(...args: string[]): number {
   return spawnSync('ip', args, { stdio: 'ignore' }).status ?? 1;
 }
@@ -170,12 +183,68 @@ async function switchRun(root: string): Promise<void> {
   }
 }
 
+/** --engine-only: CPU per management call in this process, kept replica vs none, interleaved. */
+async function engineOnly(): Promise<void> {
+  const { createDatabase } = await import('../../engine/ovsdb/database.js');
+  const { parseSchema } = await import('../../engine/ovsdb/schema.js');
+  const { registerManagementMethods } = await import('../../engine/mgmt/methods.js');
+  type Handler = (params: unknown[]) => Promise<unknown>;
+  const schema = parseSchema(JSON.parse(readFileSync(SCHEMA, 'utf8')));
+  const make = (keep: boolean): Map<string, Handler> => {
+    const methods = new Map<string, Handler>();
+    const prev = process.env.OVSPS_VSCTL_SESSION;
+    process.env.OVSPS_VSCTL_SESSION = keep ? '1' : '0';
+    registerManagementMethods({ registerMethod: (n: string, h: Handler) => { methods.set(n, h); } } as never,
+      { database: createDatabase(schema), vswitch: () => undefined, info: () => ({}), exit: () => undefined });
+    if (prev === undefined) delete process.env.OVSPS_VSCTL_SESSION; else process.env.OVSPS_VSCTL_SESSION = prev;
+    return methods;
+  };
+  const engines = [{ name: 'kept', m: make(true) }, { name: 'without', m: make(false) }];
+  const B = 200, K = QUICK ? 20 : 100, R = QUICK ? 2 : 4;
+  for (const e of engines) {
+    const v = e.m.get('ovsps/vsctl')!;
+    await v([{ commands: [['init']] }]);
+    for (let i = 0; i < B; i++) await v([{ commands: [['add-br', `b${i}`]] }]);
+    for (let i = 0; i < B; i++) await v([{ commands: [['add-port', 'b0', `p${i}`, 'tag=900']] }]);
+  }
+  const calls: Array<[string, (i: number) => unknown[]]> = [
+    ['add-br (New-OvsBridge)', (i) => [{ commands: [['add-br', `e${i}`]], view: { kind: 'bridges', name: `e${i}` } }]],
+    ['add-port (Add-OvsPort)', (i) => [{ commands: [['add-port', 'b0', `q${i}`, 'tag=900']], view: { kind: 'ports', name: `q${i}` } }]],
+    ['set Port tag (Set-OvsPort)', (i) => [{ commands: [['set', 'Port', `q${i}`, 'tag=901']] }]],
+    ['del-port', (i) => [{ commands: [['del-port', `q${i}`]] }]],
+    ['del-br (Remove-OvsBridge)', (i) => [{ commands: [['del-br', `e${K - 1 - i}`]] }]],
+  ];
+  const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const sums = engines.map(() => calls.map(() => 0));
+  for (let r = 0; r < R; r++) {
+    // Each round: every call K times on one engine, then on the other (ABBA over the rounds).
+    const order = r % 2 ? [1, 0] : [0, 1];
+    for (const k of order) {
+      const v = engines[k]!.m.get('ovsps/vsctl')!;
+      for (let c = 0; c < calls.length; c++) {
+        const c0 = cpu();
+        for (let i = 0; i < K; i++) await v(calls[c]![1](i));
+        sums[k]![c]! += cpu() - c0;
+      }
+    }
+  }
+  console.log(`Engine CPU per management call (this process, ${B} bridges + ${B} ports on one bridge, ${R} rounds of ${K} calls, alternating):`);
+  console.log(`${'ms CPU per call'.padEnd(30)} ${'kept'.padStart(8)} ${'without'.padStart(8)}  ratio`);
+  calls.forEach(([label], c) => {
+    const a = sums[0]![c]! / (R * K), b = sums[1]![c]! / (R * K);
+    console.log(`${label.padEnd(30)} ${a.toFixed(3).padStart(8)} ${b.toFixed(3).padStart(8)}  ${(a / b).toFixed(2)}`);
+  });
+  console.log(`load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--engine-only')) { await engineOnly(); return; }
   const noPwsh = needPwsh();
   if (noPwsh) { console.log(`skipped: ${noPwsh}`); return; }
   const root = mkdtempSync(join(tmpdir(), 'ovsps-bench-cmdlets-'));
-  const run = join(root, 'engine');
+  const run = join(root, 'engine'), runBase = join(root, 'engine-base');
   const ps = await PwshSession.open();
+  let rpcBase: RawJsonRpcClient | undefined;
   let real: { sock: string; pid: number } | undefined;
   let rpc: RawJsonRpcClient | undefined;
   try {
@@ -187,23 +256,57 @@ async function main(): Promise<void> {
       return r.error ? undefined : (r.result as JsonObject);
     };
     const hasStats = (await stats({ reset: true })) !== undefined;
+    let engBase: Engine | undefined;
+    if (BASELINE) {
+      const [basePid] = await ps.ok<number>(`$env:OVSPS_VSCTL_SESSION = '0'; try { $b = Start-OvsEngine -DatabasePath ${psq(join(root, 'conf-base.db'))} -RunDirectory ${psq(runBase)} -NoSwitch } finally { Remove-Item Env:OVSPS_VSCTL_SESSION }; [int]$b.Pid`);
+      rpcBase = await RawJsonRpcClient.connect(join(runBase, 'db.sock'));
+      const rb = rpcBase;
+      const baseStats = async (params: JsonObject): Promise<JsonObject | undefined> => { const r = await rb.request('ovsps/stats', [params]); return r.error ? undefined : (r.result as JsonObject); };
+      const st = await baseStats({ reset: true });
+      if (st && st.vsctlSession !== null && st.vsctlSession !== undefined) throw new Error('the baseline engine keeps its replica: OVSPS_VSCTL_SESSION=0 did not reach it');
+      engBase = { pid: basePid!, db: psq(`unix:${join(runBase, 'db.sock')}`), stats: baseStats };
+    }
     if (!needRealOvs()) real = startRealOvsdb(join(root, 'real'));
 
-    /** N calls of `body`, each timed alone; pwsh's CPU per call; the engine's CPU and stats. */
-    const phase = async (label: string, body: string, engine: boolean): Promise<PhaseResult> => {
-      if (engine && hasStats) await stats({ reset: true });
-      const e0 = engine ? processCpuMs(enginePid) : undefined;
+    /** Calls from..to-1 of `body` (with $db for `eng`), each timed alone; pwsh's CPU, JIT-compiled
+     *  methods and the engine's CPU, all in total. */
+    const calls = async (body: string, from: number, to: number, eng: Engine): Promise<{ times: number[]; cpu: number; jit: number; engCpu?: number }> => {
+      const e0 = processCpuMs(eng.pid);
       // Methods the JIT compiled meanwhile: pwsh recompiles its own code (tiered) for hundreds of
       // calls, in a background thread whose CPU counts in pwsh's.
       const [r] = await ps.ok<{ Times: number[]; Cpu: number; Jit: number }>(`$N = ${N}; $p = [System.Diagnostics.Process]::GetCurrentProcess(); $c0 = $p.TotalProcessorTime.TotalMilliseconds
         $j0 = [System.Runtime.JitInfo]::GetCompiledMethodCount($false)
-        $times = [double[]]::new($N); $f = 1000.0 / [System.Diagnostics.Stopwatch]::Frequency
-        for ($i = 0; $i -lt $N; $i++) { $s = [System.Diagnostics.Stopwatch]::GetTimestamp(); ${body}; $times[$i] = ([System.Diagnostics.Stopwatch]::GetTimestamp() - $s) * $f }
-        $p.Refresh(); [pscustomobject]@{ Times = $times; Cpu = ($p.TotalProcessorTime.TotalMilliseconds - $c0) / $N; Jit = ([System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $j0) / $N }`, 4);
-      const e1 = engine ? processCpuMs(enginePid) : undefined;
-      const out: PhaseResult = { label, wall: summarize(r!.Times), pwshCpu: r!.Cpu, jit: r!.Jit };
-      if (e0 !== undefined && e1 !== undefined) out.engineCpu = (e1 - e0) / N;
-      if (engine && hasStats) out.stats = await stats({ reset: true });
+        $times = [double[]]::new(${to - from}); $f = 1000.0 / [System.Diagnostics.Stopwatch]::Frequency
+        for ($i = ${from}; $i -lt ${to}; $i++) { $s = [System.Diagnostics.Stopwatch]::GetTimestamp(); ${withDb(body, eng.db)}; $times[$i - ${from}] = ([System.Diagnostics.Stopwatch]::GetTimestamp() - $s) * $f }
+        $p.Refresh(); [pscustomobject]@{ Times = $times; Cpu = $p.TotalProcessorTime.TotalMilliseconds - $c0; Jit = [System.Runtime.JitInfo]::GetCompiledMethodCount($false) - $j0 }`, 4);
+      const e1 = processCpuMs(eng.pid);
+      return { times: r!.Times, cpu: r!.Cpu, jit: r!.Jit, ...(e0 !== undefined && e1 !== undefined ? { engCpu: e1 - e0 } : {}) };
+    };
+    /** N calls of `body` against each engine; with two, in ROUNDS rounds alternating (ABBA), so
+     *  both see the same machine load. Per engine: median/p90, CPU per call, ovsps/stats. */
+    const phase = async (label: string, body: string, engines: Engine[]): Promise<PhaseResult[]> => {
+      for (const e of engines) await e.stats?.({ reset: true });
+      const acc = engines.map(() => ({ times: [] as number[], cpu: 0, jit: 0, engCpu: 0, engKnown: true }));
+      const rounds = engines.length > 1 ? ROUNDS : 1;
+      for (let r = 0; r < rounds; r++) {
+        const from = Math.floor((r * N) / rounds), to = Math.floor(((r + 1) * N) / rounds);
+        const order = engines.map((_, k) => k);
+        if (r % 2) order.reverse();
+        for (const k of order) {
+          const x = await calls(body, from, to, engines[k]!), a = acc[k]!;
+          a.times.push(...x.times); a.cpu += x.cpu; a.jit += x.jit;
+          if (x.engCpu === undefined) a.engKnown = false; else a.engCpu += x.engCpu;
+        }
+      }
+      const out: PhaseResult[] = [];
+      for (let k = 0; k < engines.length; k++) {
+        const a = acc[k]!, e = engines[k]!;
+        const res: PhaseResult = { label, wall: summarize(a.times), pwshCpu: a.cpu / N, jit: a.jit / N };
+        if (e.pid && a.engKnown) res.engineCpu = a.engCpu / N;
+        const st = await e.stats?.({ reset: true });
+        if (st) res.stats = st;
+        out.push(res);
+      }
       return out;
     };
     const ours: number[] = [], theirs: number[] = [];
@@ -230,7 +333,7 @@ async function main(): Promise<void> {
     const client: PhaseResult[] = [];
     try {
       await ps.ok(`$N = ${N}; for ($i = 0; $i -lt ${CLIENT_WARM}; $i++) { ${CMDLETS.map((c) => withDb(c.body, idb)).join('; ')} }`);
-      for (const c of CMDLETS) client.push(await phase(c.label, withDb(c.body, idb), false));
+      for (const c of CMDLETS) client.push(...await phase(c.label, c.body, [{ db: idb }]));
     } finally {
       await ps.run(`& (Get-Module OpenVSwitch) { Disconnect-OvsEngineSocket -Target ${idb} }`);
       await new Promise<void>((res) => instant.close(() => res()));
@@ -239,12 +342,22 @@ async function main(): Promise<void> {
     // The engine's code paths warm up too (bridges past N, removed again).
     await ps.ok(`for ($i = ${N}; $i -lt ${N + WARM}; $i++) { $null = New-OvsBridge -Name "psbr$i"; $null = Add-OvsPort -Bridge "psbr$i" -Name "psp$i" -VlanTag 900
         Set-OvsPort -Name "psp$i" -VlanTag 901; $null = Get-OvsBridge -Name "psbr$i"; Remove-OvsBridge -Name "psbr$i" -Force }`);
-    const rpcRound = await phase('Invoke-OvsRpc ovsps/info (bare round trip)', `$null = & (Get-Module OpenVSwitch) { Invoke-OvsRpc -Method 'ovsps/info' }`, true);
+    const engOurs: Engine = { pid: enginePid, db: '', ...(hasStats ? { stats } : {}) };
+    const engines: Engine[] = [engOurs];
+    if (engBase) {
+      const d = ` -Database ${engBase.db}`;
+      await ps.ok(`for ($i = ${N}; $i -lt ${N + WARM}; $i++) { $null = New-OvsBridge -Name "psbr$i"${d}; $null = Add-OvsPort -Bridge "psbr$i" -Name "psp$i" -VlanTag 900${d}
+        Set-OvsPort -Name "psp$i" -VlanTag 901${d}; $null = Get-OvsBridge -Name "psbr$i"${d}; Remove-OvsBridge -Name "psbr$i" -Force${d} }`);
+      engines.push(engBase);
+    }
+    const [rpcRound] = await phase('Invoke-OvsRpc ovsps/info (bare round trip)', `$null = & (Get-Module OpenVSwitch) { Invoke-OvsRpc -Method 'ovsps/info' }`, [engOurs]);
     vsctlRound();
-    const results: PhaseResult[] = [];
+    const results: PhaseResult[] = [], baseResults: PhaseResult[] = [];
     let bridgesAfterNew = 0;
     for (const c of CMDLETS) {
-      results.push(await phase(c.label, withDb(c.body, ''), true));
+      const [r, rb] = await phase(c.label, c.body, engines);
+      results.push(r!);
+      if (rb) baseResults.push(rb);
       if (c.label === 'New-OvsBridge') bridgesAfterNew = (await ps.ok<number>('@(Get-OvsBridge).Count'))[0]!;
       vsctlRound();
     }
@@ -262,8 +375,20 @@ async function main(): Promise<void> {
     for (const r of client) console.log(row(r));
     console.log(`\nAgainst our engine (--no-switch), one warm pwsh, ${N} calls each (${bridgesAfterNew} bridges after New-OvsBridge; Add-OvsPort puts every port on psbr0):`);
     console.log(head);
-    console.log(row(rpcRound));
+    console.log(row(rpcRound!));
     for (const r of results) console.log(row(r));
+    if (baseResults.length) {
+      console.log(`\nThe same calls against an engine without the kept ovs-vsctl replica (OVSPS_VSCTL_SESSION=0), alternating with the above in ${ROUNDS} rounds:`);
+      console.log(head);
+      for (const r of baseResults) console.log(row(r));
+      console.log('ratios kept/without (< 1: faster):');
+      results.forEach((r, k) => {
+        const b = baseResults[k]!;
+        const ratio = (x: number | undefined, y: number | undefined): string => (x !== undefined && y ? (x / y).toFixed(2) : 'n/a');
+        const cpuOf = (p: PhaseResult): number | undefined => (p.stats?.methods as JsonObject | undefined)?.['ovsps/vsctl'] ? Number(((p.stats!.methods as JsonObject)['ovsps/vsctl'] as JsonObject).meanMs) : undefined;
+        console.log(`  ${r.label.padEnd(20)} median ${ratio(r.wall.median, b.wall.median)}  p90 ${ratio(r.wall.p90, b.wall.p90)}  engine CPU/call ${ratio(r.engineCpu, b.engineCpu)} (${f(r.engineCpu).trim()} vs ${f(b.engineCpu).trim()} ms)  handler ${ratio(cpuOf(r), cpuOf(b))}`);
+      });
+    }
     const vo = summarize(ours), vt = summarize(theirs);
     console.log(`${'ovs-vsctl add-br process -> our engine'.padEnd(44)} ${f(vo.median)} ${f(vo.p90)} ${f(vo.mean)}  (${vo.n} processes in ${CMDLETS.length + 1} rounds, alternating with the next line)`);
     if (real) console.log(`${'ovs-vsctl add-br process -> ovsdb-server 3.1'.padEnd(44)} ${f(vt.median)} ${f(vt.p90)} ${f(vt.mean)}  (${vt.n} processes)`);
@@ -271,11 +396,13 @@ async function main(): Promise<void> {
 
     if (hasStats) {
       console.log('\nWhere the engine spends a vsctl cmdlet (ovsps/stats: mean wall ms per call in the handler, by phase):');
-      for (const r of results) {
-        const m = (r.stats?.methods as JsonObject | undefined)?.['ovsps/vsctl'] as JsonObject | undefined;
-        if (!m) continue;
-        const phases = Object.entries((m.phasesMs as JsonObject) ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ');
-        console.log(`  ${r.label.padEnd(20)} handler ${Number(m.meanMs).toFixed(2)} ms: ${phases}`);
+      for (const [what, list] of [['', results], [' (without the kept replica)', baseResults]] as const) {
+        for (const r of list) {
+          const m = (r.stats?.methods as JsonObject | undefined)?.['ovsps/vsctl'] as JsonObject | undefined;
+          if (!m) continue;
+          const phases = Object.entries((m.phasesMs as JsonObject) ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ');
+          console.log(`  ${(r.label + what).padEnd(20)} handler ${Number(m.meanMs).toFixed(2)} ms: ${phases}`);
+        }
       }
       console.log('  (parse: argv; read: tables from the mirror; run: the commands on the replica, incl. the bridge/port cache; plan: the transaction; commit: the database; output; view: the rows returned)');
     } else {
@@ -290,7 +417,9 @@ async function main(): Promise<void> {
     if (SWITCH) await switchRun(root);
   } finally {
     rpc?.close();
+    rpcBase?.close();
     await ps.run(`Stop-OvsEngine -RunDirectory ${psq(run)} -Confirm:$false`).catch(() => undefined);
+    if (BASELINE) await ps.run(`Stop-OvsEngine -RunDirectory ${psq(runBase)} -Confirm:$false`).catch(() => undefined);
     await ps.close();
     if (real) try { process.kill(real.pid, 'SIGTERM'); } catch { /* gone */ }
     rmSync(root, { recursive: true, force: true });

@@ -197,7 +197,8 @@ t.test('ovs-vsctl on a MirrorClient plans no verify waits it can see pass; a sta
   const { executeVsctl } = await import('../../engine/vsctl/execute.js');
   const e = engine();
   t.teardown(e.stop);
-  const mirror = new MirrorClient(e.db);
+  // Without the kept replica (mgmt-session.test.ts tests that): every call reads the tables.
+  const mirror = new MirrorClient(e.db, undefined, false);
   t.teardown(() => mirror.dispose());
   const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
   await executeVsctl(mirror, [{ name: 'init', args: [] }], { noWait: true });
