@@ -150,8 +150,14 @@ export class Auditor {
     }
   }
 
+  /** Whether events are recorded anywhere now (the log level of the audit lines can change
+   *  while the server runs: vlog/set audit:off). */
   get enabled(): boolean {
-    return this.logger !== undefined || this.file !== undefined;
+    return this.file !== undefined || this.logEnabled();
+  }
+
+  private logEnabled(): boolean {
+    return this.logger !== undefined && (this.logger.infoEnabled?.() ?? true);
   }
 
   /** Writes the log lines still waiting (at the end of the turn, or when the server closes). */
@@ -169,7 +175,8 @@ export class Auditor {
    *  event-loop turn); otherwise the line is written at the end of this turn. Returns whether
    *  the line is still pending. */
   recordLater(client: AuditClient, make: () => AuditEvent, flushedByCaller = false): boolean {
-    if (!this.file && this.logger) {
+    if (!this.file) {
+      if (!this.logEnabled()) return false;
       this.queue(client, make, flushedByCaller);
       return true;
     }
@@ -205,8 +212,8 @@ export class Auditor {
    *  the end of this event-loop turn, after the reply has been sent: the same line, in the same
    *  order, off the client's round trip. */
   record(client: AuditClient, event: AuditEvent): void {
-    if (!this.file && this.logger) {
-      this.queue(client, event);
+    if (!this.file) {
+      if (this.logEnabled()) this.queue(client, event);
       return;
     }
     this.logLine(client, event);

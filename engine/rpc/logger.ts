@@ -6,6 +6,9 @@ export interface Logger {
   warn(message: string): void;
   err(message: string): void;
   dbg(message: string): void;
+  /** False when `info` lines currently go nowhere (e.g. `-vaudit:off`), so callers can skip
+   *  composing them. Absent: assume they go somewhere. */
+  infoEnabled?(): boolean;
 }
 
 /** Discards everything; the default when no logger is given. */
