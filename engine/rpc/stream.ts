@@ -8,7 +8,7 @@
 // passive side also creates an empty file at PATH, which OVS clients check for.
 // SSL: TLS with our key/certificate, peers verified against the CA certificate; the passive
 // side requires and verifies client certificates. As OVS, host names are not checked.
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { Socket, createConnection, createServer, type Server } from 'node:net';
 import * as tls from 'node:tls';
 import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { absFileName, ovsRundir } from '../util/ovs-paths.js';
@@ -195,11 +195,14 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
   const r = parsePassiveRemote(remote);
   let server: Server;
   const accept = (sock: Socket) => onConnection(sock, peerName(r.kind, sock));
+  const acceptDirect = (sock: Socket) => accept(withDirectRead(sock));
   if (r.kind === 'pssl') {
     if (!options.tls) throw new BadRemoteError(`"${remote}": pssl: needs a private key, certificate and CA certificate`);
     const m = loadTls(options.tls);
     server = tls.createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, accept);
     server.on('tlsClientError', () => { /* failed handshakes only affect that peer */ });
+  } else if (DIRECT_READ) {
+    server = createServer({ pauseOnConnect: true }, acceptDirect);
   } else {
     server = createServer(accept);
   }
@@ -263,4 +266,49 @@ function removeStaleSocket(path: string): void {
   }
   if (!st.isSocket()) throw new BadRemoteError(`punix:${path}: ${path} exists and is not a socket; refusing to remove it`);
   unlinkSync(path);
+}
+
+// ---- Direct reads ----------------------------------------------------------------------------
+// A server socket (unix or TCP, not TLS) receives through Node's `onread` option: each read's
+// bytes go straight to one function, in a buffer shared by all such sockets, instead of through
+// the Readable stream machinery (push, buffering, 'data' events), which cost a fifth of the
+// server's CPU for a one-transaction round trip. The receiver must use or copy the bytes before
+// it returns (JsonRpcConnection does: its splitter copies what it keeps). 'end', 'error' and
+// 'close' are emitted as usual.
+
+/** Off on Windows (named pipes: not measured there). */
+const DIRECT_READ = process.platform !== 'win32';
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+const directReceivers = new WeakMap<Socket, { receive: (bytes: Buffer) => void }>();
+
+/** The accepted (paused) socket `s0` as a new socket on the same connection that reads into the
+ *  shared buffer; `s0` is left without a connection. Falls back to `s0` (resumed) when Node's
+ *  socket has no handle to move. */
+function withDirectRead(s0: Socket): Socket {
+  const inner = s0 as unknown as { _handle: unknown };
+  const handle = inner._handle;
+  if (!handle) {
+    s0.resume();
+    return s0;
+  }
+  const slot = { receive: (_bytes: Buffer): void => {} };
+  inner._handle = null;
+  // The listening server counts s0 as a connection until it closes (it has no handle now).
+  s0.destroy();
+  const sock = new Socket({
+    handle, readable: true, writable: true,
+    onread: { buffer: sharedReadBuffer, callback: (n: number, buf: Uint8Array) => { slot.receive((buf as Buffer).subarray(0, n)); } },
+  } as unknown as ConstructorParameters<typeof Socket>[0]);
+  directReceivers.set(sock, slot);
+  sock.resume();
+  return sock;
+}
+
+/** For a socket accepted with direct reads: makes `receive` get its bytes (instead of 'data'
+ *  events) and returns true. False for any other stream (use 'data'). */
+export function setDirectReceiver(stream: object, receive: (bytes: Buffer) => void): boolean {
+  const slot = directReceivers.get(stream as Socket);
+  if (!slot) return false;
+  slot.receive = receive;
+  return true;
 }
