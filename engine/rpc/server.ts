@@ -415,8 +415,6 @@ export class ServerSession implements TransactSession, LockHolder {
           // This session's own monitors see its commit before its reply does.
           if (method === 'transact' && this.monitors.size > 0) this.flushHeld();
           this.connection.sendReply(id, r);
-          // The audit line of this transaction: after the reply's write (queued just before).
-          if (auditAfterReply.delete(r as object)) process.nextTick(this.server.auditor.flushPending);
         },
         (e) => {
           this.pendingReplies--;
@@ -430,7 +428,6 @@ export class ServerSession implements TransactSession, LockHolder {
       // A transaction answered at once (it did not wait): as in the promise path above.
       if (this.monitors.size > 0) this.flushHeld();
       this.connection.sendReply(id, result);
-      if (auditAfterReply.delete(result as object)) process.nextTick(this.server.auditor.flushPending);
     } else {
       this.connection.sendReply(id, result);
     }
@@ -530,10 +527,9 @@ export class ServerSession implements TransactSession, LockHolder {
     }
     if (this.server.auditor.enabled && hasWriteOps(ops)) {
       const dbName = e.db.name;
-      // Without an audit file the line is written once the reply is on its way (see request).
-      const pending = this.server.auditor.recordLater(auditClientOf(this),
-        () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }), true);
-      if (pending) auditAfterReply.add(results);
+      // Without an audit file the line is composed and written later, in a batch (Auditor.record).
+      this.server.auditor.recordLater(auditClientOf(this),
+        () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }));
     }
     return results;
   }
@@ -676,18 +672,16 @@ export class ServerSession implements TransactSession, LockHolder {
   }
 }
 
-/** The audit view of a session; the peer is identified only when the line is written. */
+/** The audit view of a session. The peer is identified now (once per connection: it is cached),
+ *  while it is still connected: the line is written later, in a batch. */
 function auditClientOf(s: ServerSession): AuditClient {
-  return { name: s.name, get peer(): PeerIdentity { return s.peer; }, role: s.role || undefined };
+  return { name: s.name, peer: s.peer, role: s.role || undefined };
 }
 
 /** A database that can run a transaction synchronously when it does not wait (MemoryDatabase). */
 interface SyncTransactDatabase {
   transactNow(ops: Json[], options?: { session?: TransactSession; maxRows?: number }): Json[] | undefined;
 }
-
-/** Transact results whose audit line waits for the reply to be sent. */
-const auditAfterReply = new WeakSet<object>();
 
 /** A result already serialised as JSON text (sent as is). */
 class EncodedResult {
