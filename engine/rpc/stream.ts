@@ -281,25 +281,37 @@ const DIRECT_READ = process.platform !== 'win32';
 const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 const directReceivers = new WeakMap<Socket, { receive: (bytes: Buffer) => void }>();
 
-/** The accepted (paused) socket `s0` as a new socket on the same connection that reads into the
- *  shared buffer; `s0` is left without a connection. Falls back to `s0` (resumed) when Node's
- *  socket has no handle to move. */
-function withDirectRead(s0: Socket): Socket {
-  const inner = s0 as unknown as { _handle: unknown };
-  const handle = inner._handle;
-  if (!handle) {
-    s0.resume();
-    return s0;
+/** Node's own keys (internal symbols) for a socket's `onread` buffer and callback, found on a
+ *  probe socket made with `onread`; undefined if this Node does not have them (then sockets
+ *  read through the stream, as usual). */
+const onreadKeys = ((): { buffer: symbol; callback: symbol } | undefined => {
+  if (!DIRECT_READ) return undefined;
+  try {
+    const probe = new Socket({ onread: { buffer: Buffer.alloc(1), callback: () => true } } as unknown as ConstructorParameters<typeof Socket>[0]);
+    const syms = Object.getOwnPropertySymbols(probe);
+    const buffer = syms.find((k) => k.description === 'kBuffer');
+    const callback = syms.find((k) => k.description === 'kBufferCb');
+    probe.destroy();
+    return buffer && callback ? { buffer, callback } : undefined;
+  } catch {
+    return undefined;
   }
-  const slot = { receive: (_bytes: Buffer): void => {} };
-  inner._handle = null;
-  // The listening server counts s0 as a connection until it closes (it has no handle now).
-  s0.destroy();
-  const sock = new Socket({
-    handle, readable: true, writable: true,
-    onread: { buffer: sharedReadBuffer, callback: (n: number, buf: Uint8Array) => { slot.receive((buf as Buffer).subarray(0, n)); } },
-  } as unknown as ConstructorParameters<typeof Socket>[0]);
-  directReceivers.set(sock, slot);
+})();
+
+/** Makes the accepted, not yet reading socket read into the shared buffer, as if it had been
+ *  made with Node's `onread` option (which sockets accepted by a server cannot be given): the
+ *  same two fields the Socket constructor sets, and the handle told to use the buffer. Then
+ *  starts reading (through 'data' events when that is not possible). */
+function withDirectRead(sock: Socket): Socket {
+  const handle = (sock as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })._handle;
+  if (onreadKeys && handle && typeof handle.useUserBuffer === 'function') {
+    const slot = { receive: (_bytes: Buffer): void => {} };
+    const fields = sock as unknown as Record<symbol, unknown>;
+    fields[onreadKeys.buffer] = sharedReadBuffer;
+    fields[onreadKeys.callback] = (n: number, buf: Buffer): void => { slot.receive(buf.subarray(0, n)); };
+    handle.useUserBuffer(sharedReadBuffer);
+    directReceivers.set(sock, slot);
+  }
   sock.resume();
   return sock;
 }
