@@ -329,6 +329,19 @@ export class ServerSession implements TransactSession, LockHolder {
     this.notify(method, [name]);
   }
 
+  /** Set once an audit line waits for this session's peer identity (see learnPeerSoon). */
+  private peerWanted = false;
+
+  /** The audit line is written later, in a batch, when the peer may have gone (and with it its
+   *  credentials); identifying it now would delay the reply (a unix peer's credentials cost a few
+   *  hundred microseconds, once per connection). So: right after this turn's replies went out,
+   *  and at the latest when the connection closes. */
+  private learnPeerSoon(): void {
+    if (this.peerWanted) return;
+    this.peerWanted = true;
+    setImmediate(() => { void this.peer; });
+  }
+
   private hasHeld(): boolean {
     for (const m of this.monitors.values()) {
       if (this.server.entry(m.db)?.feed.hasPending(m.monitor)) return true;
@@ -381,6 +394,8 @@ export class ServerSession implements TransactSession, LockHolder {
 
   /** @internal The connection is gone: drop monitors, locks, blocked transactions. */
   closed(): void {
+    // An audit line still waiting names the peer: learn who it is while our end is still open.
+    if (this.peerWanted) void this.peer;
     for (const m of this.monitors.values()) this.server.entry(m.db)?.feed.remove(m.monitor);
     this.monitors.clear();
     for (const c of this.inFlight.values()) c.abort();
@@ -528,8 +543,10 @@ export class ServerSession implements TransactSession, LockHolder {
     if (this.server.auditor.enabled && hasWriteOps(ops)) {
       const dbName = e.db.name;
       // Without an audit file the line is composed and written later, in a batch (Auditor.record).
-      this.server.auditor.recordLater(auditClientOf(this),
-        () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }));
+      if (this.server.auditor.recordLater(auditClientOf(this),
+        () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }))) {
+        this.learnPeerSoon();
+      }
     }
     return results;
   }
@@ -672,10 +689,10 @@ export class ServerSession implements TransactSession, LockHolder {
   }
 }
 
-/** The audit view of a session. The peer is identified now (once per connection: it is cached),
- *  while it is still connected: the line is written later, in a batch. */
+/** The audit view of a session; its peer identity is learnt once per connection and cached
+ *  (see ServerSession.learnPeerSoon). */
 function auditClientOf(s: ServerSession): AuditClient {
-  return { name: s.name, peer: s.peer, role: s.role || undefined };
+  return { name: s.name, get peer(): PeerIdentity { return s.peer; }, role: s.role || undefined };
 }
 
 /** A database that can run a transaction synchronously when it does not wait (MemoryDatabase). */
