@@ -131,6 +131,11 @@ export function summarizeParams(params: Json[]): string {
   return s.length > 400 ? `${s.slice(0, 400)}...(${s.length} chars)` : s;
 }
 
+/** How long an audit log line may wait to be written with others (no audit file). */
+export const AUDIT_BATCH_MS = 10;
+/** Audit log lines waiting beyond which they are written at once. */
+const AUDIT_BATCH_MAX = 1000;
+
 export class Auditor {
   private readonly logger: Logger | undefined;
   private readonly errors: Logger | undefined;
@@ -150,38 +155,50 @@ export class Auditor {
     }
   }
 
+  /** Whether events are recorded anywhere now (the log level of the audit lines can change
+   *  while the server runs: vlog/set audit:off). */
   get enabled(): boolean {
-    return this.logger !== undefined || this.file !== undefined;
+    return this.file !== undefined || this.logEnabled();
   }
 
-  /** Writes the log lines still waiting (at the end of the turn, or when the server closes). */
+  private logEnabled(): boolean {
+    return this.logger !== undefined && (this.logger.infoEnabled?.() ?? true);
+  }
+
+  /** Writes the log lines still waiting (when the batch is due, or when the server closes). */
   readonly flushPending = (): void => {
-    this.flushScheduled = false;
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
     const q = this.pending;
     if (!q.length) return;
     this.pending = [];
     for (const { client, event } of q) this.logLine(client, typeof event === 'function' ? event() : event);
+    // The batch is written now: it has waited long enough (no second delay in the logger).
+    this.logger?.flush?.();
   };
 
   /** record(client, make()), where `make` (which must not depend on state that changes later)
-   *  runs only when the line is written: without an audit file, after the reply went out. With
-   *  `flushedByCaller` the caller calls flushPending once the reply is on its way (no extra
-   *  event-loop turn); otherwise the line is written at the end of this turn. Returns whether
-   *  the line is still pending. */
-  recordLater(client: AuditClient, make: () => AuditEvent, flushedByCaller = false): boolean {
-    if (!this.file && this.logger) {
-      this.queue(client, make, flushedByCaller);
+   *  runs only when the line is written: without an audit file, in the next batch (see record).
+   *  Returns whether the line is still pending. */
+  recordLater(client: AuditClient, make: () => AuditEvent): boolean {
+    if (!this.file) {
+      if (!this.logEnabled()) return false;
+      this.queue(client, make);
       return true;
     }
     this.record(client, make());
     return false;
   }
 
-  private queue(client: AuditClient, event: AuditEvent | (() => AuditEvent), flushedByCaller = false): void {
+  private queue(client: AuditClient, event: AuditEvent | (() => AuditEvent)): void {
     this.pending.push({ client, event });
-    if (!flushedByCaller && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushPending);
+    if (this.pending.length >= AUDIT_BATCH_MAX) {
+      this.flushPending();
+    } else if (this.flushTimer === undefined) {
+      this.flushTimer = setTimeout(this.flushPending, AUDIT_BATCH_MS);
+      this.flushTimer.unref();
     }
   }
 
@@ -196,17 +213,19 @@ export class Auditor {
   /** describePeer of each peer seen (a peer's identity is fixed for its connection). */
   private readonly peerText = new WeakMap<PeerIdentity, string>();
 
-  /** Log lines waiting for the end of this event-loop turn (see record). */
+  /** Log lines waiting for the next batch (see record). */
   private pending: { client: AuditClient; event: AuditEvent | (() => AuditEvent) }[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   /** Records one event. With an audit file, the file line and the log line are written at once
-   *  (the file is written before the reply goes out). Without one, the log line is written at
-   *  the end of this event-loop turn, after the reply has been sent: the same line, in the same
-   *  order, off the client's round trip. */
+   *  (the file is written before the reply goes out). Without one, the log line is written in a
+   *  batch, at most AUDIT_BATCH_MS later (or once AUDIT_BATCH_MAX lines wait, or when the server
+   *  closes): the same lines, in the same order, composed together off the clients' round trips
+   *  (one line composed alone per request cost about a fifth of the server's time per
+   *  transaction, its code and data no longer in the CPU caches). */
   record(client: AuditClient, event: AuditEvent): void {
-    if (!this.file && this.logger) {
-      this.queue(client, event);
+    if (!this.file) {
+      if (this.logEnabled()) this.queue(client, event);
       return;
     }
     this.logLine(client, event);

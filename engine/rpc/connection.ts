@@ -8,6 +8,7 @@ import {
   JsonSplitter, encodeMessageText, parseMessage, type JsonRpcMessage, type SplitterLimits,
 } from './jsonrpc.js';
 import { silentLogger, type Logger } from './logger.js';
+import { setDirectReceiver } from './stream.js';
 
 export interface ConnectionOptions extends SplitterLimits {
   /** Name used in log lines (e.g. "unix:/run/db.sock" or "tcp:10.0.0.1:51234"). */
@@ -66,7 +67,7 @@ export class JsonRpcConnection {
     this.answerEcho = options.answerEcho ?? true;
     this.probeIntervalMs = options.probeIntervalMs ?? 0;
     this.splitter = new JsonSplitter(options);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    if (!setDirectReceiver(socket, (bytes) => this.receive(bytes))) socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('end', () => {
       const why = this.splitter.idle ? 'connection closed by peer' : `connection closed by peer in the middle of a message (${this.splitter.pendingBytes} bytes pending)`;
       this.close(why);

@@ -6,6 +6,11 @@ export interface Logger {
   warn(message: string): void;
   err(message: string): void;
   dbg(message: string): void;
+  /** False when `info` lines currently go nowhere (e.g. `-vaudit:off`), so callers can skip
+   *  composing them. Absent: assume they go somewhere. */
+  infoEnabled?(): boolean;
+  /** Writes out lines the logger holds back (e.g. vlog's batched file lines), if it does. */
+  flush?(): void;
 }
 
 /** Discards everything; the default when no logger is given. */

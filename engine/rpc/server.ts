@@ -328,6 +328,19 @@ export class ServerSession implements TransactSession, LockHolder {
     this.notify(method, [name]);
   }
 
+  /** Set once an audit line waits for this session's peer identity (see learnPeerSoon). */
+  private peerWanted = false;
+
+  /** The audit line is written later, in a batch, when the peer may have gone (and with it its
+   *  credentials); identifying it now would delay the reply (a unix peer's credentials cost a few
+   *  hundred microseconds, once per connection). So: right after this turn's replies went out,
+   *  and at the latest when the connection closes. */
+  private learnPeerSoon(): void {
+    if (this.peerWanted) return;
+    this.peerWanted = true;
+    setImmediate(() => { void this.peer; });
+  }
+
   private hasHeld(): boolean {
     for (const m of this.monitors.values()) {
       if (this.server.entry(m.db)?.feed.hasPending(m.monitor)) return true;
@@ -380,6 +393,8 @@ export class ServerSession implements TransactSession, LockHolder {
 
   /** @internal The connection is gone: drop monitors, locks, blocked transactions. */
   closed(): void {
+    // An audit line still waiting names the peer: learn who it is while our end is still open.
+    if (this.peerWanted) void this.peer;
     for (const m of this.monitors.values()) this.server.entry(m.db)?.feed.remove(m.monitor);
     this.monitors.clear();
     for (const c of this.inFlight.values()) c.abort();
@@ -414,8 +429,6 @@ export class ServerSession implements TransactSession, LockHolder {
           // This session's own monitors see its commit before its reply does.
           if (method === 'transact' && this.monitors.size > 0) this.flushHeld();
           this.connection.sendReply(id, r);
-          // The audit line of this transaction: after the reply's write (queued just before).
-          if (auditAfterReply.delete(r as object)) process.nextTick(this.server.auditor.flushPending);
         },
         (e) => {
           this.pendingReplies--;
@@ -429,7 +442,6 @@ export class ServerSession implements TransactSession, LockHolder {
       // A transaction answered at once (it did not wait): as in the promise path above.
       if (this.monitors.size > 0) this.flushHeld();
       this.connection.sendReply(id, result);
-      if (auditAfterReply.delete(result as object)) process.nextTick(this.server.auditor.flushPending);
     } else {
       this.connection.sendReply(id, result);
     }
@@ -529,10 +541,11 @@ export class ServerSession implements TransactSession, LockHolder {
     }
     if (this.server.auditor.enabled && hasWriteOps(ops)) {
       const dbName = e.db.name;
-      // Without an audit file the line is written once the reply is on its way (see request).
-      const pending = this.server.auditor.recordLater(auditClientOf(this),
-        () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }), true);
-      if (pending) auditAfterReply.add(results);
+      // Without an audit file the line is composed and written later, in a batch (Auditor.record).
+      if (this.server.auditor.recordLater(auditClientOf(this),
+        () => ({ kind: 'transact', target: dbName, summary: summarizeOps(ops, results), ...transactOutcome(ops, results) }))) {
+        this.learnPeerSoon();
+      }
     }
     return results;
   }
@@ -675,7 +688,8 @@ export class ServerSession implements TransactSession, LockHolder {
   }
 }
 
-/** The audit view of a session; the peer is identified only when the line is written. */
+/** The audit view of a session; its peer identity is learnt once per connection and cached
+ *  (see ServerSession.learnPeerSoon). */
 function auditClientOf(s: ServerSession): AuditClient {
   return { name: s.name, get peer(): PeerIdentity { return s.peer; }, role: s.role || undefined };
 }
@@ -684,9 +698,6 @@ function auditClientOf(s: ServerSession): AuditClient {
 interface SyncTransactDatabase {
   transactNow(ops: Json[], options?: { session?: TransactSession; maxRows?: number }): Json[] | undefined;
 }
-
-/** Transact results whose audit line waits for the reply to be sent. */
-const auditAfterReply = new WeakSet<object>();
 
 /** A result already serialised as JSON text (sent as is). */
 class EncodedResult {

@@ -9,7 +9,7 @@
 // SSL: TLS with our key/certificate, peers verified against the CA certificate; the passive
 // side requires and verifies client certificates. As OVS, host names are not checked.
 import { pipeAccessNote, restrictPipeAccess } from './win-pipe-acl.js';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { Socket, createConnection, createServer, type Server } from 'node:net';
 import * as tls from 'node:tls';
 import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { absFileName, ovsRundir } from '../util/ovs-paths.js';
@@ -199,11 +199,14 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
   const r = parsePassiveRemote(remote);
   let server: Server;
   const accept = (sock: Socket) => onConnection(sock, peerName(r.kind, sock));
+  const acceptDirect = (sock: Socket) => accept(withDirectRead(sock));
   if (r.kind === 'pssl') {
     if (!options.tls) throw new BadRemoteError(`"${remote}": pssl: needs a private key, certificate and CA certificate`);
     const m = loadTls(options.tls);
     server = tls.createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, accept);
     server.on('tlsClientError', () => { /* failed handshakes only affect that peer */ });
+  } else if (DIRECT_READ) {
+    server = createServer({ pauseOnConnect: true }, acceptDirect);
   } else {
     server = createServer(accept);
   }
@@ -280,4 +283,61 @@ function removeStaleSocket(path: string): void {
   }
   if (!st.isSocket()) throw new BadRemoteError(`punix:${path}: ${path} exists and is not a socket; refusing to remove it`);
   unlinkSync(path);
+}
+
+// ---- Direct reads ----------------------------------------------------------------------------
+// A server socket (unix or TCP, not TLS) receives through Node's `onread` option: each read's
+// bytes go straight to one function, in a buffer shared by all such sockets, instead of through
+// the Readable stream machinery (push, buffering, 'data' events), which cost a fifth of the
+// server's CPU for a one-transaction round trip. The receiver must use or copy the bytes before
+// it returns (JsonRpcConnection does: its splitter copies what it keeps). 'end', 'error' and
+// 'close' are emitted as usual.
+
+/** Off on Windows (named pipes: not measured there). */
+const DIRECT_READ = process.platform !== 'win32';
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+const directReceivers = new WeakMap<Socket, { receive: (bytes: Buffer) => void }>();
+
+/** Node's own keys (internal symbols) for a socket's `onread` buffer and callback, found on a
+ *  probe socket made with `onread`; undefined if this Node does not have them (then sockets
+ *  read through the stream, as usual). */
+const onreadKeys = ((): { buffer: symbol; callback: symbol } | undefined => {
+  if (!DIRECT_READ) return undefined;
+  try {
+    const probe = new Socket({ onread: { buffer: Buffer.alloc(1), callback: () => true } } as unknown as ConstructorParameters<typeof Socket>[0]);
+    const syms = Object.getOwnPropertySymbols(probe);
+    const buffer = syms.find((k) => k.description === 'kBuffer');
+    const callback = syms.find((k) => k.description === 'kBufferCb');
+    probe.destroy();
+    return buffer && callback ? { buffer, callback } : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Makes the accepted, not yet reading socket read into the shared buffer, as if it had been
+ *  made with Node's `onread` option (which sockets accepted by a server cannot be given): the
+ *  same two fields the Socket constructor sets, and the handle told to use the buffer. Then
+ *  starts reading (through 'data' events when that is not possible). */
+function withDirectRead(sock: Socket): Socket {
+  const handle = (sock as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })._handle;
+  if (onreadKeys && handle && typeof handle.useUserBuffer === 'function') {
+    const slot = { receive: (_bytes: Buffer): void => {} };
+    const fields = sock as unknown as Record<symbol, unknown>;
+    fields[onreadKeys.buffer] = sharedReadBuffer;
+    fields[onreadKeys.callback] = (n: number, buf: Buffer): void => { slot.receive(buf.subarray(0, n)); };
+    handle.useUserBuffer(sharedReadBuffer);
+    directReceivers.set(sock, slot);
+  }
+  sock.resume();
+  return sock;
+}
+
+/** For a socket accepted with direct reads: makes `receive` get its bytes (instead of 'data'
+ *  events) and returns true. False for any other stream (use 'data'). */
+export function setDirectReceiver(stream: object, receive: (bytes: Buffer) => void): boolean {
+  const slot = directReceivers.get(stream as Socket);
+  if (!slot) return false;
+  slot.receive = receive;
+  return true;
 }

@@ -11,17 +11,20 @@ import type { JsonObject } from '../../engine/ovsdb/api.js';
 import { parseServerArgs } from '../../engine/cli/ovsdb-server.js';
 import { connectOvsdb } from '../../engine/rpc/client.js';
 import { describePeer, identifyPeer } from '../../engine/rpc/peer-identity.js';
-import { summarizeOps } from '../../engine/rpc/audit.js';
+import { AUDIT_BATCH_MS, summarizeOps } from '../../engine/rpc/audit.js';
 import { needRealOvs } from '../lib/env.js';
-import { errorOf, MemoryLogger, startServer } from './helpers.js';
+import { errorOf, MemoryLogger, sleep, startServer } from './helpers.js';
 
 const auditLines = (l: MemoryLogger): string[] => l.lines.filter((x) => / (transact|method) /.test(x));
+/** Audit log lines are written in batches, at most AUDIT_BATCH_MS late. */
+const batch = () => sleep(AUDIT_BATCH_MS * 3);
 
 t.test('unix client: committed writes are logged with pid/uid/gid and command; reads are not', { skip: process.platform !== 'linux' && 'SO_PEERCRED is Linux' }, async (t) => {
   const h = await startServer();
   t.teardown(() => h.close());
   const c = await h.connect();
   await c.transact('T', [{ op: 'select', table: 'A', where: [] }]);
+  await batch();
   t.same(auditLines(h.logger), [], 'a read-only transaction is not audited');
   const r = await c.transact('T', [
     { op: 'insert', table: 'A', row: { name: 'x' } },
@@ -29,12 +32,14 @@ t.test('unix client: committed writes are logged with pid/uid/gid and command; r
     { op: 'comment', comment: 'by the test' },
   ]);
   const uuid = (r[0] as { uuid: [string, string] }).uuid[1];
+  await batch();
   const lines = auditLines(h.logger);
   t.equal(lines.length, 1, 'one line');
   const uid = process.getuid!();
   const gid = process.getgid!();
   t.equal(lines[0]!.replace(/unix#\d+/, 'unix#N'), `INFO unix#N [unix pid=${process.pid} uid=${uid} gid=${gid} (node)] transact T: insert A ${uuid}, update A [n] (1 row) (comment: "by the test"): committed`);
   await c.transact('T', [{ op: 'insert', table: 'A', row: { name: 'x' } }]);
+  await batch();
   t.match(auditLines(h.logger)[1], /transact T: insert A [0-9a-f-]{36}: failed \(constraint violation: /, 'a failed write is logged as failed');
 });
 
@@ -49,6 +54,7 @@ t.test('tcp client: the peer address; management methods: method, params, outcom
   await c.request('ovsps/set-thing', [{ name: 'br0', argv: ['add-br', 'br0'] }]);
   await errorOf(c.request('ovsps/fail', []));
   await c.transact('T', [{ op: 'insert', table: 'A', row: { name: 'y' } }]);
+  await batch();
   const lines = auditLines(h.logger);
   t.match(lines[0], /^INFO tcp:127\.0\.0\.1:(\d+) \[tcp 127\.0\.0\.1:\1\] method ovsps\/set-thing: \[\{"name":"br0","argv":\["add-br","br0"\]\}\]: ok$/);
   t.match(lines[1], /method ovsps\/fail: \[\]: failed \(no such bridge\)$/);
@@ -65,6 +71,7 @@ t.test('audit file: one JSON object per line; log lines can be turned off', asyn
   await c.transact('T', [{ op: 'insert', table: 'A', row: { name: 'z' } }]);
   h.server.registerMethod('ovsps/x', async () => null);
   await c.request('ovsps/x', [1]);
+  await batch();
   t.same(auditLines(h.logger), [], 'no audit log lines');
   const recs = readFileSync(file, 'utf8').trim().split('\n').map((x) => JSON.parse(x) as JsonObject);
   t.equal(recs.length, 2);
@@ -85,6 +92,7 @@ t.test('another process: real ovsdb-client over the unix socket is named by its 
   t.teardown(() => h.close());
   // Asynchronously: the server runs in this process.
   await promisify(execFile)('ovsdb-client', ['--timeout=20', 'transact', h.target, JSON.stringify(['T', { op: 'insert', table: 'A', row: { name: 'from-client' } }])]);
+  await batch();
   const line = auditLines(h.logger)[0] ?? '';
   const m = /\[unix pid=(\d+) uid=\d+ gid=\d+ \(ovsdb-client\)\] transact T: insert A /.exec(line);
   t.ok(m, `audit line names ovsdb-client: ${line}`);
@@ -101,11 +109,13 @@ t.test('read-only management calls are not audited; changes are', async (t) => {
   await c.request('ovsps/dpctl', [{ command: 'show' }]);
   await c.request('ovsps/vsctl', [{ argv: ['--timeout=5', 'list-br', '--', '--columns=name', 'list', 'Bridge'] }]);
   await c.request('ovsps/vsctl', [{ commands: [['get', 'Bridge', 'br0', 'name'], ['show']] }]);
+  await batch();
   t.same(auditLines(h.logger), [], 'reads are not audited');
   await c.request('ovsps/ofctl', [{ command: 'add-flow', bridge: 'br0', args: ['actions=drop'] }]);
   await c.request('ovsps/vsctl', [{ argv: ['list-br', '--', '--may-exist', 'add-br', 'br9'] }]);
   await c.request('ovsps/vsctl', [{ commands: [['show'], ['del-br', 'br9']] }]);
   await c.request('ovsps/dpctl', [{ command: 'del-flows' }]);
+  await batch();
   const l = auditLines(h.logger);
   t.equal(l.length, 4, 'each change is audited');
   t.match(l[1], /method ovsps\/vsctl: \[\{"argv":\["list-br","--","--may-exist","add-br","br9"\]\}\]: ok$/);

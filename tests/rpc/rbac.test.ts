@@ -14,6 +14,7 @@ import { createDatabaseFile } from '../../engine/ovsdb/file-db.js';
 import { OvsdbServerRunner } from '../../engine/cli/ovsdb-server.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
 import { RpcError } from '../../engine/rpc/errors.js';
+import { AUDIT_BATCH_MS } from '../../engine/rpc/audit.js';
 import type { TlsFiles } from '../../engine/rpc/stream.js';
 import { needCommand, needRealOvs } from '../lib/env.js';
 import { MemoryLogger, sleep } from './helpers.js';
@@ -262,6 +263,7 @@ t.test('RBAC: our server answers a restricted client exactly as real ovsdb-serve
   t.same(got.unrestricted, [{ count: 1 }], 'a remote without a role is not restricted');
   t.same(got.roInsert, [{ rows: [{ hostname: 'free' }] }, { error: 'not allowed', details: 'insert operation not allowed when database server is in read only mode' }, null], 'read_only connection');
   t.same(got.roCommit, [{}, { error: 'not allowed', details: 'commit operation not allowed when database server is in read only mode' }]);
+  await sleep(AUDIT_BATCH_MS * 3); // audit lines are written in batches
   t.match(ours.logger!.lines.find((l) => /prohibit row insertion into table "Chassis"/.test(l)) ?? '', /^INFO ssl:127\.0\.0\.1:\d+ \[ssl subject="O=ovsps,CN=ch1" 127\.0\.0\.1:\d+ role=ovn-controller\] transact R: insert Chassis: denied/, 'denials are audited');
   // Management methods would bypass the role: refused.
   ours.runner!.server.registerMethod('ovsps/test-write', async () => 'done');
