@@ -4,22 +4,14 @@
 // the JSON record, ovs-appctl ovsdb-server/limits shows the limit, and a connection over the limit
 // is refused with a log line.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { sleep, waitFor } from './helpers.js';
+import { runBin, sleep, waitFor } from './helpers.js';
 
-const bin = (name: string) => join(projectRoot, 'engine', 'bin', name);
-const run = (name: string, args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-  const p = spawn(process.execPath, [bin(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  p.stdout.on('data', (d: Buffer) => { stdout += d; });
-  p.stderr.on('data', (d: Buffer) => { stderr += d; });
-  p.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const run = runBin;
 
 t.test('ovsdb-server --max-connections --audit-file, driven by ovs-vsctl and ovs-appctl', { skip: process.platform !== 'linux' && 'unix sockets and SO_PEERCRED' }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ovsps-h21-cli-'));

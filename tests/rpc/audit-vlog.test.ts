@@ -4,22 +4,14 @@
 // runs, and the audit lines, which go to the file in batches, are all there once the server has
 // been stopped with SIGTERM right after its last transaction.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { connectOvsdb } from '../../engine/rpc/client.js';
-import { sleep, waitFor } from './helpers.js';
+import { runBin, sleep, waitFor } from './helpers.js';
 
-const bin = (name: string) => join(projectRoot, 'engine', 'bin', name);
-const run = (name: string, args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-  const p = spawn(process.execPath, [bin(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  p.stdout.on('data', (d: Buffer) => { stdout += d; });
-  p.stderr.on('data', (d: Buffer) => { stderr += d; });
-  p.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const run = runBin;
 
 const gone = (pid: number): boolean => {
   try { process.kill(pid, 0); return false; } catch { return true; }

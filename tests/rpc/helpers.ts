@@ -1,4 +1,5 @@
 // Shared by the tests in tests/rpc: a small schema, a server on a private unix socket, clients.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
 import type { Logger } from '../../engine/rpc/logger.js';
 import { RpcError } from '../../engine/rpc/errors.js';
 import { OvsdbServer, type ServerOptions } from '../../engine/rpc/server.js';
+import { projectRoot } from '../../engine/setup/paths.js';
 
 export const TEST_SCHEMA: JsonObject = {
   name: 'T',
@@ -101,3 +103,15 @@ export async function errorOf(p: Promise<unknown>): Promise<Json> {
   throw new Error('expected the request to fail, but it succeeded');
 }
 
+
+/** One of the project's OVS-named CLIs (engine/bin/NAME) as a child process; resolves with its
+ *  exit status and output. */
+export function runBin(name: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(projectRoot, 'engine', 'bin', name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d: Buffer) => { stdout += d; });
+    p.stderr.on('data', (d: Buffer) => { stderr += d; });
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
