@@ -13,7 +13,7 @@ import { isUuid } from './schema.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
 import {
   applyDatumDiff, atomToString, checkAtomConstraints, datumEquals, datumFromJson, datumToJson, datumToString,
-  defaultDatum, diffDatum, findKey,
+  compareAtoms, defaultDatum, diffDatum,
 } from './datum.js';
 import { atomFromJson, atomToJson } from './datum.js';
 import type { Atom, Datum, NamedUuidResolver } from './datum.js';
@@ -941,6 +941,28 @@ export class MemoryDatabase implements Database {
     for (const a of atoms) if (a !== self || t !== selfTable) fn(t, a as string);
   }
 
+  /** Adds `delta` to the reference count of each row the strong references of `d` (column `c` of
+   *  row `self` of table `t`) point at; a reference to a row that does not exist is a referential
+   *  integrity violation. */
+  private adjustRefs(txn: Txn, t: TableState, c: ColumnSchema, self: string, d: Datum, delta: number): void {
+    for (let side = 0; side < 2; side++) {
+      const base = side === 0 ? c.type.key : c.type.value;
+      const atoms = side === 0 ? d.keys : d.values;
+      if (!base?.refTable || base.refType !== 'strong' || !atoms) continue;
+      const dt = this.tables.get(base.refTable)!;
+      for (let k = 0; k < atoms.length; k++) {
+        const u = atoms[k] as string;
+        if (u === self && dt === t) continue;
+        const target = txn.findOrMake(dt, u);
+        if (!target) {
+          throw new OvsdbError('referential integrity violation',
+            `Table ${t.schema.name} column ${c.name} row ${self} references nonexistent row ${u} in table ${dt.schema.name}.`);
+        }
+        target.nRefs += delta;
+      }
+    }
+  }
+
   private commit(txn: Txn, maxRows?: number): void {
     // 1. What really changed; rows left unchanged drop out of the transaction.
     txn.forEach((tr) => {
@@ -973,30 +995,20 @@ export class MemoryDatabase implements Database {
       throw new OvsdbError('resources exhausted', new LimitError('maxRowsPerTransaction', nRows, maxRows).message);
     }
 
-    // 2. Reference counts and referential integrity.
+    // 2. Reference counts and referential integrity (of a modified column, only the atoms the
+    //    transaction added or removed).
     txn.forEach((tr) => {
       if (!tr.changed) return;
-      for (const i of tr.table.refCols) {
+      const t = tr.table;
+      for (const i of t.refCols) {
         if (!tr.changed[i]) continue;
-        const c = tr.table.cols[i]!;
-        const adjust = (row: Row, d: Datum, delta: number): void => {
-          for (const [base, atoms] of [[c.type.key, d.keys], [c.type.value, d.values]] as const) {
-            this.strongTargets(base, atoms, row.uuid, (t, u) => {
-              const target = txn.findOrMake(t, u);
-              if (!target) {
-                throw new OvsdbError('referential integrity violation',
-                  `Table ${tr.table.schema.name} column ${c.name} row ${row.uuid} references nonexistent row ${u} in table ${t.schema.name}.`);
-              }
-              target.nRefs += delta;
-            }, tr.table);
-          }
-        };
-        if (tr.old && !tr.new) adjust(tr.old, asDatum(tr.old.fields[i]!), -1);
-        else if (!tr.old && tr.new) adjust(tr.new, asDatum(tr.new.fields[i]!), 1);
+        const c = t.cols[i]!;
+        if (tr.old && !tr.new) this.adjustRefs(txn, t, c, tr.old.uuid, asDatum(tr.old.fields[i]!), -1);
+        else if (!tr.old && tr.new) this.adjustRefs(txn, t, c, tr.new.uuid, asDatum(tr.new.fields[i]!), 1);
         else if (tr.old && tr.new) {
           const { added, removed } = addedRemoved(c, asDatum(tr.old.fields[i]!), asDatum(tr.new.fields[i]!));
-          adjust(tr.old, removed, -1);
-          adjust(tr.new, added, 1);
+          if (removed.keys.length) this.adjustRefs(txn, t, c, tr.old.uuid, removed, -1);
+          if (added.keys.length) this.adjustRefs(txn, t, c, tr.new.uuid, added, 1);
         }
       }
     });
@@ -1557,20 +1569,48 @@ function pairKey(d: Datum, k: number): string {
   return d.values ? JSON.stringify([d.keys[k], d.values[k]]) : JSON.stringify(d.keys[k]);
 }
 
-/** Keys (pairs for maps) added to and removed from a column by a modification. */
+/** Keys (pairs for maps) added to and removed from a column by a modification: one merge of the
+ *  two sorted datums (a changed map value counts as the old pair removed and the new one added). */
 function addedRemoved(c: ColumnSchema, oldD: Datum, newD: Datum): { added: Datum; removed: Datum } {
+  const isMap = !!oldD.values;
+  const added: Datum = isMap ? { keys: [], values: [] } : { keys: [] };
+  const removed: Datum = isMap ? { keys: [], values: [] } : { keys: [] };
+  if (oldD === newD) return { added, removed };
   const kt = c.type.key.type;
-  const pick = (from: Datum, other: Datum): Datum => {
-    const out: Datum = from.values ? { keys: [], values: [] } : { keys: [] };
-    for (let i = 0; i < from.keys.length; i++) {
-      const j = findKey(kt, other.keys, from.keys[i]!);
-      if (j >= 0 && (!from.values || from.values[i] === other.values![j])) continue;
-      out.keys.push(from.keys[i]!);
-      if (out.values) out.values.push(from.values![i]!);
+  const ok = oldD.keys;
+  const nk = newD.keys;
+  let o = 0;
+  let n = 0;
+  while (o < ok.length && n < nk.length) {
+    const cmp = compareAtoms(kt, ok[o]!, nk[n]!);
+    if (cmp < 0) {
+      removed.keys.push(ok[o]!);
+      if (isMap) removed.values!.push(oldD.values![o]!);
+      o++;
+    } else if (cmp > 0) {
+      added.keys.push(nk[n]!);
+      if (isMap) added.values!.push(newD.values![n]!);
+      n++;
+    } else {
+      if (isMap && oldD.values![o] !== newD.values![n]) {
+        removed.keys.push(ok[o]!);
+        removed.values!.push(oldD.values![o]!);
+        added.keys.push(nk[n]!);
+        added.values!.push(newD.values![n]!);
+      }
+      o++;
+      n++;
     }
-    return out;
-  };
-  return { added: pick(newD, oldD), removed: pick(oldD, newD) };
+  }
+  for (; o < ok.length; o++) {
+    removed.keys.push(ok[o]!);
+    if (isMap) removed.values!.push(oldD.values![o]!);
+  }
+  for (; n < nk.length; n++) {
+    added.keys.push(nk[n]!);
+    if (isMap) added.values!.push(newD.values![n]!);
+  }
+  return { added, removed };
 }
 
 export function createDatabase(schema: DatabaseSchema, opts?: { sink?: CommitSink }): MemoryDatabase {
