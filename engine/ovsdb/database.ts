@@ -385,6 +385,8 @@ export class MemoryDatabase implements Database {
   private txnId = ZERO_TXN_ID;
   /** referenced row uuid -> its weak reference records by weakRefId. */
   private readonly weakRefs = new Map<string, Map<string, WeakRef>>();
+  /** Row version -> its wire form, built for the last commit's listeners (see keepRecentJson). */
+  private recentJson = new Map<Row, RowJson>();
 
   constructor(schema: DatabaseSchema, opts?: { sink?: CommitSink }) {
     this.schema = schema;
@@ -1123,6 +1125,7 @@ export class MemoryDatabase implements Database {
       }
     }
     const change: CommittedChange | undefined = this.listeners.size ? { txnId: '', tables: new Map() } : undefined;
+    const handedOut: LazyRowChange[] | undefined = change && txnRowCount(txn) <= SMALL_RECORD_ROWS ? [] : undefined;
     for (const [t, m] of txn.rows) {
       for (const tr of m.values()) {
         if (!tr.old && !tr.new) continue;
@@ -1138,7 +1141,9 @@ export class MemoryDatabase implements Database {
         if (change && tr.changed && tr.changed.some((x) => x)) {
           let tm = change.tables.get(t.schema.name);
           if (!tm) change.tables.set(t.schema.name, (tm = new Map()));
-          tm.set(tr.uuid, this.lazyChange(t, tr.old, tr.new));
+          const ch = this.lazyChange(t, tr.old, tr.new);
+          tm.set(tr.uuid, ch);
+          handedOut?.push(ch);
         }
       }
     }
@@ -1147,11 +1152,24 @@ export class MemoryDatabase implements Database {
       change.txnId = this.txnId;
       for (const l of [...this.listeners]) l(change);
     }
+    this.keepRecentJson(handedOut);
     this.wakeWaiters();
   }
 
-  private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
-    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow, t);
+  private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): LazyRowChange {
+    return lazyRowChange(t, oldRow, newRow, oldRow && this.recentJson.get(oldRow));
+  }
+
+  /** After a commit's listeners ran: remembers the wire rows they had built for the commit's new
+   *  row versions, so the next commit that modifies one of those rows hands out its old wire row
+   *  without building it again. Only a small commit's rows are kept, and only until the next commit. */
+  private keepRecentJson(changes: LazyRowChange[] | undefined): void {
+    if (this.recentJson.size) this.recentJson = new Map();
+    if (!changes) return;
+    for (const ch of changes) {
+      const st = ch[LAZY];
+      if (st.newRow && st.newJson) this.recentJson.set(st.newRow, st.newJson);
+    }
   }
 
   private wakeWaiters(): void {
@@ -1355,6 +1373,7 @@ export class MemoryDatabase implements Database {
       }
       for (const l of [...this.listeners]) l(change);
     }
+    this.keepRecentJson(undefined);
     this.wakeWaiters();
   }
 
@@ -1426,12 +1445,11 @@ class Utf8Chunks {
  *  hides behind a symbol key. */
 const LAZY = Symbol('lazyRowChange');
 interface LazyState {
-  toJson: (r: Row) => RowJson;
-  table?: TableState;
-  oldRow?: Row;
-  newRow?: Row;
-  oldJson?: RowJson;
-  newJson?: RowJson;
+  table: TableState;
+  oldRow: Row | undefined;
+  newRow: Row | undefined;
+  oldJson: RowJson | undefined;
+  newJson: RowJson | undefined;
 }
 type LazyRowChange = RowChange & { [LAZY]: LazyState };
 
@@ -1440,7 +1458,7 @@ const OLD_ACCESSOR: PropertyDescriptor = {
   configurable: true,
   get(this: LazyRowChange): RowJson {
     const st = this[LAZY];
-    return (st.oldJson ??= st.toJson(st.oldRow!));
+    return (st.oldJson ??= rowJsonOf(st.table, st.oldRow!));
   },
 };
 const NEW_ACCESSOR: PropertyDescriptor = {
@@ -1448,12 +1466,29 @@ const NEW_ACCESSOR: PropertyDescriptor = {
   configurable: true,
   get(this: LazyRowChange): RowJson {
     const st = this[LAZY];
-    return (st.newJson ??= st.toJson(st.newRow!));
+    if (st.newJson) return st.newJson;
+    // A modification whose old row is already in wire form: the columns the new row shares with
+    // it (the same field, untouched by the transaction) share their wire value too.
+    return (st.newJson = st.oldJson && st.oldRow ? rowJsonFrom(st.table, st.newRow!, st.oldRow, st.oldJson) : rowJsonOf(st.table, st.newRow!));
   },
 };
 
-function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined, table?: TableState): LazyRowChange {
-  const rc = { [LAZY]: { toJson, oldRow, newRow, table } } as LazyRowChange;
+/** The wire form of row `r`, taking from `base` (the wire form of row `from`) each column whose
+ *  field `r` shares with `from` (fields are never changed in place, so the same field has the same
+ *  wire value); _version is always r's own. */
+function rowJsonFrom(t: TableState, r: Row, from: Row, base: RowJson): RowJson {
+  const out: RowJson = {};
+  for (let i = 0; i < t.cols.length; i++) {
+    const c = t.cols[i]!;
+    const f = r.fields[i]!;
+    const v = i !== 1 && f === from.fields[i] ? base[c.name] : undefined;
+    out[c.name] = v !== undefined ? v : fieldToJson(c, fieldAt(r, i));
+  }
+  return out;
+}
+
+function lazyRowChange(table: TableState, oldRow: Row | undefined, newRow: Row | undefined, oldJson?: RowJson): LazyRowChange {
+  const rc = { [LAZY]: { table, oldRow, newRow, oldJson, newJson: undefined } } as LazyRowChange;
   if (oldRow) Object.defineProperty(rc, 'old', OLD_ACCESSOR);
   if (newRow) Object.defineProperty(rc, 'new', NEW_ACCESSOR);
   return rc;

@@ -372,3 +372,44 @@ t.test('transactText across parse batches: many operations, a bad one far in', a
   const text = JSON.stringify(ops.slice(0, 700)).replace('"c300"', 'c300');
   await t.rejects(b.transactText(text), { code: 'OVS_E_INVALID_INPUT', message: /element 602 at offset \d+ is not valid JSON/ });
 });
+
+t.test('commit notifications: old/new rows equal the rows as read, whether or not the previous commit\'s rows were read', async (t) => {
+  const db = createDatabase(schema);
+  const seen: { table: string; uuid: string; old?: RowJson; new?: RowJson }[] = [];
+  let read = true;
+  db.onCommit((c) => {
+    for (const [table, rows] of c.tables) {
+      for (const [uuid, ch] of rows) {
+        // Every other commit nobody looks at the rows at commit time (they are read later).
+        if (read) seen.push({ table, uuid, old: ch.old, new: ch.new });
+        else seen.push({ table, uuid, get old() { return ch.old; }, get new() { return ch.new; } });
+      }
+    }
+  });
+  const r = await db.transact([
+    { op: 'insert', table: 'Kid', 'uuid-name': 'k1', row: { label: 'a' } },
+    { op: 'insert', table: 'Top', row: { name: 't', kids: ['named-uuid', 'k1'], n: 1 } },
+  ]);
+  const top = (r[1] as { uuid: [string, string] }).uuid[1];
+  const kids: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    read = i % 3 !== 1;
+    const before = db.getRow('Top', top)!;
+    const ops: Json[] = [{ op: 'insert', table: 'Kid', 'uuid-name': 'k', row: { label: `k${i}` } },
+      { op: 'mutate', table: 'Top', where: [['_uuid', '==', ['uuid', top]]], mutations: [['kids', 'insert', ['set', [['named-uuid', 'k']]]], ['n', '+=', 1]] }];
+    if (i % 2 === 1) ops.push({ op: 'update', table: 'Top', where: [], row: { name: `t${i}` } });
+    if (i === 5) ops.push({ op: 'mutate', table: 'Top', where: [], mutations: [['kids', 'delete', ['set', kids.slice(0, 2).map((u) => ['uuid', u])]]] });
+    const out = await db.transact(ops);
+    t.notOk(out.some((x) => x !== null && typeof x === 'object' && 'error' in x), `commit ${i} succeeded`);
+    kids.push((out[0] as { uuid: [string, string] }).uuid[1]);
+    const after = db.getRow('Top', top)!;
+    const ch = seen.filter((s) => s.table === 'Top' && s.uuid === top).at(-1)!;
+    t.same(ch.old, before, `commit ${i}: old row is the row before`);
+    t.same(ch.new, after, `commit ${i}: new row is the row after`);
+    t.not((ch.new as RowJson)._version, (ch.old as RowJson)._version, `commit ${i}: a new _version`);
+  }
+  // Kids dropped from the set were collected: their delete notifications carry their last row.
+  const gone = seen.filter((s) => s.table === 'Kid' && !s.new);
+  t.equal(gone.length, 2);
+  for (const g of gone) t.match(g.old, { label: /^k[01]$/ });
+});
