@@ -88,6 +88,8 @@ interface TableState {
   eagerVersion: boolean;
   /** Columns whose default value breaks the column's constraints (so inserts must set them). */
   badDefaults: number[];
+  /** Each column's name as JSON text. */
+  colNamesJson: string[];
 }
 
 function rowJsonOf(t: TableState, r: Row): RowJson {
@@ -158,6 +160,7 @@ function asField(d: Datum): Field {
 }
 
 function fieldEquals(a: Field, b: Field): boolean {
+  if (a === b) return true;
   if (typeof a !== 'object') {
     if (typeof b !== 'object') return a === b;
     return !b.values && b.keys.length === 1 && b.keys[0] === a;
@@ -168,6 +171,33 @@ function fieldEquals(a: Field, b: Field): boolean {
 
 function fieldToJson(c: ColumnSchema, f: Field): Json {
   return typeof f === 'object' ? datumToJson(c.type, f) : atomToJson(c.type.key.type, f);
+}
+
+/** JSON.stringify(atomToJson(type, a)), without the array for a uuid. */
+function atomJsonText(type: BaseType['type'], a: Atom): string {
+  // A uuid atom is 36 hex digits and dashes: nothing to escape.
+  if (type === 'uuid') return `["uuid","${a as string}"]`;
+  return typeof a === 'string' ? JSON.stringify(a) : String(a);
+}
+
+/** JSON.stringify(datumToJson(type, d)), made directly. */
+function datumJsonText(type: ColumnSchema['type'], d: Datum): string {
+  const kt = type.key.type;
+  if (type.value) {
+    const vt = type.value.type;
+    let s = '["map",[';
+    for (let i = 0; i < d.keys.length; i++) s += `${i ? ',' : ''}[${atomJsonText(kt, d.keys[i]!)},${atomJsonText(vt, d.values![i]!)}]`;
+    return s + ']]';
+  }
+  if (d.keys.length === 1) return atomJsonText(kt, d.keys[0]!);
+  let s = '["set",[';
+  for (let i = 0; i < d.keys.length; i++) s += `${i ? ',' : ''}${atomJsonText(kt, d.keys[i]!)}`;
+  return s + ']]';
+}
+
+/** JSON.stringify(fieldToJson(c, f)). */
+function fieldJsonText(c: ColumnSchema, f: Field): string {
+  return typeof f === 'object' ? datumJsonText(c.type, f) : atomJsonText(c.type.key.type, f);
 }
 
 /** A reusable one-atom datum, so conditions can look at bare fields without allocating. */
@@ -408,6 +438,7 @@ export class MemoryDatabase implements Database {
         eagerVersion: ts.indexes.some((idx) => idx.includes('_version')),
         defaults: cols.map((c) => asField(defaultDatum(c.type))), allChanged: cols.map(() => true),
         badDefaults: cols.map((c, i) => (defaultBreaksConstraints(c, defaultDatum(c.type)) ? i : -1)).filter((i) => i >= 0),
+        colNamesJson: cols.map((c) => JSON.stringify(c.name)),
       });
     }
   }
@@ -1238,6 +1269,28 @@ export class MemoryDatabase implements Database {
     return o;
   }
 
+  /** rowRecord's entry as its compact JSON text (exactly JSON.stringify of rowRecord's object),
+   *  written straight from the fields: no object or array per row and column. */
+  private rowRecordText(t: TableState, tr: TxnRow): string | undefined {
+    if (!tr.new) return tr.old ? 'null' : undefined;
+    let body = '';
+    for (let i = 2; i < t.cols.length; i++) {
+      const c = t.cols[i]!;
+      if (c.ephemeral) continue;
+      const nd = tr.new.fields[i]!;
+      let v: string;
+      if (tr.old) {
+        if (!tr.changed?.[i]) continue;
+        v = c.type.max > 1 ? datumJsonText(c.type, diffDatum(c.type, asDatum(tr.old.fields[i]!), asDatum(nd))) : fieldJsonText(c, nd);
+      } else {
+        if (isDefault(t, i, nd)) continue;
+        v = fieldJsonText(c, nd);
+      }
+      body += `${body ? ',' : ''}${t.colNamesJson[i]!}:${v}`;
+    }
+    return body || !tr.old ? `{${body}}` : undefined;
+  }
+
   /** The OVS 3.1 on-disk transaction record (diff form), or undefined if nothing persistent changed. */
   private buildRecord(txn: Txn): JsonObject | undefined {
     let rec: JsonObject | undefined;
@@ -1279,14 +1332,14 @@ export class MemoryDatabase implements Database {
     for (const [t, m] of txn.rows) {
       let first = true;
       for (const tr of m.values()) {
-        const rowJson = this.rowRecord(t, tr);
-        if (rowJson === undefined) continue;
+        const rowText = this.rowRecordText(t, tr);
+        if (rowText === undefined) continue;
         if (first) {
-          emit(`${any ? ',' : '{'}${JSON.stringify(t.schema.name)}:{"${tr.uuid}":${JSON.stringify(rowJson)}`);
+          emit(`${any ? ',' : '{'}${JSON.stringify(t.schema.name)}:{"${tr.uuid}":${rowText}`);
           first = false;
           any = true;
         } else {
-          emit(`,"${tr.uuid}":${JSON.stringify(rowJson)}`);
+          emit(`,"${tr.uuid}":${rowText}`);
         }
       }
       if (!first) emit('}');

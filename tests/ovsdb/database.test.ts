@@ -413,3 +413,48 @@ t.test('commit notifications: old/new rows equal the rows as read, whether or no
   t.equal(gone.length, 2);
   for (const g of gone) t.match(g.old, { label: /^k[01]$/ });
 });
+
+t.test('the record text a commit writes is exactly the JSON of the record object', async (t) => {
+  const s = parseSchema({
+    name: 'R', tables: {
+      A: { isRoot: true, columns: {
+        s: { type: 'string' }, i: { type: 'integer' }, r: { type: 'real' }, b: { type: 'boolean' },
+        opt: { type: { key: 'string', min: 0, max: 1 } },
+        set: { type: { key: 'integer', min: 0, max: 'unlimited' } },
+        refs: { type: { key: { type: 'uuid', refTable: 'B' }, min: 0, max: 'unlimited' } },
+        m: { type: { key: 'string', value: 'real', min: 0, max: 'unlimited' } },
+        um: { type: { key: 'integer', value: { type: 'uuid', refTable: 'B' }, min: 0, max: 'unlimited' } },
+        eph: { type: 'string', ephemeral: true },
+      } },
+      B: { columns: { n: { type: 'integer' } } },
+    },
+  });
+  const texts: string[] = [];
+  const objects: JsonObject[] = [];
+  const a = createDatabase(s, { sink: { append: () => {}, appendText: (text) => { texts.push(text); } } });
+  const b = createDatabase(s, { sink: { append: (rec) => { objects.push(rec); } } });
+  const u = (n: number): string => U(n);
+  const txns: Json[][] = [
+    [{ op: 'insert', table: 'B', uuid: u(1), row: { n: 1 } }, { op: 'insert', table: 'B', uuid: u(2), row: {} },
+      { op: 'insert', table: 'A', uuid: u(10), row: { s: 'q"\\\u2028\u00e9\u{1f600}\n', i: 9007199254740993, r: -0.5e-7, b: true, opt: ['set', []],
+        set: ['set', [3, -1, 2]], refs: ['set', [['uuid', u(1)], ['uuid', u(2)]]], m: ['map', [['z', 1.5], ['a', 1e21]]], um: ['map', [[7, ['uuid', u(2)]]]], eph: 'x' } },
+      { op: 'insert', table: 'A', uuid: u(11), row: {} }, { op: 'comment', comment: 'first "one"' }],
+    [{ op: 'update', table: 'A', where: [['_uuid', '==', ['uuid', u(10)]]], row: { s: '', opt: 'o', set: ['set', [2, 5]], m: ['map', [['a', 2], ['b', 3]]], eph: 'y' } },
+      { op: 'mutate', table: 'A', where: [['_uuid', '==', ['uuid', u(11)]]], mutations: [['refs', 'insert', ['uuid', u(2)]], ['i', '+=', 1]] }],
+    [{ op: 'update', table: 'A', where: [['_uuid', '==', ['uuid', u(10)]]], row: { eph: 'only ephemeral' } }],
+    [{ op: 'mutate', table: 'A', where: [['_uuid', '==', ['uuid', u(10)]]], mutations: [['refs', 'delete', ['uuid', u(1)]], ['um', 'delete', ['set', [7]]]] }],
+    [{ op: 'delete', table: 'A', where: [['_uuid', '==', ['uuid', u(11)]]] }],
+  ];
+  for (const ops of txns) {
+    const ra = await a.transact(ops);
+    const rb = await b.transact(ops);
+    t.same(ra, rb, 'same results');
+    t.notOk(ra.some((x) => x !== null && typeof x === 'object' && 'error' in x), 'no errors');
+  }
+  t.equal(texts.length, objects.length, 'one record per commit that changed something persistent');
+  t.equal(texts.length, 4, 'the ephemeral-only update writes no record');
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!.replace(/"_date":\d+/, '"_date":0');
+    t.equal(text, JSON.stringify({ ...objects[i]!, _date: 0 }), `record ${i}: same text`);
+  }
+});
