@@ -13,7 +13,7 @@ import { isUuid } from './schema.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
 import {
   applyDatumDiff, atomToString, checkAtomConstraints, datumEquals, datumFromJson, datumToJson, datumToString,
-  defaultDatum, diffDatum, findKey,
+  compareAtoms, defaultDatum, diffDatum,
 } from './datum.js';
 import { atomFromJson, atomToJson } from './datum.js';
 import type { Atom, Datum, NamedUuidResolver } from './datum.js';
@@ -88,6 +88,8 @@ interface TableState {
   eagerVersion: boolean;
   /** Columns whose default value breaks the column's constraints (so inserts must set them). */
   badDefaults: number[];
+  /** Each column's name as JSON text. */
+  colNamesJson: string[];
 }
 
 function rowJsonOf(t: TableState, r: Row): RowJson {
@@ -158,6 +160,7 @@ function asField(d: Datum): Field {
 }
 
 function fieldEquals(a: Field, b: Field): boolean {
+  if (a === b) return true;
   if (typeof a !== 'object') {
     if (typeof b !== 'object') return a === b;
     return !b.values && b.keys.length === 1 && b.keys[0] === a;
@@ -168,6 +171,33 @@ function fieldEquals(a: Field, b: Field): boolean {
 
 function fieldToJson(c: ColumnSchema, f: Field): Json {
   return typeof f === 'object' ? datumToJson(c.type, f) : atomToJson(c.type.key.type, f);
+}
+
+/** JSON.stringify(atomToJson(type, a)), without the array for a uuid. */
+function atomJsonText(type: BaseType['type'], a: Atom): string {
+  // A uuid atom is 36 hex digits and dashes: nothing to escape.
+  if (type === 'uuid') return `["uuid","${a as string}"]`;
+  return typeof a === 'string' ? JSON.stringify(a) : String(a);
+}
+
+/** JSON.stringify(datumToJson(type, d)), made directly. */
+function datumJsonText(type: ColumnSchema['type'], d: Datum): string {
+  const kt = type.key.type;
+  if (type.value) {
+    const vt = type.value.type;
+    let s = '["map",[';
+    for (let i = 0; i < d.keys.length; i++) s += `${i ? ',' : ''}[${atomJsonText(kt, d.keys[i]!)},${atomJsonText(vt, d.values![i]!)}]`;
+    return s + ']]';
+  }
+  if (d.keys.length === 1) return atomJsonText(kt, d.keys[0]!);
+  let s = '["set",[';
+  for (let i = 0; i < d.keys.length; i++) s += `${i ? ',' : ''}${atomJsonText(kt, d.keys[i]!)}`;
+  return s + ']]';
+}
+
+/** JSON.stringify(fieldToJson(c, f)). */
+function fieldJsonText(c: ColumnSchema, f: Field): string {
+  return typeof f === 'object' ? datumJsonText(c.type, f) : atomJsonText(c.type.key.type, f);
 }
 
 /** A reusable one-atom datum, so conditions can look at bare fields without allocating. */
@@ -385,6 +415,8 @@ export class MemoryDatabase implements Database {
   private txnId = ZERO_TXN_ID;
   /** referenced row uuid -> its weak reference records by weakRefId. */
   private readonly weakRefs = new Map<string, Map<string, WeakRef>>();
+  /** Row version -> its wire form, built for the last commit's listeners (see keepRecentJson). */
+  private recentJson = new Map<Row, RowJson>();
 
   constructor(schema: DatabaseSchema, opts?: { sink?: CommitSink }) {
     this.schema = schema;
@@ -406,6 +438,7 @@ export class MemoryDatabase implements Database {
         eagerVersion: ts.indexes.some((idx) => idx.includes('_version')),
         defaults: cols.map((c) => asField(defaultDatum(c.type))), allChanged: cols.map(() => true),
         badDefaults: cols.map((c, i) => (defaultBreaksConstraints(c, defaultDatum(c.type)) ? i : -1)).filter((i) => i >= 0),
+        colNamesJson: cols.map((c) => JSON.stringify(c.name)),
       });
     }
   }
@@ -941,6 +974,28 @@ export class MemoryDatabase implements Database {
     for (const a of atoms) if (a !== self || t !== selfTable) fn(t, a as string);
   }
 
+  /** Adds `delta` to the reference count of each row the strong references of `d` (column `c` of
+   *  row `self` of table `t`) point at; a reference to a row that does not exist is a referential
+   *  integrity violation. */
+  private adjustRefs(txn: Txn, t: TableState, c: ColumnSchema, self: string, d: Datum, delta: number): void {
+    for (let side = 0; side < 2; side++) {
+      const base = side === 0 ? c.type.key : c.type.value;
+      const atoms = side === 0 ? d.keys : d.values;
+      if (!base?.refTable || base.refType !== 'strong' || !atoms) continue;
+      const dt = this.tables.get(base.refTable)!;
+      for (let k = 0; k < atoms.length; k++) {
+        const u = atoms[k] as string;
+        if (u === self && dt === t) continue;
+        const target = txn.findOrMake(dt, u);
+        if (!target) {
+          throw new OvsdbError('referential integrity violation',
+            `Table ${t.schema.name} column ${c.name} row ${self} references nonexistent row ${u} in table ${dt.schema.name}.`);
+        }
+        target.nRefs += delta;
+      }
+    }
+  }
+
   private commit(txn: Txn, maxRows?: number): void {
     // 1. What really changed; rows left unchanged drop out of the transaction.
     txn.forEach((tr) => {
@@ -973,30 +1028,20 @@ export class MemoryDatabase implements Database {
       throw new OvsdbError('resources exhausted', new LimitError('maxRowsPerTransaction', nRows, maxRows).message);
     }
 
-    // 2. Reference counts and referential integrity.
+    // 2. Reference counts and referential integrity (of a modified column, only the atoms the
+    //    transaction added or removed).
     txn.forEach((tr) => {
       if (!tr.changed) return;
-      for (const i of tr.table.refCols) {
+      const t = tr.table;
+      for (const i of t.refCols) {
         if (!tr.changed[i]) continue;
-        const c = tr.table.cols[i]!;
-        const adjust = (row: Row, d: Datum, delta: number): void => {
-          for (const [base, atoms] of [[c.type.key, d.keys], [c.type.value, d.values]] as const) {
-            this.strongTargets(base, atoms, row.uuid, (t, u) => {
-              const target = txn.findOrMake(t, u);
-              if (!target) {
-                throw new OvsdbError('referential integrity violation',
-                  `Table ${tr.table.schema.name} column ${c.name} row ${row.uuid} references nonexistent row ${u} in table ${t.schema.name}.`);
-              }
-              target.nRefs += delta;
-            }, tr.table);
-          }
-        };
-        if (tr.old && !tr.new) adjust(tr.old, asDatum(tr.old.fields[i]!), -1);
-        else if (!tr.old && tr.new) adjust(tr.new, asDatum(tr.new.fields[i]!), 1);
+        const c = t.cols[i]!;
+        if (tr.old && !tr.new) this.adjustRefs(txn, t, c, tr.old.uuid, asDatum(tr.old.fields[i]!), -1);
+        else if (!tr.old && tr.new) this.adjustRefs(txn, t, c, tr.new.uuid, asDatum(tr.new.fields[i]!), 1);
         else if (tr.old && tr.new) {
           const { added, removed } = addedRemoved(c, asDatum(tr.old.fields[i]!), asDatum(tr.new.fields[i]!));
-          adjust(tr.old, removed, -1);
-          adjust(tr.new, added, 1);
+          if (removed.keys.length) this.adjustRefs(txn, t, c, tr.old.uuid, removed, -1);
+          if (added.keys.length) this.adjustRefs(txn, t, c, tr.new.uuid, added, 1);
         }
       }
     });
@@ -1111,6 +1156,7 @@ export class MemoryDatabase implements Database {
       }
     }
     const change: CommittedChange | undefined = this.listeners.size ? { txnId: '', tables: new Map() } : undefined;
+    const handedOut: LazyRowChange[] | undefined = change && txnRowCount(txn) <= SMALL_RECORD_ROWS ? [] : undefined;
     for (const [t, m] of txn.rows) {
       for (const tr of m.values()) {
         if (!tr.old && !tr.new) continue;
@@ -1126,7 +1172,9 @@ export class MemoryDatabase implements Database {
         if (change && tr.changed && tr.changed.some((x) => x)) {
           let tm = change.tables.get(t.schema.name);
           if (!tm) change.tables.set(t.schema.name, (tm = new Map()));
-          tm.set(tr.uuid, this.lazyChange(t, tr.old, tr.new));
+          const ch = this.lazyChange(t, tr.old, tr.new);
+          tm.set(tr.uuid, ch);
+          handedOut?.push(ch);
         }
       }
     }
@@ -1135,11 +1183,24 @@ export class MemoryDatabase implements Database {
       change.txnId = this.txnId;
       for (const l of [...this.listeners]) l(change);
     }
+    this.keepRecentJson(handedOut);
     this.wakeWaiters();
   }
 
-  private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): RowChange {
-    return lazyRowChange((r) => this.rowToJson(t, r), oldRow, newRow, t);
+  private lazyChange(t: TableState, oldRow: Row | undefined, newRow: Row | undefined): LazyRowChange {
+    return lazyRowChange(t, oldRow, newRow, oldRow && this.recentJson.get(oldRow));
+  }
+
+  /** After a commit's listeners ran: remembers the wire rows they had built for the commit's new
+   *  row versions, so the next commit that modifies one of those rows hands out its old wire row
+   *  without building it again. Only a small commit's rows are kept, and only until the next commit. */
+  private keepRecentJson(changes: LazyRowChange[] | undefined): void {
+    if (this.recentJson.size) this.recentJson = new Map();
+    if (!changes) return;
+    for (const ch of changes) {
+      const st = ch[LAZY];
+      if (st.newRow && st.newJson) this.recentJson.set(st.newRow, st.newJson);
+    }
   }
 
   private wakeWaiters(): void {
@@ -1208,6 +1269,28 @@ export class MemoryDatabase implements Database {
     return o;
   }
 
+  /** rowRecord's entry as its compact JSON text (exactly JSON.stringify of rowRecord's object),
+   *  written straight from the fields: no object or array per row and column. */
+  private rowRecordText(t: TableState, tr: TxnRow): string | undefined {
+    if (!tr.new) return tr.old ? 'null' : undefined;
+    let body = '';
+    for (let i = 2; i < t.cols.length; i++) {
+      const c = t.cols[i]!;
+      if (c.ephemeral) continue;
+      const nd = tr.new.fields[i]!;
+      let v: string;
+      if (tr.old) {
+        if (!tr.changed?.[i]) continue;
+        v = c.type.max > 1 ? datumJsonText(c.type, diffDatum(c.type, asDatum(tr.old.fields[i]!), asDatum(nd))) : fieldJsonText(c, nd);
+      } else {
+        if (isDefault(t, i, nd)) continue;
+        v = fieldJsonText(c, nd);
+      }
+      body += `${body ? ',' : ''}${t.colNamesJson[i]!}:${v}`;
+    }
+    return body || !tr.old ? `{${body}}` : undefined;
+  }
+
   /** The OVS 3.1 on-disk transaction record (diff form), or undefined if nothing persistent changed. */
   private buildRecord(txn: Txn): JsonObject | undefined {
     let rec: JsonObject | undefined;
@@ -1249,14 +1332,14 @@ export class MemoryDatabase implements Database {
     for (const [t, m] of txn.rows) {
       let first = true;
       for (const tr of m.values()) {
-        const rowJson = this.rowRecord(t, tr);
-        if (rowJson === undefined) continue;
+        const rowText = this.rowRecordText(t, tr);
+        if (rowText === undefined) continue;
         if (first) {
-          emit(`${any ? ',' : '{'}${JSON.stringify(t.schema.name)}:{"${tr.uuid}":${JSON.stringify(rowJson)}`);
+          emit(`${any ? ',' : '{'}${JSON.stringify(t.schema.name)}:{"${tr.uuid}":${rowText}`);
           first = false;
           any = true;
         } else {
-          emit(`,"${tr.uuid}":${JSON.stringify(rowJson)}`);
+          emit(`,"${tr.uuid}":${rowText}`);
         }
       }
       if (!first) emit('}');
@@ -1343,6 +1426,7 @@ export class MemoryDatabase implements Database {
       }
       for (const l of [...this.listeners]) l(change);
     }
+    this.keepRecentJson(undefined);
     this.wakeWaiters();
   }
 
@@ -1414,12 +1498,11 @@ class Utf8Chunks {
  *  hides behind a symbol key. */
 const LAZY = Symbol('lazyRowChange');
 interface LazyState {
-  toJson: (r: Row) => RowJson;
-  table?: TableState;
-  oldRow?: Row;
-  newRow?: Row;
-  oldJson?: RowJson;
-  newJson?: RowJson;
+  table: TableState;
+  oldRow: Row | undefined;
+  newRow: Row | undefined;
+  oldJson: RowJson | undefined;
+  newJson: RowJson | undefined;
 }
 type LazyRowChange = RowChange & { [LAZY]: LazyState };
 
@@ -1428,7 +1511,7 @@ const OLD_ACCESSOR: PropertyDescriptor = {
   configurable: true,
   get(this: LazyRowChange): RowJson {
     const st = this[LAZY];
-    return (st.oldJson ??= st.toJson(st.oldRow!));
+    return (st.oldJson ??= rowJsonOf(st.table, st.oldRow!));
   },
 };
 const NEW_ACCESSOR: PropertyDescriptor = {
@@ -1436,12 +1519,29 @@ const NEW_ACCESSOR: PropertyDescriptor = {
   configurable: true,
   get(this: LazyRowChange): RowJson {
     const st = this[LAZY];
-    return (st.newJson ??= st.toJson(st.newRow!));
+    if (st.newJson) return st.newJson;
+    // A modification whose old row is already in wire form: the columns the new row shares with
+    // it (the same field, untouched by the transaction) share their wire value too.
+    return (st.newJson = st.oldJson && st.oldRow ? rowJsonFrom(st.table, st.newRow!, st.oldRow, st.oldJson) : rowJsonOf(st.table, st.newRow!));
   },
 };
 
-function lazyRowChange(toJson: (r: Row) => RowJson, oldRow: Row | undefined, newRow: Row | undefined, table?: TableState): LazyRowChange {
-  const rc = { [LAZY]: { toJson, oldRow, newRow, table } } as LazyRowChange;
+/** The wire form of row `r`, taking from `base` (the wire form of row `from`) each column whose
+ *  field `r` shares with `from` (fields are never changed in place, so the same field has the same
+ *  wire value); _version is always r's own. */
+function rowJsonFrom(t: TableState, r: Row, from: Row, base: RowJson): RowJson {
+  const out: RowJson = {};
+  for (let i = 0; i < t.cols.length; i++) {
+    const c = t.cols[i]!;
+    const f = r.fields[i]!;
+    const v = i !== 1 && f === from.fields[i] ? base[c.name] : undefined;
+    out[c.name] = v !== undefined ? v : fieldToJson(c, fieldAt(r, i));
+  }
+  return out;
+}
+
+function lazyRowChange(table: TableState, oldRow: Row | undefined, newRow: Row | undefined, oldJson?: RowJson): LazyRowChange {
+  const rc = { [LAZY]: { table, oldRow, newRow, oldJson, newJson: undefined } } as LazyRowChange;
   if (oldRow) Object.defineProperty(rc, 'old', OLD_ACCESSOR);
   if (newRow) Object.defineProperty(rc, 'new', NEW_ACCESSOR);
   return rc;
@@ -1557,20 +1657,48 @@ function pairKey(d: Datum, k: number): string {
   return d.values ? JSON.stringify([d.keys[k], d.values[k]]) : JSON.stringify(d.keys[k]);
 }
 
-/** Keys (pairs for maps) added to and removed from a column by a modification. */
+/** Keys (pairs for maps) added to and removed from a column by a modification: one merge of the
+ *  two sorted datums (a changed map value counts as the old pair removed and the new one added). */
 function addedRemoved(c: ColumnSchema, oldD: Datum, newD: Datum): { added: Datum; removed: Datum } {
+  const isMap = !!oldD.values;
+  const added: Datum = isMap ? { keys: [], values: [] } : { keys: [] };
+  const removed: Datum = isMap ? { keys: [], values: [] } : { keys: [] };
+  if (oldD === newD) return { added, removed };
   const kt = c.type.key.type;
-  const pick = (from: Datum, other: Datum): Datum => {
-    const out: Datum = from.values ? { keys: [], values: [] } : { keys: [] };
-    for (let i = 0; i < from.keys.length; i++) {
-      const j = findKey(kt, other.keys, from.keys[i]!);
-      if (j >= 0 && (!from.values || from.values[i] === other.values![j])) continue;
-      out.keys.push(from.keys[i]!);
-      if (out.values) out.values.push(from.values![i]!);
+  const ok = oldD.keys;
+  const nk = newD.keys;
+  let o = 0;
+  let n = 0;
+  while (o < ok.length && n < nk.length) {
+    const cmp = compareAtoms(kt, ok[o]!, nk[n]!);
+    if (cmp < 0) {
+      removed.keys.push(ok[o]!);
+      if (isMap) removed.values!.push(oldD.values![o]!);
+      o++;
+    } else if (cmp > 0) {
+      added.keys.push(nk[n]!);
+      if (isMap) added.values!.push(newD.values![n]!);
+      n++;
+    } else {
+      if (isMap && oldD.values![o] !== newD.values![n]) {
+        removed.keys.push(ok[o]!);
+        removed.values!.push(oldD.values![o]!);
+        added.keys.push(nk[n]!);
+        added.values!.push(newD.values![n]!);
+      }
+      o++;
+      n++;
     }
-    return out;
-  };
-  return { added: pick(newD, oldD), removed: pick(oldD, newD) };
+  }
+  for (; o < ok.length; o++) {
+    removed.keys.push(ok[o]!);
+    if (isMap) removed.values!.push(oldD.values![o]!);
+  }
+  for (; n < nk.length; n++) {
+    added.keys.push(nk[n]!);
+    if (isMap) added.values!.push(newD.values![n]!);
+  }
+  return { added, removed };
 }
 
 export function createDatabase(schema: DatabaseSchema, opts?: { sink?: CommitSink }): MemoryDatabase {

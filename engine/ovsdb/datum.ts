@@ -7,7 +7,7 @@ import { OvsdbError, syntaxError } from './errors.js';
 import { formatG } from './format.js';
 
 export { formatG };
-import { isId, isUuid, typeToEnglish } from './schema.js';
+import { isId, isLowerCaseUuid, isUuid, typeToEnglish } from './schema.js';
 import type { AtomicType, BaseType, ColumnType } from './schema.js';
 
 export type Atom = number | boolean | string;
@@ -134,8 +134,10 @@ export function atomFromJsonUnchecked(base: BaseType, json: Json, resolve?: Name
     case 'uuid': {
       if (Array.isArray(json) && json.length === 2 && typeof json[1] === 'string') {
         if (json[0] === 'uuid') {
-          if (!isUuid(json[1])) throw syntaxError(json, `"${json[1]}" is not a valid UUID`);
-          return json[1].toLowerCase();
+          const u = json[1];
+          if (isLowerCaseUuid(u)) return u;
+          if (!isUuid(u)) throw syntaxError(json, `"${u}" is not a valid UUID`);
+          return u.toLowerCase();
         }
         if (json[0] === 'named-uuid' && resolve) {
           if (!isId(json[1])) throw syntaxError(json, 'named-uuid string is not a valid <id>');

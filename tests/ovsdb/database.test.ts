@@ -372,3 +372,89 @@ t.test('transactText across parse batches: many operations, a bad one far in', a
   const text = JSON.stringify(ops.slice(0, 700)).replace('"c300"', 'c300');
   await t.rejects(b.transactText(text), { code: 'OVS_E_INVALID_INPUT', message: /element 602 at offset \d+ is not valid JSON/ });
 });
+
+t.test('commit notifications: old/new rows equal the rows as read, whether or not the previous commit\'s rows were read', async (t) => {
+  const db = createDatabase(schema);
+  const seen: { table: string; uuid: string; old?: RowJson; new?: RowJson }[] = [];
+  let read = true;
+  db.onCommit((c) => {
+    for (const [table, rows] of c.tables) {
+      for (const [uuid, ch] of rows) {
+        // Every other commit nobody looks at the rows at commit time (they are read later).
+        if (read) seen.push({ table, uuid, old: ch.old, new: ch.new });
+        else seen.push({ table, uuid, get old() { return ch.old; }, get new() { return ch.new; } });
+      }
+    }
+  });
+  const r = await db.transact([
+    { op: 'insert', table: 'Kid', 'uuid-name': 'k1', row: { label: 'a' } },
+    { op: 'insert', table: 'Top', row: { name: 't', kids: ['named-uuid', 'k1'], n: 1 } },
+  ]);
+  const top = (r[1] as { uuid: [string, string] }).uuid[1];
+  const kids: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    read = i % 3 !== 1;
+    const before = db.getRow('Top', top)!;
+    const ops: Json[] = [{ op: 'insert', table: 'Kid', 'uuid-name': 'k', row: { label: `k${i}` } },
+      { op: 'mutate', table: 'Top', where: [['_uuid', '==', ['uuid', top]]], mutations: [['kids', 'insert', ['set', [['named-uuid', 'k']]]], ['n', '+=', 1]] }];
+    if (i % 2 === 1) ops.push({ op: 'update', table: 'Top', where: [], row: { name: `t${i}` } });
+    if (i === 5) ops.push({ op: 'mutate', table: 'Top', where: [], mutations: [['kids', 'delete', ['set', kids.slice(0, 2).map((u) => ['uuid', u])]]] });
+    const out = await db.transact(ops);
+    t.notOk(out.some((x) => x !== null && typeof x === 'object' && 'error' in x), `commit ${i} succeeded`);
+    kids.push((out[0] as { uuid: [string, string] }).uuid[1]);
+    const after = db.getRow('Top', top)!;
+    const ch = seen.filter((s) => s.table === 'Top' && s.uuid === top).at(-1)!;
+    t.same(ch.old, before, `commit ${i}: old row is the row before`);
+    t.same(ch.new, after, `commit ${i}: new row is the row after`);
+    t.not((ch.new as RowJson)._version, (ch.old as RowJson)._version, `commit ${i}: a new _version`);
+  }
+  // Kids dropped from the set were collected: their delete notifications carry their last row.
+  const gone = seen.filter((s) => s.table === 'Kid' && !s.new);
+  t.equal(gone.length, 2);
+  for (const g of gone) t.match(g.old, { label: /^k[01]$/ });
+});
+
+t.test('the record text a commit writes is exactly the JSON of the record object', async (t) => {
+  const s = parseSchema({
+    name: 'R', tables: {
+      A: { isRoot: true, columns: {
+        s: { type: 'string' }, i: { type: 'integer' }, r: { type: 'real' }, b: { type: 'boolean' },
+        opt: { type: { key: 'string', min: 0, max: 1 } },
+        set: { type: { key: 'integer', min: 0, max: 'unlimited' } },
+        refs: { type: { key: { type: 'uuid', refTable: 'B' }, min: 0, max: 'unlimited' } },
+        m: { type: { key: 'string', value: 'real', min: 0, max: 'unlimited' } },
+        um: { type: { key: 'integer', value: { type: 'uuid', refTable: 'B' }, min: 0, max: 'unlimited' } },
+        eph: { type: 'string', ephemeral: true },
+      } },
+      B: { columns: { n: { type: 'integer' } } },
+    },
+  });
+  const texts: string[] = [];
+  const objects: JsonObject[] = [];
+  const a = createDatabase(s, { sink: { append: () => {}, appendText: (text) => { texts.push(text); } } });
+  const b = createDatabase(s, { sink: { append: (rec) => { objects.push(rec); } } });
+  const u = (n: number): string => U(n);
+  const txns: Json[][] = [
+    [{ op: 'insert', table: 'B', uuid: u(1), row: { n: 1 } }, { op: 'insert', table: 'B', uuid: u(2), row: {} },
+      { op: 'insert', table: 'A', uuid: u(10), row: { s: 'q"\\\u2028\u00e9\u{1f600}\n', i: 9007199254740993, r: -0.5e-7, b: true, opt: ['set', []],
+        set: ['set', [3, -1, 2]], refs: ['set', [['uuid', u(1)], ['uuid', u(2)]]], m: ['map', [['z', 1.5], ['a', 1e21]]], um: ['map', [[7, ['uuid', u(2)]]]], eph: 'x' } },
+      { op: 'insert', table: 'A', uuid: u(11), row: {} }, { op: 'comment', comment: 'first "one"' }],
+    [{ op: 'update', table: 'A', where: [['_uuid', '==', ['uuid', u(10)]]], row: { s: '', opt: 'o', set: ['set', [2, 5]], m: ['map', [['a', 2], ['b', 3]]], eph: 'y' } },
+      { op: 'mutate', table: 'A', where: [['_uuid', '==', ['uuid', u(11)]]], mutations: [['refs', 'insert', ['uuid', u(2)]], ['i', '+=', 1]] }],
+    [{ op: 'update', table: 'A', where: [['_uuid', '==', ['uuid', u(10)]]], row: { eph: 'only ephemeral' } }],
+    [{ op: 'mutate', table: 'A', where: [['_uuid', '==', ['uuid', u(10)]]], mutations: [['refs', 'delete', ['uuid', u(1)]], ['um', 'delete', ['set', [7]]]] }],
+    [{ op: 'delete', table: 'A', where: [['_uuid', '==', ['uuid', u(11)]]] }],
+  ];
+  for (const ops of txns) {
+    const ra = await a.transact(ops);
+    const rb = await b.transact(ops);
+    t.same(ra, rb, 'same results');
+    t.notOk(ra.some((x) => x !== null && typeof x === 'object' && 'error' in x), 'no errors');
+  }
+  t.equal(texts.length, objects.length, 'one record per commit that changed something persistent');
+  t.equal(texts.length, 4, 'the ephemeral-only update writes no record');
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!.replace(/"_date":\d+/, '"_date":0');
+    t.equal(text, JSON.stringify({ ...objects[i]!, _date: 0 }), `record ${i}: same text`);
+  }
+});
