@@ -126,9 +126,13 @@ function bridgeMac(name: string): string {
 
 /** A device's link (carrier) is up: operstate up or unknown (TAPs, some drivers); up when the
  *  platform cannot tell. */
-function linkUp(name: string): boolean {
-  const oper = sysfs(name, 'operstate');
+/** A device's operstate read as carrier: unknown (no state kept, e.g. TAP) and absent count as up. */
+function operUp(oper: string | undefined): boolean {
   return oper === undefined || oper === 'up' || oper === 'unknown';
+}
+
+function linkUp(name: string): boolean {
+  return operUp(sysfs(name, 'operstate'));
 }
 
 function sysfs(name: string, attr: string): string | undefined {
@@ -190,11 +194,11 @@ export class VSwitch {
   private statsIntervalMs = STATS_MS;
   private lastStatus = 0;
   /** What the last status write saw: the devices' fingerprint, the number of configuration
-   *  changes and of reconfigurations. The periodic refresh skips its O(interfaces) pass while all
-   *  three are unchanged (with 1,000 interfaces the pass took 50-300 ms of the main thread). */
+   *  changes and of reconfigurations (counters.reconfigurations). The periodic refresh skips its
+   *  O(interfaces) pass while all three are unchanged (with 1,000 interfaces the pass took 50-300 ms
+   *  of the main thread). */
   private statusSeen?: { devices: string; changes: number; reconfigs: number };
   private configChanges = 0;
-  private reconfigs = 0;
   /** Set while a periodic pass runs: a pass that takes longer than REVALIDATE_MS (100k rules, 1,000
    *  ports) must not have a second one start beside it. */
   private inPeriodic = false;
@@ -475,7 +479,6 @@ export class VSwitch {
     await this.revalidateInstalled();
 
     // 4. Status back into the database, and the acknowledgement of next_cfg.
-    this.reconfigs++;
     await this.writeStatus(ovs, bridges, have, nextCfg);
   }
 
@@ -943,7 +946,7 @@ export class VSwitch {
     if (d.mtu !== undefined && d.mtu > 0) out.mtu = d.mtu;
     if (v.ifindex !== undefined) out.ifindex = v.ifindex;
     out.admin_state = d.flags !== undefined ? ((d.flags & 1) ? 'up' : 'down') : 'up';
-    out.link_state = d.oper === undefined || d.oper === 'up' || d.oper === 'unknown' ? 'up' : 'down';
+    out.link_state = operUp(d.oper) ? 'up' : 'down';
     return out;
   }
 
@@ -968,7 +971,7 @@ export class VSwitch {
     };
     if (intOf(ovs.cur_cfg) !== nextCfg) ovsValues.cur_cfg = nextCfg;
     upd('Open_vSwitch', ovs, ovsValues);
-    const seen = { devices: devices.fingerprint(), reconfigs: this.reconfigs };
+    const seen = { devices: devices.fingerprint(), reconfigs: this.counters.reconfigurations };
     let failed = false;
     if (ops.length) {
       const r = await this.o.source.transact(ops);
@@ -1091,7 +1094,7 @@ export class VSwitch {
   private async refreshStatus(): Promise<void> {
     const devices = new DeviceSnapshot();
     const seen = this.statusSeen;
-    if (seen && seen.changes === this.configChanges && seen.reconfigs === this.reconfigs && seen.devices === devices.fingerprint()) return;
+    if (seen && seen.changes === this.configChanges && seen.reconfigs === this.counters.reconfigurations && seen.devices === devices.fingerprint()) return;
     const { ovs, bridges } = this.desired();
     if (!ovs) return;
     const have = await this.datapathPorts();
