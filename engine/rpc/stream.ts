@@ -8,7 +8,7 @@
 // passive side also creates an empty file at PATH, which OVS clients check for.
 // SSL: TLS with our key/certificate, peers verified against the CA certificate; the passive
 // side requires and verifies client certificates. As OVS, host names are not checked.
-import { pipeAccessNote, restrictPipeAccess } from './win-pipe-acl.js';
+import { applyPipeAccess } from './win-pipe-acl.js';
 import { Socket, createConnection, createServer, type Server } from 'node:net';
 import * as tls from 'node:tls';
 import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
@@ -250,16 +250,6 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
       }
     }),
   };
-}
-
-/** Restricts a Windows pipe just created by listen() (win-pipe-acl.ts); never throws. */
-export function applyPipeAccess(pipe: string): { ok: boolean; message: string } {
-  try {
-    restrictPipeAccess(pipe);
-    return { ok: true, message: pipeAccessNote(pipe) };
-  } catch (e) {
-    return { ok: false, message: (e as Error).message };
-  }
 }
 
 function listenOn(server: Server, remote: string, opts: { path: string } | { host: string; port: number }): Promise<void> {

@@ -112,6 +112,15 @@ export function restrictPipeAccess(pipe: string, api: PipeSecurityApi = win32Pip
 export function pipeAccessNote(pipe: string): string {
   return `${pipe}: access restricted to SYSTEM, Administrators and the engine's account (${PIPE_SDDL})`;
 }
+/** Restricts a Windows pipe just created by listen() as restrictPipeAccess does; never throws. */
+export function applyPipeAccess(pipe: string): { ok: boolean; message: string } {
+  try {
+    restrictPipeAccess(pipe);
+    return { ok: true, message: pipeAccessNote(pipe) };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
+}
 
 interface FfiRet { value: unknown; errnoCode: number }
 interface Ffi {

@@ -4,7 +4,7 @@
 // {"id":X,"result":"text\n","error":null} or {"id":X,"error":"text\n"}. One request at a time per
 // connection; anything that is not a request closes the connection. Also the client side used by
 // ovs-appctl.
-import { applyPipeAccess } from '../rpc/stream.js';
+import { applyPipeAccess } from '../rpc/win-pipe-acl.js';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
