@@ -105,7 +105,7 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     rows: (table) => mirror.rows(table),
     named: (table, name) => mirror.named(table, name),
     nameIndexed: (table) => mirror.nameIndexed(table),
-    bridgeOfPort: (pu) => (client.keepReplica ? client.vsctlSession(ctx.database.name)?.currentCache()?.bridgeOfPort(pu) : undefined),
+    bridgeOfPort: (pu) => client.vsctlSession(ctx.database.name)?.currentCache()?.bridgeOfPort(pu),
   };
   const needSwitch = (): VSwitch => { const sw = ctx.vswitch(); if (!sw) throw new NoSwitchError(); return sw; };
   const stats = new MgmtStats();
@@ -133,7 +133,7 @@ export function registerManagementMethods(server: OvsdbServer, ctx: ManagementCo
     if (p.reset !== undefined && typeof p.reset !== 'boolean') throw new InvalidInputError(`ovsps/stats: "reset" must be true or false, got ${JSON.stringify(p.reset)}`);
     const out = stats.toJson();
     // The kept ovs-vsctl replica (engine/vsctl/session.ts): calls, cache builds and drops, rows replaced.
-    const session = client.keepReplica ? client.vsctlSession(ctx.database.name) : undefined;
+    const session = client.vsctlSession(ctx.database.name);
     out.vsctlSession = session ? { ...session.counters } : null;
     if (p.reset === true) stats.reset();
     if (typeof p.cpu === 'boolean') stats.cpu = p.cpu;

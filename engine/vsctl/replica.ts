@@ -66,16 +66,7 @@ export class Replica {
   constructor(schema: VsctlSchema, loaded: Map<string, RowJson[]>, deferPortVerifies = false) {
     this.schema = schema;
     this.deferPortVerifies = deferPortVerifies;
-    for (const [tname, rows] of loaded) {
-      const table = schema.tables.get(tname);
-      if (!table) continue;
-      const m = new Map<string, VRow>();
-      for (const r of rows) {
-        const uuid = (r._uuid as Json[])[1] as string;
-        m.set(uuid, newRow(table, uuid, r, false));
-      }
-      this.tables.set(tname, m);
-    }
+    for (const [tname, rows] of loaded) this.loadTable(tname, rows);
   }
 
   isLoaded(table: string): boolean {

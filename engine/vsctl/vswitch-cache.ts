@@ -1,7 +1,7 @@
 // ovs-vsctl's view of bridges, ports and interfaces (including VLAN "fake" bridges), built from
 // Open_vSwitch.bridges -> Bridge.ports -> Port.interfaces, with the same duplicate handling.
 import type { Json, RowJson } from '../ovsdb/api.js';
-import { Ctx } from './context.js';
+import type { Ctx } from './context.js';
 import type { Replica, VRow } from './replica.js';
 import { conflict, notFound, failed } from './errors.js';
 
@@ -102,9 +102,8 @@ export class VswitchCache {
   constructor(ctx: Ctx) {
     this.ctx = ctx;
     if (ctx.ovs.inserted) this.anomalies++;
-    const warn = ctx.s.warn;
-    const s = { ...ctx.s, warn: (module: string, message: string, level?: 'WARN' | 'ERR'): void => { this.anomalies++; warn(module, message, level); } };
-    ctx = new Ctx(s, ctx.argv, ctx.options, ctx.lastCommand);
+    // Every warning of the build counts as an anomaly.
+    const warn = (module: string, message: string, level?: 'WARN' | 'ERR'): void => { this.anomalies++; ctx.s.warn(module, message, level); };
     const r = ctx.replica;
     // Each port's name, tag and fake-bridge flag are read once per build (both passes use them).
     const portInfo = new Map<VRow, PortInfo>();
@@ -128,7 +127,7 @@ export class VswitchCache {
     brs.forEach((brCfg, bi) => {
       const name = brNames[bi] as string;
       if (seenBr.has(name)) {
-        ctx.s.warn('vsctl', `${name}: database contains duplicate bridge name`);
+        warn('vsctl', `${name}: database contains duplicate bridge name`);
         return;
       }
       seenBr.add(name);
@@ -155,8 +154,8 @@ export class VswitchCache {
         const pname = pi.name;
         const existing = this.ports.get(pname);
         if (existing) {
-          if (existing.portCfg === p) ctx.s.warn('vsctl', `${pname}: port is in multiple bridges (${br.name} and ${existing.bridge.name})`);
-          else ctx.s.warn('vsctl', `${pname}: database contains duplicate port name`, 'ERR');
+          if (existing.portCfg === p) warn('vsctl', `${pname}: port is in multiple bridges (${br.name} and ${existing.bridge.name})`);
+          else warn('vsctl', `${pname}: database contains duplicate port name`, 'ERR');
           continue;
         }
         if (pi.fake && seen2.has(pname)) continue;
@@ -166,8 +165,8 @@ export class VswitchCache {
           const iname = nameOf(r, i);
           const ex = this.ifaces.get(iname);
           if (ex) {
-            if (ex.ifaceCfg === i) ctx.s.warn('vsctl', `${iname}: interface is in multiple ports (${ex.port.portCfg && strCol(r, ex.port.portCfg, 'name')} and ${pname})`);
-            else ctx.s.warn('vsctl', `${iname}: database contains duplicate interface name`, 'ERR');
+            if (ex.ifaceCfg === i) warn('vsctl', `${iname}: interface is in multiple ports (${ex.port.portCfg && strCol(r, ex.port.portCfg, 'name')} and ${pname})`);
+            else warn('vsctl', `${iname}: database contains duplicate interface name`, 'ERR');
             continue;
           }
           this.placeIface(port, i, iname);
