@@ -21,10 +21,11 @@ import { join } from 'node:path';
 import { createDatapath, type UserspaceDatapath } from '../../driver/userspace/datapath.js';
 import { createNetns, createVethVm, deleteLink, deleteNetns, ip, type VethVm } from '../../driver/linux/netns.js';
 import { disableOffloads } from '../../driver/linux/offload.js';
+import { arg, cpuOfPid, runAsync, rxPackets } from '../lib/bench.js';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
+import { sleep } from '../lib/wait.js';
 
 const quick = process.argv.includes('--quick');
-const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
 const SECONDS = Number(arg('--seconds') ?? (quick ? 2 : 5));
 const ONLY = new Set((arg('--only') ?? 'veth,vethoff,bridge,ovs,ours').split(','));
 const G = 'ovspsh22bg', S = 'ovspsh22bs', GH = 'ovspsh22bgh', SH = 'ovspsh22bsh', BR = 'ovspsh22bbr';
@@ -32,32 +33,8 @@ const G_IP = '10.75.0.1', S_IP = '10.75.0.2';
 
 interface Row { label: string; rttMs: number; tcpGbps: number; pps: number; cpuUsPerFrame: number }
 
-/** Runs a command without blocking this thread (our datapath's main thread serves upcalls). */
-function runAsync(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (status) => { clearTimeout(t); resolve({ status, stdout, stderr }); });
-  });
-}
-
 const inNs = (ns: string, cmd: string, args: string[], timeoutMs?: number) => runAsync('ip', ['netns', 'exec', ns, cmd, ...args], timeoutMs);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function rxPackets(ns: string, dev: string): number {
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'cat', `/sys/class/net/${dev}/statistics/rx_packets`], { encoding: 'utf8' });
-  return Number(r.stdout.trim());
-}
-
-/** CPU seconds (user+system) a process has used so far, from /proc/<pid>/stat. */
-function cpuOfPid(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-}
 const selfCpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
 async function pingRtt(): Promise<number> {

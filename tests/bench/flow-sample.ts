@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuOfPid } from '../lib/bench.js';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
 import { needRealOvs, needRoot } from '../lib/env.js';
 import { ipfixDecoder, type IpfixMessage } from '../lib/ipfix-decode.js';
@@ -28,12 +29,6 @@ function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 /** A UDP collector in `ns` summing packetDeltaCount of the IPFIX records it receives. */
@@ -92,10 +87,10 @@ async function ours(): Promise<Result> {
       await settle(c.total);
       const base = c.total();
       const pid = Number(readFileSync(join(h.dir, 'ovs-engine.pid'), 'utf8'));
-      const cpu0 = cpuSeconds(pid);
+      const cpu0 = cpuOfPid(pid);
       const r = await blast(a, b);
       const sampled = (await settle(c.total)) - base;
-      return { ...r, sampled, cpu: cpuSeconds(pid) - cpu0 };
+      return { ...r, sampled, cpu: cpuOfPid(pid) - cpu0 };
     } finally { c.stop(); }
   } catch (e) {
     console.log(`ours failed; the engine's log ends:\n${h.log().split('\n').slice(-10).join('\n')}`);
@@ -147,10 +142,10 @@ async function realOvs(): Promise<Result> {
       await settle(c.total);
       const base = c.total();
       const pid = Number(readFileSync(join(dir, 'ovs-vswitchd.pid'), 'utf8'));
-      const cpu0 = cpuSeconds(pid);
+      const cpu0 = cpuOfPid(pid);
       const r = await blast(a, b);
       const sampled = (await settle(c.total)) - base;
-      return { ...r, sampled, cpu: cpuSeconds(pid) - cpu0 };
+      return { ...r, sampled, cpu: cpuOfPid(pid) - cpu0 };
     } finally { c.stop(); }
   } finally {
     for (const p of ['ovs-vswitchd.pid', 'ovsdb-server.pid']) {

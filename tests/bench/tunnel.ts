@@ -16,10 +16,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { arg, cpuOfPid, runAsync, rxPackets } from '../lib/bench.js';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
+import { sleep } from '../lib/wait.js';
 
-const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
 const ROUNDS = Number(arg('--rounds') ?? 3);
 const SECONDS = Number(arg('--seconds') ?? 4);
 const MTU = 1400;
@@ -28,29 +29,6 @@ function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** Runs a command without blocking this thread. */
-function runAsync(cmd: string, args: string[], timeoutMs: number): Promise<{ status: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let stdout = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (status) => { clearTimeout(t); resolve({ status, stdout }); });
-  });
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user+system, all threads) a process has used so far. */
-function cpuOfPid(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in USER_HZ ticks
-}
-
-function rxPackets(ns: string, dev: string): number {
-  return Number(sh('ip', ['netns', 'exec', ns, 'cat', `/sys/class/net/${dev}/statistics/rx_packets`]).trim());
 }
 
 /** Packets dropped by full receive buffers in a namespace: raw sockets' drop counters (our tunnel
