@@ -1021,8 +1021,7 @@ export class MemoryDatabase implements Database {
         tr.changed = tr.table.allChanged;
       }
     });
-    let nRows = 0;
-    for (const m of txn.rows.values()) nRows += m.size;
+    const nRows = txnRowCount(txn);
     if (nRows === 0) return;
     if (maxRows !== undefined && nRows > maxRows) {
       throw new OvsdbError('resources exhausted', new LimitError('maxRowsPerTransaction', nRows, maxRows).message);
@@ -1131,9 +1130,10 @@ export class MemoryDatabase implements Database {
 
     // 8. Storage, then make it permanent, then tell the listeners.
     const sink = this.sink;
+    const small = txnRowCount(txn) <= SMALL_RECORD_ROWS;
     if (sink) {
       try {
-        if (sink.appendText && txnRowCount(txn) <= SMALL_RECORD_ROWS) {
+        if (sink.appendText && small) {
           // A small record (the usual one-row or ovs-vsctl commit): its text is made once and
           // written with one write call.
           const text = this.recordText(txn);
@@ -1156,7 +1156,7 @@ export class MemoryDatabase implements Database {
       }
     }
     const change: CommittedChange | undefined = this.listeners.size ? { txnId: '', tables: new Map() } : undefined;
-    const handedOut: LazyRowChange[] | undefined = change && txnRowCount(txn) <= SMALL_RECORD_ROWS ? [] : undefined;
+    const handedOut: LazyRowChange[] | undefined = change && small ? [] : undefined;
     for (const [t, m] of txn.rows) {
       for (const tr of m.values()) {
         if (!tr.old && !tr.new) continue;
@@ -1553,15 +1553,15 @@ function lazyRowChange(table: TableState, oldRow: Row | undefined, newRow: Row |
  *  change does not come from a MemoryDatabase (then compare the wire values). Saves turning a
  *  big column (e.g. Open_vSwitch.bridges) into JSON and back for every update. */
 export function columnDiffOf(ch: RowChange, column: string): Json | null | undefined {
-  const st = (ch as Partial<LazyRowChange>)[LAZY];
-  const t = st?.table;
-  if (!st || !t || !st.oldRow || !st.newRow) return undefined;
+  const st = commitPair(ch);
+  if (!st) return undefined;
+  const t = st.table;
   const i = t.colIndex.get(column);
   if (i === undefined) return undefined;
   const c = t.cols[i]!;
   const o = fieldAt(st.oldRow, i);
   const n = fieldAt(st.newRow, i);
-  if (o === n || fieldEquals(o, n)) return null;
+  if (fieldEquals(o, n)) return null;
   if (c.type.max <= 1) return fieldToJson(c, n);
   const d = diffDatum(c.type, asDatum(o), asDatum(n));
   return d.keys.length === 0 ? null : datumToJson(c.type, d);
@@ -1571,22 +1571,24 @@ export function columnDiffOf(ch: RowChange, column: string): Json | null | undef
  *  value changed, `_version` included; undefined when the change does not come from a
  *  MemoryDatabase or is an insert or delete. */
 export function changedColumnsOf(ch: RowChange): string[] | undefined {
-  const st = (ch as Partial<LazyRowChange>)[LAZY];
-  const t = st?.table;
-  if (!st || !t || !st.oldRow || !st.newRow) return undefined;
+  const st = commitPair(ch);
+  if (!st) return undefined;
   const out: string[] = [];
-  for (let i = 0; i < t.cols.length; i++) {
-    const o = fieldAt(st.oldRow, i);
-    const n = fieldAt(st.newRow, i);
-    if (o !== n && !fieldEquals(o, n)) out.push(t.cols[i]!.name);
+  for (let i = 0; i < st.table.cols.length; i++) {
+    if (!fieldEquals(fieldAt(st.oldRow, i), fieldAt(st.newRow, i))) out.push(st.table.cols[i]!.name);
   }
   return out;
 }
 
 /** True for a modification RowChange handed out by a MemoryDatabase commit (see columnDiffOf). */
 export function isCommitModification(ch: RowChange): boolean {
+  return commitPair(ch) !== undefined;
+}
+
+/** The database rows behind a modification RowChange of one MemoryDatabase commit. */
+function commitPair(ch: RowChange): (LazyState & { table: TableState; oldRow: Row; newRow: Row }) | undefined {
   const st = (ch as Partial<LazyRowChange>)[LAZY];
-  return !!st?.table && !!st.oldRow && !!st.newRow;
+  return st?.table && st.oldRow && st.newRow ? (st as LazyState & { table: TableState; oldRow: Row; newRow: Row }) : undefined;
 }
 
 function errorJson(e: OvsdbError): JsonObject {
