@@ -2,34 +2,17 @@
 // OVS to interoperate with here): VMs ping across an STT tunnel with a 64-bit key, and a TCP
 // transfer whose frames exceed one segment is reassembled whole. Without local_ip the sender uses
 // the route's source address for the TCP checksum: checked on the wire by an independent counter.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import t from 'tap';
 import { needCommand, needRoot } from '../lib/env.js';
-import { EngineHarness } from '../lib/engine-harness.js';
 import { nsRun } from '../lib/ns-run.js';
+import { twoHypervisors } from '../lib/two-hosts.js';
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip');
 
-function ip(...args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
-}
-
 t.test('STT between two hypervisors', { skip, timeout: 240_000 }, async (t) => {
   const hv1 = 'ovspsstt1', hv2 = 'ovspsstt2';
-  for (const ns of [hv1, hv2]) spawnSync('ip', ['netns', 'del', ns]);
-  t.teardown(() => { spawnSync('ip', ['netns', 'del', hv1]); spawnSync('ip', ['netns', 'del', hv2]); });
-  for (const ns of [hv1, hv2]) { ip('netns', 'add', ns); ip('-n', ns, 'link', 'set', 'lo', 'up'); }
-  ip('link', 'add', 'ovspsstU1', 'netns', hv1, 'type', 'veth', 'peer', 'name', 'ovspsstU2', 'netns', hv2);
-  ip('-n', hv1, 'addr', 'add', '172.31.14.1/24', 'dev', 'ovspsstU1');
-  ip('-n', hv2, 'addr', 'add', '172.31.14.2/24', 'dev', 'ovspsstU2');
-  ip('-n', hv1, 'link', 'set', 'ovspsstU1', 'up');
-  ip('-n', hv2, 'link', 'set', 'ovspsstU2', 'up');
-  const h1 = new EngineHarness('sa', hv1), h2 = new EngineHarness('sb', hv2);
-  t.teardown(() => h1.stop());
-  t.teardown(() => h2.stop());
-  await h1.start();
-  await h2.start();
+  const [h1, h2] = await twoHypervisors(t, { ns: [hv1, hv2], dev: ['ovspsstU1', 'ovspsstU2'], subnet: '172.31.14', tags: ['sa', 'sb'], deleteStale: true });
   const vms = [];
   for (const [h, local, remote, addr] of [[h1, '172.31.14.1', '172.31.14.2', '10.66.0.1/24'], [h2, '172.31.14.2', '172.31.14.1', '10.66.0.2/24']] as const) {
     h.ok('ovs-vsctl', 'add-br', 'br-int');
@@ -81,19 +64,7 @@ print(good, bad, flush=True)
 
 t.test('STT without local_ip: segments on the wire carry a valid TCP checksum', { skip: skip || needCommand('python3'), timeout: 240_000 }, async (t) => {
   const hv1 = 'ovspsh26s1', hv2 = 'ovspsh26s2';
-  for (const ns of [hv1, hv2]) spawnSync('ip', ['netns', 'del', ns]);
-  t.teardown(() => { spawnSync('ip', ['netns', 'del', hv1]); spawnSync('ip', ['netns', 'del', hv2]); });
-  for (const ns of [hv1, hv2]) { ip('netns', 'add', ns); ip('-n', ns, 'link', 'set', 'lo', 'up'); }
-  ip('link', 'add', 'ovspsh26sU1', 'netns', hv1, 'type', 'veth', 'peer', 'name', 'ovspsh26sU2', 'netns', hv2);
-  ip('-n', hv1, 'addr', 'add', '172.31.15.1/24', 'dev', 'ovspsh26sU1');
-  ip('-n', hv2, 'addr', 'add', '172.31.15.2/24', 'dev', 'ovspsh26sU2');
-  ip('-n', hv1, 'link', 'set', 'ovspsh26sU1', 'up');
-  ip('-n', hv2, 'link', 'set', 'ovspsh26sU2', 'up');
-  const h1 = new EngineHarness('sc', hv1), h2 = new EngineHarness('sd', hv2);
-  t.teardown(() => h1.stop());
-  t.teardown(() => h2.stop());
-  await h1.start();
-  await h2.start();
+  const [h1, h2] = await twoHypervisors(t, { ns: [hv1, hv2], dev: ['ovspsh26sU1', 'ovspsh26sU2'], subnet: '172.31.15', tags: ['sc', 'sd'], deleteStale: true });
   const vms = [];
   for (const [h, remote, addr] of [[h1, '172.31.15.2', '10.67.0.1/24'], [h2, '172.31.15.1', '10.67.0.2/24']] as const) {
     h.ok('ovs-vsctl', 'add-br', 'br-int');

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { needCommand, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
+import { twoHypervisors } from '../lib/two-hosts.js';
 
 const skip = needRoot() || needCommand('ping') || needCommand('ip');
 
@@ -32,19 +33,7 @@ function ofport(h: EngineHarness, iface: string): string {
 t.test('VXLAN between two hypervisors', { skip, timeout: 240_000 }, async (t) => {
   const id = String(process.pid % 100);
   const hv1 = `ovspsh14h1-${id}`, hv2 = `ovspsh14h2-${id}`;
-  t.teardown(() => { spawnSync('ip', ['netns', 'del', hv1]); spawnSync('ip', ['netns', 'del', hv2]); });
-  for (const ns of [hv1, hv2]) { ip('netns', 'add', ns); ip('-n', ns, 'link', 'set', 'lo', 'up'); }
-  ip('link', 'add', 'ovspsh14p1', 'netns', hv1, 'type', 'veth', 'peer', 'name', 'ovspsh14p2', 'netns', hv2);
-  ip('-n', hv1, 'addr', 'add', '172.31.0.1/24', 'dev', 'ovspsh14p1');
-  ip('-n', hv2, 'addr', 'add', '172.31.0.2/24', 'dev', 'ovspsh14p2');
-  ip('-n', hv1, 'link', 'set', 'ovspsh14p1', 'up');
-  ip('-n', hv2, 'link', 'set', 'ovspsh14p2', 'up');
-
-  const h1 = new EngineHarness('h14a', hv1), h2 = new EngineHarness('h14b', hv2);
-  t.teardown(() => h1.stop());
-  t.teardown(() => h2.stop());
-  await h1.start();
-  await h2.start();
+  const [h1, h2] = await twoHypervisors(t, { ns: [hv1, hv2], dev: ['ovspsh14p1', 'ovspsh14p2'], subnet: '172.31.0', tags: ['h14a', 'h14b'], deleteStale: false });
 
   for (const [h, remote] of [[h1, '172.31.0.2'], [h2, '172.31.0.1']] as const) {
     h.ok('ovs-vsctl', 'add-br', 'br-int');
