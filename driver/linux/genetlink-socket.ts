@@ -1,8 +1,7 @@
 // One AF_NETLINK/NETLINK_GENERIC socket: opened non-blocking, bound with a kernel-chosen port id
 // (read back with getsockname), with big buffers and optional multicast membership. Bytes move
-// with fs.readSync/fs.writeSync on the fd; getsockname is the one libc call native.ts lacks.
+// with fs.readSync/fs.writeSync on the fd.
 import { readSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as n from './native.js';
 
 export const AF_NETLINK = 16;
@@ -12,33 +11,9 @@ export const NETLINK_ADD_MEMBERSHIP = 1;
 export const NETLINK_DROP_MEMBERSHIP = 2;
 const SOCKADDR_NL_LEN = 12; // struct sockaddr_nl: u16 family, u16 pad, u32 pid, u32 groups
 
-interface FfiGetsockname {
-  open(p: { library: string; path: string }): void;
-  load(p: { library: string; funcName: string; retType: number; paramsType: number[]; paramsValue: unknown[]; errno: true }): { value: number; errnoCode: number; errnoMessage: string };
-  DataType: { I32: number; I64: number; U64: number; U8Array: number };
-}
-
-const LIB = 'ovsps-libc-genetlink';
-let ffi: FfiGetsockname | undefined;
-
-function lib(): FfiGetsockname {
-  if (!ffi) {
-    const m = createRequire(import.meta.url)('ffi-rs') as FfiGetsockname;
-    m.open({ library: LIB, path: '' });
-    ffi = m;
-  }
-  return ffi;
-}
-
 /** The port id the kernel bound `fd` to (getsockname on a struct sockaddr_nl). */
 function boundPortId(fd: number): number {
-  const ffi = lib();
-  const addr = Buffer.alloc(SOCKADDR_NL_LEN);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(SOCKADDR_NL_LEN, 0);
-  const r = ffi.load({ library: LIB, funcName: 'getsockname', retType: ffi.DataType.I32,
-    paramsType: [ffi.DataType.I32, ffi.DataType.U8Array, ffi.DataType.U8Array], paramsValue: [fd, addr, len], errno: true });
-  if (r.value < 0) throw new n.NativeCallError(`getsockname(fd ${fd})`, r.errnoCode, r.errnoMessage.replace(/ \(os error \d+\)$/, ''));
+  const addr = n.getsockname(fd, SOCKADDR_NL_LEN);
   if (addr.readUInt16LE(0) !== AF_NETLINK) throw new n.NativeCallError(`getsockname(fd ${fd})`, 0, `address family ${addr.readUInt16LE(0)}, expected AF_NETLINK`);
   return addr.readUInt32LE(4);
 }
@@ -73,14 +48,10 @@ export class GenlSocket {
   /** Sends one datagram to another netlink port (sendto with a struct sockaddr_nl); unicast to a
    *  userspace port needs CAP_NET_ADMIN. Used by tests to play the kernel's part. */
   sendTo(msg: Buffer, portId: number): void {
-    const ffi = lib();
     const sa = Buffer.alloc(SOCKADDR_NL_LEN);
     sa.writeUInt16LE(AF_NETLINK, 0);
     sa.writeUInt32LE(portId, 4);
-    const r = ffi.load({ library: LIB, funcName: 'sendto', retType: ffi.DataType.I64,
-      paramsType: [ffi.DataType.I32, ffi.DataType.U8Array, ffi.DataType.U64, ffi.DataType.I32, ffi.DataType.U8Array, ffi.DataType.I32],
-      paramsValue: [this.fd, msg, msg.length, 0, sa, SOCKADDR_NL_LEN], errno: true });
-    if (r.value < 0) throw new n.NativeCallError(`sendto(netlink fd ${this.fd}, port ${portId})`, r.errnoCode, r.errnoMessage.replace(/ \(os error \d+\)$/, ''));
+    n.sendto(this.fd, msg, sa, `netlink fd ${this.fd}, port ${portId}`);
   }
 
   /** Reads one datagram into `buf`; returns its length, or -1 when nothing is queued (EAGAIN).

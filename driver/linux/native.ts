@@ -126,6 +126,11 @@ export function getsockname(fd: number, size = 16): Buffer {
   return addr;
 }
 
+/** sendto(2) of one datagram to `addr` (a struct sockaddr); returns the bytes sent. */
+export function sendto(fd: number, msg: Buffer, addr: Buffer, what = `fd ${fd}`): number {
+  return call('sendto', what, [{ i32: fd }, { buf: msg }, { u64: msg.length }, { i32: 0 }, { buf: addr }, { i32: addr.length }]);
+}
+
 export function getsockoptInt(fd: number, level: number, name: number): number {
   const v = Buffer.alloc(4);
   const len = Buffer.alloc(4);

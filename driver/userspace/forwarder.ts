@@ -16,7 +16,7 @@ import { RtNetlink, type L2NextHop } from '../linux/rtnetlink.js';
 import { TokenBucket } from './policer.js';
 import { openPriorityTxSocket } from '../linux/af-packet.js';
 import { TUNNEL_STT, encapsulateStt } from './tunnel-stt.js';
-import { encapsulate, fragments, headerLength, onesSum, rd16, sourcePort, type TunnelMeta } from './tunnel.js';
+import { encapsulate, fragments, headerLength, onesSum, sourcePort, type TunnelMeta } from './tunnel.js';
 import { TUN_F_CSUM, TUN_F_DF } from '../../engine/channel/flow-extract.js';
 
 export type ControlMessage =
@@ -228,6 +228,7 @@ export class Forwarder implements ActionHost {
     if (len + 300 > out.length) { this.ports[p + PS.TX_ERRORS]++; return; }
     if (t.kind === TUNNEL_STT) { this.sttOutput(p, t, buf, off, len, meta); return; }
     let fd: number | undefined;
+    let total = 0;
     try {
       const tx = this.txSocket(meta.dst);
       if (this.now - tx.checked >= L2_RECHECK_MS) this.refreshL2(tx, meta.dst);
@@ -239,13 +240,13 @@ export class Forwarder implements ActionHost {
       fd = tx.fd;
       // A checksum covers the source address: without one in the metadata, use the route's.
       const src = meta.src || (meta.flags & TUN_F_CSUM ? tx.src : 0);
-      const total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, out, src);
+      total = encapsulate(t.kind, t.dstPort, meta, buf, off, len, out, src);
       writeSync(fd, out, 0, total);
       this.ports[p + PS.TX_PACKETS]++;
       this.ports[p + PS.TX_BYTES] += len;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EMSGSIZE' && fd !== undefined && !(meta.flags & TUN_F_DF)) { this.sendFragmented(p, fd, out, rd16(out, 2), len); return; }
+      if (code === 'EMSGSIZE' && fd !== undefined && !(meta.flags & TUN_F_DF)) { this.sendFragmented(p, fd, out, total, len); return; }
       if (code === 'EAGAIN' || code === 'ENOBUFS') this.ports[p + PS.TX_DROPPED]++;
       else this.ports[p + PS.TX_ERRORS]++;
     }
