@@ -285,13 +285,15 @@ function removeStaleSocket(path: string): void {
 
 /** Off on Windows (named pipes: not measured there). */
 const DIRECT_READ = process.platform !== 'win32';
-const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+let sharedReadBuffer: Buffer | undefined;
 const directReceivers = new WeakMap<Socket, { receive: (bytes: Buffer) => void }>();
 
 /** Node's own keys (internal symbols) for a socket's `onread` buffer and callback, found on a
  *  probe socket made with `onread`; undefined if this Node does not have them (then sockets
- *  read through the stream, as usual). */
-const onreadKeys = ((): { buffer: symbol; callback: symbol } | undefined => {
+ *  read through the stream, as usual). Probed on the first accepted socket, not at load: clients
+ *  (every CLI) load this module too and never need it. */
+let onreadKeys: { buffer: symbol; callback: symbol } | undefined | null = null;
+function probeOnreadKeys(): { buffer: symbol; callback: symbol } | undefined {
   if (!DIRECT_READ) return undefined;
   try {
     const probe = new Socket({ onread: { buffer: Buffer.alloc(1), callback: () => true } } as unknown as ConstructorParameters<typeof Socket>[0]);
@@ -303,7 +305,7 @@ const onreadKeys = ((): { buffer: symbol; callback: symbol } | undefined => {
   } catch {
     return undefined;
   }
-})();
+}
 
 /** Makes the accepted, not yet reading socket read into the shared buffer, as if it had been
  *  made with Node's `onread` option (which sockets accepted by a server cannot be given): the
@@ -311,12 +313,15 @@ const onreadKeys = ((): { buffer: symbol; callback: symbol } | undefined => {
  *  starts reading (through 'data' events when that is not possible). */
 function withDirectRead(sock: Socket): Socket {
   const handle = (sock as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })._handle;
+  if (onreadKeys === null) onreadKeys = probeOnreadKeys();
   if (onreadKeys && handle && typeof handle.useUserBuffer === 'function') {
+    sharedReadBuffer ??= Buffer.allocUnsafe(64 * 1024);
+    const buffer = sharedReadBuffer;
     const slot = { receive: (_bytes: Buffer): void => {} };
     const fields = sock as unknown as Record<symbol, unknown>;
-    fields[onreadKeys.buffer] = sharedReadBuffer;
+    fields[onreadKeys.buffer] = buffer;
     fields[onreadKeys.callback] = (n: number, buf: Buffer): void => { slot.receive(buf.subarray(0, n)); };
-    handle.useUserBuffer(sharedReadBuffer);
+    handle.useUserBuffer(buffer);
     directReceivers.set(sock, slot);
   }
   sock.resume();
