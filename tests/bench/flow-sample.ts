@@ -7,13 +7,13 @@
 // at the collector (sum of packetDeltaCount), the switch's CPU seconds, and ratios.
 // Usage (root): node .build/tests/bench/flow-sample.js [--packets N] [--rounds R] [--baseline]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuOfPid } from '../lib/bench.js';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
 import { needRealOvs, needRoot } from '../lib/env.js';
 import { ipfixDecoder, type IpfixMessage } from '../lib/ipfix-decode.js';
+import { realOvsInNs, sh } from '../lib/real-ovs-ns.js';
 import { startUdpCollector } from '../lib/udp-collector.js';
 
 const arg = (name: string, def: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : def; };
@@ -24,12 +24,6 @@ const BASELINE = process.argv.includes('--baseline');
 const RULE = BASELINE ? 'priority=100,ip,actions=NORMAL' : 'priority=100,ip,actions=sample(probability=65535,collector_set_id=1,obs_domain_id=9,obs_point_id=1),NORMAL';
 
 interface Result { delivered: number; sampled: number; seconds: number; cpu: number }
-
-function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** A UDP collector in `ns` summing packetDeltaCount of the IPFIX records it receives. */
 async function collector(ns: string): Promise<{ total: () => number; undecodable: () => number; stop: () => void }> {
@@ -101,19 +95,13 @@ async function ours(): Promise<Result> {
 async function realOvs(): Promise<Result> {
   const ns = 'ovpsh27bfr';
   spawnSync('ip', ['netns', 'del', ns]);
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-bfs-'));
-  const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
+  const ovs = realOvsInNs(ns, 'ovsps-bfs-');
+  const { vsctl } = ovs;
   const vms: string[] = [];
   try {
     sh('ip', ['netns', 'add', ns]);
     sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const inNs = (cmd: string, args: string[]) => sh('ip', ['netns', 'exec', ns, cmd, ...args], env);
-    const db = `unix:${dir}/db.sock`;
-    const vsctl = (...args: string[]) => inNs('ovs-vsctl', [`--db=${db}`, '--timeout=30', ...args]);
-    sh('ovsdb-tool', ['create', `${dir}/conf.db`, '/usr/share/openvswitch/vswitch.ovsschema']);
-    inNs('/usr/sbin/ovsdb-server', [`${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--pidfile=${dir}/ovsdb-server.pid`, `--log-file=${dir}/ovsdb-server.log`, `--unixctl=${dir}/ovsdb-server.ctl`, '--detach', '--no-chdir']);
-    vsctl('--no-wait', 'init');
-    inNs('/usr/sbin/ovs-vswitchd', [db, `--pidfile=${dir}/ovs-vswitchd.pid`, `--log-file=${dir}/ovs-vswitchd.log`, `--unixctl=${dir}/ovs-vswitchd.ctl`, '--detach', '--no-chdir']);
+    ovs.start();
     vsctl('add-br', 'br-int', '--', 'set', 'bridge', 'br-int', 'datapath_type=netdev');
     const vm = (name: string, ip: string): TestVm => {
       const vns = `${ns}${name}`;
@@ -135,26 +123,23 @@ async function realOvs(): Promise<Result> {
     try {
       vsctl('--', '--id=@br', 'get', 'Bridge', 'br-int', '--', '--id=@i', 'create', 'IPFIX', `targets="127.0.0.1:${PORT}"`,
         '--', 'create', 'Flow_Sample_Collector_Set', 'id=1', 'bridge=@br', 'ipfix=@i');
-      inNs('ovs-ofctl', ['add-flow', `unix:${dir}/br-int.mgmt`, RULE]);
+      ovs.ofctl('add-flow', 'br-int', RULE);
       let up = false;
       for (let i = 0; i < 10 && !up; i++) up = spawnSync('ip', ['netns', 'exec', a.ns, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '-q', b.ip]).status === 0;
       if (!up) throw new Error('real OVS: no ping');
       await settle(c.total);
       const base = c.total();
-      const pid = Number(readFileSync(join(dir, 'ovs-vswitchd.pid'), 'utf8'));
+      const pid = ovs.vswitchdPid();
       const cpu0 = cpuOfPid(pid);
       const r = await blast(a, b);
       const sampled = (await settle(c.total)) - base;
       return { ...r, sampled, cpu: cpuOfPid(pid) - cpu0 };
     } finally { c.stop(); }
   } finally {
-    for (const p of ['ovs-vswitchd.pid', 'ovsdb-server.pid']) {
-      try { process.kill(Number(readFileSync(join(dir, p), 'utf8').trim()), 'SIGTERM'); } catch { /* gone */ }
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    for (const v of vms) spawnSync('ip', ['netns', 'del', v]);
-    spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
+    await ovs.stop(500, () => {
+      for (const v of vms) spawnSync('ip', ['netns', 'del', v]);
+      spawnSync('ip', ['netns', 'del', ns]);
+    });
   }
 }
 

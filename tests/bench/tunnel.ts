@@ -13,23 +13,17 @@
 // < 1 = ours uses less).
 // Usage (root): node .build/tests/bench/tunnel.js [--rounds N] [--seconds N]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arg, cpuOfPid, runAsync, rxPackets } from '../lib/bench.js';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
+import { realOvsInNs, sh, type RealOvsInNs } from '../lib/real-ovs-ns.js';
 import { sleep } from '../lib/wait.js';
 
 const ROUNDS = Number(arg('--rounds') ?? 3);
 const SECONDS = Number(arg('--seconds') ?? 4);
 const MTU = 1400;
-
-function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** Packets dropped by full receive buffers in a namespace: raw sockets' drop counters (our tunnel
  *  receive sockets) plus UDP RcvbufErrors. */
@@ -100,31 +94,21 @@ async function ours(): Promise<Setup> {
 async function realOvs(): Promise<Setup> {
   const [hv1, hv2] = REAL;
   underlay(hv1, hv2, 'ovspsh26ru1', 'ovspsh26ru2');
-  const dirs: string[] = [];
+  const ovss: RealOvsInNs[] = [];
   const stop = async () => {
-    for (const dir of dirs) {
-      for (const p of ['ovs-vswitchd.pid', 'ovsdb-server.pid']) {
-        try { process.kill(Number(readFileSync(join(dir, p), 'utf8').trim()), 'SIGTERM'); } catch { /* gone */ }
-      }
-    }
+    for (const ovs of ovss) ovs.terminate();
     await sleep(500);
     for (const ns of [...REAL_VMS, ...REAL]) spawnSync('ip', ['netns', 'del', ns]);
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    for (const ovs of ovss) ovs.removeDir();
   };
   try {
     const hosts = [{ ns: hv1, dev: 'ovspsh26ru1', ip: '172.31.9.1', remote: '172.31.9.2', vmNs: REAL_VMS[0], vmIp: '10.70.0.1' },
       { ns: hv2, dev: 'ovspsh26ru2', ip: '172.31.9.2', remote: '172.31.9.1', vmNs: REAL_VMS[1], vmIp: '10.70.0.2' }];
     for (const h of hosts) {
-      const dir = mkdtempSync(join(tmpdir(), 'ovspsh26-ovs-'));
-      dirs.push(dir);
-      const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
-      const db = `unix:${dir}/db.sock`;
-      const inNs = (cmd: string, args: string[]) => sh('ip', ['netns', 'exec', h.ns, cmd, ...args], env);
-      const vsctl = (...args: string[]) => inNs('ovs-vsctl', [`--db=${db}`, '--timeout=30', ...args]);
-      sh('ovsdb-tool', ['create', `${dir}/conf.db`, '/usr/share/openvswitch/vswitch.ovsschema']);
-      inNs('/usr/sbin/ovsdb-server', [`${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--pidfile=${dir}/ovsdb-server.pid`, `--log-file=${dir}/ovsdb-server.log`, `--unixctl=${dir}/ovsdb-server.ctl`, '--detach', '--no-chdir']);
-      vsctl('--no-wait', 'init');
-      inNs('/usr/sbin/ovs-vswitchd', [db, `--pidfile=${dir}/ovs-vswitchd.pid`, `--log-file=${dir}/ovs-vswitchd.log`, `--unixctl=${dir}/ovs-vswitchd.ctl`, '--detach', '--no-chdir']);
+      const ovs = realOvsInNs(h.ns, 'ovspsh26-ovs-');
+      ovss.push(ovs);
+      const { vsctl } = ovs;
+      ovs.start();
       vsctl('add-br', 'br-phy', '--', 'set', 'bridge', 'br-phy', 'datapath_type=netdev', '--', 'add-port', 'br-phy', h.dev);
       sh('ip', ['-n', h.ns, 'addr', 'add', `${h.ip}/24`, 'dev', 'br-phy']);
       sh('ip', ['-n', h.ns, 'link', 'set', 'br-phy', 'up']);
@@ -147,7 +131,7 @@ async function realOvs(): Promise<Setup> {
     let up = false;
     for (let i = 0; i < 10 && !up; i++) up = spawnSync('ip', ['netns', 'exec', a.ns, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '-q', b.ip]).status === 0;
     if (!up) throw new Error('real OVS: no ping across the tunnel');
-    const pids = () => dirs.map((d) => Number(readFileSync(join(d, 'ovs-vswitchd.pid'), 'utf8').trim()));
+    const pids = () => ovss.map((o) => o.vswitchdPid());
     return { label: 'real OVS', a, b, hosts: [hv1, hv2], pids, stop };
   } catch (e) {
     await stop();

@@ -9,20 +9,12 @@
 // dump-ipfix-flow/-bridge print the same text.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
+import { realOvsInNs, sh } from '../lib/real-ovs-ns.js';
 
 const skip = needRoot() || needRealOvs() || needCommand('ip');
 const REAL_NS = `ovpsh27r${process.pid % 10000}`;
-
-function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
 
 const RULES = [
   'in_port=2,actions=sample(probability=32768,collector_set_id=5),sample(probability=5,collector_set_id=5,sampling_port=1),sample(probability=5,collector_set_id=5,sampling_port=99),output:1',
@@ -58,32 +50,21 @@ function normalizedActions(trace: string, names: Map<string, string>): string {
 
 t.test('sample actions translate to the datapath actions real OVS produces', { skip, timeout: 180_000 }, async (t) => {
   spawnSync('ip', ['netns', 'del', REAL_NS]);
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-fs-real-'));
-  const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
+  const real = realOvsInNs(REAL_NS, 'ovsps-fs-real-');
   const h = new EngineHarness('ft');
-  t.teardown(async () => {
-    for (const p of ['ovs-vswitchd.pid', 'ovsdb-server.pid']) {
-      try { process.kill(Number(readFileSync(join(dir, p), 'utf8').trim()), 'SIGTERM'); } catch { /* not running */ }
-    }
-    await new Promise((r) => setTimeout(r, 300));
+  t.teardown(() => real.stop(300, async () => {
     await h.stop();
     spawnSync('ip', ['netns', 'del', REAL_NS]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  }));
 
   // Real OVS.
   sh('ip', ['netns', 'add', REAL_NS]);
   sh('ip', ['-n', REAL_NS, 'link', 'set', 'lo', 'up']); // OVS disables an exporter whose collector it cannot reach
-  const inReal = (cmd: string, args: string[]) => sh('ip', ['netns', 'exec', REAL_NS, cmd, ...args], env);
-  const db = `unix:${dir}/db.sock`;
-  const vsctlReal = (...args: string[]) => inReal('ovs-vsctl', [`--db=${db}`, '--timeout=30', ...args]);
-  sh('ovsdb-tool', ['create', `${dir}/conf.db`, '/usr/share/openvswitch/vswitch.ovsschema']);
-  inReal('/usr/sbin/ovsdb-server', [`${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--pidfile=${dir}/ovsdb-server.pid`, `--log-file=${dir}/ovsdb-server.log`, `--unixctl=${dir}/ovsdb-server.ctl`, '--detach', '--no-chdir']);
-  vsctlReal('--no-wait', 'init');
-  inReal('/usr/sbin/ovs-vswitchd', [db, `--pidfile=${dir}/ovs-vswitchd.pid`, `--log-file=${dir}/ovs-vswitchd.log`, `--unixctl=${dir}/ovs-vswitchd.ctl`, '--detach', '--no-chdir']);
+  const vsctlReal = real.vsctl;
+  real.start();
   vsctlReal('add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev');
-  const appctlReal = (...args: string[]) => inReal('ovs-appctl', [`--target=${dir}/ovs-vswitchd.ctl`, ...args]);
-  const ofctlReal = (...args: string[]) => inReal('ovs-ofctl', [args[0]!, `unix:${dir}/br0.mgmt`, ...args.slice(1)]);
+  const appctlReal = real.appctl;
+  const ofctlReal = (...args: string[]) => real.ofctl(args[0]!, 'br0', ...args.slice(1));
 
   // Ours.
   await h.start();

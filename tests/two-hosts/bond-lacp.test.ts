@@ -4,38 +4,23 @@
 // address behind the real switch, and traffic survives pulling either member's link.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
 import { EngineHarness } from '../lib/engine-harness.js';
+import { realOvsInNs, sh } from '../lib/real-ovs-ns.js';
 import { waitFor } from '../lib/wait.js';
 
 const skip = needRoot() || needRealOvs() || needCommand('ping') || needCommand('ip');
 // Per process, so two runs at once (developers' worktrees) never share or delete each other's namespace.
 const PEER_NS = `ovspslacpB${process.pid}`;
 
-function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-
 t.test('LACP bond against real OVS: negotiation, forwarding, failover both ways', { skip, timeout: 240_000 }, async (t) => {
   spawnSync('ip', ['netns', 'del', PEER_NS]);
   const h = new EngineHarness('lb');
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-lacp-real-'));
-  const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
-  t.teardown(async () => {
-    for (const p of ['ovs-vswitchd.pid', 'ovsdb-server.pid']) {
-      try { process.kill(Number(readFileSync(join(dir, p), 'utf8').trim()), 'SIGTERM'); } catch { /* not running */ }
-    }
-    await new Promise((r) => setTimeout(r, 300));
+  const real = realOvsInNs(PEER_NS, 'ovsps-lacp-real-');
+  t.teardown(() => real.stop(300, async () => {
     await h.stop();
     spawnSync('ip', ['netns', 'del', PEER_NS]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  }));
   await h.start();
 
   // The real switch in its own namespace, joined to ours by two veth links.
@@ -52,14 +37,9 @@ t.test('LACP bond against real OVS: negotiation, forwarding, failover both ways'
     sh('ip', ['-n', h.ns, 'link', 'set', `lbA${i}`, 'up']);
     sh('ip', ['-n', PEER_NS, 'link', 'set', `lbB${i}`, 'up']);
   }
-  const inPeer = (cmd: string, args: string[]) => sh('ip', ['netns', 'exec', PEER_NS, cmd, ...args], env);
-  const db = `unix:${dir}/db.sock`;
-  const realVsctl = (...args: string[]) => inPeer('ovs-vsctl', [`--db=${db}`, '--timeout=30', ...args]);
-  const realAppctl = (...args: string[]) => inPeer('ovs-appctl', ['-t', `${dir}/ovs-vswitchd.ctl`, ...args]);
-  sh('ovsdb-tool', ['create', `${dir}/conf.db`, '/usr/share/openvswitch/vswitch.ovsschema']);
-  inPeer('/usr/sbin/ovsdb-server', [`${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--pidfile=${dir}/ovsdb-server.pid`, `--log-file=${dir}/ovsdb-server.log`, `--unixctl=${dir}/ovsdb-server.ctl`, '--detach', '--no-chdir']);
-  realVsctl('--no-wait', 'init');
-  inPeer('/usr/sbin/ovs-vswitchd', [db, `--pidfile=${dir}/ovs-vswitchd.pid`, `--log-file=${dir}/ovs-vswitchd.log`, `--unixctl=${dir}/ovs-vswitchd.ctl`, '--detach', '--no-chdir']);
+  const realVsctl = real.vsctl;
+  const realAppctl = real.appctl;
+  real.start();
   realVsctl('add-br', 'brB', '--', 'set', 'bridge', 'brB', 'datapath_type=netdev');
   realVsctl('add-bond', 'brB', 'bondB', 'lbB0', 'lbB1', 'lacp=active', 'bond_mode=balance-tcp', 'other_config:lacp-time=fast');
   sh('ip', ['-n', PEER_NS, 'addr', 'add', '10.6.0.2/24', 'dev', 'brB']);

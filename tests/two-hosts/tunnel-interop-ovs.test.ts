@@ -4,36 +4,22 @@
 // key and checksums, so each of our encapsulations is decoded by OVS's and the other way round.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
 import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
+import { realOvsInNs, sh } from '../lib/real-ovs-ns.js';
 
 const skip = needRoot() || needRealOvs() || needCommand('ping') || needCommand('ip');
 const HV1 = 'ovspstiA', HV2 = 'ovspstiB';
 
-function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
 t.test('VXLAN, Geneve and GRE between our engine and real OVS', { skip, timeout: 240_000 }, async (t) => {
   for (const ns of [HV1, HV2]) spawnSync('ip', ['netns', 'del', ns]);
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-tun-real-'));
-  const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
+  const real = realOvsInNs(HV2, 'ovsps-tun-real-');
   const vmNs: string[] = [];
   const h1 = new EngineHarness('ti', HV1);
-  t.teardown(async () => {
-    for (const p of ['ovs-vswitchd.pid', 'ovsdb-server.pid']) {
-      try { process.kill(Number(readFileSync(join(dir, p), 'utf8').trim()), 'SIGTERM'); } catch { /* not running */ }
-    }
-    await new Promise((r) => setTimeout(r, 300));
+  t.teardown(() => real.stop(300, async () => {
     await h1.stop();
     for (const ns of [...vmNs, HV1, HV2]) spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  }));
   for (const ns of [HV1, HV2]) { sh('ip', ['netns', 'add', ns]); sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']); }
   sh('ip', ['link', 'add', 'tiU1', 'netns', HV1, 'type', 'veth', 'peer', 'name', 'tiU2', 'netns', HV2]);
   sh('ip', ['-n', HV1, 'addr', 'add', '172.31.13.1/24', 'dev', 'tiU1']);
@@ -43,13 +29,8 @@ t.test('VXLAN, Geneve and GRE between our engine and real OVS', { skip, timeout:
   }
 
   // hv2: real OVS, netdev datapath, the underlay address on br-phy.
-  const inHv2 = (cmd: string, args: string[]) => sh('ip', ['netns', 'exec', HV2, cmd, ...args], env);
-  const db = `unix:${dir}/db.sock`;
-  const vsctl2 = (...args: string[]) => inHv2('ovs-vsctl', [`--db=${db}`, '--timeout=30', ...args]);
-  sh('ovsdb-tool', ['create', `${dir}/conf.db`, '/usr/share/openvswitch/vswitch.ovsschema']);
-  inHv2('/usr/sbin/ovsdb-server', [`${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--pidfile=${dir}/ovsdb-server.pid`, `--log-file=${dir}/ovsdb-server.log`, `--unixctl=${dir}/ovsdb-server.ctl`, '--detach', '--no-chdir']);
-  vsctl2('--no-wait', 'init');
-  inHv2('/usr/sbin/ovs-vswitchd', [db, `--pidfile=${dir}/ovs-vswitchd.pid`, `--log-file=${dir}/ovs-vswitchd.log`, `--unixctl=${dir}/ovs-vswitchd.ctl`, '--detach', '--no-chdir']);
+  const vsctl2 = real.vsctl;
+  real.start();
   vsctl2('add-br', 'br-phy', '--', 'set', 'bridge', 'br-phy', 'datapath_type=netdev', '--', 'add-port', 'br-phy', 'tiU2');
   sh('ip', ['-n', HV2, 'addr', 'add', '172.31.13.2/24', 'dev', 'br-phy']);
   sh('ip', ['-n', HV2, 'link', 'set', 'br-phy', 'up']);
