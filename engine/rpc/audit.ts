@@ -174,9 +174,9 @@ export class Auditor {
     const q = this.pending;
     if (!q.length) return;
     this.pending = [];
-    for (const { client, event } of q) this.logLine(client, typeof event === 'function' ? event() : event);
-    // The batch is written now: it has waited long enough (no second delay in the logger).
-    this.logger?.flush?.();
+    const lines = (): void => { for (const { client, event } of q) this.logLine(client, typeof event === 'function' ? event() : event); };
+    // The batch goes to the logger at once, as one file write where it can.
+    if (this.logger?.batch) this.logger.batch(lines); else lines();
   };
 
   /** record(client, make()), where `make` (which must not depend on state that changes later)

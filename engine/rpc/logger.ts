@@ -9,8 +9,9 @@ export interface Logger {
   /** False when `info` lines currently go nowhere (e.g. `-vaudit:off`), so callers can skip
    *  composing them. Absent: assume they go somewhere. */
   infoEnabled?(): boolean;
-  /** Writes out lines the logger holds back (e.g. vlog's batched file lines), if it does. */
-  flush?(): void;
+  /** Runs `fn`, whose lines the logger may write out together when it returns (vlog: one file
+   *  write). Absent: call `fn` as it is. */
+  batch?(fn: () => void): void;
 }
 
 /** Discards everything; the default when no logger is given. */

@@ -108,14 +108,7 @@ interface ModuleState {
   name: string;
   levels: number[]; // indexed like DESTINATIONS
   honorRateLimits: boolean;
-  /** INFO and DBG lines of this module go to the log file in batches (see Vlog.bufferFile). */
-  bufferFile?: boolean;
 }
-
-/** How long buffered log file lines may wait before they are written. */
-export const FILE_BUFFER_MS = 10;
-/** Buffered log file text beyond which it is written at once. */
-const FILE_BUFFER_MAX = 64 * 1024;
 
 /** A log module: `const log = vlog.module('ovsdb_server'); log.info('...')`. */
 export class VlogModule {
@@ -128,9 +121,6 @@ export class VlogModule {
   dbg(msg: string): void { this.owner.log(this.state, 5, msg); }
   /** True when a message at `level` would reach some destination. */
   isEnabled(level: VlogLevel): boolean { return this.owner.isEnabled(this.state, levelIndex(level)); }
-  /** Lets this module's INFO/DBG file lines wait up to FILE_BUFFER_MS and go out in one write
-   *  (for a module that logs a line per request, e.g. the audit trail): see Vlog.bufferFile. */
-  bufferFileWrites(on = true): void { this.state.bufferFile = on; }
 }
 
 /** Parsed logging options, applied in order by Vlog.applyOptions (so a detaching daemon can
@@ -290,7 +280,6 @@ export class Vlog {
       return err.code ?? 'EIO';
     }
     if (this.logFd >= 0) {
-      this.flushFile();
       const a = fstatSync(this.logFd);
       const b = fstatSync(fd);
       if (a.dev === b.dev && a.ino === b.ino) { closeSync(fd); return 0; }
@@ -310,7 +299,6 @@ export class Vlog {
 
   /** vlog/close. */
   closeLogFile(): void {
-    this.flushFile();
     if (this.logFd >= 0) { closeSync(this.logFd); this.logFd = -1; }
   }
 
@@ -366,49 +354,35 @@ export class Vlog {
     }
     if (toFile) {
       const line = this.format(this.patterns.file, m, level, msg, now) + '\n';
-      if (m.bufferFile && level >= 4) this.bufferFile(line);
-      else this.writeFile(this.fileBuf === '' ? line : this.takeFileBuf() + line);
+      if (this.batching > 0) this.fileBuf += line;
+      else this.writeFile(line);
     }
   }
 
-  /** Log file lines waiting to be written (modules with bufferFile, INFO/DBG only), in order. Any
-   *  other line written to the file takes them with it first, so the file keeps the order of the
-   *  sequence numbers; they are written at the latest FILE_BUFFER_MS later, when the buffer grows
-   *  past FILE_BUFFER_MAX, at exit, and before the file is closed or reopened (flushFile). */
+  /** Log file lines of the batch in progress (batchFileWrites), in order. */
   private fileBuf = '';
-  private fileTimer: NodeJS.Timeout | undefined;
-  private exitFlushInstalled = false;
+  private batching = 0;
 
-  private bufferFile(line: string): void {
-    this.fileBuf += line;
-    if (this.fileBuf.length >= FILE_BUFFER_MAX) { this.flushFile(); return; }
-    if (this.fileTimer === undefined) {
-      this.fileTimer = setTimeout(this.flushFile, FILE_BUFFER_MS);
-      this.fileTimer.unref();
-      if (!this.exitFlushInstalled) {
-        this.exitFlushInstalled = true;
-        process.on('exit', this.flushFile);
+  /** Runs `fn`; the log file lines it makes (of any module) go out in one write when it returns,
+   *  in sequence-number order (for a caller that logs many lines at once, e.g. the audit trail's
+   *  batch: a write system call per line was a tenth of the server's time). */
+  batchFileWrites(fn: () => void): void {
+    this.batching++;
+    try {
+      fn();
+    } finally {
+      if (--this.batching === 0 && this.fileBuf !== '') {
+        const text = this.fileBuf;
+        this.fileBuf = '';
+        this.writeFile(text);
       }
     }
-  }
-
-  private takeFileBuf(): string {
-    const b = this.fileBuf;
-    this.fileBuf = '';
-    if (this.fileTimer !== undefined) { clearTimeout(this.fileTimer); this.fileTimer = undefined; }
-    return b;
   }
 
   private writeFile(text: string): void {
     if (this.logFd < 0) return;
     try { writeSync(this.logFd, text); } catch { /* disk full: drop */ }
   }
-
-  /** Writes the buffered log file lines now (also called at exit; a daemon calls it from its
-   *  fatal-signal hooks). */
-  readonly flushFile = (): void => {
-    if (this.fileBuf !== '') this.writeFile(this.takeFileBuf());
-  };
 
   /** Expands an OVS log pattern (%A %B %c %d %D %E %m %N %n %p %P %r %t %T, with width/justification).
    *  The pattern is parsed once (compilePattern) and each date field's text is reused while the
