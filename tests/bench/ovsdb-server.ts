@@ -15,11 +15,16 @@
 //
 // `--baseline=DIR` adds a third server: the ovsdb-server of another build of this project (a
 // checkout with .build/ made by `npx tsc -b`), so before and after run in the same machine state.
+// `floor` (unless --no-floor; seq and pipe phases only) is tests/bench/ovsdb-floor-server.ts: no
+// OVSDB server, only what any Node server pays per one-row insert (net receive, JSON.parse, a UUID,
+// one SHA-1'd log record written synchronously, the reply). Its ratio is how close a Node server can
+// come to real ovsdb-server on the machine of the run.
+// `--variant-args="ARG ..."` adds our server once more, started with these options instead.
 // `--ours-args="ARG ..."` passes options to our servers (e.g. --no-audit-log: real ovsdb-server
 // writes no line per transaction, ours writes an audit line by default).
 // Usage: node .build/tests/bench/ovsdb-server.js [--quick] [--rounds=N] [--vsctl=N] [--our-vsctl=N] [--warm-sessions=N]
-//        [--baseline=DIR] [--ours-args="..."]   (N: processes per server in total, spread over the rounds)
-import { spawnSync } from 'node:child_process';
+//        [--baseline=DIR] [--ours-args="..."] [--variant-args="..."] [--phases=seq,pipe,setup,vsctl] [--no-floor]   (N: processes per server in total, spread over the rounds)
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,26 +60,53 @@ const baselineArg = process.argv.find((a) => a.startsWith('--baseline='));
 const BASELINE = baselineArg ? resolve(baselineArg.slice(11)) : undefined;
 const oursArgsArg = process.argv.find((a) => a.startsWith('--ours-args='));
 const OURS_ARGS = oursArgsArg ? oursArgsArg.slice(12).split(/\s+/).filter((x) => x !== '') : [];
+const variantArg = process.argv.find((a) => a.startsWith('--variant-args='));
+const VARIANT_ARGS = variantArg ? variantArg.slice(15).split(/\s+/).filter((x) => x !== '') : undefined;
+const PHASES = ['seq', 'pipe', 'setup', 'vsctl'] as const;
+const phasesArg = process.argv.find((a) => a.startsWith('--phases='));
+const phases = new Set<string>(phasesArg ? phasesArg.slice(9).split(',') : PHASES);
+for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--phases: unknown phase '${p}' (expected a comma-separated list of ${PHASES.join(', ')})`);
 
 const SCHEMA = join(projectRoot, 'manifests', 'vswitch.ovsschema');
 const launcherIn = (root: string): string => join(root, 'engine', 'bin', 'ovsdb-server');
 const OUR_VSCTL_BUILT = join(projectRoot, '.build', 'engine', 'cli', 'ovs-vsctl.js');
 const OUR_VSCTL = join(projectRoot, 'engine', 'bin', 'ovs-vsctl');
+const FLOOR_SERVER = join(projectRoot, '.build', 'tests', 'bench', 'ovsdb-floor-server.js');
+const WITH_FLOOR = !process.argv.includes('--no-floor');
 
-interface Server { name: string; dir: string; sock: string; pid: number }
+/** `full`: an OVSDB server (every phase); the Node floor only answers one-row inserts. */
+interface Server { name: string; dir: string; sock: string; pid: number; full: boolean }
 
-function start(name: string, root: string, launcher?: string): Server {
+function start(name: string, root: string, launcher?: string, oursArgs = OURS_ARGS): Server {
   const dir = join(root, name);
   mkdirSync(dir);
   const db = join(dir, 'conf.db');
   spawnSync('ovsdb-tool', ['create', db, SCHEMA]);
   const sock = join(dir, 'db.sock');
   const args = ['--detach', '--no-chdir', `--pidfile=${dir}/pid`, `--log-file=${dir}/log`, `--remote=punix:${sock}`, `--unixctl=${dir}/ctl`, db];
-  const r = launcher ? spawnSync(process.execPath, [launcher, ...OURS_ARGS, ...args], { encoding: 'utf8' }) : spawnSync('/usr/sbin/ovsdb-server', args, { encoding: 'utf8' });
+  const r = launcher ? spawnSync(process.execPath, [launcher, ...oursArgs, ...args], { encoding: 'utf8' }) : spawnSync('/usr/sbin/ovsdb-server', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`);
   const v = spawnSync('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', 'init'], { encoding: 'utf8' });
   if (v.status !== 0) throw new Error(`${name}: init: ${v.stderr}`);
-  return { name, dir, sock, pid: Number(readFileSync(join(dir, 'pid'), 'utf8')) };
+  return { name, dir, sock, pid: Number(readFileSync(join(dir, 'pid'), 'utf8')), full: true };
+}
+
+/** The Node floor (tests/bench/ovsdb-floor-server.ts): what any Node server pays per insert. */
+async function startFloor(root: string): Promise<Server> {
+  const dir = join(root, 'floor');
+  mkdirSync(dir);
+  const sock = join(dir, 'db.sock');
+  const child = spawn(process.execPath, [FLOOR_SERVER, sock, join(dir, 'log')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`floor server exited (${code}) before listening`)));
+    child.stdout!.once('data', () => resolve());
+  });
+  child.removeAllListeners('exit');
+  child.stdout!.resume();
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  return { name: 'floor', dir, sock, pid: child.pid!, full: false };
 }
 
 function stop(s: Server): void {
@@ -94,6 +126,7 @@ async function warmUp(s: Server): Promise<void> {
   const c = await connectOvsdb(`unix:${s.sock}`);
   for (let i = 0; i < N_WARM; i++) await c.transact('Open_vSwitch', insert(serial++));
   await c.close();
+  if (!s.full) return;
   for (let i = 0; i < N_WARM_SETUP; i++) await setupOnce(s);
   vsctlRun(['ovs-vsctl'], s, 'wv', N_WARM_VSCTL);
   // The warm-up's bridges go again (garbage-collected with their ports and interfaces): the timed
@@ -242,8 +275,10 @@ async function main(): Promise<void> {
   try {
     servers.push(start('real', root), start('ours', root, launcherIn(projectRoot)));
     if (BASELINE) servers.push(start('base', root, launcherIn(BASELINE)));
+    if (VARIANT_ARGS) servers.push(start('variant', root, launcherIn(projectRoot), VARIANT_ARGS));
+    if (WITH_FLOOR && (phases.has('seq') || phases.has('pipe'))) servers.push(await startFloor(root));
     const ourVsctl = existsSync(OUR_VSCTL_BUILT) && N_OUR_VSCTL > 0;
-    console.log(`servers: ${servers.map((s) => s.name).join(', ')}${BASELINE ? ` (base = ${BASELINE})` : ''}${OURS_ARGS.length ? ` (ours with ${OURS_ARGS.join(' ')})` : ''}; ${ROUNDS} rounds, each: `
+    console.log(`servers: ${servers.map((s) => s.name).join(', ')}${BASELINE ? ` (base = ${BASELINE})` : ''}${OURS_ARGS.length ? ` (ours with ${OURS_ARGS.join(' ')})` : ''}${VARIANT_ARGS ? ` (variant = ours with ${VARIANT_ARGS.join(' ')})` : ''}; ${ROUNDS} rounds, each: `
       + `${N_SEQ} one-row inserts 1 in flight, ${N_PIPE} with 100 in flight, ${N_SETUP} ovs-vsctl-like sessions, `
       + `${Math.ceil(N_VSCTL / ROUNDS)} real ovs-vsctl add-br${ourVsctl ? `, ${Math.ceil(N_OUR_VSCTL / ROUNDS)} of our ovs-vsctl` : ''} per server`);
     console.log(`(each server first runs ${N_WARM} untimed transactions, ${N_WARM_SETUP} ovs-vsctl-like sessions and ${N_WARM_VSCTL} real ovs-vsctl: the steady state, not JIT warm-up, is timed)`);
@@ -258,9 +293,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order, so no server always runs right after the same other one.
       const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
-      for (const s of order) await timed('txn/s, 1 in flight', s, N_SEQ, () => sequential(s));
-      for (const s of order) await timed('txn/s, 100 in flight', s, N_PIPE, () => pipelined(s));
-      for (const s of order) {
+      if (phases.has('seq')) for (const s of order) await timed('txn/s, 1 in flight', s, N_SEQ, () => sequential(s));
+      if (phases.has('pipe')) for (const s of order) await timed('txn/s, 100 in flight', s, N_PIPE, () => pipelined(s));
+      const full = order.filter((s) => s.full);
+      if (phases.has('setup')) for (const s of full) {
         const c0 = procCpu(s.pid);
         const r = await setup(s);
         for (const step of SETUP_STEPS) {
@@ -269,10 +305,10 @@ async function main(): Promise<void> {
         }
       }
       const nv = Math.ceil(N_VSCTL / ROUNDS);
-      for (const s of order) await timed('real ovs-vsctl add-br (ms)', s, nv, () => vsctlRun(['ovs-vsctl'], s, 'rv', nv));
-      if (ourVsctl) {
+      if (phases.has('vsctl')) for (const s of full) await timed('real ovs-vsctl add-br (ms)', s, nv, () => vsctlRun(['ovs-vsctl'], s, 'rv', nv));
+      if (ourVsctl && phases.has('vsctl')) {
         const no = Math.ceil(N_OUR_VSCTL / ROUNDS);
-        for (const s of order) await timed('our ovs-vsctl add-br (ms)', s, no, () => vsctlRun([process.execPath, OUR_VSCTL], s, 'ov', no));
+        for (const s of full) await timed('our ovs-vsctl add-br (ms)', s, no, () => vsctlRun([process.execPath, OUR_VSCTL], s, 'ov', no));
       }
       process.stdout.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
