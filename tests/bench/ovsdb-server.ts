@@ -23,15 +23,15 @@
 // `--ours-args="ARG ..."` passes options to our servers (e.g. --no-audit-log: real ovsdb-server
 // writes no line per transaction, ours writes an audit line by default).
 // Usage: node .build/tests/bench/ovsdb-server.js [--quick] [--rounds=N] [--vsctl=N] [--our-vsctl=N] [--warm-sessions=N]
-//        [--baseline=DIR] [--ours-args="..."] [--variant-args="..."] [--phases=seq,pipe,setup,vsctl] [--no-floor]   (N: processes per server in total, spread over the rounds)
+//        [--baseline=DIR] [--ours-args="..."] [--variant-args="..."] [--phases=seq,pipe,setup,vsctl] [--no-floor] [--no-pin]   (N: processes per server in total, spread over the rounds)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
-import { needRealOvs } from '../lib/env.js';
+import { needCommand, needRealOvs } from '../lib/env.js';
 
 const quick = process.argv.includes('--quick');
 function intArg(name: string, dflt: number): number {
@@ -89,6 +89,22 @@ function start(name: string, root: string, launcher?: string, oursArgs = OURS_AR
   const v = spawnSync('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', 'init'], { encoding: 'utf8' });
   if (v.status !== 0) throw new Error(`${name}: init: ${v.stderr}`);
   return { name, dir, sock, pid: Number(readFileSync(join(dir, 'pid'), 'utf8')), full: true };
+}
+
+/** With one transaction in flight, the time between request and reply on this kind of machine
+ *  (a VM) depends mostly on where the kernel runs client and server: on one CPU each wake-up is a
+ *  context switch, on two CPUs it is a cross-CPU wake-up of an idle virtual CPU, which costs far
+ *  more; the unpinned figure is a mix that varies from run to run. So the phase also runs pinned
+ *  (taskset, all threads): both on CPU 0, where the server's whole CPU time per transaction counts;
+ *  and client on CPU 0, server on CPU 1, where its work before the reply and the wake-ups count. */
+const ALL_CPUS = `0-${availableParallelism() - 1}`;
+const PIN_REGIMES: [label: string, clientCpu: string, serverCpu: string][] =
+  process.argv.includes('--no-pin') || availableParallelism() < 2 || needCommand('taskset') !== false ? []
+    : [['one CPU', '0', '0'], ['two CPUs', '0', '1']];
+
+function pin(pid: number, cpus: string): void {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid}: ${r.stderr.trim()}`);
 }
 
 /** The Node floor (tests/bench/ovsdb-floor-server.ts): what any Node server pays per insert. */
@@ -293,7 +309,18 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order, so no server always runs right after the same other one.
       const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
-      if (phases.has('seq')) for (const s of order) await timed('txn/s, 1 in flight', s, N_SEQ, () => sequential(s));
+      if (phases.has('seq')) {
+        for (const s of order) await timed('txn/s, 1 in flight', s, N_SEQ, () => sequential(s));
+        for (const [label, clientCpu, serverCpu] of PIN_REGIMES) {
+          for (const s of order) {
+            await timed(`txn/s, 1 in flight, ${label}`, s, N_SEQ, async () => {
+              pin(process.pid, clientCpu);
+              pin(s.pid, serverCpu);
+              try { return await sequential(s); } finally { pin(process.pid, ALL_CPUS); pin(s.pid, ALL_CPUS); }
+            });
+          }
+        }
+      }
       if (phases.has('pipe')) for (const s of order) await timed('txn/s, 100 in flight', s, N_PIPE, () => pipelined(s));
       const full = order.filter((s) => s.full);
       if (phases.has('setup')) for (const s of full) {
