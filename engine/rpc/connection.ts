@@ -8,7 +8,8 @@ import {
   JsonSplitter, encodeMessageText, parseMessage, type JsonRpcMessage, type SplitterLimits,
 } from './jsonrpc.js';
 import { silentLogger, type Logger } from './logger.js';
-import { setDirectReceiver } from './stream.js';
+import { writeSync } from 'node:fs';
+import { directWriteFd, setDirectReceiver } from './stream.js';
 
 export interface ConnectionOptions extends SplitterLimits {
   /** Name used in log lines (e.g. "unix:/run/db.sock" or "tcp:10.0.0.1:51234"). */
@@ -55,6 +56,8 @@ export class JsonRpcConnection {
   private flushScheduled = false;
   private writesInFlight = 0;
   private readonly drainListeners: (() => void)[] = [];
+  /** The socket's descriptor when output may be written to it directly (see directWriteFd). */
+  private readonly directFd: number | undefined;
   /** Set by the owner: called for every request except `echo` (when answered here). */
   onRequest: RequestHandler = (method, _params, id) => this.sendError(id, 'unknown method');
   onNotification: NotificationHandler = () => {};
@@ -68,6 +71,7 @@ export class JsonRpcConnection {
     this.probeIntervalMs = options.probeIntervalMs ?? 0;
     this.splitter = new JsonSplitter(options);
     if (!setDirectReceiver(socket, (bytes) => this.receive(bytes))) socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.directFd = directWriteFd(socket);
     socket.on('end', () => {
       const why = this.splitter.idle ? 'connection closed by peer' : `connection closed by peer in the middle of a message (${this.splitter.pendingBytes} bytes pending)`;
       this.close(why);
@@ -175,12 +179,34 @@ export class JsonRpcConnection {
     this.outQueue = [];
     this.outChars = 0;
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    this.writesInFlight++;
     let data: string | Buffer;
     if (q.length === 1) data = q[0]!;
     else if (q.every((x) => typeof x === 'string')) data = q.join('');
     else data = Buffer.concat(q.map((x) => (typeof x === 'string' ? Buffer.from(x, 'utf8') : x)));
+    if (this.directFd !== undefined && this.writesInFlight === 0 && this.socket.writableLength === 0) {
+      // Nothing is queued in the stream, so a direct write keeps the order.
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let n = 0;
+      try {
+        n = writeSync(this.directFd, bytes);
+      } catch {
+        // EAGAIN (the peer's buffer is full) or an error: the stream write below queues the bytes
+        // or reports the error as for any write.
+      }
+      if (n === bytes.length) {
+        if (this.drainListeners.length) process.nextTick(this.afterDirectWrite);
+        return;
+      }
+      data = bytes.subarray(n);
+    }
+    this.writesInFlight++;
     this.socket.write(data, this.afterWrite);
+  };
+
+  /** As afterWrite, for output the kernel took at once in a direct write. */
+  private readonly afterDirectWrite = (): void => {
+    this.writesInFlight++;
+    this.afterWrite();
   };
 
   private readonly afterWrite = (): void => {

@@ -286,7 +286,7 @@ function removeStaleSocket(path: string): void {
 /** Off on Windows (named pipes: not measured there). */
 const DIRECT_READ = process.platform !== 'win32';
 let sharedReadBuffer: Buffer | undefined;
-const directReceivers = new WeakMap<Socket, { receive: (bytes: Buffer) => void }>();
+const directReceivers = new WeakMap<Socket, { receive: (bytes: Buffer) => void; fd: number | undefined }>();
 
 /** Node's own keys (internal symbols) for a socket's `onread` buffer and callback, found on a
  *  probe socket made with `onread`; undefined if this Node does not have them (then sockets
@@ -312,12 +312,13 @@ function probeOnreadKeys(): { buffer: symbol; callback: symbol } | undefined {
  *  same two fields the Socket constructor sets, and the handle told to use the buffer. Then
  *  starts reading (through 'data' events when that is not possible). */
 function withDirectRead(sock: Socket): Socket {
-  const handle = (sock as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })._handle;
+  const handle = (sock as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void; fd?: number } })._handle;
   if (onreadKeys === null) onreadKeys = probeOnreadKeys();
   if (onreadKeys && handle && typeof handle.useUserBuffer === 'function') {
     sharedReadBuffer ??= Buffer.allocUnsafe(64 * 1024);
     const buffer = sharedReadBuffer;
-    const slot = { receive: (_bytes: Buffer): void => {} };
+    const fd = handle.fd;
+    const slot = { receive: (_bytes: Buffer): void => {}, fd: typeof fd === 'number' && fd >= 0 ? fd : undefined };
     const fields = sock as unknown as Record<symbol, unknown>;
     fields[onreadKeys.buffer] = buffer;
     fields[onreadKeys.callback] = (n: number, buf: Buffer): void => { slot.receive(buf.subarray(0, n)); };
@@ -326,6 +327,16 @@ function withDirectRead(sock: Socket): Socket {
   }
   sock.resume();
   return sock;
+}
+
+/** For a socket accepted with direct reads, its file descriptor: a reply can then be written with
+ *  one write(2) (`writeSync`) when nothing else is queued, instead of through the Writable stream
+ *  and libuv's write request (request object, completion queued for the next loop turn, callbacks
+ *  in later ticks). A write the kernel takes only in part, or refuses (EAGAIN, or an error),
+ *  continues through the stream as usual, which also reports errors. Undefined for any other
+ *  stream (client connections, TLS, Windows named pipes). */
+export function directWriteFd(stream: object): number | undefined {
+  return directReceivers.get(stream as Socket)?.fd;
 }
 
 /** For a socket accepted with direct reads: makes `receive` get its bytes (instead of 'data'
