@@ -2,6 +2,7 @@
 // another with no framing. `JsonSplitter` finds the message boundaries incrementally in chunks cut
 // anywhere (inside strings, escapes or UTF-8 sequences) and enforces hard limits; `parseMessage`
 // classifies a value as request / notification / reply / error; `encodeMessage` serializes.
+import { isAscii } from 'node:buffer';
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import { JsonLimitError, JsonRpcProtocolError, JsonSyntaxError } from './errors.js';
 
@@ -61,6 +62,10 @@ export class JsonSplitter {
   push(chunk: Uint8Array): Json[] {
     if (this.failed) throw this.failed;
     try {
+      if (chunk.length >= WHOLE_PARSE_MIN_BYTES && this.depth === 0 && this.parts.length === 0) {
+        const whole = this.parseWhole(chunk);
+        if (whole !== undefined) return [whole];
+      }
       return this.scan(chunk);
     } catch (e) {
       this.failed = e as Error;
@@ -68,6 +73,38 @@ export class JsonSplitter {
       this.partBytes = 0;
       throw e;
     }
+  }
+
+  /**
+   * A large chunk that starts between messages and ends in '}' or ']' is often exactly one message
+   * (a reply read whole). JSON.parse checks that in one native pass, where the byte scanner (below)
+   * runs as JavaScript that a short-lived process, such as one ovs-vsctl call, never gets to
+   * optimise: on an ovs-vsctl add-br, scanning the ~80 KB of schema and monitor replies cost
+   * more time than anything else it did. Returns the value, or undefined when the chunk is not one
+   * whole JSON object or array (then it is scanned, and this attempt cost one failed parse). The
+   * limits hold as for scanned messages.
+   */
+  private parseWhole(chunk: Uint8Array): Json | undefined {
+    let first = 0;
+    while (first < chunk.length && isSpace(chunk[first]!)) first++;
+    let last = chunk.length - 1;
+    while (last > first && isSpace(chunk[last]!)) last--;
+    const open = chunk[first];
+    const close = chunk[last];
+    if (!((open === LBRACE && close === RBRACE) || (open === LBRACKET && close === RBRACKET))) return undefined;
+    const bytes = chunk.subarray(first, last + 1);
+    if (bytes.length > this.maxMessageBytes) return undefined; // the scanner reports it
+    let value: Json;
+    try {
+      value = JSON.parse(decodeText(bytes)) as Json;
+    } catch {
+      return undefined;
+    }
+    if (nestingExceeds(value, this.maxDepth)) {
+      throw new JsonLimitError(`message nesting exceeds the limit of ${this.maxDepth} levels (at byte ${this.offset + first})`);
+    }
+    this.offset += chunk.length;
+    return value;
   }
 
   private scan(chunk: Uint8Array): Json[] {
@@ -148,23 +185,54 @@ export class JsonSplitter {
       this.parts = [];
       this.partBytes = 0;
     }
-    let text: string;
-    if ((this.bits & 0x80) === 0) {
-      // ASCII (the usual OVSDB message): no UTF-8 validation needed, latin1 is the same text.
-      text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString('latin1');
-    } else {
-      try {
-        text = utf8.decode(bytes);
-      } catch {
-        throw new JsonSyntaxError('message is not valid UTF-8');
-      }
-    }
+    const text = (this.bits & 0x80) === 0 ? latin1Text(bytes) : decodeText(bytes);
     try {
       return JSON.parse(text) as Json;
     } catch (e) {
       throw new JsonSyntaxError(`message is not valid JSON: ${(e as Error).message}; message starts ${JSON.stringify(text.slice(0, 80))}`);
     }
   }
+}
+
+/** Chunks at least this large are first tried as one whole message (JsonSplitter.parseWhole);
+ *  a server's usual requests are far smaller and take the scanner's path alone. */
+const WHOLE_PARSE_MIN_BYTES = 4096;
+
+const isSpace = (b: number): boolean => b === SP || b === LF || b === CR || b === TAB;
+
+/** ASCII bytes as text (latin1 is the same text; no UTF-8 validation needed). */
+function latin1Text(bytes: Uint8Array): string {
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString('latin1');
+}
+
+/** A message's bytes as text; throws JsonSyntaxError when they are not valid UTF-8. */
+function decodeText(bytes: Uint8Array): string {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (isAscii(buf)) return buf.toString('latin1');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new JsonSyntaxError('message is not valid UTF-8');
+  }
+}
+
+/** True when `value` nests objects/arrays deeper than `max` levels (the top level is 1), as the
+ *  scanner counts them. Iterative: the value may be deeper than the call stack allows. */
+function nestingExceeds(value: Json, max: number): boolean {
+  const stack: [Json, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) return true;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const k in v) {
+        const x = v[k]!;
+        if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+      }
+    }
+  }
+  return false;
 }
 
 function describeByte(b: number): string {

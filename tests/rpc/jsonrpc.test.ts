@@ -121,3 +121,35 @@ t.test('ASCII and non-ASCII messages one after another, cut anywhere, decode to 
   const bad = Buffer.concat([Buffer.from('{"a":"ok"}'), Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x22, 0x7d])]);
   t.throws(() => new JsonSplitter().push(bad), { code: 'OVS_E_JSON_SYNTAX', message: /UTF-8/ }, 'a truncated sequence after an ASCII message is still refused');
 });
+
+// Chunks of 4 KiB and more that start between messages and end in '}' or ']' are first tried as
+// one whole message (one JSON.parse); these check that path gives what the byte scanner gives.
+t.test('large chunks: whole-message parse agrees with the scanner', async (t) => {
+  const big: Json = { id: 3, result: { rows: Array.from({ length: 200 }, (_, i) => ({ name: `br${i}`, s: 'a}b{"]\\' })), u: 'brücke-🐧' }, error: null };
+  const text = Buffer.from(JSON.stringify(big), 'utf8');
+  t.ok(text.length >= 4096, `the message is ${text.length} bytes`);
+  t.same(new JsonSplitter().push(text), [big], 'one large message in one chunk');
+  t.same(new JsonSplitter().push(Buffer.concat([Buffer.from(' \n'), text, Buffer.from('\n')])), [big], 'with whitespace around it');
+  const two = Buffer.concat([text, Buffer.from(' '), text]);
+  t.same(new JsonSplitter().push(two), [big, big], 'two large messages in one chunk');
+  // A message cut where its first piece (over 4 KiB) happens to end in '}' (the end of an inner row).
+  const at = text.indexOf('}', 4096) + 1;
+  const s2 = new JsonSplitter();
+  t.same(s2.push(text.subarray(0, at)), [], 'a first piece ending in "}" is not taken for a message');
+  t.same(s2.push(text.subarray(at)), [big], 'the rest completes it');
+  t.ok(s2.idle, 'nothing left over');
+  const s3 = new JsonSplitter();
+  t.same([...s3.push(text), ...s3.push(Buffer.from('{"id":4,"result":[],"error":null}'))], [big, { id: 4, result: [], error: null }], 'a small message after a whole one');
+});
+
+t.test('large chunks: limits and bad bytes as for scanned messages', async (t) => {
+  const deep = (levels: number): string => '['.repeat(levels - 1) + `{"pad":"${'x'.repeat(5000)}"}` + ']'.repeat(levels - 1);
+  t.same(new JsonSplitter({ maxDepth: 10 }).push(Buffer.from(deep(10))).length, 1, 'nesting at the limit passes');
+  t.throws(() => new JsonSplitter({ maxDepth: 10 }).push(Buffer.from(deep(11))), { code: 'OVS_E_JSON_LIMIT', message: /nesting exceeds the limit of 10 levels/ }, 'nesting over the limit');
+  const big = Buffer.from(JSON.stringify({ a: 'x'.repeat(6000) }));
+  t.throws(() => new JsonSplitter({ maxMessageBytes: 5000 }).push(big), { code: 'OVS_E_JSON_LIMIT' }, 'size over the limit');
+  const bad = Buffer.concat([Buffer.from('{"a":"'), Buffer.alloc(5000, 0x61), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+  t.throws(() => new JsonSplitter().push(bad), { code: 'OVS_E_JSON_SYNTAX', message: /not valid UTF-8/ }, 'invalid UTF-8');
+  const notJson = Buffer.from(`{"a":"${'x'.repeat(5000)}",}`);
+  t.throws(() => new JsonSplitter().push(notJson), { code: 'OVS_E_JSON_SYNTAX' }, 'a large chunk that is not JSON is a syntax error');
+});
