@@ -10,12 +10,20 @@
 // side requires and verifies client certificates. As OVS, host names are not checked.
 import { applyPipeAccess } from './win-pipe-acl.js';
 import { Socket, createConnection, createServer, type Server } from 'node:net';
-import * as tls from 'node:tls';
+import type * as Tls from 'node:tls';
+import { createRequire } from 'node:module';
 import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { absFileName, ovsRundir } from '../util/ovs-paths.js';
 import { BadRemoteError } from './errors.js';
 
 export const DEFAULT_OVSDB_PORT = 6640;
+
+let tlsModule: typeof Tls | undefined;
+/** node:tls, loaded on first use: only ssl: and pssl: need it, and loading it (with OpenSSL's
+ *  setup) would add about 10 ms to the start of every command-line tool. */
+function tls(): typeof Tls {
+  return (tlsModule ??= createRequire(import.meta.url)('node:tls') as typeof Tls);
+}
 
 export type ActiveTarget =
   | { kind: 'unix'; path: string }
@@ -149,7 +157,7 @@ export function connectStream(target: string, options: ConnectOptions = {}): Pro
         return;
       }
       const m = loadTls(options.tls);
-      sock = tls.connect({
+      sock = tls().connect({
         host: t.host, port: t.port, key: m.key, cert: m.cert, ca: m.ca,
         rejectUnauthorized: true, checkServerIdentity: () => undefined,
       });
@@ -203,7 +211,7 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
   if (r.kind === 'pssl') {
     if (!options.tls) throw new BadRemoteError(`"${remote}": pssl: needs a private key, certificate and CA certificate`);
     const m = loadTls(options.tls);
-    server = tls.createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, accept);
+    server = tls().createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, accept);
     server.on('tlsClientError', () => { /* failed handshakes only affect that peer */ });
   } else if (DIRECT_READ) {
     server = createServer({ pauseOnConnect: true }, acceptDirect);
