@@ -2,7 +2,7 @@
 // engine/vsctl/cli.ts; the library (engine/vsctl/) is what the PowerShell API calls too.
 import { join } from 'node:path';
 import type { OvsdbClient } from '../ovsdb/api.js';
-import { runVsctl } from '../vsctl/cli.js';
+import { runVsctl, type ConnectorTls } from '../vsctl/cli.js';
 import { projectRoot } from '../setup/paths.js';
 
 function defaultDb(): string {
@@ -10,10 +10,10 @@ function defaultDb(): string {
   return `unix:${rundir}/db.sock`;
 }
 
-async function connect(target: string): Promise<OvsdbClient> {
+async function connect(target: string, options?: { tls?: ConnectorTls }): Promise<OvsdbClient> {
   // Loaded only when a command really needs the database (not for --help, usage errors).
   const { connectOvsdb } = await import('../rpc/client.js');
-  return connectOvsdb(target);
+  return connectOvsdb(target, { tls: options?.tls });
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -57,13 +57,16 @@ export interface GlobalOptions {
   local: Map<string, string | null>;
   /** Index in argv of the first non-option word. */
   rest: string[];
+  /** SSL files for an ssl: database (-p/--private-key, -c/--certificate, -C/--ca-cert or
+   *  --bootstrap-ca-cert, which is used as the CA certificate when the file exists). */
+  ssl: { privateKey?: string; certificate?: string; caCert?: string };
 }
 
 export function parseGlobalOptions(argv: string[]): GlobalOptions {
   const opts = allOptions();
   const g: GlobalOptions = {
     noWait: false, dryRun: false, oneline: false, timeoutSec: 0, retry: false,
-    style: { ...DEFAULT_TABLE_STYLE }, local: new Map(), rest: [],
+    style: { ...DEFAULT_TABLE_STYLE }, local: new Map(), rest: [], ssl: {},
   };
   let i = 0;
   const apply = (o: LongOpt, value: string | undefined): void => {
@@ -106,7 +109,10 @@ export function parseGlobalOptions(argv: string[]): GlobalOptions {
       case 'pretty': g.style.pretty = true; break;
       case 'bare': g.style.format = 'list'; g.style.data = 'bare'; g.style.headings = false; break;
       case 'max-column-width': g.style.maxColumnWidth = parseInt(value as string, 10) || 0; break;
-      default: break; // logging, SSL, leader/shuffle options: accepted, no effect here
+      case 'private-key': g.ssl.privateKey = value; break;
+      case 'certificate': g.ssl.certificate = value; break;
+      case 'ca-cert': case 'bootstrap-ca-cert': g.ssl.caCert = value; break;
+      default: break; // logging, SSL protocol/cipher, leader/shuffle options: accepted, no effect here
     }
   };
   for (; i < argv.length; i++) {

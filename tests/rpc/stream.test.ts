@@ -9,6 +9,10 @@ import {
   connectStream, listenRemote, parseActiveTarget, parsePassiveRemote, socketPath, windowsPipeName, type TlsFiles,
 } from '../../engine/rpc/stream.js';
 import { needCommand } from '../lib/env.js';
+import { createDatabase } from '../../engine/ovsdb/database.js';
+import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { projectRoot } from '../../engine/setup/paths.js';
+import { runBin } from './helpers.js';
 
 t.test('parsing active targets', async (t) => {
   t.same(parseActiveTarget('unix:/run/db.sock'), { kind: 'unix', path: '/run/db.sock' });
@@ -144,4 +148,29 @@ t.test('relative unix paths are relative to OVS_RUNDIR', { skip: process.platfor
   const s = await connectStream('unix:db.sock');
   s.destroy();
   await l.close();
+});
+
+t.test('ovs-vsctl --db=ssl: with -p/-c/-C, and clear errors without them', { skip: needCommand('openssl') }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-vsctl-ssl-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const pki = makePki(dir);
+  const server = new OvsdbServer({ tls: pki.good });
+  t.teardown(() => server.close());
+  server.addDatabase(createDatabase(loadSchemaFile(join(projectRoot, 'manifests', 'vswitch.ovsschema'))));
+  const l = await server.listen('pssl:0:127.0.0.1');
+  const sslArgs = ['-p', pki.client.privateKey, `--certificate=${pki.client.certificate}`, '-C', pki.client.caCert];
+  const init = await runBin('ovs-vsctl', [`--db=${l.target}`, ...sslArgs, '--no-wait', 'init']);
+  t.equal(init.status, 0, `init over SSL (${init.stderr.trim()})`);
+  const add = await runBin('ovs-vsctl', [`--db=${l.target}`, ...sslArgs, '--no-wait', 'add-br', 'brssl']);
+  t.equal(add.status, 0, `add-br over SSL (${add.stderr.trim()})`);
+  const list = await runBin('ovs-vsctl', [`--db=${l.target}`, ...sslArgs, 'list-br']);
+  t.equal(list.stdout, 'brssl\n', 'the bridge is there');
+  const noKey = await runBin('ovs-vsctl', [`--db=${l.target}`, '--no-wait', 'list-br']);
+  t.equal(noKey.status, 1);
+  t.match(noKey.stderr, /Private key must be configured to use SSL/, 'without -p: says what is missing');
+  const noCa = await runBin('ovs-vsctl', [`--db=${l.target}`, '-p', pki.client.privateKey, '-c', pki.client.certificate, '--no-wait', 'list-br']);
+  t.match(noCa.stderr, /CA certificate must be configured to use SSL/, 'without -C: says what is missing');
+  const rogue = await runBin('ovs-vsctl', [`--db=${l.target}`, '-p', pki.rogue.privateKey, '-c', pki.rogue.certificate, '-C', pki.rogue.caCert, '--no-wait', 'list-br']);
+  t.equal(rogue.status, 1, 'a certificate from another CA is refused');
+  t.match(rogue.stderr, /ssl:127\.0\.0\.1:\d+: (database connection failed|connection closed by peer)/, 'and the error names the database');
 });
