@@ -1,5 +1,6 @@
 // The contracts between the OVSDB core and its users (storage, the JSON-RPC server, the switch
 // reconciler, ovs-vsctl's command library). Wire values are RFC 7047 JSON throughout.
+import type { LimitError } from '../util/limits.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -66,6 +67,9 @@ export interface TransactOptions {
   /** At most this many rows inserted, modified or deleted (rows left as they were do not count):
    *  above it the commit fails with "resources exhausted" and nothing changes. */
   maxRows?: number;
+  /** Called when the commit fails because of `maxRows`, with the breach (the row count in
+   *  `seen`); the result array still ends with the "resources exhausted" error. */
+  onLimit?: (breach: LimitError) => void;
 }
 
 /** The database API: the only way anything reads or writes an OVSDB database in-process. */

@@ -7,7 +7,7 @@ import { newUuid } from './uuid.js';
 import type {
   CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession, VersionedRow,
 } from './api.js';
-import { OvsdbError, syntaxError, TransactCanceledError } from './errors.js';
+import { LimitExceededError, OvsdbError, syntaxError, TransactCanceledError } from './errors.js';
 import { LimitError } from '../util/limits.js';
 import { isUuid } from './schema.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
@@ -490,7 +490,7 @@ export class MemoryDatabase implements Database {
    *  with. */
   transactNow(ops: Json[], options?: TransactOptions): Json[] | undefined {
     if (options?.signal?.aborted) throw new TransactCanceledError();
-    const out = this.executeOnce({ length: ops.length, get: (i) => ops[i]! }, 0, options?.session, options?.maxRows);
+    const out = this.executeOnce({ length: ops.length, get: (i) => ops[i]! }, 0, options);
     return out.done ? out.results : undefined;
   }
 
@@ -507,7 +507,7 @@ export class MemoryDatabase implements Database {
     let signal = options?.signal;
     for (;;) {
       if (signal?.aborted) throw new TransactCanceledError();
-      const out = this.executeOnce(ops, Date.now() - started, options?.session, options?.maxRows);
+      const out = this.executeOnce(ops, Date.now() - started, options);
       if (out.done) return out.results;
       // Only a transaction that must wait can be canceled: ask for the signal now.
       if (!signal && options?.cancelSignal) {
@@ -539,7 +539,8 @@ export class MemoryDatabase implements Database {
   }
 
   /** Runs the transaction once, synchronously. */
-  private executeOnce(ops: OpSource, elapsedMs: number, session?: TransactSession, maxRows?: number): Outcome {
+  private executeOnce(ops: OpSource, elapsedMs: number, options?: TransactOptions): Outcome {
+    const session = options?.session;
     const txn = new Txn(this);
     const results: Json[] = [];
     let error: OvsdbError | undefined;
@@ -595,11 +596,12 @@ export class MemoryDatabase implements Database {
       return { done: true, results };
     }
     try {
-      this.commit(txn, maxRows);
+      this.commit(txn, options?.maxRows);
     } catch (e) {
       txn.rollback();
       if (!(e instanceof OvsdbError)) throw e;
       results.push(errorJson(e));
+      if (e instanceof LimitExceededError) options?.onLimit?.(e.breach);
     }
     return { done: true, results };
   }
@@ -1024,7 +1026,7 @@ export class MemoryDatabase implements Database {
     const nRows = txnRowCount(txn);
     if (nRows === 0) return;
     if (maxRows !== undefined && nRows > maxRows) {
-      throw new OvsdbError('resources exhausted', new LimitError('maxRowsPerTransaction', nRows, maxRows).message);
+      throw new LimitExceededError(new LimitError('maxRowsPerTransaction', nRows, maxRows));
     }
 
     // 2. Reference counts and referential integrity (of a modified column, only the atoms the

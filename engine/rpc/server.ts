@@ -8,7 +8,7 @@
 //   server.registerMethod('ps/hello', async (params, session) => 'hi');
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { CommittedChange, Database, Json, JsonObject, TransactSession } from '../ovsdb/api.js';
+import type { CommittedChange, Database, Json, JsonObject, TransactOptions, TransactSession } from '../ovsdb/api.js';
 import { OvsdbError, TransactCanceledError } from '../ovsdb/errors.js';
 import { isId, isUuid, parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
 import { OvsError } from '../util/errors.js';
@@ -521,7 +521,7 @@ export class ServerSession implements TransactSession, LockHolder {
     const db = e.db as Database & Partial<SyncTransactDatabase>;
     if (this.role === '' && !this.settings.readOnly && db.transactNow !== undefined) {
       try {
-        const results = db.transactNow(ops, { session: this, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction });
+        const results = db.transactNow(ops, { session: this, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction, onLimit: this.rowLimitHit });
         if (results) return this.transactDone(e, ops, results);
       } catch (err) {
         if (err instanceof TransactCanceledError) throw new ReplyError('canceled');
@@ -532,13 +532,13 @@ export class ServerSession implements TransactSession, LockHolder {
     return this.transactAsync(e, ops, id);
   }
 
-  /** After a transaction: the limit breach line, and its audit record. */
+  /** A transaction's commit went over maxRowsPerTransaction: the breach is counted and logged. */
+  private readonly rowLimitHit = (breach: LimitError): void => {
+    this.server.limitGuard.check('maxRowsPerTransaction', breach.seen, this.name, 'transaction aborted, nothing committed');
+  };
+
+  /** After a transaction: its audit record. */
   private transactDone(e: DbEntry, ops: Json[], results: Json[]): Json[] {
-    const last = results[results.length - 1];
-    if (last && typeof last === 'object' && !Array.isArray(last) && last.error === 'resources exhausted') {
-      const rows = /maxRowsPerTransaction exceeded: (\d+) rows/.exec(String(last.details ?? ''));
-      if (rows) this.server.limitGuard.check('maxRowsPerTransaction', Number(rows[1]), this.name, 'transaction aborted, nothing committed');
-    }
     if (this.server.auditor.enabled && hasWriteOps(ops)) {
       const dbName = e.db.name;
       // Without an audit file the line is composed and written later, in a batch (Auditor.record).
@@ -563,7 +563,7 @@ export class ServerSession implements TransactSession, LockHolder {
     };
     try {
       const client = this.role !== '' ? { role: this.role, id: this.clientId } : undefined;
-      const topts = { session: this, cancelSignal, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction };
+      const topts = { session: this, cancelSignal, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction, onLimit: this.rowLimitHit };
       const results = this.settings.readOnly ? await readOnlyTransact(e.db, ops, topts)
         : rbacApplies(e.schema, client, ops) ? await rbacTransact(e.db, e.schema, ops, client!, topts)
           : await e.db.transact(ops, topts);
@@ -696,7 +696,7 @@ function auditClientOf(s: ServerSession): AuditClient {
 
 /** A database that can run a transaction synchronously when it does not wait (MemoryDatabase). */
 interface SyncTransactDatabase {
-  transactNow(ops: Json[], options?: { session?: TransactSession; maxRows?: number }): Json[] | undefined;
+  transactNow(ops: Json[], options?: TransactOptions): Json[] | undefined;
 }
 
 /** A result already serialised as JSON text (sent as is). */
