@@ -81,6 +81,10 @@ export interface Database {
    *  an error object at the failing op, null after it, and an extra element for commit-time errors).
    *  Never rejects for a bad transaction: only for a bug or a closed database. */
   transact(ops: Json[], options?: TransactOptions): Promise<Json[]>;
+  /** Optional fast path (MemoryDatabase has it): one synchronous attempt of transact(). Returns the
+   *  results unless the transaction blocks in a `wait` op; then nothing has changed, it returns
+   *  undefined and the caller runs transact() to wait. Throws what transact() rejects with. */
+  transactNow?(ops: Json[], options?: TransactOptions): Json[] | undefined;
   /** Called after every commit that changed something, in commit order, before transact resolves. */
   onCommit(listener: (change: CommittedChange) => void): () => void;
   /** The current rows of a table, in wire form (with `_uuid` and `_version`). */

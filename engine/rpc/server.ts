@@ -8,7 +8,7 @@
 //   server.registerMethod('ps/hello', async (params, session) => 'hi');
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { CommittedChange, Database, Json, JsonObject, TransactOptions, TransactSession } from '../ovsdb/api.js';
+import type { CommittedChange, Database, Json, JsonObject, TransactSession } from '../ovsdb/api.js';
 import { OvsdbError, TransactCanceledError } from '../ovsdb/errors.js';
 import { isId, isUuid, parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
 import { OvsError } from '../util/errors.js';
@@ -518,7 +518,7 @@ export class ServerSession implements TransactSession, LockHolder {
     const ops = params.slice(1);
     const tooMany = this.server.limitGuard.check('maxOpsPerTransaction', ops.length, this.name);
     if (tooMany) throw tooMany;
-    const db = e.db as Database & Partial<SyncTransactDatabase>;
+    const db = e.db;
     if (this.role === '' && !this.settings.readOnly && db.transactNow !== undefined) {
       try {
         const results = db.transactNow(ops, { session: this, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction, onLimit: this.rowLimitHit });
@@ -692,11 +692,6 @@ export class ServerSession implements TransactSession, LockHolder {
  *  (see ServerSession.learnPeerSoon). */
 function auditClientOf(s: ServerSession): AuditClient {
   return { name: s.name, get peer(): PeerIdentity { return s.peer; }, role: s.role || undefined };
-}
-
-/** A database that can run a transaction synchronously when it does not wait (MemoryDatabase). */
-interface SyncTransactDatabase {
-  transactNow(ops: Json[], options?: TransactOptions): Json[] | undefined;
 }
 
 /** A result already serialised as JSON text (sent as is). */
