@@ -8,12 +8,12 @@
 // write() and a read() on a non-blocking socket: the kernel answers these requests before write()
 // returns, so nothing waits.
 import { readSync, writeSync } from 'node:fs';
+import { encodeNlmsg, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, parseAttrs, parseHeader, splitMessages, type NlAttr, type NlWriter } from '../../engine/channel/netlink.js';
 import * as n from './native.js';
 
 const AF_NETLINK = 16;
 const NETLINK_ROUTE = 0;
 const RTM_NEWLINK = 16, RTM_GETLINK = 18, RTM_NEWROUTE = 24, RTM_GETROUTE = 26, RTM_NEWNEIGH = 28, RTM_GETNEIGH = 30;
-const NLMSG_ERROR = 2;
 const NLM_F_REQUEST = 1;
 const RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_PREFSRC = 7;
 const NDA_DST = 1, NDA_LLADDR = 2;
@@ -24,7 +24,7 @@ const IFF_UP = 1, IFF_RUNNING = 0x40;
 /** Neighbour states with a usable link-layer address. */
 const NUD_VALID = 0x02 | 0x04 | 0x08 | 0x10 | 0x80; // REACHABLE, STALE, DELAY, PROBE, PERMANENT
 
-const NLM_F_DUMP = 0x300, NLMSG_DONE = 3;
+const NLM_F_DUMP = 0x300;
 const IFLA_IFNAME = 3, IFLA_OPERSTATE = 16;
 /** IF_OPER_* as /sys/class/net/<dev>/operstate spells them. */
 const OPERSTATES = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
@@ -54,46 +54,31 @@ export class RtNetlink {
 
   close(): void { n.closeFd(this.fd); }
 
-  /** Sends one request (header + body) and returns the reply's body and type, or undefined when
-   *  the kernel answers with an error (e.g. no route, no neighbour entry) or not at all. */
-  private request(type: number, body: Buffer): { type: number; body: Buffer } | undefined {
+  /** Sends one request (nlmsghdr, then what `body` writes) and returns the reply's body and type,
+   *  or undefined when the kernel answers with an error (e.g. no route, no neighbour entry) or
+   *  not at all. */
+  private request(type: number, body: (w: NlWriter) => void): { type: number; body: Buffer } | undefined {
     const seq = this.seq++;
-    const msg = Buffer.alloc(16 + body.length);
-    msg.writeUInt32LE(msg.length, 0);
-    msg.writeUInt16LE(type, 4);
-    msg.writeUInt16LE(NLM_F_REQUEST, 6);
-    msg.writeUInt32LE(seq, 8);
-    body.copy(msg, 16);
-    writeSync(this.fd, msg);
+    writeSync(this.fd, encodeNlmsg({ type, flags: NLM_F_REQUEST, seq }, body));
     for (;;) {
       let len: number;
       try { len = readSync(this.fd, this.rx, 0, this.rx.length, null); } catch { return undefined; }
-      if (len < 16) return undefined;
-      const mlen = this.rx.readUInt32LE(0), mtype = this.rx.readUInt16LE(4), mseq = this.rx.readUInt32LE(8);
-      if (mseq !== seq) continue; // a late answer to an earlier request
-      if (mtype === NLMSG_ERROR || mlen > len) return undefined;
-      return { type: mtype, body: Buffer.from(this.rx.subarray(16, mlen)) };
+      if (len < NLMSG_HDRLEN) return undefined;
+      const h = parseHeader(this.rx);
+      if (h.seq !== seq) continue; // a late answer to an earlier request
+      if (h.type === NLMSG_ERROR || h.len > len) return undefined;
+      return { type: h.type, body: Buffer.from(this.rx.subarray(NLMSG_HDRLEN, h.len)) };
     }
   }
 
-  /** The attributes after a fixed header of `skip` bytes, by type (the first of each). */
-  private static attrs(b: Buffer, skip: number): Map<number, Buffer> {
+  /** The attributes after a fixed header of `skip` bytes, by type (the first of each); undefined
+   *  when they are malformed. */
+  private static attrs(b: Buffer, skip: number): Map<number, Buffer> | undefined {
     const m = new Map<number, Buffer>();
-    for (let at = skip; at + 4 <= b.length;) {
-      const len = b.readUInt16LE(at), type = b.readUInt16LE(at + 2) & 0x3fff;
-      if (len < 4 || at + len > b.length) break;
-      if (!m.has(type)) m.set(type, b.subarray(at + 4, at + len));
-      at += (len + 3) & ~3;
-    }
+    let list: NlAttr[];
+    try { list = parseAttrs(b, skip); } catch { return undefined; }
+    for (const a of list) if (!m.has(a.type)) m.set(a.type, a.payload);
     return m;
-  }
-
-  private static attr(type: number, data: Buffer): Buffer {
-    const a = Buffer.alloc((4 + data.length + 3) & ~3);
-    a.writeUInt16LE(4 + data.length, 0);
-    a.writeUInt16LE(type, 2);
-    data.copy(a, 4);
-    return a;
   }
 
   /** The unicast route to `dst` (host-order word): output device, next hop, preferred source. */
@@ -103,9 +88,10 @@ export class RtNetlink {
     rtm[1] = 32; // rtm_dst_len
     const ip = Buffer.alloc(4);
     ip.writeUInt32BE(dst >>> 0, 0);
-    const r = this.request(RTM_GETROUTE, Buffer.concat([rtm, RtNetlink.attr(RTA_DST, ip)]));
+    const r = this.request(RTM_GETROUTE, (w) => { w.raw(rtm); w.attr(RTA_DST, ip); });
     if (!r || r.type !== RTM_NEWROUTE || r.body.length < 12 || r.body[7] !== RTN_UNICAST) return undefined;
     const a = RtNetlink.attrs(r.body, 12);
+    if (!a) return undefined;
     const oif = a.get(RTA_OIF), gw = a.get(RTA_GATEWAY), src = a.get(RTA_PREFSRC);
     if (!oif || oif.length < 4 || !src || src.length !== 4) return undefined;
     return { ifindex: oif.readInt32LE(0), nextHop: gw && gw.length === 4 ? gw.readUInt32BE(0) : dst >>> 0, src: src.readUInt32BE(0) };
@@ -118,10 +104,10 @@ export class RtNetlink {
     ndm.writeInt32LE(ifindex, 4);
     const addr = Buffer.alloc(4);
     addr.writeUInt32BE(ip >>> 0, 0);
-    const r = this.request(RTM_GETNEIGH, Buffer.concat([ndm, RtNetlink.attr(NDA_DST, addr)]));
+    const r = this.request(RTM_GETNEIGH, (w) => { w.raw(ndm); w.attr(NDA_DST, addr); });
     if (!r || r.type !== RTM_NEWNEIGH || r.body.length < 12) return undefined;
     if ((r.body.readUInt16LE(8) & NUD_VALID) === 0) return undefined;
-    const mac = RtNetlink.attrs(r.body, 12).get(NDA_LLADDR);
+    const mac = RtNetlink.attrs(r.body, 12)?.get(NDA_LLADDR);
     return mac && mac.length === 6 ? Buffer.from(mac) : undefined;
   }
 
@@ -129,27 +115,26 @@ export class RtNetlink {
    *  parts as they are read, so this never waits): name, index, flags, MAC, MTU, operstate. */
   dumpLinks(): LinkInfo[] {
     const seq = this.seq++;
-    const msg = Buffer.alloc(16 + 16); // nlmsghdr + struct ifinfomsg (any family)
-    msg.writeUInt32LE(msg.length, 0);
-    msg.writeUInt16LE(RTM_GETLINK, 4);
-    msg.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
-    msg.writeUInt32LE(seq, 8);
-    writeSync(this.fd, msg);
+    // nlmsghdr + struct ifinfomsg (any family)
+    writeSync(this.fd, encodeNlmsg({ type: RTM_GETLINK, flags: NLM_F_REQUEST | NLM_F_DUMP, seq }, (w) => w.zeros(16)));
     const out: LinkInfo[] = [];
     for (;;) {
-      let len: number;
-      try { len = readSync(this.fd, this.rx, 0, this.rx.length, null); } catch (e) {
+      let msgs: Buffer[];
+      try {
+        const len = readSync(this.fd, this.rx, 0, this.rx.length, null);
+        msgs = splitMessages(this.rx.subarray(0, len));
+      } catch (e) {
         throw new Error(`rtnetlink link dump: ${(e as Error).message}`);
       }
-      for (let at = 0; at + 16 <= len;) {
-        const mlen = this.rx.readUInt32LE(at), mtype = this.rx.readUInt16LE(at + 4), mseq = this.rx.readUInt32LE(at + 8);
-        if (mlen < 16 || at + mlen > len) throw new Error(`rtnetlink link dump: truncated message (${mlen} bytes at ${at} of ${len})`);
-        if (mseq === seq) {
-          if (mtype === NLMSG_DONE) return out;
-          if (mtype === NLMSG_ERROR) throw new Error(`rtnetlink link dump: error ${-this.rx.readInt32LE(at + 16)}`);
-          if (mtype === RTM_NEWLINK && mlen >= 32) {
-            const body = this.rx.subarray(at + 16, at + mlen);
+      for (const m of msgs) {
+        const h = parseHeader(m);
+        if (h.seq === seq) {
+          if (h.type === NLMSG_DONE) return out;
+          if (h.type === NLMSG_ERROR) throw new Error(`rtnetlink link dump: error ${m.length >= NLMSG_HDRLEN + 4 ? -m.readInt32LE(NLMSG_HDRLEN) : 'unknown'}`);
+          if (h.type === RTM_NEWLINK && m.length >= NLMSG_HDRLEN + 16) {
+            const body = m.subarray(NLMSG_HDRLEN);
             const a = RtNetlink.attrs(body, 16);
+            if (!a) throw new Error(`rtnetlink link dump: malformed attributes of link ${body.readInt32LE(4)}`);
             const name = a.get(IFLA_IFNAME), mac = a.get(IFLA_ADDRESS), mtu = a.get(IFLA_MTU), oper = a.get(IFLA_OPERSTATE);
             if (name) {
               out.push({
@@ -163,7 +148,6 @@ export class RtNetlink {
             }
           }
         }
-        at += (mlen + 3) & ~3;
       }
     }
   }
@@ -172,10 +156,11 @@ export class RtNetlink {
   link(ifindex: number): { mac: Buffer; mtu: number } | undefined {
     const ifi = Buffer.alloc(16); // struct ifinfomsg
     ifi.writeInt32LE(ifindex, 4);
-    const r = this.request(RTM_GETLINK, ifi);
+    const r = this.request(RTM_GETLINK, (w) => w.raw(ifi));
     if (!r || r.type !== RTM_NEWLINK || r.body.length < 16) return undefined;
     if (r.body.readUInt16LE(2) !== ARPHRD_ETHER || (r.body.readUInt32LE(8) & (IFF_UP | IFF_RUNNING)) !== (IFF_UP | IFF_RUNNING)) return undefined;
     const a = RtNetlink.attrs(r.body, 16);
+    if (!a) return undefined;
     const mac = a.get(IFLA_ADDRESS), mtu = a.get(IFLA_MTU);
     if (!mac || mac.length !== 6 || !mtu || mtu.length < 4) return undefined;
     return { mac: Buffer.from(mac), mtu: mtu.readUInt32LE(0) };

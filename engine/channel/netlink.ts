@@ -159,6 +159,28 @@ export function splitMessages(buf: Buffer): Buffer[] {
   return out;
 }
 
+/** The nlmsghdr fields of a message to build (the length is filled in). */
+export interface NlEncodeOptions {
+  type: number;
+  flags: number;
+  seq?: number;
+  pid?: number;
+}
+
+/** Builds one netlink message: nlmsghdr, then what `body` appends (a family's fixed header and
+ *  attributes, for any netlink protocol: generic netlink, rtnetlink). */
+export function encodeNlmsg(opts: NlEncodeOptions, body?: (w: NlWriter) => void): Buffer {
+  const w = new NlWriter();
+  w.u32(0); // length, patched below
+  w.u16(opts.type);
+  w.u16(opts.flags);
+  w.u32(opts.seq ?? 0);
+  w.u32(opts.pid ?? 0);
+  body?.(w);
+  w.patchU32(0, w.length);
+  return w.finish();
+}
+
 export interface GenlEncodeOptions {
   type: number;
   flags: number;
@@ -172,19 +194,13 @@ export interface GenlEncodeOptions {
 
 /** Builds one generic-netlink message; `body` appends the attributes. */
 export function encodeGenl(opts: GenlEncodeOptions, body?: (w: NlWriter) => void): Buffer {
-  const w = new NlWriter();
-  w.u32(0); // length, patched below
-  w.u16(opts.type);
-  w.u16(opts.flags);
-  w.u32(opts.seq ?? 0);
-  w.u32(opts.pid ?? 0);
-  w.u8(opts.cmd);
-  w.u8(opts.version);
-  w.u16(0);
-  if (opts.dpIfindex !== undefined) w.i32(opts.dpIfindex);
-  body?.(w);
-  w.patchU32(0, w.length);
-  return w.finish();
+  return encodeNlmsg(opts, (w) => {
+    w.u8(opts.cmd);
+    w.u8(opts.version);
+    w.u16(0);
+    if (opts.dpIfindex !== undefined) w.i32(opts.dpIfindex);
+    body?.(w);
+  });
 }
 
 /** Encodes NLMSG_ERROR (error 0 = ACK) answering `request`. */

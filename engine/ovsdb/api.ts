@@ -1,5 +1,6 @@
 // The contracts between the OVSDB core and its users (storage, the JSON-RPC server, the switch
 // reconciler, ovs-vsctl's command library). Wire values are RFC 7047 JSON throughout.
+import type { LimitError } from '../util/limits.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -66,6 +67,9 @@ export interface TransactOptions {
   /** At most this many rows inserted, modified or deleted (rows left as they were do not count):
    *  above it the commit fails with "resources exhausted" and nothing changes. */
   maxRows?: number;
+  /** Called when the commit fails because of `maxRows`, with the breach (the row count in
+   *  `seen`); the result array still ends with the "resources exhausted" error. */
+  onLimit?: (breach: LimitError) => void;
 }
 
 /** The database API: the only way anything reads or writes an OVSDB database in-process. */
@@ -77,6 +81,10 @@ export interface Database {
    *  an error object at the failing op, null after it, and an extra element for commit-time errors).
    *  Never rejects for a bad transaction: only for a bug or a closed database. */
   transact(ops: Json[], options?: TransactOptions): Promise<Json[]>;
+  /** Optional fast path (MemoryDatabase has it): one synchronous attempt of transact(). Returns the
+   *  results unless the transaction blocks in a `wait` op; then nothing has changed, it returns
+   *  undefined and the caller runs transact() to wait. Throws what transact() rejects with. */
+  transactNow?(ops: Json[], options?: TransactOptions): Json[] | undefined;
   /** Called after every commit that changed something, in commit order, before transact resolves. */
   onCommit(listener: (change: CommittedChange) => void): () => void;
   /** The current rows of a table, in wire form (with `_uuid` and `_version`). */

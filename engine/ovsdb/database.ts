@@ -7,7 +7,7 @@ import { newUuid } from './uuid.js';
 import type {
   CommitSink, CommittedChange, Database, Json, JsonObject, RowChange, RowJson, TransactOptions, TransactSession, VersionedRow,
 } from './api.js';
-import { OvsdbError, syntaxError, TransactCanceledError } from './errors.js';
+import { LimitExceededError, OvsdbError, syntaxError, TransactCanceledError } from './errors.js';
 import { LimitError } from '../util/limits.js';
 import { isUuid } from './schema.js';
 import type { BaseType, ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
@@ -490,7 +490,7 @@ export class MemoryDatabase implements Database {
    *  with. */
   transactNow(ops: Json[], options?: TransactOptions): Json[] | undefined {
     if (options?.signal?.aborted) throw new TransactCanceledError();
-    const out = this.executeOnce({ length: ops.length, get: (i) => ops[i]! }, 0, options?.session, options?.maxRows);
+    const out = this.executeOnce({ length: ops.length, get: (i) => ops[i]! }, 0, options);
     return out.done ? out.results : undefined;
   }
 
@@ -507,7 +507,7 @@ export class MemoryDatabase implements Database {
     let signal = options?.signal;
     for (;;) {
       if (signal?.aborted) throw new TransactCanceledError();
-      const out = this.executeOnce(ops, Date.now() - started, options?.session, options?.maxRows);
+      const out = this.executeOnce(ops, Date.now() - started, options);
       if (out.done) return out.results;
       // Only a transaction that must wait can be canceled: ask for the signal now.
       if (!signal && options?.cancelSignal) {
@@ -539,7 +539,8 @@ export class MemoryDatabase implements Database {
   }
 
   /** Runs the transaction once, synchronously. */
-  private executeOnce(ops: OpSource, elapsedMs: number, session?: TransactSession, maxRows?: number): Outcome {
+  private executeOnce(ops: OpSource, elapsedMs: number, options?: TransactOptions): Outcome {
+    const session = options?.session;
     const txn = new Txn(this);
     const results: Json[] = [];
     let error: OvsdbError | undefined;
@@ -595,11 +596,12 @@ export class MemoryDatabase implements Database {
       return { done: true, results };
     }
     try {
-      this.commit(txn, maxRows);
+      this.commit(txn, options?.maxRows);
     } catch (e) {
       txn.rollback();
       if (!(e instanceof OvsdbError)) throw e;
       results.push(errorJson(e));
+      if (e instanceof LimitExceededError) options?.onLimit?.(e.breach);
     }
     return { done: true, results };
   }
@@ -1024,7 +1026,7 @@ export class MemoryDatabase implements Database {
     const nRows = txnRowCount(txn);
     if (nRows === 0) return;
     if (maxRows !== undefined && nRows > maxRows) {
-      throw new OvsdbError('resources exhausted', new LimitError('maxRowsPerTransaction', nRows, maxRows).message);
+      throw new LimitExceededError(new LimitError('maxRowsPerTransaction', nRows, maxRows));
     }
 
     // 2. Reference counts and referential integrity (of a modified column, only the atoms the
@@ -1255,16 +1257,11 @@ export class MemoryDatabase implements Database {
     if (!tr.new) return tr.old ? null : undefined;
     let o: JsonObject | undefined = tr.old ? undefined : {};
     for (let i = 2; i < t.cols.length; i++) {
+      const as = recordAs(t, tr, i);
+      if (as === RECORD_SKIP) continue;
       const c = t.cols[i]!;
-      if (c.ephemeral) continue;
       const nd = tr.new.fields[i]!;
-      let v: Json | undefined;
-      if (tr.old) {
-        if (tr.changed?.[i]) v = c.type.max > 1 ? datumToJson(c.type, diffDatum(c.type, asDatum(tr.old.fields[i]!), asDatum(nd))) : fieldToJson(c, nd);
-      } else if (!isDefault(t, i, nd)) {
-        v = fieldToJson(c, nd);
-      }
-      if (v !== undefined) (o ??= {})[c.name] = v;
+      (o ??= {})[c.name] = as === RECORD_DIFF ? datumToJson(c.type, diffDatum(c.type, asDatum(tr.old!.fields[i]!), asDatum(nd))) : fieldToJson(c, nd);
     }
     return o;
   }
@@ -1275,17 +1272,11 @@ export class MemoryDatabase implements Database {
     if (!tr.new) return tr.old ? 'null' : undefined;
     let body = '';
     for (let i = 2; i < t.cols.length; i++) {
+      const as = recordAs(t, tr, i);
+      if (as === RECORD_SKIP) continue;
       const c = t.cols[i]!;
-      if (c.ephemeral) continue;
       const nd = tr.new.fields[i]!;
-      let v: string;
-      if (tr.old) {
-        if (!tr.changed?.[i]) continue;
-        v = c.type.max > 1 ? datumJsonText(c.type, diffDatum(c.type, asDatum(tr.old.fields[i]!), asDatum(nd))) : fieldJsonText(c, nd);
-      } else {
-        if (isDefault(t, i, nd)) continue;
-        v = fieldJsonText(c, nd);
-      }
+      const v = as === RECORD_DIFF ? datumJsonText(c.type, diffDatum(c.type, asDatum(tr.old!.fields[i]!), asDatum(nd))) : fieldJsonText(c, nd);
       body += `${body ? ',' : ''}${t.colNamesJson[i]!}:${v}`;
     }
     return body || !tr.old ? `{${body}}` : undefined;
@@ -1311,9 +1302,6 @@ export class MemoryDatabase implements Database {
     return rec;
   }
 
-  /** The same record as compact JSON text, handed to `emit` piece by piece (a row at a time): no
-   *  object or string holding every row of a big transaction is ever made. False if nothing
-   *  persistent changed (then nothing was emitted). */
   /** Whether the commit changes anything that goes to disk. */
   private hasRecord(txn: Txn): boolean {
     for (const [t, m] of txn.rows) for (const tr of m.values()) if (this.rowRecord(t, tr) !== undefined) return true;
@@ -1327,6 +1315,9 @@ export class MemoryDatabase implements Database {
     return any ? out : undefined;
   }
 
+  /** The same record as compact JSON text, handed to `emit` piece by piece (a row at a time): no
+   *  object or string holding every row of a big transaction is ever made. False if nothing
+   *  persistent changed (then nothing was emitted). */
   private writeRecordText(txn: Txn, emit: (s: string) => void, date = Date.now()): boolean {
     let any = false;
     for (const [t, m] of txn.rows) {
@@ -1589,6 +1580,22 @@ export function isCommitModification(ch: RowChange): boolean {
 function commitPair(ch: RowChange): (LazyState & { table: TableState; oldRow: Row; newRow: Row }) | undefined {
   const st = (ch as Partial<LazyRowChange>)[LAZY];
   return st?.table && st.oldRow && st.newRow ? (st as LazyState & { table: TableState; oldRow: Row; newRow: Row }) : undefined;
+}
+
+/** How column `i` of a committed row goes into the on-disk record (rowRecord, rowRecordText). */
+const RECORD_SKIP = 0;
+const RECORD_VALUE = 1;
+const RECORD_DIFF = 2;
+type RecordAs = typeof RECORD_SKIP | typeof RECORD_VALUE | typeof RECORD_DIFF;
+
+/** Of a row with a new version: an ephemeral column, an unchanged column of a modified row and a
+ *  default column of an inserted row are left out; a changed set or map of a modified row is
+ *  written as its diff; anything else as its new value. */
+function recordAs(t: TableState, tr: TxnRow, i: number): RecordAs {
+  const c = t.cols[i]!;
+  if (c.ephemeral) return RECORD_SKIP;
+  if (tr.old) return !tr.changed?.[i] ? RECORD_SKIP : c.type.max > 1 ? RECORD_DIFF : RECORD_VALUE;
+  return isDefault(t, i, tr.new!.fields[i]!) ? RECORD_SKIP : RECORD_VALUE;
 }
 
 function errorJson(e: OvsdbError): JsonObject {

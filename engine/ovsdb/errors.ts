@@ -1,6 +1,7 @@
 // OVSDB errors as they travel on the wire: an RFC 7047 error string ("constraint violation", ...)
 // plus optional human details and, for syntax errors, the offending JSON (OVS's "syntax" member).
 import { OvsError } from '../util/errors.js';
+import type { LimitError } from '../util/limits.js';
 import type { Json, OvsdbErrorJson } from './api.js';
 import { formatG } from './format.js';
 
@@ -36,6 +37,17 @@ export class OvsdbError extends OvsError {
     if (this.details !== undefined) j.details = this.details;
     if (this.syntax !== undefined) j.syntax = this.syntax;
     return j;
+  }
+}
+
+/** A commit refused because it went over a server limit ("resources exhausted", details = the
+ *  LimitError's message); `breach` carries the limit, the value seen and the bound. */
+export class LimitExceededError extends OvsdbError {
+  readonly breach: LimitError;
+
+  constructor(breach: LimitError) {
+    super('resources exhausted', breach.message);
+    this.breach = breach;
   }
 }
 

@@ -300,45 +300,26 @@ export class Monitor {
       const shared = this.shapeKey.startsWith('#') ? undefined : cache?.table(`${this.shapeKey}\n${name}`);
       const fresh = shared ? new Map<string, CachedRow>() : undefined;
       const items: string[] = [];
-      const vrows = versioned?.(name);
-      if (vrows) {
-        // Rows as the database holds them: a row whose text is cached for its _version is not
-        // turned into JSON at all, and the others only in the monitored columns.
-        const columns = tm.where ? undefined : (tm.columnNames ??= tm.columns.map((c) => c.name));
-        for (const vr of vrows) {
-          let row: RowJson | undefined;
-          if (tm.where) {
-            row = vr.json();
-            if (!tm.where(row)) continue;
-          }
-          const uuid = vr.uuid;
-          const version = vr.version;
-          const hit = shared?.get(uuid);
-          let text = hit && hit.version === version ? hit.text : undefined;
-          if (text === undefined) {
-            row ??= vr.json(columns);
-            text = JSON.stringify(this.version === 1 ? { new: fullRow(tm, row, false) } : { initial: fullRow(tm, row, true) });
-          }
-          fresh?.set(uuid, { version, text });
-          items.push(`${JSON.stringify(uuid)}:${text}`);
+      // Rows as the database holds them when it can hand them out so: a row whose text is cached
+      // for its _version is not turned into JSON at all, and the others only in the monitored
+      // columns. Otherwise the wire rows (a row without a _version is not cached).
+      const vrows: Iterable<InitialRow> = versioned?.(name) ?? wireRows(rows(name));
+      const columns = tm.where ? undefined : (tm.columnNames ??= tm.columns.map((c) => c.name));
+      for (const vr of vrows) {
+        let row: RowJson | undefined;
+        if (tm.where) {
+          row = vr.json();
+          if (!tm.where(row)) continue;
         }
-        if (shared && fresh) cache!.replace(`${this.shapeKey}\n${name}`, fresh);
-        if (items.length) parts.push(`${JSON.stringify(name)}:{${items.join(',')}}`);
-        continue;
-      }
-      for (const row of rows(name)) {
-        if (!this.matches(tm, row)) continue;
-        const uuid = uuidOf(row);
-        const version = versionOf(row);
-        let text: string | undefined;
-        if (shared && version !== undefined) {
-          const hit = shared.get(uuid);
-          if (hit && hit.version === version) text = hit.text;
-        }
+        const uuid = vr.uuid;
+        const version = vr.version;
+        const hit = version !== undefined ? shared?.get(uuid) : undefined;
+        let text = hit && hit.version === version ? hit.text : undefined;
         if (text === undefined) {
+          row ??= vr.json(columns);
           text = JSON.stringify(this.version === 1 ? { new: fullRow(tm, row, false) } : { initial: fullRow(tm, row, true) });
         }
-        if (fresh && version !== undefined) fresh.set(uuid, { version, text });
+        if (version !== undefined) fresh?.set(uuid, { version, text });
         items.push(`${JSON.stringify(uuid)}:${text}`);
       }
       if (shared && fresh) cache!.replace(`${this.shapeKey}\n${name}`, fresh);
@@ -471,6 +452,35 @@ export class RowTextCache {
     // Bounded: a server sees few distinct monitor shapes; if it sees many, start over.
     if (!this.tables.has(key) && this.tables.size >= 64) this.tables.clear();
     this.tables.set(key, rows);
+  }
+}
+
+/** A row of a monitor's initial contents: a database's VersionedRow, or a wire row (wireRows). */
+interface InitialRow {
+  readonly uuid: string;
+  /** Undefined for a wire row without a valid `_version` (its text is then not cached). */
+  readonly version: string | undefined;
+  json(columns?: readonly string[]): RowJson;
+}
+
+/** Wire rows seen as InitialRows (`json` gives the whole row; fullRow picks the columns). */
+function* wireRows(rows: Iterable<RowJson>): Iterable<InitialRow> {
+  for (const row of rows) yield new WireRow(row);
+}
+
+class WireRow implements InitialRow {
+  constructor(private readonly row: RowJson) {}
+
+  get uuid(): string {
+    return uuidOf(this.row);
+  }
+
+  get version(): string | undefined {
+    return versionOf(this.row);
+  }
+
+  json(): RowJson {
+    return this.row;
   }
 }
 

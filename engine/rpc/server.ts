@@ -518,10 +518,10 @@ export class ServerSession implements TransactSession, LockHolder {
     const ops = params.slice(1);
     const tooMany = this.server.limitGuard.check('maxOpsPerTransaction', ops.length, this.name);
     if (tooMany) throw tooMany;
-    const db = e.db as Database & Partial<SyncTransactDatabase>;
+    const db = e.db;
     if (this.role === '' && !this.settings.readOnly && db.transactNow !== undefined) {
       try {
-        const results = db.transactNow(ops, { session: this, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction });
+        const results = db.transactNow(ops, { session: this, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction, onLimit: this.rowLimitHit });
         if (results) return this.transactDone(e, ops, results);
       } catch (err) {
         if (err instanceof TransactCanceledError) throw new ReplyError('canceled');
@@ -532,13 +532,13 @@ export class ServerSession implements TransactSession, LockHolder {
     return this.transactAsync(e, ops, id);
   }
 
-  /** After a transaction: the limit breach line, and its audit record. */
+  /** A transaction's commit went over maxRowsPerTransaction: the breach is counted and logged. */
+  private readonly rowLimitHit = (breach: LimitError): void => {
+    this.server.limitGuard.check('maxRowsPerTransaction', breach.seen, this.name, 'transaction aborted, nothing committed');
+  };
+
+  /** After a transaction: its audit record. */
   private transactDone(e: DbEntry, ops: Json[], results: Json[]): Json[] {
-    const last = results[results.length - 1];
-    if (last && typeof last === 'object' && !Array.isArray(last) && last.error === 'resources exhausted') {
-      const rows = /maxRowsPerTransaction exceeded: (\d+) rows/.exec(String(last.details ?? ''));
-      if (rows) this.server.limitGuard.check('maxRowsPerTransaction', Number(rows[1]), this.name, 'transaction aborted, nothing committed');
-    }
     if (this.server.auditor.enabled && hasWriteOps(ops)) {
       const dbName = e.db.name;
       // Without an audit file the line is composed and written later, in a batch (Auditor.record).
@@ -563,7 +563,7 @@ export class ServerSession implements TransactSession, LockHolder {
     };
     try {
       const client = this.role !== '' ? { role: this.role, id: this.clientId } : undefined;
-      const topts = { session: this, cancelSignal, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction };
+      const topts = { session: this, cancelSignal, maxRows: this.server.limitGuard.limits.maxRowsPerTransaction, onLimit: this.rowLimitHit };
       const results = this.settings.readOnly ? await readOnlyTransact(e.db, ops, topts)
         : rbacApplies(e.schema, client, ops) ? await rbacTransact(e.db, e.schema, ops, client!, topts)
           : await e.db.transact(ops, topts);
@@ -692,11 +692,6 @@ export class ServerSession implements TransactSession, LockHolder {
  *  (see ServerSession.learnPeerSoon). */
 function auditClientOf(s: ServerSession): AuditClient {
   return { name: s.name, get peer(): PeerIdentity { return s.peer; }, role: s.role || undefined };
-}
-
-/** A database that can run a transaction synchronously when it does not wait (MemoryDatabase). */
-interface SyncTransactDatabase {
-  transactNow(ops: Json[], options?: { session?: TransactSession; maxRows?: number }): Json[] | undefined;
 }
 
 /** A result already serialised as JSON text (sent as is). */

@@ -1,6 +1,7 @@
 // ovs-vsctl's view of bridges, ports and interfaces (including VLAN "fake" bridges), built from
 // Open_vSwitch.bridges -> Bridge.ports -> Port.interfaces, with the same duplicate handling.
-import type { Json, RowJson } from '../ovsdb/api.js';
+import type { RowJson } from '../ovsdb/api.js';
+import { jsonEqual } from '../ovsdb/schema-canonical.js';
 import type { Ctx } from './context.js';
 import type { Replica, VRow } from './replica.js';
 import { conflict, notFound, failed } from './errors.js';
@@ -42,18 +43,24 @@ function tagOf(r: Replica, port: VRow): number | undefined {
   return t >= 0 && t <= 4095 ? t : undefined;
 }
 interface PortInfo { name: string; tag: number | undefined; fake: boolean }
-/** Whether two values in wire form are the same (arrays element by element). */
-function sameJson(a: Json | undefined, b: Json | undefined): boolean {
-  if (a === b) return true;
-  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!sameJson(a[i] as Json, b[i] as Json)) return false;
+/** Whether rows `a` and `b` (as the server sent them) hold the same values in `columns` (a column
+ *  missing from both counts as the same). */
+function sameColumns(a: RowJson | undefined, b: RowJson | undefined, columns: readonly string[]): boolean {
+  if (!a || !b) return false;
+  for (const c of columns) {
+    const x = a[c], y = b[c];
+    if (x === undefined || y === undefined ? x !== y : !jsonEqual(x, y)) return false;
+  }
   return true;
 }
 
-/** Whether rows `a` and `b` (as the server sent them) hold the same values in `columns`. */
-function sameColumns(a: RowJson | undefined, b: RowJson | undefined, columns: readonly string[]): boolean {
-  if (!a || !b) return false;
-  for (const c of columns) if (!sameJson(a[c], b[c])) return false;
+/** Files `item` under `newName` instead of `oldName` in `map` (a kept cache's name index); false
+ *  when another entry already has `newName`. */
+function rename<V>(map: Map<string, V>, item: V, oldName: string, newName: string): boolean {
+  if (oldName === newName) return true;
+  if (map.has(newName)) return false;
+  if (map.get(oldName) === item) map.delete(oldName);
+  map.set(newName, item);
   return true;
 }
 
@@ -316,12 +323,8 @@ export class VswitchCache {
       index.bridges.set(u, br);
     } else {
       br.brCfg = brCfg;
-      if (br.name !== name) {
-        if (this.bridges.has(name)) return false;
-        if (this.bridges.get(br.name) === br) this.bridges.delete(br.name);
-        br.name = name;
-        this.bridges.set(name, br);
-      }
+      if (!rename(this.bridges, br, br.name, name)) return false;
+      br.name = name;
     }
     // The ports it still has stay as they are (a changed one is in `changedPorts`), in the
     // column's order; the others go, the new ones are placed.
@@ -344,12 +347,7 @@ export class VswitchCache {
       if (this.ports.has(pname) || index.ports.has(p.uuid) || isFake(r, p)) return false;
       const port = this.placePort(br, p, pname, undefined);
       index.ports.set(p.uuid, { port, name: pname });
-      for (const i of refs(r, p, 'interfaces', 'Interface')) {
-        const iname = nameOf(r, i);
-        if (this.ifaces.has(iname) || index.ifaces.has(i.uuid)) return false;
-        index.ifaces.set(i.uuid, { iface: this.placeIface(port, i, iname), name: iname });
-        changedIfaces.delete(i.uuid);
-      }
+      if (!this.placeNewIfaces(r, index, port, refs(r, p, 'interfaces', 'Interface'), changedIfaces)) return false;
       changedPorts.delete(p.uuid);
     }
     return true;
@@ -365,12 +363,8 @@ export class VswitchCache {
     if (isFake(r, p)) return false;
     port.portCfg = p;
     const pname = strCol(r, p, 'name');
-    if (entry.name !== pname) {
-      if (this.ports.has(pname)) return false;
-      if (this.ports.get(entry.name) === port) this.ports.delete(entry.name);
-      entry.name = pname;
-      this.ports.set(pname, port);
-    }
+    if (!rename(this.ports, port, entry.name, pname)) return false;
+    entry.name = pname;
     const had = new Map<string, VIface>();
     for (const i of port.ifaces) had.set(i.ifaceCfg.uuid, i);
     const keep: VIface[] = [];
@@ -387,7 +381,13 @@ export class VswitchCache {
     }
     for (const iface of had.values()) this.dropIface(index, iface);
     port.ifaces = keep;
-    for (const i of fresh) {
+    return this.placeNewIfaces(r, index, port, fresh, changedIfaces);
+  }
+
+  /** Places interfaces new to the kept cache on `port` (each then needs no sync of its own);
+   *  false when one's name or row is already in the cache. */
+  private placeNewIfaces(r: Replica, index: CacheIndex, port: VPort, rows: readonly VRow[], changedIfaces: Set<string>): boolean {
+    for (const i of rows) {
       const iname = nameOf(r, i);
       if (this.ifaces.has(iname) || index.ifaces.has(i.uuid)) return false;
       index.ifaces.set(i.uuid, { iface: this.placeIface(port, i, iname), name: iname });
@@ -404,12 +404,8 @@ export class VswitchCache {
     if (sameColumns(iface.ifaceCfg.raw, i.raw, ['name'])) { iface.ifaceCfg = i; return true; }
     iface.ifaceCfg = i;
     const iname = nameOf(r, i);
-    if (entry.name !== iname) {
-      if (this.ifaces.has(iname)) return false;
-      if (this.ifaces.get(entry.name) === iface) this.ifaces.delete(entry.name);
-      entry.name = iname;
-      this.ifaces.set(iname, iface);
-    }
+    if (!rename(this.ifaces, iface, entry.name, iname)) return false;
+    entry.name = iname;
     return true;
   }
 

@@ -16,7 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arg, cpuOfPid, runAsync, rxPackets } from '../lib/bench.js';
-import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
+import { EngineHarness, pingUntilAnswered, type TestVm } from '../lib/engine-harness.js';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
 import { realOvsInNs, sh, type RealOvsInNs } from '../lib/real-ovs-ns.js';
 import { sleep } from '../lib/wait.js';
@@ -80,9 +80,7 @@ async function ours(): Promise<Setup> {
     const a = h1.addVm('a', '10.70.0.1/24', 'vp-a', { mtu: MTU }), b = h2.addVm('b', '10.70.0.2/24', 'vp-b', { mtu: MTU });
     h1.ok('ovs-vsctl', 'add-port', 'br-int', a.hostIf);
     h2.ok('ovs-vsctl', 'add-port', 'br-int', b.hostIf);
-    let up = false;
-    for (let i = 0; i < 10 && !up; i++) up = h1.ping(a, b.ip, 2);
-    if (!up) throw new Error('ours: no ping across the tunnel');
+    if (!pingUntilAnswered(a, b.ip)) throw new Error('ours: no ping across the tunnel');
     const pidOf = (h: EngineHarness) => Number(readFileSync(join(h.dir, 'ovs-engine.pid'), 'utf8'));
     return { label: 'ours', a, b, hosts: [hv1, hv2], pids: () => [pidOf(h1), pidOf(h2)], stop };
   } catch (e) {
@@ -128,9 +126,7 @@ async function realOvs(): Promise<Setup> {
     }
     const a: TestVm = { name: 'a', ns: REAL_VMS[0], hostIf: 'vp-vm', ip: '10.70.0.1' };
     const b: TestVm = { name: 'b', ns: REAL_VMS[1], hostIf: 'vp-vm', ip: '10.70.0.2' };
-    let up = false;
-    for (let i = 0; i < 10 && !up; i++) up = spawnSync('ip', ['netns', 'exec', a.ns, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '-q', b.ip]).status === 0;
-    if (!up) throw new Error('real OVS: no ping across the tunnel');
+    if (!pingUntilAnswered(a, b.ip)) throw new Error('real OVS: no ping across the tunnel');
     const pids = () => ovss.map((o) => o.vswitchdPid());
     return { label: 'real OVS', a, b, hosts: [hv1, hv2], pids, stop };
   } catch (e) {

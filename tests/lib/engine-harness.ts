@@ -23,6 +23,19 @@ function ip(...args: string[]): void {
 
 export interface TestVm { name: string; ns: string; hostIf: string; ip: string }
 
+/** True when namespace `from` (a VM of ours or of a real OVS set-up) gets at least one reply out
+ *  of `count` pings to `to`. */
+export function pingFrom(from: { ns: string }, to: string, count = 3): boolean {
+  return run('ip', ['netns', 'exec', from.ns, 'ping', '-c', String(count), '-i', '0.2', '-W', '1', '-q', to]).status === 0;
+}
+
+/** Pings two at a time until `to` answers, at most `rounds` times (a fresh tunnel needs a few:
+ *  ARP, MAC learning, the first upcalls); true when it answered. */
+export function pingUntilAnswered(from: { ns: string }, to: string, rounds = 10): boolean {
+  for (let i = 0; i < rounds; i++) if (pingFrom(from, to, 2)) return true;
+  return false;
+}
+
 export class EngineHarness {
   readonly dir: string;
   readonly ns: string;
@@ -86,7 +99,7 @@ export class EngineHarness {
 
   /** True when `from` gets at least one reply out of `count` pings to `to`. */
   ping(from: TestVm, to: string, count = 3): boolean {
-    return run('ip', ['netns', 'exec', from.ns, 'ping', '-c', String(count), '-i', '0.2', '-W', '1', '-q', to]).status === 0;
+    return pingFrom(from, to, count);
   }
 
   /** Sends `bytes` over TCP from `from` to `to` (port 5201) and returns what the receiver counted. */

@@ -26,6 +26,17 @@ function engine(): { methods: Map<string, Handler>; db: ReturnType<typeof create
   return { methods, db, stop };
 }
 
+/** An engine (torn down with `t`) with a MirrorClient over its database (disposed with `t`) and a
+ *  plain LocalClient straight to the database. `keepReplica` is MirrorClient's. */
+function mirroredEngine(t: Test, keepReplica = true): { e: ReturnType<typeof engine>; mirror: MirrorClient; direct: LocalClient } {
+  const e = engine();
+  t.teardown(e.stop);
+  const mirror = new MirrorClient(e.db, undefined, keepReplica);
+  t.teardown(() => mirror.dispose());
+  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  return { e, mirror, direct };
+}
+
 /** What the database itself answers for the same selects (through a plain LocalClient). */
 async function compareSelects(t: Test, mirror: MirrorClient, direct: LocalClient, what: string): Promise<void> {
   const ops: Json[] = [];
@@ -43,11 +54,7 @@ async function compareSelects(t: Test, mirror: MirrorClient, direct: LocalClient
 }
 
 t.test('MirrorClient answers selects like the database, through every kind of change', async (t) => {
-  const e = engine();
-  t.teardown(e.stop);
-  const mirror = new MirrorClient(e.db);
-  t.teardown(() => mirror.dispose());
-  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  const { e, mirror, direct } = mirroredEngine(t);
   const vsctl = e.methods.get('ovsps/vsctl')!;
   await vsctl([{ commands: [['init']] }]);
   await compareSelects(t, mirror, direct, 'after init');
@@ -121,11 +128,7 @@ t.test('ovsps views agree with ovs-vsctl and return the changed rows in the same
 });
 
 t.test('MirrorClient leaves out only the wait ops that pass, and answers like the database', async (t) => {
-  const e = engine();
-  t.teardown(e.stop);
-  const mirror = new MirrorClient(e.db);
-  t.teardown(() => mirror.dispose());
-  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  const { e, mirror, direct } = mirroredEngine(t);
   const vsctl = e.methods.get('ovsps/vsctl')!;
   await vsctl([{ commands: [['init']] }]);
   for (let i = 0; i < 3; i++) await vsctl([{ commands: [['add-br', `br${i}`], ['add-port', `br${i}`, `p${i}`]] }]);
@@ -195,12 +198,8 @@ t.test('ovsps/stats counts calls and errors per method, splits ovsps/vsctl by ph
 
 t.test('ovs-vsctl on a MirrorClient plans no verify waits it can see pass; a stale plan is not run', async (t) => {
   const { executeVsctl } = await import('../../engine/vsctl/execute.js');
-  const e = engine();
-  t.teardown(e.stop);
   // Without the kept replica (mgmt-session.test.ts tests that): every call reads the tables.
-  const mirror = new MirrorClient(e.db, undefined, false);
-  t.teardown(() => mirror.dispose());
-  const direct = new LocalClient(new Map([['Open_vSwitch', e.db]]));
+  const { mirror, direct } = mirroredEngine(t, false);
   await executeVsctl(mirror, [{ name: 'init', args: [] }], { noWait: true });
   for (let i = 0; i < 5; i++) await executeVsctl(mirror, [{ name: 'add-br', args: [`br${i}`] }, { name: 'add-port', args: [`br${i}`, `p${i}`] }], { noWait: true });
   const before = mirror.waitsSkipped, plansBefore = mirror.plansAllCurrent;

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import t from 'tap';
 import { needCommand, needRoot } from '../lib/env.js';
+import { pingUntilAnswered } from '../lib/engine-harness.js';
 import { nsRun } from '../lib/ns-run.js';
 import { twoHypervisors } from '../lib/two-hosts.js';
 
@@ -24,9 +25,7 @@ t.test('STT between two hypervisors', { skip, timeout: 240_000 }, async (t) => {
   const [a, b] = vms as [typeof vms[0], typeof vms[0]];
   t.equal(h1.ok('ovs-vsctl', 'get', 'interface', 'st', 'error').trim(), '[]', 'the STT port came up without error');
   t.match(h1.ok('ovs-dpctl', 'show'), /port \d+: stt_sys_7471 \(stt/, 'the datapath has the shared stt_sys_7471 vport');
-  let up = false;
-  for (let i = 0; i < 10 && !up; i++) up = h1.ping(a, b.ip, 2);
-  t.ok(up, 'VMs ping across the STT tunnel');
+  t.ok(pingUntilAnswered(a, b.ip), 'VMs ping across the STT tunnel');
   const sent = 2 * 1024 * 1024;
   t.equal(await h1.tcpTransfer(a, b, sent), sent, 'a 2 MiB TCP transfer (1500-byte frames, two STT segments each) arrives whole');
   t.match(h1.ok('ovs-dpctl', 'dump-flows'), /tun_id=0x1234567890/, 'megaflows match the 64-bit STT context id');
@@ -74,9 +73,7 @@ t.test('STT without local_ip: segments on the wire carry a valid TCP checksum', 
     vms.push(vm);
   }
   const [a, b] = vms as [typeof vms[0], typeof vms[0]];
-  let up = false;
-  for (let i = 0; i < 10 && !up; i++) up = h1.ping(a, b.ip, 2);
-  t.ok(up, 'VMs ping across the STT tunnel without local_ip');
+  t.ok(pingUntilAnswered(a, b.ip), 'VMs ping across the STT tunnel without local_ip');
   const counter = spawn('ip', ['netns', 'exec', hv2, 'python3', '-c', CHECKSUM_COUNTER, '10', '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => { counter.kill(); });
   let out = '';
