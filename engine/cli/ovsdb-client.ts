@@ -6,6 +6,7 @@ import type { Json, JsonObject } from '../ovsdb/api.js';
 import type { ColumnType, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import type { Datum } from '../ovsdb/datum.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../rpc/client.js';
+import type { TlsFiles } from '../rpc/stream.js';
 import { ovsRundir } from '../util/ovs-paths.js';
 import { ovsFatal, versionString } from '../util/daemon.js';
 import { InternalError } from '../util/errors.js';
@@ -66,6 +67,12 @@ Output formatting options:
                               ("table" or "json")
   --no-headings               omit table headings in table format
   --timeout=SECS              give up after SECS seconds
+
+SSL options (for an ssl:IP[:PORT] SERVER):
+  -p, --private-key=FILE      file with private key
+  -c, --certificate=FILE      file with certificate for private key
+  -C, --ca-cert=FILE          file with peer CA certificate
+  --bootstrap-ca-cert=FILE    as --ca-cert (the file must exist)
 
 Other options:
   -h, --help                  display this help message
@@ -362,6 +369,10 @@ const COMMANDS: Record<string, Command> = {
   monitor: { need: 'database', min: 1, max: Infinity, run: monitor },
 };
 
+/** The SSL options, as [long name, short letter]: -p/-c/-C as in OVS; --bootstrap-ca-cert is
+ *  taken as the CA certificate (the file must exist). */
+const SSL_OPTIONS: [string, string][] = [['private-key', 'p'], ['certificate', 'c'], ['ca-cert', 'C'], ['bootstrap-ca-cert', '']];
+
 function looksLikeServer(s: string): boolean {
   return /^[A-Za-z][A-Za-z0-9]*:/.test(s) && s.includes(':');
 }
@@ -372,6 +383,7 @@ export async function main(argv: string[]): Promise<void> {
   let format: 'table' | 'json' = 'table';
   let headings = true;
   let timeout = 0;
+  const ssl: Record<string, string> = {};
   const vlogOptions: VlogOption[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
@@ -394,6 +406,14 @@ export async function main(argv: string[]): Promise<void> {
       timeout = Number(v);
       continue;
     }
+    const sslOpt = SSL_OPTIONS.find(([long, short]) => a === `--${long}` || a.startsWith(`--${long}=`) || (short !== '' && a.startsWith(`-${short}`) && !a.startsWith('--')));
+    if (sslOpt) {
+      const [long, short] = sslOpt;
+      const v = a.startsWith(`--${long}=`) ? a.slice(long.length + 3) : a === `--${long}` || a === `-${short}` ? argv[++i] : a.slice(2);
+      if (!v) ovsFatal(PROGRAM, `option '${a}' requires an argument`);
+      ssl[long === 'bootstrap-ca-cert' ? 'ca-cert' : long] = v;
+      continue;
+    }
     const vo = parseVlogOption(a, () => argv[++i]);
     if (vo) { vlogOptions.push(vo); continue; }
     ovsFatal(PROGRAM, `unrecognized option '${a}'`);
@@ -407,9 +427,15 @@ export async function main(argv: string[]): Promise<void> {
   if (!cmd) ovsFatal(PROGRAM, `unknown command '${name}'; use --help for help`);
   let server = `unix:${ovsRundir()}/db.sock`;
   if (rest.length > cmd.min && looksLikeServer(rest[0])) server = rest.shift()!;
+  let tls: TlsFiles | undefined;
+  if (server.startsWith('ssl:')) {
+    const missing = !ssl['private-key'] ? 'Private key' : !ssl.certificate ? 'Certificate' : !ssl['ca-cert'] ? 'CA certificate' : undefined;
+    if (missing) ovsFatal(PROGRAM, `failed to connect to "${server}" (${missing} must be configured to use SSL: give -p/--private-key, -c/--certificate and -C/--ca-cert)`);
+    tls = { privateKey: ssl['private-key']!, certificate: ssl.certificate!, caCert: ssl['ca-cert']! };
+  }
   let client: RpcOvsdbClient;
   try {
-    client = await connectOvsdb(server);
+    client = await connectOvsdb(server, { tls });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     ovsFatal(PROGRAM, `failed to connect to "${server}" (${strerror(err)})`);

@@ -174,3 +174,21 @@ t.test('ovs-vsctl --db=ssl: with -p/-c/-C, and clear errors without them', { ski
   t.equal(rogue.status, 1, 'a certificate from another CA is refused');
   t.match(rogue.stderr, /ssl:127\.0\.0\.1:\d+: (database connection failed|connection closed by peer)/, 'and the error names the database');
 });
+
+t.test('ovsdb-client with an ssl: SERVER and -p/-c/-C', { skip: needCommand('openssl') }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-client-ssl-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const pki = makePki(dir);
+  const server = new OvsdbServer({ tls: pki.good });
+  t.teardown(() => server.close());
+  server.addDatabase(createDatabase(loadSchemaFile(join(projectRoot, 'manifests', 'vswitch.ovsschema'))));
+  const l = await server.listen('pssl:0:127.0.0.1');
+  const r = await runBin('ovsdb-client', [`--private-key=${pki.client.privateKey}`, '-c', pki.client.certificate, `-C${pki.client.caCert}`, 'list-dbs', l.target]);
+  t.equal(r.status, 0, `list-dbs over SSL (${r.stderr.trim()})`);
+  t.equal(r.stdout, 'Open_vSwitch\n_Server\n');
+  const boot = await runBin('ovsdb-client', ['-p', pki.client.privateKey, '-c', pki.client.certificate, `--bootstrap-ca-cert=${pki.client.caCert}`, '-t', '10', 'list-dbs', l.target]);
+  t.equal(boot.status, 0, `--bootstrap-ca-cert as the CA file, -t still a timeout (${boot.stderr.trim()})`);
+  const none = await runBin('ovsdb-client', ['list-dbs', l.target]);
+  t.not(none.status, 0);
+  t.match(none.stderr, /Private key must be configured to use SSL/, 'without -p: says what is missing');
+});
