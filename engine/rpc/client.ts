@@ -43,7 +43,8 @@ export class RpcOvsdbClient implements OvsdbClient {
   private readonly listeners = new Set<NotificationListener>();
 
   constructor(socket: Socket, options: ConnectionOptions = {}) {
-    this.connection = new JsonRpcConnection(socket, options);
+    // A client reads large replies (schemas, dumps) in pieces: hold them for one whole parse.
+    this.connection = new JsonRpcConnection(socket, { holdPartial: true, ...options });
     this.connection.onNotification = (method, params) => this.notification(method, params);
   }
 

@@ -5,13 +5,13 @@ import type { Duplex } from 'node:stream';
 import type { Json } from '../ovsdb/api.js';
 import { ConnectionClosedError, RpcError } from './errors.js';
 import {
-  JsonSplitter, encodeMessageText, parseMessage, type JsonRpcMessage, type SplitterLimits,
+  JsonSplitter, encodeMessageText, parseMessage, type JsonRpcMessage, type SplitterOptions,
 } from './jsonrpc.js';
 import { silentLogger, type Logger } from './logger.js';
 import { writeSync } from 'node:fs';
 import { directWriteFd, setDirectReceiver } from './stream.js';
 
-export interface ConnectionOptions extends SplitterLimits {
+export interface ConnectionOptions extends SplitterOptions {
   /** Name used in log lines (e.g. "unix:/run/db.sock" or "tcp:10.0.0.1:51234"). */
   name?: string;
   logger?: Logger;

@@ -17,6 +17,19 @@ export interface SplitterLimits {
   maxDepth?: number;
 }
 
+export interface SplitterOptions extends SplitterLimits {
+  /** A large first chunk of a message that is not the whole message is held, unscanned, until a
+   *  later chunk completes it, and then parsed whole (see JsonSplitter.pushHeld). For clients, which
+   *  read large replies in 64 KiB pieces in processes too short-lived for the scanner to get
+   *  optimised; a server keeps scanning (its scanner is optimised, and holding would let a client
+   *  that stops in the middle of a message delay its earlier requests). */
+  holdPartial?: boolean;
+}
+
+/** Bytes held unscanned at most (holdPartial); beyond, they are scanned as usual. Bounds the work
+ *  of the parse attempts on held bytes. */
+const MAX_HELD_BYTES = 1024 * 1024;
+
 const SP = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d;
 const QUOTE = 0x22, BACKSLASH = 0x5c;
 const LBRACE = 0x7b, RBRACE = 0x7d, LBRACKET = 0x5b, RBRACKET = 0x5d;
@@ -42,7 +55,13 @@ export class JsonSplitter {
   /** Every byte of the current message OR-ed together: below 0x80, the message is ASCII. */
   private bits = 0;
 
-  constructor(limits: SplitterLimits = {}) {
+  private readonly holdPartial: boolean;
+  /** Chunks held unscanned (holdPartial), in order, and their total length. */
+  private held: Uint8Array[] | undefined;
+  private heldBytes = 0;
+
+  constructor(limits: SplitterOptions = {}) {
+    this.holdPartial = limits.holdPartial ?? false;
     this.maxMessageBytes = limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
     if (!(this.maxMessageBytes > 0)) throw new RangeError(`maxMessageBytes must be > 0, got ${this.maxMessageBytes}`);
@@ -51,28 +70,80 @@ export class JsonSplitter {
 
   /** Bytes of an unfinished message held so far (0 between messages). */
   get pendingBytes(): number {
-    return this.partBytes;
+    return this.partBytes + this.heldBytes;
   }
 
   /** True when the stream ended between messages (nothing unfinished). */
   get idle(): boolean {
-    return this.depth === 0 && this.partBytes === 0;
+    return this.depth === 0 && this.partBytes === 0 && this.held === undefined;
   }
 
   push(chunk: Uint8Array): Json[] {
     if (this.failed) throw this.failed;
     try {
+      if (this.held) return this.pushHeld(chunk);
       if (chunk.length >= WHOLE_PARSE_MIN_BYTES && this.depth === 0 && this.parts.length === 0) {
         const whole = this.parseWhole(chunk);
-        if (whole !== undefined) return [whole];
+        if (whole === 'incomplete' && this.holdPartial) {
+          this.held = [Uint8Array.prototype.slice.call(chunk)]; // copy: the caller may reuse its buffer
+          this.heldBytes = chunk.length;
+          return [];
+        }
+        if (whole !== 'incomplete' && whole !== 'no') {
+          this.offset += chunk.length;
+          return [whole.value];
+        }
       }
       return this.scan(chunk);
     } catch (e) {
       this.failed = e as Error;
       this.parts = [];
       this.partBytes = 0;
+      this.held = undefined;
+      this.heldBytes = 0;
       throw e;
     }
+  }
+
+  /** holdPartial: adds a chunk to the held ones; once they end in '}' or ']', tries them as one
+   *  message. Held bytes that turn out not to be exactly one message (more than one, or not JSON),
+   *  or that grow past MAX_HELD_BYTES, are scanned, in order, as if they had never been held. */
+  private pushHeld(chunk: Uint8Array): Json[] {
+    const held = this.held!;
+    held.push(Uint8Array.prototype.slice.call(chunk));
+    this.heldBytes += chunk.length;
+    let last = chunk.length - 1;
+    while (last >= 0 && isSpace(chunk[last]!)) last--;
+    const mayEnd = last < 0 || chunk[last] === RBRACE || chunk[last] === RBRACKET;
+    if (mayEnd) {
+      const all = Buffer.concat(held, this.heldBytes);
+      const whole = this.parseWhole(all);
+      if (whole !== 'incomplete' && whole !== 'no') {
+        this.held = undefined;
+        this.offset += this.heldBytes;
+        this.heldBytes = 0;
+        return [whole.value];
+      }
+      if (whole === 'no' || this.heldBytes > this.maxHeldBytes) return this.scanHeld();
+      held.length = 0;
+      held.push(all);
+    } else if (this.heldBytes > this.maxHeldBytes) {
+      return this.scanHeld();
+    }
+    return [];
+  }
+
+  private get maxHeldBytes(): number {
+    return Math.min(MAX_HELD_BYTES, this.maxMessageBytes);
+  }
+
+  private scanHeld(): Json[] {
+    const chunks = this.held!;
+    this.held = undefined;
+    this.heldBytes = 0;
+    const out: Json[] = [];
+    for (const c of chunks) out.push(...this.scan(c));
+    return out;
   }
 
   /**
@@ -80,31 +151,40 @@ export class JsonSplitter {
    * (a reply read whole). JSON.parse checks that in one native pass, where the byte scanner (below)
    * runs as JavaScript that a short-lived process, such as one ovs-vsctl call, never gets to
    * optimise: on an ovs-vsctl add-br, scanning the ~80 KB of schema and monitor replies cost
-   * more time than anything else it did. Returns the value, or undefined when the chunk is not one
-   * whole JSON object or array (then it is scanned, and this attempt cost one failed parse). The
-   * limits hold as for scanned messages.
+   * more time than anything else it did. Returns the value; 'incomplete' when the bytes are the
+   * start of one message (JSON.parse ran out of input, or they do not end in '}' or ']'); 'no'
+   * when they are anything else (more than one message, not JSON, over the size limit): then they
+   * are scanned, which reports errors as usual. The nesting limit holds as for scanned messages.
    */
-  private parseWhole(chunk: Uint8Array): Json | undefined {
+  private parseWhole(chunk: Uint8Array): { value: Json } | 'incomplete' | 'no' {
     let first = 0;
     while (first < chunk.length && isSpace(chunk[first]!)) first++;
     let last = chunk.length - 1;
     while (last > first && isSpace(chunk[last]!)) last--;
     const open = chunk[first];
-    const close = chunk[last];
-    if (!((open === LBRACE && close === RBRACE) || (open === LBRACKET && close === RBRACKET))) return undefined;
+    if (open !== LBRACE && open !== LBRACKET) return 'no';
     const bytes = chunk.subarray(first, last + 1);
-    if (bytes.length > this.maxMessageBytes) return undefined; // the scanner reports it
+    if (bytes.length > this.maxMessageBytes) return 'no'; // the scanner reports it
+    const close = chunk[last];
+    if (close !== RBRACE && close !== RBRACKET) return 'incomplete';
+    let text: string;
+    try {
+      text = decodeText(bytes);
+    } catch {
+      return 'no';
+    }
     let value: Json;
     try {
-      value = JSON.parse(decodeText(bytes)) as Json;
-    } catch {
-      return undefined;
+      value = JSON.parse(text) as Json;
+    } catch (e) {
+      // V8 names where the text stopped making sense: at its end means it was cut short.
+      const at = /at position (\d+)/.exec((e as Error).message);
+      return at && Number(at[1]) >= text.length ? 'incomplete' : 'no';
     }
     if (nestingExceeds(value, this.maxDepth)) {
       throw new JsonLimitError(`message nesting exceeds the limit of ${this.maxDepth} levels (at byte ${this.offset + first})`);
     }
-    this.offset += chunk.length;
-    return value;
+    return { value };
   }
 
   private scan(chunk: Uint8Array): Json[] {

@@ -153,3 +153,71 @@ t.test('large chunks: limits and bad bytes as for scanned messages', async (t) =
   const notJson = Buffer.from(`{"a":"${'x'.repeat(5000)}",}`);
   t.throws(() => new JsonSplitter().push(notJson), { code: 'OVS_E_JSON_SYNTAX' }, 'a large chunk that is not JSON is a syntax error');
 });
+
+// holdPartial (clients): a large first piece of a message is held unscanned until a later piece
+// completes it. Whatever the cuts, the values must be those of the scanner, in order.
+t.test('holdPartial: any cuts of a stream of large and small messages give the same values', async (t) => {
+  const row = (i: number): Json => ({ name: `br${i}`, s: i % 3 ? 'a}b{"]\\' : 'ü🐧}', n: [i, [i, {}]] });
+  const msgs: Json[] = [
+    { id: 1, result: { rows: Array.from({ length: 150 }, (_, i) => row(i)) }, error: null },
+    { id: null, method: 'update3', params: ['m', { T: {} }] },
+    [{ rows: Array.from({ length: 90 }, (_, i) => row(i + 500)) }],
+    { id: 2, result: [], error: null },
+    { id: 3, result: { rows: Array.from({ length: 60 }, (_, i) => row(i + 900)) }, error: null },
+  ];
+  const bytes = Buffer.from(msgs.map((m) => JSON.stringify(m)).join('\n'), 'utf8');
+  t.ok(bytes.length > 12000, `${bytes.length} bytes`);
+  const run = (cuts: number[]): { out: Json[]; idle: boolean } => {
+    const s = new JsonSplitter({ holdPartial: true });
+    const out: Json[] = [];
+    let at = 0;
+    for (const c of [...cuts, bytes.length]) { out.push(...s.push(bytes.subarray(at, c))); at = c; }
+    return { out, idle: s.idle };
+  };
+  let bad = 0;
+  for (let a = 1; a < bytes.length; a += 37) {
+    for (const b of [a + 1, a + 4096, a + 5000, a + 9000]) {
+      if (b >= bytes.length) continue;
+      const r = run([a, b]);
+      if (JSON.stringify(r.out) !== JSON.stringify(msgs) || !r.idle) bad++;
+    }
+  }
+  t.equal(bad, 0, 'every two-cut split agrees');
+  for (const size of [4096, 4097, 5000, 65536]) {
+    const cuts: number[] = [];
+    for (let c = size; c < bytes.length; c += size) cuts.push(c);
+    const r = run(cuts);
+    t.same(r.out, msgs, `read in pieces of ${size} bytes`);
+    t.ok(r.idle, 'nothing left over');
+  }
+  // Each message's end in its own chunk: every message comes out as soon as its end arrives.
+  const ends: number[] = [];
+  let pos = 0;
+  for (const m of msgs) { pos += Buffer.byteLength(JSON.stringify(m)); ends.push(pos); pos += 1; }
+  const s = new JsonSplitter({ holdPartial: true });
+  let at = 0;
+  const got: number[] = [];
+  for (const e of ends) {
+    got.push(s.push(bytes.subarray(at, Math.max(at, e - 3000))).length + s.push(bytes.subarray(Math.max(at, e - 3000), e)).length);
+    at = e;
+  }
+  t.same(got, [1, 1, 1, 1, 1], 'one message per end, none held back');
+});
+
+t.test('holdPartial: limits, bad input and a peer that stops mid-message', async (t) => {
+  const big = Buffer.from(JSON.stringify({ id: 1, result: 'x'.repeat(20000), error: null }));
+  const s1 = new JsonSplitter({ holdPartial: true, maxMessageBytes: 10000 });
+  t.throws(() => { s1.push(big.subarray(0, 6000)); s1.push(big.subarray(6000)); }, { code: 'OVS_E_JSON_LIMIT' }, 'size limit');
+  const deep = Buffer.from('['.repeat(20) + `"${'y'.repeat(6000)}"` + ']'.repeat(20));
+  const s2 = new JsonSplitter({ holdPartial: true, maxDepth: 10 });
+  t.throws(() => { s2.push(deep.subarray(0, 5000)); s2.push(deep.subarray(5000)); }, { code: 'OVS_E_JSON_LIMIT', message: /nesting/ }, 'nesting limit');
+  const s3 = new JsonSplitter({ holdPartial: true });
+  const garbage = Buffer.concat([big.subarray(0, 5000), Buffer.from('"}} nonsense}')]);
+  t.throws(() => { s3.push(garbage.subarray(0, 4500)); s3.push(garbage.subarray(4500)); }, { code: 'OVS_E_JSON_SYNTAX' }, 'not JSON: a syntax error, as scanned');
+  const s4 = new JsonSplitter({ holdPartial: true });
+  t.same(s4.push(big.subarray(0, 8000)), [], 'a first piece is held');
+  t.equal(s4.pendingBytes, 8000, 'and counted as pending');
+  t.notOk(s4.idle, 'the stream is in the middle of a message');
+  t.same(s4.push(big.subarray(8000)), [JSON.parse(big.toString())], 'the rest completes it');
+  t.ok(s4.idle);
+});
