@@ -60,29 +60,43 @@ export function hasWriteOps(ops: Json[]): boolean {
 
 /** "insert Bridge, update Port (2 rows), delete Mirror (0 rows)" from the ops and their results. */
 export function summarizeOps(ops: Json[], results: Json[]): string {
-  const parts: string[] = [];
-  ops.forEach((op, i) => {
-    if (!isObj(op) || typeof op.op !== 'string' || !WRITE_OPS.has(op.op)) return;
+  // Plain loops: this runs once per audited transaction.
+  let out = '';
+  let comment: string | undefined;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (!isObj(op) || typeof op.op !== 'string') continue;
+    if (op.op === 'comment') {
+      if (comment === undefined && typeof op.comment === 'string') comment = op.comment;
+      continue;
+    }
+    if (!WRITE_OPS.has(op.op)) continue;
     const table = typeof op.table === 'string' ? op.table : '?';
     const r = results[i];
+    let part: string;
     if (op.op === 'insert') {
-      const u = isObj(r) && Array.isArray(r.uuid) ? ` ${String(r.uuid[1])}` : '';
-      parts.push(`insert ${table}${u}`);
-      return;
+      part = `insert ${table}${isObj(r) && Array.isArray(r.uuid) ? ` ${String(r.uuid[1])}` : ''}`;
+    } else {
+      const count = isObj(r) && typeof r.count === 'number' ? ` (${r.count} row${r.count === 1 ? '' : 's'})` : '';
+      const cols = op.op === 'update' && isObj(op.row) ? ` [${Object.keys(op.row).join(',')}]`
+        : op.op === 'mutate' && Array.isArray(op.mutations) ? ` [${op.mutations.map((m) => (Array.isArray(m) ? String(m[0]) : '?')).join(',')}]` : '';
+      part = `${op.op} ${table}${cols}${count}`;
     }
-    const count = isObj(r) && typeof r.count === 'number' ? ` (${r.count} row${r.count === 1 ? '' : 's'})` : '';
-    const cols = op.op === 'update' && isObj(op.row) ? ` [${Object.keys(op.row).join(',')}]`
-      : op.op === 'mutate' && Array.isArray(op.mutations) ? ` [${op.mutations.map((m) => (Array.isArray(m) ? String(m[0]) : '?')).join(',')}]` : '';
-    parts.push(`${op.op} ${table}${cols}${count}`);
-  });
-  const comment = ops.find((op) => isObj(op) && op.op === 'comment' && typeof op.comment === 'string') as JsonObject | undefined;
-  return parts.join(', ') + (comment ? ` (comment: ${JSON.stringify(comment.comment)})` : '');
+    out = out === '' ? part : `${out}, ${part}`;
+  }
+  return comment === undefined ? out : `${out} (comment: ${JSON.stringify(comment)})`;
 }
+
+const COMMITTED: { outcome: AuditEvent['outcome'] } = Object.freeze({ outcome: 'committed' });
 
 /** Outcome of a transact from its result array. */
 export function transactOutcome(ops: Json[], results: Json[]): { outcome: AuditEvent['outcome']; error?: string } {
-  const err = results.find((r) => isObj(r) && typeof r.error === 'string') as JsonObject | undefined;
-  if (!err) return { outcome: 'committed' };
+  let err: JsonObject | undefined;
+  for (let i = 0; i < results.length && !err; i++) {
+    const r = results[i];
+    if (isObj(r) && typeof r.error === 'string') err = r;
+  }
+  if (!err) return COMMITTED;
   const text = `${err.error as string}${typeof err.details === 'string' ? `: ${err.details}` : ''}`;
   return { outcome: err.error === 'permission error' ? 'denied' : 'failed', error: text };
 }
