@@ -181,10 +181,6 @@ export class Auditor {
 
   /** Writes the log lines still waiting (when the batch is due, or when the server closes). */
   readonly flushPending = (): void => {
-    if (this.flushTimer !== undefined) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
     const q = this.pending;
     if (!q.length) return;
     this.pending = [];
@@ -210,11 +206,20 @@ export class Auditor {
     this.pending.push({ client, event });
     if (this.pending.length >= AUDIT_BATCH_MAX) {
       this.flushPending();
-    } else if (this.flushTimer === undefined) {
-      this.flushTimer = setTimeout(this.flushPending, AUDIT_BATCH_MS);
-      this.flushTimer.unref();
+    } else if (!this.flushArmed) {
+      // One Timeout for the Auditor's life, re-armed per batch (refresh): no timer object and no
+      // timer-list entry made per batch. When a batch was written early (AUDIT_BATCH_MAX, close),
+      // the armed timer still fires and writes what came meanwhile, at most AUDIT_BATCH_MS late.
+      this.flushArmed = true;
+      if (this.flushTimer) this.flushTimer.refresh();
+      else (this.flushTimer = setTimeout(this.onFlushTimer, AUDIT_BATCH_MS)).unref();
     }
   }
+
+  private readonly onFlushTimer = (): void => {
+    this.flushArmed = false;
+    this.flushPending();
+  };
 
   private logLine(client: AuditClient, event: AuditEvent): void {
     if (!this.logger) return;
@@ -230,6 +235,7 @@ export class Auditor {
   /** Log lines waiting for the next batch (see record). */
   private pending: { client: AuditClient; event: AuditEvent | (() => AuditEvent) }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  private flushArmed = false;
 
   /** Records one event. With an audit file, the file line and the log line are written at once
    *  (the file is written before the reply goes out). Without one, the log line is written in a
