@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuOfPid } from '../lib/bench.js';
-import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
+import { EngineHarness, pingUntilAnswered, type TestVm } from '../lib/engine-harness.js';
 import { needRealOvs, needRoot } from '../lib/env.js';
 import { ipfixDecoder, type IpfixMessage } from '../lib/ipfix-decode.js';
 import { realOvsInNs, sh } from '../lib/real-ovs-ns.js';
@@ -124,9 +124,7 @@ async function realOvs(): Promise<Result> {
       vsctl('--', '--id=@br', 'get', 'Bridge', 'br-int', '--', '--id=@i', 'create', 'IPFIX', `targets="127.0.0.1:${PORT}"`,
         '--', 'create', 'Flow_Sample_Collector_Set', 'id=1', 'bridge=@br', 'ipfix=@i');
       ovs.ofctl('add-flow', 'br-int', RULE);
-      let up = false;
-      for (let i = 0; i < 10 && !up; i++) up = spawnSync('ip', ['netns', 'exec', a.ns, 'ping', '-c', '2', '-i', '0.2', '-W', '1', '-q', b.ip]).status === 0;
-      if (!up) throw new Error('real OVS: no ping');
+      if (!pingUntilAnswered(a, b.ip)) throw new Error('real OVS: no ping');
       await settle(c.total);
       const base = c.total();
       const pid = ovs.vswitchdPid();

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
-import { EngineHarness, type TestVm } from '../lib/engine-harness.js';
+import { EngineHarness, pingUntilAnswered, type TestVm } from '../lib/engine-harness.js';
 import { realOvsInNs, sh } from '../lib/real-ovs-ns.js';
 
 const skip = needRoot() || needRealOvs() || needCommand('ping') || needCommand('ip');
@@ -74,18 +74,12 @@ t.test('VXLAN, Geneve and GRE between our engine and real OVS', { skip, timeout:
   h1.ok('ovs-vsctl', 'add-port', 'br-int', a.hostIf);
   h1.ok('ovs-vsctl', 'add-port', 'br-gn', c.hostIf);
 
-  let up = false;
-  for (let i = 0; i < 10 && !up; i++) up = h1.ping(a, b.ip, 2);
-  t.ok(up, 'our VM pings a VM behind real OVS across VXLAN');
+  t.ok(pingUntilAnswered(a, b.ip), 'our VM pings a VM behind real OVS across VXLAN');
   t.ok(h1.ping(b, a.ip, 3), 'and the other way round');
-  let gup = false;
-  for (let i = 0; i < 10 && !gup; i++) gup = h1.ping(c, d.ip, 2);
-  t.ok(gup, 'across Geneve with key 0x4242 too');
+  t.ok(pingUntilAnswered(c, d.ip), 'across Geneve with key 0x4242 too');
   t.equal(h1.ok('ovs-vsctl', 'get', 'interface', 'gr', 'error').trim(), '[]', 'the GRE port came up without error');
   t.match(h1.ok('ovs-dpctl', 'show'), /port \d+: gre_sys \(gre\)/, 'the datapath has the shared gre_sys vport');
-  let grup = false;
-  for (let i = 0; i < 10 && !grup; i++) grup = h1.ping(e, f.ip, 2);
-  t.ok(grup, 'and across GRE with key 0x99 and checksums');
+  t.ok(pingUntilAnswered(e, f.ip), 'and across GRE with key 0x99 and checksums');
   t.equal(await h1.tcpTransfer(e, f, 1024 * 1024), 1024 * 1024, 'a 1 MiB TCP transfer across GRE arrives whole');
   const sent = 1024 * 1024;
   t.equal(await h1.tcpTransfer(a, b, sent), sent, 'a 1 MiB TCP transfer from our side to real OVS\'s arrives whole');
