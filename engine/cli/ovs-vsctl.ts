@@ -2,7 +2,8 @@
 // engine/vsctl/cli.ts; the library (engine/vsctl/) is what the PowerShell API calls too.
 import { join } from 'node:path';
 import type { OvsdbClient } from '../ovsdb/api.js';
-import { runVsctl, type ConnectorTls } from '../vsctl/cli.js';
+import { runVsctl } from '../vsctl/cli.js';
+import type { TlsFiles } from '../rpc/tls-files.js';
 import { projectRoot } from '../setup/paths.js';
 
 function defaultDb(): string {
@@ -10,7 +11,7 @@ function defaultDb(): string {
   return `unix:${rundir}/db.sock`;
 }
 
-async function connect(target: string, options?: { tls?: ConnectorTls }): Promise<OvsdbClient> {
+async function connect(target: string, options?: { tls?: TlsFiles }): Promise<OvsdbClient> {
   // Loaded only when a command really needs the database (not for --help, usage errors).
   const { connectOvsdb } = await import('../rpc/client.js');
   return connectOvsdb(target, { tls: options?.tls });

@@ -6,7 +6,7 @@ import type { Json, JsonObject } from '../ovsdb/api.js';
 import type { ColumnType, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import type { Datum } from '../ovsdb/datum.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../rpc/client.js';
-import type { TlsFiles } from '../rpc/stream.js';
+import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
 import { ovsRundir } from '../util/ovs-paths.js';
 import { ovsFatal, versionString } from '../util/daemon.js';
 import { InternalError } from '../util/errors.js';
@@ -369,9 +369,11 @@ const COMMANDS: Record<string, Command> = {
   monitor: { need: 'database', min: 1, max: Infinity, run: monitor },
 };
 
-/** The SSL options, as [long name, short letter]: -p/-c/-C as in OVS; --bootstrap-ca-cert is
- *  taken as the CA certificate (the file must exist). */
-const SSL_OPTIONS: [string, string][] = [['private-key', 'p'], ['certificate', 'c'], ['ca-cert', 'C'], ['bootstrap-ca-cert', '']];
+/** The SSL options, as [long name, short letter, field]: -p/-c/-C as in OVS; --bootstrap-ca-cert
+ *  is taken as the CA certificate (the file must exist). */
+const SSL_OPTIONS: [string, string, keyof TlsFiles][] = [
+  ['private-key', 'p', 'privateKey'], ['certificate', 'c', 'certificate'], ['ca-cert', 'C', 'caCert'], ['bootstrap-ca-cert', '', 'caCert'],
+];
 
 function looksLikeServer(s: string): boolean {
   return /^[A-Za-z][A-Za-z0-9]*:/.test(s) && s.includes(':');
@@ -383,7 +385,7 @@ export async function main(argv: string[]): Promise<void> {
   let format: 'table' | 'json' = 'table';
   let headings = true;
   let timeout = 0;
-  const ssl: Record<string, string> = {};
+  const ssl: Partial<TlsFiles> = {};
   const vlogOptions: VlogOption[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
@@ -408,10 +410,10 @@ export async function main(argv: string[]): Promise<void> {
     }
     const sslOpt = SSL_OPTIONS.find(([long, short]) => a === `--${long}` || a.startsWith(`--${long}=`) || (short !== '' && a.startsWith(`-${short}`) && !a.startsWith('--')));
     if (sslOpt) {
-      const [long, short] = sslOpt;
+      const [long, short, field] = sslOpt;
       const v = a.startsWith(`--${long}=`) ? a.slice(long.length + 3) : a === `--${long}` || a === `-${short}` ? argv[++i] : a.slice(2);
       if (!v) ovsFatal(PROGRAM, `option '${a}' requires an argument`);
-      ssl[long === 'bootstrap-ca-cert' ? 'ca-cert' : long] = v;
+      ssl[field] = v;
       continue;
     }
     const vo = parseVlogOption(a, () => argv[++i]);
@@ -428,10 +430,10 @@ export async function main(argv: string[]): Promise<void> {
   let server = `unix:${ovsRundir()}/db.sock`;
   if (rest.length > cmd.min && looksLikeServer(rest[0])) server = rest.shift()!;
   let tls: TlsFiles | undefined;
-  if (server.startsWith('ssl:')) {
-    const missing = !ssl['private-key'] ? 'Private key' : !ssl.certificate ? 'Certificate' : !ssl['ca-cert'] ? 'CA certificate' : undefined;
-    if (missing) ovsFatal(PROGRAM, `failed to connect to "${server}" (${missing} must be configured to use SSL: give -p/--private-key, -c/--certificate and -C/--ca-cert)`);
-    tls = { privateKey: ssl['private-key']!, certificate: ssl.certificate!, caCert: ssl['ca-cert']! };
+  try {
+    tls = tlsFilesFor(server, ssl);
+  } catch (e) {
+    ovsFatal(PROGRAM, `failed to connect to "${server}" (${(e as Error).message})`);
   }
   let client: RpcOvsdbClient;
   try {

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { absFileName, ovsRundir } from '../util/ovs-paths.js';
 import { BadRemoteError } from './errors.js';
+import type { TlsFiles } from './tls-files.js';
 
 export const DEFAULT_OVSDB_PORT = 6640;
 
@@ -33,12 +34,7 @@ export type PassiveRemote =
   | { kind: 'punix'; path: string }
   | { kind: 'ptcp' | 'pssl'; host: string; port: number };
 
-/** File names (PEM) of the TLS material, as ovsdb-server's -p/-c/-C options. */
-export interface TlsFiles {
-  privateKey: string;
-  certificate: string;
-  caCert: string;
-}
+export type { TlsFiles } from './tls-files.js';
 
 export function parseActiveTarget(target: string): ActiveTarget {
   const colon = target.indexOf(':');

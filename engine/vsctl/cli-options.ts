@@ -3,6 +3,7 @@
 import { ALL_COMMANDS } from './commands.js';
 import { usageError, VsctlError } from './errors.js';
 import { DEFAULT_TABLE_STYLE, type TableStyle } from './types.js';
+import type { TlsFiles } from '../rpc/tls-files.js';
 
 type HasArg = 'no' | 'required' | 'optional';
 interface LongOpt { name: string; has: HasArg; short?: string; local?: boolean }
@@ -59,7 +60,7 @@ export interface GlobalOptions {
   rest: string[];
   /** SSL files for an ssl: database (-p/--private-key, -c/--certificate, -C/--ca-cert or
    *  --bootstrap-ca-cert, which is used as the CA certificate when the file exists). */
-  ssl: { privateKey?: string; certificate?: string; caCert?: string };
+  ssl: Partial<TlsFiles>;
 }
 
 export function parseGlobalOptions(argv: string[]): GlobalOptions {

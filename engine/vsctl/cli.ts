@@ -1,7 +1,8 @@
 // The ovs-vsctl program as a function: argv in, stdout/stderr text and exit status out, with the
 // database connector injected (so tests and the in-process server can run it without spawning).
 import type { OvsdbClient } from '../ovsdb/api.js';
-import { parseGlobalOptions, listOptions, type GlobalOptions } from './cli-options.js';
+import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
+import { parseGlobalOptions, listOptions } from './cli-options.js';
 import { ALL_COMMANDS, parseCommandLine } from './commands.js';
 import { VsctlError, VsctlExit } from './errors.js';
 import { escapeArgs } from './escape.js';
@@ -12,23 +13,7 @@ export interface CliIo {
   stderr(text: string): void;
 }
 
-/** SSL files (PEM) for an ssl: target, as ovs-vsctl's -p/-c/-C options give them. */
-export interface ConnectorTls {
-  privateKey: string;
-  certificate: string;
-  caCert: string;
-}
-
-export type Connector = (target: string, options?: { tls?: ConnectorTls }) => Promise<OvsdbClient>;
-
-/** The SSL files for `db`, or undefined when it is not an ssl: target; throws as ovs-vsctl
- *  reports a missing one (stream-ssl's "... must be configured to use SSL"). */
-function sslFor(db: string, ssl: GlobalOptions['ssl']): ConnectorTls | undefined {
-  if (!db.startsWith('ssl:')) return undefined;
-  const missing = !ssl.privateKey ? 'Private key' : !ssl.certificate ? 'Certificate' : !ssl.caCert ? 'CA certificate' : undefined;
-  if (missing) throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${missing} must be configured to use SSL: give -p/--private-key, -c/--certificate and -C/--ca-cert)`);
-  return { privateKey: ssl.privateKey!, certificate: ssl.certificate!, caCert: ssl.caCert! };
-}
+export type Connector = (target: string, options?: { tls?: TlsFiles }) => Promise<OvsdbClient>;
 
 export interface CliEnv {
   connect: Connector;
@@ -147,7 +132,12 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
     let expired = false;
     const db = g.db ?? env.defaultDb;
     const timeoutSec = g.timeoutSec || Number(process.env.OVS_CTL_TIMEOUT) || 0;
-    const tls = sslFor(db, g.ssl);
+    let tls: TlsFiles | undefined;
+    try {
+      tls = tlsFilesFor(db, g.ssl);
+    } catch (e) {
+      throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${(e as Error).message})`);
+    }
     const work = (async () => {
       // --retry: keep trying (bounded by --timeout, like ovs-vsctl), backing off up to 1 s.
       for (let delay = 100; ; delay = Math.min(1000, delay * 2)) {

@@ -14,7 +14,7 @@
 // "ovs-vsctl: ", exitCode); `br-exists` on a missing bridge throws VsctlExit(2).
 // runVsctl(argv, env) is the whole command-line program with injectable connection and streams.
 export { executeVsctl, executeParsed, waitForReload, defaultWaitTimeoutMs } from './execute.js';
-export { runVsctl, type CliEnv, type CliIo, type Connector, type ConnectorTls } from './cli.js';
+export { runVsctl, type CliEnv, type CliIo, type Connector } from './cli.js';
 export { VsctlError, VsctlExit, type VsctlErrorCode } from './errors.js';
 export { ALL_COMMANDS, parseCommandLine, fromValue, type ParsedCommand } from './commands.js';
 export type { VsctlCommand, VsctlOptions, VsctlResult, CommandResult, TableStyle, TableFormat, CellFormat, RowValues } from './types.js';
