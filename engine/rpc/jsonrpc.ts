@@ -280,15 +280,16 @@ const WHOLE_PARSE_MIN_BYTES = 4096;
 
 const isSpace = (b: number): boolean => b === SP || b === LF || b === CR || b === TAB;
 
+const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+
 /** ASCII bytes as text (latin1 is the same text; no UTF-8 validation needed). */
 function latin1Text(bytes: Uint8Array): string {
-  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString('latin1');
+  return asBuffer(bytes).toString('latin1');
 }
 
 /** A message's bytes as text; throws JsonSyntaxError when they are not valid UTF-8. */
 function decodeText(bytes: Uint8Array): string {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (isAscii(buf)) return buf.toString('latin1');
+  if (isAscii(bytes)) return latin1Text(bytes);
   try {
     return utf8.decode(bytes);
   } catch {

@@ -542,7 +542,7 @@ export class ServerSession implements TransactSession, LockHolder {
     if (this.server.auditor.enabled && hasWriteOps(ops)) {
       const dbName = e.db.name;
       // Without an audit file the line is composed and written later, in a batch (Auditor.record).
-      if (this.server.auditor.recordLater(auditClientOf(this),
+      if (this.server.auditor.recordLater(new SessionAuditClient(this),
         () => {
           const o = transactOutcome(ops, results);
           const summary = summarizeOps(ops, results);
@@ -708,10 +708,6 @@ class SessionAuditClient implements AuditClient {
   get peer(): PeerIdentity {
     return this.session.peer;
   }
-}
-
-function auditClientOf(s: ServerSession): AuditClient {
-  return new SessionAuditClient(s);
 }
 
 /** A result already serialised as JSON text (sent as is). */
