@@ -4,33 +4,15 @@
 // the JSON record, ovs-appctl ovsdb-server/limits shows the limit, and a connection over the limit
 // is refused with a log line.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../engine/setup/paths.js';
-import { runBin, sleep, waitFor } from './helpers.js';
+import { daemonFiles, runBin, waitFor } from './helpers.js';
 
 const run = runBin;
 
 t.test('ovsdb-server --max-connections --audit-file, driven by ovs-vsctl and ovs-appctl', { skip: process.platform !== 'linux' && 'unix sockets and SO_PEERCRED' }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h21-cli-'));
-  const db = join(dir, 'conf.db');
-  const sock = join(dir, 'db.sock');
-  const ctl = join(dir, 'ctl');
-  const log = join(dir, 'log');
-  const pidfile = join(dir, 'pid');
-  t.teardown(async () => {
-    if (existsSync(pidfile)) {
-      const pid = Number(readFileSync(pidfile, 'utf8'));
-      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-      for (let i = 0; i < 40; i++) { try { process.kill(pid, 0); } catch { break; } await sleep(50); }
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const c = await run('ovsdb-tool', ['create', db, join(projectRoot, 'manifests', 'vswitch.ovsschema')]);
-  t.equal(c.status, 0, `ovsdb-tool create ${c.stderr}`);
+  const { dir, db, sock, ctl, log, pidfile } = await daemonFiles(t, 'ovsps-h21-cli-');
   const s = await run('ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${pidfile}`, `--log-file=${log}`, `--remote=punix:${sock}`,
     `--unixctl=${ctl}`, '--max-connections=2', `--audit-file=${join(dir, 'audit.jsonl')}`, db]);
   t.equal(s.status, 0, `ovsdb-server started ${s.stderr}`);

@@ -4,12 +4,9 @@
 // runs, and the audit lines, which go to the file in batches, are all there once the server has
 // been stopped with SIGTERM right after its last transaction.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { projectRoot } from '../../engine/setup/paths.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { connectOvsdb } from '../../engine/rpc/client.js';
-import { runBin, sleep, waitFor } from './helpers.js';
+import { daemonFiles, runBin, sleep, waitFor } from './helpers.js';
 
 const run = runBin;
 
@@ -18,21 +15,8 @@ const gone = (pid: number): boolean => {
 };
 
 t.test('-vaudit:file:off, vlog/set audit:file:info, audit lines flushed at SIGTERM', { skip: process.platform === 'win32' && 'unix sockets' }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h33-audit-'));
-  const db = join(dir, 'conf.db');
-  const sock = join(dir, 'db.sock');
-  const ctl = join(dir, 'ctl');
-  const log = join(dir, 'log');
-  const pidfile = join(dir, 'pid');
+  const { db, sock, ctl, log, pidfile } = await daemonFiles(t, 'ovsps-h33-audit-');
   let pid = 0;
-  t.teardown(async () => {
-    if (pid && !gone(pid)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const c = await run('ovsdb-tool', ['create', db, join(projectRoot, 'manifests', 'vswitch.ovsschema')]);
-  t.equal(c.status, 0, `ovsdb-tool create ${c.stderr}`);
   const s = await run('ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${pidfile}`, `--log-file=${log}`, `--remote=punix:${sock}`,
     `--unixctl=${ctl}`, '-vaudit:file:off', db]);
   t.equal(s.status, 0, `ovsdb-server -vaudit:file:off starts: ${s.stderr}`);

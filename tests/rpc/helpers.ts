@@ -1,6 +1,7 @@
 // Shared by the tests in tests/rpc: a small schema, a server on a private unix socket, clients.
+import type { Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../../engine/rpc/logger.js';
 import { RpcError } from '../../engine/rpc/errors.js';
 import { OvsdbServer, type ServerOptions } from '../../engine/rpc/server.js';
 import { projectRoot } from '../../engine/setup/paths.js';
+import { sleep } from '../lib/wait.js';
 
 export const TEST_SCHEMA: JsonObject = {
   name: 'T',
@@ -114,4 +116,27 @@ export function runBin(name: string, args: string[]): Promise<{ status: number |
     p.stderr.on('data', (d: Buffer) => { stderr += d; });
     p.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** The files of an ovsdb-server a test starts as a daemon (engine/bin/ovsdb-server --detach). */
+export interface DaemonFiles { dir: string; db: string; sock: string; ctl: string; log: string; pidfile: string }
+
+/** A private directory with a new vswitch database for a daemon the test starts; at teardown the
+ *  daemon named by the pidfile, if still running, is stopped (SIGTERM, SIGKILL after 2 s) and the
+ *  directory removed. */
+export async function daemonFiles(t: Test, tag: string): Promise<DaemonFiles> {
+  const dir = mkdtempSync(join(tmpdir(), tag));
+  const f: DaemonFiles = { dir, db: join(dir, 'conf.db'), sock: join(dir, 'db.sock'), ctl: join(dir, 'ctl'), log: join(dir, 'log'), pidfile: join(dir, 'pid') };
+  t.teardown(async () => {
+    if (existsSync(f.pidfile)) {
+      const pid = Number(readFileSync(f.pidfile, 'utf8'));
+      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+      for (let i = 0; i < 40; i++) { try { process.kill(pid, 0); } catch { break; } await sleep(50); }
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const c = await runBin('ovsdb-tool', ['create', f.db, join(projectRoot, 'manifests', 'vswitch.ovsschema')]);
+  t.equal(c.status, 0, `ovsdb-tool create ${c.stderr}`);
+  return f;
 }

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connectOvsdb } from '../../engine/rpc/client.js';
 import { OvsdbServer } from '../../engine/rpc/server.js';
 import {
-  connectStream, listenRemote, parseActiveTarget, parsePassiveRemote, socketPath, windowsPipeName, type TlsFiles,
+  connectStream, listenRemote, parseActiveTarget, parsePassiveRemote, socketPath, windowsPipeName, type Listener, type TlsFiles,
 } from '../../engine/rpc/stream.js';
 import { needCommand } from '../lib/env.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
@@ -150,14 +150,20 @@ t.test('relative unix paths are relative to OVS_RUNDIR', { skip: process.platfor
   await l.close();
 });
 
-t.test('ovs-vsctl --db=ssl: with -p/-c/-C, and clear errors without them', { skip: needCommand('openssl') }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-vsctl-ssl-'));
+/** Our server with an empty vswitch database on pssl:0:127.0.0.1, its PKI made in a private
+ *  directory; both go at teardown. */
+async function sslVswitchServer(t: Test, tag: string): Promise<{ pki: ReturnType<typeof makePki>; l: Listener }> {
+  const dir = mkdtempSync(join(tmpdir(), tag));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const pki = makePki(dir);
   const server = new OvsdbServer({ tls: pki.good });
   t.teardown(() => server.close());
   server.addDatabase(createDatabase(loadSchemaFile(join(projectRoot, 'manifests', 'vswitch.ovsschema'))));
-  const l = await server.listen('pssl:0:127.0.0.1');
+  return { pki, l: await server.listen('pssl:0:127.0.0.1') };
+}
+
+t.test('ovs-vsctl --db=ssl: with -p/-c/-C, and clear errors without them', { skip: needCommand('openssl') }, async (t) => {
+  const { pki, l } = await sslVswitchServer(t, 'ovsps-vsctl-ssl-');
   const sslArgs = ['-p', pki.client.privateKey, `--certificate=${pki.client.certificate}`, '-C', pki.client.caCert];
   const init = await runBin('ovs-vsctl', [`--db=${l.target}`, ...sslArgs, '--no-wait', 'init']);
   t.equal(init.status, 0, `init over SSL (${init.stderr.trim()})`);
@@ -176,13 +182,7 @@ t.test('ovs-vsctl --db=ssl: with -p/-c/-C, and clear errors without them', { ski
 });
 
 t.test('ovsdb-client with an ssl: SERVER and -p/-c/-C', { skip: needCommand('openssl') }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-client-ssl-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const pki = makePki(dir);
-  const server = new OvsdbServer({ tls: pki.good });
-  t.teardown(() => server.close());
-  server.addDatabase(createDatabase(loadSchemaFile(join(projectRoot, 'manifests', 'vswitch.ovsschema'))));
-  const l = await server.listen('pssl:0:127.0.0.1');
+  const { pki, l } = await sslVswitchServer(t, 'ovsps-client-ssl-');
   const r = await runBin('ovsdb-client', [`--private-key=${pki.client.privateKey}`, '-c', pki.client.certificate, `-C${pki.client.caCert}`, 'list-dbs', l.target]);
   t.equal(r.status, 0, `list-dbs over SSL (${r.stderr.trim()})`);
   t.equal(r.stdout, 'Open_vSwitch\n_Server\n');
