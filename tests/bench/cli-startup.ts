@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { needCommand, needRealOvs } from '../lib/env.js';
+import { median } from '../lib/bench.js';
 
 const arg = (name: string, dflt: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -50,10 +51,6 @@ function runOnce(v: Variant, extra: string[], dir: string): Sample {
   return { wall, cpu: Number.isFinite(cpu) ? cpu : undefined };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 function main(): void {
   const why = needRealOvs();

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { createDatabaseFile, openDatabaseFile } from '../../engine/ovsdb/file-db.js';
 import { composeRecord, readLog } from '../../engine/ovsdb/log-file.js';
+import { cpuOfPid } from '../lib/bench.js';
 
 const BULK_ROWS = 100_000;
 const SMALL_TXNS = 10_000;
@@ -74,11 +75,6 @@ function cpuSince(from: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1e6;
 }
 
-/** CPU seconds (user + system) process `pid` has used so far, from /proc (clock ticks of 10 ms). */
-function procCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function checkOk(res: Json[], what: string): void {
   for (const r of res) {
@@ -240,9 +236,9 @@ async function withRealServer(dir: string, name: string, fn: (c: RpcClient) => P
   try {
     for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
     const client = await RpcClient.connect(sock);
-    const cpu0 = procCpu(srv.pid!);
+    const cpu0 = cpuOfPid(srv.pid!);
     const secs = await fn(client);
-    const cpuSeconds = procCpu(srv.pid!) - cpu0;
+    const cpuSeconds = cpuOfPid(srv.pid!) - cpu0;
     client.close();
     const status = readFileSync(`/proc/${srv.pid}/status`, 'utf8');
     const hwm = /VmHWM:\s+(\d+) kB/.exec(status);

@@ -32,6 +32,7 @@ import { projectRoot } from '../../engine/setup/paths.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { needCommand, needRealOvs } from '../lib/env.js';
+import { cpuOfPid, median } from '../lib/bench.js';
 
 const quick = process.argv.includes('--quick');
 function intArg(name: string, dflt: number): number {
@@ -129,11 +130,6 @@ function stop(s: Server): void {
   try { process.kill(s.pid, 'SIGTERM'); } catch { /* gone */ }
 }
 
-/** CPU seconds (user + system) process `pid` has used so far (clock ticks of 10 ms). */
-function procCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const insert = (i: number): Json[] => [{ op: 'insert', table: 'QoS', row: { type: `bench-${i}` } }];
 let serial = 0;
@@ -246,12 +242,6 @@ function vsctlRun(cmd: string[], s: Server, tag: string, n: number): number {
   return Number(process.hrtime.bigint() - t0) / 1e6 / n;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 /** Per metric and server: one value per round, and server CPU seconds per round. */
@@ -301,9 +291,9 @@ async function main(): Promise<void> {
     for (const s of servers) await warmUp(s);
     const res = new Results();
     const timed = async (metric: string, s: Server, ops: number, fn: () => Promise<number> | number): Promise<void> => {
-      const c0 = procCpu(s.pid);
+      const c0 = cpuOfPid(s.pid);
       const v = await fn();
-      res.add(metric, s.name, v, (procCpu(s.pid) - c0) / ops);
+      res.add(metric, s.name, v, (cpuOfPid(s.pid) - c0) / ops);
       res.ops.set(metric, ops);
     };
     for (let round = 0; round < ROUNDS; round++) {
@@ -324,10 +314,10 @@ async function main(): Promise<void> {
       if (phases.has('pipe')) for (const s of order) await timed('txn/s, 100 in flight', s, N_PIPE, () => pipelined(s));
       const full = order.filter((s) => s.full);
       if (phases.has('setup')) for (const s of full) {
-        const c0 = procCpu(s.pid);
+        const c0 = cpuOfPid(s.pid);
         const r = await setup(s);
         for (const step of SETUP_STEPS) {
-          if (step === 'total') res.add('setup session, total (ms)', s.name, r.total, (procCpu(s.pid) - c0) / N_SETUP);
+          if (step === 'total') res.add('setup session, total (ms)', s.name, r.total, (cpuOfPid(s.pid) - c0) / N_SETUP);
           else res.add(`setup ${step} (ms)`, s.name, r[step]);
         }
       }

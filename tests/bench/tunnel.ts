@@ -15,7 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { arg, cpuOfPid, runAsync, rxPackets } from '../lib/bench.js';
+import { arg, cpuOfPid, median, runAsync, rxPackets } from '../lib/bench.js';
 import { EngineHarness, pingUntilAnswered, type TestVm } from '../lib/engine-harness.js';
 import { needCommand, needRealOvs, needRoot } from '../lib/env.js';
 import { realOvsInNs, sh, type RealOvsInNs } from '../lib/real-ovs-ns.js';
@@ -175,11 +175,6 @@ async function measure(s: Setup): Promise<Sample> {
 const f = (v: number, d: number, w: number) => (Number.isFinite(v) ? v.toFixed(d) : '-').padStart(w);
 function fmt(label: string, x: Sample): string {
   return `${label.padEnd(16)}${f(x.tcpMBps, 1, 10)}${f(x.retrans, 0, 9)}${f(x.tcpCpuMsPerMB, 2, 12)}${f(x.pps / 1000, 1, 11)}${f(x.udpCpuUsPerFrame, 2, 12)}${f(x.drops, 0, 9)}`;
-}
-function median(xs: number[]): number {
-  const v = xs.filter(Number.isFinite).sort((p, q) => p - q);
-  if (v.length === 0) return NaN;
-  return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
 }
 function medianSample(xs: Sample[]): Sample {
   const m = (k: keyof Sample) => median(xs.map((x) => x[k]));

@@ -17,6 +17,13 @@ export function runAsync(cmd: string, args: string[], timeoutMs = 120_000): Prom
   });
 }
 
+/** The median of the finite values of `xs` (NaN when there are none). */
+export function median(xs: number[]): number {
+  const v = xs.filter(Number.isFinite).sort((p, q) => p - q);
+  if (v.length === 0) return NaN;
+  return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+}
+
 /** CPU seconds (user+system, all threads) a process has used so far, from /proc/<pid>/stat. */
 export function cpuOfPid(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
