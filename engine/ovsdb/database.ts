@@ -505,9 +505,12 @@ export class MemoryDatabase implements Database {
   private async run(ops: OpSource, options?: TransactOptions): Promise<Json[]> {
     const started = Date.now();
     let signal = options?.signal;
-    for (;;) {
+    // The first attempt runs at elapsed 0, as OVS's trigger does (created == now): a wait with
+    // timeout 0 then always fails with '"where" clause test failed', never with "timed out after
+    // 1 ms" when the clock ticks between the two readings.
+    for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new TransactCanceledError();
-      const out = this.executeOnce(ops, Date.now() - started, options);
+      const out = this.executeOnce(ops, attempt === 0 ? 0 : Date.now() - started, options);
       if (out.done) return out.results;
       // Only a transaction that must wait can be canceled: ask for the signal now.
       if (!signal && options?.cancelSignal) {

@@ -195,6 +195,17 @@ t.test('wait blocks until a commit satisfies it, times out, or is canceled', asy
   t.same(new TransactCanceledError().toJson(), { error: 'canceled' });
 });
 
+t.test('a wait with timeout 0 fails at once with "where" clause test failed, even when the clock ticks', async (t) => {
+  const db = createDatabase(schema);
+  const realNow = Date.now;
+  let now = realNow();
+  Date.now = () => (now += 1); // every reading 1 ms later: the worst case of a tick between two
+  t.teardown(() => { Date.now = realNow; });
+  const r = await db.transact([{ op: 'wait', table: 'Top', timeout: 0, where: [], columns: ['name'], until: '==', rows: [{ name: 'none' }] }]);
+  Date.now = realNow;
+  t.same(r[0], { error: 'timed out', details: '"where" clause test failed' }, 'first attempt runs at elapsed 0, as OVS');
+});
+
 t.test('assert checks the session\'s locks', async (t) => {
   const db = createDatabase(schema);
   const session = { id: 's1', holdsLock: (n: string) => n === 'mine' };
