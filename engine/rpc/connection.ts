@@ -184,20 +184,21 @@ export class JsonRpcConnection {
     else if (q.every((x) => typeof x === 'string')) data = q.join('');
     else data = Buffer.concat(q.map((x) => (typeof x === 'string' ? Buffer.from(x, 'utf8') : x)));
     if (this.directFd !== undefined && this.writesInFlight === 0 && this.socket.writableLength === 0) {
-      // Nothing is queued in the stream, so a direct write keeps the order.
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      // Nothing is queued in the stream, so a direct write keeps the order. Text is written as
+      // text (Node encodes it into a buffer of its own: no Buffer object per reply).
+      const size = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
       let n = 0;
       try {
-        n = writeSync(this.directFd, bytes);
+        n = typeof data === 'string' ? writeSync(this.directFd, data) : writeSync(this.directFd, data);
       } catch {
         // EAGAIN (the peer's buffer is full) or an error: the stream write below queues the bytes
         // or reports the error as for any write.
       }
-      if (n === bytes.length) {
+      if (n === size) {
         if (this.drainListeners.length) process.nextTick(this.afterDirectWrite);
         return;
       }
-      data = bytes.subarray(n);
+      data = (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).subarray(n);
     }
     this.writesInFlight++;
     this.socket.write(data, this.afterWrite);

@@ -82,6 +82,13 @@ export class JsonSplitter {
     if (this.failed) throw this.failed;
     try {
       if (this.held) return this.pushHeld(chunk);
+      if (chunk.length <= SMALL_WHOLE_MAX_BYTES && this.depth === 0 && this.parts.length === 0) {
+        const value = this.parseSmall(chunk);
+        if (value !== undefined) {
+          this.offset += chunk.length;
+          return [value];
+        }
+      }
       if (chunk.length >= WHOLE_PARSE_MIN_BYTES && this.depth === 0 && this.parts.length === 0) {
         const whole = this.parseWhole(chunk);
         if (whole === 'incomplete' && this.holdPartial) {
@@ -187,6 +194,51 @@ export class JsonSplitter {
     return { value };
   }
 
+  /**
+   * A small chunk that starts between messages is usually exactly one request (a client with one
+   * request in flight): then one JSON.parse of the whole chunk is the message, without the byte
+   * scanner's pass. Returns the value, or undefined for anything else (more than one message, part
+   * of one, not JSON, not UTF-8), which the scanner then takes as usual, errors included. A
+   * boundary between two messages ('}' or ']' then, after spaces, '{' or '[', which one JSON value
+   * can hold only inside a string) sends the chunk to the scanner before any parse, so pipelined
+   * requests pay no failed parse. The limits hold: the chunk is within the size limit, and n bytes
+   * nest at most n/2 levels, so chunks longer than twice the nesting limit are not taken here.
+   */
+  private parseSmall(chunk: Uint8Array): Json | undefined {
+    const n = chunk.length;
+    if (n > 2 * this.maxDepth || n > this.maxMessageBytes) return undefined;
+    let first = 0;
+    while (first < n && isSpace(chunk[first]!)) first++;
+    let last = n - 1;
+    while (last > first && isSpace(chunk[last]!)) last--;
+    const open = chunk[first];
+    const close = chunk[last];
+    if ((open !== LBRACE && open !== LBRACKET) || (close !== RBRACE && close !== RBRACKET)) return undefined;
+    for (let i = first + 1; i < last; i++) {
+      const b = chunk[i]!;
+      if (b !== RBRACE && b !== RBRACKET) continue;
+      let j = i + 1;
+      while (j < last && isSpace(chunk[j]!)) j++;
+      const next = chunk[j];
+      if (next === LBRACE || next === LBRACKET) return undefined;
+    }
+    let text: string;
+    if (isAscii(chunk)) {
+      text = latin1Text(chunk);
+    } else {
+      try {
+        text = utf8.decode(chunk);
+      } catch {
+        return undefined;
+      }
+    }
+    try {
+      return JSON.parse(text) as Json;
+    } catch {
+      return undefined;
+    }
+  }
+
   private scan(chunk: Uint8Array): Json[] {
     const out: Json[] = [];
     const n = chunk.length;
@@ -277,6 +329,8 @@ export class JsonSplitter {
 /** Chunks at least this large are first tried as one whole message (JsonSplitter.parseWhole);
  *  a server's usual requests are far smaller and take the scanner's path alone. */
 const WHOLE_PARSE_MIN_BYTES = 4096;
+/** Chunks at most this large are first tried as one whole message (JsonSplitter.parseSmall). */
+const SMALL_WHOLE_MAX_BYTES = 1024;
 
 const isSpace = (b: number): boolean => b === SP || b === LF || b === CR || b === TAB;
 

@@ -1,5 +1,6 @@
 // Runs before `npm test`: when running as root, installs the Debian packages the tests use
-// (real Open vSwitch as the differential oracle, ping/ethtool/iperf3 for the data plane).
+// (real Open vSwitch as the differential oracle, ping/ethtool/iperf3 for the data plane, valgrind
+// for the benchmarks' instruction counts).
 // As non-root it installs nothing; the tests that need these skip with a reason.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,8 @@ const needs: Need[] = [
   { pkg: 'iputils-ping', probe: '/usr/bin/ping' },
   { pkg: 'ethtool', probe: '/usr/sbin/ethtool' },
   { pkg: 'iperf3', probe: '/usr/bin/iperf3' },
+  // tests/bench/ovsdb-server's insns phase counts each server's instructions with callgrind.
+  { pkg: 'valgrind', probe: '/usr/bin/valgrind' },
   { pkg: 'wixl', probe: '/usr/bin/wixl' },
   { pkg: 'msitools', probe: '/usr/bin/msiinfo' },
   // The Windows service host's logic is exercised under Mono (tests/packaging/service-host).

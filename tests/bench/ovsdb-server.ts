@@ -12,6 +12,14 @@
 //           monitor_cond_since of the five tables ovs-vsctl reads, and its add-br transaction
 //           (wait on Open_vSwitch.bridges, three inserts, update of bridges, comment)
 //   vsctl   `ovs-vsctl --no-wait add-br` processes: real ovs-vsctl, and ours (when built)
+//   insns   user-space instructions per one-row insert, one in flight, counted by valgrind's
+//           callgrind (tests/lib/callgrind.ts) in fresh servers: a measure of each server's work
+//           that, unlike time on a virtual machine, moves by a few per cent between runs. Each
+//           server runs twice, INSNS_FIRST and INSNS_FIRST + INSNS_MEASURED transactions; the
+//           difference of the counts over INSNS_MEASURED is the steady state (start-up, JIT warm-up
+//           and exit cancel out). Under valgrind a server runs about 50 times slower, so timers
+//           fire 50 times as often per transaction: our audit lines, written in 10 ms batches,
+//           then go out about one per batch instead of dozens (this counts against ours).
 //
 // `--baseline=DIR` adds a third server: the ovsdb-server of another build of this project (a
 // checkout with .build/ made by `npx tsc -b`), so before and after run in the same machine state.
@@ -23,7 +31,7 @@
 // `--ours-args="ARG ..."` passes options to our servers (e.g. --no-audit-log: real ovsdb-server
 // writes no line per transaction, ours writes an audit line by default).
 // Usage: node .build/tests/bench/ovsdb-server.js [--quick] [--rounds=N] [--vsctl=N] [--our-vsctl=N] [--warm-sessions=N]
-//        [--baseline=DIR] [--ours-args="..."] [--variant-args="..."] [--phases=seq,pipe,setup,vsctl] [--no-floor] [--no-pin]   (N: processes per server in total, spread over the rounds)
+//        [--baseline=DIR] [--ours-args="..."] [--variant-args="..."] [--phases=seq,pipe,setup,vsctl,insns] [--no-floor] [--no-pin]   (N: processes per server in total, spread over the rounds)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -33,6 +41,7 @@ import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { needCommand, needRealOvs } from '../lib/env.js';
 import { cpuOfPid, median } from '../lib/bench.js';
+import { startCounted } from '../lib/callgrind.js';
 
 const quick = process.argv.includes('--quick');
 function intArg(name: string, dflt: number): number {
@@ -63,7 +72,9 @@ const oursArgsArg = process.argv.find((a) => a.startsWith('--ours-args='));
 const OURS_ARGS = oursArgsArg ? oursArgsArg.slice(12).split(/\s+/).filter((x) => x !== '') : [];
 const variantArg = process.argv.find((a) => a.startsWith('--variant-args='));
 const VARIANT_ARGS = variantArg ? variantArg.slice(15).split(/\s+/).filter((x) => x !== '') : undefined;
-const PHASES = ['seq', 'pipe', 'setup', 'vsctl'] as const;
+const INSNS_FIRST = intArg('insns-first', quick ? 2000 : 5000);
+const INSNS_MEASURED = intArg('insns-measured', quick ? 3000 : 10000);
+const PHASES = ['seq', 'pipe', 'setup', 'vsctl', 'insns'] as const;
 const phasesArg = process.argv.find((a) => a.startsWith('--phases='));
 const phases = new Set<string>(phasesArg ? phasesArg.slice(9).split(',') : PHASES);
 for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--phases: unknown phase '${p}' (expected a comma-separated list of ${PHASES.join(', ')})`);
@@ -78,14 +89,21 @@ const WITH_FLOOR = !process.argv.includes('--no-floor');
 /** `full`: an OVSDB server (every phase); the Node floor only answers one-row inserts. */
 interface Server { name: string; dir: string; sock: string; pid: number; full: boolean }
 
-function start(name: string, root: string, launcher?: string, oursArgs = OURS_ARGS): Server {
-  const dir = join(root, name);
-  mkdirSync(dir);
+/** A fresh database in `dir` and the command line of an OVSDB server on it (`launcher`: ours, with
+ *  `oursArgs`; none: real ovsdb-server), serving punix:`sock`. */
+function serverCommand(dir: string, launcher: string | undefined, oursArgs: string[], detach: boolean): { command: string; args: string[]; sock: string } {
   const db = join(dir, 'conf.db');
   spawnSync('ovsdb-tool', ['create', db, SCHEMA]);
   const sock = join(dir, 'db.sock');
-  const args = ['--detach', '--no-chdir', `--pidfile=${dir}/pid`, `--log-file=${dir}/log`, `--remote=punix:${sock}`, `--unixctl=${dir}/ctl`, db];
-  const r = launcher ? spawnSync(process.execPath, [launcher, ...oursArgs, ...args], { encoding: 'utf8' }) : spawnSync('/usr/sbin/ovsdb-server', args, { encoding: 'utf8' });
+  const args = [...(detach ? ['--detach', `--pidfile=${dir}/pid`] : []), '--no-chdir', `--log-file=${dir}/log`, `--remote=punix:${sock}`, `--unixctl=${dir}/ctl`, db];
+  return launcher ? { command: process.execPath, args: [launcher, ...oursArgs, ...args], sock } : { command: '/usr/sbin/ovsdb-server', args, sock };
+}
+
+function start(name: string, root: string, launcher?: string, oursArgs = OURS_ARGS): Server {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  const { command, args, sock } = serverCommand(dir, launcher, oursArgs, true);
+  const r = spawnSync(command, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${name}: ${r.stderr}`);
   const v = spawnSync('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', 'init'], { encoding: 'utf8' });
   if (v.status !== 0) throw new Error(`${name}: init: ${v.stderr}`);
@@ -124,6 +142,39 @@ async function startFloor(root: string): Promise<Server> {
   child.unref();
   (child.stdout as unknown as { unref?: () => void }).unref?.();
   return { name: 'floor', dir, sock, pid: child.pid!, full: false };
+}
+
+/** How each server of the run is started (the insns phase starts fresh ones under callgrind). */
+interface ServerSpec { name: string; launcher?: string; oursArgs?: string[]; floor?: boolean }
+
+/** Instructions per one-row insert, one in flight (see the insns phase at the top). */
+async function instructionsPerTxn(spec: ServerSpec, root: string): Promise<number> {
+  const run = async (tag: string, n: number): Promise<number> => {
+    const dir = join(root, `insns-${spec.name}-${tag}`);
+    mkdirSync(dir);
+    const { command, args, sock } = spec.floor
+      ? { command: process.execPath, args: [FLOOR_SERVER, join(dir, 'db.sock'), join(dir, 'log')], sock: join(dir, 'db.sock') }
+      : serverCommand(dir, spec.launcher, spec.oursArgs ?? OURS_ARGS, false);
+    const p = startCounted(command, args, join(dir, 'valgrind.log'), join(dir, 'callgrind.out'));
+    try {
+      let c: RpcOvsdbClient | undefined;
+      for (let waited = 0; !c; waited += 200) {
+        if (p.child.exitCode !== null) throw new Error(`${spec.name} under callgrind exited (${p.child.exitCode}) before listening; see ${dir}/valgrind.log`);
+        if (waited > 180_000) throw new Error(`${spec.name} under callgrind: not listening on ${sock} after 180 s`);
+        if (existsSync(sock)) c = await connectOvsdb(`unix:${sock}`).catch(() => undefined);
+        if (!c) await new Promise((r) => setTimeout(r, 200));
+      }
+      for (let i = 0; i < n; i++) await c.transact('Open_vSwitch', insert(serial++));
+      await c.close();
+    } catch (e) {
+      await p.stop().catch(() => 0);
+      throw e;
+    }
+    return p.stop();
+  };
+  // The two runs side by side: counts do not depend on sharing the machine.
+  const [a, b] = await Promise.all([run('a', INSNS_FIRST), run('b', INSNS_FIRST + INSNS_MEASURED)]);
+  return (b - a) / INSNS_MEASURED;
 }
 
 function stop(s: Server): void {
@@ -279,10 +330,16 @@ async function main(): Promise<void> {
   const cleanup = (): void => { for (const s of servers) stop(s); rmSync(root, { recursive: true, force: true }); };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { cleanup(); process.exit(1); });
   try {
-    servers.push(start('real', root), start('ours', root, launcherIn(projectRoot)));
-    if (BASELINE) servers.push(start('base', root, launcherIn(BASELINE)));
-    if (VARIANT_ARGS) servers.push(start('variant', root, launcherIn(projectRoot), VARIANT_ARGS));
-    if (WITH_FLOOR && (phases.has('seq') || phases.has('pipe'))) servers.push(await startFloor(root));
+    const specs: ServerSpec[] = [{ name: 'real' }, { name: 'ours', launcher: launcherIn(projectRoot) }];
+    if (BASELINE) specs.push({ name: 'base', launcher: launcherIn(BASELINE) });
+    if (VARIANT_ARGS) specs.push({ name: 'variant', launcher: launcherIn(projectRoot), oursArgs: VARIANT_ARGS });
+    for (const spec of specs) servers.push(start(spec.name, root, spec.launcher, spec.oursArgs));
+    if (WITH_FLOOR && (phases.has('seq') || phases.has('pipe') || phases.has('insns'))) {
+      servers.push(await startFloor(root));
+      specs.push({ name: 'floor', floor: true });
+    }
+    const noValgrind = phases.has('insns') ? needCommand('valgrind') : false;
+    if (noValgrind) console.log(`insns phase skipped: ${noValgrind}`);
     const ourVsctl = existsSync(OUR_VSCTL_BUILT) && N_OUR_VSCTL > 0;
     console.log(`servers: ${servers.map((s) => s.name).join(', ')}${BASELINE ? ` (base = ${BASELINE})` : ''}${OURS_ARGS.length ? ` (ours with ${OURS_ARGS.join(' ')})` : ''}${VARIANT_ARGS ? ` (variant = ours with ${VARIANT_ARGS.join(' ')})` : ''}; ${ROUNDS} rounds, each: `
       + `${N_SEQ} one-row inserts 1 in flight, ${N_PIPE} with 100 in flight, ${N_SETUP} ovs-vsctl-like sessions, `
@@ -329,8 +386,12 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
+    if (phases.has('insns') && !noValgrind) {
+      for (const spec of specs) res.add('instructions per txn (callgrind)', spec.name, await instructionsPerTxn(spec, root));
+      process.stdout.write('instruction counts done\n');
+    }
     const others = servers.filter((s) => s.name !== 'real').map((s) => s.name);
-    console.log(`\nmedian of ${ROUNDS} rounds; ratio = ours/real (txn/s: higher is better; ms: lower is better); CPU = server user+system per operation`);
+    console.log(`\nmedian of ${ROUNDS} rounds (instructions: one count); ratio = ours/real (txn/s: higher is better; ms and instructions: lower is better); CPU = server user+system per operation`);
     for (const metric of res.values.keys()) {
       const real = res.med(metric, 'real');
       const cells = [`real ${fmt(real, 2).padStart(8)}`];

@@ -81,6 +81,54 @@ t.test('syntax errors', async (t) => {
   t.throws(() => s.push(Buffer.from('}')), { code: 'OVS_E_JSON_SYNTAX' });
 });
 
+t.test('small chunks: a whole message is parsed at once, anything else as the scanner takes it', async (t) => {
+  /** Values and error code from pushing `bytes` as one chunk, and from pushing them byte by byte
+   *  (the scanner alone: no one-byte chunk is a whole message). */
+  const outcome = (bytes: Buffer, chunks: Buffer[], limits = {}): { values: Json[]; error?: string } => {
+    const s = new JsonSplitter(limits);
+    const values: Json[] = [];
+    try {
+      for (const c of chunks) values.push(...s.push(c));
+    } catch (e) {
+      return { values: [], error: (e as { code: string }).code };
+    }
+    return { values };
+  };
+  const same = (text: string | Buffer, limits = {}): boolean => {
+    const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
+    const whole = outcome(bytes, [bytes], limits);
+    const byByte = outcome(bytes, [...bytes].map((b) => Buffer.from([b])), limits);
+    return byByte.error !== undefined ? whole.error === byByte.error : JSON.stringify(whole) === JSON.stringify(byByte);
+  };
+  const texts = values.map((v) => JSON.stringify(v));
+  const bad: string[] = [];
+  for (const a of texts) {
+    if (!same(a)) bad.push(a);
+    if (!same(`  ${a}\n`)) bad.push(`spaced ${a}`);
+    for (const b of texts) for (const sep of ['', ' ', '\n\t']) if (!same(a + sep + b)) bad.push(`${a}${sep}${b}`);
+  }
+  t.same(bad, [], 'each message alone, and every two in one chunk, give what the scanner gives');
+  t.same(new JsonSplitter().push(Buffer.from('{"a":"}{","b":["][",{}]}')), [{ a: '}{', b: ['][', {}] }], 'a boundary-like "}{" inside a string');
+  for (const text of ['{"a":1}}', '{"a":1}]', '{"a":}', '{"a" 1}', '[1,2', '{"a":1}x', '  ', '{"a":"\\"}']) {
+    t.ok(same(text), `${JSON.stringify(text)}: as the scanner`);
+  }
+  t.ok(same(Buffer.from([0x7b, 0x22, 0x61, 0xff, 0x22, 0x3a, 0x31, 0x7d])), 'bytes that are not UTF-8: as the scanner');
+  // Nesting: a chunk of n bytes nests at most n/2 levels, so every depth limit still holds.
+  const depthBad: string[] = [];
+  for (let max = 1; max <= 6; max++) {
+    for (let k = 1; k <= 8; k++) {
+      for (const [o, c] of [['[', ']'], ['{"a":', '}']] as const) {
+        const text = o.repeat(k) + (o === '[' ? '' : '1') + c.repeat(k);
+        const r = outcome(Buffer.from(text), [Buffer.from(text)], { maxDepth: max });
+        if ((r.error === 'OVS_E_JSON_LIMIT') !== (k > max)) depthBad.push(`maxDepth ${max}: ${text} -> ${r.error ?? 'ok'}`);
+      }
+    }
+  }
+  t.same(depthBad, [], 'the nesting limit holds for small whole chunks');
+  const sized = new JsonSplitter({ maxMessageBytes: 10 });
+  t.throws(() => sized.push(Buffer.from('{"a":"xxxxxxxx"}')), { code: 'OVS_E_JSON_LIMIT' }, 'the size limit holds');
+});
+
 t.test('parseMessage classifies and validates', async (t) => {
   t.same(parseMessage({ method: 'echo', params: [1], id: 5 }), { kind: 'request', method: 'echo', params: [1], id: 5 });
   t.same(parseMessage({ method: 'update', params: [], id: null }), { kind: 'notification', method: 'update', params: [] });
