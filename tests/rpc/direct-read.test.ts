@@ -61,4 +61,11 @@ t.test('a 1 MB value through the server while another client is busy: unchanged'
   const name = ((sel[0] as { rows: { name: string }[] }).rows[0] ?? { name: '' }).name;
   t.equal(name.length, value.length, 'same length');
   t.ok(name === value, 'same text');
+  // Multi-byte UTF-8 in a reply bigger than the socket takes at once: the direct write stops
+  // mid-text and the stream sends the rest from that byte on.
+  const wide = Array.from({ length: 200_000 }, (_, i) => ['ü', '網', '🐧', 'a'][i % 4]).join('');
+  const rw = await big.transact('T', [{ op: 'insert', table: 'A', row: { name: wide } }]);
+  const wuuid = (rw[0] as { uuid: [string, string] }).uuid[1];
+  const wsel = await big.transact('T', [{ op: 'select', table: 'A', where: [['_uuid', '==', ['uuid', wuuid]]], columns: ['name'] }]);
+  t.ok(((wsel[0] as { rows: { name: string }[] }).rows[0] ?? { name: '' }).name === wide, 'a 500 KB multi-byte text comes back the same');
 });
