@@ -54,6 +54,8 @@ export class JsonRpcConnection {
   private outQueue: (string | Buffer)[] = [];
   private outChars = 0;
   private flushScheduled = false;
+  /** True while a received chunk is being handled: replies wait for its end (receive). */
+  private receiving = false;
   private writesInFlight = 0;
   private readonly drainListeners: (() => void)[] = [];
   /** The socket's descriptor when output may be written to it directly (see directWriteFd). */
@@ -166,7 +168,7 @@ export class JsonRpcConnection {
   private enqueue(text: string | Buffer): void {
     this.outQueue.push(text);
     this.outChars += text.length;
-    if (!this.flushScheduled) {
+    if (!this.flushScheduled && !this.receiving) {
       this.flushScheduled = true;
       process.nextTick(this.flushOut);
     }
@@ -253,6 +255,18 @@ export class JsonRpcConnection {
     if (this.closedFlag) return;
     this.lastReceive = Date.now();
     this.probeSent = false;
+    // What the chunk's requests answer at once goes out in one write when the chunk is done,
+    // here, rather than from a nextTick callback (one more entry into JavaScript per chunk).
+    this.receiving = true;
+    try {
+      this.receiveMessages(chunk);
+    } finally {
+      this.receiving = false;
+      if (this.outQueue.length && !this.flushScheduled) this.flushOut();
+    }
+  }
+
+  private receiveMessages(chunk: Buffer): void {
     let values: Json[];
     try {
       values = this.splitter.push(chunk);
