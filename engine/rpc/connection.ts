@@ -191,6 +191,7 @@ export class JsonRpcConnection {
       const size = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
       let n = 0;
       try {
+        // (Two calls: writeSync's string and buffer forms are separate overloads.)
         n = typeof data === 'string' ? writeSync(this.directFd, data) : writeSync(this.directFd, data);
       } catch {
         // EAGAIN (the peer's buffer is full) or an error: the stream write below queues the bytes

@@ -188,7 +188,8 @@ export class JsonSplitter {
       const at = /at position (\d+)/.exec((e as Error).message);
       return at && Number(at[1]) >= text.length ? 'incomplete' : 'no';
     }
-    if (nestingExceeds(value, this.maxDepth)) {
+    // n bytes nest at most n/2 levels: only longer messages can be too deep.
+    if (bytes.length > 2 * this.maxDepth && nestingExceeds(value, this.maxDepth)) {
       throw new JsonLimitError(`message nesting exceeds the limit of ${this.maxDepth} levels (at byte ${this.offset + first})`);
     }
     return { value };
@@ -201,42 +202,23 @@ export class JsonSplitter {
    * of one, not JSON, not UTF-8), which the scanner then takes as usual, errors included. A
    * boundary between two messages ('}' or ']' then, after spaces, '{' or '[', which one JSON value
    * can hold only inside a string) sends the chunk to the scanner before any parse, so pipelined
-   * requests pay no failed parse. The limits hold: the chunk is within the size limit, and n bytes
-   * nest at most n/2 levels, so chunks longer than twice the nesting limit are not taken here.
+   * requests pay no failed parse. The limits hold as in parseWhole, which this uses: n bytes nest
+   * at most n/2 levels, so chunks longer than twice the nesting limit are left to the scanner,
+   * and shorter ones need no nesting check.
    */
   private parseSmall(chunk: Uint8Array): Json | undefined {
     const n = chunk.length;
-    if (n > 2 * this.maxDepth || n > this.maxMessageBytes) return undefined;
-    let first = 0;
-    while (first < n && isSpace(chunk[first]!)) first++;
-    let last = n - 1;
-    while (last > first && isSpace(chunk[last]!)) last--;
-    const open = chunk[first];
-    const close = chunk[last];
-    if ((open !== LBRACE && open !== LBRACKET) || (close !== RBRACE && close !== RBRACKET)) return undefined;
-    for (let i = first + 1; i < last; i++) {
+    if (n > 2 * this.maxDepth) return undefined;
+    for (let i = 0; i < n; i++) {
       const b = chunk[i]!;
       if (b !== RBRACE && b !== RBRACKET) continue;
       let j = i + 1;
-      while (j < last && isSpace(chunk[j]!)) j++;
+      while (j < n && isSpace(chunk[j]!)) j++;
       const next = chunk[j];
       if (next === LBRACE || next === LBRACKET) return undefined;
     }
-    let text: string;
-    if (isAscii(chunk)) {
-      text = latin1Text(chunk);
-    } else {
-      try {
-        text = utf8.decode(chunk);
-      } catch {
-        return undefined;
-      }
-    }
-    try {
-      return JSON.parse(text) as Json;
-    } catch {
-      return undefined;
-    }
+    const whole = this.parseWhole(chunk);
+    return typeof whole === 'object' ? whole.value : undefined;
   }
 
   private scan(chunk: Uint8Array): Json[] {
