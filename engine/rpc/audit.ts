@@ -184,25 +184,12 @@ export class Auditor {
     const q = this.pending;
     if (!q.length) return;
     this.pending = [];
-    const lines = (): void => { for (const { client, event } of q) this.logLine(client, typeof event === 'function' ? event() : event); };
+    const lines = (): void => { for (const { client, event } of q) this.logLine(client, event); };
     // The batch goes to the logger at once, as one file write where it can.
     if (this.logger?.batch) this.logger.batch(lines); else lines();
   };
 
-  /** record(client, make()), where `make` (which must not depend on state that changes later)
-   *  runs only when the line is written: without an audit file, in the next batch (see record).
-   *  Returns whether the line is still pending. */
-  recordLater(client: AuditClient, make: () => AuditEvent): boolean {
-    if (!this.file) {
-      if (!this.logEnabled()) return false;
-      this.queue(client, make);
-      return true;
-    }
-    this.record(client, make());
-    return false;
-  }
-
-  private queue(client: AuditClient, event: AuditEvent | (() => AuditEvent)): void {
+  private queue(client: AuditClient, event: AuditEvent): void {
     this.pending.push({ client, event });
     if (this.pending.length >= AUDIT_BATCH_MAX) {
       this.flushPending();
@@ -233,7 +220,7 @@ export class Auditor {
   private readonly peerText = new WeakMap<PeerIdentity, string>();
 
   /** Log lines waiting for the next batch (see record). */
-  private pending: { client: AuditClient; event: AuditEvent | (() => AuditEvent) }[] = [];
+  private pending: { client: AuditClient; event: AuditEvent }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushArmed = false;
 
@@ -242,11 +229,14 @@ export class Auditor {
    *  batch, at most AUDIT_BATCH_MS later (or once AUDIT_BATCH_MAX lines wait, or when the server
    *  closes): the same lines, in the same order, composed together off the clients' round trips
    *  (one line composed alone per request cost about a fifth of the server's time per
-   *  transaction, its code and data no longer in the CPU caches). */
-  record(client: AuditClient, event: AuditEvent): void {
+   *  transaction, its code and data no longer in the CPU caches). The event should hold only
+   *  its own text: what it refers to lives until the batch. Returns whether the line waits for
+   *  a batch. */
+  record(client: AuditClient, event: AuditEvent): boolean {
     if (!this.file) {
-      if (this.logEnabled()) this.queue(client, event);
-      return;
+      if (!this.logEnabled()) return false;
+      this.queue(client, event);
+      return true;
     }
     this.logLine(client, event);
     if (this.file && !this.fileFailed) {
@@ -264,5 +254,6 @@ export class Auditor {
         this.errors?.err(`audit file ${this.file}: write failed (${(e as Error).message}); audit records now go to the log only`);
       }
     }
+    return false;
   }
 }
