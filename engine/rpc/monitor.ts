@@ -560,15 +560,23 @@ export class ChangeFeed {
     return this.monitors.size;
   }
 
+  /** How many of the monitors are monitor_cond_since ones (the only ones told transaction ids). */
+  get sinceMonitorCount(): number {
+    return this.sinceMonitors;
+  }
+
+  private sinceMonitors = 0;
+
   /** Starts feeding `monitor` with the commits after now. */
   add(monitor: Monitor): void {
     monitor.since = this.end;
     monitor.folded = undefined;
+    if (!this.monitors.has(monitor) && monitor.version === 3) this.sinceMonitors++;
     this.monitors.add(monitor);
   }
 
   remove(monitor: Monitor): void {
-    this.monitors.delete(monitor);
+    if (this.monitors.delete(monitor) && monitor.version === 3) this.sinceMonitors--;
     monitor.folded = undefined;
     if (this.monitors.size === 0) {
       this.base = this.end;

@@ -25,6 +25,7 @@ import { listenRemote, parsePassiveRemote, type Listener, type TlsFiles } from '
 import { LimitError, type ServerLimits } from '../util/limits.js';
 import { LimitGuard } from './limits.js';
 import { rbacApplies, rbacTransact, readOnlyTransact } from './rbac.js';
+import { TxnHistory } from './txn-history.js';
 import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditClient, type AuditEvent, type AuditOptions } from './audit.js';
 import { lazyPeerIdentity, type PeerIdentity } from './peer-identity.js';
 
@@ -71,7 +72,8 @@ interface DbEntry {
   schemaJson: JsonObject;
   /** schemaJson serialised (made on first use). */
   schemaText?: string;
-  history: CommittedChange[];
+  /** The last commits, for monitor_cond_since. */
+  history: TxnHistory;
   /** Commits not yet sent to every monitor; composes updates once per monitor shape. */
   feed: ChangeFeed;
   /** Row texts of initial monitor contents, reused while rows keep their _version. */
@@ -146,23 +148,16 @@ export class OvsdbServer {
 
   private attach(db: Database, schema: DatabaseSchema): void {
     const entry: DbEntry = {
-      db, schema, schemaJson: normalizedSchemaJson(schema), history: [], feed: new ChangeFeed(), rowTexts: new RowTextCache(), unsubscribe: () => {},
+      db, schema, schemaJson: normalizedSchemaJson(schema), history: new TxnHistory(this.options.txnHistory ?? DEFAULT_TXN_HISTORY),
+      feed: new ChangeFeed(), rowTexts: new RowTextCache(), unsubscribe: () => {},
     };
-    const limit = this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
     entry.unsubscribe = db.onCommit((change) => {
-      // Trimmed in batches (not one splice per commit); monitor_cond_since looks at the last `limit`.
-      entry.history.push(change);
-      if (entry.history.length >= 2 * limit + 16) entry.history.splice(0, entry.history.length - limit);
+      entry.history.commit(change, entry.feed.sinceMonitorCount > 0);
       entry.feed.append(change);
       if (entry.feed.monitorCount > 0) this.scheduleMonitorFlush();
     });
     this.dbs.set(db.name, entry);
     this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
-  }
-
-  /** @internal How many commits per database monitor_cond_since can start after. */
-  get txnHistoryLimit(): number {
-    return this.options.txnHistory ?? DEFAULT_TXN_HISTORY;
   }
 
   private monitorFlushScheduled = false;
@@ -606,15 +601,11 @@ export class ServerSession implements TransactSession, LockHolder {
     const versioned = e.db.versionedRows ? (t: string) => e.db.versionedRows!(t) : undefined;
     if (version !== 3) return new EncodedResult(monitor.initialText(rows, e.rowTexts, versioned));
     const last = e.db.lastTxnId;
-    if (since !== undefined && since !== ZERO_UUID) {
-      if (since === last) return [true, last, {}];
-      const limit = this.server.txnHistoryLimit;
-      const i = e.history.findIndex((c, k) => k >= e.history.length - limit && c.txnId === since);
-      if (i >= 0) {
-        const later = e.history.slice(i + 1);
-        return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
-      }
-    }
+    const known = since !== undefined && since !== ZERO_UUID ? since : undefined;
+    const later = known !== undefined && known !== last ? e.history.since(known) : undefined;
+    e.history.told(last);
+    if (known !== undefined && known === last) return [true, last, {}];
+    if (later) return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
     return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts, versioned)}]`);
   }
 
