@@ -536,10 +536,9 @@ export class ServerSession implements TransactSession, LockHolder {
   private transactDone(e: DbEntry, ops: Json[], results: Json[]): Json[] {
     if (this.server.auditor.enabled && hasWriteOps(ops)) {
       const dbName = e.db.name;
-      // The event's text is made now, so the request and its results are garbage at once (held
-      // for the batch, they outlived young-generation collections and were copied and promoted:
-      // most of what an audit line cost, about 12 us per transaction). Without an audit file, the
-      // line itself is composed and written later, in a batch (Auditor.record).
+      // The event's text is made now, so the batch holds only text, not the request and its
+      // results. Without an audit file, the line itself is composed and written later, in a
+      // batch (Auditor.record).
       const o = transactOutcome(ops, results);
       const summary = summarizeOps(ops, results);
       const event: AuditEvent = o.error === undefined ? { kind: 'transact', target: dbName, summary, outcome: o.outcome }
