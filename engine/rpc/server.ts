@@ -8,7 +8,7 @@
 //   server.registerMethod('ps/hello', async (params, session) => 'hi');
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { CommittedChange, Database, Json, JsonObject, TransactSession } from '../ovsdb/api.js';
+import type { Database, Json, JsonObject, TransactSession } from '../ovsdb/api.js';
 import { OvsdbError, TransactCanceledError } from '../ovsdb/errors.js';
 import { isId, isUuid, parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
 import { OvsError } from '../util/errors.js';
