@@ -603,7 +603,7 @@ export class ServerSession implements TransactSession, LockHolder {
     const known = since !== undefined && since !== ZERO_UUID ? since : undefined;
     const later = known !== undefined && known !== last ? e.history.since(known) : undefined;
     e.history.told(last);
-    if (known !== undefined && known === last) return [true, last, {}];
+    if (known === last) return [true, last, {}];
     if (later) return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
     return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts, versioned)}]`);
   }

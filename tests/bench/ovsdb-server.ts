@@ -42,6 +42,7 @@ import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { needCommand, needRealOvs } from '../lib/env.js';
 import { cpuOfPid, median } from '../lib/bench.js';
 import { startCounted } from '../lib/callgrind.js';
+import { waitFor } from '../lib/wait.js';
 
 const quick = process.argv.includes('--quick');
 function intArg(name: string, dflt: number): number {
@@ -126,12 +127,18 @@ function pin(pid: number, cpus: string): void {
   if (r.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid}: ${r.stderr.trim()}`);
 }
 
-/** The Node floor (tests/bench/ovsdb-floor-server.ts): what any Node server pays per insert. */
+/** The command line of the Node floor (tests/bench/ovsdb-floor-server.ts) in `dir`. */
+function floorCommand(dir: string): { command: string; args: string[]; sock: string } {
+  const sock = join(dir, 'db.sock');
+  return { command: process.execPath, args: [FLOOR_SERVER, sock, join(dir, 'log')], sock };
+}
+
+/** The Node floor: what any Node server pays per insert. */
 async function startFloor(root: string): Promise<Server> {
   const dir = join(root, 'floor');
   mkdirSync(dir);
-  const sock = join(dir, 'db.sock');
-  const child = spawn(process.execPath, [FLOOR_SERVER, sock, join(dir, 'log')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { command, args, sock } = floorCommand(dir);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`floor server exited (${code}) before listening`)));
@@ -152,18 +159,13 @@ async function instructionsPerTxn(spec: ServerSpec, root: string): Promise<numbe
   const run = async (tag: string, n: number): Promise<number> => {
     const dir = join(root, `insns-${spec.name}-${tag}`);
     mkdirSync(dir);
-    const { command, args, sock } = spec.floor
-      ? { command: process.execPath, args: [FLOOR_SERVER, join(dir, 'db.sock'), join(dir, 'log')], sock: join(dir, 'db.sock') }
-      : serverCommand(dir, spec.launcher, spec.oursArgs ?? OURS_ARGS, false);
+    const { command, args, sock } = spec.floor ? floorCommand(dir) : serverCommand(dir, spec.launcher, spec.oursArgs ?? OURS_ARGS, false);
     const p = startCounted(command, args, join(dir, 'valgrind.log'), join(dir, 'callgrind.out'));
     try {
-      let c: RpcOvsdbClient | undefined;
-      for (let waited = 0; !c; waited += 200) {
-        if (p.child.exitCode !== null) throw new Error(`${spec.name} under callgrind exited (${p.child.exitCode}) before listening; see ${dir}/valgrind.log`);
-        if (waited > 180_000) throw new Error(`${spec.name} under callgrind: not listening on ${sock} after 180 s`);
-        if (existsSync(sock)) c = await connectOvsdb(`unix:${sock}`).catch(() => undefined);
-        if (!c) await new Promise((r) => setTimeout(r, 200));
-      }
+      // Under valgrind a Node server takes tens of seconds to start.
+      await waitFor(() => existsSync(sock) || p.child.exitCode !== null, `${spec.name} under callgrind to listen on ${sock}`, 180_000, 200);
+      if (p.child.exitCode !== null) throw new Error(`${spec.name} under callgrind exited (${p.child.exitCode}) before listening; see ${dir}/valgrind.log`);
+      const c = await connectOvsdb(`unix:${sock}`);
       for (let i = 0; i < n; i++) await c.transact('Open_vSwitch', insert(serial++));
       await c.close();
     } catch (e) {
