@@ -23,6 +23,7 @@ const AGAIN = Symbol('again');
 const EMPTY_SCHEMA: VsctlSchema = { name: '', version: '', tables: new Map() };
 
 const NARROW_COLUMNS: Record<string, string[]> = {
+  Bridge: ['name', 'ports', 'controller', 'fail_mode', 'external_ids'],
   Port: ['name', 'fake_bridge', 'tag', 'interfaces', 'external_ids'],
   Interface: ['name', 'type', 'ofport', 'error'],
 };
