@@ -81,27 +81,7 @@ export class JsonSplitter {
   push(chunk: Uint8Array): Json[] {
     if (this.failed) throw this.failed;
     try {
-      if (this.held) return this.pushHeld(chunk);
-      if (chunk.length <= SMALL_WHOLE_MAX_BYTES && this.depth === 0 && this.parts.length === 0) {
-        const value = this.parseSmall(chunk);
-        if (value !== undefined) {
-          this.offset += chunk.length;
-          return [value];
-        }
-      }
-      if (chunk.length >= WHOLE_PARSE_MIN_BYTES && this.depth === 0 && this.parts.length === 0) {
-        const whole = this.parseWhole(chunk);
-        if (whole === 'incomplete' && this.holdPartial) {
-          this.held = [Uint8Array.prototype.slice.call(chunk)]; // copy: the caller may reuse its buffer
-          this.heldBytes = chunk.length;
-          return [];
-        }
-        if (whole !== 'incomplete' && whole !== 'no') {
-          this.offset += chunk.length;
-          return [whole.value];
-        }
-      }
-      return this.scan(chunk);
+      return this.held ? this.pushHeld(chunk) : this.pushFresh(chunk, 0);
     } catch (e) {
       this.failed = e as Error;
       this.parts = [];
@@ -110,6 +90,38 @@ export class JsonSplitter {
       this.heldBytes = 0;
       throw e;
     }
+  }
+
+  /** A chunk with nothing held. `split`: how many whole messages were already parsed off the front
+   *  of the chunk this came from (see took). */
+  private pushFresh(chunk: Uint8Array, split: number): Json[] {
+    if (chunk.length <= SMALL_WHOLE_MAX_BYTES && this.depth === 0 && this.parts.length === 0) {
+      const value = this.parseSmall(chunk);
+      if (value !== undefined) {
+        this.offset += chunk.length;
+        return [value];
+      }
+    }
+    if (chunk.length >= WHOLE_PARSE_MIN_BYTES && this.depth === 0 && this.parts.length === 0 && split < MAX_WHOLE_SPLITS) {
+      const whole = this.parseWhole(chunk);
+      if (whole === 'incomplete' && this.holdPartial) {
+        this.held = [Uint8Array.prototype.slice.call(chunk)]; // copy: the caller may reuse its buffer
+        this.heldBytes = chunk.length;
+        return [];
+      }
+      if (typeof whole === 'object') return this.took(chunk, whole, split);
+    }
+    return this.scan(chunk);
+  }
+
+  /** The messages of a chunk whose first `whole.end` bytes were one message: that one, then the
+   *  rest's, which starts between messages. */
+  private took(chunk: Uint8Array, whole: Whole, split: number): Json[] {
+    this.offset += whole.end;
+    if (whole.end >= chunk.length) return [whole.value];
+    const out = this.pushFresh(chunk.subarray(whole.end), split + 1);
+    out.unshift(whole.value);
+    return out;
   }
 
   /** holdPartial: adds a chunk to the held ones; once they end in '}' or ']', tries them as one
@@ -125,11 +137,10 @@ export class JsonSplitter {
     if (mayEnd) {
       const all = Buffer.concat(held, this.heldBytes);
       const whole = this.parseWhole(all);
-      if (whole !== 'incomplete' && whole !== 'no') {
+      if (typeof whole === 'object') {
         this.held = undefined;
-        this.offset += this.heldBytes;
         this.heldBytes = 0;
-        return [whole.value];
+        return this.took(all, whole, 0);
       }
       if (whole === 'no' || this.heldBytes > this.maxHeldBytes) return this.scanHeld();
       held.length = 0;
@@ -155,15 +166,18 @@ export class JsonSplitter {
 
   /**
    * A large chunk that starts between messages and ends in '}' or ']' is often exactly one message
-   * (a reply read whole). JSON.parse checks that in one native pass, where the byte scanner (below)
-   * runs as JavaScript that a short-lived process, such as one ovs-vsctl call, never gets to
-   * optimise: on an ovs-vsctl add-br, scanning the ~80 KB of schema and monitor replies cost
-   * more time than anything else it did. Returns the value; 'incomplete' when the bytes are the
-   * start of one message (JSON.parse ran out of input, or they do not end in '}' or ']'); 'no'
-   * when they are anything else (more than one message, not JSON, over the size limit): then they
-   * are scanned, which reports errors as usual. The nesting limit holds as for scanned messages.
+   * (a reply read whole), or one message and then others (replies to requests sent together).
+   * JSON.parse checks that in one native pass, where the byte scanner (below) runs as JavaScript
+   * that a short-lived process, such as one ovs-vsctl call, never gets to optimise: on an
+   * ovs-vsctl add-br, scanning the ~80 KB of schema and monitor replies cost more time than
+   * anything else it did. Returns the first message and the byte after it (`end`: the chunk's
+   * length when it was the only one; else V8 named where the text after it begins); 'incomplete'
+   * when the bytes are the start of one message (JSON.parse ran out of input, or they do not end in
+   * '}' or ']' and hold no whole message); 'no' when they are anything else (not JSON, over the
+   * size limit): then they are scanned, which reports errors as usual. The nesting limit holds as
+   * for scanned messages.
    */
-  private parseWhole(chunk: Uint8Array): { value: Json } | 'incomplete' | 'no' {
+  private parseWhole(chunk: Uint8Array): Whole | 'incomplete' | 'no' {
     let first = 0;
     while (first < chunk.length && isSpace(chunk[first]!)) first++;
     let last = chunk.length - 1;
@@ -172,27 +186,46 @@ export class JsonSplitter {
     if (open !== LBRACE && open !== LBRACKET) return 'no';
     const bytes = chunk.subarray(first, last + 1);
     if (bytes.length > this.maxMessageBytes) return 'no'; // the scanner reports it
-    const close = chunk[last];
-    if (close !== RBRACE && close !== RBRACKET) return 'incomplete';
+    // Bytes that do not end in '}' or ']' are no whole message, but may hold one and then the
+    // start of the next: a client (holdPartial) parses them to take that one now, not once the
+    // next is complete; a server's scanner takes them as they are.
+    const closed = chunk[last] === RBRACE || chunk[last] === RBRACKET;
+    if (!closed && !this.holdPartial) return 'incomplete';
     let text: string;
+    let ascii: boolean;
     try {
-      text = decodeText(bytes);
+      ascii = isAscii(bytes);
+      text = ascii ? latin1Text(bytes) : utf8Text(bytes);
     } catch {
-      return 'no';
+      return closed ? 'no' : 'incomplete'; // not UTF-8, or cut inside a character
     }
     let value: Json;
+    let end = chunk.length;
+    let length = bytes.length;
     try {
       value = JSON.parse(text) as Json;
     } catch (e) {
-      // V8 names where the text stopped making sense: at its end means it was cut short.
-      const at = /at position (\d+)/.exec((e as Error).message);
-      return at && Number(at[1]) >= text.length ? 'incomplete' : 'no';
+      // V8 names where the text stopped making sense: at its end means it was cut short; after a
+      // whole value, the next message begins there.
+      const msg = (e as Error).message;
+      const at = /at position (\d+)/.exec(msg);
+      const pos = at ? Number(at[1]) : -1;
+      const split = pos > 0 && pos < text.length && msg.includes('after JSON');
+      if (!split) return pos >= text.length || !closed || msg.includes('end of JSON') ? 'incomplete' : 'no';
+      const head = text.slice(0, pos);
+      try {
+        value = JSON.parse(head) as Json;
+      } catch {
+        return 'no';
+      }
+      length = ascii ? pos : Buffer.byteLength(head);
+      end = first + length;
     }
     // n bytes nest at most n/2 levels: only longer messages can be too deep.
-    if (bytes.length > 2 * this.maxDepth && nestingExceeds(value, this.maxDepth)) {
+    if (length > 2 * this.maxDepth && nestingExceeds(value, this.maxDepth)) {
       throw new JsonLimitError(`message nesting exceeds the limit of ${this.maxDepth} levels (at byte ${this.offset + first})`);
     }
-    return { value };
+    return { value, end };
   }
 
   /**
@@ -218,7 +251,7 @@ export class JsonSplitter {
       if (next === LBRACE || next === LBRACKET) return undefined;
     }
     const whole = this.parseWhole(chunk);
-    return typeof whole === 'object' ? whole.value : undefined;
+    return typeof whole === 'object' && whole.end === chunk.length ? whole.value : undefined;
   }
 
   private scan(chunk: Uint8Array): Json[] {
@@ -299,7 +332,7 @@ export class JsonSplitter {
       this.parts = [];
       this.partBytes = 0;
     }
-    const text = (this.bits & 0x80) === 0 ? latin1Text(bytes) : decodeText(bytes);
+    const text = (this.bits & 0x80) === 0 ? latin1Text(bytes) : utf8Text(bytes);
     try {
       return JSON.parse(text) as Json;
     } catch (e) {
@@ -313,6 +346,14 @@ export class JsonSplitter {
 const WHOLE_PARSE_MIN_BYTES = 4096;
 /** Chunks at most this large are first tried as one whole message (JsonSplitter.parseSmall). */
 const SMALL_WHOLE_MAX_BYTES = 1024;
+/** Whole-message parse attempts per chunk at most (JsonSplitter.took): after that many messages
+ *  parsed off its front, the rest is scanned. Each attempt decodes the chunk's remaining bytes, so
+ *  this bounds that work to a few passes over the chunk however many small messages it holds
+ *  (pipelined requests). */
+const MAX_WHOLE_SPLITS = 2;
+
+/** A message parsed whole from the front of a chunk, and the chunk offset just after it. */
+interface Whole { value: Json; end: number }
 
 const isSpace = (b: number): boolean => b === SP || b === LF || b === CR || b === TAB;
 
@@ -323,9 +364,8 @@ function latin1Text(bytes: Uint8Array): string {
   return asBuffer(bytes).toString('latin1');
 }
 
-/** A message's bytes as text; throws JsonSyntaxError when they are not valid UTF-8. */
-function decodeText(bytes: Uint8Array): string {
-  if (isAscii(bytes)) return latin1Text(bytes);
+/** UTF-8 bytes as text; throws JsonSyntaxError when they are not valid UTF-8. */
+function utf8Text(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {

@@ -190,6 +190,52 @@ t.test('large chunks: whole-message parse agrees with the scanner', async (t) =>
   t.same([...s3.push(text), ...s3.push(Buffer.from('{"id":4,"result":[],"error":null}'))], [big, { id: 4, result: [], error: null }], 'a small message after a whole one');
 });
 
+// A large chunk that holds one whole message and then more (replies to requests sent together):
+// the first is parsed whole, the rest as any chunk that starts between messages.
+t.test('large chunks: a whole message, then more in the same chunk', async (t) => {
+  const row = (i: number): Json => ({ name: `br${i}`, s: i % 3 ? 'a}b{"]\\' : 'ü🐧}', n: [i, [i, {}]] });
+  const large = (id: number, n: number): Json => ({ id, result: { rows: Array.from({ length: n }, (_, i) => row(i)) }, error: null });
+  const small = (id: number): Json => ({ id, result: [{}], error: null });
+  const cases: [string, Json[]][] = [
+    ['large then small', [large(1, 100), small(2)]],
+    ['large then large', [large(1, 100), large(2, 80)]],
+    ['small then large', [small(1), large(2, 100)]],
+    ['large, small, large, small', [large(1, 60), small(2), large(3, 70), small(4)]],
+    ['many small (pipelined requests)', Array.from({ length: 300 }, (_, i) => small(i))],
+  ];
+  for (const [name, msgs] of cases) {
+    for (const sep of ['', ' ', '\n']) {
+      const bytes = Buffer.from(msgs.map((m) => JSON.stringify(m)).join(sep), 'utf8');
+      for (const holdPartial of [false, true]) {
+        const s = new JsonSplitter({ holdPartial });
+        t.same(s.push(bytes), msgs, `${name}, separated by ${JSON.stringify(sep)}, holdPartial ${holdPartial}`);
+        t.ok(s.idle, 'nothing left over');
+      }
+    }
+  }
+  // The chunk ends inside the second message: the first comes out, the second when it is complete.
+  const a = Buffer.from(JSON.stringify(large(1, 100)));
+  const b = Buffer.from(JSON.stringify(large(2, 100)));
+  for (const holdPartial of [false, true]) {
+    const s = new JsonSplitter({ holdPartial });
+    const cut = b.length >> 1;
+    t.same(s.push(Buffer.concat([a, b.subarray(0, cut)])), [large(1, 100)], 'the whole first message, the second cut');
+    t.same(s.push(b.subarray(cut)), [large(2, 100)], 'the second once complete');
+    t.ok(s.idle);
+  }
+  // Errors in what follows the first message are reported as for scanned messages.
+  t.throws(() => new JsonSplitter().push(Buffer.concat([a, Buffer.from(' {"a" 1}')])), { code: 'OVS_E_JSON_SYNTAX' }, 'bad JSON after a whole message');
+  t.throws(() => new JsonSplitter().push(Buffer.concat([a, Buffer.from(' 42 {}')])), { code: 'OVS_E_JSON_SYNTAX', message: /'4'/ }, 'a number between messages');
+  const deep = '['.repeat(11) + '1' + ']'.repeat(11);
+  t.throws(() => new JsonSplitter({ maxDepth: 10 }).push(Buffer.concat([a, Buffer.from(deep)])), { code: 'OVS_E_JSON_LIMIT' }, 'a second message nested too deep');
+  const deepLarge = Buffer.from('['.repeat(10) + JSON.stringify(large(9, 100)) + ']'.repeat(10));
+  t.throws(() => new JsonSplitter({ maxDepth: 10 }).push(Buffer.concat([deepLarge, Buffer.from(JSON.stringify(small(1)))])), { code: 'OVS_E_JSON_LIMIT', message: /at byte 0/ }, 'a first message nested too deep');
+  const longer = Buffer.from(JSON.stringify(large(2, 150)));
+  const sized = new JsonSplitter({ maxMessageBytes: a.length });
+  t.same(sized.push(Buffer.concat([a, longer.subarray(0, 10)])), [large(1, 100)], 'the first message within the size limit');
+  t.throws(() => sized.push(longer.subarray(10)), { code: 'OVS_E_JSON_LIMIT' }, 'the second over it');
+});
+
 t.test('large chunks: limits and bad bytes as for scanned messages', async (t) => {
   const deep = (levels: number): string => '['.repeat(levels - 1) + `{"pad":"${'x'.repeat(5000)}"}` + ']'.repeat(levels - 1);
   t.same(new JsonSplitter({ maxDepth: 10 }).push(Buffer.from(deep(10))).length, 1, 'nesting at the limit passes');
