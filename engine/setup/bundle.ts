@@ -183,12 +183,19 @@ async function bundleCjsClis(root: string, outDir: string, clis: BundleEntry[], 
 // Run in a fresh Node: compiles the bundle as the launcher does, runs its module code (not main; no
 // argv[1], so no "started directly" guard fires), then writes what V8 compiled. Exits at once, so a
 // module that opened a handle cannot keep it.
+// It compiles every function, not only those the module code ran (V8's --no-lazy, set back before
+// the cache is written, so the cache's flag hash is that of a plain run and V8 accepts it): a
+// command's own functions are then read from the cache instead of being parsed and compiled on
+// their first call. Measured with callgrind on ovs-vsctl add-br into 50 bridges: 175M instructions
+// against 190M with a cache of the module code only; --version about the same either way.
 const CODE_CACHE_MAKER = `
-const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path');
+const fs = require('node:fs'), vm = require('node:vm'), path = require('node:path'), v8 = require('node:v8');
 const file = process.env.OVS_CODE_CACHE_FOR;
+v8.setFlagsFromString('--no-lazy');
 const script = new vm.Script(${JSON.stringify(CJS_WRAPPER_HEAD)} + fs.readFileSync(file, 'utf8') + ${JSON.stringify(CJS_WRAPPER_TAIL)}, { filename: file });
 const mod = { exports: {}, id: file, filename: file, loaded: false };
 script.runInThisContext().call(mod.exports, mod.exports, require('node:module').createRequire(file), mod, file, path.dirname(file));
+v8.setFlagsFromString('--lazy');
 fs.writeFileSync(file + '.cache', script.createCachedData());
 process.exit(0);
 `;
