@@ -85,8 +85,15 @@ export function parseVsctlSchema(json: JsonObject): VsctlSchema {
   return { name: String(json.name), version: String(json.version ?? ''), tables };
 }
 
+/** Code units from here up (surrogates, U+E000..U+FFFF) are where UTF-16 order and UTF-8 byte
+ *  order part. */
+const ORDER_DIFFERS = /[\uD800-\uFFFF]/;
+
+/** Orders strings by their UTF-8 bytes, as OVS (C, strcmp) does. Below U+D800 that is JavaScript's
+ *  own order; only other strings are encoded and compared as bytes. */
 export function byteCompare(a: string, b: string): number {
   if (a === b) return 0;
+  if (!ORDER_DIFFERS.test(a) && !ORDER_DIFFERS.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
