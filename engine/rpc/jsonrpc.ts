@@ -125,8 +125,8 @@ export class JsonSplitter {
   }
 
   /** holdPartial: adds a chunk to the held ones; once they end in '}' or ']', tries them as one
-   *  message. Held bytes that turn out not to be exactly one message (more than one, or not JSON),
-   *  or that grow past MAX_HELD_BYTES, are scanned, in order, as if they had never been held. */
+   *  message (or a message and then more, see took). Held bytes that turn out not to be JSON, or
+   *  that grow past MAX_HELD_BYTES, are scanned, in order, as if they had never been held. */
   private pushHeld(chunk: Uint8Array): Json[] {
     const held = this.held!;
     held.push(Uint8Array.prototype.slice.call(chunk));
@@ -210,8 +210,8 @@ export class JsonSplitter {
       const msg = (e as Error).message;
       const at = /at position (\d+)/.exec(msg);
       const pos = at ? Number(at[1]) : -1;
-      const split = pos > 0 && pos < text.length && msg.includes('after JSON');
-      if (!split) return pos >= text.length || !closed || msg.includes('end of JSON') ? 'incomplete' : 'no';
+      const nextBegins = pos > 0 && pos < text.length && msg.includes('after JSON');
+      if (!nextBegins) return pos >= text.length || !closed || msg.includes('end of JSON') ? 'incomplete' : 'no';
       const head = text.slice(0, pos);
       try {
         value = JSON.parse(head) as Json;

@@ -83,8 +83,9 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
     warnings.push(line);
     opts.onWarning?.(line);
   };
-  // Bridge/port commands read fixed tables (and only a few Port and Interface columns, which
-  // keeps a big switch cheap: Interface rows carry large status/statistics maps). For them the
+  // Bridge/port commands read fixed tables, and only the Bridge, Port and Interface columns they
+  // use (NARROW_COLUMNS), which keeps a big switch cheap: Interface rows carry large
+  // status/statistics maps, and a Bridge row has some thirty columns. For them the
   // first read is sent together with get_schema, saving a round trip per ovs-vsctl process.
   const narrow = commands.every((c) => NARROW_OK.has(c.syntax.name));
   const selectsFor = (tableList: string[]): Json[] => tableList.map((t): Json => {
