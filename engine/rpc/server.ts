@@ -268,7 +268,7 @@ interface SessionMonitor {
 
 /** One client connection: its monitors, locks and in-flight transactions. */
 export class ServerSession implements TransactSession, LockHolder {
-  readonly id = randomUUID();
+  private sessionId: string | undefined;
   readonly server: OvsdbServer;
   readonly connection: JsonRpcConnection;
   private readonly identify: () => PeerIdentity;
@@ -290,6 +290,12 @@ export class ServerSession implements TransactSession, LockHolder {
     connection.onDrain(() => {
       if (this.hasHeld()) this.server.scheduleMonitorFlush();
     });
+  }
+
+  /** A unique id (TransactSession), made on first use: nothing reads it for most sessions, and
+   *  each accepted connection's set-up is on its first request's round trip. */
+  get id(): string {
+    return (this.sessionId ??= randomUUID());
   }
 
   get name(): string {
