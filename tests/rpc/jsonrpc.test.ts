@@ -261,22 +261,26 @@ t.test('holdPartial: any cuts of a stream of large and small messages give the s
   ];
   const bytes = Buffer.from(msgs.map((m) => JSON.stringify(m)).join('\n'), 'utf8');
   t.ok(bytes.length > 12000, `${bytes.length} bytes`);
-  const run = (cuts: number[]): { out: Json[]; idle: boolean } => {
-    const s = new JsonSplitter({ holdPartial: true });
+  const run = (cuts: number[], holdPartial = true): { out: Json[]; idle: boolean } => {
+    const s = new JsonSplitter({ holdPartial });
     const out: Json[] = [];
     let at = 0;
     for (const c of [...cuts, bytes.length]) { out.push(...s.push(bytes.subarray(at, c))); at = c; }
     return { out, idle: s.idle };
   };
-  let bad = 0;
-  for (let a = 1; a < bytes.length; a += 37) {
-    for (const b of [a + 1, a + 4096, a + 5000, a + 9000]) {
-      if (b >= bytes.length) continue;
-      const r = run([a, b]);
-      if (JSON.stringify(r.out) !== JSON.stringify(msgs) || !r.idle) bad++;
+  // Both settings: without holdPartial, large chunks that start between messages are parsed
+  // whole too (one message, or one and then more).
+  for (const holdPartial of [true, false]) {
+    let bad = 0;
+    for (let a = 1; a < bytes.length; a += 37) {
+      for (const b of [a + 1, a + 4096, a + 5000, a + 9000]) {
+        if (b >= bytes.length) continue;
+        const r = run([a, b], holdPartial);
+        if (JSON.stringify(r.out) !== JSON.stringify(msgs) || !r.idle) bad++;
+      }
     }
+    t.equal(bad, 0, `every two-cut split agrees (holdPartial ${holdPartial})`);
   }
-  t.equal(bad, 0, 'every two-cut split agrees');
   for (const size of [4096, 4097, 5000, 65536]) {
     const cuts: number[] = [];
     for (let c = size; c < bytes.length; c += size) cuts.push(c);
