@@ -320,6 +320,15 @@ class Results {
     const l = m.get(metric)?.get(server);
     return l && l.length ? median(l) : NaN;
   }
+
+  /** The lowest and highest of the per-round ratios server/real (each round ran both, one after
+   *  the other), as " a..b"; '' with fewer than two rounds. Shows how far one run can move. */
+  spread(metric: string, server: string): string {
+    const o = this.values.get(metric)?.get(server) ?? [];
+    const r = this.values.get(metric)?.get('real') ?? [];
+    const ratios = o.slice(0, r.length).map((v, i) => v / r[i]!).filter(Number.isFinite);
+    return ratios.length < 2 ? '' : ` ${fmt(Math.min(...ratios), 2)}..${fmt(Math.max(...ratios), 2)}`;
+  }
 }
 
 async function main(): Promise<void> {
@@ -402,11 +411,11 @@ async function main(): Promise<void> {
       process.stdout.write('instruction counts done\n');
     }
     const others = servers.filter((s) => s.name !== 'real').map((s) => s.name);
-    console.log(`\nmedian of ${ROUNDS} rounds (instructions: one count); ratio = ours/real (txn/s: higher is better; ms and instructions: lower is better); CPU = server user+system per operation`);
+    console.log(`\nmedian of ${ROUNDS} rounds (instructions: one count); ratio = ours/real (txn/s: higher is better; ms and instructions: lower is better), then the lowest..highest ratio of a single round; CPU = server user+system per operation`);
     for (const metric of res.values.keys()) {
       const real = res.med(metric, 'real');
       const cells = [`real ${fmt(real, 2).padStart(8)}`];
-      for (const o of others) cells.push(`${o} ${fmt(res.med(metric, o), 2).padStart(8)} (${fmt(res.med(metric, o) / real, 2)})`);
+      for (const o of others) cells.push(`${o} ${fmt(res.med(metric, o), 2).padStart(8)} (${fmt(res.med(metric, o) / real, 2)}${res.spread(metric, o)})`);
       let line = `${metric.padEnd(50)} ${cells.join('   ')}`;
       if (res.cpu.has(metric)) {
         const rc = res.med(metric, 'real', res.cpu) * 1e6;
