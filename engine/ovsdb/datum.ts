@@ -261,11 +261,34 @@ function sortDatum(type: ColumnType, d: Datum): boolean {
   const n = d.keys.length;
   if (n < 2) return true;
   const kt = type.key.type;
-  let sorted = true;
+  let descent = 0;
   for (let i = 1; i < n; i++) {
-    if (compareAtoms(kt, d.keys[i - 1]!, d.keys[i]!) >= 0) { sorted = false; break; }
+    if (compareAtoms(kt, d.keys[i - 1]!, d.keys[i]!) >= 0) { descent = i; break; }
   }
-  if (!sorted) {
+  if (descent === n - 1) {
+    // Sorted but for the last element (a set or map read, then one element added at its end, as
+    // ovs-vsctl's add-br and add-port send Open_vSwitch.bridges and Bridge.ports): that one is
+    // moved to its place, found by binary search, instead of sorting everything.
+    const last = d.keys[n - 1]!;
+    let lo = 0;
+    let hi = n - 2;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = compareAtoms(kt, d.keys[mid]!, last);
+      if (c === 0) return false; // a duplicate
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    const to = lo;
+    d.keys.splice(n - 1, 1);
+    d.keys.splice(to, 0, last);
+    if (d.values) {
+      const v = d.values.splice(n - 1, 1)[0]!;
+      d.values.splice(to, 0, v);
+    }
+    return true;
+  }
+  if (descent > 0) {
     if (d.values) {
       const idx = d.keys.map((_, i) => i).sort((i, j) => compareAtoms(kt, d.keys[i]!, d.keys[j]!));
       const vals = d.values;
