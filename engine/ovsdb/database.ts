@@ -662,9 +662,9 @@ export class MemoryDatabase implements Database {
   }
 
   /** The row's values in columns `cols` as one string: JSON.stringify of their JSON forms, made
-   *  directly as text (fieldJsonText). For select's distinct rows and wait's row comparison, where
-   *  building the JSON arrays first was most of an ovs-vsctl add-br's transaction time once a
-   *  switch has hundreds of bridges (its wait compares the whole Open_vSwitch.bridges set). */
+   *  directly as text (fieldJsonText), without building the JSON arrays first. For select's
+   *  distinct rows and wait's row comparison; ovs-vsctl add-br's wait compares the whole
+   *  Open_vSwitch.bridges set, hundreds of uuids on a big switch. */
   private projectKey(t: TableState, row: Row | Field[], cols: number[]): string {
     let key = '[';
     for (let j = 0; j < cols.length; j++) {

@@ -270,16 +270,9 @@ function sortDatum(type: ColumnType, d: Datum): boolean {
     // ovs-vsctl's add-br and add-port send Open_vSwitch.bridges and Bridge.ports): that one is
     // moved to its place, found by binary search, instead of sorting everything.
     const last = d.keys[n - 1]!;
-    let lo = 0;
-    let hi = n - 2;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const c = compareAtoms(kt, d.keys[mid]!, last);
-      if (c === 0) return false; // a duplicate
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    const to = lo;
+    const at = findKey(kt, d.keys, last, n - 1);
+    if (at >= 0) return false; // a duplicate
+    const to = -at - 1;
     d.keys.splice(n - 1, 1);
     d.keys.splice(to, 0, last);
     if (d.values) {
@@ -360,10 +353,10 @@ export function datumEquals(a: Datum, b: Datum): boolean {
   return true;
 }
 
-/** Index of `key` in the sorted keys, or -(insertion point) - 1. */
-export function findKey(type: AtomicType, keys: Atom[], key: Atom): number {
+/** Index of `key` in the sorted keys (the first `n` of them), or -(insertion point) - 1. */
+export function findKey(type: AtomicType, keys: Atom[], key: Atom, n = keys.length): number {
   let lo = 0;
-  let hi = keys.length - 1;
+  let hi = n - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const c = compareAtoms(type, keys[mid]!, key);
