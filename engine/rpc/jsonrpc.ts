@@ -95,15 +95,19 @@ export class JsonSplitter {
   /** A chunk with nothing held. `split`: how many whole messages were already parsed off the front
    *  of the chunk this came from (see took). */
   private pushFresh(chunk: Uint8Array, split: number): Json[] {
-    if (chunk.length <= SMALL_WHOLE_MAX_BYTES && this.depth === 0 && this.parts.length === 0) {
+    const betweenMessages = this.depth === 0 && this.parts.length === 0;
+    if (chunk.length <= SMALL_WHOLE_MAX_BYTES && betweenMessages) {
       const value = this.parseSmall(chunk);
       if (value !== undefined) {
         this.offset += chunk.length;
         return [value];
       }
     }
-    if (chunk.length >= WHOLE_PARSE_MIN_BYTES && this.depth === 0 && this.parts.length === 0 && split < MAX_WHOLE_SPLITS) {
-      const whole = this.parseWhole(chunk);
+    if (chunk.length >= WHOLE_PARSE_MIN_BYTES && betweenMessages && split < MAX_WHOLE_SPLITS) {
+      // A client (holdPartial) also tries a chunk that does not end in '}' or ']': it may hold a
+      // whole message and then the start of the next, and that one is then taken now, not once
+      // the next is complete.
+      const whole = this.parseWhole(chunk, this.holdPartial);
       if (whole === 'incomplete' && this.holdPartial) {
         this.held = [Uint8Array.prototype.slice.call(chunk)]; // copy: the caller may reuse its buffer
         this.heldBytes = chunk.length;
@@ -175,9 +179,10 @@ export class JsonSplitter {
    * when the bytes are the start of one message (JSON.parse ran out of input, or they do not end in
    * '}' or ']' and hold no whole message); 'no' when they are anything else (not JSON, over the
    * size limit): then they are scanned, which reports errors as usual. The nesting limit holds as
-   * for scanned messages.
+   * for scanned messages. Bytes that do not end in '}' or ']' are parsed only when `tryUnclosed`
+   * (else they are 'incomplete' at once).
    */
-  private parseWhole(chunk: Uint8Array): Whole | 'incomplete' | 'no' {
+  private parseWhole(chunk: Uint8Array, tryUnclosed = false): Whole | 'incomplete' | 'no' {
     let first = 0;
     while (first < chunk.length && isSpace(chunk[first]!)) first++;
     let last = chunk.length - 1;
@@ -186,11 +191,8 @@ export class JsonSplitter {
     if (open !== LBRACE && open !== LBRACKET) return 'no';
     const bytes = chunk.subarray(first, last + 1);
     if (bytes.length > this.maxMessageBytes) return 'no'; // the scanner reports it
-    // Bytes that do not end in '}' or ']' are no whole message, but may hold one and then the
-    // start of the next: a client (holdPartial) parses them to take that one now, not once the
-    // next is complete; a server's scanner takes them as they are.
     const closed = chunk[last] === RBRACE || chunk[last] === RBRACKET;
-    if (!closed && !this.holdPartial) return 'incomplete';
+    if (!closed && !tryUnclosed) return 'incomplete';
     let text: string;
     let ascii: boolean;
     try {
