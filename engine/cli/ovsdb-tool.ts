@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import { ovsDbdir, ovsPkgdatadir } from '../util/ovs-paths.js';
 import { OvsError } from '../util/errors.js';
+import { ovsShashOrder } from '../util/ovs-shash.js';
 import { parseSchema, type DatabaseSchema, type ColumnType } from '../ovsdb/schema.js';
 import { datumFromJson, datumToString } from '../ovsdb/datum.js';
 import { sortedJsonString, SchemaError } from '../ovsdb/errors.js';
@@ -133,77 +134,7 @@ function valueToString(type: ColumnType | undefined, value: Json): string {
 }
 
 // OVS keeps a parsed JSON object's members in a hash map (shash) and prints them in that map's
-// iteration order, not in file order. To print records exactly as ovsdb-tool does, the members are
-// visited in the order OVS's hmap would give after inserting them in file order: hash_string()
-// (murmur-style mhash over 32-bit little-endian words, basis 0), insertion at the head of bucket
-// (hash & mask), and a rehash into calc_mask(n) buckets whenever n / 2 exceeds the mask.
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
-
-function mhashAdd(hash: number, data: number): number {
-  if (data !== 0) {
-    let d = Math.imul(data, 0xcc9e2d51);
-    d = rotl(d, 15);
-    d = Math.imul(d, 0x1b873593);
-    hash = (hash ^ d) >>> 0;
-  }
-  hash = rotl(hash, 13);
-  return (Math.imul(hash, 5) + 0xe6546b64) >>> 0;
-}
-
-function ovsHashString(s: string): number {
-  const b = Buffer.from(s, 'utf8');
-  let h = 0;
-  let i = 0;
-  for (; i + 4 <= b.length; i += 4) h = mhashAdd(h, b.readUInt32LE(i));
-  if (i < b.length) {
-    let tmp = 0;
-    for (let j = 0; i + j < b.length; j++) tmp |= b[i + j]! << (8 * j);
-    h = mhashAdd(h, tmp >>> 0);
-  }
-  h = (h ^ b.length) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function calcMask(capacity: number): number {
-  let mask = Math.floor(capacity / 2);
-  mask |= mask >>> 1;
-  mask |= mask >>> 2;
-  mask |= mask >>> 4;
-  mask |= mask >>> 8;
-  mask |= mask >>> 16;
-  mask |= (mask & 1) << 1;
-  return mask;
-}
-
-/** `keys` (in file order) in the order OVS iterates them. */
-export function ovsShashOrder(keys: readonly string[]): string[] {
-  let mask = 0;
-  let buckets: { key: string; hash: number }[][] = [[]];
-  let n = 0;
-  for (const key of keys) {
-    const hash = ovsHashString(key);
-    buckets[(hash & mask) >>> 0]!.unshift({ key, hash });
-    n++;
-    if (Math.floor(n / 2) > mask) {
-      const newMask = calcMask(n);
-      if (newMask > mask) {
-        const next: { key: string; hash: number }[][] = Array.from({ length: newMask + 1 }, () => []);
-        for (const chain of buckets) for (const node of chain) next[(node.hash & newMask) >>> 0]!.unshift(node);
-        buckets = next;
-        mask = newMask;
-      }
-    }
-  }
-  return buckets.flatMap((chain) => chain.map((node) => node.key));
-}
-
+// iteration order, not in file order (engine/util/ovs-shash.ts).
 function ovsEntries(o: JsonObject): [string, Json][] {
   return ovsShashOrder(Object.keys(o)).map((k) => [k, o[k]!]);
 }

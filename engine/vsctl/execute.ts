@@ -14,6 +14,7 @@ import { verifyOracleOf } from './verify-oracle.js';
 import { sessionOf, type SessionTxn } from './session.js';
 import { ovsJsonToText } from './json-text.js';
 import { DEFAULT_TABLE_STYLE, type CommandResult, type TableStyle, type VsctlCommand, type VsctlOptions, type VsctlResult } from './types.js';
+import { ovsShashOrder } from '../util/ovs-shash.js';
 
 const schemaCache = new WeakMap<OvsdbClient, VsctlSchema>();
 
@@ -161,7 +162,10 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       await waitForChange(client, db, schema, tryAgainTable, loaded);
       return AGAIN;
     }
-    for (const [name, sym] of shared.symtab.symbols) {
+    // In the order of OVS's shash of row ids: of an uncreated id and an unreferenced one, real
+    // ovs-vsctl reports whichever its hash map visits first.
+    for (const name of ovsShashOrder([...shared.symtab.symbols.keys()])) {
+      const sym = shared.symtab.symbols.get(name)!;
       if (!sym.created) throw new VsctlError('OVS_E_VSCTL_BAD_VALUE', `row id "${name}" is referenced but never created (e.g. with "-- --id=${name} create ...")`);
       if (!sym.strongRef) {
         warn('vsctl', sym.weakRef

@@ -208,9 +208,38 @@ export function readCorpus(path: string): Scenario[] {
 export function orderInsensitive(words: string[], text: string): string {
   const isListing = words.some((w) => w === 'list' || w === 'find');
   if (!isListing) return text;
+  if (optionValue(words, '--format', '-f') === 'json') {
+    // {"data":[ROW,...],"headings":[...]}: the rows as a set.
+    try {
+      const o = JSON.parse(text) as { data?: unknown };
+      if (Array.isArray(o.data)) return JSON.stringify({ ...o, data: o.data.map((r) => JSON.stringify(r)).sort() }) + '\n';
+    } catch { /* not JSON (an error message): compared as it is */ }
+    return text;
+  }
+  const columns = optionValue(words, '--columns');
+  if (words.includes('--bare') && columns !== undefined) {
+    // One line per column, a blank line between rows; a value may itself be empty, so rows are
+    // cut by the column count, not at blank lines.
+    const k = columns.split(',').length;
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    const rows: string[] = [];
+    for (let i = 0; i < lines.length; i += k + 1) rows.push(lines.slice(i, i + k).join('\n'));
+    return rows.sort().join('\n\n');
+  }
   if (text.includes('\n\n')) return text.split('\n\n').map((p) => p.replace(/\n$/, '')).sort().join('\n\n');
   const lines = text.split('\n');
   return lines.sort().join('\n');
+}
+
+/** The value of option `--name=V` or `-x V` among ovs-vsctl's words, if given. */
+function optionValue(words: string[], long: string, short?: string): string | undefined {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.startsWith(long + '=')) return w.slice(long.length + 1);
+    if (short !== undefined && w === short) return words[i + 1];
+  }
+  return undefined;
 }
 
 /** Runs Debian's ovs-vsctl without blocking the event loop (an in-process server must answer). */
