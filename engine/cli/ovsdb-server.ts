@@ -465,6 +465,21 @@ export class OvsdbServerRunner {
       return undefined;
     });
     u.register('ovsdb-server/list-dbs', '', 0, 0, () => this.server.databaseNames.map((n) => n + '\n').join(''));
+    // Standalone storage, as real ovsdb-server's: a failed write fails its transaction and leaves
+    // no lasting storage error (only clustered storage keeps one), so a served database is "ok".
+    u.register('ovsdb-server/get-db-storage-status', 'DB', 1, 1, (args) => {
+      if (!this.server.databaseNames.includes(args[0]!)) throw new UnixctlCommandError('Failed to find the database.');
+      return 'status: ok';
+    });
+    // No active-backup replication here: this server is always the active one.
+    u.register('ovsdb-server/sync-status', '', 0, 0, () => 'state: active\n');
+    // Real ovsdb-server's answers where its build lacks the feature (Debian's lacks perf counters;
+    // this server has no malloc_trim to call after compaction).
+    u.register('ovsdb-server/perf-counters-show', '', 0, 0, () => 'performance counter is not supported on this platform');
+    u.register('ovsdb-server/perf-counters-clear', '', 0, 0, () => undefined);
+    u.register('ovsdb-server/memory-trim-on-compaction', 'on|off', 1, 1, () => {
+      throw new UnixctlCommandError('memory trimming is not supported');
+    });
     u.register('ovsdb-server/limits', '', 0, 0, () => {
       const g = this.server.limitGuard;
       return LIMIT_NAMES.map((k) => `${k} (--${SERVER_LIMITS[k].option}): ${g.limits[k]} ${SERVER_LIMITS[k].unit}, ${g.breaches.get(k) ?? 0} breaches\n`).join('');

@@ -215,6 +215,19 @@ idl.close()
     for (let i = 0; i < 100 && existsSync(mgr); i++) await new Promise((r) => setTimeout(r, 50));
     t.notOk(existsSync(mgr), 'and dropped when the Manager row goes');
   });
+
+  await t.test('status commands answer as real ovsdb-server 3.1 does for a standalone, active server', async (t) => {
+    const appctl = (...a: string[]) => spawnSync('ovs-appctl', ['-t', ours.ctl, ...a], { encoding: 'utf8' });
+    for (const db of ['Open_vSwitch', '_Server']) t.equal(appctl('ovsdb-server/get-db-storage-status', db).stdout, 'status: ok\n', db);
+    const missing = appctl('ovsdb-server/get-db-storage-status', 'Nope');
+    t.same([missing.status, missing.stderr.split('\n')[0]], [2, 'Failed to find the database.']);
+    t.equal(appctl('ovsdb-server/get-db-storage-status').status, 2, 'DB is required');
+    t.equal(appctl('ovsdb-server/sync-status').stdout, 'state: active\n');
+    t.equal(appctl('ovsdb-server/perf-counters-show').stdout, 'performance counter is not supported on this platform\n');
+    t.equal(appctl('ovsdb-server/perf-counters-clear').status, 0);
+    const trim = appctl('ovsdb-server/memory-trim-on-compaction', 'on');
+    t.same([trim.status, trim.stderr.split('\n')[0]], [2, 'memory trimming is not supported']);
+  });
 });
 
 t.test('ovs-ctl style start: remotes and SSL from the database (pssl manager), real ovs-vsctl over SSL', { skip: skipAll || needCommand('openssl') }, async (t) => {
