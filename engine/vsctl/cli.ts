@@ -1,12 +1,16 @@
 // The ovs-vsctl program as a function: argv in, stdout/stderr text and exit status out, with the
 // database connector injected (so tests and the in-process server can run it without spawning).
-import type { OvsdbClient } from '../ovsdb/api.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JsonObject, OvsdbClient } from '../ovsdb/api.js';
 import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
+import { ovsPkgdatadir } from '../util/ovs-paths.js';
 import { parseGlobalOptions, listOptions } from './cli-options.js';
-import { ALL_COMMANDS, parseCommandLine } from './commands.js';
+import { ALL_COMMANDS, parseCommandLine, type ParsedCommand } from './commands.js';
 import { VsctlError, VsctlExit } from './errors.js';
 import { escapeArgs } from './escape.js';
-import { defaultWaitTimeoutMs, executeParsed, waitForReload } from './execute.js';
+import { checkPrerequisites, defaultWaitTimeoutMs, executeParsed, waitForReload } from './execute.js';
+import { parseVsctlSchema, type VsctlSchema } from './schema.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -111,6 +115,20 @@ async function reportFailedInterfaces(client: OvsdbClient, uuids: string[], prog
   if (any) io.stderr(`${prog}: The default log directory is "${logDir ?? '/var/log/openvswitch'}".\n`);
 }
 
+/** Real ovs-vsctl checks table and column names against its built-in schema before it connects,
+ *  so with no server to reach (even with --retry) a bad name is what it reports. Ours takes the
+ *  schema from the server; with none, the check runs against the schema this package serves.
+ *  Throws the name error, if any; a schema that cannot be read leaves the connection error. */
+function checkWithoutServer(commands: ParsedCommand[]): void {
+  let schema: VsctlSchema;
+  try {
+    schema = parseVsctlSchema(JSON.parse(readFileSync(join(ovsPkgdatadir(), 'vswitch.ovsschema'), 'utf8')) as JsonObject);
+  } catch {
+    return;
+  }
+  checkPrerequisites(commands, schema);
+}
+
 /** Runs one ovs-vsctl invocation; returns the exit status. Never throws for user errors. */
 export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
   const prog = env.programName ?? 'ovs-vsctl';
@@ -146,6 +164,7 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
           if (expired) { await client.close(); throw new VsctlExit(142); }
           break;
         } catch (e) {
+          if (delay === 100) checkWithoutServer(commands);
           if (!g.retry || expired) throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${errnoText(e)})`);
           await new Promise((res) => setTimeout(res, delay));
         }

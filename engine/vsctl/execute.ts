@@ -43,6 +43,13 @@ async function loadSchema(client: OvsdbClient, db: string): Promise<VsctlSchema>
   return s;
 }
 
+/** The commands' prerequisites: the name checks (tables, columns, --columns) that need only the
+ *  schema. Throws the first failure as a VsctlError. */
+export function checkPrerequisites(commands: ParsedCommand[], schema: VsctlSchema, warn: (module: string, message: string) => void = () => undefined): void {
+  const dummy = { schema, warn } as unknown as SharedState;
+  for (const c of commands) c.syntax.pre?.(new Ctx(dummy, c.argv, c.options, false));
+}
+
 function vlogTime(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
@@ -108,9 +115,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
   }
   const schema = await loadSchema(client, db);
 
-  // Prerequisites: name checks that need only the schema.
-  const dummy = { schema, warn } as unknown as SharedState;
-  for (const c of commands) c.syntax.pre?.(new Ctx(dummy, c.argv, c.options, false));
+  checkPrerequisites(commands, schema, warn);
 
   const tables = new Set<string>(['Open_vSwitch']);
   for (const c of commands) for (const t of c.syntax.tables(c.argv, schema)) if (schema.tables.has(t)) tables.add(t);

@@ -40,3 +40,22 @@ t.test('engine/bin/ovs-vsctl against a private ovsdb-server', { skip: needRealOv
   t.ok(Date.now() - started < 20000, 'bounded wait');
   t.same(await run(['list-br'], env), { stdout: 'br0\nbr1\n', stderr: '', status: 0 }, 'the change was committed');
 });
+
+t.test('with no server, a bad table or column name is reported before the connection failure, as real ovs-vsctl does', { skip: needRealOvs() }, async (t) => {
+  const db = '--db=unix:/nonexistent/db.sock';
+  for (const line of [
+    ['list', 'Nosuch'], ['--columns=', 'list', 'Bridge'], ['--columns=nosuch', 'list', 'Bridge'], ['get', 'Bridge', 'br0', 'nosuchcol'],
+    ['set', 'Bridge', 'br0', 'nosuch=1'], ['find', 'Bridge', 'nosuch=1'], ['create', 'Nosuch', 'a=b'], ['clear', 'Bridge', 'br0', 'nosuch'],
+    ['--retry', '--timeout=5', 'list', 'Nosuch'],
+    // Not a name error: the connection failure stands.
+    ['get', 'Bridge', 'br0', 'name'], ['add-port', 'br0', 'p1', 'nosuch=1'],
+  ]) {
+    const real = await runRealVsctl([db, ...line]);
+    t.same(await run([db, ...line]), real, line.join(' '));
+  }
+  t.same(await run([db, 'list', 'Nosuch']), { stdout: '', stderr: 'ovs-vsctl: unknown table "Nosuch"\n', status: 1 });
+  // The names are checked against the schema this package serves (OVS_PKGDATADIR); without it,
+  // only the connection failure is left to report.
+  t.same(await run([db, 'list', 'Nosuch'], { OVS_PKGDATADIR: '/nonexistent' }),
+    { stdout: '', stderr: 'ovs-vsctl: unix:/nonexistent/db.sock: database connection failed (No such file or directory)\n', status: 1 });
+});
