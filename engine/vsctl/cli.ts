@@ -11,6 +11,7 @@ import { VsctlError, VsctlExit } from './errors.js';
 import { escapeArgs } from './escape.js';
 import { checkPrerequisites, defaultWaitTimeoutMs, executeParsed, waitForReload } from './execute.js';
 import { parseVsctlSchema, type VsctlSchema } from './schema.js';
+import { vsctlUsage } from './usage.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -55,44 +56,6 @@ function errnoText(e: unknown): string {
   }
 }
 
-function usage(prog: string, defaultDb: string): string {
-  const cmds = [...ALL_COMMANDS.values()].map((c) => `  ${(c.name + ' ' + c.arguments).padEnd(28)}`).join('\n');
-  return `${prog}: ovs-vswitchd management utility
-usage: ${prog} [OPTIONS] COMMAND [ARG...]
-
-Commands:
-${cmds}
-
-Options:
-  --db=DATABASE               connect to DATABASE
-                              (default: ${defaultDb})
-  --no-wait                   do not wait for ovs-vswitchd to reconfigure
-  --retry                     keep trying to connect to server forever
-  -t, --timeout=SECS          wait at most SECS seconds for ovs-vswitchd
-  --dry-run                   do not commit changes to database
-  --oneline                   print exactly one line of output per command
-
-SSL options (for --db=ssl:IP[:PORT]):
-  -p, --private-key=FILE      file with private key
-  -c, --certificate=FILE      file with certificate for private key
-  -C, --ca-cert=FILE          file with peer CA certificate
-  --bootstrap-ca-cert=FILE    as --ca-cert (the file must exist)
-
-Output formatting options:
-  -f, --format=FORMAT         set output formatting to FORMAT
-                              ("table", "html", "csv", or "json")
-  -d, --data=FORMAT           set table cell output formatting to
-                              FORMAT ("string", "bare", or "json")
-  --no-headings               omit table heading row
-  --pretty                    pretty-print JSON in output
-  --bare                      equivalent to "--format=list --data=bare --no-headings"
-
-Other options:
-  -h, --help                  display this help message
-  -V, --version               display version information
-`;
-}
-
 /** After ovs-vswitchd reloaded: interfaces added by this invocation that it could not set up
  *  (ofport -1 or missing) are reported, as ovs-vsctl's post_db_reload_do_checks does. */
 async function reportFailedInterfaces(client: OvsdbClient, uuids: string[], prog: string, logDir: string | undefined, io: CliIo): Promise<void> {
@@ -115,18 +78,23 @@ async function reportFailedInterfaces(client: OvsdbClient, uuids: string[], prog
   if (any) io.stderr(`${prog}: The default log directory is "${logDir ?? '/var/log/openvswitch'}".\n`);
 }
 
+/** The schema this package serves (manifests/vswitch.ovsschema), standing in for the schema real
+ *  ovs-vsctl has built in where no server is asked; undefined when it cannot be read. */
+function packageSchema(): VsctlSchema | undefined {
+  try {
+    return parseVsctlSchema(JSON.parse(readFileSync(join(ovsPkgdatadir(), 'vswitch.ovsschema'), 'utf8')) as JsonObject);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Real ovs-vsctl checks table and column names against its built-in schema before it connects,
  *  so with no server to reach (even with --retry) a bad name is what it reports. Ours takes the
- *  schema from the server; with none, the check runs against the schema this package serves.
- *  Throws the name error, if any; a schema that cannot be read leaves the connection error. */
+ *  schema from the server; with none, the check runs against the package's schema. Throws the
+ *  name error, if any; a schema that cannot be read leaves the connection error. */
 function checkWithoutServer(commands: ParsedCommand[]): void {
-  let schema: VsctlSchema;
-  try {
-    schema = parseVsctlSchema(JSON.parse(readFileSync(join(ovsPkgdatadir(), 'vswitch.ovsschema'), 'utf8')) as JsonObject);
-  } catch {
-    return;
-  }
-  checkPrerequisites(commands, schema);
+  const schema = packageSchema();
+  if (schema) checkPrerequisites(commands, schema);
 }
 
 /** Runs one ovs-vsctl invocation; returns the exit status. Never throws for user errors. */
@@ -137,7 +105,7 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const g = parseGlobalOptions(argv);
-    if (g.action === 'help') { io.stdout(usage(prog, env.defaultDb)); return 0; }
+    if (g.action === 'help') { io.stdout(vsctlUsage(prog, env.defaultDb, packageSchema())); return 0; }
     if (g.action === 'version') { io.stdout(VERSION); return 0; }
     if (g.action === 'options') { io.stdout(listOptions()); return 0; }
     if (g.action === 'commands') {

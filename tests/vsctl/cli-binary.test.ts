@@ -59,3 +59,17 @@ t.test('with no server, a bad table or column name is reported before the connec
   t.same(await run([db, 'list', 'Nosuch'], { OVS_PKGDATADIR: '/nonexistent' }),
     { stdout: '', stderr: 'ovs-vsctl: unix:/nonexistent/db.sock: database connection failed (No such file or directory)\n', status: 1 });
 });
+
+t.test('--help: the command list and the row-reference list are real ovs-vsctl\'s', { skip: needRealOvs() }, async (t) => {
+  const real = (await runRealVsctl(['--help'])).stdout;
+  const ours = await run(['--help']);
+  t.equal(ours.status, 0);
+  const section = (text: string, from: string, to: string): string => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
+  t.equal(section(ours.stdout, 'Open vSwitch commands:', '\nDatabase commands may'), section(real, 'Open vSwitch commands:', '\nDatabase commands may')
+    .replace('  add-bond BRIDGE PORT IFACE...  add bonded port PORT in BRIDGE from IFACES\n',
+      '  add-bond BRIDGE PORT IFACE...  add bonded port PORT in BRIDGE from IFACES\n  add-bond-iface BOND IFACE   add IFACE to bonded port BOND\n  del-bond-iface [BOND] IFACE  delete IFACE from bonded port BOND\n')
+    .replace('\nSwitch commands:', section(ours.stdout, '\nConntrack zone commands:', '\nSwitch commands:') + '\nSwitch commands:'),
+  'the same commands and descriptions, plus the ones real\'s text leaves out');
+  t.equal(section(ours.stdout, 'Database commands may', '\nOptions:'), section(real, 'Database commands may', '\nOptions:'), 'row references by table');
+  t.match(ours.stdout, /--no-wait {19}do not wait for ovs-vswitchd to reconfigure\n/);
+});
