@@ -365,7 +365,8 @@ export class OvsdbServerRunner {
           this.listeners.set(r, await this.server.listen(bound, tls ? { tls, settings } : { settings }));
           this.settings.set(r, settings);
         } catch (e) {
-          this.log.err(`${r}: listen failed: ${(e as Error).message}`);
+          const m = (e as Error).message;
+          this.log.err(m.includes(': listen failed: ') ? m : `${r}: listen failed: ${m}`);
         }
       } else if (/^(unix|tcp|ssl):/.test(r)) {
         try {

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { projectRoot } from '../setup/paths.js';
 import { OvsError } from './errors.js';
-import { absFileName, ovsRundir } from './ovs-paths.js';
+import { absFileName, isInRundir, ovsRundir } from './ovs-paths.js';
 import { strerror, vlog } from './vlog.js';
 
 const log = vlog.module('daemon_unix');
@@ -72,6 +72,11 @@ export async function exitCleanly(code = 0): Promise<never> {
   process.exit(code);
 }
 
+/** How OVS's fatal_signal module names the signals it handles (number and strsignal text). */
+const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = {
+  SIGTERM: '15 (Terminated)', SIGINT: '2 (Interrupt)', SIGHUP: '1 (Hangup)', SIGALRM: '14 (Alarm clock)',
+};
+
 function installFatalSignalHandlers(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
@@ -81,6 +86,7 @@ function installFatalSignalHandlers(): void {
     process.on(sig, () => {
       if (exiting) return;
       exiting = true;
+      vlog.module('fatal_signal').warn(`terminating with signal ${SIGNAL_TEXT[sig]}`);
       void runHooks().finally(() => {
         unlinkAll();
         process.removeAllListeners(sig);
@@ -215,7 +221,8 @@ let pidfilePath: string | undefined;
 
 /** make_pidfile: writes our pid to `path` (via PATH.tmp + rename), holding a lock on it. */
 export function makePidfile(path: string, overwrite: boolean): void {
-  mkdirSync(dirname(path), { recursive: true });
+  // Only the run directory is made when missing (isInRundir); any other must exist, as for OVS.
+  if (isInRundir(path)) mkdirSync(dirname(path), { recursive: true });
   const tmp = overwrite ? `${path}.tmp${process.pid}` : `${path}.tmp`;
   let fd: number;
   try {

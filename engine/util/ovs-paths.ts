@@ -6,7 +6,7 @@
 //   conf.db directly in it, run\ (db.sock, pidfiles, control pipes' names), log\, etc\.
 // (The Windows install guide of OVS used C:\openvswitch\...; give OVS_* variables or --rundir=
 // etc. to keep that layout.) The schemas always come from the engine's own manifests/.
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { projectRoot } from '../setup/paths.js';
 
 export type OvsEnv = Record<string, string | undefined>;
@@ -30,6 +30,12 @@ function onWindows(): boolean {
 export function ovsRundir(env: OvsEnv = process.env): string {
   return fromEnv(env, 'OVS_RUNDIR')
     ?? (onWindows() ? `${windowsDataRoot(env)}/run` : join(projectRoot, 'var', 'run', 'openvswitch'));
+}
+
+/** Whether `file` lies directly in the run directory: the one directory our daemons make when
+ *  missing (a fresh checkout has no var/run/openvswitch), as ovs-ctl makes OVS's. */
+export function isInRundir(file: string, env: OvsEnv = process.env): boolean {
+  return dirname(resolve(file)) === resolve(ovsRundir(env));
 }
 
 /** Log files (<logdir>/<program>.log). */

@@ -6,11 +6,11 @@
 // ovs-appctl.
 import { applyPipeAccess } from '../rpc/win-pipe-acl.js';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OvsError } from './errors.js';
 import { JsonSplitter } from '../rpc/jsonrpc.js';
-import { absFileName, localSocketEndpoint, ovsRundir } from './ovs-paths.js';
+import { absFileName, isInRundir, localSocketEndpoint, ovsRundir } from './ovs-paths.js';
 import { addFileToUnlink, removeFileToUnlink } from './daemon.js';
 import { strerror, vlog } from './vlog.js';
 
@@ -88,13 +88,16 @@ export class UnixctlServer {
   private async listen(path: string): Promise<void> {
     const endpoint = localSocketEndpoint(path);
     if (endpoint === path) {
-      try { mkdirSync(dirname(path), { recursive: true }); } catch { /* reported by listen */ }
+      // Only the run directory is made when missing (isInRundir); elsewhere listen reports it.
+      if (isInRundir(path)) try { mkdirSync(dirname(path), { recursive: true }); } catch { /* reported by listen */ }
       try { unlinkSync(path); } catch { /* not there */ }
     }
     const server = createServer((sock) => this.accept(sock));
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(new UnixctlClientError(e.code ?? 'EIO', `${path}: could not initialize control socket (${strerror(e)})`)));
+        // libuv reports a path in a missing directory as EACCES; say what it is.
+        reject(new UnixctlClientError(e.code ?? 'EIO', `${path}: could not initialize control socket (${
+          e.code === 'EACCES' && endpoint === path && !existsSync(dirname(path)) ? 'No such file or directory' : strerror(e)})`)));
       server.listen(endpoint, () => resolveListen());
     });
     server.on('error', (e) => log.warn(`${path}: ${e.message}`));

@@ -32,7 +32,12 @@ async function fixture(argv: string[]): Promise<void> {
   }
   vlog.applyOptions(vlogOpts);
   if (failEarly) ovsFatal(program, 'failing on purpose before startup completes');
-  const server = await UnixctlServer.create({ path: unixctl, programName: program, version: `${program} (Open vSwitch) 3.1.0` });
+  let server: Awaited<ReturnType<typeof UnixctlServer.create>>;
+  try {
+    server = await UnixctlServer.create({ path: unixctl, programName: program, version: `${program} (Open vSwitch) 3.1.0` });
+  } catch (e) {
+    return ovsFatal(program, (e as Error).message);
+  }
   server.register('exit', '', 0, 0, () => { setImmediate(() => void exitCleanly(0)); return undefined; });
   daemonizeComplete();
   vlog.module('daemon').info(`${program} started, pid ${process.pid}`);
@@ -123,6 +128,34 @@ async function tests(): Promise<void> {
       t.notOk(existsSync(pf), 'pidfile removed');
       t.notOk(existsSync(join(dir, `${sig}.ctl`)), 'socket removed');
     }
+  });
+
+  t.test('files in a missing directory: refused as OVS does, except the run directory, which is made', async (t) => {
+    const missing = join(dir, 'no-such-dir');
+    const p = run([`--pidfile=${missing}/x.pid`, '--unixctl=m.ctl']);
+    t.same([p.status, p.stderr], [1, `h6-fixture: ${missing}/x.pid.tmp: create failed (No such file or directory)\n`]);
+    t.notOk(existsSync(missing), 'the directory of a named pidfile is not made');
+    const u = run([`--unixctl=${missing}/x.ctl`]);
+    t.same([u.status, u.stderr], [1, `h6-fixture: ${missing}/x.ctl: could not initialize control socket (No such file or directory)\n`],
+      'a control socket in a missing directory: the reason is ENOENT, not libuv\'s EACCES');
+    const rundir = join(dir, 'fresh-run');
+    const r = spawnSync(process.execPath, [self, '--detach', '--no-chdir', '--pidfile'], { encoding: 'utf8', env: { ...env, OVS_RUNDIR: rundir }, timeout: 20000 });
+    t.equal(r.status, 0, `a missing run directory is made (stderr: ${r.stderr})`);
+    const pid = Number(readFileSync(join(rundir, 'h6-fixture.pid'), 'utf8'));
+    started.push(pid);
+    const { unixctlTransact } = await import('../../engine/util/unixctl.js');
+    await unixctlTransact(join(rundir, `h6-fixture.${pid}.ctl`), 'exit');
+    await waitFor(() => !alive(pid), 'daemon exit');
+  });
+
+  t.test('a fatal signal is logged as OVS logs it', async (t) => {
+    const child = spawn(process.execPath, [self, '--pidfile=sig.pid', '--unixctl=sig.ctl', `--log-file=${join(dir, 'sig.log')}`], { env, stdio: 'ignore' });
+    started.push(child.pid!);
+    await waitFor(() => existsSync(join(dir, 'sig.ctl')), 'control socket');
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    t.match(readFileSync(join(dir, 'sig.log'), 'utf8'), /\|fatal_signal\|WARN\|terminating with signal 15 \(Terminated\)\n$/);
   });
 
   t.test('--overwrite-pidfile replaces a live pidfile', async (t) => {

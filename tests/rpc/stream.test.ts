@@ -59,6 +59,9 @@ t.test('punix: mode 0660, stale socket replaced, regular file refused, removed o
   writeFileSync(file, 'keep me');
   await t.rejects(listenRemote(`punix:${file}`, () => {}), { code: 'OVS_E_BAD_REMOTE', message: /not a socket/ });
   t.equal(statSync(file).size, 7, 'the regular file is untouched');
+  const missing = join(dir, 'no-such-dir', 's.sock');
+  await t.rejects(listenRemote(`punix:${missing}`, () => {}), { code: 'OVS_E_BAD_REMOTE', message: `punix:${missing}: listen failed: No such file or directory` },
+    'a missing directory is named as such (libuv says EACCES), as OVS logs it');
   await t.rejects(connectStream(`unix:${join(dir, 'nobody')}`), { code: 'OVS_E_BAD_REMOTE', message: /connection failed/ });
 });
 
