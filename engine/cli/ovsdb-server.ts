@@ -179,6 +179,10 @@ export class OvsdbServerRunner {
   /** Settings (RBAC role) of each remote, shared with its sessions. */
   private settings = new Map<string, RemoteSettings>();
   private reconfigureQueued = false;
+  /** Passive remotes whose listen failed (a port in use, a missing directory): attempts so far.
+   *  They are tried again, as OVS does, 1 s after the first failure, doubling to 8 s. */
+  private readonly listenFailures = new Map<string, number>();
+  private listenRetry: NodeJS.Timeout | undefined;
   private reconfiguring: Promise<void> = Promise.resolve();
   private tlsSpec: { privateKey?: string; certificate?: string; caCert?: string } = {};
   private readonly log: VlogModule;
@@ -352,6 +356,7 @@ export class OvsdbServerRunner {
     for (const [r, l] of this.listeners) {
       if (!wanted.has(r)) { this.listeners.delete(r); this.settings.delete(r); await l.close().catch(() => undefined); }
     }
+    for (const r of this.listenFailures.keys()) if (!wanted.has(r)) this.listenFailures.delete(r);
     for (const [r, a] of this.active) {
       if (!wanted.has(r)) { this.active.delete(r); this.settings.delete(r); a.close(); }
     }
@@ -359,14 +364,25 @@ export class OvsdbServerRunner {
       if (this.listeners.has(r) || this.active.has(r)) continue;
       const settings: RemoteSettings = { ...st };
       if (/^p(unix|tcp|ssl):/.test(r)) {
+        const bound = r.startsWith('punix:') ? `punix:${absFileName(this.rundir, r.slice(6))}` : r;
         try {
-          const bound = r.startsWith('punix:') ? `punix:${absFileName(this.rundir, r.slice(6))}` : r;
           parsePassiveRemote(bound);
+        } catch (e) {
+          // A remote that cannot be parsed is not tried again.
+          this.log.err(`${r}: listen failed: ${(e as Error).message}`);
+          continue;
+        }
+        const failures = this.listenFailures.get(r) ?? 0;
+        try {
           this.listeners.set(r, await this.server.listen(bound, tls ? { tls, settings } : { settings }));
           this.settings.set(r, settings);
+          if (failures) { this.listenFailures.delete(r); this.log.info(`${r}: listening (after ${failures} failed attempt${failures > 1 ? 's' : ''})`); }
         } catch (e) {
           const m = (e as Error).message;
-          this.log.err(m.includes(': listen failed: ') ? m : `${r}: listen failed: ${m}`);
+          const line = m.includes(': listen failed: ') ? m : `${r}: listen failed: ${m}`;
+          // The first failure is an error; the retries' failures are only for debugging.
+          if (failures) this.log.dbg(line); else this.log.err(`${line} (trying again)`);
+          this.listenFailures.set(r, failures + 1);
         }
       } else if (/^(unix|tcp|ssl):/.test(r)) {
         try {
@@ -380,7 +396,19 @@ export class OvsdbServerRunner {
         this.log.err(`${r}: unknown connection method`);
       }
     }
+    this.scheduleListenRetry();
     return errors;
+  }
+
+  /** With listens that failed, one more reconfigure after the backoff of the most-tried one. */
+  private scheduleListenRetry(): void {
+    if (this.listenRetry || this.closed || this.listenFailures.size === 0) return;
+    const most = Math.max(...this.listenFailures.values());
+    this.listenRetry = setTimeout(() => {
+      this.listenRetry = undefined;
+      this.queueReconfigure();
+    }, Math.min(8000, 1000 * 2 ** (most - 1)));
+    this.listenRetry.unref();
   }
 
   /** An outgoing JSON-RPC session to a manager, reconnecting with backoff (1 s doubling to 8 s). */
@@ -497,6 +525,7 @@ export class OvsdbServerRunner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.listenRetry) clearTimeout(this.listenRetry);
     for (const a of this.active.values()) a.close();
     this.active.clear();
     this.listeners.clear();

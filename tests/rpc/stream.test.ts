@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectOvsdb } from '../../engine/rpc/client.js';
@@ -12,7 +12,7 @@ import { needCommand } from '../lib/env.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
 import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { runBin } from './helpers.js';
+import { daemonFiles, runBin, waitFor } from './helpers.js';
 
 t.test('parsing active targets', async (t) => {
   t.same(parseActiveTarget('unix:/run/db.sock'), { kind: 'unix', path: '/run/db.sock' });
@@ -194,4 +194,19 @@ t.test('ovsdb-client with an ssl: SERVER and -p/-c/-C', { skip: needCommand('ope
   const none = await runBin('ovsdb-client', ['list-dbs', l.target]);
   t.not(none.status, 0);
   t.match(none.stderr, /Private key must be configured to use SSL/, 'without -p: says what is missing');
+});
+
+t.test('ovsdb-server tries a failed listen again, as OVS does: a punix: remote whose directory appears later', { skip: process.platform === 'win32' && 'unix socket files' }, async (t) => {
+  const f = await daemonFiles(t, 'ovsps-relisten-');
+  const sub = join(f.dir, 'later');
+  const sock = join(sub, 'db.sock');
+  const r = await runBin('ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${f.pidfile}`, `--log-file=${f.log}`, `--unixctl=${f.ctl}`, `--remote=punix:${sock}`, f.db]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(readFileSync(f.log, 'utf8'), `punix:${sock}: listen failed: No such file or directory (trying again)`);
+  mkdirSync(sub);
+  await waitFor(() => existsSync(sock), 'the socket after its directory appeared', 15000);
+  const c = await connectOvsdb(`unix:${sock}`);
+  t.same(await c.request('list_dbs', []), ['Open_vSwitch', '_Server']);
+  await c.close();
+  t.match(readFileSync(f.log, 'utf8'), /punix:\S+: listening \(after \d+ failed attempts?\)/);
 });
