@@ -12,10 +12,9 @@ import { applyPipeAccess } from './win-pipe-acl.js';
 import { Socket, createConnection, createServer, type Server } from 'node:net';
 import type * as Tls from 'node:tls';
 import { createRequire } from 'node:module';
-import { chmodSync, closeSync, existsSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { absFileName, ovsRundir } from '../util/ovs-paths.js';
-import { strerror } from '../util/vlog.js';
+import { listenErrorText, strerror } from '../util/vlog.js';
 import { BadRemoteError } from './errors.js';
 import type { TlsFiles } from './tls-files.js';
 
@@ -260,11 +259,8 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
 
 function listenOn(server: Server, remote: string, opts: { path: string } | { host: string; port: number }): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => {
-      // libuv reports a unix socket path in a missing directory as EACCES; say what it is.
-      const missingDir = e.code === 'EACCES' && 'path' in opts && process.platform !== 'win32' && !existsSync(dirname(opts.path));
-      reject(new BadRemoteError(`${remote}: listen failed: ${missingDir ? 'No such file or directory' : strerror(e)}`));
-    };
+    const onError = (e: NodeJS.ErrnoException) =>
+      reject(new BadRemoteError(`${remote}: listen failed: ${'path' in opts ? listenErrorText(e, opts.path) : strerror(e)}`));
     server.once('error', onError);
     server.listen(opts, () => {
       server.off('error', onError);

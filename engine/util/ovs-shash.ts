@@ -19,7 +19,7 @@ function mhashAdd(hash: number, data: number): number {
   return (Math.imul(hash, 5) + 0xe6546b64) >>> 0;
 }
 
-export function ovsHashString(s: string): number {
+function ovsHashString(s: string): number {
   const b = Buffer.from(s, 'utf8');
   let h = 0;
   let i = 0;

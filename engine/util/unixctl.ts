@@ -6,13 +6,13 @@
 // ovs-appctl.
 import { applyPipeAccess } from '../rpc/win-pipe-acl.js';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OvsError } from './errors.js';
 import { JsonSplitter } from '../rpc/jsonrpc.js';
 import { absFileName, isInRundir, localSocketEndpoint, ovsRundir } from './ovs-paths.js';
 import { addFileToUnlink, removeFileToUnlink } from './daemon.js';
-import { strerror, vlog } from './vlog.js';
+import { listenErrorText, strerror, vlog } from './vlog.js';
 
 const log = vlog.module('unixctl');
 
@@ -95,9 +95,7 @@ export class UnixctlServer {
     const server = createServer((sock) => this.accept(sock));
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
-        // libuv reports a path in a missing directory as EACCES; say what it is.
-        reject(new UnixctlClientError(e.code ?? 'EIO', `${path}: could not initialize control socket (${
-          e.code === 'EACCES' && endpoint === path && !existsSync(dirname(path)) ? 'No such file or directory' : strerror(e)})`)));
+        reject(new UnixctlClientError(e.code ?? 'EIO', `${path}: could not initialize control socket (${endpoint === path ? listenErrorText(e, path) : strerror(e)})`)));
       server.listen(endpoint, () => resolveListen());
     });
     server.on('error', (e) => log.warn(`${path}: ${e.message}`));

@@ -5,7 +5,7 @@
 //
 //   file line:    2026-11-25T21:31:29.123Z|00001|vlog|INFO|opened log file /x/ovsdb-server.log
 //   console line: 2026-11-25T21:31:29Z|00002|ovsdb_server|INFO|ovsdb-server (Open vSwitch) 3.1.0
-import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -507,6 +507,12 @@ const ERRNO_TEXT: Record<string, string> = {
 /** The C library's strerror text for a Node system error, as OVS prints it. */
 export function strerror(err: { code?: string; message?: string }): string {
   return (err.code && ERRNO_TEXT[err.code]) ?? err.code ?? err.message ?? 'Unknown error';
+}
+
+/** strerror for a failed listen on unix socket `path`: libuv reports a path in a missing
+ *  directory as EACCES, which is said here for what it is. */
+export function listenErrorText(err: { code?: string; message?: string }, path: string): string {
+  return err.code === 'EACCES' && process.platform !== 'win32' && !existsSync(dirname(path)) ? 'No such file or directory' : strerror(err);
 }
 
 /** One conversion of a log pattern (`%-10c`, `%D{%H:%M}`...), parsed once. */
