@@ -14,7 +14,7 @@ import type * as Tls from 'node:tls';
 import { createRequire } from 'node:module';
 import { chmodSync, closeSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { absFileName, ovsRundir } from '../util/ovs-paths.js';
-import { listenErrorText, strerror } from '../util/vlog.js';
+import { listenErrorText, strerror } from '../util/errno-text.js';
 import { BadRemoteError } from './errors.js';
 import type { TlsFiles } from './tls-files.js';
 

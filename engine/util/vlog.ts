@@ -5,12 +5,15 @@
 //
 //   file line:    2026-11-25T21:31:29.123Z|00001|vlog|INFO|opened log file /x/ovsdb-server.log
 //   console line: 2026-11-25T21:31:29Z|00002|ovsdb_server|INFO|ovsdb-server (Open vSwitch) 3.1.0
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OvsError } from './errors.js';
 import { ovsLogdir } from './ovs-paths.js';
+import { strerror } from './errno-text.js';
+
+export { listenErrorText, strerror } from './errno-text.js';
 
 export const LEVELS = ['off', 'emer', 'err', 'warn', 'info', 'dbg'] as const;
 export type VlogLevel = (typeof LEVELS)[number];
@@ -493,26 +496,6 @@ export class Vlog {
     this.facility = 0;
     for (const m of WELL_KNOWN_MODULES) this.module(m);
   }
-}
-
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'No such file or directory', EACCES: 'Permission denied', EEXIST: 'File exists',
-  EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', ECONNREFUSED: 'Connection refused',
-  ESRCH: 'No such process', EPIPE: 'Broken pipe', ECONNRESET: 'Connection reset by peer',
-  ETIMEDOUT: 'Connection timed out', EADDRINUSE: 'Address already in use', ENOSPC: 'No space left on device',
-  EROFS: 'Read-only file system', EINVAL: 'Invalid argument', EAGAIN: 'Resource temporarily unavailable',
-  ENAMETOOLONG: 'File name too long', EPROTO: 'Protocol error', EOF: 'End of file',
-};
-
-/** The C library's strerror text for a Node system error, as OVS prints it. */
-export function strerror(err: { code?: string; message?: string }): string {
-  return (err.code && ERRNO_TEXT[err.code]) ?? err.code ?? err.message ?? 'Unknown error';
-}
-
-/** strerror for a failed listen on unix socket `path`: libuv reports a path in a missing
- *  directory as EACCES, which is said here for what it is. */
-export function listenErrorText(err: { code?: string; message?: string }, path: string): string {
-  return err.code === 'EACCES' && process.platform !== 'win32' && !existsSync(dirname(path)) ? 'No such file or directory' : strerror(err);
 }
 
 /** One conversion of a log pattern (`%-10c`, `%D{%H:%M}`...), parsed once. */

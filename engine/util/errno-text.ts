@@ -1,0 +1,24 @@
+// The C library's error texts for Node's system errors, as OVS prints them (strerror). A module of
+// its own, so that a client (every CLI's connection code) gets them without the logging module.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'No such file or directory', EACCES: 'Permission denied', EEXIST: 'File exists',
+  EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', ECONNREFUSED: 'Connection refused',
+  ESRCH: 'No such process', EPIPE: 'Broken pipe', ECONNRESET: 'Connection reset by peer',
+  ETIMEDOUT: 'Connection timed out', EADDRINUSE: 'Address already in use', ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system', EINVAL: 'Invalid argument', EAGAIN: 'Resource temporarily unavailable',
+  ENAMETOOLONG: 'File name too long', EPROTO: 'Protocol error', EOF: 'End of file',
+};
+
+/** The C library's strerror text for a Node system error, as OVS prints it. */
+export function strerror(err: { code?: string; message?: string }): string {
+  return (err.code && ERRNO_TEXT[err.code]) ?? err.code ?? err.message ?? 'Unknown error';
+}
+
+/** strerror for a failed listen on unix socket `path`: libuv reports a path in a missing
+ *  directory as EACCES, which is said here for what it is. */
+export function listenErrorText(err: { code?: string; message?: string }, path: string): string {
+  return err.code === 'EACCES' && process.platform !== 'win32' && !existsSync(dirname(path)) ? 'No such file or directory' : strerror(err);
+}
