@@ -6,6 +6,9 @@
 // remove-remote, list-remotes, add-db, remove-db, list-dbs, vlog/*, list-commands, version.
 //
 // OvsdbServerRunner is the reusable core: engine/main.ts runs the same thing as one engine process.
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BadRemoteError } from '../rpc/errors.js';
 import { connectStream, parseActiveTarget, parsePassiveRemote, type Listener, type TlsFiles } from '../rpc/stream.js';
 import { OvsdbServer, type RemoteSettings, type ServerOptions } from '../rpc/server.js';
 import { limitForOption, parseLimitValue, SERVER_LIMITS, LIMIT_NAMES, type ServerLimits } from '../util/limits.js';
@@ -206,10 +209,16 @@ export class OvsdbServerRunner {
 
   /** Opens and serves a database file. Errors carry OVS-style messages (I/O error, syntax error...). */
   async addDatabaseFile(path: string): Promise<FileDatabase> {
+    // As OVS: the same file again is "already open"; another file with the name of a served
+    // database is a duplicate name.
+    const canonical = (p: string): string => { try { return realpathSync(p); } catch { return resolve(p); } };
+    for (const open of this.dbs.values()) {
+      if (canonical(open.path) === canonical(path)) throw new UnixctlCommandError(`${path}: already open`);
+    }
     const db = await openDatabaseFile(path, { onWarning: (m) => this.log.warn(m) });
     if (this.dbs.has(db.name) || db.name === '_Server') {
       await db.close();
-      throw new UnixctlCommandError(`${path}: already open`);
+      throw new UnixctlCommandError(`ovsdb error: ${db.name}: duplicate database name`);
     }
     this.server.addDatabase(db);
     this.dbs.set(db.name, db);
@@ -378,8 +387,8 @@ export class OvsdbServerRunner {
           this.settings.set(r, settings);
           if (failures) { this.listenFailures.delete(r); this.log.info(`${r}: listening (after ${failures} failed attempt${failures > 1 ? 's' : ''})`); }
         } catch (e) {
-          const m = (e as Error).message;
-          const line = m.includes(': listen failed: ') ? m : `${r}: listen failed: ${m}`;
+          // listenRemote's errors name the remote; anything else gets it here.
+          const line = e instanceof BadRemoteError ? e.message : `${r}: listen failed: ${(e as Error).message}`;
           // The first failure is an error; the retries' failures are only for debugging.
           if (failures) this.log.dbg(line); else this.log.err(`${line} (trying again)`);
           this.listenFailures.set(r, failures + 1);

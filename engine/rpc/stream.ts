@@ -198,7 +198,8 @@ export function peerName(kind: string, sock: Socket): string {
   return `${kind === 'pssl' ? 'ssl' : 'tcp'}:${formatHost(addr)}:${sock.remotePort ?? 0}`;
 }
 
-/** Listens on a passive remote and calls `onConnection` for every accepted stream. */
+/** Listens on a passive remote and calls `onConnection` for every accepted stream. Failures are
+ *  BadRemoteErrors whose message names the remote. */
 export async function listenRemote(remote: string, onConnection: (sock: Socket, peer: string) => void,
   options: ListenOptions = {}): Promise<Listener> {
   const r = parsePassiveRemote(remote);
@@ -207,7 +208,12 @@ export async function listenRemote(remote: string, onConnection: (sock: Socket, 
   const acceptDirect = (sock: Socket) => accept(withDirectRead(sock));
   if (r.kind === 'pssl') {
     if (!options.tls) throw new BadRemoteError(`"${remote}": pssl: needs a private key, certificate and CA certificate`);
-    const m = loadTls(options.tls);
+    let m: ReturnType<typeof loadTls>;
+    try {
+      m = loadTls(options.tls);
+    } catch (e) {
+      throw new BadRemoteError(`${remote}: ${(e as Error).message}`);
+    }
     server = tls().createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, accept);
     server.on('tlsClientError', () => { /* failed handshakes only affect that peer */ });
   } else if (DIRECT_READ) {

@@ -1,6 +1,6 @@
 // The C library's error texts for Node's system errors, as OVS prints them (strerror). A module of
 // its own, so that a client (every CLI's connection code) gets them without the logging module.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const ERRNO_TEXT: Record<string, string> = {
@@ -17,8 +17,16 @@ export function strerror(err: { code?: string; message?: string }): string {
   return (err.code && ERRNO_TEXT[err.code]) ?? err.code ?? err.message ?? 'Unknown error';
 }
 
-/** strerror for a failed listen on unix socket `path`: libuv reports a path in a missing
- *  directory as EACCES, which is said here for what it is. */
+/** strerror for a failed listen on unix socket `path`, with what bind's errno hides said for what
+ *  it is: libuv reports a path in a missing directory as EACCES, and bind on a directory fails
+ *  with EADDRINUSE. */
 export function listenErrorText(err: { code?: string; message?: string }, path: string): string {
-  return err.code === 'EACCES' && process.platform !== 'win32' && !existsSync(dirname(path)) ? 'No such file or directory' : strerror(err);
+  if (process.platform === 'win32') return strerror(err);
+  if (err.code === 'EACCES' && !existsSync(dirname(path))) return 'No such file or directory';
+  if (err.code === 'EADDRINUSE' && isDirectory(path)) return 'Is a directory';
+  return strerror(err);
+}
+
+function isDirectory(path: string): boolean {
+  try { return statSync(path).isDirectory(); } catch { return false; }
 }

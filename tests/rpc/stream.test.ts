@@ -210,3 +210,19 @@ t.test('ovsdb-server tries a failed listen again, as OVS does: a punix: remote w
   await c.close();
   t.match(readFileSync(f.log, 'utf8'), /punix:\S+: listening \(after \d+ failed attempts?\)/);
 });
+
+t.test('ovsdb-server: the same database file twice is "already open", another file of a served name a duplicate name, as in OVS', async (t) => {
+  const f = await daemonFiles(t, 'ovsps-dupdb-');
+  const copy = join(f.dir, 'copy.db');
+  writeFileSync(copy, readFileSync(f.db));
+  const dup = await runBin('ovsdb-server', [`--unixctl=${f.ctl}`, `--remote=punix:${f.sock}`, f.db, copy]);
+  t.same([dup.status, dup.stderr], [1, 'ovsdb-server: ovsdb error: Open_vSwitch: duplicate database name\n']);
+  const r = await runBin('ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${f.pidfile}`, `--log-file=${f.log}`, `--unixctl=${f.ctl}`, `--remote=punix:${f.sock}`, f.db]);
+  t.equal(r.status, 0, r.stderr);
+  const again = await runBin('ovs-appctl', ['-t', f.ctl, 'ovsdb-server/add-db', f.db]);
+  t.same([again.status, again.stderr.split('\n')[0]], [2, `${f.db}: already open`]);
+  const other = await runBin('ovs-appctl', ['-t', f.ctl, 'ovsdb-server/add-db', copy]);
+  t.same([other.status, other.stderr.split('\n')[0]], [2, 'ovsdb error: Open_vSwitch: duplicate database name']);
+  const asDir = await runBin('ovsdb-server', [`--unixctl=${f.dir}`, copy]);
+  t.same([asDir.status, asDir.stderr], [1, `ovsdb-server: ${f.dir}: could not initialize control socket (Is a directory)\n`], 'a control socket path that is a directory');
+});
