@@ -9,8 +9,9 @@ import { connectOvsdb, type RpcOvsdbClient } from '../rpc/client.js';
 import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
 import { ovsRundir } from '../util/ovs-paths.js';
 import { ovsFatal, versionString } from '../util/daemon.js';
+import { causeText } from '../util/errno-text.js';
 import { InternalError } from '../util/errors.js';
-import { parseVlogOption, strerror, vlog, type VlogOption } from '../util/vlog.js';
+import { parseVlogOption, vlog, type VlogOption } from '../util/vlog.js';
 
 const PROGRAM = 'ovsdb-client';
 
@@ -55,6 +56,10 @@ Valid commands are:
   monitor [SERVER] [DATABASE] ALL
     monitor all changes to all columns in all tables
     in DATBASE on SERVER.
+
+  needs-conversion [SERVER] SCHEMA
+    print "yes" if the database named in SCHEMA on SERVER has a
+    different schema, otherwise "no"
 
   dump [SERVER] [DATABASE] [TABLE [COLUMN]...]
     dump contents of TABLE (or all tables) in DATABASE on SERVER to stdout
@@ -365,6 +370,17 @@ const COMMANDS: Record<string, Command> = {
       ctx.out(sortedJson(Array.isArray(result) ? result.slice(0, params.length - 1) : result) + '\n');
     },
   },
+  'needs-conversion': {
+    need: 'rpc', min: 1, max: 1,
+    run: async (ctx, args) => {
+      // The database is the one SCHEMA names, as in OVS; its schema on SERVER is compared with
+      // SCHEMA as ovsdb-tool needs-conversion compares a file's.
+      const [{ loadSchemaFile }, { schemasEqual }] = await Promise.all([import('../ovsdb/schema.js'), import('../ovsdb/schema-canonical.js')]);
+      const wanted = loadSchemaFile(args[0]!);
+      ctx.database = wanted.name;
+      ctx.out(schemasEqual(await fetchSchema(ctx), wanted) ? 'no\n' : 'yes\n');
+    },
+  },
   dump: { need: 'database', min: 0, max: Infinity, run: dump },
   monitor: { need: 'database', min: 1, max: Infinity, run: monitor },
 };
@@ -439,8 +455,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     client = await connectOvsdb(server, { tls });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    ovsFatal(PROGRAM, `failed to connect to "${server}" (${strerror(err)})`);
+    ovsFatal(PROGRAM, `failed to connect to "${server}" (${causeText(e)})`);
   }
   const ctx: Ctx = { client, server, database: 'Open_vSwitch', format, headings, out: (s) => process.stdout.write(s) };
   try {

@@ -42,8 +42,9 @@ export class ConnectionClosedError extends OvsError {
 }
 
 export class BadRemoteError extends OvsError {
-  constructor(message: string) {
-    super('OVS_E_BAD_REMOTE', message);
+  /** `cause`: the system error behind it, if any (errno-text.ts causeText reads its code). */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('OVS_E_BAD_REMOTE', message, options);
   }
 }
 

@@ -165,7 +165,7 @@ export function connectStream(target: string, options: ConnectOptions = {}): Pro
     }, timeoutMs);
     const onError = (e: Error) => {
       clearTimeout(timer);
-      reject(new BadRemoteError(`${target}: connection failed: ${e.message}`));
+      reject(new BadRemoteError(`${target}: connection failed: ${e.message}`, { cause: e }));
     };
     sock.once('error', onError);
     sock.once(event, () => {

@@ -10,6 +10,7 @@ const ERRNO_TEXT: Record<string, string> = {
   ETIMEDOUT: 'Connection timed out', EADDRINUSE: 'Address already in use', ENOSPC: 'No space left on device',
   EROFS: 'Read-only file system', EINVAL: 'Invalid argument', EAGAIN: 'Resource temporarily unavailable',
   ENAMETOOLONG: 'File name too long', EPROTO: 'Protocol error', EOF: 'End of file',
+  EHOSTUNREACH: 'No route to host', ENETUNREACH: 'Network is unreachable',
 };
 
 /** The C library's strerror text for a Node system error, as OVS prints it. */
@@ -29,4 +30,14 @@ export function listenErrorText(err: { code?: string; message?: string }, path: 
 
 function isDirectory(path: string): boolean {
   try { return statSync(path).isDirectory(); } catch { return false; }
+}
+
+/** The strerror text of the system error behind `e` (itself or one of its causes), else `e`'s
+ *  message: what OVS tools print in parentheses after "connection failed". */
+export function causeText(e: unknown): string {
+  for (let x: unknown = e; x; x = (x as { cause?: unknown }).cause) {
+    const c = (x as { code?: unknown }).code;
+    if (typeof c === 'string' && ERRNO_TEXT[c]) return ERRNO_TEXT[c]!;
+  }
+  return e instanceof Error ? e.message : String(e);
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonObject, OvsdbClient } from '../ovsdb/api.js';
 import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
+import { causeText } from '../util/errno-text.js';
 import { ovsPkgdatadir } from '../util/ovs-paths.js';
 import { parseGlobalOptions, listOptions } from './cli-options.js';
 import { ALL_COMMANDS, parseCommandLine, type ParsedCommand } from './commands.js';
@@ -33,28 +34,6 @@ export interface CliEnv {
 }
 
 const VERSION = 'ovs-vsctl (Open vSwitch) 3.1.0\nDB Schema 8.3.1\n';
-
-const ERRNO_CODES = ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'];
-
-/** strerror() text for the errno behind a connection failure (found in the error, its cause,
- *  or its message, since transports wrap the system error). */
-function errnoText(e: unknown): string {
-  let code: string | undefined;
-  for (let x: unknown = e; x && !code; x = (x as { cause?: unknown }).cause) {
-    const c = (x as { code?: unknown }).code;
-    if (typeof c === 'string' && ERRNO_CODES.includes(c)) code = c;
-  }
-  if (!code && e instanceof Error) code = ERRNO_CODES.find((c) => e.message.includes(c));
-  switch (code) {
-    case 'ENOENT': return 'No such file or directory';
-    case 'ECONNREFUSED': return 'Connection refused';
-    case 'EACCES': return 'Permission denied';
-    case 'ETIMEDOUT': return 'Connection timed out';
-    case 'EHOSTUNREACH': return 'No route to host';
-    case 'ENETUNREACH': return 'Network is unreachable';
-    default: return e instanceof Error ? e.message : String(e);
-  }
-}
 
 /** After ovs-vswitchd reloaded: interfaces added by this invocation that it could not set up
  *  (ofport -1 or missing) are reported, as ovs-vsctl's post_db_reload_do_checks does. */
@@ -133,7 +112,7 @@ export async function runVsctl(argv: string[], env: CliEnv): Promise<number> {
           break;
         } catch (e) {
           if (delay === 100) checkWithoutServer(commands);
-          if (!g.retry || expired) throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${errnoText(e)})`);
+          if (!g.retry || expired) throw new VsctlError('OVS_E_VSCTL_CONNECTION', `${db}: database connection failed (${causeText(e)})`);
           await new Promise((res) => setTimeout(res, delay));
         }
       }

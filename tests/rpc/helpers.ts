@@ -118,6 +118,19 @@ export function runBin(name: string, args: string[]): Promise<{ status: number |
   });
 }
 
+/** Waits until a server accepts a connection on unix socket `sock` (its file appears a moment
+ *  before it listens); throws with `why()` after `maxMs`. */
+export async function waitListening(sock: string, why: () => string, maxMs = 5000): Promise<void> {
+  for (const end = Date.now() + maxMs; Date.now() < end; await sleep(25)) {
+    if (!existsSync(sock)) continue;
+    try {
+      await (await connectOvsdb(`unix:${sock}`)).close();
+      return;
+    } catch { /* not listening yet */ }
+  }
+  throw new Error(`nothing listens on ${sock}: ${why()}`);
+}
+
 /** The files of an ovsdb-server a test starts as a daemon (engine/bin/ovsdb-server --detach). */
 export interface DaemonFiles { dir: string; db: string; sock: string; ctl: string; log: string; pidfile: string }
 

@@ -5,7 +5,7 @@
 // (error strings included) must be the same.
 import t, { type Test } from 'tap';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { RpcError } from '../../engine/rpc/errors.js';
 import { AUDIT_BATCH_MS } from '../../engine/rpc/audit.js';
 import type { TlsFiles } from '../../engine/rpc/stream.js';
 import { needCommand, needRealOvs } from '../lib/env.js';
-import { MemoryLogger, sleep } from './helpers.js';
+import { MemoryLogger, sleep, waitListening } from './helpers.js';
 
 const skipSsl = needCommand('openssl');
 const skipReal = skipSsl || needRealOvs();
@@ -168,8 +168,7 @@ async function startReal(t: Test, dir: string, pki: ReturnType<typeof makePki>, 
     '--remote=db:R,Global,connections', `--private-key=${pki.server.privateKey}`, `--certificate=${pki.server.certificate}`,
     `--ca-cert=${pki.server.caCert}`, db], { stdio: 'ignore' });
   t.teardown(() => { child.kill('SIGKILL'); });
-  for (let i = 0; i < 200 && !existsSync(sock); i++) await sleep(25);
-  if (!existsSync(sock)) throw new Error(`real ovsdb-server did not start: ${readFileSync(join(dir, 'real.log'), 'utf8')}`);
+  await waitListening(sock, () => `real ovsdb-server: ${readFileSync(join(dir, 'real.log'), 'utf8')}`);
   return { unix: `unix:${sock}`, ssl: `ssl:127.0.0.1:${ports[0]}`, tcp: `tcp:127.0.0.1:${ports[1]}`, ro: `tcp:127.0.0.1:${ports[3]}` };
 }
 

@@ -10,7 +10,7 @@ import type { Json } from '../../engine/ovsdb/api.js';
 import { connectOvsdb, type RpcOvsdbClient } from '../../engine/rpc/client.js';
 import { RpcError } from '../../engine/rpc/errors.js';
 import { needPythonOvs, needRealOvs } from '../lib/env.js';
-import { TEST_SCHEMA, sleep, startServer, waitFor } from './helpers.js';
+import { TEST_SCHEMA, startServer, waitFor, waitListening } from './helpers.js';
 
 const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 const skipReal = needRealOvs();
@@ -46,8 +46,7 @@ async function startRealServer(t: { teardown(fn: () => void): void }, schemaJson
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  for (let i = 0; i < 200 && !existsSync(sock); i++) await sleep(25);
-  if (!existsSync(sock)) throw new Error(`real ovsdb-server did not create ${sock}: ${readFileSync(join(dir, 'log'), 'utf8')}`);
+  await waitListening(sock, () => `real ovsdb-server: ${readFileSync(join(dir, 'log'), 'utf8')}`);
   return `unix:${sock}`;
 }
 

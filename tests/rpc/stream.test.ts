@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectOvsdb } from '../../engine/rpc/client.js';
@@ -12,7 +12,7 @@ import { needCommand } from '../lib/env.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
 import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { daemonFiles, runBin, waitFor } from './helpers.js';
+import { daemonFiles, runBin, waitListening } from './helpers.js';
 
 t.test('parsing active targets', async (t) => {
   t.same(parseActiveTarget('unix:/run/db.sock'), { kind: 'unix', path: '/run/db.sock' });
@@ -204,7 +204,7 @@ t.test('ovsdb-server tries a failed listen again, as OVS does: a punix: remote w
   t.equal(r.status, 0, r.stderr);
   t.match(readFileSync(f.log, 'utf8'), `punix:${sock}: listen failed: No such file or directory (trying again)`);
   mkdirSync(sub);
-  await waitFor(() => existsSync(sock), 'the socket after its directory appeared', 15000);
+  await waitListening(sock, () => readFileSync(f.log, 'utf8'), 15000);
   const c = await connectOvsdb(`unix:${sock}`);
   t.same(await c.request('list_dbs', []), ['Open_vSwitch', '_Server']);
   await c.close();
@@ -225,4 +225,24 @@ t.test('ovsdb-server: the same database file twice is "already open", another fi
   t.same([other.status, other.stderr.split('\n')[0]], [2, 'ovsdb error: Open_vSwitch: duplicate database name']);
   const asDir = await runBin('ovsdb-server', [`--unixctl=${f.dir}`, copy]);
   t.same([asDir.status, asDir.stderr], [1, `ovsdb-server: ${f.dir}: could not initialize control socket (Is a directory)\n`], 'a control socket path that is a directory');
+});
+
+t.test('ovsdb-client: connection failures give the system error, as OVS does; needs-conversion compares SERVER\'s schema with a file', async (t) => {
+  const none = await runBin('ovsdb-client', ['list-dbs', 'unix:/nonexistent/db.sock']);
+  t.same([none.status, none.stderr], [1, 'ovsdb-client: failed to connect to "unix:/nonexistent/db.sock" (No such file or directory)\n']);
+  const refused = await runBin('ovsdb-client', ['list-dbs', 'tcp:127.0.0.1:1']);
+  t.same([refused.status, refused.stderr], [1, 'ovsdb-client: failed to connect to "tcp:127.0.0.1:1" (Connection refused)\n']);
+  const f = await daemonFiles(t, 'ovsps-needsconv-');
+  const r = await runBin('ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${f.pidfile}`, `--log-file=${f.log}`, `--unixctl=${f.ctl}`, `--remote=punix:${f.sock}`, f.db]);
+  t.equal(r.status, 0, r.stderr);
+  const schemaFile = join(projectRoot, 'manifests', 'vswitch.ovsschema');
+  t.same(await runBin('ovsdb-client', ['needs-conversion', `unix:${f.sock}`, schemaFile]), { status: 0, stdout: 'no\n', stderr: '' });
+  const changed = JSON.parse(readFileSync(schemaFile, 'utf8')) as { tables: { Bridge: { columns: Record<string, unknown> } } };
+  changed.tables.Bridge.columns.added = { type: 'string' };
+  const changedFile = join(f.dir, 'changed.ovsschema');
+  writeFileSync(changedFile, JSON.stringify(changed));
+  t.same(await runBin('ovsdb-client', ['needs-conversion', `unix:${f.sock}`, changedFile]), { status: 0, stdout: 'yes\n', stderr: '' });
+  const missing = await runBin('ovsdb-client', ['needs-conversion', `unix:${f.sock}`, join(f.dir, 'nope.ovsschema')]);
+  t.equal(missing.status, 1);
+  t.match(missing.stderr, /nope\.ovsschema/, 'a missing schema file is named');
 });
