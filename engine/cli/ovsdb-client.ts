@@ -71,6 +71,7 @@ Output formatting options:
   -f, --format=FORMAT         set output formatting to FORMAT
                               ("table" or "json")
   --no-headings               omit table headings in table format
+  --timestamp                 timestamp "monitor" output
   --timeout=SECS              give up after SECS seconds
 
 SSL options (for an ssl:IP[:PORT] SERVER):
@@ -98,6 +99,8 @@ interface Ctx {
   database: string;
   format: 'table' | 'json';
   headings: boolean;
+  /** --timestamp: each table of "monitor" output starts with the time, as OVS prints it. */
+  timestamp: boolean;
   out: (s: string) => void;
 }
 
@@ -295,8 +298,10 @@ async function monitor(ctx: Ctx, args: string[]): Promise<void> {
         else { rows.push([uuid, 'old', ...cells(oldR)]); rows.push(['', 'new', ...cells(newR)]); }
       }
       const caption = mts.length > 1 ? mt.table.name : undefined;
-      if (ctx.format === 'json') ctx.out(sortedJson({ ...(caption ? { caption } : {}), headings: ['row', 'action', ...mt.columns], data: rows }) + '\n');
-      else ctx.out(formatTable(caption, ['row', 'action', ...mt.columns], rows, ctx.headings) + '\n');
+      // lib/table.c: "%Y-%m-%d %H:%M:%S.###" in UTC, on a line before the caption ("time" in JSON).
+      const time = ctx.timestamp ? new Date().toISOString().replace('T', ' ').slice(0, 23) : undefined;
+      if (ctx.format === 'json') ctx.out(sortedJson({ ...(caption ? { caption } : {}), ...(time ? { time } : {}), headings: ['row', 'action', ...mt.columns], data: rows }) + '\n');
+      else ctx.out((time ? time + '\n' : '') + formatTable(caption, ['row', 'action', ...mt.columns], rows, ctx.headings) + '\n');
     }
   };
   const done = new Promise<void>((resolveDone) => ctx.client.onClose(() => resolveDone()));
@@ -400,6 +405,7 @@ export async function main(argv: string[]): Promise<void> {
   vlog.setLevels(undefined, 'console', 'warn');
   let format: 'table' | 'json' = 'table';
   let headings = true;
+  let timestamp = false;
   let timeout = 0;
   const ssl: Partial<TlsFiles> = {};
   const vlogOptions: VlogOption[] = [];
@@ -411,6 +417,7 @@ export async function main(argv: string[]): Promise<void> {
     if (a === '-h' || a === '--help') { process.stdout.write(USAGE); process.exit(0); }
     if (a === '-V' || a === '--version') { process.stdout.write(versionString(PROGRAM) + '\n'); process.exit(0); }
     if (a === '--no-headings') { headings = false; continue; }
+    if (a === '--timestamp') { timestamp = true; continue; }
     if (a === '--pretty' || a === '--bare' || a.startsWith('--data=') || a.startsWith('-d')) continue;
     if (a.startsWith('--format=') || a === '-f' || (a.startsWith('-f') && !a.startsWith('--'))) {
       const v = a.startsWith('--format=') ? a.slice(9) : a === '-f' ? argv[++i] : a.slice(2);
@@ -457,7 +464,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     ovsFatal(PROGRAM, `failed to connect to "${server}" (${causeText(e)})`);
   }
-  const ctx: Ctx = { client, server, database: 'Open_vSwitch', format, headings, out: (s) => process.stdout.write(s) };
+  const ctx: Ctx = { client, server, database: 'Open_vSwitch', format, headings, timestamp, out: (s) => process.stdout.write(s) };
   try {
     if (cmd.need === 'database') {
       const dbs = await client.listDbs();

@@ -49,11 +49,12 @@ t.test('our ovsdb-client vs real ovsdb-client', { skip: needRealOvs() }, async (
   t.equal(bad.status, 1);
   t.equal(bad.stderr, 'ovsdb-client: No table "Nope" found.\n');
 
-  // monitor: run both, make the same changes, compare the sets of printed lines.
+  // monitor: run both, make the same changes, compare the sets of printed lines (with --timestamp:
+  // each update's table starts with its time).
   const outs = { ours: '', real: '' };
   const mons = {
-    ours: spawn(process.execPath, [OURS, 'monitor', sock, 'Open_vSwitch', 'Bridge', 'name,other_config'], { stdio: ['ignore', 'pipe', 'ignore'] }),
-    real: spawn('ovsdb-client', ['monitor', sock, 'Open_vSwitch', 'Bridge', 'name,other_config'], { stdio: ['ignore', 'pipe', 'ignore'] }),
+    ours: spawn(process.execPath, [OURS, '--timestamp', 'monitor', sock, 'Open_vSwitch', 'Bridge', 'name,other_config'], { stdio: ['ignore', 'pipe', 'ignore'] }),
+    real: spawn('ovsdb-client', ['--timestamp', 'monitor', sock, 'Open_vSwitch', 'Bridge', 'name,other_config'], { stdio: ['ignore', 'pipe', 'ignore'] }),
   };
   t.teardown(() => { mons.ours.kill('SIGKILL'); mons.real.kill('SIGKILL'); });
   mons.ours.stdout.on('data', (d) => { outs.ours += d.toString(); });
@@ -66,7 +67,9 @@ t.test('our ovsdb-client vs real ovsdb-client', { skip: needRealOvs() }, async (
   await waitBoth(/insert/);
   vsctl('del-br', 'br1');
   await waitBoth(/delete/);
-  const set = (s: string) => s.split('\n').filter((l) => l !== '').sort();
+  const TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
+  const set = (s: string) => s.split('\n').filter((l) => l !== '').map((l) => (TIME.test(l) ? 'TIME' : l)).sort();
   t.same(set(outs.ours), set(outs.real), 'monitor prints the same lines');
+  t.equal(set(outs.ours).filter((l) => l === 'TIME').length, 3, 'a time line before each of the three updates');
   t.match(outs.ours, /old\s+\{x="a b"\}\n\s+new\s+br0\s+\{x="a b", y="1"\}/, 'modification as old/new rows');
 });
