@@ -9,6 +9,7 @@ import { closeSync, openSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { OvsError } from '../util/errors.js';
+import { thrownText } from '../util/errno-text.js';
 
 /** A database file is locked by another writer (another process, or another open in this one). */
 export class LockError extends OvsError {
@@ -56,18 +57,6 @@ function getLockf(): LockfFn | null {
   return lockf;
 }
 
-/** strerror-style text for a Node error, as OVS prints it in parentheses. */
-export function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const known: Record<string, string> = {
-    ENOENT: 'No such file or directory', EEXIST: 'File exists', EACCES: 'Permission denied', EPERM: 'Operation not permitted',
-    ENOSPC: 'No space left on device', EISDIR: 'Is a directory', ENOTDIR: 'Not a directory', EIO: 'Input/output error',
-    EROFS: 'Read-only file system', EDQUOT: 'Disk quota exceeded', EBADF: 'Bad file descriptor', EAGAIN: 'Resource temporarily unavailable',
-    EMFILE: 'Too many open files', ENAMETOOLONG: 'File name too long', ELOOP: 'Too many levels of symbolic links',
-  };
-  if (code && known[code]) return known[code];
-  return code ?? (e instanceof Error ? e.message : String(e));
-}
 
 const heldInProcess = new Set<string>();
 
@@ -87,7 +76,7 @@ export function lockDatabase(dbPath: string, name: string = dbPath): HeldLock {
     fd = openSync(path, 'a+', 0o600);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new LockError(`I/O error: ${name}: failed to lock lockfile (${errnoText(err)})`);
+    throw new LockError(`I/O error: ${name}: failed to lock lockfile (${thrownText(err)})`);
   }
   const fn = getLockf();
   if (fn) {

@@ -20,7 +20,8 @@ import {
 import { dirname, resolve } from 'node:path';
 import type { Json, JsonObject } from './api.js';
 import { OvsError } from '../util/errors.js';
-import { errnoText, lockDatabase, type HeldLock } from './lockfile.js';
+import { lockDatabase, type HeldLock } from './lockfile.js';
+import { thrownText } from '../util/errno-text.js';
 
 export const OVSDB_MAGIC = 'JSON';
 export const RAFT_MAGIC = 'CLUSTER';
@@ -39,10 +40,8 @@ export class LogError extends OvsError {
   }
 }
 
-export { errnoText };
-
 export function ioError(what: string, cause: unknown): LogError {
-  return new LogError('OVSDB_E_LOG_IO', `I/O error: ${what} (${errnoText(cause)})`);
+  return new LogError('OVSDB_E_LOG_IO', `I/O error: ${what} (${thrownText(cause)})`);
 }
 
 const NEWLINE = Buffer.from('\n', 'latin1');

@@ -11,11 +11,19 @@ const ERRNO_TEXT: Record<string, string> = {
   EROFS: 'Read-only file system', EINVAL: 'Invalid argument', EAGAIN: 'Resource temporarily unavailable',
   ENAMETOOLONG: 'File name too long', EPROTO: 'Protocol error', EOF: 'End of file',
   EHOSTUNREACH: 'No route to host', ENETUNREACH: 'Network is unreachable',
+  EPERM: 'Operation not permitted', EIO: 'Input/output error', EDQUOT: 'Disk quota exceeded',
+  EBADF: 'Bad file descriptor', EMFILE: 'Too many open files', ELOOP: 'Too many levels of symbolic links',
 };
 
-/** The C library's strerror text for a Node system error, as OVS prints it. */
+/** The C library's strerror text for a Node system error, as OVS prints it (the code itself for
+ *  a code not known here). */
 export function strerror(err: { code?: string; message?: string }): string {
   return (err.code && ERRNO_TEXT[err.code]) ?? err.code ?? err.message ?? 'Unknown error';
+}
+
+/** strerror of anything thrown: a system error's text, else what it says. */
+export function thrownText(e: unknown): string {
+  return e !== null && typeof e === 'object' ? strerror(e as { code?: string; message?: string }) : String(e);
 }
 
 /** strerror for a failed listen on unix socket `path`, with what bind's errno hides said for what
