@@ -92,7 +92,7 @@ export function uuidOfInsert(result: Json[]): string {
   return r.uuid[1];
 }
 
-export { sleep, waitFor } from '../lib/wait.js';
+export { sleep, waitFor, waitListening } from '../lib/wait.js';
 
 /** The JSON-RPC `error` a request was answered with (throws if it succeeded or failed otherwise). */
 export async function errorOf(p: Promise<unknown>): Promise<Json> {
@@ -116,19 +116,6 @@ export function runBin(name: string, args: string[]): Promise<{ status: number |
     p.stderr.on('data', (d: Buffer) => { stderr += d; });
     p.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-}
-
-/** Waits until a server accepts a connection on unix socket `sock` (its file appears a moment
- *  before it listens); throws with `why()` after `maxMs`. */
-export async function waitListening(sock: string, why: () => string, maxMs = 5000): Promise<void> {
-  for (const end = Date.now() + maxMs; Date.now() < end; await sleep(25)) {
-    if (!existsSync(sock)) continue;
-    try {
-      await (await connectOvsdb(`unix:${sock}`)).close();
-      return;
-    } catch { /* not listening yet */ }
-  }
-  throw new Error(`nothing listens on ${sock}: ${why()}`);
 }
 
 /** The files of an ovsdb-server a test starts as a daemon (engine/bin/ovsdb-server --detach). */

@@ -2,11 +2,12 @@
 // that keeps row UUIDs (so real and ours see the very same rows), corpus parsing and output
 // normalisation. Lives next to the tests (tests/vsctl/) since only they use it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { RawOvsdbClient } from '../lib/vsctl-raw-client.js';
+import { waitListening } from '../lib/wait.js';
 
 export const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
@@ -25,20 +26,9 @@ export async function startRealServer(): Promise<PrivateServer> {
   const sock = join(dir, 'db.sock');
   const child: ChildProcess = spawn('/usr/sbin/ovsdb-server', [db, `--remote=punix:${sock}`, `--unixctl=${join(dir, 'ctl')}`,
     `--pidfile=${join(dir, 'pid')}`, `--log-file=${join(dir, 'log')}`, '--no-chdir'], { stdio: 'ignore' });
-  // Ready when a connection is accepted (the socket file appears slightly before listen()).
-  let ready = false;
-  for (let i = 0; i < 250 && !ready; i++) {
-    if (existsSync(sock)) {
-      try {
-        const c = await RawOvsdbClient.connect(`unix:${sock}`);
-        await c.close();
-        ready = true;
-        break;
-      } catch { /* not listening yet */ }
-    }
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  if (!ready) {
+  try {
+    await waitListening(sock, () => 'real ovsdb-server', 5000);
+  } catch {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw new Error('ovsdb-server did not start');
