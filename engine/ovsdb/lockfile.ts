@@ -57,7 +57,6 @@ function getLockf(): LockfFn | null {
   return lockf;
 }
 
-
 const heldInProcess = new Set<string>();
 
 export interface HeldLock {
@@ -75,8 +74,7 @@ export function lockDatabase(dbPath: string, name: string = dbPath): HeldLock {
   try {
     fd = openSync(path, 'a+', 0o600);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new LockError(`I/O error: ${name}: failed to lock lockfile (${thrownText(err)})`);
+    throw new LockError(`I/O error: ${name}: failed to lock lockfile (${thrownText(e)})`);
   }
   const fn = getLockf();
   if (fn) {

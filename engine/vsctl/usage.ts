@@ -130,14 +130,13 @@ Other options:
 `;
 }
 
-/** db-ctl-base.c's list: for each table in byte order of name, "by UUID", "as \".\"" for a
- *  one-row table, then its name columns (row-ids.ts). */
+/** db-ctl-base.c's list: for each table in byte order of name (the order parseVsctlSchema keeps
+ *  them in), "by UUID", "as \".\"" for a one-row table, then its name columns (row-ids.ts). */
 function rowReferences(schema: VsctlSchema): string {
   let s = 'Database commands may reference a row in each table in the following ways:\n';
-  const names = [...schema.tables.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const name of names) {
+  for (const [name, table] of schema.tables) {
     const options = ['by UUID'];
-    if (schema.tables.get(name)!.maxRows === 1) options.push('as "."');
+    if (table.maxRows === 1) options.push('as "."');
     const id = ROW_IDS[name];
     if (id) {
       options.push(id.uuidColumn
