@@ -11,7 +11,7 @@ import { OvsError } from '../util/errors.js';
 import { ovsShashOrder } from '../util/ovs-shash.js';
 import { parseSchema, type DatabaseSchema, type ColumnType } from '../ovsdb/schema.js';
 import { datumFromJson, datumToString } from '../ovsdb/datum.js';
-import { sortedJsonString, SchemaError } from '../ovsdb/errors.js';
+import { OvsdbError, sortedJsonString, SchemaError } from '../ovsdb/errors.js';
 import { readLog, OVSDB_MAGIC, RAFT_MAGIC } from '../ovsdb/log-file.js';
 import { schemasEqual } from '../ovsdb/schema-canonical.js';
 import { readSchemaFile as readSchemaFileReported } from '../ovsdb/schema-file.js';
@@ -439,7 +439,7 @@ export async function main(argv: string[], io: { stdout?: (s: string) => void; s
       stderr(`${PROGRAM}: ${e.message}\n`);
       status = e.status;
     } else if (e instanceof OvsError) {
-      stderr(`${PROGRAM}: ${e.message}\n`);
+      stderr(`${PROGRAM}: ${e instanceof OvsdbError ? e.toText() : e.message}\n`);
       status = 1;
     } else {
       stderr(`${PROGRAM}: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

@@ -5,6 +5,7 @@ import type { Json, JsonObject } from '../ovsdb/api.js';
 import type { ColumnSchema, TableSchema } from '../ovsdb/schema.js';
 import { OutTable, type Cell } from '../vsctl/out-table.js';
 import { ovsShashOrder } from '../util/ovs-shash.js';
+import { OvsdbError } from '../ovsdb/errors.js';
 import { causeText } from '../util/errno-text.js';
 import { ClientSession, fatal } from './session.js';
 import { tablesByName, type ColumnView, type TableView } from './schema-view.js';
@@ -151,9 +152,7 @@ async function checkCondition(s: ClientSession, table: TableView, condition: Jso
   try {
     compileWhere(ts, condition);
   } catch (e) {
-    const err = e as { error?: string; details?: string; syntax?: string; message: string };
-    if (typeof err.error !== 'string') fatal(err.message);
-    fatal(`${err.syntax !== undefined ? `syntax "${err.syntax}": ` : ''}${err.error}${err.details !== undefined ? `: ${err.details}` : ''}`);
+    fatal(e instanceof OvsdbError ? e.toText() : (e as Error).message);
   }
 }
 
