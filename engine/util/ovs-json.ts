@@ -304,13 +304,18 @@ class Parser {
   /** The value of a number token that ends at index `at`, by OVS's rules. */
   private number(tok: string, at: number): number {
     const len = tok.length;
-    // Fast path: a short plain integer.
-    if (len <= 15) {
+    // Fast path: a short well-formed number without exponent (at most 15 digits, so no wrap, no
+    // range error, and OVS's integer or real is exactly JavaScript's reading of it).
+    if (len <= 16) {
       let k = tok.charCodeAt(0) === 0x2d ? 1 : 0;
       const first = tok.charCodeAt(k);
-      if (k < len && isDigit(first) && (first !== 0x30 || k + 1 === len)) {
-        for (k++; k < len && isDigit(tok.charCodeAt(k)); k++);
-        if (k === len) return Number(tok) || 0;
+      if (k < len && isDigit(first)) {
+        k++;
+        if (first !== 0x30) while (k < len && isDigit(tok.charCodeAt(k))) k++;
+        if (k < len && tok.charCodeAt(k) === 0x2e && k + 1 < len) {
+          for (k++; k < len && isDigit(tok.charCodeAt(k)); k++);
+        }
+        if (k === len && len - (tok.charCodeAt(0) === 0x2d ? 1 : 0) - (tok.includes('.') ? 1 : 0) <= 15) return Number(tok) || 0;
       }
     }
     let k = 0;

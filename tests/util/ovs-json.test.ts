@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json } from '../../engine/ovsdb/api.js';
 import { OvsError } from '../../engine/util/errors.js';
+import { main as ovsdbTool } from '../../engine/cli/ovsdb-tool.js';
 import { OVS_JSON_MAX_DEPTH, OvsJsonSyntaxError, parseOvsJson } from '../../engine/util/ovs-json.js';
 import { needRealOvs } from '../lib/env.js';
 
@@ -137,6 +138,21 @@ t.test('same acceptance, error texts and values as OVS 3.1', { skip: needRealOvs
     }
   }
   t.ok(errors >= 40 && values >= 30, `${errors} refused, ${values} accepted`);
+
+  t.test('our ovsdb-tool query/transact: same stderr, stdout and status as the real one', async (t) => {
+    const texts = ['', '[1,]', '{', '"x"', '-1', '[01]', '[1e309]', '["\\q"]', '[1,\n "é" x]', '["a\tb"]', '[] x',
+      '[1e2, 1.5, 18446744073709551617]', '{"a":[true]}', '["ovsjsonprobe",{"op":"comment","comment":"\\u00e9"}]'];
+    for (const cmd of ['query', 'transact']) {
+      for (const text of texts) {
+        const real = spawnSync('/usr/bin/ovsdb-tool', ['--', cmd, db, text], { encoding: 'utf8' });
+        let stdout = '';
+        let stderr = '';
+        const status = await ovsdbTool(['--', cmd, db, text], { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
+        process.exitCode = 0;
+        t.same({ stdout, stderr, status }, { stdout: real.stdout, stderr: real.stderr, status: real.status }, `ovsdb-tool ${cmd} ${JSON.stringify(text)}`);
+      }
+    }
+  });
 });
 
 t.test('unit: the examples OVS documents', async (t) => {
