@@ -15,6 +15,7 @@ import { datumFromJson, datumToString } from '../ovsdb/datum.js';
 import { sortedJsonString, SchemaError } from '../ovsdb/errors.js';
 import { readLog, OVSDB_MAGIC, RAFT_MAGIC } from '../ovsdb/log-file.js';
 import { schemasEqual } from '../ovsdb/schema-canonical.js';
+import { readSchemaFile as readSchemaFileReported } from '../ovsdb/schema-file.js';
 import {
   compactDatabaseFile, createDatabaseFile, openDatabaseFile, readDatabaseSchema,
 } from '../ovsdb/file-db.js';
@@ -86,26 +87,12 @@ Other options:
 
 // ---- schema files ------------------------------------------------------------------------------
 
-/** Reads an .ovsschema file with ovsdb-tool's error wording. */
+/** Reads an .ovsschema file with ovsdb-tool's error wording (engine/ovsdb/schema-file.ts). */
 function readSchemaFile(path: string): DatabaseSchema {
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return readSchemaFileReported(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.message;
-    throw new FatalError(`failed to read schema: "${path}" could not be read as JSON (error opening "${path}": ${why})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new FatalError(`failed to read schema: "${path}" could not be read as JSON (${(e as Error).message})`);
-  }
-  try {
-    return parseSchema(json);
-  } catch (e) {
-    if (e instanceof SchemaError) throw new FatalError(`failed to read schema: ${e.message}`);
+    if (e instanceof SchemaError) throw new FatalError(e.message);
     throw e;
   }
 }

@@ -77,7 +77,9 @@ const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = {
   SIGTERM: '15 (Terminated)', SIGINT: '2 (Interrupt)', SIGHUP: '1 (Hangup)', SIGALRM: '14 (Alarm clock)',
 };
 
-function installFatalSignalHandlers(): void {
+/** OVS's fatal_signal: SIGTERM, SIGINT, SIGHUP and SIGALRM log "terminating with signal N (...)",
+ *  run the exit hooks, remove the files to unlink, then end the process by the same signal. */
+export function installFatalSignalHandlers(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
   process.on('exit', unlinkAll);
