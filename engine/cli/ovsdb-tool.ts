@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import { ovsDbdir, ovsPkgdatadir } from '../util/ovs-paths.js';
 import { OvsError } from '../util/errors.js';
+import { OvsJsonSyntaxError, parseOvsJson } from '../util/ovs-json.js';
 import { ovsShashOrder } from '../util/ovs-shash.js';
 import { parseSchema, type DatabaseSchema, type ColumnType } from '../ovsdb/schema.js';
 import { datumFromJson, datumToString } from '../ovsdb/datum.js';
@@ -198,16 +199,14 @@ function showLog(o: Out, opts: Options, path: string): void {
 
 // ---- query / transact ----------------------------------------------------------------------------
 
+/** Parses a transaction given on the command line with OVS's JSON parser and error texts. */
 function parseTransaction(s: string): Json {
-  let json: unknown;
   try {
-    json = JSON.parse(s);
+    return parseOvsJson(s);
   } catch (e) {
-    throw new FatalError(`"${s}": ${(e as Error).message}`);
+    if (e instanceof OvsJsonSyntaxError) throw new FatalError(`"${s}": ${e.message}`);
+    throw e;
   }
-  // OVS's JSON parser accepts only an object or an array at the top level.
-  if (json === null || typeof json !== 'object') throw new FatalError(`"${s}": syntax error at beginning of input`);
-  return json as Json;
 }
 
 async function transact(o: Out, path: string, txn: string, rw: boolean): Promise<void> {
