@@ -3,14 +3,24 @@
 // report of where two runs differ. Servers, shell quoting and database dump/restore come from
 // tests/vsctl/lib-diff.ts.
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { readCorpus, shellWords } from '../vsctl/lib-diff.js';
+import { waitListening } from '../lib/wait.js';
 
 export const REAL_CLIENT = '/usr/bin/ovsdb-client';
 export const OUR_CLIENT = join(projectRoot, 'engine', 'bin', 'ovsdb-client');
+
+/** OVSPS_CLIENT_DIFF_SELF_CHECK=1 runs the real client on both sides: every comparison must then
+ *  hold, which checks the tests themselves (no flaky ordering, no normalisation gaps). */
+const selfCheck = process.env.OVSPS_CLIENT_DIFF_SELF_CHECK === '1';
+
+function ourCommand(args: string[]): [string, string[]] {
+  return selfCheck ? [REAL_CLIENT, args] : [process.execPath, [OUR_CLIENT, ...args]];
+}
 
 export interface RunResult {
   stdout: string;
@@ -25,6 +35,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to the child's stdin (then closed); without it stdin is empty. */
   input?: string;
+  /** A file opened as the child's stdin instead (`< FILE`: seekable, as restore needs). */
+  stdinFile?: string;
   /** The child is killed (SIGKILL) after this long; default 10 s. */
   timeoutMs?: number;
 }
@@ -32,12 +44,14 @@ export interface RunOptions {
 /** Runs a program without blocking the event loop (an in-process server must keep answering). */
 export function runProgram(file: string, args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const fd = opts.stdinFile !== undefined ? openSync(opts.stdinFile, 'r') : undefined;
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [fd ?? 'pipe', 'pipe', 'pipe'] });
+    if (fd !== undefined) closeSync(fd);
     let stdout = '', stderr = '', timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(opts.input ?? '');
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(opts.input ?? '');
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 10_000);
     child.on('error', (e) => { stderr += `spawn failed: ${e.message}\n`; });
     child.on('close', (code, signal) => {
@@ -58,7 +72,8 @@ export function clientEnv(dir: string): NodeJS.ProcessEnv {
 /** Runs real or our ovsdb-client with `args` in `dir`. */
 export function runClient(which: Which, args: string[], dir: string, extra: Partial<RunOptions> = {}): Promise<RunResult> {
   const opts: RunOptions = { cwd: dir, env: clientEnv(dir), ...extra };
-  return which === 'real' ? runProgram(REAL_CLIENT, args, opts) : runProgram(process.execPath, [OUR_CLIENT, ...args], opts);
+  const [file, argv] = which === 'real' ? [REAL_CLIENT, args] : ourCommand(args);
+  return runProgram(file, argv, opts);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,4 +211,105 @@ export function compareRuns(real: RunResult, ours: RunResult, opts: CompareOptio
   if (real.status !== ours.status) parts.push(`status: real ${real.status} | ours ${ours.status}`);
   if (ours.timedOut && !real.timedOut) parts.push('ours was killed after its time limit');
   return parts.length ? parts.join('\n') : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long-running clients (monitor, lock, wait)
+
+export interface LiveClient {
+  readonly which: Which;
+  readonly out: { stdout: string; stderr: string };
+  /** Settles when the process ends (or is killed). */
+  readonly done: Promise<RunResult>;
+  /** Whether the process has ended. */
+  exited(): boolean;
+  /** Resolves when `cond(output so far)` holds; rejects after `ms` (default 5 s), or when the
+   *  process ends first, naming `what`. */
+  waitOut(cond: (out: { stdout: string; stderr: string }) => boolean, what: string, ms?: number): Promise<void>;
+  kill(): void;
+}
+
+/** Starts real or our ovsdb-client with `args` in `dir` and keeps it running; it is killed
+ *  after `limitMs` (default 10 s) whatever happens. */
+export function startClient(which: Which, args: string[], dir: string, limitMs = 10_000): LiveClient {
+  const out = { stdout: '', stderr: '' };
+  let ended = false;
+  const [file, argv] = which === 'real' ? [REAL_CLIENT, args] : ourCommand(args);
+  const done = runProgramLive(file, argv, dir, out, limitMs);
+  void done.promise.then(() => { ended = true; });
+  return {
+    which, out, done: done.promise,
+    exited: () => ended,
+    async waitOut(cond, what, ms = 5000) {
+      const until = Date.now() + ms;
+      while (!cond(out)) {
+        if (Date.now() > until) throw new Error(`${which} ovsdb-client ${args.join(' ')}: gave up after ${ms} ms waiting for ${what}; stdout so far: ${clip(out.stdout, 400)}, stderr: ${clip(out.stderr, 400)}`);
+        if (ended) throw new Error(`${which} ovsdb-client ${args.join(' ')} ended before ${what}; stdout: ${clip(out.stdout, 400)}, stderr: ${clip(out.stderr, 400)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    kill: done.kill,
+  };
+}
+
+function runProgramLive(file: string, args: string[], cwd: string, out: { stdout: string; stderr: string }, limitMs: number):
+  { promise: Promise<RunResult>; kill: () => void } {
+  const child = spawn(file, args, { cwd, env: clientEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
+  let timedOut = false;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { out.stdout += d; });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { out.stderr += d; });
+  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, limitMs);
+  const promise = new Promise<RunResult>((resolve) => {
+    child.on('error', (e) => { out.stderr += `spawn failed: ${e.message}\n`; });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ ...out, status: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1), timedOut });
+    });
+  });
+  return { promise, kill: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real ovsdb-server on a copy of a database file
+
+export interface FileServer {
+  dir: string;
+  target: string;
+  /** The server's unixctl socket (for ovs-appctl -t). */
+  ctl: string;
+  db: string;
+  stop(): Promise<void>;
+}
+
+/** Starts Debian's ovsdb-server in a private temp dir on a copy of `dbFile` (row UUIDs and all),
+ *  or on a new database of `schemaFile`. */
+export async function startServerOn(from: { dbFile: string } | { schemaFile: string }): Promise<FileServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h24-'));
+  const db = join(dir, 'conf.db');
+  if ('dbFile' in from) copyFileSync(from.dbFile, db);
+  else {
+    const r = await runProgram('ovsdb-tool', ['create', db, from.schemaFile], { cwd: dir });
+    if (r.status !== 0) throw new Error(`ovsdb-tool create failed: ${r.stderr}`);
+  }
+  const sock = join(dir, 'db.sock'), ctl = join(dir, 'ctl');
+  const child = spawn('/usr/sbin/ovsdb-server', [db, `--remote=punix:${sock}`, `--unixctl=${ctl}`,
+    `--pidfile=${join(dir, 'pid')}`, `--log-file=${join(dir, 'log')}`, '--no-chdir'], { stdio: 'ignore' });
+  try {
+    await waitListening(sock, () => 'real ovsdb-server', 5000);
+  } catch (e) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    dir, target: `unix:${sock}`, ctl, db,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((res) => child.once('exit', res));
+        child.kill('SIGTERM');
+        await gone;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
