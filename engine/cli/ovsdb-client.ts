@@ -64,7 +64,7 @@ interface Parsed {
 
 function parseOptions(argv: string[]): Parsed {
   const options: ClientOptions = {
-    style: { ...DEFAULT_TABLE_STYLE, format: 'table' }, timestamp: false, force: false, dbChangeAware: -1, ssl: {},
+    style: { ...DEFAULT_TABLE_STYLE, format: 'table' }, timestamp: false, force: false, dbChangeAware: -1, leaderOnly: true, ssl: {},
   };
   const parsed: Parsed = { options, timeoutSec: 0, vlogOptions: [], operands: [] };
   const sslField: Record<string, keyof TlsFiles> = { 'private-key': 'privateKey', certificate: 'certificate', 'ca-cert': 'caCert', 'bootstrap-ca-cert': 'caCert' };
@@ -82,6 +82,8 @@ function parseOptions(argv: string[]): Parsed {
       }
       case 'db-change-aware': options.dbChangeAware = 1; break;
       case 'no-db-change-aware': options.dbChangeAware = 0; break;
+      case 'leader-only': options.leaderOnly = true; break;
+      case 'no-leader-only': options.leaderOnly = false; break;
       case 'format':
         if (!FORMATS.includes(value as TableStyle['format'])) throw new ClientFatalError(`unknown output format "${value}"`);
         options.style.format = value as TableStyle['format'];
@@ -104,7 +106,7 @@ function parseOptions(argv: string[]): Parsed {
       }
       default:
         if (name in sslField) options.ssl[sslField[name]!] = value;
-        // --leader-only and the daemon, SSL protocol and replay options: accepted, no effect here.
+        // The daemon, SSL protocol and replay options: accepted, no effect here.
         break;
     }
   });
@@ -113,7 +115,6 @@ function parseOptions(argv: string[]): Parsed {
 
 export async function main(argv: string[]): Promise<void> {
   vlog.programName = PROGRAM;
-  vlog.setLevels(undefined, 'console', 'warn');
   let session: ClientSession | undefined;
   try {
     const p = parseOptions(argv);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Json, JsonObject } from '../ovsdb/api.js';
+import { ovsJsonToTextUnsorted } from '../vsctl/json-text.js';
 import type { BaseType, ColumnType, DatabaseSchema } from '../ovsdb/schema.js';
 import { ClientSession, checkTransactionReply, fatal } from './session.js';
 
@@ -17,19 +18,19 @@ export async function backupCommand(s: ClientSession): Promise<void> {
   const result = await s.call('transact', [s.database, ...ops]);
   const { composeRecord } = await import('../ovsdb/log-file.js');
   if (!Array.isArray(result) || result.length !== schema.tables.length) {
-    fatal(`reply is not array of ${schema.tables.length} elements: ${s.jsonText(result)}`);
+    fatal(`reply is not array of ${schema.tables.length} elements: ${ovsJsonToTextUnsorted(result)}`);
   }
   const txn: JsonObject = {};
   schema.tables.forEach((t, i) => {
     const r = result[i]!;
     const rows = r !== null && typeof r === 'object' && !Array.isArray(r) ? r.rows : undefined;
-    if (!Array.isArray(rows)) fatal(`${t.name} table reply is not an object with a "rows" member array: ${s.jsonText(r)}`);
+    if (!Array.isArray(rows)) fatal(`${t.name} table reply is not an object with a "rows" member array: ${ovsJsonToTextUnsorted(r)}`);
     if (rows.length === 0) return;
     const out: JsonObject = {};
     for (const row of rows) {
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) fatal(`${t.name} table reply row is not an object: ${s.jsonText(row)}`);
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) fatal(`${t.name} table reply row is not an object: ${ovsJsonToTextUnsorted(row)}`);
       const { _uuid: uuid, ...rest } = row;
-      if (uuid === undefined) fatal(`${t.name} table reply row lacks _uuid member: ${s.jsonText(row)}`);
+      if (uuid === undefined) fatal(`${t.name} table reply row lacks _uuid member: ${ovsJsonToTextUnsorted(row)}`);
       if (!Array.isArray(uuid) || uuid[0] !== 'uuid' || typeof uuid[1] !== 'string') fatal(`syntax error: expected ["uuid", <string>]`);
       out[uuid[1]] = rest;
     }

@@ -11,6 +11,8 @@ import { monitorCommand, monitorCondCommand, monitorCondSinceCommand } from './m
 import { backupCommand, restoreCommand } from './backup.js';
 import { loadSchemaForClient, schemasDiffer } from './schema-file.js';
 import { clientUsage } from './usage.js';
+import { ReconnectingSession } from './reconnect.js';
+import { ovsJsonToText, ovsJsonToTextUnsorted } from '../vsctl/json-text.js';
 import { parseJsonArgument } from './json-arg.js';
 
 export interface ClientCommand {
@@ -99,12 +101,12 @@ async function dump(s: ClientSession, args: string[]): Promise<void> {
   const ops: Json[] = tables.map((t) => ({ op: 'select', table: t.name, where: [], columns: columnsOf(t).map((c) => c.name) }));
   const result = await s.call('transact', [s.database, ...ops]);
   if (!Array.isArray(result) || result.length !== tables.length) {
-    fatal(`reply is not array of ${tables.length} elements: ${s.jsonText(result)}`);
+    fatal(`reply is not array of ${tables.length} elements: ${ovsJsonToTextUnsorted(result)}`);
   }
   tables.forEach((t, i) => {
     const r = result[i] as JsonObject;
     const rows = r !== null && typeof r === 'object' && !Array.isArray(r) ? r.rows : undefined;
-    if (!Array.isArray(rows)) fatal(`${t.name} table reply is not an object with a "rows" member array: ${s.jsonText(r)}`);
+    if (!Array.isArray(rows)) fatal(`${t.name} table reply is not an object with a "rows" member array: ${ovsJsonToTextUnsorted(r)}`);
     dumpTable(s, t.name, columnsOf(t), rows);
   });
 }
@@ -112,7 +114,7 @@ async function dump(s: ClientSession, args: string[]): Promise<void> {
 function dumpTable(s: ClientSession, name: string, columns: ColumnView[], rows: Json[]): void {
   const data: Datum[][] = rows.map((row, y) => {
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      fatal(`row ${y} in table ${name} response is not a JSON object: ${s.jsonText(row)}`);
+      fatal(`row ${y} in table ${name} response is not a JSON object: ${ovsJsonToTextUnsorted(row)}`);
     }
     return columns.map((c) => {
       const j = row[c.name];
@@ -153,37 +155,31 @@ function waitTransaction(state: WaitState, database: string): Json[] {
 }
 
 /** wait [SERVER] DATABASE STATE: keeps (re)connecting until the server answers, as OVS's
- *  reconnecting session does, then waits in the server for the database's state. */
+ *  reconnecting session does (with its log lines), then waits in the server for the database's
+ *  state; a dropped connection starts over. */
 async function wait(s: ClientSession, args: string[]): Promise<void> {
   const database = args[args.length - 2]!;
   const state = args[args.length - 1]!;
   if (state !== 'connected' && state !== 'added' && state !== 'removed') fatal(`${state}: unknown state`);
   const server = args.length > 2 ? args[0]! : defaultRemote();
-  let backoffMs = 1000;
+  const session = new ReconnectingSession([server], true, (r) => s.connectActive(r));
   for (;;) {
-    let rpc;
-    try {
-      rpc = await s.connect(server);
-    } catch {
-      await new Promise((r) => setTimeout(r, backoffMs));
-      backoffMs = Math.min(backoffMs * 2, 8000);
-      continue;
-    }
-    backoffMs = 1000;
+    const rpc = (await session.connect())!;
     s.rpc = rpc;
     s.server = server;
     const closed = new Promise<'closed'>((r) => rpc.onClose(() => r('closed')));
-    const aware = rpc.request('set_db_change_aware', [true]);
-    const txn = rpc.request('transact', waitTransaction(state, database));
-    const awareOutcome = await Promise.race([aware.then(() => 'ok' as const, (e: unknown) => e), closed]);
+    const aware = rpc.request('set_db_change_aware', [true]).then(() => 'ok' as const, (e: unknown) => e);
+    const txn = rpc.request('transact', waitTransaction(state, database)).then((r) => ({ r }), () => 'closed' as const);
+    const awareOutcome = await Promise.race([aware, closed]);
     if (awareOutcome !== 'ok' && awareOutcome !== 'closed') {
       const e = awareOutcome as { error?: Json };
-      if (e.error !== undefined) fatal(`${server}: set_db_change_aware failed (${s.jsonText(e.error)})`);
+      if (e.error !== undefined) fatal(`${server}: set_db_change_aware failed (${ovsJsonToTextUnsorted(e.error)})`);
+    }
+    const outcome = awareOutcome === 'closed' ? 'closed' : await Promise.race([txn, closed]);
+    if (outcome === 'closed') {
+      session.closedByPeer();
       continue;
     }
-    if (awareOutcome === 'closed') continue;
-    const outcome = await Promise.race([txn.then((r) => ({ r }), () => undefined), closed]);
-    if (outcome === 'closed' || outcome === undefined) continue;
     checkTransactionReply(outcome.r);
     return;
   }

@@ -2,14 +2,17 @@
 // (opened as OVS's open_rpc opens it: an optional SERVER argument, then an optional DATABASE
 // argument picked from the server's databases), the table printer, and OVS's fatal errors.
 import type { Json, JsonObject } from '../ovsdb/api.js';
-import { connectOvsdb, type RpcOvsdbClient } from '../rpc/client.js';
+import { connectOvsdb, RpcOvsdbClient } from '../rpc/client.js';
+import { listenRemote, parseActiveTarget } from '../rpc/stream.js';
+import { vlog } from '../util/vlog.js';
+import { ReconnectingSession } from './reconnect.js';
 import { RpcError } from '../rpc/errors.js';
 import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
 import { causeText } from '../util/errno-text.js';
 import { OvsError } from '../util/errors.js';
 import { ovsRundir } from '../util/ovs-paths.js';
 import { formatTable, type OutTable } from '../vsctl/out-table.js';
-import { ovsJsonToText } from '../vsctl/json-text.js';
+import { ovsJsonToText, ovsJsonToTextUnsorted } from '../vsctl/json-text.js';
 import type { TableStyle } from '../vsctl/types.js';
 import { schemaView, type SchemaView } from './schema-view.js';
 
@@ -32,6 +35,8 @@ export interface ClientOptions {
   force: boolean;
   /** --db-change-aware (1), --no-db-change-aware (0), or use it when the server has it (-1). */
   dbChangeAware: -1 | 0 | 1;
+  /** With several remotes, take a clustered database only from its leader (--no-leader-only: any). */
+  leaderOnly: boolean;
   ssl: Partial<TlsFiles>;
 }
 
@@ -81,10 +86,21 @@ export class ClientSession {
 
   /** open_rpc: takes SERVER (and, for `need` "database", DATABASE) off the front of `args` when
    *  there are more than `minArgs` of them, connects, and returns the remaining arguments. A
-   *  database already set (transact, convert) is not looked up. */
+   *  database already set (transact, convert) is not looked up. SERVER may list several remotes
+   *  separated by commas: they are tried in turn, and one that does not serve the database (in a
+   *  usable state) is left for the next. */
   async open(args: string[], minArgs: number, need: Need): Promise<string[]> {
     const rest = [...args];
     this.server = rest.length > minArgs && looksLikeRemote(rest[0]) ? rest.shift()! : defaultRemote();
+    const remotes = this.server.split(',').filter((r) => r !== '');
+    if (remotes.length > 1) {
+      if (need === 'database' && this.database === '') {
+        if (rest.length > minArgs) this.database = rest.shift()!;
+        else fatal('database name is required with multiple remotes');
+      }
+      this.rpc = await this.openMultiple(remotes);
+      return rest;
+    }
     this.rpc = await this.connect(this.server);
     if (need === 'database' && this.database === '') {
       const dbs = await this.listDbs();
@@ -99,18 +115,84 @@ export class ClientSession {
     return rest;
   }
 
+  /** The first of several remotes that is up and serves the database: standalone, or clustered
+   *  and connected (and the leader, unless --no-leader-only). */
+  private async openMultiple(remotes: string[]): Promise<RpcOvsdbClient> {
+    const session = new ReconnectingSession(remotes, false, (r) => this.connectActive(r));
+    for (;;) {
+      const rpc = await session.connect();
+      if (!rpc) fatal('no servers were available');
+      if (this.database === '') return rpc;
+      let reply: Json;
+      try {
+        reply = await rpc.request('transact', ['_Server', { op: 'select', table: 'Database', where: [['name', '==', this.database]] }]);
+      } catch {
+        session.closedByPeer();
+        continue;
+      }
+      const rows = Array.isArray(reply) && reply.length === 1 && reply[0] !== null && typeof reply[0] === 'object' && !Array.isArray(reply[0]) ? reply[0].rows : undefined;
+      const row = Array.isArray(rows) ? rows.find((r) => r !== null && typeof r === 'object' && !Array.isArray(r) && r.name === this.database) as JsonObject | undefined : undefined;
+      if (row && (row.model === 'standalone' || (row.connected === true && (!this.options.leaderOnly || row.leader === true)))) return rpc;
+      await rpc.close();
+      session.dropped();
+    }
+  }
+
+  /** open_jsonrpc: an active remote, or a passive one (punix:, ptcp:, pssl:) on which the first
+   *  connection to arrive is taken. */
   async connect(server: string): Promise<RpcOvsdbClient> {
+    if (/^p(unix|tcp|ssl):/.test(server)) return this.accept(server);
+    try {
+      parseActiveTarget(server);
+    } catch {
+      fatal(`failed to connect or listen to "${server}" (Address family not supported by protocol)`);
+    }
+    try {
+      return await this.connectActive(server);
+    } catch (e) {
+      fatal(`failed to connect to "${server}" (${causeText(e)})`);
+    }
+  }
+
+  /** Connects to an active remote; a failure is thrown, not fatal. */
+  async connectActive(server: string): Promise<RpcOvsdbClient> {
+    // stream_open_with_default_port: a tcp:/ssl: target without a port gets 6640, with a warning
+    // (once per process).
+    if (/^(tcp|ssl):/.test(server) && server.replace(/\[[^\]]*\]/g, '').split(':').length < 3 && !this.portWarned) {
+      this.portWarned = true;
+      vlog.module('stream').warn('The default OVSDB port number has changed from 6632 to 6640');
+    }
     let tls: TlsFiles | undefined;
     try {
       tls = tlsFilesFor(server, this.options.ssl);
     } catch (e) {
       fatal(`failed to connect to "${server}" (${(e as Error).message})`);
     }
+    return connectOvsdb(server, { tls });
+  }
+
+  private portWarned = false;
+
+  private async accept(server: string): Promise<RpcOvsdbClient> {
+    let tls: TlsFiles | undefined;
     try {
-      return await connectOvsdb(server, { tls });
+      tls = tlsFilesFor(server.slice(1), this.options.ssl);
     } catch (e) {
-      fatal(`failed to connect to "${server}" (${causeText(e)})`);
+      fatal(`failed to connect or listen to "${server}" (${(e as Error).message})`);
     }
+    let take: (sock: import('node:net').Socket) => void = () => {};
+    const first = new Promise<import('node:net').Socket>((resolve) => { take = resolve; });
+    let listener;
+    try {
+      listener = await listenRemote(server, (sock) => take(sock), { tls });
+    } catch (e) {
+      fatal(`failed to connect or listen to "${server}" (${causeText(e)})`);
+    }
+    vlog.module('ovsdb_client').info(`${server}: waiting for connection...`);
+    const sock = await first;
+    // Stop listening (not awaited: a server's close completes only when its connections end).
+    void listener.close();
+    return new RpcOvsdbClient(sock, { name: server });
   }
 
   get client(): RpcOvsdbClient {
@@ -153,7 +235,7 @@ export class ClientSession {
       await this.client.request('set_db_change_aware', [true]);
     } catch (e) {
       if (e instanceof RpcError) {
-        if (this.options.dbChangeAware === 1) fatal(`${this.server}: set_db_change_aware failed (${ovsJsonToText(e.error)})`);
+        if (this.options.dbChangeAware === 1) fatal(`${this.server}: set_db_change_aware failed (${ovsJsonToTextUnsorted(e.error)})`);
         return;
       }
       fatal(`${this.server}: error setting db_change_aware (${causeText(e)})`);
