@@ -3,7 +3,7 @@
 // convert, needs-conversion, dump, backup, restore, lock, steal, unlock (engine/dbclient/). Options
 // may come anywhere before "--", as with getopt; [SERVER] defaults to unix:<rundir>/db.sock and
 // [DATABASE] to Open_vSwitch when the server has it.
-import { installFatalSignalHandlers, ovsFatal, versionString } from '../util/daemon.js';
+import { defaultDaemonOptions, installFatalSignalHandlers, ovsFatal, parseDaemonOption, versionString } from '../util/daemon.js';
 import { getoptLong, GetoptError, type LongOption } from '../util/getopt.js';
 import { parseVlogOption, vlog, type VlogOption } from '../util/vlog.js';
 import { DEFAULT_TABLE_STYLE, type TableStyle } from '../vsctl/types.js';
@@ -64,7 +64,7 @@ interface Parsed {
 
 function parseOptions(argv: string[]): Parsed {
   const options: ClientOptions = {
-    style: { ...DEFAULT_TABLE_STYLE, format: 'table' }, timestamp: false, force: false, dbChangeAware: -1, leaderOnly: true, ssl: {},
+    style: { ...DEFAULT_TABLE_STYLE, format: 'table' }, timestamp: false, force: false, dbChangeAware: -1, leaderOnly: true, ssl: {}, daemon: defaultDaemonOptions(),
   };
   const parsed: Parsed = { options, timeoutSec: 0, vlogOptions: [], operands: [] };
   const sslField: Record<string, keyof TlsFiles> = { 'private-key': 'privateKey', certificate: 'certificate', 'ca-cert': 'caCert', 'bootstrap-ca-cert': 'caCert' };
@@ -96,8 +96,13 @@ function parseOptions(argv: string[]): Parsed {
       case 'pretty': options.style.pretty = true; break;
       case 'bare': Object.assign(options.style, { format: 'list', data: 'bare', headings: false }); break;
       case 'max-column-width': options.style.maxColumnWidth = parseInt(value!, 10) || 0; break;
-      case 'detach': case 'monitor':
-        throw new ClientFatalError(`--${name} is not supported by this ovsdb-client (run it in the background instead)`);
+      case 'detach': case 'no-chdir': case 'pidfile': case 'overwrite-pidfile': case 'monitor': case 'user': case 'no-self-confinement':
+        try {
+          parseDaemonOption(value === undefined ? `--${name}` : `--${name}=${value}`, options.daemon);
+        } catch (e) {
+          throw new ClientFatalError((e as Error).message);
+        }
+        break;
       case 'verbose': case 'log-file': case 'syslog-method': case 'syslog-target': {
         const arg = value === undefined ? `--${name}` : `--${name}=${value}`;
         const vo = parseVlogOption(arg, () => undefined);

@@ -12,6 +12,8 @@ import { backupCommand, restoreCommand } from './backup.js';
 import { loadSchemaForClient, schemasDiffer } from './schema-file.js';
 import { clientUsage } from './usage.js';
 import { ReconnectingSession } from './reconnect.js';
+import { daemonizeComplete, daemonizeStart, exitCleanly, versionString, type KeptStreams } from '../util/daemon.js';
+import { UnixctlServer } from '../util/unixctl.js';
 import { ovsJsonToText, ovsJsonToTextUnsorted } from '../vsctl/json-text.js';
 import { parseJsonArgument } from './json-arg.js';
 
@@ -54,6 +56,8 @@ async function runTransaction(s: ClientSession, args: string[], txn: Json[]): Pr
   s.database = transactionDatabase(txn);
   await s.open(args, 1, 'database');
   if (s.options.dbChangeAware === 1) await s.sendDbChangeAware();
+  await daemonize(s, { stdout: true, stderr: true });
+  daemonizeComplete(true);
   return s.call('transact', txn);
 }
 
@@ -185,20 +189,55 @@ async function wait(s: ClientSession, args: string[]): Promise<void> {
   }
 }
 
+/** daemonize_start, with the standard streams the command keeps. */
+async function daemonize(s: ClientSession, keep: KeptStreams): Promise<void> {
+  try {
+    await daemonizeStart(s.options.daemon, 'ovsdb-client', keep);
+  } catch (e) {
+    fatal((e as Error).message);
+  }
+}
+
 /** lock/steal/unlock NAME: sends the request, prints its reply, then prints every notification
- *  ("locked", "stolen") as its method and its parameters, until stopped. */
+ *  ("locked", "stolen") as its method and its parameters, until stopped. With --detach, the
+ *  control socket takes further lock, steal and unlock requests, and exit. */
 function lockCommand(method: 'lock' | 'steal' | 'unlock'): ClientCommand {
   return {
     need: 'rpc', min: 1, max: 1,
     run: async (s, args) => {
+      await daemonize(s, { stdout: true });
       const rpc = s.client;
-      const closed = new Promise<void>((resolve) => rpc.onClose(() => resolve()));
+      let exit: () => void = () => {};
+      const ended = new Promise<'closed' | 'exit'>((resolve) => {
+        rpc.onClose(() => resolve('closed'));
+        exit = () => resolve('exit');
+      });
       rpc.onNotification((m, params) => {
         s.out(m + '\n');
         s.printJson(params);
       });
-      s.printJson(await s.call(method, [args[0]!]));
-      await closed;
+      const send = async (m: string, lock: string): Promise<void> => {
+        s.printJson(await s.call(m, [lock]));
+        daemonizeComplete();
+      };
+      let unixctl: UnixctlServer | undefined;
+      if (s.options.daemon.detach) {
+        try {
+          unixctl = await UnixctlServer.create({ programName: 'ovsdb-client', version: versionString('ovsdb-client') });
+        } catch (e) {
+          fatal(`failed to create unixctl server (${(e as Error).message})`);
+        }
+        for (const m of ['unlock', 'steal', 'lock']) {
+          unixctl.register(m, 'LOCK', 1, 1, ([lock]) => { void send(m, lock!); return undefined; });
+        }
+        unixctl.register('exit', '', 0, 0, () => { setImmediate(exit); return undefined; });
+      }
+      await send(method, args[0]!);
+      if ((await ended) === 'exit') {
+        await unixctl?.close();
+        await s.close();
+        await exitCleanly(0);
+      }
       fatal(`${s.server}: receive failed (End of file)`);
     },
   };

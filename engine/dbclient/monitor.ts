@@ -10,6 +10,9 @@ import { causeText } from '../util/errno-text.js';
 import { ClientSession, fatal } from './session.js';
 import { tablesByName, type ColumnView, type TableView } from './schema-view.js';
 import { parseJsonArgument } from './json-arg.js';
+import { daemonizeComplete, daemonizeStart, exitCleanly, versionString } from '../util/daemon.js';
+import { UnixctlServer } from '../util/unixctl.js';
+import { parseOvsJson } from '../util/ovs-json.js';
 
 type Version = 1 | 2 | 3;
 const METHOD: Record<Version, string> = { 1: 'monitor', 2: 'monitor_cond', 3: 'monitor_cond_since' };
@@ -156,7 +159,48 @@ async function checkCondition(s: ClientSession, table: TableView, condition: Jso
   }
 }
 
+/** With --detach: the daemon's control socket and its commands (exit, ovsdb-client/block,
+ *  ovsdb-client/unblock, ovsdb-client/cond_change TABLE COND). */
+async function monitorControl(s: ClientSession, exit: () => void, blocked: { value: boolean; release: () => void }): Promise<UnixctlServer | undefined> {
+  if (!s.options.daemon.detach) return undefined;
+  let u: UnixctlServer;
+  try {
+    u = await UnixctlServer.create({ programName: 'ovsdb-client', version: versionString('ovsdb-client') });
+  } catch (e) {
+    fatal(`failed to create unixctl server (${(e as Error).message})`);
+  }
+  u.register('exit', '', 0, 0, () => { setImmediate(exit); return undefined; });
+  u.register('ovsdb-client/block', '', 0, 0, () => {
+    if (blocked.value) return 'already blocking';
+    blocked.value = true;
+    return undefined;
+  });
+  u.register('ovsdb-client/unblock', '', 0, 0, () => {
+    if (!blocked.value) return 'already unblocked';
+    blocked.value = false;
+    blocked.release();
+    return undefined;
+  });
+  u.register('ovsdb-client/cond_change', 'TABLE COND', 2, 2, ([table, cond]) => {
+    let where: Json;
+    try { where = parseOvsJson(cond!); } catch (e) { where = (e as Error).message; }
+    s.client.request('monitor_cond_change', [null, null, { [table!]: [{ where }] }]).catch(() => { /* as OVS: the reply is not read */ });
+    return 'condition changed';
+  });
+  return u;
+}
+
 async function runMonitor(s: ClientSession, version: Version, args: string[], condition?: Json, lastId?: string): Promise<void> {
+  try {
+    await daemonizeStart(s.options.daemon, 'ovsdb-client', { stdout: true, stderr: true });
+  } catch (e) {
+    fatal((e as Error).message);
+  }
+  let exiting = false;
+  let stop: () => void = () => {};
+  const queued: (() => void)[] = [];
+  const blocked = { value: false, release: () => { while (!blocked.value && queued.length) queued.shift()!(); } };
+  const unixctl = await monitorControl(s, () => { exiting = true; stop(); }, blocked);
   const schema = await s.fetchSchema();
   const tableName = args[0]!;
   const requests: JsonObject = {};
@@ -181,6 +225,10 @@ async function runMonitor(s: ClientSession, version: Version, args: string[], co
   };
   rpc.onClose(() => ended('End of file'));
   rpc.onNotification((method, params) => {
+    if (blocked.value) { queued.push(() => handle(method, params)); return; }
+    handle(method, params);
+  });
+  const handle = (method: string, params: Json[]): void => {
     if (method === 'update' && params.length === 2 && params[0] === null) printer.print1(params[1]!, false);
     else if (method === 'update2' && version === 2 && params.length === 2 && params[0] === null) printer.print2(params[1]!);
     else if (method === 'update3' && version === 3 && params.length === 3 && params[0] === null) {
@@ -189,7 +237,8 @@ async function runMonitor(s: ClientSession, version: Version, args: string[], co
     } else if (method === 'monitor_canceled') {
       fatalLater(`${s.server}: ${s.database} database was removed`);
     }
-  });
+  };
+  stop = () => ended('exit');
   const params: Json[] = [s.database, null, requests];
   if (version === 3) params.push(lastId ?? ZERO_UUID);
   let reply: Json;
@@ -209,7 +258,13 @@ async function runMonitor(s: ClientSession, version: Version, args: string[], co
     s.out(`found: ${r[0] === true ? 'true' : 'false'}, last_id: ${typeof r[1] === 'string' ? r[1] : ''}\n`);
     printer.print2(r[2] ?? {});
   }
+  daemonizeComplete(true);
   const reason = await end;
+  if (exiting) {
+    await unixctl?.close();
+    await s.close();
+    await exitCleanly(0);
+  }
   fatal(failure ?? `${s.server}: receive failed (${reason})`);
 }
 

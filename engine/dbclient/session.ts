@@ -5,6 +5,7 @@ import type { Json, JsonObject } from '../ovsdb/api.js';
 import { connectOvsdb, RpcOvsdbClient } from '../rpc/client.js';
 import { listenRemote, parseActiveTarget } from '../rpc/stream.js';
 import { vlog } from '../util/vlog.js';
+import type { DaemonOptions } from '../util/daemon.js';
 import { ReconnectingSession } from './reconnect.js';
 import { RpcError } from '../rpc/errors.js';
 import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
@@ -38,6 +39,8 @@ export interface ClientOptions {
   /** With several remotes, take a clustered database only from its leader (--no-leader-only: any). */
   leaderOnly: boolean;
   ssl: Partial<TlsFiles>;
+  /** --detach, --pidfile, --no-chdir...: monitor, lock, transact and query can run as daemons. */
+  daemon: DaemonOptions;
 }
 
 export type Need = 'none' | 'rpc' | 'database';
