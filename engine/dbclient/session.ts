@@ -7,7 +7,7 @@ import { listenRemote, parseActiveTarget } from '../rpc/stream.js';
 import { vlog } from '../util/vlog.js';
 import type { DaemonOptions } from '../util/daemon.js';
 import { ReconnectingSession } from './reconnect.js';
-import { RpcError } from '../rpc/errors.js';
+import { ConnectionClosedError, RpcError } from '../rpc/errors.js';
 import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
 import { causeText } from '../util/errno-text.js';
 import { OvsError } from '../util/errors.js';
@@ -210,7 +210,7 @@ export class ClientSession {
       return await this.client.request(method, params);
     } catch (e) {
       if (e instanceof RpcError) fatal(`transaction returned error: ${this.jsonText(e.error)}`);
-      fatal(`transaction failed (${causeText(e)})`);
+      fatal(`transaction failed (${e instanceof ConnectionClosedError ? 'End of file' : causeText(e)})`);
     }
   }
 
