@@ -8,6 +8,7 @@ import type { Json, JsonObject } from '../ovsdb/api.js';
 import { ovsJsonToTextUnsorted } from '../vsctl/json-text.js';
 import type { BaseType, ColumnType, DatabaseSchema } from '../ovsdb/schema.js';
 import { ClientSession, checkTransactionReply, fatal } from './session.js';
+import { ovsShashOrder } from '../util/ovs-shash.js';
 
 export async function backupCommand(s: ClientSession): Promise<void> {
   if (isatty(1)) fatal('not writing backup to a terminal; please redirect stdout to a file');
@@ -16,29 +17,43 @@ export async function backupCommand(s: ClientSession): Promise<void> {
     op: 'select', table: t.name, where: [], columns: t.columns.filter((c) => c.persistent).map((c) => c.name),
   }));
   const result = await s.call('transact', [s.database, ...ops]);
-  const { composeRecord } = await import('../ovsdb/log-file.js');
+  const [{ composeRecordText }, { parseSchema }, { ovsSchemaToJson }] = await Promise.all([
+    import('../ovsdb/log-file.js'), import('../ovsdb/schema.js'), import('../ovsdb/schema-canonical.js'),
+  ]);
   if (!Array.isArray(result) || result.length !== schema.tables.length) {
     fatal(`reply is not array of ${schema.tables.length} elements: ${ovsJsonToTextUnsorted(result)}`);
   }
-  const txn: JsonObject = {};
+  // Written as OVS writes it, so the file is byte for byte what OVS's ovsdb-client writes (but
+  // for _date): every object's members in the order its shash walks them. A row is the parsed
+  // reply row itself (json_clone shares it), _uuid taken out: its members keep the parsed
+  // object's walk order.
+  const member = (k: string, text: string): string => `${JSON.stringify(k)}:${text}`;
+  const tableTexts = new Map<string, string>();
   schema.tables.forEach((t, i) => {
     const r = result[i]!;
     const rows = r !== null && typeof r === 'object' && !Array.isArray(r) ? r.rows : undefined;
     if (!Array.isArray(rows)) fatal(`${t.name} table reply is not an object with a "rows" member array: ${ovsJsonToTextUnsorted(r)}`);
     if (rows.length === 0) return;
-    const out: JsonObject = {};
+    const rowTexts = new Map<string, string>();
     for (const row of rows) {
       if (row === null || typeof row !== 'object' || Array.isArray(row)) fatal(`${t.name} table reply row is not an object: ${ovsJsonToTextUnsorted(row)}`);
-      const { _uuid: uuid, ...rest } = row;
+      const uuid = row._uuid;
       if (uuid === undefined) fatal(`${t.name} table reply row lacks _uuid member: ${ovsJsonToTextUnsorted(row)}`);
-      if (!Array.isArray(uuid) || uuid[0] !== 'uuid' || typeof uuid[1] !== 'string') fatal(`syntax error: expected ["uuid", <string>]`);
-      out[uuid[1]] = rest;
+      if (!Array.isArray(uuid) || uuid[0] !== 'uuid' || typeof uuid[1] !== 'string') fatal('syntax error: expected ["uuid", <string>]');
+      const cols = ovsShashOrder(Object.keys(row)).filter((k) => k !== '_uuid');
+      rowTexts.set(uuid[1], `{${cols.map((k) => member(k, ovsJsonToTextUnsorted(row[k]!))).join(',')}}`);
     }
-    txn[t.name] = out;
+    tableTexts.set(t.name, `{${ovsShashOrder([...rowTexts.keys()]).map((u) => member(u, rowTexts.get(u)!)).join(',')}}`);
   });
-  txn._comment = 'produced by "ovsdb-client backup"';
-  txn._date = Date.now();
-  process.stdout.write(Buffer.concat([composeRecord(schema.json), composeRecord(txn)]));
+  const annotations: Record<string, string> = {
+    _comment: JSON.stringify('produced by "ovsdb-client backup"'), _is_diff: 'true', _date: String(Date.now()),
+  };
+  const txnKeys = ovsShashOrder([...tableTexts.keys(), ...Object.keys(annotations)]);
+  const txnText = `{${txnKeys.map((k) => member(k, tableTexts.get(k) ?? annotations[k]!)).join(',')}}`;
+  process.stdout.write(Buffer.concat([
+    composeRecordText(ovsJsonToTextUnsorted(ovsSchemaToJson(parseSchema(schema.json)))),
+    composeRecordText(txnText),
+  ]));
 }
 
 function rowName(uuid: string): string {
@@ -71,7 +86,7 @@ async function readBackup(): Promise<{ schema: DatabaseSchema; rows: Map<string,
   try {
     const log = parseLog(bytes, '/dev/stdin');
     if (log.tail) throw log.tail.error;
-    if (log.records.length === 0) fatal('/dev/stdin: cannot identify file type');
+    if (log.records.length === 0) fatal('ovsdb error: /dev/stdin: cannot identify file type');
     schema = parseSchema(log.records[0]!.json);
     db = createDatabase(schema);
     for (const r of log.records.slice(1)) db.applyRecord(r.json);

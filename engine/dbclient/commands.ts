@@ -14,6 +14,7 @@ import { clientUsage } from './usage.js';
 import { ReconnectingSession } from './reconnect.js';
 import { daemonizeComplete, daemonizeStart, exitCleanly, versionString, type KeptStreams } from '../util/daemon.js';
 import { UnixctlServer } from '../util/unixctl.js';
+import { RpcError } from '../rpc/errors.js';
 import { ovsJsonToText, ovsJsonToTextUnsorted } from '../vsctl/json-text.js';
 import { parseJsonArgument } from './json-arg.js';
 
@@ -216,8 +217,13 @@ function lockCommand(method: 'lock' | 'steal' | 'unlock'): ClientCommand {
         s.out(m + '\n');
         s.printJson(params);
       });
+      // A reply is printed; an error reply is not (OVS's loop only looks at replies).
       const send = async (m: string, lock: string): Promise<void> => {
-        s.printJson(await s.call(m, [lock]));
+        try {
+          s.printJson(await s.client.request(m, [lock]));
+        } catch (e) {
+          if (!(e instanceof RpcError)) fatal(`${s.server}: receive failed (End of file)`);
+        }
         daemonizeComplete();
       };
       let unixctl: UnixctlServer | undefined;

@@ -94,14 +94,23 @@ class MonitorPrinter {
     process.stderr.write(`ovsdb-client: ${message}\n`);
   }
 
-  /** <table-updates> of "monitor": rows of one table in the order OVS's hash walks them. */
-  print1(updates: Json, initial: boolean): void {
-    if (!isObject(updates)) return this.warn('<table-updates> is not object');
+  /** Each monitored table's <table-update> in `updates`, with the table to print its rows into
+   *  (printed when the caller's loop body is done with it). */
+  private *tableUpdates(updates: Json, what: string): Generator<[MonitoredTable, JsonObject, OutTable]> {
+    if (!isObject(updates)) return this.warn(`${what} is not object`);
     for (const mt of this.mts) {
       const tu = updates[mt.table.name];
       if (tu === undefined) continue;
       if (!isObject(tu)) { this.warn(`<table-update> for table ${mt.table.name} is not object`); continue; }
       const t = this.newTable(mt);
+      yield [mt, tu, t];
+      this.s.printTable(t);
+    }
+  }
+
+  /** <table-updates> of "monitor": rows of one table in the order OVS's hash walks them. */
+  print1(updates: Json, initial: boolean): void {
+    for (const [mt, tu, t] of this.tableUpdates(updates, '<table-updates>')) {
       for (const uuid of ovsShashOrder(Object.keys(tu))) {
         const ru = tu[uuid];
         if (!isObject(ru)) { this.warn('<row-update> is not object'); continue; }
@@ -115,18 +124,12 @@ class MonitorPrinter {
         else if (ru.new === undefined) add(ru.old, 'delete', uuid);
         else { add(ru.old, 'old', uuid); add(ru.new, 'new', ''); }
       }
-      this.s.printTable(t);
     }
   }
 
   /** <table-updates2> of monitor_cond and monitor_cond_since. */
   print2(updates: Json): void {
-    if (!isObject(updates)) return this.warn('<table-updates2> is not object');
-    for (const mt of this.mts) {
-      const tu = updates[mt.table.name];
-      if (tu === undefined) continue;
-      if (!isObject(tu)) { this.warn(`<table-update> for table ${mt.table.name} is not object`); continue; }
-      const t = this.newTable(mt);
+    for (const [mt, tu, t] of this.tableUpdates(updates, '<table-updates2>')) {
       for (const uuid of ovsShashOrder(Object.keys(tu))) {
         const ru = tu[uuid];
         if (!isObject(ru)) { this.warn('<row-update2> is not object'); continue; }
@@ -142,7 +145,6 @@ class MonitorPrinter {
           t.rows.push(rowCells(row, uuid, action, mt));
         }
       }
-      this.s.printTable(t);
     }
   }
 }

@@ -7,19 +7,22 @@ import { fatal } from './session.js';
 export interface SchemaFile {
   name: string;
   schema: DatabaseSchema;
-  /** The schema as OVS sends it in "convert" (ovsdb_schema_to_json: defaults dropped). */
+  /** The schema as OVS sends it in "convert" (ovsdb_schema_to_json: defaults dropped), its
+   *  members in the order OVS writes them. */
   json: JsonObject;
 }
 
 export async function loadSchemaForClient(path: string): Promise<SchemaFile> {
-  const [{ readSchemaFile }, { canonicalSchemaJson }] = await Promise.all([import('../ovsdb/schema-file.js'), import('../ovsdb/schema-canonical.js')]);
+  const [{ readSchemaFile }, { ovsSchemaToJson }, { inShashOrder }] = await Promise.all([
+    import('../ovsdb/schema-file.js'), import('../ovsdb/schema-canonical.js'), import('../util/ovs-shash.js'),
+  ]);
   let schema: DatabaseSchema;
   try {
     schema = readSchemaFile(path);
   } catch (e) {
     fatal((e as Error).message);
   }
-  return { name: schema.name, schema, json: canonicalSchemaJson(schema) };
+  return { name: schema.name, schema, json: inShashOrder(ovsSchemaToJson(schema)) };
 }
 
 /** ovsdb_schema_equal, negated: the served schema (get_schema's reply) against a file's. */

@@ -1,5 +1,7 @@
 // `ovsdb-client --help`: OVS 3.1's text, with this machine's run and log directories.
 import { ovsLogdir, ovsRundir } from '../util/ovs-paths.js';
+import { DAEMON_USAGE } from '../util/daemon.js';
+import { TABLE_USAGE } from '../vsctl/out-table.js';
 
 export function clientUsage(program: string): string {
   const rundir = ovsRundir();
@@ -106,24 +108,7 @@ PKI configuration (required to use SSL):
 SSL options:
   --ssl-protocols=PROTOS  list of SSL protocols to enable
   --ssl-ciphers=CIPHERS   list of SSL ciphers to enable
-
-Output formatting options:
-  -f, --format=FORMAT         set output formatting to FORMAT
-                              ("table", "html", "csv", or "json")
-  -d, --data=FORMAT           set table cell output formatting to
-                              FORMAT ("string", "bare", or "json")
-  --no-headings               omit table heading row
-  --pretty                    pretty-print JSON in output
-  --bare                      equivalent to "--format=list --data=bare --no-headings"
-  --timestamp                 timestamp "monitor" output
-Daemon options:
-  --detach                run in background as daemon
-  --monitor               creates a process to monitor this daemon
-  --user=username[:group] changes the effective daemon user:group
-  --no-chdir              do not chdir to '/'
-  --pidfile[=FILE]        create pidfile (default: ${rundir}/${program}.pid)
-  --overwrite-pidfile     with --pidfile, start even if already running
-
+${TABLE_USAGE}  --timestamp                 timestamp "monitor" output${DAEMON_USAGE(program, rundir)}
 Logging options:
   -vSPEC, --verbose=SPEC   set logging levels
   -v, --verbose            set maximum verbosity level

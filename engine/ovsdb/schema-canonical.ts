@@ -6,6 +6,7 @@
 import type { Json, JsonObject } from './api.js';
 import type { BaseType, ColumnType, DatabaseSchema } from './schema.js';
 import { compareAtoms, atomFromJsonUnchecked } from './datum.js';
+import { ovsShashOrder } from '../util/ovs-shash.js';
 
 const INT64_MIN = -9223372036854775808;
 const INT64_MAX = 9223372036854775807;
@@ -72,6 +73,44 @@ export function canonicalSchemaJson(schema: DatabaseSchema): JsonObject {
     tables[t.name] = tj;
   }
   out['tables'] = tables;
+  return out;
+}
+
+/** ovsdb_schema_to_json with OVS's member insertion order: tables and columns in the order OVS's
+ *  parser walks them (from the schema JSON's own text order), and each object's members in the
+ *  order OVS adds them. Serialised with OVS's shash order (ovs-shash.ts inShashOrder, or
+ *  json-text.ts ovsJsonToTextUnsorted), it is the text OVS's tools send and write. */
+export function ovsSchemaToJson(schema: DatabaseSchema): JsonObject {
+  const canon = canonicalSchemaJson(schema);
+  const canonTables = canon.tables as JsonObject;
+  const textTables = schema.json.tables as JsonObject;
+  const out: JsonObject = { name: canon.name! };
+  if (canon.version !== undefined) out.version = canon.version;
+  if (canon.cksum !== undefined) out.cksum = canon.cksum;
+  const tables: JsonObject = {};
+  for (const tname of ovsShashOrder(ovsShashOrder(Object.keys(textTables)))) {
+    const ct = canonTables[tname] as JsonObject;
+    const textColumns = Object.keys((textTables[tname] as JsonObject).columns as JsonObject);
+    const tj: JsonObject = {};
+    if (ct.mutable !== undefined) tj.mutable = ct.mutable;
+    if (ct.isRoot !== undefined) tj.isRoot = ct.isRoot;
+    const columns: JsonObject = {};
+    const canonColumns = ct.columns as JsonObject;
+    for (const cname of ovsShashOrder(['_uuid', '_version', ...ovsShashOrder(textColumns)])) {
+      if (cname.startsWith('_')) continue;
+      const cc = canonColumns[cname] as JsonObject;
+      const cj: JsonObject = {};
+      if (cc.mutable !== undefined) cj.mutable = cc.mutable;
+      if (cc.ephemeral !== undefined) cj.ephemeral = cc.ephemeral;
+      cj.type = cc.type!;
+      columns[cname] = cj;
+    }
+    tj.columns = columns;
+    if (ct.maxRows !== undefined) tj.maxRows = ct.maxRows;
+    if (ct.indexes !== undefined) tj.indexes = ct.indexes;
+    tables[tname] = tj;
+  }
+  out.tables = tables;
   return out;
 }
 

@@ -70,3 +70,17 @@ export function ovsShashOrder(keys: readonly string[]): string[] {
   }
   return buckets.flatMap((chain) => chain.map((node) => node.key));
 }
+
+type JsonLike = null | boolean | number | string | JsonLike[] | { [k: string]: JsonLike };
+
+/** A copy of `json` whose objects list their members in the order OVS serialises them without
+ *  JSSF_SORT (the shash order of their current member order, taken as OVS's insertion order), so
+ *  that JSON.stringify writes the bytes OVS would. */
+export function inShashOrder<T extends JsonLike>(json: T): T {
+  if (Array.isArray(json)) return json.map((e) => inShashOrder(e)) as T;
+  if (json === null || typeof json !== 'object') return json;
+  const o = json as { [k: string]: JsonLike };
+  const out: { [k: string]: JsonLike } = {};
+  for (const k of ovsShashOrder(Object.keys(o))) out[k] = inShashOrder(o[k]!);
+  return out as T;
+}

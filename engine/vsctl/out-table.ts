@@ -50,6 +50,18 @@ function cellText(c: Cell, style: TableStyle): string {
   return style.data === 'string' ? datumToString(d, type) : datumToBare(d, type);
 }
 
+/** table_usage(): the output formatting options, as OVS's tools list them in --help. */
+export const TABLE_USAGE = `
+Output formatting options:
+  -f, --format=FORMAT         set output formatting to FORMAT
+                              ("table", "html", "csv", or "json")
+  -d, --data=FORMAT           set table cell output formatting to
+                              FORMAT ("string", "bare", or "json")
+  --no-headings               omit table heading row
+  --pretty                    pretty-print JSON in output
+  --bare                      equivalent to "--format=list --data=bare --no-headings"
+`;
+
 /** lib/table.c's time line: "%Y-%m-%d %H:%M:%S.###" in UTC. */
 export function tableTimestamp(now = new Date()): string {
   return now.toISOString().replace('T', ' ').slice(0, 23);

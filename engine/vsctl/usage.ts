@@ -4,6 +4,7 @@
 // scripts' sake without acting on them said to be so.
 import { ROW_IDS } from './row-ids.js';
 import type { VsctlSchema } from './schema.js';
+import { TABLE_USAGE } from './out-table.js';
 
 export function vsctlUsage(prog: string, defaultDb: string, schema: VsctlSchema | undefined): string {
   return `${prog}: ovs-vswitchd management utility
@@ -95,16 +96,7 @@ Options:
   -t, --timeout=SECS          wait at most SECS seconds for ovs-vswitchd
   --dry-run                   do not commit changes to database
   --oneline                   print exactly one line of output per command
-
-Output formatting options:
-  -f, --format=FORMAT         set output formatting to FORMAT
-                              ("table", "html", "csv", or "json")
-  -d, --data=FORMAT           set table cell output formatting to
-                              FORMAT ("string", "bare", or "json")
-  --no-headings               omit table heading row
-  --pretty                    pretty-print JSON in output
-  --bare                      equivalent to "--format=list --data=bare --no-headings"
-
+${TABLE_USAGE}
 Logging options:
   -vSPEC, --verbose=SPEC, -v, --verbose, --log-file[=FILE], --syslog-method=METHOD,
   --syslog-target=HOST:PORT, --no-syslog
