@@ -16,6 +16,7 @@ import { OvsdbError, sortedJsonString, SchemaError } from '../ovsdb/errors.js';
 import { readLog, OVSDB_MAGIC, RAFT_MAGIC } from '../ovsdb/log-file.js';
 import { schemasEqual } from '../ovsdb/schema-canonical.js';
 import { readSchemaFile as readSchemaFileReported } from '../ovsdb/schema-file.js';
+import { getoptLong, GetoptError, type LongOption } from '../util/getopt.js';
 import {
   compactDatabaseFile, createDatabaseFile, openDatabaseFile, readDatabaseSchema,
 } from '../ovsdb/file-db.js';
@@ -353,58 +354,45 @@ const COMMANDS: Command[] = [
 
 type Parsed = { kind: 'run'; opts: Options; args: string[] } | { kind: 'done'; text: string };
 
-const LONG_WITH_ARG = new Set(['rbac-role', 'cid', 'election-timer', 'log-file', 'syslog-method', 'syslog-target']);
-const LONG_OPTIONAL_ARG = new Set(['verbose', 'log-file']);
-const LONG_NO_ARG = new Set(['more', 'help', 'option', 'version']);
+/** ovsdb-tool's options, in OVS's order (which "is ambiguous" messages list). */
+const LONG_OPTIONS: LongOption[] = [
+  { name: 'more', has: 'no', short: 'm' },
+  { name: 'rbac-role', has: 'required' },
+  { name: 'cid', has: 'required' },
+  { name: 'election-timer', has: 'required' },
+  { name: 'verbose', has: 'optional', short: 'v' },
+  { name: 'help', has: 'no', short: 'h' },
+  { name: 'option', has: 'no', short: 'o' },
+  { name: 'version', has: 'no', short: 'V' },
+];
 
-/** getopt_long with permutation, as OVS's command line parsing. */
+const OPTION_LIST = '--more\n-m \n--rbac-role=ARG\n--cid=ARG\n--election-timer=ARG\n--verbose=[ARG]\n-v [ARG]\n--help\n-h \n--option\n-o \n--version\n-V \n';
+
+/** getopt_long with permutation (engine/util/getopt.ts), as OVS's command line parsing; --help,
+ *  --option and --version end the parsing with their text. */
 function parseOptions(argv: string[]): Parsed {
   const opts: Options = { more: 0 };
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      args.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-      let value: string | undefined = eq >= 0 ? a.slice(eq + 1) : undefined;
-      const all = [...LONG_WITH_ARG, ...LONG_OPTIONAL_ARG, ...LONG_NO_ARG];
-      const matches = all.filter((n) => n.startsWith(name));
-      const full = all.includes(name) ? name : matches.length === 1 ? matches[0]! : undefined;
-      if (!full) throw new FatalError(`unrecognized option '${a.slice(0, eq >= 0 ? eq : a.length)}'`);
-      if (LONG_NO_ARG.has(full) && value !== undefined) throw new FatalError(`option '--${full}' doesn't allow an argument`);
-      if (LONG_WITH_ARG.has(full) && !LONG_OPTIONAL_ARG.has(full) && value === undefined) {
-        if (i + 1 >= argv.length) throw new FatalError(`option '--${full}' requires an argument`);
-        value = argv[++i]!;
-      }
-      switch (full) {
+  let done: string | undefined;
+  let args: string[];
+  try {
+    args = getoptLong(argv, LONG_OPTIONS, ({ name, value }) => {
+      if (done !== undefined) return;
+      switch (name) {
         case 'more': opts.more++; break;
-        case 'help': return { kind: 'done', text: usage() };
-        case 'version': return { kind: 'done', text: `${PROGRAM} (Open vSwitch) ${VERSION}\n` };
-        case 'option': return { kind: 'done', text: '--more\n-m \n--rbac-role=ARG\n--verbose=[ARG]\n-v [ARG]\n--help\n-h \n--option\n-o \n--version\n-V \n' };
+        case 'help': done = usage(); break;
+        case 'version': done = `${PROGRAM} (Open vSwitch) ${VERSION}\n`; break;
+        case 'option': done = OPTION_LIST; break;
         case 'rbac-role': opts.rbacRole = value!; break;
-        default: break; // logging options: accepted, nothing is logged
+        default: break; // --verbose, --cid, --election-timer: nothing here uses them
       }
-      continue;
-    }
-    if (a.startsWith('-') && a.length > 1) {
-      for (let j = 1; j < a.length; j++) {
-        const c = a[j]!;
-        if (c === 'm') opts.more++;
-        else if (c === 'h') return { kind: 'done', text: usage() };
-        else if (c === 'V') return { kind: 'done', text: `${PROGRAM} (Open vSwitch) ${VERSION}\n` };
-        else if (c === 'o') return { kind: 'done', text: '--more\n-m \n--rbac-role=ARG\n--verbose=[ARG]\n-v [ARG]\n--help\n-h \n--option\n-o \n--version\n-V \n' };
-        else if (c === 'v') break; // -v[SPEC]: the rest of the word is its argument
-        else throw new FatalError(`invalid option -- '${c}'`);
-      }
-      continue;
-    }
-    args.push(a);
+    });
+  } catch (e) {
+    // (Real's getopt never reaches a bad option after --help, --option or --version.)
+    if (done !== undefined) return { kind: 'done', text: done };
+    if (e instanceof GetoptError) throw new FatalError(e.message);
+    throw e;
   }
-  return { kind: 'run', opts, args };
+  return done !== undefined ? { kind: 'done', text: done } : { kind: 'run', opts, args };
 }
 
 /** Runs `ovsdb-tool ARGV...`; writes to stdout/stderr and sets process.exitCode. Resolves to the
