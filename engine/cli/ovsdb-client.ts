@@ -118,6 +118,16 @@ function parseOptions(argv: string[]): Parsed {
   return parsed;
 }
 
+/** --timeout ran out. Windows has no SIGALRM: there the same log line, then exit status 1. */
+function alarm(): void {
+  if (process.platform !== 'win32') {
+    process.kill(process.pid, 'SIGALRM');
+    return;
+  }
+  vlog.module('fatal_signal').warn('terminating with signal 14 (Alarm clock)');
+  process.exit(1);
+}
+
 export async function main(argv: string[]): Promise<void> {
   vlog.programName = PROGRAM;
   let session: ClientSession | undefined;
@@ -126,7 +136,7 @@ export async function main(argv: string[]): Promise<void> {
     try { vlog.applyOptions(p.vlogOptions); } catch (e) { throw new ClientFatalError((e as Error).message); }
     // As OVS's alarm(): SIGALRM ends the process when the time is up.
     installFatalSignalHandlers();
-    if (p.timeoutSec > 0) setTimeout(() => process.kill(process.pid, 'SIGALRM'), p.timeoutSec * 1000).unref();
+    if (p.timeoutSec > 0) setTimeout(alarm, p.timeoutSec * 1000).unref();
     const args = p.operands;
     if (args.length === 0) throw new ClientFatalError('missing command name; use --help for help');
     const name = args.shift()!;
