@@ -291,13 +291,15 @@ t.test('convert to a modified vswitch schema', { skip }, async (t) => {
   const v = await runClient('real', ['get-schema-version', servers.real.target], servers.real.dir);
   t.equal(v.stdout.trim(), schema.version, 'the real conversion took (sanity check of the test)');
 
-  // Errors: a schema file that does not exist, one naming a database the server lacks.
-  const other = join(scratch, 'other.ovsschema');
-  writeFileSync(other, JSON.stringify(EXTRA_SCHEMA));
+  // Errors: a schema file that does not exist or is not JSON, too many arguments. (A schema
+  // naming a database the server lacks is left out: real ovsdb-client 3.1 dies of SIGSEGV on it,
+  // in convert and in needs-conversion.)
   const broken = join(scratch, 'broken.ovsschema');
   writeFileSync(broken, '{"name": "Open_vSwitch", "tables": ');
-  for (const bad of [['convert', a.target, join(scratch, 'none.ovsschema')], ['convert', a.target, other], ['convert', a.target, broken],
-    ['convert', a.target, 'Open_vSwitch', newSchema], ['needs-conversion', a.target, other]]) {
+  const noTables = join(scratch, 'no-tables.ovsschema');
+  writeFileSync(noTables, '{"name": "Open_vSwitch", "version": "1.0.0"}');
+  for (const bad of [['convert', a.target, join(scratch, 'none.ovsschema')], ['convert', a.target, broken], ['convert', a.target, noTables],
+    ['convert', a.target, 'Open_vSwitch', newSchema], ['needs-conversion', a.target, broken], ['convert', a.target, SCHEMA]]) {
     const [real, ours] = await Promise.all(BOTH.map((w) => runClient(w, bad, a.dir, { timeoutMs: 5000 }))) as [RunResult, RunResult];
     reportRun(t, `ovsdb-client ${bad[0]} ${bad.slice(2).map((x) => x.replace(scratch, '$DIR')).join(' ')}`, real, ours);
   }
