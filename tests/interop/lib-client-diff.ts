@@ -66,7 +66,12 @@ export type Which = 'real' | 'ours';
 /** Environment of a client run in `dir`: OVS_RUNDIR points there, so the default SERVER
  *  (unix:<rundir>/db.sock) is the test's private server. */
 export function clientEnv(dir: string): NodeJS.ProcessEnv {
-  return { ...process.env, OVS_RUNDIR: dir };
+  // tap puts its process-info hook into NODE_OPTIONS; loaded into every node child it triples
+  // our client's start-up time, and the client is no test process.
+  const env: NodeJS.ProcessEnv = { ...process.env, OVS_RUNDIR: dir };
+  delete env.NODE_OPTIONS;
+  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
+  return env;
 }
 
 /** Runs real or our ovsdb-client with `args` in `dir`. */

@@ -41,8 +41,10 @@ const servers: Array<[string, () => Promise<PrivateServer>, string | false]> = [
 
 for (const [label, start, off] of servers) {
   t.test(`ovsdb-client corpus: ours vs real, against ${label}`, { skip: needRealOvs() || off }, async (t) => {
+    // Scenarios are independent (each its own server): two at a time.
+    t.jobs = 2;
     for (const sc of scenarios) {
-      await t.test(`${sc.file.slice(corpusDir.length + 1)}: ${sc.name}`, async (t) => {
+      void t.test(`${sc.file.slice(corpusDir.length + 1)}: ${sc.name}`, async (t) => {
         const server = await start();
         t.teardown(() => server.stop());
         const admin = await connectRaw(server.target);
