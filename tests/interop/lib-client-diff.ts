@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Json, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { readCorpus, shellWords } from '../vsctl/lib-diff.js';
@@ -45,7 +45,7 @@ export interface RunOptions {
 export function runProgram(file: string, args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
     const fd = opts.stdinFile !== undefined ? openSync(opts.stdinFile, 'r') : undefined;
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [fd ?? 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [fd ?? 'pipe', 'pipe', 'pipe'], argv0: argv0Of(file) });
     if (fd !== undefined) closeSync(fd);
     let stdout = '', stderr = '', timedOut = false;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -59,6 +59,12 @@ export function runProgram(file: string, args: string[], opts: RunOptions): Prom
       resolve({ stdout, stderr, status: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1), timedOut });
     });
   });
+}
+
+/** argv[0] as a shell gives it to a program found on PATH: its bare name (getopt's messages
+ *  start with argv[0], so "/usr/bin/ovsdb-client: unrecognized option" would be an artefact). */
+function argv0Of(file: string): string {
+  return file.startsWith('/usr/') ? basename(file) : file;
 }
 
 export type Which = 'real' | 'ours';
@@ -259,7 +265,7 @@ export function startClient(which: Which, args: string[], dir: string, limitMs =
 
 function runProgramLive(file: string, args: string[], cwd: string, out: { stdout: string; stderr: string }, limitMs: number):
   { promise: Promise<RunResult>; kill: () => void } {
-  const child = spawn(file, args, { cwd, env: clientEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { cwd, env: clientEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'], argv0: argv0Of(file) });
   let timedOut = false;
   child.stdout.setEncoding('utf8').on('data', (d: string) => { out.stdout += d; });
   child.stderr.setEncoding('utf8').on('data', (d: string) => { out.stderr += d; });
