@@ -342,3 +342,24 @@ t.test('lock, steal, unlock: replies and notifications', { skip }, async (t) => 
     reportRun(t, `ovsdb-client ${bad[0]} ${bad.slice(1).map((x) => (x === server.target ? '$SERVER' : x)).join(' ')}`, real, ours);
   }
 });
+
+t.test('monitor in every output format, and monitor ALL', { skip }, async (t) => {
+  // One bridge, so that every update holds one row (or one row's old and new values) and the
+  // output has no hash order to reckon with.
+  const server = await serverWith(t, [['init'], ['add-br', 'br0', '--', 'set', 'Bridge', 'br0', 'external_ids:a="x, y"']]);
+  const formats = [['-f', 'csv'], ['-f', 'json'], ['-f', 'list'], ['-f', 'html'], ['--bare'], ['-d', 'json'], ['-d', 'bare'], ['--no-headings'],
+    ['-f', 'json', '--pretty']];
+  const ms = formats.map((f) => {
+    const args = [...f, 'monitor', server.target, 'Open_vSwitch', 'Bridge', 'name,external_ids'];
+    return { args, m: { real: live(t, 'real', args, server.dir), ours: live(t, 'ours', args, server.dir) } };
+  });
+  const all = { args: ['monitor', server.target, 'Open_vSwitch', 'ALL'], m: {} as Record<Which, LiveClient> };
+  for (const w of BOTH) all.m[w] = live(t, w, all.args, server.dir);
+  const clients = [...ms, all].flatMap(({ m }) => BOTH.map((w) => m[w]));
+  await Promise.all(clients.map((c) => c.waitOut((o) => /initial/.test(o.stdout), 'the initial rows')));
+  await vsctl(server, 'set', 'Bridge', 'br0', 'external_ids:b="ü"');
+  await Promise.all(clients.map((c) => c.waitOut((o) => /new/.test(o.stdout), 'the modification')));
+  for (const { args, m } of ms) await compareLive(t, `ovsdb-client ${args.join(' ').replace(server.target, '$SERVER')}`, m);
+  // ALL: every table's initial rows in one update, rows in hash order: compared as line sets.
+  await compareLive(t, 'ovsdb-client monitor $SERVER Open_vSwitch ALL (as line sets)', all.m, true);
+});
