@@ -182,18 +182,25 @@ export function normalizeOutput(text: string, known: Set<string>): string {
   });
 }
 
-/** A line for a message: between ‹›, control characters escaped, cut after `n` characters. */
-function clip(s: string, n = 160): string {
-  const v = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return `‹${v.length > n ? `${v.slice(0, n)}...` : v}›`;
+/** A line for a message: between ‹›, control characters escaped, from `from` (with a leading
+ *  "..." when that is not its start), cut after `n` characters. */
+function clip(s: string, n = 160, from = 0): string {
+  const v = s.slice(from).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `‹${from > 0 ? '...' : ''}${v.length > n ? `${v.slice(0, n)}...` : v}›`;
 }
 
-/** Where two texts first differ: the line number and that line on each side (or "<end>"). */
+/** Where two texts first differ: the line (and column, in a long line) and that part of the line
+ *  on each side (or "<end>"). */
 export function firstDifference(real: string, ours: string): string {
   const a = real.split('\n'), b = ours.split('\n');
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) {
-      return `line ${i + 1}: real ${i < a.length ? clip(a[i] as string) : '<end>'} | ours ${i < b.length ? clip(b[i] as string) : '<end>'}`
+      const x = a[i], y = b[i];
+      let k = 0;
+      if (x !== undefined && y !== undefined) while (k < x.length && k < y.length && x[k] === y[k]) k++;
+      const from = k > 80 ? k - 40 : 0;
+      const where = from > 0 ? `line ${i + 1}, column ${k + 1}` : `line ${i + 1}`;
+      return `${where}: real ${x !== undefined ? clip(x, 160, from) : '<end>'} | ours ${y !== undefined ? clip(y, 160, from) : '<end>'}`
         + ` (real ${a.length} lines, ours ${b.length})`;
     }
   }
