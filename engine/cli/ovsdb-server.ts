@@ -15,6 +15,7 @@ import { limitForOption, parseLimitValue, SERVER_LIMITS, LIMIT_NAMES, type Serve
 import type { Logger } from '../rpc/logger.js';
 import type { Json, RowJson } from '../ovsdb/api.js';
 import { openDatabaseFile, type FileDatabase } from '../ovsdb/file-db.js';
+import { OvsdbError } from '../ovsdb/errors.js';
 import { absFileName, ovsDbdir, ovsLogdir, ovsRundir } from '../util/ovs-paths.js';
 import {
   addExitHook, DAEMON_USAGE, daemonizeComplete, daemonizeStart, defaultDaemonOptions, exitCleanly, ovsFatal,
@@ -200,6 +201,15 @@ export class OvsdbServerRunner {
       logger: vlogLogger(vlog.module('ovsdb_jsonrpc_server')),
       ...options,
       audit: { logger: vlogLogger(audit), ...options.audit },
+      // "convert": the file is rewritten with the converted rows, and its new database object
+      // replaces the old one everywhere (compact, db: remotes, close).
+      convertDatabase: (name, schema) => {
+        const db = this.dbs.get(name);
+        if (!db) throw new OvsdbError('unknown database', `convert request specifies unknown database ${name}`);
+        const converted = db.convert(schema, 'converted by ovsdb-server');
+        this.dbs.set(name, converted);
+        return converted;
+      },
     });
   }
 

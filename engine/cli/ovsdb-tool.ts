@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import { ovsDbdir, ovsPkgdatadir } from '../util/ovs-paths.js';
 import { OvsError } from '../util/errors.js';
+import { OvsJsonSyntaxError, parseOvsJson } from '../util/ovs-json.js';
 import { ovsShashOrder } from '../util/ovs-shash.js';
 import { parseSchema, type DatabaseSchema, type ColumnType } from '../ovsdb/schema.js';
 import { datumFromJson, datumToString } from '../ovsdb/datum.js';
-import { sortedJsonString, SchemaError } from '../ovsdb/errors.js';
+import { OvsdbError, sortedJsonString, SchemaError } from '../ovsdb/errors.js';
 import { readLog, OVSDB_MAGIC, RAFT_MAGIC } from '../ovsdb/log-file.js';
 import { schemasEqual } from '../ovsdb/schema-canonical.js';
+import { readSchemaFile as readSchemaFileReported } from '../ovsdb/schema-file.js';
 import {
   compactDatabaseFile, createDatabaseFile, openDatabaseFile, readDatabaseSchema,
 } from '../ovsdb/file-db.js';
@@ -85,26 +87,12 @@ Other options:
 
 // ---- schema files ------------------------------------------------------------------------------
 
-/** Reads an .ovsschema file with ovsdb-tool's error wording. */
+/** Reads an .ovsschema file with ovsdb-tool's error wording (engine/ovsdb/schema-file.ts). */
 function readSchemaFile(path: string): DatabaseSchema {
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return readSchemaFileReported(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.message;
-    throw new FatalError(`failed to read schema: "${path}" could not be read as JSON (error opening "${path}": ${why})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new FatalError(`failed to read schema: "${path}" could not be read as JSON (${(e as Error).message})`);
-  }
-  try {
-    return parseSchema(json);
-  } catch (e) {
-    if (e instanceof SchemaError) throw new FatalError(`failed to read schema: ${e.message}`);
+    if (e instanceof SchemaError) throw new FatalError(e.message);
     throw e;
   }
 }
@@ -211,16 +199,14 @@ function showLog(o: Out, opts: Options, path: string): void {
 
 // ---- query / transact ----------------------------------------------------------------------------
 
+/** Parses a transaction given on the command line with OVS's JSON parser and error texts. */
 function parseTransaction(s: string): Json {
-  let json: unknown;
   try {
-    json = JSON.parse(s);
+    return parseOvsJson(s);
   } catch (e) {
-    throw new FatalError(`"${s}": ${(e as Error).message}`);
+    if (e instanceof OvsJsonSyntaxError) throw new FatalError(`"${s}": ${e.message}`);
+    throw e;
   }
-  // OVS's JSON parser accepts only an object or an array at the top level.
-  if (json === null || typeof json !== 'object') throw new FatalError(`"${s}": syntax error at beginning of input`);
-  return json as Json;
 }
 
 async function transact(o: Out, path: string, txn: string, rw: boolean): Promise<void> {
@@ -452,7 +438,7 @@ export async function main(argv: string[], io: { stdout?: (s: string) => void; s
       stderr(`${PROGRAM}: ${e.message}\n`);
       status = e.status;
     } else if (e instanceof OvsError) {
-      stderr(`${PROGRAM}: ${e.message}\n`);
+      stderr(`${PROGRAM}: ${e instanceof OvsdbError ? e.toText() : e.message}\n`);
       status = 1;
     } else {
       stderr(`${PROGRAM}: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

@@ -32,6 +32,11 @@ export class OvsdbError extends OvsError {
     if (syntax !== undefined) this.syntax = sortedJsonString(syntax);
   }
 
+  /** ovsdb_error_to_string: `syntax "SYNTAX": ERROR: DETAILS`, as OVS's tools print an error. */
+  toText(): string {
+    return (this.syntax !== undefined ? `syntax "${this.syntax}": ` : '') + this.message;
+  }
+
   toJson(): OvsdbErrorJson {
     const j: OvsdbErrorJson = { error: this.error };
     if (this.details !== undefined) j.details = this.details;

@@ -28,6 +28,11 @@ export interface FileDatabaseExtras {
   compact(): Promise<void>;
   /** Stops writing to the file and releases its lock. */
   close(): Promise<void>;
+  /** Converts the database to `schema` in place, as ovsdb-server's "convert" does: the file is
+   *  rewritten (atomically) as the new schema plus the converted rows, and later commits go to it
+   *  from the returned database; this object stops writing. Throws OvsdbError when a value does
+   *  not fit the new schema, leaving file and database as they were. */
+  convert(schema: DatabaseSchema, comment: string): FileDatabase;
   /** The torn final record cut off when the file was opened, if any. */
   readonly repairedTail?: TornTail;
 }
@@ -98,6 +103,7 @@ function attach(db: MemoryDatabase, extras: FileDatabaseExtras): FileDatabase {
   Object.defineProperty(fdb, 'path', { value: extras.path, enumerable: true });
   Object.defineProperty(fdb, 'compact', { value: extras.compact });
   Object.defineProperty(fdb, 'close', { value: extras.close });
+  Object.defineProperty(fdb, 'convert', { value: extras.convert });
   if (extras.repairedTail) Object.defineProperty(fdb, 'repairedTail', { value: extras.repairedTail, enumerable: true });
   return fdb;
 }
@@ -117,6 +123,7 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
       path,
       compact: () => Promise.reject(new LogError('OVSDB_E_LOG_IO', `I/O error: ${name}: database is open read-only`)),
       close: async () => { db.setSink(undefined); },
+      convert: () => { throw new OvsdbError('not allowed', `conversion is not allowed for read-only database ${db.name}`); },
     });
   }
 
@@ -161,7 +168,7 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
       });
     }
   };
-  db.setSink({
+  const sink = {
     append(record: JsonObject, durable: boolean): void {
       writer.append(record, durable);
       afterAppend();
@@ -178,9 +185,10 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
       writer.appendJsonChunks(chunks, durable);
       afterAppend();
     },
-  });
+  };
+  db.setSink(sink);
 
-  return attach(db, {
+  const extras: FileDatabaseExtras = {
     path,
     ...(opened.truncated ? { repairedTail: opened.truncated } : {}),
     compact: async () => { compactNow('compacting database online'); },
@@ -188,7 +196,18 @@ export async function openDatabaseFile(path: string, options: OpenDatabaseFileOp
       db.setSink(undefined);
       writer.close();
     },
-  });
+    convert: (schema: DatabaseSchema, comment: string): FileDatabase => {
+      const converted = convertDatabase(db, schema);
+      writer.replace(compactedRecords(converted, comment));
+      base = writer.offset;
+      lastCompact = Date.now();
+      db.setSink(undefined);
+      db = converted;
+      db.setSink(sink);
+      return attach(db, extras);
+    },
+  };
+  return attach(db, extras);
 }
 
 /** Creates a new database file holding only `schemaJson` (canonicalised as OVS stores it). Fails
@@ -252,12 +271,9 @@ export function convertDatabase(db: MemoryDatabase, schema: DatabaseSchema): Mem
         if (col.name.startsWith('_')) continue;
         const v = row[col.name];
         if (v === undefined) continue;
-        try {
-          checkDatumJson(col.type, v as Json);
-        } catch (e) {
-          const why = e instanceof OvsdbError ? e.message : String(e);
-          throw new OvsdbError('constraint violation', `table ${table.name} column ${col.name} row ${uuid}: value does not fit the new schema (${why})`);
-        }
+        // A value that does not fit fails as OVS's ovsdb_convert fails: with the datum's own
+        // error (e.g. syntax error, "expected integer", syntax "br0").
+        checkDatumJson(col.type, v as Json);
         if (!datumEqualJson(col.type, v as Json, defaultDatumJson(col.type))) newRow[col.name] = v as Json;
       }
       rows[uuid] = newRow;

@@ -52,6 +52,10 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** Audit trail of writes and management calls (default: log lines through `logger`). */
   audit?: AuditOptions;
+  /** Makes the "convert" method available: converts the database served as `name` to `schema`
+   *  (writing its storage) and returns the database to serve from then on. Throws OvsdbError when
+   *  the data does not fit. Without it, "convert" answers "not allowed". */
+  convertDatabase?: (name: string, schema: DatabaseSchema) => Database;
 }
 
 /** Per-remote settings a session follows for its whole life; the owner may change `role` later
@@ -136,6 +140,30 @@ export class OvsdbServer {
     this.dbs.delete(name);
     this.serverDb.removeDatabase(name);
     for (const s of this.sessions) s.databaseRemoved(name);
+  }
+
+  /** Serves `db` (a converted copy) in place of the database of the same name, as ovsdb-server
+   *  does after "convert": when the schema version changed, clients that are not db-change-aware
+   *  are disconnected; every monitor of the database is canceled (monitor_canceled to the
+   *  db-change-aware ones); _Server's row shows the new schema. */
+  replaceDatabase(db: Database, schema: DatabaseSchema): void {
+    const old = this.dbs.get(db.name);
+    if (!old) throw new OvsError('OVS_E_NO_DB', `no database named ${db.name} is served`);
+    if (old.schema.version !== schema.version) {
+      for (const s of [...this.sessions]) {
+        if (!s.dbChangeAware) s.connection.close(`database ${db.name} schema changed`);
+      }
+      this.logger.info(`database ${db.name} schema changed: disconnecting clients that are not db-change-aware`);
+    }
+    old.unsubscribe();
+    this.dbs.delete(db.name);
+    for (const s of this.sessions) s.databaseRemoved(db.name);
+    this.attach(db, schema);
+  }
+
+  /** @internal The server's converter, if it has one. */
+  get converter(): ServerOptions['convertDatabase'] {
+    return this.options.convertDatabase;
   }
 
   get databaseNames(): string[] {
@@ -465,6 +493,7 @@ export class ServerSession implements TransactSession, LockHolder {
       case 'monitor_cond_change': return this.monitorCondChange(params);
       case 'monitor_cancel': return this.monitorCancel(params);
       case 'lock': case 'steal': case 'unlock': return this.lockMethod(method, params);
+      case 'convert': return this.convert(params);
       case 'set_db_change_aware':
         if (params.length !== 1 || typeof params[0] !== 'boolean') {
           throw new OvsdbError('syntax error', 'set_db_change_aware: true or false parameter expected', params);
@@ -664,6 +693,31 @@ export class ServerSession implements TransactSession, LockHolder {
     if (key === undefined || !m) throw new ReplyError('unknown monitor');
     this.monitors.delete(key);
     this.server.entry(m.db)?.feed.remove(m.monitor);
+    return {};
+  }
+
+  /** convert [<db-name>, <schema>]: the database, converted to the new schema, is served and
+   *  stored in its place (ovsdb-server's "convert" trigger, standalone databases). */
+  private convert(params: Json[]): Json {
+    const e = this.entryFor('convert', params);
+    const dbName = e.db.name;
+    if (this.role !== '') {
+      throw new OvsdbError('permission error', `RBAC rules for client "${this.clientId ?? '(null)'}" role "${this.role}" prohibit "convert" of database ${dbName} (only the root role may convert databases)`);
+    }
+    if (this.settings.readOnly || dbName === SERVER_DB_NAME) throw new OvsdbError('not allowed', `conversion is not allowed for read-only database ${dbName}`);
+    if (params.length !== 2) throw new OvsdbError('syntax error', 'array expected', params);
+    let schema: DatabaseSchema;
+    try {
+      schema = parseSchema(params[1]);
+    } catch (err) {
+      throw new OvsdbError('syntax error', (err as Error).message, params[1]);
+    }
+    if (schema.name !== dbName) throw new OvsdbError('invalid parameters', `new schema name (${schema.name}) does not match database name (${dbName})`);
+    const converter = this.server.converter;
+    if (!converter) throw new OvsdbError('not allowed', `conversion is not supported for database ${dbName} by this server`);
+    const converted = converter(dbName, schema);
+    this.server.logger.info(`${this.name}: database ${dbName} converted to schema version ${schema.version}`);
+    this.server.replaceDatabase(converted, schema);
     return {};
   }
 

@@ -77,7 +77,9 @@ const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = {
   SIGTERM: '15 (Terminated)', SIGINT: '2 (Interrupt)', SIGHUP: '1 (Hangup)', SIGALRM: '14 (Alarm clock)',
 };
 
-function installFatalSignalHandlers(): void {
+/** OVS's fatal_signal: SIGTERM, SIGINT, SIGHUP and SIGALRM log "terminating with signal N (...)",
+ *  run the exit hooks, remove the files to unlink, then end the process by the same signal. */
+export function installFatalSignalHandlers(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
   process.on('exit', unlinkAll);
@@ -298,18 +300,18 @@ export function runningDetached(): boolean {
 /** daemonize_start. In the foreground process of a --detach start this never returns: it re-spawns
  *  the program detached and exits when the child is ready (0) or has failed (its status). In the
  *  daemon it creates the pidfile. Throws DaemonError for pidfile problems. */
-export async function daemonizeStart(opts: DaemonOptions, programName: string): Promise<void> {
+export async function daemonizeStart(opts: DaemonOptions, programName: string, keep: KeptStreams = {}): Promise<void> {
   if (started) return;
   started = true;
   daemonOpts = opts;
   installFatalSignalHandlers();
-  if (opts.detach && !isDetachedChild) await detachAndWait(programName);
+  if (opts.detach && !isDetachedChild) await detachAndWait(programName, keep);
   if (opts.pidfile !== undefined) makePidfile(makePidfileName(opts.pidfile, programName), opts.overwritePidfile);
 }
 
 /** daemonize_complete: tells the foreground process we are up, then chdir / (unless --no-chdir)
  *  and stops logging to the console (whose stderr is going away). */
-export function daemonizeComplete(): void {
+export function daemonizeComplete(keptStderr = false): void {
   if (completed) return;
   completed = true;
   if (!isDetachedChild) return;
@@ -320,16 +322,23 @@ export function daemonizeComplete(): void {
   if (!daemonOpts.noChdir) {
     try { process.chdir('/'); } catch { /* stay */ }
   }
-  vlog.setLevels(undefined, 'console', 'off');
+  if (!keptStderr) vlog.setLevels(undefined, 'console', 'off');
   process.stderr.on('error', () => { /* foreground process has exited */ });
   process.stdout.on('error', () => { /* ignored */ });
 }
 
-async function detachAndWait(programName: string): Promise<never> {
+/** daemon_save_fd: standard streams the daemon keeps (e.g. ovsdb-client monitor's output
+ *  redirected to a file) instead of losing them when it detaches. */
+export interface KeptStreams {
+  stdout?: boolean;
+  stderr?: boolean;
+}
+
+async function detachAndWait(programName: string, keep: KeptStreams): Promise<never> {
   const script = process.argv[1];
   const child = spawn(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', keep.stdout ? 'inherit' : 'ignore', keep.stderr ? 'inherit' : 'pipe', 'pipe'],
     env: { ...process.env, [CHILD_ENV]: '1' },
     cwd: process.cwd(),
   });

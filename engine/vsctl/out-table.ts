@@ -1,31 +1,63 @@
-// The table that list/find produce, and its output formats (lib/table.c): table, list, html,
-// csv and json, with string/bare/json cells.
+// OVS's lib/table.c: a table of cells with an optional caption and time line, printed as table,
+// list, html, csv or json with string/bare/json cells. ovs-vsctl's list/find and every table
+// ovsdb-client prints go through it.
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import type { ColumnType } from './schema.js';
-import { datumToBare, datumToString, datumToWire, type Datum } from './datum.js';
+import { datumFromWire, datumToBare, datumToString, datumToWire, type Datum } from './datum.js';
 import { ovsJsonToText } from './json-text.js';
 import type { TableStyle } from './types.js';
 
-export interface Cell {
-  datum: Datum;
-  type: ColumnType;
-}
+/** A cell: a datum of a column, literal text, or wire JSON (with its column type, when it has
+ *  one: then it prints as a datum, as OVS prints a cell whose JSON parses as that type). A JSON
+ *  cell without `json` is empty: "" in text, null in JSON. */
+export type Cell = { datum: Datum; type: ColumnType } | { text: string } | { json?: Json; type?: ColumnType };
 
 export class OutTable {
   readonly headings: string[];
   readonly rows: Cell[][] = [];
+  /** A line before the headings ("Bridge table"); "caption" in JSON. */
+  caption?: string;
+  /** Print the wall-clock time (UTC, milliseconds) before the table; "time" in JSON. */
+  timestamp = false;
   constructor(headings: string[]) {
     this.headings = headings;
   }
 }
 
 function cellJson(c: Cell): Json {
-  return datumToWire(c.datum, c.type);
+  if ('datum' in c) return datumToWire(c.datum, c.type);
+  return 'text' in c ? c.text : c.json ?? null;
 }
 
 function cellText(c: Cell, style: TableStyle): string {
-  if (style.data === 'json') return ovsJsonToText(cellJson(c));
-  return style.data === 'string' ? datumToString(c.datum, c.type) : datumToBare(c.datum, c.type);
+  if ('text' in c) return c.text;
+  let d: Datum;
+  let type: ColumnType;
+  if ('datum' in c) {
+    if (style.data === 'json') return ovsJsonToText(datumToWire(c.datum, c.type));
+    d = c.datum;
+    type = c.type;
+  } else {
+    if (c.json === undefined) return '';
+    if (style.data === 'json' || !c.type) return ovsJsonToText(c.json);
+    type = c.type;
+    try {
+      d = datumFromWire(c.json, type);
+    } catch {
+      return ovsJsonToText(c.json);
+    }
+  }
+  return style.data === 'string' ? datumToString(d, type) : datumToBare(d, type);
+}
+
+/** lib/table.c's time line: "%Y-%m-%d %H:%M:%S.###" in UTC. */
+export function tableTimestamp(now = new Date()): string {
+  return now.toISOString().replace('T', ' ').slice(0, 23);
+}
+
+/** The time line and caption line that table, list and csv output start with. */
+function preamble(t: OutTable): string {
+  return (t.timestamp ? tableTimestamp() + '\n' : '') + (t.caption !== undefined ? t.caption + '\n' : '');
 }
 
 function finishLine(s: string): string {
@@ -35,9 +67,9 @@ function finishLine(s: string): string {
 /** Formats one table; `first` is false for the second and later tables of one invocation. */
 export function formatTable(t: OutTable, style: TableStyle, first: boolean): string {
   switch (style.format) {
-    case 'table': return (first ? '' : '\n') + formatGrid(t, style);
-    case 'list': return (first ? '' : '\n') + formatList(t, style);
-    case 'csv': return (first ? '' : '\n') + formatCsv(t, style);
+    case 'table': return (first ? '' : '\n') + preamble(t) + formatGrid(t, style);
+    case 'list': return (first ? '' : '\n') + preamble(t) + formatList(t, style);
+    case 'csv': return (first ? '' : '\n') + preamble(t) + formatCsv(t, style);
     case 'html': return formatHtml(t, style);
     case 'json': return formatJson(t, style);
   }
@@ -120,7 +152,8 @@ function htmlCell(el: string, content: string): string {
 }
 
 function formatHtml(t: OutTable, style: TableStyle): string {
-  let s = '<table border=1>\n';
+  let s = (t.timestamp ? tableTimestamp() + '\n' : '') + '<table border=1>\n';
+  if (t.caption !== undefined) s += htmlCell('caption', t.caption);
   if (style.headings) {
     s += '  <tr>\n';
     for (const h of t.headings) s += htmlCell('th', h);
@@ -140,5 +173,7 @@ function formatHtml(t: OutTable, style: TableStyle): string {
 
 function formatJson(t: OutTable, style: TableStyle): string {
   const j: JsonObject = { headings: t.headings, data: t.rows.map((r) => r.map(cellJson)) };
+  if (t.caption !== undefined) j.caption = t.caption;
+  if (t.timestamp) j.time = tableTimestamp();
   return ovsJsonToText(j, style.pretty) + '\n';
 }
