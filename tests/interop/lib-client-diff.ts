@@ -70,11 +70,12 @@ function argv0Of(file: string): string {
 export type Which = 'real' | 'ours';
 
 /** Environment of a client run in `dir`: OVS_RUNDIR points there, so the default SERVER
- *  (unix:<rundir>/db.sock) is the test's private server. */
+ *  (unix:<rundir>/db.sock) is the test's private server; OVS_LOGDIR too, so that --help's default
+ *  log file is the same path for both (ours would otherwise default under the project). */
 export function clientEnv(dir: string): NodeJS.ProcessEnv {
   // tap puts its process-info hook into NODE_OPTIONS; loaded into every node child it triples
   // our client's start-up time, and the client is no test process.
-  const env: NodeJS.ProcessEnv = { ...process.env, OVS_RUNDIR: dir };
+  const env: NodeJS.ProcessEnv = { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir };
   delete env.NODE_OPTIONS;
   for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
   return env;

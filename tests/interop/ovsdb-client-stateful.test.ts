@@ -185,6 +185,30 @@ t.test('wait: connected at once; added and removed when ovsdb-server adds and re
   }
 });
 
+/** The first path where two JSON values differ (object key order ignored), with both values
+ *  there, or undefined when they are equal. */
+function jsonDifference(real: Json, ours: Json, path: string): string | undefined {
+  const show = (v: Json | undefined) => (v === undefined ? '<absent>' : JSON.stringify(v).slice(0, 120));
+  if (real !== null && ours !== null && typeof real === 'object' && typeof ours === 'object' && Array.isArray(real) === Array.isArray(ours)) {
+    if (Array.isArray(real) && Array.isArray(ours)) {
+      for (let i = 0; i < Math.max(real.length, ours.length); i++) {
+        if (i >= real.length || i >= ours.length) return `${path}[${i}]: real ${show(real[i])} | ours ${show(ours[i])}`;
+        const d = jsonDifference(real[i] as Json, ours[i] as Json, `${path}[${i}]`);
+        if (d) return d;
+      }
+      return undefined;
+    }
+    const a = real as JsonObject, b = ours as JsonObject;
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      if (!(k in a) || !(k in b)) return `${path}.${k}: real ${show(a[k])} | ours ${show(b[k])}`;
+      const d = jsonDifference(a[k] as Json, b[k] as Json, `${path}.${k}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return JSON.stringify(real) === JSON.stringify(ours) ? undefined : `${path}: real ${show(real)} | ours ${show(ours)}`;
+}
+
 /** The records of an OVSDB log file's text ("OVSDB JSON <len> <sha1>" then the JSON). */
 function logRecords(text: string): JsonObject[] {
   const out: JsonObject[] = [];
@@ -217,8 +241,12 @@ t.test('backup and restore', { skip }, async (t) => {
   try { records = logRecords(ours.stdout); } catch (e) { t.fail(`our backup is not an OVSDB log: ${(e as Error).message}`); }
   const realRecords = logRecords(real.stdout);
   const strip = (r: JsonObject[]) => r.map(({ _date, ...rest }) => { void _date; return rest; });
-  t.same(strip(records), strip(realRecords), 'backup records (schema, then all rows with their UUIDs and a comment) equal, _date aside');
-  t.equal(undated(ours.stdout), undated(real.stdout), 'backup text equal byte for byte (_date aside): same table, row and column order');
+  const where = jsonDifference(strip(realRecords) as Json, strip(records) as Json, 'records');
+  if (where === undefined) t.pass('backup records (schema, then all rows with their UUIDs and a comment) equal, _date aside');
+  else t.fail(`backup records (schema, then all rows with their UUIDs and a comment) equal, _date aside\nfirst difference: ${where}`);
+  const text = compareRuns({ ...real, stdout: undated(real.stdout) }, { ...ours, stdout: undated(ours.stdout) }, { known: uuidsIn(real, ours) });
+  if (text === undefined) t.pass('backup text equal byte for byte (_date aside): same table, row and column order');
+  else t.fail(`backup text equal byte for byte (_date aside): same table, row and column order\n${text}`);
 
   // Both files are valid databases for ovsdb-tool, with the same content.
   const select = JSON.stringify(['Open_vSwitch',
