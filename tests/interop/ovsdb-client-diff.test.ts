@@ -23,7 +23,7 @@ import {
   SCHEMA, canonicalDump, connectRaw, dump, knownUuids, restore, startOurServer, startRealServer, type PrivateServer,
 } from '../vsctl/lib-diff.js';
 import {
-  commandOf, compareRuns, expandWords, knownUuidsOn, readClientCorpus, runClient, runProgram, type ClientScenario,
+  commandOf, compareRuns, expandWords, firstDifference, knownUuidsOn, readClientCorpus, runClient, runProgram, type ClientScenario,
 } from './lib-client-diff.js';
 
 const corpusDir = join(projectRoot, 'tests', 'corpus', 'ovsdb-client');
@@ -78,13 +78,17 @@ for (const [label, start, off] of servers) {
             const real = await runClient('real', words, server.dir);
             const afterReal = await dump(admin, tables);
             const changed = canonicalDump(afterReal, rows) !== canonicalDump(before, rows);
+            // Putting rows back goes through JS numbers: integers beyond 2^53 would come back
+            // changed, and every later line would run on a database real never saw.
+            const lossy = [before, afterReal].some((d) => /[[,:]-?\d{16,}[\],}]/.test(canonicalDump(d, rows)));
+            if (changed && lossy) t.fail(`${line.text}: the test cannot put back a database holding integers beyond 2^53; move this line to a scenario without them`);
             if (changed) await restore(admin, before, schema);
             const ours = await runClient('ours', words, server.dir);
             const afterOurs = await dump(admin, tables);
             const realDb = canonicalDump(afterReal, rows), ourDb = canonicalDump(afterOurs, rows);
             if (changed || ourDb !== realDb) await restore(admin, afterReal, schema);
             diff = compareRuns(real, ours, { known, sorted: line.sorted });
-            if (realDb !== ourDb) diff = `${diff ? `${diff}\n` : ''}database afterwards differs`;
+            if (realDb !== ourDb) diff = `${diff ? `${diff}\n` : ''}database afterwards: ${firstDifference(realDb, ourDb)}`;
           } else {
             const [real, ours] = await Promise.all([runClient('real', words, server.dir), runClient('ours', words, server.dir)]);
             const same = real.stdout === ours.stdout && real.stderr === ours.stderr && real.status === ours.status;
