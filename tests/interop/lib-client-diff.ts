@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Json, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { readCorpus, shellWords } from '../vsctl/lib-diff.js';
@@ -45,7 +45,7 @@ export interface RunOptions {
 export function runProgram(file: string, args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
     const fd = opts.stdinFile !== undefined ? openSync(opts.stdinFile, 'r') : undefined;
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [fd ?? 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [fd ?? 'pipe', 'pipe', 'pipe'], argv0: argv0Of(file) });
     if (fd !== undefined) closeSync(fd);
     let stdout = '', stderr = '', timedOut = false;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -61,12 +61,24 @@ export function runProgram(file: string, args: string[], opts: RunOptions): Prom
   });
 }
 
+/** argv[0] as a shell gives it to a program found on PATH: its bare name (getopt's messages
+ *  start with argv[0], so "/usr/bin/ovsdb-client: unrecognized option" would be an artefact). */
+function argv0Of(file: string): string {
+  return file.startsWith('/usr/') ? basename(file) : file;
+}
+
 export type Which = 'real' | 'ours';
 
 /** Environment of a client run in `dir`: OVS_RUNDIR points there, so the default SERVER
- *  (unix:<rundir>/db.sock) is the test's private server. */
+ *  (unix:<rundir>/db.sock) is the test's private server; OVS_LOGDIR too, so that --help's default
+ *  log file is the same path for both (ours would otherwise default under the project). */
 export function clientEnv(dir: string): NodeJS.ProcessEnv {
-  return { ...process.env, OVS_RUNDIR: dir };
+  // tap puts its process-info hook into NODE_OPTIONS; loaded into every node child it triples
+  // our client's start-up time, and the client is no test process.
+  const env: NodeJS.ProcessEnv = { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir };
+  delete env.NODE_OPTIONS;
+  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k];
+  return env;
 }
 
 /** Runs real or our ovsdb-client with `args` in `dir`. */
@@ -171,18 +183,25 @@ export function normalizeOutput(text: string, known: Set<string>): string {
   });
 }
 
-/** A line for a message: between ‹›, control characters escaped, cut after `n` characters. */
-function clip(s: string, n = 160): string {
-  const v = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return `‹${v.length > n ? `${v.slice(0, n)}...` : v}›`;
+/** A line for a message: between ‹›, control characters escaped, from `from` (with a leading
+ *  "..." when that is not its start), cut after `n` characters. */
+function clip(s: string, n = 160, from = 0): string {
+  const v = s.slice(from).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `‹${from > 0 ? '...' : ''}${v.length > n ? `${v.slice(0, n)}...` : v}›`;
 }
 
-/** Where two texts first differ: the line number and that line on each side (or "<end>"). */
+/** Where two texts first differ: the line (and column, in a long line) and that part of the line
+ *  on each side (or "<end>"). */
 export function firstDifference(real: string, ours: string): string {
   const a = real.split('\n'), b = ours.split('\n');
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) {
-      return `line ${i + 1}: real ${i < a.length ? clip(a[i] as string) : '<end>'} | ours ${i < b.length ? clip(b[i] as string) : '<end>'}`
+      const x = a[i], y = b[i];
+      let k = 0;
+      if (x !== undefined && y !== undefined) while (k < x.length && k < y.length && x[k] === y[k]) k++;
+      const from = k > 80 ? k - 40 : 0;
+      const where = from > 0 ? `line ${i + 1}, column ${k + 1}` : `line ${i + 1}`;
+      return `${where}: real ${x !== undefined ? clip(x, 160, from) : '<end>'} | ours ${y !== undefined ? clip(y, 160, from) : '<end>'}`
         + ` (real ${a.length} lines, ours ${b.length})`;
     }
   }
@@ -254,7 +273,7 @@ export function startClient(which: Which, args: string[], dir: string, limitMs =
 
 function runProgramLive(file: string, args: string[], cwd: string, out: { stdout: string; stderr: string }, limitMs: number):
   { promise: Promise<RunResult>; kill: () => void } {
-  const child = spawn(file, args, { cwd, env: clientEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { cwd, env: clientEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'], argv0: argv0Of(file) });
   let timedOut = false;
   child.stdout.setEncoding('utf8').on('data', (d: string) => { out.stdout += d; });
   child.stderr.setEncoding('utf8').on('data', (d: string) => { out.stderr += d; });

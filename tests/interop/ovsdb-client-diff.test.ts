@@ -5,9 +5,14 @@
 // not in the database before the command (rows a transaction creates, _version values) and vlog
 // timestamps. A `transact` may change the database: it runs with the real client first, the
 // database is put back as it was, ours runs, and both resulting databases must match too.
-// Each scenario runs on a fresh real ovsdb-server, then again on our in-process server (real
-// client + our server vs our client + our server). Each differing line is one failure naming the
-// command line and the first differing line of each side.
+// Each scenario runs on a fresh real ovsdb-server (and, with OVSPS_CLIENT_DIFF_OUR_SERVER=1, again
+// on our in-process server: real client + our server vs our client + our server). Each differing
+// line is one failure naming the command line and where the outputs first part; a comment counts
+// them. OVSPS_CLIENT_DIFF_SELF_CHECK=1 runs the real client on both sides (must pass: checks the
+// test). Where real OVS prints in hash order, the corpus marks the line with `~` (lines compared
+// as sorted sets); note that a real client's hash order also follows the key order of the
+// server's JSON (list-tables against our server lists tables in another order than against a
+// real one).
 import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +23,7 @@ import {
   SCHEMA, canonicalDump, connectRaw, dump, knownUuids, restore, startOurServer, startRealServer, type PrivateServer,
 } from '../vsctl/lib-diff.js';
 import {
-  commandOf, compareRuns, expandWords, knownUuidsOn, readClientCorpus, runClient, runProgram, type ClientScenario,
+  commandOf, compareRuns, expandWords, firstDifference, knownUuidsOn, readClientCorpus, runClient, runProgram, type ClientScenario,
 } from './lib-client-diff.js';
 
 const corpusDir = join(projectRoot, 'tests', 'corpus', 'ovsdb-client');
@@ -41,8 +46,12 @@ const servers: Array<[string, () => Promise<PrivateServer>, string | false]> = [
 
 for (const [label, start, off] of servers) {
   t.test(`ovsdb-client corpus: ours vs real, against ${label}`, { skip: needRealOvs() || off }, async (t) => {
+    // Scenarios are independent (each its own server): two at a time.
+    t.jobs = 2;
+    let lines = 0, differing = 0;
+    const runs: Array<Promise<unknown>> = [];
     for (const sc of scenarios) {
-      await t.test(`${sc.file.slice(corpusDir.length + 1)}: ${sc.name}`, async (t) => {
+      runs.push(t.test(`${sc.file.slice(corpusDir.length + 1)}: ${sc.name}`, async (t) => {
         const server = await start();
         t.teardown(() => server.stop());
         const admin = await connectRaw(server.target);
@@ -69,23 +78,33 @@ for (const [label, start, off] of servers) {
             const real = await runClient('real', words, server.dir);
             const afterReal = await dump(admin, tables);
             const changed = canonicalDump(afterReal, rows) !== canonicalDump(before, rows);
+            // Putting rows back goes through JS numbers: integers beyond 2^53 would come back
+            // changed, and every later line would run on a database real never saw.
+            const lossy = [before, afterReal].some((d) => /[[,:]-?\d{16,}[\],}]/.test(canonicalDump(d, rows)));
+            if (changed && lossy) t.fail(`${line.text}: the test cannot put back a database holding integers beyond 2^53; move this line to a scenario without them`);
             if (changed) await restore(admin, before, schema);
             const ours = await runClient('ours', words, server.dir);
             const afterOurs = await dump(admin, tables);
             const realDb = canonicalDump(afterReal, rows), ourDb = canonicalDump(afterOurs, rows);
             if (changed || ourDb !== realDb) await restore(admin, afterReal, schema);
             diff = compareRuns(real, ours, { known, sorted: line.sorted });
-            if (realDb !== ourDb) diff = `${diff ? `${diff}\n` : ''}database afterwards differs`;
+            if (realDb !== ourDb) diff = `${diff ? `${diff}\n` : ''}database afterwards: ${firstDifference(realDb, ourDb)}`;
           } else {
             const [real, ours] = await Promise.all([runClient('real', words, server.dir), runClient('ours', words, server.dir)]);
             const same = real.stdout === ours.stdout && real.stderr === ours.stderr && real.status === ours.status;
             // The command changed nothing, so the UUIDs known now are those known before it.
             if (!same) diff = compareRuns(real, ours, { known: await knownUuidsOn(admin, DBS), sorted: line.sorted });
           }
+          lines++;
           if (diff === undefined) t.pass(`ovsdb-client ${line.text}`);
-          else t.fail(`ovsdb-client ${line.text}\n${diff}`);
+          else {
+            differing++;
+            t.fail(`ovsdb-client ${line.text}\n${diff}`);
+          }
         }
-      });
+      }));
     }
+    await Promise.all(runs);
+    t.comment(`${differing} of ${lines} command lines differ between real ovsdb-client and ours (against ${label})`);
   });
 }

@@ -38,17 +38,36 @@ function live(t: Test, which: Which, args: string[], dir: string): LiveClient {
   return c;
 }
 
+/** Waits until `c` printed what `cond` wants (bounded, 5 s). The real client must get there (or
+ *  the test itself is wrong); ours may fail to, which the comparison afterwards reports with the
+ *  output it did print, so the script goes on. */
+function reach(c: LiveClient, cond: (o: { stdout: string; stderr: string }) => boolean, what: string): Promise<void> {
+  return c.which === 'real' ? c.waitOut(cond, what) : c.waitOut(cond, what).catch(() => undefined);
+}
+
+/** Both sides talk to the same server (or to copies of one database file), so UUIDs are
+ *  compared as they are: every UUID either printed counts as known. */
+function uuidsIn(...runs: RunResult[]): Set<string> {
+  const all = runs.map((r) => r.stdout + r.stderr).join('\n');
+  return new Set(all.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []);
+}
+
+/** `ovsdb-client ARGS` for messages, with the server's target shown as $SERVER. */
+function label(args: string[], server: { target: string }): string {
+  return `ovsdb-client ${args.join(' ').split(server.target).join('$SERVER')}`;
+}
+
 /** Kills both and compares what they printed (exactly, or as sorted line sets). */
 async function compareLive(t: Test, what: string, clients: Record<Which, LiveClient>, sorted = false): Promise<void> {
   for (const c of Object.values(clients)) c.kill();
   const [real, ours] = await Promise.all([clients.real.done, clients.ours.done]);
-  const diff = compareRuns(real, ours, { known: new Set(), sorted });
+  const diff = compareRuns(real, ours, { known: uuidsIn(real, ours), sorted });
   if (diff === undefined) t.pass(what);
   else t.fail(`${what}\n${diff}`);
 }
 
 function reportRun(t: Test, what: string, real: RunResult, ours: RunResult): void {
-  const diff = compareRuns(real, ours, { known: new Set() });
+  const diff = compareRuns(real, ours, { known: uuidsIn(real, ours) });
   if (diff === undefined) t.pass(what);
   else t.fail(`${what}\n${diff}`);
 }
@@ -65,7 +84,7 @@ t.test('monitor-cond: rows matching a condition, then their changes', { skip }, 
   const server = await serverWith(t, BASE);
   const args = ['monitor-cond', server.target, 'Open_vSwitch', '[["name","==","br0"]]', 'Bridge', 'name,other_config,external_ids'];
   const m = { real: live(t, 'real', args, server.dir), ours: live(t, 'ours', args, server.dir) };
-  const all = (re: RegExp, what: string) => Promise.all(BOTH.map((w) => m[w].waitOut((o) => re.test(o.stdout), what)));
+  const all = (re: RegExp, what: string) => Promise.all(BOTH.map((w) => reach(m[w], (o) => re.test(o.stdout), what)));
   await all(/initial/, 'the initial row');
   await vsctl(server, 'set', 'Bridge', 'br0', 'other_config:b=2');
   await all(/modify/, 'a modification');
@@ -73,15 +92,15 @@ t.test('monitor-cond: rows matching a condition, then their changes', { skip }, 
   await vsctl(server, 'set', 'Bridge', 'br1', 'other_config:c=3', '--', 'add-br', 'br2');
   await vsctl(server, 'del-br', 'br0');
   await all(/delete/, 'the deletion');
-  await compareLive(t, `ovsdb-client ${args.slice(2).join(' ')}`, m);
+  await compareLive(t, label(args, server), m);
 
   // All Port rows: one update holds several rows, printed in hash order: compared as line sets.
   const args2 = ['monitor-cond', server.target, 'Open_vSwitch', '[true]', 'Port', 'name,tag,trunks'];
   const m2 = { real: live(t, 'real', args2, server.dir), ours: live(t, 'ours', args2, server.dir) };
-  await Promise.all(BOTH.map((w) => m2[w].waitOut((o) => /bond0/.test(o.stdout), 'the initial rows')));
+  await Promise.all(BOTH.map((w) => reach(m2[w], (o) => /bond0/.test(o.stdout), 'the initial rows')));
   await vsctl(server, 'add-port', 'br1', 'p9', 'tag=99');
-  await Promise.all(BOTH.map((w) => m2[w].waitOut((o) => /insert/.test(o.stdout), 'the insertion')));
-  await compareLive(t, `ovsdb-client ${args2.slice(2).join(' ')} (as line sets)`, m2, true);
+  await Promise.all(BOTH.map((w) => reach(m2[w], (o) => /insert/.test(o.stdout), 'the insertion')));
+  await compareLive(t, `${label(args2, server)} (as line sets)`, m2, true);
 
   // A condition on an integer column, a column list with !initial.
   const args3 = ['monitor-cond', server.target, 'Open_vSwitch', '[["tag","==",99]]', 'Port', 'name,tag,!initial'];
@@ -90,8 +109,8 @@ t.test('monitor-cond: rows matching a condition, then their changes', { skip }, 
   // (a late subscriber would print p1 as initial, which the comparison catches).
   await sleep(800);
   await vsctl(server, 'set', 'Port', 'bond0', 'tag=99');
-  await Promise.all(BOTH.map((w) => m3[w].waitOut((o) => /bond0/.test(o.stdout), 'bond0 entering the condition')));
-  await compareLive(t, `ovsdb-client ${args3.slice(2).join(' ')}`, m3);
+  await Promise.all(BOTH.map((w) => reach(m3[w], (o) => /bond0/.test(o.stdout), 'bond0 entering the condition')));
+  await compareLive(t, label(args3, server), m3);
 
   // Errors: a condition on a column the table lacks, a table the database lacks.
   for (const bad of [
@@ -101,7 +120,7 @@ t.test('monitor-cond: rows matching a condition, then their changes', { skip }, 
     ['monitor-cond', server.target, 'Open_vSwitch', '[true]', 'Bridge', 'name,nope'],
   ]) {
     const [real, ours] = await Promise.all(BOTH.map((w) => runClient(w, bad, server.dir, { timeoutMs: 5000 }))) as [RunResult, RunResult];
-    reportRun(t, `ovsdb-client ${bad.slice(2).join(' ')}`, real, ours);
+    reportRun(t, label(bad, server), real, ours);
   }
 });
 
@@ -113,7 +132,7 @@ t.test('monitor-cond-since: found/last_id line, then updates with their last_id'
     ['monitor-cond-since', server.target, 'Open_vSwitch', '[true]', 'Open_vSwitch', 'bridges,next_cfg'],
   ];
   const ms = cases.map((args) => ({ real: live(t, 'real', args, server.dir), ours: live(t, 'ours', args, server.dir) }));
-  await Promise.all(ms.flatMap((m) => BOTH.map((w) => m[w].waitOut((o) => /initial/.test(o.stdout), 'the initial rows'))));
+  await Promise.all(ms.flatMap((m) => BOTH.map((w) => reach(m[w], (o) => /initial/.test(o.stdout), 'the initial rows'))));
   // other_config changes: case 0 prints a modification, case 1 (name only) nothing; the new
   // bridge modifies Open_vSwitch's bridges (case 2).
   await vsctl(server, 'set', 'Bridge', 'br0', 'other_config:b=2', '--', 'add-br', 'br5');
@@ -121,16 +140,16 @@ t.test('monitor-cond-since: found/last_id line, then updates with their last_id'
   const after2 = [/delete/, /delete/, /modify[^]*modify/];
   const step = (res: Array<RegExp | undefined>, what: string) => Promise.all(ms.flatMap((m, i) => BOTH.map((w) => {
     const re = res[i];
-    return re ? m[w].waitOut((o) => re.test(o.stdout), what) : Promise.resolve();
+    return re ? reach(m[w], (o) => re.test(o.stdout), what) : Promise.resolve();
   })));
   await step(after1, 'the first update');
   await vsctl(server, 'del-br', 'br0');
   await step(after2, 'the deletion');
-  for (const [i, m] of ms.entries()) await compareLive(t, `ovsdb-client ${cases[i]!.slice(2).join(' ')}`, m);
+  for (const [i, m] of ms.entries()) await compareLive(t, label(cases[i]!, server), m);
 
   const bad = ['monitor-cond-since', server.target, 'Open_vSwitch', 'not-a-uuid', '[true]', 'Bridge'];
   const [real, ours] = await Promise.all(BOTH.map((w) => runClient(w, bad, server.dir, { timeoutMs: 5000 }))) as [RunResult, RunResult];
-  reportRun(t, `ovsdb-client ${bad.slice(2).join(' ')}`, real, ours);
+  reportRun(t, label(bad, server), real, ours);
 });
 
 const EXTRA_SCHEMA = {
@@ -166,6 +185,30 @@ t.test('wait: connected at once; added and removed when ovsdb-server adds and re
   }
 });
 
+/** The first path where two JSON values differ (object key order ignored), with both values
+ *  there, or undefined when they are equal. */
+function jsonDifference(real: Json, ours: Json, path: string): string | undefined {
+  const show = (v: Json | undefined) => (v === undefined ? '<absent>' : JSON.stringify(v).slice(0, 120));
+  if (real !== null && ours !== null && typeof real === 'object' && typeof ours === 'object' && Array.isArray(real) === Array.isArray(ours)) {
+    if (Array.isArray(real) && Array.isArray(ours)) {
+      for (let i = 0; i < Math.max(real.length, ours.length); i++) {
+        if (i >= real.length || i >= ours.length) return `${path}[${i}]: real ${show(real[i])} | ours ${show(ours[i])}`;
+        const d = jsonDifference(real[i] as Json, ours[i] as Json, `${path}[${i}]`);
+        if (d) return d;
+      }
+      return undefined;
+    }
+    const a = real as JsonObject, b = ours as JsonObject;
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      if (!(k in a) || !(k in b)) return `${path}.${k}: real ${show(a[k])} | ours ${show(b[k])}`;
+      const d = jsonDifference(a[k] as Json, b[k] as Json, `${path}.${k}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return JSON.stringify(real) === JSON.stringify(ours) ? undefined : `${path}: real ${show(real)} | ours ${show(ours)}`;
+}
+
 /** The records of an OVSDB log file's text ("OVSDB JSON <len> <sha1>" then the JSON). */
 function logRecords(text: string): JsonObject[] {
   const out: JsonObject[] = [];
@@ -198,8 +241,12 @@ t.test('backup and restore', { skip }, async (t) => {
   try { records = logRecords(ours.stdout); } catch (e) { t.fail(`our backup is not an OVSDB log: ${(e as Error).message}`); }
   const realRecords = logRecords(real.stdout);
   const strip = (r: JsonObject[]) => r.map(({ _date, ...rest }) => { void _date; return rest; });
-  t.same(strip(records), strip(realRecords), 'backup records (schema, then all rows with their UUIDs and a comment) equal, _date aside');
-  t.equal(undated(ours.stdout), undated(real.stdout), 'backup text equal byte for byte (_date aside): same table, row and column order');
+  const where = jsonDifference(strip(realRecords) as Json, strip(records) as Json, 'records');
+  if (where === undefined) t.pass('backup records (schema, then all rows with their UUIDs and a comment) equal, _date aside');
+  else t.fail(`backup records (schema, then all rows with their UUIDs and a comment) equal, _date aside\nfirst difference: ${where}`);
+  const text = compareRuns({ ...real, stdout: undated(real.stdout) }, { ...ours, stdout: undated(ours.stdout) }, { known: uuidsIn(real, ours) });
+  if (text === undefined) t.pass('backup text equal byte for byte (_date aside): same table, row and column order');
+  else t.fail(`backup text equal byte for byte (_date aside): same table, row and column order\n${text}`);
 
   // Both files are valid databases for ovsdb-tool, with the same content.
   const select = JSON.stringify(['Open_vSwitch',
@@ -291,13 +338,15 @@ t.test('convert to a modified vswitch schema', { skip }, async (t) => {
   const v = await runClient('real', ['get-schema-version', servers.real.target], servers.real.dir);
   t.equal(v.stdout.trim(), schema.version, 'the real conversion took (sanity check of the test)');
 
-  // Errors: a schema file that does not exist, one naming a database the server lacks.
-  const other = join(scratch, 'other.ovsschema');
-  writeFileSync(other, JSON.stringify(EXTRA_SCHEMA));
+  // Errors: a schema file that does not exist or is not JSON, too many arguments. (A schema
+  // naming a database the server lacks is left out: real ovsdb-client 3.1 dies of SIGSEGV on it,
+  // in convert and in needs-conversion.)
   const broken = join(scratch, 'broken.ovsschema');
   writeFileSync(broken, '{"name": "Open_vSwitch", "tables": ');
-  for (const bad of [['convert', a.target, join(scratch, 'none.ovsschema')], ['convert', a.target, other], ['convert', a.target, broken],
-    ['convert', a.target, 'Open_vSwitch', newSchema], ['needs-conversion', a.target, other]]) {
+  const noTables = join(scratch, 'no-tables.ovsschema');
+  writeFileSync(noTables, '{"name": "Open_vSwitch", "version": "1.0.0"}');
+  for (const bad of [['convert', a.target, join(scratch, 'none.ovsschema')], ['convert', a.target, broken], ['convert', a.target, noTables],
+    ['convert', a.target, 'Open_vSwitch', newSchema], ['needs-conversion', a.target, broken], ['convert', a.target, SCHEMA]]) {
     const [real, ours] = await Promise.all(BOTH.map((w) => runClient(w, bad, a.dir, { timeoutMs: 5000 }))) as [RunResult, RunResult];
     reportRun(t, `ovsdb-client ${bad[0]} ${bad.slice(2).map((x) => x.replace(scratch, '$DIR')).join(' ')}`, real, ours);
   }
@@ -309,22 +358,22 @@ t.test('lock, steal, unlock: replies and notifications', { skip }, async (t) => 
   const outputs = {} as Record<Which, Record<string, string>>;
   for (const w of BOTH) {
     const holder = live(t, w, ['lock', server.target, 'L'], dir);
-    await holder.waitOut((o) => o.stdout.includes('{"locked":true}'), 'holder gets the lock');
+    await reach(holder, (o) => o.stdout.includes('{"locked":true}'), 'holder gets the lock');
     const waiter = live(t, w, ['lock', server.target, 'L'], dir);
-    await waiter.waitOut((o) => o.stdout.includes('{"locked":false}'), 'waiter is told to wait');
+    await reach(waiter, (o) => o.stdout.includes('{"locked":false}'), 'waiter is told to wait');
     const stealer = live(t, w, ['steal', server.target, 'L'], dir);
-    await stealer.waitOut((o) => o.stdout.includes('{"locked":true}'), 'stealer gets the lock');
-    await holder.waitOut((o) => o.stdout.includes('stolen'), 'holder is told its lock was stolen');
+    await reach(stealer, (o) => o.stdout.includes('{"locked":true}'), 'stealer gets the lock');
+    await reach(holder, (o) => o.stdout.includes('stolen'), 'holder is told its lock was stolen');
     // The stealer goes away: the lock goes back to the first in line, the old holder.
     stealer.kill();
-    await holder.waitOut((o) => /locked\n\["L"\]/.test(o.stdout), 'holder gets the lock back');
+    await reach(holder, (o) => /locked\n\["L"\]/.test(o.stdout), 'holder gets the lock back');
     holder.kill();
-    await waiter.waitOut((o) => /locked\n\["L"\]/.test(o.stdout), 'waiter gets the lock');
+    await reach(waiter, (o) => /locked\n\["L"\]/.test(o.stdout), 'waiter gets the lock');
     // unlock from a connection that holds nothing: the server answers with an error, which
     // ovsdb-client does not print; it runs on until killed.
     const unlocker = live(t, w, ['unlock', server.target, 'L'], dir);
     const other = live(t, w, ['lock', server.target, 'M'], dir);
-    await other.waitOut((o) => o.stdout.includes('{"locked":true}'), 'another lock is granted');
+    await reach(other, (o) => o.stdout.includes('{"locked":true}'), 'another lock is granted');
     await sleep(200);
     const done: Record<string, RunResult> = {};
     for (const [name, c] of Object.entries({ holder, waiter, stealer, unlocker, other })) {
@@ -339,4 +388,25 @@ t.test('lock, steal, unlock: replies and notifications', { skip }, async (t) => 
     // `unlock SERVER` takes SERVER as the lock name on the default server and runs until killed.
     reportRun(t, `ovsdb-client ${bad[0]} ${bad.slice(1).map((x) => (x === server.target ? '$SERVER' : x)).join(' ')}`, real, ours);
   }
+});
+
+t.test('monitor in every output format, and monitor ALL', { skip }, async (t) => {
+  // One bridge, so that every update holds one row (or one row's old and new values) and the
+  // output has no hash order to reckon with.
+  const server = await serverWith(t, [['init'], ['add-br', 'br0', '--', 'set', 'Bridge', 'br0', 'external_ids:a="x, y"']]);
+  const formats = [['-f', 'csv'], ['-f', 'json'], ['-f', 'list'], ['-f', 'html'], ['--bare'], ['-d', 'json'], ['-d', 'bare'], ['--no-headings'],
+    ['-f', 'json', '--pretty']];
+  const ms = formats.map((f) => {
+    const args = [...f, 'monitor', server.target, 'Open_vSwitch', 'Bridge', 'name,external_ids'];
+    return { args, m: { real: live(t, 'real', args, server.dir), ours: live(t, 'ours', args, server.dir) } };
+  });
+  const all = { args: ['monitor', server.target, 'Open_vSwitch', 'ALL'], m: {} as Record<Which, LiveClient> };
+  for (const w of BOTH) all.m[w] = live(t, w, all.args, server.dir);
+  const clients = [...ms, all].flatMap(({ m }) => BOTH.map((w) => m[w]));
+  await Promise.all(clients.map((c) => reach(c, (o) => /initial/.test(o.stdout), 'the initial rows')));
+  await vsctl(server, 'set', 'Bridge', 'br0', 'external_ids:b="ü"');
+  await Promise.all(clients.map((c) => reach(c, (o) => /new/.test(o.stdout), 'the modification')));
+  for (const { args, m } of ms) await compareLive(t, label(args, server), m);
+  // ALL: every table's initial rows in one update, rows in hash order: compared as line sets.
+  await compareLive(t, 'ovsdb-client monitor $SERVER Open_vSwitch ALL (as line sets)', all.m, true);
 });
