@@ -8,6 +8,7 @@ import { vlog } from '../util/vlog.js';
 import type { DaemonOptions } from '../util/daemon.js';
 import { ReconnectingSession } from './reconnect.js';
 import { ConnectionClosedError, RpcError } from '../rpc/errors.js';
+import type { JsonRpcMessage } from '../rpc/jsonrpc.js';
 import { tlsFilesFor, type TlsFiles } from '../rpc/tls-files.js';
 import { causeText } from '../util/errno-text.js';
 import { OvsError } from '../util/errors.js';
@@ -171,7 +172,7 @@ export class ClientSession {
     } catch (e) {
       fatal(`failed to connect to "${server}" (${(e as Error).message})`);
     }
-    return connectOvsdb(server, { tls });
+    return connectOvsdb(server, { tls, ...jsonrpcTrace(server) });
   }
 
   private portWarned = false;
@@ -195,7 +196,7 @@ export class ClientSession {
     const sock = await first;
     // Stop listening (not awaited: a server's close completes only when its connections end).
     void listener.close();
-    return new RpcOvsdbClient(sock, { name: server });
+    return new RpcOvsdbClient(sock, { name: server, ...jsonrpcTrace(server) });
   }
 
   get client(): RpcOvsdbClient {
@@ -248,6 +249,24 @@ export class ClientSession {
   async close(): Promise<void> {
     await this.rpc?.close();
   }
+}
+
+/** OVS's jsonrpc module logs every message at DBG (-vjsonrpc:dbg): "NAME: send request,
+ *  method=..., params=..., id=0", "NAME: received reply, result=..., id=0". */
+function jsonrpcTrace(name: string): { trace?: (direction: 'send' | 'received', msg: JsonRpcMessage) => void } {
+  const log = vlog.module('jsonrpc');
+  if (!log.isEnabled('dbg')) return {};
+  return {
+    trace: (direction, msg) => {
+      let s = '';
+      if ('method' in msg) s += `, method="${msg.method}"`;
+      if ('params' in msg) s += `, params=${ovsJsonToTextUnsorted(msg.params)}`;
+      if ('result' in msg) s += `, result=${ovsJsonToTextUnsorted(msg.result)}`;
+      if ('error' in msg) s += `, error=${ovsJsonToTextUnsorted(msg.error)}`;
+      if ('id' in msg) s += `, id=${ovsJsonToTextUnsorted(msg.id)}`;
+      log.dbg(`${name}: ${direction} ${msg.kind}${s}`);
+    },
+  };
 }
 
 export function byteOrder(a: string, b: string): number {

@@ -23,6 +23,9 @@ export interface ConnectionOptions extends SplitterOptions {
   probeIntervalMs?: number;
   /** Answer `echo` requests from the peer automatically (default true). */
   answerEcho?: boolean;
+  /** Sees every message sent (through send) and received, before it is handled (e.g. OVS's
+   *  jsonrpc debug log lines). */
+  trace?: (direction: 'send' | 'received', msg: JsonRpcMessage) => void;
 }
 
 export type RequestHandler = (method: string, params: Json[], id: Json) => void;
@@ -41,6 +44,7 @@ export class JsonRpcConnection {
   private readonly logger: Logger;
   private readonly maxSendBacklog: number;
   private readonly answerEcho: boolean;
+  private readonly trace: ConnectionOptions['trace'];
   private readonly pending = new Map<string, Pending>();
   private nextId = 0;
   private closedFlag = false;
@@ -70,6 +74,7 @@ export class JsonRpcConnection {
     this.logger = options.logger ?? silentLogger;
     this.maxSendBacklog = options.maxSendBacklog ?? Infinity;
     this.answerEcho = options.answerEcho ?? true;
+    this.trace = options.trace;
     this.probeIntervalMs = options.probeIntervalMs ?? 0;
     this.splitter = new JsonSplitter(options);
     if (!setDirectReceiver(socket, (bytes) => this.receive(bytes))) socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -141,6 +146,7 @@ export class JsonRpcConnection {
       this.close(`send backlog exceeded ${this.maxSendBacklog} bytes`, true);
       return;
     }
+    this.trace?.('send', msg);
     this.enqueue(encodeMessageText(msg));
   }
 
@@ -297,6 +303,7 @@ export class JsonRpcConnection {
   }
 
   private dispatch(msg: JsonRpcMessage): void {
+    this.trace?.('received', msg);
     switch (msg.kind) {
       case 'request':
         if (msg.method === 'echo' && this.answerEcho) {

@@ -171,12 +171,16 @@ export async function knownUuidsOn(client: OvsdbClient, dbs: string[]): Promise<
   return known;
 }
 
+/** Our tools name themselves after OVS's version: "ovsdb-client (Open vSwitch) 3.1.0
+ *  (ovs-powershell 0.1.0)". The addition is deliberate (it tells whose tool runs) and dropped. */
+const OUR_VERSION = / \(ovs-powershell [^)]*\)$/gm;
+
 /** Replaces vlog timestamps by <time> and UUIDs not in `known` by <new1>, <new2>... in order of
  *  first appearance (a command that creates rows, or query's rolled-back insert, prints UUIDs
  *  nobody can predict). */
 export function normalizeOutput(text: string, known: Set<string>): string {
   const map = new Map<string, string>();
-  return text.replace(VLOG_TIME, '<time>|').replace(UUID_G, (u) => {
+  return text.replace(OUR_VERSION, '').replace(VLOG_TIME, '<time>|').replace(UUID_G, (u) => {
     if (known.has(u)) return u;
     if (!map.has(u)) map.set(u, `<new${map.size + 1}>`);
     return map.get(u) as string;
