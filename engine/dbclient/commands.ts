@@ -5,7 +5,7 @@ import type { Json, JsonObject } from '../ovsdb/api.js';
 import { OutTable, type Cell } from '../vsctl/out-table.js';
 import { datumFromWire, compareDatum, type Datum } from '../vsctl/datum.js';
 import { byteCompare } from '../vsctl/schema.js';
-import { ClientSession, checkTransactionReply, defaultRemote, fatal, looksLikeRemote, type Need } from './session.js';
+import { ClientSession, checkTransactionReply, defaultRemote, fatal, type Need } from './session.js';
 import { tablesByName, type ColumnView } from './schema-view.js';
 import { monitorCommand, monitorCondCommand, monitorCondSinceCommand } from './monitor.js';
 import { backupCommand, restoreCommand } from './backup.js';
@@ -301,4 +301,3 @@ export const COMMANDS: Record<string, ClientCommand> = {
   help: { need: 'none', min: 0, max: Infinity, run: async (s) => { s.out(clientUsage('ovsdb-client')); } },
 };
 
-export { looksLikeRemote };

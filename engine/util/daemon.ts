@@ -310,7 +310,8 @@ export async function daemonizeStart(opts: DaemonOptions, programName: string, k
 }
 
 /** daemonize_complete: tells the foreground process we are up, then chdir / (unless --no-chdir)
- *  and stops logging to the console (whose stderr is going away). */
+ *  and stops logging to the console (whose stderr is going away), unless the daemon kept its
+ *  stderr (`keptStderr`, see KeptStreams). */
 export function daemonizeComplete(keptStderr = false): void {
   if (completed) return;
   completed = true;
