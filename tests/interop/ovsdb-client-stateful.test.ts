@@ -177,10 +177,11 @@ t.test('wait: connected at once; added and removed when ovsdb-server adds and re
   for (const [state, change] of [['added', 'ovsdb-server/add-db'], ['removed', 'ovsdb-server/remove-db']] as const) {
     const args = ['wait', server.target, 'Extra', state];
     const w = { real: live(t, 'real', args, server.dir), ours: live(t, 'ours', args, server.dir) };
-    // Both must be waiting: the real one says "connected" on stderr; ours gets a moment to start
-    // (if it were late it would still see the change and must still exit 0).
+    // Both must be waiting: each says "connected" on stderr (reconnect's log line), and sends its
+    // requests right after; a moment more lets the server take them.
     await w.real.waitOut((o) => /connected/.test(o.stderr), 'real wait to connect').catch(() => undefined);
-    await sleep(800);
+    await w.ours.waitOut((o) => /connected/.test(o.stderr), 'our wait to connect').catch(() => undefined);
+    await sleep(300);
     t.notOk(w.real.exited(), `real wait ${state} still waits before the change`);
     t.notOk(w.ours.exited(), `our wait ${state} still waits before the change`);
     const r = await runProgram('ovs-appctl', ['-t', server.ctl, change, change.endsWith('add-db') ? extra : 'Extra'], { cwd: server.dir });
