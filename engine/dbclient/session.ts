@@ -126,6 +126,8 @@ export class ClientSession {
     for (;;) {
       const rpc = await session.connect();
       if (!rpc) fatal('no servers were available');
+      // Messages name the remote in use, as OVS's jsonrpc_get_name does.
+      this.server = session.name;
       if (this.database === '') return rpc;
       let reply: Json;
       try {
