@@ -16,6 +16,7 @@ import type { Logger } from '../rpc/logger.js';
 import type { Json, RowJson } from '../ovsdb/api.js';
 import { openDatabaseFile, type FileDatabase } from '../ovsdb/file-db.js';
 import { OvsdbError } from '../ovsdb/errors.js';
+import { spawn } from 'node:child_process';
 import { absFileName, ovsDbdir, ovsLogdir, ovsRundir } from '../util/ovs-paths.js';
 import {
   addExitHook, DAEMON_USAGE, daemonizeComplete, daemonizeStart, defaultDaemonOptions, exitCleanly, ovsFatal,
@@ -40,6 +41,8 @@ export interface ServerArgs {
   auditFile?: string;
   /** --no-audit-log: no audit lines in the log (default: vlog module "audit", INFO). */
   noAuditLog: boolean;
+  /** --run=COMMAND: run COMMAND (through the shell) once the server is up, and exit when it does. */
+  run?: string;
 }
 
 type ParseOutcome = { kind: 'run'; args: ServerArgs } | { kind: 'print'; text: string } | { kind: 'fatal'; message: string };
@@ -84,6 +87,7 @@ Audit (writes and management calls, with the client's credentials):
   --no-audit-log          no audit lines in the log file
 
 Other options:
+  --run COMMAND           run COMMAND as subprocess then exit
   --unixctl=SOCKET        override default control socket name
   -h, --help              display this help message
   -V, --version           display version information
@@ -131,7 +135,7 @@ export function parseServerArgs(argv: string[], program = 'ovsdb-server'): Parse
       case 'certificate': args.certificate = value; break;
       case 'ca-cert': case 'bootstrap-ca-cert': args.caCert = value; break;
       case 'audit-file': args.auditFile = value; break;
-      case 'run': return { kind: 'fatal', message: '--run is not supported by this implementation' };
+      case 'run': args.run = value; break;
       case 'sync-from': return { kind: 'fatal', message: '--sync-from (replication) is not supported by this implementation' };
       default: {
         const limit = limitForOption(name);
@@ -623,9 +627,35 @@ export async function runServer(argv: string[], opts: RunOptions): Promise<{ run
   addExitHook(() => unixctl.close());
   runner.registerCommands(unixctl, () => void exitCleanly(0));
   await opts.onStarted?.(runner, unixctl);
+  if (args.run !== undefined) runCommand(program, args.run);
   daemonizeComplete();
-  vlog.module('ovsdb_server').info(versionString(program));
+  // With --run the server is used like a command-line tool: OVS does not log its version then.
+  if (args.run === undefined) vlog.module('ovsdb_server').info(versionString(program));
   return { runner, unixctl };
+}
+
+/** strsignal()'s text for the signals a --run command is likely to die of. */
+const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = {
+  SIGTERM: 'Terminated', SIGKILL: 'Killed', SIGINT: 'Interrupt', SIGHUP: 'Hangup', SIGQUIT: 'Quit',
+  SIGABRT: 'Aborted', SIGSEGV: 'Segmentation fault', SIGPIPE: 'Broken pipe', SIGALRM: 'Alarm clock',
+};
+
+/** --run: COMMAND through the shell (/bin/sh -c; cmd.exe /c on Windows) with the server's standard
+ *  streams; when it exits the server exits, with status 1 and "COMMAND: child exited, exit status
+ *  N" (or "killed (SIGNAL)") when the command failed. */
+function runCommand(program: string, command: string): void {
+  const [file, argv] = process.platform === 'win32' ? ['cmd.exe', ['/d', '/s', '/c', command]] : ['/bin/sh', ['-c', command]];
+  const child = spawn(file, argv, { stdio: 'inherit' });
+  child.on('error', (e: NodeJS.ErrnoException) => ovsFatal(program, `${command}: process failed to start`, e.code));
+  child.on('exit', (code, signal) => {
+    if (code === 0) {
+      void exitCleanly(0);
+      return;
+    }
+    const why = signal ? `killed (${SIGNAL_TEXT[signal] ?? signal})` : `exit status ${code ?? 0}`;
+    process.stderr.write(`${program}: ${command}: child exited, ${why}\n`);
+    void exitCleanly(1);
+  });
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -246,3 +246,16 @@ t.test('ovsdb-client: connection failures give the system error, as OVS does; ne
   t.equal(missing.status, 1);
   t.match(missing.stderr, /nope\.ovsschema/, 'a missing schema file is named');
 });
+
+t.test('ovsdb-server --run: the command runs against the started server, and the server exits with it', { skip: process.platform === 'win32' && '/bin/sh' }, async (t) => {
+  const f = await daemonFiles(t, 'ovsps-run-');
+  const client = join(projectRoot, 'engine', 'bin', 'ovsdb-client');
+  const base = [`--unixctl=${f.ctl}`, `--remote=punix:${f.sock}`, f.db];
+  const ok = await runBin('ovsdb-server', [`--run=${process.execPath} ${client} list-dbs unix:${f.sock}`, ...base]);
+  t.same([ok.status, ok.stdout, ok.stderr], [0, 'Open_vSwitch\n_Server\n', ''], 'the command saw the server; status 0, no version log line');
+  const failed = await runBin('ovsdb-server', ['--run=exit 3', ...base]);
+  t.same([failed.status, failed.stderr], [1, 'ovsdb-server: exit 3: child exited, exit status 3\n'], 'a failing command: OVS\'s message, status 1');
+  const killed = await runBin('ovsdb-server', ['--run', 'kill -TERM $$', ...base]);
+  t.same([killed.status, killed.stderr], [1, 'ovsdb-server: kill -TERM $$: child exited, killed (Terminated)\n'], 'a command killed by a signal');
+  t.throws(() => statSync(f.ctl), 'the control socket is gone');
+});
