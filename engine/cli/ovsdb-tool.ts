@@ -3,7 +3,6 @@
 // stderr, exit status 1) as Open vSwitch 3.1's ovsdb-tool, for standalone databases. Defaults
 // (engine/util/ovs-paths.ts): DB = <dbdir>/conf.db (<project>/var/lib/openvswitch/conf.db),
 // SCHEMA = <pkgdatadir>/vswitch.ovsschema (<project>/manifests/vswitch.ovsschema).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import { ovsDbdir, ovsPkgdatadir } from '../util/ovs-paths.js';
@@ -12,10 +11,10 @@ import { OvsJsonSyntaxError, parseOvsJson } from '../util/ovs-json.js';
 import { ovsShashOrder } from '../util/ovs-shash.js';
 import { parseSchema, type DatabaseSchema, type ColumnType } from '../ovsdb/schema.js';
 import { datumFromJson, datumToString } from '../ovsdb/datum.js';
-import { OvsdbError, sortedJsonString, SchemaError } from '../ovsdb/errors.js';
+import { OvsdbError, sortedJsonString } from '../ovsdb/errors.js';
 import { readLog, OVSDB_MAGIC, RAFT_MAGIC } from '../ovsdb/log-file.js';
 import { schemasEqual } from '../ovsdb/schema-canonical.js';
-import { readSchemaFile as readSchemaFileReported } from '../ovsdb/schema-file.js';
+import { readSchemaFile } from '../ovsdb/schema-file.js';
 import { getoptLong, GetoptError, type LongOption } from '../util/getopt.js';
 import {
   compactDatabaseFile, createDatabaseFile, openDatabaseFile, readDatabaseSchema,
@@ -84,18 +83,6 @@ Other options:
   -h, --help                  display this help message
   -V, --version               display version information
 `;
-}
-
-// ---- schema files ------------------------------------------------------------------------------
-
-/** Reads an .ovsschema file with ovsdb-tool's error wording (engine/ovsdb/schema-file.ts). */
-function readSchemaFile(path: string): DatabaseSchema {
-  try {
-    return readSchemaFileReported(path);
-  } catch (e) {
-    if (e instanceof SchemaError) throw new FatalError(e.message);
-    throw e;
-  }
 }
 
 // ---- show-log ----------------------------------------------------------------------------------
