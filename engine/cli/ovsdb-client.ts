@@ -3,7 +3,7 @@
 // convert, needs-conversion, dump, backup, restore, lock, steal, unlock (engine/dbclient/). Options
 // may come anywhere before "--", as with getopt; [SERVER] defaults to unix:<rundir>/db.sock and
 // [DATABASE] to Open_vSwitch when the server has it.
-import { defaultDaemonOptions, installFatalSignalHandlers, ovsFatal, parseDaemonOption, versionString } from '../util/daemon.js';
+import { defaultDaemonOptions, installFatalSignalHandlers, logFatalSignal, ovsFatal, parseDaemonOption, versionString } from '../util/daemon.js';
 import { getoptLong, GetoptError, type LongOption } from '../util/getopt.js';
 import { parseVlogOption, vlog, type VlogOption } from '../util/vlog.js';
 import { DEFAULT_TABLE_STYLE, type TableStyle } from '../vsctl/types.js';
@@ -124,7 +124,7 @@ function alarm(): void {
     process.kill(process.pid, 'SIGALRM');
     return;
   }
-  vlog.module('fatal_signal').warn('terminating with signal 14 (Alarm clock)');
+  logFatalSignal('SIGALRM');
   process.exit(1);
 }
 

@@ -17,6 +17,7 @@ import type { Json, RowJson } from '../ovsdb/api.js';
 import { openDatabaseFile, type FileDatabase } from '../ovsdb/file-db.js';
 import { OvsdbError } from '../ovsdb/errors.js';
 import { spawn } from 'node:child_process';
+import { strsignal } from '../util/errno-text.js';
 import { absFileName, ovsDbdir, ovsLogdir, ovsRundir } from '../util/ovs-paths.js';
 import {
   addExitHook, DAEMON_USAGE, daemonizeComplete, daemonizeStart, defaultDaemonOptions, exitCleanly, ovsFatal,
@@ -634,12 +635,6 @@ export async function runServer(argv: string[], opts: RunOptions): Promise<{ run
   return { runner, unixctl };
 }
 
-/** strsignal()'s text for the signals a --run command is likely to die of. */
-const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = {
-  SIGTERM: 'Terminated', SIGKILL: 'Killed', SIGINT: 'Interrupt', SIGHUP: 'Hangup', SIGQUIT: 'Quit',
-  SIGABRT: 'Aborted', SIGSEGV: 'Segmentation fault', SIGPIPE: 'Broken pipe', SIGALRM: 'Alarm clock',
-};
-
 /** --run: COMMAND through the shell (/bin/sh -c; cmd.exe /c on Windows) with the server's standard
  *  streams; when it exits the server exits, with status 1 and "COMMAND: child exited, exit status
  *  N" (or "killed (SIGNAL)") when the command failed. */
@@ -652,7 +647,7 @@ function runCommand(program: string, command: string): void {
       void exitCleanly(0);
       return;
     }
-    const why = signal ? `killed (${SIGNAL_TEXT[signal] ?? signal})` : `exit status ${code ?? 0}`;
+    const why = signal ? `killed (${strsignal(signal)})` : `exit status ${code ?? 0}`;
     process.stderr.write(`${program}: ${command}: child exited, ${why}\n`);
     void exitCleanly(1);
   });

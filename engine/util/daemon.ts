@@ -19,6 +19,7 @@ import { projectRoot } from '../setup/paths.js';
 import { OvsError } from './errors.js';
 import { absFileName, isInRundir, ovsRundir } from './ovs-paths.js';
 import { strerror, vlog } from './vlog.js';
+import { signalNumberText } from './errno-text.js';
 
 const log = vlog.module('daemon_unix');
 
@@ -72,10 +73,10 @@ export async function exitCleanly(code = 0): Promise<never> {
   process.exit(code);
 }
 
-/** How OVS's fatal_signal module names the signals it handles (number and strsignal text). */
-const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = {
-  SIGTERM: '15 (Terminated)', SIGINT: '2 (Interrupt)', SIGHUP: '1 (Hangup)', SIGALRM: '14 (Alarm clock)',
-};
+/** fatal_signal's log line for a signal that ends the process. */
+export function logFatalSignal(sig: NodeJS.Signals): void {
+  vlog.module('fatal_signal').warn(`terminating with signal ${signalNumberText(sig)}`);
+}
 
 /** OVS's fatal_signal: SIGTERM, SIGINT, SIGHUP and SIGALRM log "terminating with signal N (...)",
  *  run the exit hooks, remove the files to unlink, then end the process by the same signal. */
@@ -88,7 +89,7 @@ export function installFatalSignalHandlers(): void {
     process.on(sig, () => {
       if (exiting) return;
       exiting = true;
-      vlog.module('fatal_signal').warn(`terminating with signal ${SIGNAL_TEXT[sig]}`);
+      logFatalSignal(sig);
       void runHooks().finally(() => {
         unlinkAll();
         process.removeAllListeners(sig);

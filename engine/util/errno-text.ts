@@ -1,6 +1,8 @@
-// The C library's error texts for Node's system errors, as OVS prints them (strerror). A module of
-// its own, so that a client (every CLI's connection code) gets them without the logging module.
+// The C library's error texts for Node's system errors (strerror) and signals (strsignal), as OVS
+// prints them. A module of its own, so that a client (every CLI's connection code) gets them
+// without the logging module.
 import { existsSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname } from 'node:path';
 
 const ERRNO_TEXT: Record<string, string> = {
@@ -48,4 +50,19 @@ export function causeText(e: unknown): string {
     if (typeof c === 'string' && ERRNO_TEXT[c]) return ERRNO_TEXT[c]!;
   }
   return e instanceof Error ? e.message : String(e);
+}
+
+const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = {
+  SIGHUP: 'Hangup', SIGINT: 'Interrupt', SIGQUIT: 'Quit', SIGABRT: 'Aborted', SIGKILL: 'Killed',
+  SIGSEGV: 'Segmentation fault', SIGPIPE: 'Broken pipe', SIGALRM: 'Alarm clock', SIGTERM: 'Terminated',
+};
+
+/** The C library's strsignal text ("Terminated"); the signal's name for one not known here. */
+export function strsignal(sig: NodeJS.Signals): string {
+  return SIGNAL_TEXT[sig] ?? sig;
+}
+
+/** A signal as OVS's fatal_signal names it: its number and text, "15 (Terminated)". */
+export function signalNumberText(sig: NodeJS.Signals): string {
+  return `${constants.signals[sig] ?? '?'} (${strsignal(sig)})`;
 }
