@@ -198,11 +198,13 @@ async function runMonitor(s: ClientSession, version: Version, args: string[], co
   } catch (e) {
     fatal((e as Error).message);
   }
-  let exiting = false;
-  let stop: () => void = () => {};
+  // The monitor runs until this settles: 'exit' (the control socket's exit command), or why the
+  // connection ended.
+  let ended: (reason: string) => void = () => {};
+  const end = new Promise<string>((resolve) => { ended = resolve; });
   const queued: (() => void)[] = [];
   const blocked = { value: false, release: () => { while (!blocked.value && queued.length) queued.shift()!(); } };
-  const unixctl = await monitorControl(s, () => { exiting = true; stop(); }, blocked);
+  const unixctl = await monitorControl(s, () => ended('exit'), blocked);
   const schema = await s.fetchSchema();
   const tableName = args[0]!;
   const requests: JsonObject = {};
@@ -218,8 +220,6 @@ async function runMonitor(s: ClientSession, version: Version, args: string[], co
   await s.sendDbChangeAware();
   const printer = new MonitorPrinter(s, mts);
   const rpc = s.client;
-  let ended: (reason: string) => void = () => {};
-  const end = new Promise<string>((resolve) => { ended = resolve; });
   let failure: string | undefined;
   const fatalLater = (message: string): void => {
     failure = message;
@@ -240,7 +240,6 @@ async function runMonitor(s: ClientSession, version: Version, args: string[], co
       fatalLater(`${s.server}: ${s.database} database was removed`);
     }
   };
-  stop = () => ended('exit');
   const params: Json[] = [s.database, null, requests];
   if (version === 3) params.push(lastId ?? ZERO_UUID);
   let reply: Json;
@@ -262,7 +261,7 @@ async function runMonitor(s: ClientSession, version: Version, args: string[], co
   }
   daemonizeComplete(true);
   const reason = await end;
-  if (exiting) {
+  if (reason === 'exit') {
     await unixctl?.close();
     await s.close();
     await exitCleanly(0);
