@@ -6,6 +6,7 @@
 // remove-remote, list-remotes, add-db, remove-db, list-dbs, vlog/*, list-commands, version.
 //
 // OvsdbServerRunner is the reusable core: engine/main.ts runs the same thing as one engine process.
+import { streamUsage } from '../rpc/stream-usage.js';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BadRemoteError } from '../rpc/errors.js';
@@ -62,19 +63,7 @@ ${ovsDbdir()}/conf.db.
 
 JSON-RPC options (may be specified any number of times):
   --remote=REMOTE         connect or listen to REMOTE
-Active JSON-RPC connection methods:
-  tcp:HOST:PORT           PORT at remote HOST
-  ssl:HOST:PORT           SSL PORT at remote HOST
-  unix:FILE               Unix domain socket named FILE
-Passive JSON-RPC connection methods:
-  ptcp:PORT[:IP]          listen to TCP PORT on IP
-  pssl:PORT[:IP]          listen for SSL on PORT on IP
-  punix:FILE              listen on Unix domain socket FILE
-PKI configuration (required to use SSL):
-  -p, --private-key=FILE  file with private key
-  -c, --certificate=FILE  file with certificate for private key
-  -C, --ca-cert=FILE      file with peer CA certificate
-${DAEMON_USAGE(program)}
+${streamUsage('JSON-RPC', true)}${DAEMON_USAGE(program)}
 Logging options:
   -vSPEC, --verbose=SPEC   set logging levels
   -v, --verbose            set maximum verbosity level

@@ -1,4 +1,5 @@
 // `ovsdb-client --help`: OVS 3.1's text, with this machine's run and log directories.
+import { streamUsage } from '../rpc/stream-usage.js';
 import { ovsLogdir, ovsRundir } from '../util/ovs-paths.js';
 import { DAEMON_USAGE } from '../util/daemon.js';
 import { TABLE_USAGE } from '../vsctl/out-table.js';
@@ -92,19 +93,7 @@ Valid commands are:
 The default SERVER is unix:${rundir}/db.sock.
 The default DATABASE is Open_vSwitch.
 
-Active SERVER connection methods:
-  tcp:HOST:PORT           PORT at remote HOST
-  ssl:HOST:PORT           SSL PORT at remote HOST
-  unix:FILE               Unix domain socket named FILE
-Passive SERVER connection methods:
-  ptcp:PORT[:IP]          listen to TCP PORT on IP
-  pssl:PORT[:IP]          listen for SSL on PORT on IP
-  punix:FILE              listen on Unix domain socket FILE
-PKI configuration (required to use SSL):
-  -p, --private-key=FILE  file with private key
-  -c, --certificate=FILE  file with certificate for private key
-  -C, --ca-cert=FILE      file with peer CA certificate
-  --bootstrap-ca-cert=FILE  file with peer CA certificate to read or create
+${streamUsage('SERVER', true)}  --bootstrap-ca-cert=FILE  file with peer CA certificate to read or create
 SSL options:
   --ssl-protocols=PROTOS  list of SSL protocols to enable
   --ssl-ciphers=CIPHERS   list of SSL ciphers to enable

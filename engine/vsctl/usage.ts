@@ -2,6 +2,7 @@
 // list), with this package's default --db and log directory, the commands real's text leaves out
 // (bond interfaces, zone timeout policies, datapath capabilities), and the options we accept for
 // scripts' sake without acting on them said to be so.
+import { streamUsage } from '../rpc/stream-usage.js';
 import { ROW_IDS } from './row-ids.js';
 import type { VsctlSchema } from './schema.js';
 import { TABLE_USAGE } from './out-table.js';
@@ -103,15 +104,7 @@ Logging options:
                            accepted, with no effect: this ovs-vsctl writes its
                            warnings and errors to stderr only
 
-Active database connection methods:
-  tcp:HOST:PORT           PORT at remote HOST
-  ssl:HOST:PORT           SSL PORT at remote HOST
-  unix:FILE               Unix domain socket named FILE
-PKI configuration (required to use SSL):
-  -p, --private-key=FILE  file with private key
-  -c, --certificate=FILE  file with certificate for private key
-  -C, --ca-cert=FILE      file with peer CA certificate
-  --bootstrap-ca-cert=FILE  as --ca-cert (the file must exist)
+${streamUsage('database', false)}  --bootstrap-ca-cert=FILE  as --ca-cert (the file must exist)
 SSL options:
   --ssl-protocols=PROTOS, --ssl-ciphers=CIPHERS
                           accepted, with no effect: Node's TLS defaults apply
