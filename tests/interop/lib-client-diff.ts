@@ -3,13 +3,12 @@
 // report of where two runs differ. Servers, shell quoting and database dump/restore come from
 // tests/vsctl/lib-diff.ts.
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { closeSync, openSync } from 'node:fs';
+import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Json, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { projectRoot } from '../../engine/setup/paths.js';
-import { readCorpus, shellWords } from '../vsctl/lib-diff.js';
-import { waitListening } from '../lib/wait.js';
+import { readCorpus, shellWords, type RealServer } from '../vsctl/lib-diff.js';
 
 export const REAL_CLIENT = '/usr/bin/ovsdb-client';
 export const OUR_CLIENT = join(projectRoot, 'engine', 'bin', 'ovsdb-client');
@@ -297,44 +296,5 @@ function runProgramLive(file: string, args: string[], cwd: string, out: { stdout
 // ---------------------------------------------------------------------------------------------
 // Real ovsdb-server on a copy of a database file
 
-export interface FileServer {
-  dir: string;
-  target: string;
-  /** The server's unixctl socket (for ovs-appctl -t). */
-  ctl: string;
-  db: string;
-  stop(): Promise<void>;
-}
-
-/** Starts Debian's ovsdb-server in a private temp dir on a copy of `dbFile` (row UUIDs and all),
- *  or on a new database of `schemaFile`. */
-export async function startServerOn(from: { dbFile: string } | { schemaFile: string }): Promise<FileServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h24-'));
-  const db = join(dir, 'conf.db');
-  if ('dbFile' in from) copyFileSync(from.dbFile, db);
-  else {
-    const r = await runProgram('ovsdb-tool', ['create', db, from.schemaFile], { cwd: dir });
-    if (r.status !== 0) throw new Error(`ovsdb-tool create failed: ${r.stderr}`);
-  }
-  const sock = join(dir, 'db.sock'), ctl = join(dir, 'ctl');
-  const child = spawn('/usr/sbin/ovsdb-server', [db, `--remote=punix:${sock}`, `--unixctl=${ctl}`,
-    `--pidfile=${join(dir, 'pid')}`, `--log-file=${join(dir, 'log')}`, '--no-chdir'], { stdio: 'ignore' });
-  try {
-    await waitListening(sock, () => 'real ovsdb-server', 5000);
-  } catch (e) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-  return {
-    dir, target: `unix:${sock}`, ctl, db,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const gone = new Promise((res) => child.once('exit', res));
-        child.kill('SIGTERM');
-        await gone;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+/** A private real ovsdb-server (tests/vsctl/lib-diff.ts startRealServer). */
+export type FileServer = RealServer;

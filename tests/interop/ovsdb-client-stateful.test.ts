@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { needRealOvs } from '../lib/env.js';
 import { sleep } from '../lib/wait.js';
-import { SCHEMA, canonicalDump, connectRaw, dump } from '../vsctl/lib-diff.js';
+import { SCHEMA, canonicalDump, connectRaw, dump, startRealServer } from '../vsctl/lib-diff.js';
 import {
-  compareRuns, normalizeOutput, runClient, runProgram, startClient, startServerOn, type FileServer, type LiveClient,
+  compareRuns, normalizeOutput, runClient, runProgram, startClient, type FileServer, type LiveClient,
   type RunResult, type Which,
 } from './lib-client-diff.js';
 
@@ -20,7 +20,7 @@ const skip = needRealOvs();
 
 /** A fresh private server (teardown stops it) filled by `setup` (ovs-vsctl argument lists). */
 async function serverWith(t: Test, setup: string[][], from?: string): Promise<FileServer> {
-  const server = await startServerOn(from ? { dbFile: from } : { schemaFile: SCHEMA });
+  const server = await startRealServer(from ? { dbFile: from } : { schemaFile: SCHEMA });
   t.teardown(() => server.stop());
   for (const args of setup) await vsctl(server, ...args);
   return server;

@@ -2,7 +2,7 @@
 // that keeps row UUIDs (so real and ours see the very same rows), corpus parsing and output
 // normalisation. Lives next to the tests (tests/vsctl/) since only they use it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject, OvsdbClient } from '../../engine/ovsdb/api.js';
@@ -18,13 +18,25 @@ export interface PrivateServer {
   stop(): Promise<void>;
 }
 
-export async function startRealServer(): Promise<PrivateServer> {
+/** A real ovsdb-server: also its control socket and database file. */
+export interface RealServer extends PrivateServer {
+  /** The server's unixctl socket (for ovs-appctl -t). */
+  ctl: string;
+  db: string;
+}
+
+/** Debian's ovsdb-server in a private temp dir, on a new database of `from.schemaFile` (default the
+ *  vswitch schema) or on a copy of `from.dbFile` (row UUIDs and all). */
+export async function startRealServer(from: { dbFile: string } | { schemaFile: string } = { schemaFile: SCHEMA }): Promise<RealServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ovsps-h5-'));
   const db = join(dir, 'conf.db');
-  const r = spawnSync('ovsdb-tool', ['create', db, SCHEMA], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ovsdb-tool create failed: ${r.stderr}`);
-  const sock = join(dir, 'db.sock');
-  const child: ChildProcess = spawn('/usr/sbin/ovsdb-server', [db, `--remote=punix:${sock}`, `--unixctl=${join(dir, 'ctl')}`,
+  if ('dbFile' in from) copyFileSync(from.dbFile, db);
+  else {
+    const r = spawnSync('ovsdb-tool', ['create', db, from.schemaFile], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ovsdb-tool create failed: ${r.stderr}`);
+  }
+  const sock = join(dir, 'db.sock'), ctl = join(dir, 'ctl');
+  const child: ChildProcess = spawn('/usr/sbin/ovsdb-server', [db, `--remote=punix:${sock}`, `--unixctl=${ctl}`,
     `--pidfile=${join(dir, 'pid')}`, `--log-file=${join(dir, 'log')}`, '--no-chdir'], { stdio: 'ignore' });
   try {
     await waitListening(sock, () => 'real ovsdb-server', 5000);
@@ -34,9 +46,9 @@ export async function startRealServer(): Promise<PrivateServer> {
     throw new Error('ovsdb-server did not start');
   }
   return {
-    dir, sock, target: `unix:${sock}`,
+    dir, sock, target: `unix:${sock}`, ctl, db,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const done = new Promise((res) => child.once('exit', res));
         child.kill('SIGTERM');
         await done;
