@@ -2,7 +2,7 @@
 // reconciler, ovs-vsctl's command library). Wire values are RFC 7047 JSON throughout.
 import type { LimitError } from '../util/limits.js';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
 /** An RFC 7047 error object as it appears in a transact result array or a JSON-RPC error. */

@@ -22,6 +22,7 @@ import type { Clause } from './condition.js';
 import { applyMutation, parseMutations } from './mutation.js';
 import { JsonArrayText } from './json-array-text.js';
 import { K_ARRAY, K_BOOLEAN, K_ID, K_INTEGER, K_OBJECT, K_STRING, OpParser } from './op-parser.js';
+import { stringifyJson } from '../util/json-int64.js';
 
 const ZERO_TXN_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -1642,9 +1643,9 @@ function indexKey(fields: Field[], cols: number[]): IndexKey {
       const a = d.keys[0]!;
       return typeof a === 'string' && a.charCodeAt(0) < 2 ? '\u0001' + a : a;
     }
-    return '\u0000' + (d.values ? JSON.stringify([d.keys, d.values]) : JSON.stringify(d.keys));
+    return '\u0000' + (d.values ? stringifyJson([d.keys, d.values]) : stringifyJson(d.keys));
   }
-  return JSON.stringify(cols.map((c) => {
+  return stringifyJson(cols.map((c) => {
     const d = asDatum(fields[c]!);
     return [d.keys, d.values ?? null];
   }));
@@ -1675,7 +1676,7 @@ function removePairs(d: Datum, drop: (k: number) => boolean): Datum {
 
 /** A string naming entry `k` of `d` (its key, and its value for maps). */
 function pairKey(d: Datum, k: number): string {
-  return d.values ? JSON.stringify([d.keys[k], d.values[k]]) : JSON.stringify(d.keys[k]);
+  return d.values ? stringifyJson([d.keys[k]!, d.values[k]!]) : stringifyJson(d.keys[k]!);
 }
 
 /** Keys (pairs for maps) added to and removed from a column by a modification: one merge of the

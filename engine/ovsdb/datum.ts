@@ -5,12 +5,14 @@
 import type { Json } from './api.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import { formatG } from './format.js';
+import { isInt64, normalizeInteger } from '../util/json-int64.js';
 
 export { formatG };
 import { isId, isLowerCaseUuid, isUuid, typeToEnglish } from './schema.js';
 import type { AtomicType, BaseType, ColumnType } from './schema.js';
 
-export type Atom = number | boolean | string;
+/** integer atoms beyond 2^53 are bigints (engine/util/json-int64.ts), all others numbers. */
+export type Atom = number | bigint | boolean | string;
 
 export interface Datum {
   keys: Atom[];
@@ -111,6 +113,7 @@ function jsonTypeName(j: Json): string {
   if (j === null) return 'null';
   if (Array.isArray(j)) return 'array';
   if (typeof j === 'number') return Number.isInteger(j) ? 'integer' : 'real';
+  if (typeof j === 'bigint') return 'integer';
   if (typeof j === 'boolean') return j ? 'true' : 'false';
   return typeof j;
 }
@@ -120,10 +123,16 @@ export function atomFromJsonUnchecked(base: BaseType, json: Json, resolve?: Name
   switch (base.type) {
     case 'integer':
       // Beyond 64 bits OVS's JSON parser yields a real, which is not an integer.
-      if (typeof json === 'number' && Number.isInteger(json) && json >= -9223372036854775808 && json <= 9223372036854775807) return json;
+      // One form per value: a number when exact as one, else a bigint (1e17 and 100000000000000000
+      // are the same atom).
+      if (typeof json === 'number' && Number.isInteger(json) && json >= -(2 ** 63) && json < 2 ** 63) {
+        return Number.isSafeInteger(json) ? json : BigInt(json);
+      }
+      if (typeof json === 'bigint' && isInt64(json)) return normalizeInteger(json);
       break;
     case 'real':
       if (typeof json === 'number') return json;
+      if (typeof json === 'bigint') return Number(json);
       break;
     case 'boolean':
       if (typeof json === 'boolean') return json;

@@ -6,9 +6,11 @@ import type { Json, OvsdbErrorJson } from './api.js';
 import { formatG } from './format.js';
 
 /** Serializes JSON with object keys sorted, as OVS does for the "syntax" member of errors
- *  (non-integer numbers as C's %.15g, like OVS's JSON writer). */
+ *  (reals as C's %.15g, like OVS's JSON writer). */
 export function sortedJsonString(value: Json): string {
-  if (typeof value === 'number' && !Number.isInteger(value)) return formatG(value);
+  // A number that is not an int64 integer is a real to OVS (an integer beyond 64 bits included).
+  if (typeof value === 'number' && !(Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63)) return formatG(value);
+  if (typeof value === 'bigint') return String(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return '[' + value.map(sortedJsonString).join(',') + ']';
   const keys = Object.keys(value).sort();

@@ -3,6 +3,7 @@
 // objects at once; each one is parsed when the transaction reaches it and dies young.
 import type { Json } from './api.js';
 import { InvalidInputError } from '../util/errors.js';
+import { parseJson } from '../util/json-int64.js';
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const BATCH = 256;
@@ -67,7 +68,7 @@ export class JsonArrayText {
     if (k >= 0 && k < this.batch.length) return this.batch[k]!;
     const last = Math.min(this.length, i + BATCH) - 1;
     try {
-      this.batch = JSON.parse(`[${this.text.slice(this.bounds[2 * i]!, this.bounds[2 * last + 1]!)}]`) as Json[];
+      this.batch = parseJson(`[${this.text.slice(this.bounds[2 * i]!, this.bounds[2 * last + 1]!)}]`) as Json[];
       this.batchFrom = i;
       if (this.batch.length === last - i + 1) return this.batch[0]!;
     } catch {
@@ -80,7 +81,7 @@ export class JsonArrayText {
   private parseOne(i: number): Json {
     const start = this.bounds[2 * i]!;
     try {
-      return JSON.parse(this.text.slice(start, this.bounds[2 * i + 1]!)) as Json;
+      return parseJson(this.text.slice(start, this.bounds[2 * i + 1]!));
     } catch (e) {
       throw new InvalidInputError(`transaction text: element ${i + 1} at offset ${start} is not valid JSON: ${(e as Error).message}`);
     }

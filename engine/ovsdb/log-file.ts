@@ -22,6 +22,7 @@ import type { Json, JsonObject } from './api.js';
 import { OvsError } from '../util/errors.js';
 import { lockDatabase, type HeldLock } from './lockfile.js';
 import { thrownText } from '../util/errno-text.js';
+import { parseJson, stringifyJson } from '../util/json-int64.js';
 
 export const OVSDB_MAGIC = 'JSON';
 export const RAFT_MAGIC = 'CLUSTER';
@@ -58,7 +59,7 @@ export function sha1Hex(data: Buffer): string {
 /** One record as bytes: header line + compact JSON line. */
 export function composeRecord(json: Json, magic: string = OVSDB_MAGIC): Buffer {
   if (json === null || typeof json !== 'object') throw new LogError('OVSDB_E_LOG_FORMAT', 'ovsdb error: a log record must be a JSON object or array');
-  return composeRecordText(JSON.stringify(json), magic);
+  return composeRecordText(stringifyJson(json), magic);
 }
 
 /** One record as bytes from its compact JSON text (a JSON object or array, no newline): one
@@ -152,7 +153,7 @@ function readRecord(buf: Buffer, offset: number, name: string, magic: string | u
   }
   let json: unknown;
   try {
-    json = JSON.parse(data.toString('utf8'));
+    json = parseJson(data.toString('utf8'));
   } catch (e) {
     return {
       ok: false, truncated: false,

@@ -8,6 +8,7 @@ import type { ColumnSchema, ColumnType, TableSchema } from './schema.js';
 import { checkAtomConstraints, compareAtoms, countError, datumFitsCount, datumFromJson, findKey } from './datum.js';
 import type { Atom, Datum, NamedUuidResolver } from './datum.js';
 import { columnIndexes } from './condition.js';
+import { INT64_MAX, INT64_MIN, normalizeInteger } from '../util/json-int64.js';
 
 export type Mutator = '+=' | '-=' | '*=' | '/=' | '%=' | 'insert' | 'delete';
 const MUTATORS = new Set(['+=', '-=', '*=', '/=', '%=', 'insert', 'delete']);
@@ -66,14 +67,12 @@ export function parseMutations(table: TableSchema, json: Json, resolve?: NamedUu
   return json.map((m) => parseMutation(table, m, resolve));
 }
 
-const I64_MIN = -(2n ** 63n);
-const I64_MAX = 2n ** 63n - 1n;
 
 function rangeError(m: Mutator): OvsdbError {
   return new OvsdbError('range error', `Result of "${m}" operation is out of range.`);
 }
 
-function intOp(m: Mutator, x: number, y: number): number {
+function intOp(m: Mutator, x: number | bigint, y: number | bigint): number | bigint {
   const bx = BigInt(x);
   const by = BigInt(y);
   let r: bigint;
@@ -84,13 +83,13 @@ function intOp(m: Mutator, x: number, y: number): number {
     case '/=':
     case '%=':
       if (by === 0n) throw new OvsdbError('domain error', 'Division by zero.');
-      if (bx === I64_MIN && by === -1n) throw rangeError(m);
+      if (bx === INT64_MIN && by === -1n) throw rangeError(m);
       r = m === '/=' ? bx / by : bx % by; // BigInt division truncates toward zero, as C does
       break;
     default: throw new Error('not an arithmetic mutator');
   }
-  if (r < I64_MIN || r > I64_MAX) throw rangeError(m);
-  return Number(r);
+  if (r < INT64_MIN || r > INT64_MAX) throw rangeError(m);
+  return normalizeInteger(r);
 }
 
 function realOp(m: Mutator, x: number, y: number): number {
@@ -144,8 +143,8 @@ export function applyMutation(mu: Mutation, dst: Datum): Datum {
       return out;
     }
     default: {
-      const y = mu.arg.keys[0] as number;
-      const keys: Atom[] = dst.keys.map((x) => (kt === 'integer' ? intOp(mu.mutator, x as number, y) : realOp(mu.mutator, x as number, y)));
+      const y = mu.arg.keys[0] as number | bigint;
+      const keys: Atom[] = dst.keys.map((x) => (kt === 'integer' ? intOp(mu.mutator, x as number | bigint, y) : realOp(mu.mutator, x as number, y as number)));
       for (const k of keys) checkAtomConstraints(t.key, k);
       const sorted = keys.slice().sort((a, b) => compareAtoms(kt, a, b));
       for (let i = 1; i < sorted.length; i++) {

@@ -14,6 +14,7 @@ import type { Json, JsonObject } from '../ovsdb/api.js';
 import { OvsError } from '../util/errors.js';
 import type { Logger } from './logger.js';
 import { describePeer, type PeerIdentity } from './peer-identity.js';
+import { stringifyJson } from '../util/json-int64.js';
 
 export interface AuditOptions {
   /** Log a line per event through `logger` (default true). */
@@ -84,7 +85,7 @@ export function summarizeOps(ops: Json[], results: Json[]): string {
     }
     out = out === '' ? part : `${out}, ${part}`;
   }
-  return comment === undefined ? out : `${out} (comment: ${JSON.stringify(comment)})`;
+  return comment === undefined ? out : `${out} (comment: ${stringifyJson(comment)})`;
 }
 
 const COMMITTED: { outcome: AuditEvent['outcome'] } = Object.freeze({ outcome: 'committed' });
@@ -141,7 +142,7 @@ export function isReadOnlyCall(method: string, params: Json[]): boolean {
 
 /** Parameters of a method call in one bounded line (long values cut). */
 export function summarizeParams(params: Json[]): string {
-  const s = JSON.stringify(params);
+  const s = stringifyJson(params);
   return s.length > 400 ? `${s.slice(0, 400)}...(${s.length} chars)` : s;
 }
 
@@ -247,7 +248,7 @@ export class Auditor {
         ...(event.error ? { error: event.error } : {}),
       };
       try {
-        appendFileSync(this.file, JSON.stringify(line) + '\n');
+        appendFileSync(this.file, stringifyJson(line) + '\n');
       } catch (e) {
         // Losing the audit file must not take the server down; say so once, loudly.
         this.fileFailed = true;

@@ -6,6 +6,7 @@ import type { Json, JsonObject, OvsdbClient } from '../ovsdb/api.js';
 import { JsonRpcConnection, type ConnectionOptions } from './connection.js';
 import { JsonRpcProtocolError } from './errors.js';
 import { connectStream, type TlsFiles } from './stream.js';
+import { stringifyJson } from '../util/json-int64.js';
 
 export type MonitorKind = 'monitor' | 'monitor_cond' | 'monitor_cond_since';
 
@@ -63,19 +64,19 @@ export class RpcOvsdbClient implements OvsdbClient {
 
   async listDbs(): Promise<string[]> {
     const r = await this.request('list_dbs', []);
-    if (!Array.isArray(r) || !r.every((x) => typeof x === 'string')) throw new JsonRpcProtocolError(`list_dbs reply is not an array of strings: ${JSON.stringify(r)}`);
+    if (!Array.isArray(r) || !r.every((x) => typeof x === 'string')) throw new JsonRpcProtocolError(`list_dbs reply is not an array of strings: ${stringifyJson(r)}`);
     return r as string[];
   }
 
   async getSchema(db: string): Promise<JsonObject> {
     const r = await this.request('get_schema', [db]);
-    if (!r || typeof r !== 'object' || Array.isArray(r)) throw new JsonRpcProtocolError(`get_schema reply is not an object: ${JSON.stringify(r)}`);
+    if (!r || typeof r !== 'object' || Array.isArray(r)) throw new JsonRpcProtocolError(`get_schema reply is not an object: ${stringifyJson(r)}`);
     return r;
   }
 
   async transact(db: string, ops: Json[]): Promise<Json[]> {
     const r = await this.request('transact', [db, ...ops]);
-    if (!Array.isArray(r)) throw new JsonRpcProtocolError(`transact reply is not an array: ${JSON.stringify(r)}`);
+    if (!Array.isArray(r)) throw new JsonRpcProtocolError(`transact reply is not an array: ${stringifyJson(r)}`);
     return r;
   }
 
@@ -89,7 +90,7 @@ export class RpcOvsdbClient implements OvsdbClient {
   async monitor(db: string, id: Json, requests: JsonObject, onUpdate: MonitorListener,
     options: MonitorOptions = {}): Promise<MonitorResult> {
     const kind = options.kind ?? 'monitor_cond';
-    const key = JSON.stringify(id);
+    const key = stringifyJson(id);
     this.monitors.set(key, onUpdate);
     const params: Json[] = [db, id, requests];
     if (kind === 'monitor_cond_since') params.push(options.lastTxnId ?? ZERO_UUID);
@@ -97,11 +98,11 @@ export class RpcOvsdbClient implements OvsdbClient {
       const r = await this.request(kind, params);
       if (kind === 'monitor_cond_since') {
         if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'boolean' || typeof r[1] !== 'string' || !isObject(r[2])) {
-          throw new JsonRpcProtocolError(`monitor_cond_since reply is not [found, last-txn-id, updates]: ${JSON.stringify(r)}`);
+          throw new JsonRpcProtocolError(`monitor_cond_since reply is not [found, last-txn-id, updates]: ${stringifyJson(r)}`);
         }
         return { found: r[0], lastTxnId: r[1], updates: r[2] };
       }
-      if (!isObject(r)) throw new JsonRpcProtocolError(`${kind} reply is not an object: ${JSON.stringify(r)}`);
+      if (!isObject(r)) throw new JsonRpcProtocolError(`${kind} reply is not an object: ${stringifyJson(r)}`);
       return { updates: r };
     } catch (e) {
       this.monitors.delete(key);
@@ -112,8 +113,8 @@ export class RpcOvsdbClient implements OvsdbClient {
   /** Changes a monitor's conditions (and possibly its id). The server sends the resulting
    *  update under the new id before its reply, so the listener moves to the new id first. */
   async monitorCondChange(oldId: Json, newId: Json, requests: JsonObject): Promise<void> {
-    const oldKey = JSON.stringify(oldId);
-    const newKey = JSON.stringify(newId);
+    const oldKey = stringifyJson(oldId);
+    const newKey = stringifyJson(newId);
     const l = this.monitors.get(oldKey);
     const moved = l !== undefined && oldKey !== newKey && !this.monitors.has(newKey);
     if (moved) this.monitors.set(newKey, l);
@@ -128,7 +129,7 @@ export class RpcOvsdbClient implements OvsdbClient {
 
   async monitorCancel(id: Json): Promise<void> {
     await this.request('monitor_cancel', [id]);
-    this.monitors.delete(JSON.stringify(id));
+    this.monitors.delete(stringifyJson(id));
   }
 
   /** Every notification (update*, locked, stolen, monitor_canceled, ...). Returns an unsubscribe. */
@@ -147,11 +148,11 @@ export class RpcOvsdbClient implements OvsdbClient {
 
   private notification(method: string, params: Json[]): void {
     if ((method === 'update' || method === 'update2') && params.length === 2 && isObject(params[1])) {
-      this.monitors.get(JSON.stringify(params[0]))?.(params[1]);
+      this.monitors.get(stringifyJson(params[0]))?.(params[1]);
     } else if (method === 'update3' && params.length === 3 && typeof params[1] === 'string' && isObject(params[2])) {
-      this.monitors.get(JSON.stringify(params[0]))?.(params[2], params[1]);
+      this.monitors.get(stringifyJson(params[0]))?.(params[2], params[1]);
     } else if (method === 'monitor_canceled' && params.length >= 1) {
-      this.monitors.delete(JSON.stringify(params[0]));
+      this.monitors.delete(stringifyJson(params[0]));
     }
     for (const l of this.listeners) l(method, params);
   }

@@ -10,6 +10,7 @@ import {
 import { silentLogger, type Logger } from './logger.js';
 import { writeSync } from 'node:fs';
 import { directWriteFd, setDirectReceiver } from './stream.js';
+import { stringifyJson } from '../util/json-int64.js';
 
 export interface ConnectionOptions extends SplitterOptions {
   /** Name used in log lines (e.g. "unix:/run/db.sock" or "tcp:10.0.0.1:51234"). */
@@ -119,7 +120,7 @@ export class JsonRpcConnection {
     if (this.closedFlag) return Promise.reject(new ConnectionClosedError(`${this.name}: cannot send "${method}": ${this.closeReason ?? 'connection closed'}`));
     const id = this.nextId++;
     return new Promise<Json>((resolve, reject) => {
-      this.pending.set(JSON.stringify(id), { method, resolve, reject });
+      this.pending.set(stringifyJson(id), { method, resolve, reject });
       this.send({ kind: 'request', method, params, id });
     });
   }
@@ -326,7 +327,7 @@ export class JsonRpcConnection {
         return;
       case 'reply':
       case 'error': {
-        const key = JSON.stringify(msg.id);
+        const key = stringifyJson(msg.id);
         const p = this.pending.get(key);
         if (!p) {
           this.logger.dbg(`${this.name}: reply to unknown id ${key} ignored`);

@@ -7,6 +7,7 @@
 //   OVS_E_BAD_REMOTE         a remote/target string that is not one of the supported forms
 import { OvsError } from '../util/errors.js';
 import type { Json } from '../ovsdb/api.js';
+import { stringifyJson } from '../util/json-int64.js';
 
 export class JsonSyntaxError extends OvsError {
   constructor(message: string) {
@@ -55,5 +56,5 @@ function describeRpcError(error: Json): string {
     const d = error.details;
     if (typeof e === 'string') return typeof d === 'string' ? `${e} (${d})` : e;
   }
-  return JSON.stringify(error);
+  return stringifyJson(error);
 }

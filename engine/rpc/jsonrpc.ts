@@ -5,6 +5,7 @@
 import { isAscii } from 'node:buffer';
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import { JsonLimitError, JsonRpcProtocolError, JsonSyntaxError } from './errors.js';
+import { parseJson, preciseJson, stringifyJson } from '../util/json-int64.js';
 
 /** Default limit on one message: 64 MiB. A full vswitch database dump is far below this; the
  *  limit exists so a peer cannot make us buffer without bound. */
@@ -205,7 +206,7 @@ export class JsonSplitter {
     let end = chunk.length;
     let length = bytes.length;
     try {
-      value = JSON.parse(text) as Json;
+      value = preciseJson(text, JSON.parse(text) as Json);
     } catch (e) {
       // V8 names where the text stopped making sense: at its end means it was cut short; after a
       // whole value, the next message begins there.
@@ -216,7 +217,7 @@ export class JsonSplitter {
       if (!nextBegins) return pos >= text.length || !closed || msg.includes('end of JSON') ? 'incomplete' : 'no';
       const head = text.slice(0, pos);
       try {
-        value = JSON.parse(head) as Json;
+        value = preciseJson(head, JSON.parse(head) as Json);
       } catch {
         return 'no';
       }
@@ -336,7 +337,7 @@ export class JsonSplitter {
     }
     const text = (this.bits & 0x80) === 0 ? latin1Text(bytes) : utf8Text(bytes);
     try {
-      return JSON.parse(text) as Json;
+      return parseJson(text);
     } catch (e) {
       throw new JsonSyntaxError(`message is not valid JSON: ${(e as Error).message}; message starts ${JSON.stringify(text.slice(0, 80))}`);
     }
@@ -479,10 +480,10 @@ export function notificationText(method: string, paramsText: string): string {
 }
 
 function jsonText(v: Json): string {
-  return JSON.stringify(v) ?? 'null';
+  return stringifyJson(v) ?? 'null';
 }
 
 function truncate(v: Json): string {
-  const s = JSON.stringify(v);
+  const s = stringifyJson(v);
   return s.length > 80 ? s.slice(0, 77) + '...' : s;
 }

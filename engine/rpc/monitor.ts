@@ -13,6 +13,7 @@ import { datumEqualJson, defaultDatumJson, diffDatumJson } from '../ovsdb/datum.
 import { OvsdbError, syntaxError } from '../ovsdb/errors.js';
 import { notificationText } from './jsonrpc.js';
 import type { ColumnSchema, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
+import { stringifyJson } from '../util/json-int64.js';
 
 export type MonitorVersion = 1 | 2 | 3;
 
@@ -135,7 +136,7 @@ function isDefault(col: ColumnSchema, v: Json): boolean {
   if (col.name === '_uuid' || col.name === '_version') return false;
   let d = defaultsCache.get(col);
   if (d === undefined) {
-    d = JSON.stringify(defaultDatumJson(col.type));
+    d = stringifyJson(defaultDatumJson(col.type));
     defaultsCache.set(col, d);
   }
   // Fast answers without serialising: a scalar equals only a scalar default; a set or map with
@@ -143,11 +144,11 @@ function isDefault(col: ColumnSchema, v: Json): boolean {
   if (v === null || typeof v !== 'object') {
     const c0 = d.charCodeAt(0);
     if (c0 === 0x5b /* [ */ || c0 === 0x7b /* { */) return false;
-    if (typeof v === 'string') return d.charCodeAt(0) === 0x22 && d === JSON.stringify(v);
-    return d === JSON.stringify(v);
+    if (typeof v === 'string') return d.charCodeAt(0) === 0x22 && d === stringifyJson(v);
+    return d === stringifyJson(v);
   }
   if (Array.isArray(v) && (v[0] === 'set' || v[0] === 'map') && Array.isArray(v[1]) && v[1].length >= 2) return false;
-  if (JSON.stringify(v) === d) return true;
+  if (stringifyJson(v) === d) return true;
   // Same value written differently (e.g. a 1-element set as ["set",[x]] instead of x).
   try {
     return datumEqualJson(col.type, v, JSON.parse(d) as Json);
@@ -174,7 +175,7 @@ function sameDatum(col: ColumnSchema, a: Json, b: Json): boolean {
     // Two different scalars of one column are different atoms (a scalar is never a 1-element
     // set spelled differently here: the other side would be an array).
     if (typeof a !== 'object' && typeof b !== 'object') return false;
-  } else if (JSON.stringify(a) === JSON.stringify(b)) {
+  } else if (stringifyJson(a) === stringifyJson(b)) {
     return true;
   }
   return datumEqualJson(col.type, a, b);
@@ -200,7 +201,7 @@ export function uniqueShapeKey(): string {
 /** The shape key of a monitor made from `requests` by parseMonitorRequests: monitors with equal
  *  keys on one database receive the same updates, so one composition serves them all. */
 export function shapeKeyOf(version: MonitorVersion, requests: Json): string {
-  const full = `${version}${JSON.stringify(requests)}`;
+  const full = `${version}${stringifyJson(requests)}`;
   let key = shapeKeys.get(full);
   if (key === undefined) {
     // Short keys: they are looked up once per session per flush. The table is bounded; after a
@@ -234,7 +235,7 @@ export class Monitor {
 
   constructor(id: Json, version: MonitorVersion, tables: Map<string, TableMonitor>, shapeKey: string = uniqueShapeKey()) {
     this.idValue = id;
-    this.idTextValue = JSON.stringify(id);
+    this.idTextValue = stringifyJson(id);
     this.version = version;
     this.tables = tables;
     this.shapeKey = shapeKey;
@@ -246,7 +247,7 @@ export class Monitor {
 
   set id(v: Json) {
     this.idValue = v;
-    this.idTextValue = JSON.stringify(v);
+    this.idTextValue = stringifyJson(v);
   }
 
   /** The JSON-RPC method of this monitor's update notifications. */
@@ -262,7 +263,7 @@ export class Monitor {
   /** The params of an update notification, as JSON text, around an already-serialised update. */
   paramsText(updatesText: string, txnId: string): string {
     return this.version === 3
-      ? `[${this.idTextValue},${JSON.stringify(txnId)},${updatesText}]`
+      ? `[${this.idTextValue},${stringifyJson(txnId)},${updatesText}]`
       : `[${this.idTextValue},${updatesText}]`;
   }
 
@@ -317,13 +318,13 @@ export class Monitor {
         let text = hit && hit.version === version ? hit.text : undefined;
         if (text === undefined) {
           row ??= vr.json(columns);
-          text = JSON.stringify(this.version === 1 ? { new: fullRow(tm, row, false) } : { initial: fullRow(tm, row, true) });
+          text = stringifyJson(this.version === 1 ? { new: fullRow(tm, row, false) } : { initial: fullRow(tm, row, true) });
         }
         if (version !== undefined) fresh?.set(uuid, { version, text });
-        items.push(`${JSON.stringify(uuid)}:${text}`);
+        items.push(`${stringifyJson(uuid)}:${text}`);
       }
       if (shared && fresh) cache!.replace(`${this.shapeKey}\n${name}`, fresh);
-      if (items.length) parts.push(`${JSON.stringify(name)}:{${items.join(',')}}`);
+      if (items.length) parts.push(`${stringifyJson(name)}:{${items.join(',')}}`);
     }
     return `{${parts.join(',')}}`;
   }
@@ -387,7 +388,7 @@ export class Monitor {
       if (this.version !== 1 && isCollection(c)) {
         // A set or map: equal data have an empty diff, so compute the diff once instead of
         // comparing and then diffing (each parses both values).
-        if (o === n || JSON.stringify(o) === JSON.stringify(n)) continue;
+        if (o === n || stringifyJson(o) === stringifyJson(n)) continue;
         const d = diffDatumJson(c.type, o, n);
         if (isEmptyCollection(d)) continue;
         changed[c.name] = d;
@@ -492,7 +493,7 @@ function versionOf(row: RowJson): string | undefined {
 export function uuidOf(row: RowJson): string {
   const u = row._uuid;
   if (Array.isArray(u) && u.length === 2 && typeof u[1] === 'string') return u[1];
-  throw new OvsdbError('internal error', `row without a valid _uuid: ${JSON.stringify(u)}`);
+  throw new OvsdbError('internal error', `row without a valid _uuid: ${stringifyJson(u)}`);
 }
 
 /** Merges the row changes of consecutive commits into one net change per row. */
@@ -644,7 +645,7 @@ export class ChangeFeed {
         this.merged.set(key, tables);
       }
       const u = monitor.updates(tables);
-      body = u ? JSON.stringify(u) : null;
+      body = u ? stringifyJson(u) : null;
       this.bodies.set(bodyKey, body);
     }
     return body;

@@ -26,6 +26,7 @@
 // Guard and probe results are removed from what the client gets.
 import type { Database, Json, JsonObject, RowJson, TransactOptions } from '../ovsdb/api.js';
 import type { ColumnSchema, DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
+import { stringifyJson } from '../util/json-int64.js';
 
 export const RBAC_ROLE_TABLE = 'RBAC_Role';
 
@@ -267,7 +268,7 @@ export async function rbacTransact(db: Database, schema: DatabaseSchema, ops: Js
           for (const r of rows) {
             const proj: Obj = {};
             for (const c of columns) proj[c] = r[c] ?? null;
-            seen.set(JSON.stringify(proj), proj);
+            seen.set(stringifyJson(proj), proj);
           }
           guards.set(i, { op: 'wait', table: tableName, where: op.where ?? [], columns, until: '==', rows: [...seen.values()], timeout: 0 });
         }

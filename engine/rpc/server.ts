@@ -28,6 +28,7 @@ import { rbacApplies, rbacTransact, readOnlyTransact } from './rbac.js';
 import { TxnHistory } from './txn-history.js';
 import { Auditor, hasWriteOps, isReadOnlyCall, summarizeOps, summarizeParams, transactOutcome, type AuditClient, type AuditEvent, type AuditOptions } from './audit.js';
 import { lazyPeerIdentity, type PeerIdentity } from './peer-identity.js';
+import { stringifyJson } from '../util/json-int64.js';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -185,7 +186,7 @@ export class OvsdbServer {
       if (entry.feed.monitorCount > 0) this.scheduleMonitorFlush();
     });
     this.dbs.set(db.name, entry);
-    this.serverDb.setDatabase(db.name, JSON.stringify(entry.schemaJson));
+    this.serverDb.setDatabase(db.name, stringifyJson(entry.schemaJson));
   }
 
   private monitorFlushScheduled = false;
@@ -434,7 +435,7 @@ export class ServerSession implements TransactSession, LockHolder {
   private notification(method: string, params: Json[]): void {
     if (method === 'cancel') {
       // RFC 7047 §4.1.4: params [id of an outstanding request].
-      if (params.length === 1) this.inFlight.get(JSON.stringify(params[0]))?.abort();
+      if (params.length === 1) this.inFlight.get(stringifyJson(params[0]))?.abort();
       return;
     }
     this.server.logger.dbg(`${this.name}: ignoring notification "${method}"`);
@@ -482,7 +483,7 @@ export class ServerSession implements TransactSession, LockHolder {
       case 'get_schema': {
         // Every OVS client asks for it on connecting: serialise it once.
         const e = this.entryFor(method, params);
-        e.schemaText ??= JSON.stringify(e.schemaJson);
+        e.schemaText ??= stringifyJson(e.schemaJson);
         return new EncodedResult(e.schemaText);
       }
       case 'get_server_id': return this.server.serverId;
@@ -590,7 +591,7 @@ export class ServerSession implements TransactSession, LockHolder {
     let ctl: AbortController | undefined;
     const cancelSignal = (): AbortSignal => {
       ctl = new AbortController();
-      key = JSON.stringify(id);
+      key = stringifyJson(id);
       this.inFlight.set(key, ctl);
       return ctl.signal;
     };
@@ -617,7 +618,7 @@ export class ServerSession implements TransactSession, LockHolder {
       throw new OvsdbError('syntax error', `${method} request params must be [<db-name>, <monitor-id>, <monitor-requests>${version === 3 ? ', <last-txn-id>' : ''}]`, params);
     }
     const id = params[1]!;
-    const key = JSON.stringify(id);
+    const key = stringifyJson(id);
     if (this.monitors.has(key)) throw new OvsdbError('syntax error', 'duplicate monitor ID', id);
     const tooMany = this.server.limitGuard.check('maxMonitorsPerSession', this.monitors.size + 1, this.name);
     if (tooMany) throw tooMany;
@@ -640,7 +641,7 @@ export class ServerSession implements TransactSession, LockHolder {
     e.history.told(last);
     if (known === last) return [true, last, {}];
     if (later) return [true, last, monitor.updates(mergeChanges(later)) ?? {}];
-    return new EncodedResult(`[false,${JSON.stringify(last)},${monitor.initialText(rows, e.rowTexts, versioned)}]`);
+    return new EncodedResult(`[false,${stringifyJson(last)},${monitor.initialText(rows, e.rowTexts, versioned)}]`);
   }
 
   private monitorCondChange(params: Json[]): Json {
@@ -648,8 +649,8 @@ export class ServerSession implements TransactSession, LockHolder {
       throw new OvsdbError('syntax error', 'monitor_cond_change request params must be [<old-monitor-id>, <new-monitor-id>, <monitor-cond-change-requests>]', params);
     }
     const [oldId, newId, reqs] = params as [Json, Json, Json];
-    const oldKey = JSON.stringify(oldId);
-    const newKey = JSON.stringify(newId);
+    const oldKey = stringifyJson(oldId);
+    const newKey = stringifyJson(newId);
     const m = this.monitors.get(oldKey);
     if (!m) throw new OvsdbError('syntax error', 'unknown monitor session', oldId);
     if (newKey !== oldKey && this.monitors.has(newKey)) throw new OvsdbError('syntax error', 'duplicate monitor ID', newId);
@@ -688,7 +689,7 @@ export class ServerSession implements TransactSession, LockHolder {
   }
 
   private monitorCancel(params: Json[]): Json {
-    const key = params.length === 1 ? JSON.stringify(params[0]) : undefined;
+    const key = params.length === 1 ? stringifyJson(params[0]) : undefined;
     const m = key === undefined ? undefined : this.monitors.get(key);
     if (key === undefined || !m) throw new ReplyError('unknown monitor');
     this.monitors.delete(key);
@@ -771,7 +772,7 @@ class EncodedResult {
 class ReplyError extends Error {
   readonly json: Json;
   constructor(json: Json) {
-    super(typeof json === 'string' ? json : JSON.stringify(json));
+    super(typeof json === 'string' ? json : stringifyJson(json));
     this.json = json;
   }
 }

@@ -23,11 +23,13 @@
 // - json_from_string() reads a C string, so the text stops at its first NUL character.
 //
 // Our Json type has one number type, so OVS's integer/real distinction is not kept (1.0 and 1 are
-// both 1) and integers beyond 2^53 are rounded as JavaScript numbers are. Where OVS puts a lone
+// both 1); integers beyond 2^53 inside int64 are bigints, as engine/util/json-int64.ts reads them.
+// Where OVS puts a lone
 // byte of a multi-byte character into a message ("bad escape \<byte>") we put U+FFFD, which is what
 // a UTF-8 reader of OVS's output sees.
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import { OvsError } from './errors.js';
+import { normalizeInteger } from './json-int64.js';
 
 /** OVS's maximum nesting depth of objects and arrays (JSON_MAX_HEIGHT). */
 export const OVS_JSON_MAX_DEPTH = 1000;
@@ -302,7 +304,7 @@ class Parser {
   }
 
   /** The value of a number token that ends at index `at`, by OVS's rules. */
-  private number(tok: string, at: number): number {
+  private number(tok: string, at: number): number | bigint {
     const len = tok.length;
     // Fast path: a short well-formed number without exponent (at most 15 digits, so no wrap, no
     // range error, and OVS's integer or real is exactly JavaScript's reading of it).
@@ -383,7 +385,7 @@ class Parser {
       while (pow10 > 0 && significand < U64_MAX_DIV_10) { significand *= 10n; pow10--; }
       while (pow10 < 0 && significand % 10n === 0n) { significand /= 10n; pow10++; }
       if (pow10 === 0 && significand <= (negative ? I64_MIN_MAGNITUDE : I64_MAX)) {
-        return negative ? -Number(significand) : Number(significand);
+        return normalizeInteger(negative ? -significand : significand);
       }
     }
     const real = Number(tok);

@@ -71,7 +71,7 @@ export function ovsShashOrder(keys: readonly string[]): string[] {
   return buckets.flatMap((chain) => chain.map((node) => node.key));
 }
 
-type JsonLike = null | boolean | number | string | JsonLike[] | { [k: string]: JsonLike };
+type JsonLike = null | boolean | number | bigint | string | JsonLike[] | { [k: string]: JsonLike };
 
 /** A copy of `json` whose objects list their members in the order OVS serialises them without
  *  JSSF_SORT (the shash order of their current member order, taken as OVS's insertion order), so

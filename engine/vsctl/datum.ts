@@ -6,9 +6,11 @@ import type { AtomicType, BaseType, ColumnType } from './schema.js';
 import { isMap } from './schema.js';
 import { formatReal } from './number-format.js';
 import { ovsJsonString } from './json-text.js';
+import { isInt64, normalizeInteger, stringifyJson } from '../util/json-int64.js';
 
-/** integer/real: number, boolean: boolean, string: string, uuid: lowercase UUID string. */
-export type Atom = number | boolean | string;
+/** integer: number, or bigint beyond 2^53 (engine/util/json-int64.ts); real: number; boolean:
+ *  boolean; string: string; uuid: lowercase UUID string. */
+export type Atom = number | bigint | boolean | string;
 
 /** Keys sorted ascending and unique; `values` present exactly for maps. */
 export interface Datum {
@@ -86,7 +88,7 @@ function byteCmp(a: string, b: string): number {
 
 export function compareAtom(a: Atom, b: Atom): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
   return byteCmp(String(a), String(b));
 }
@@ -210,16 +212,20 @@ export function parseToken(s: string, pos: number): [string, number] {
 
 export class DatumError extends Error {}
 
-function parseLongLong(s: string): number | undefined {
-  // strtoll base 10 with full consumption: optional leading space and sign.
+function parseLongLong(s: string): number | bigint | undefined {
+  // strtoll base 10 with full consumption: optional leading space and sign; out of range fails.
   const m = /^[ \t\n\v\f\r]*[+-]?[0-9]+$/.exec(s);
   if (!m) return undefined;
-  const v = Number(s.trim());
-  if (!Number.isFinite(v) || Math.abs(v) > 9223372036854775807) return undefined;
-  return v;
+  const v = BigInt(s.trim());
+  return isInt64(v) ? normalizeInteger(v) : undefined;
 }
 
-function parseRange(s: string): [number, number] | undefined {
+/** a + n for integer atoms, exact beyond 2^53. */
+function addInt(a: number | bigint, n: number): number | bigint {
+  return typeof a === 'number' && Number.isSafeInteger(a + n) ? a + n : normalizeInteger(BigInt(a) + BigInt(n));
+}
+
+function parseRange(s: string): [number | bigint, number | bigint] | undefined {
   const m = /^([ \t\n\v\f\r]*[+-]?[0-9]+)-([ \t\n\v\f\r]*[+-]?[0-9]+)$/.exec(s);
   if (!m) return undefined;
   const a = parseLongLong(m[1] as string), b = parseLongLong(m[2] as string);
@@ -306,9 +312,9 @@ export function checkAtomConstraints(a: Atom, base: BaseType): void {
 }
 
 /** ovsdb_atom_from_string (+ optional integer range for keys). Returns [atom, rangeEnd?]. */
-export function parseAtom(s: string, base: BaseType, symtab: SymbolTable | undefined, allowRange: boolean): [Atom, number?] {
+export function parseAtom(s: string, base: BaseType, symtab: SymbolTable | undefined, allowRange: boolean): [Atom, (number | bigint)?] {
   let atom: Atom;
-  let end: number | undefined;
+  let end: number | bigint | undefined;
   switch (base.type) {
     case 'integer': {
       const r = allowRange ? parseRange(s) : undefined;
@@ -361,9 +367,9 @@ export function parseAtom(s: string, base: BaseType, symtab: SymbolTable | undef
   checkAtomConstraints(atom, base);
   if (end !== undefined) {
     if (base.enum) {
-      for (let i = (atom as number) + 1; i <= end; i++) checkAtomConstraints(i, base);
+      for (let i = addInt(atom as number | bigint, 1); i <= end; i = addInt(i, 1)) checkAtomConstraints(i, base);
     } else checkAtomConstraints(end, base);
-    if (end - (atom as number) >= 4096) {
+    if (BigInt(end) - BigInt(atom as number | bigint) >= 4096n) {
       throw constraintError(`Range "${atom}-${end}" is too big. Maximum allowed size is 4096.`);
     }
   }
@@ -423,11 +429,11 @@ export function parseDatum(s: string, type: ColumnType, symtab?: SymbolTable): D
         throw new DatumError(`${s.slice(start)}: syntax error at "${s[p]}" expecting "="`);
       }
     }
-    const last = end ?? (key as number);
-    for (let k: Atom = key; ; k = (k as number) + 1) {
+    const last = end ?? (key as number | bigint);
+    for (let k: Atom = key; ; k = addInt(k as number | bigint, 1)) {
       d.keys.push(k);
       if (d.values) d.values.push(value as Atom);
-      if (end === undefined || (k as number) >= last) break;
+      if (end === undefined || (k as number | bigint) >= last) break;
     }
     p = skipSpaces(s, p);
     if (s[p] === ',') p = skipSpaces(s, p + 1);
@@ -486,17 +492,19 @@ export function datumToWire(d: Datum, type: ColumnType, u: UuidToJson = plainUui
 function wireAtom(j: Json, t: AtomicType): Atom {
   if (t === 'uuid') {
     if (Array.isArray(j) && (j[0] === 'uuid' || j[0] === 'named-uuid')) return String(j[1]);
-    throw new DatumError(`bad uuid atom ${JSON.stringify(j)}`);
+    throw new DatumError(`bad uuid atom ${stringifyJson(j)}`);
   }
+  if (t === 'integer' && typeof j === 'bigint') return j;
   if (t === 'integer' || t === 'real') {
-    if (typeof j !== 'number') throw new DatumError(`bad ${t} atom ${JSON.stringify(j)}`);
+    if (typeof j === 'bigint') return Number(j);
+    if (typeof j !== 'number') throw new DatumError(`bad ${t} atom ${stringifyJson(j)}`);
     return j;
   }
   if (t === 'boolean') {
-    if (typeof j !== 'boolean') throw new DatumError(`bad boolean atom ${JSON.stringify(j)}`);
+    if (typeof j !== 'boolean') throw new DatumError(`bad boolean atom ${stringifyJson(j)}`);
     return j;
   }
-  if (typeof j !== 'string') throw new DatumError(`bad string atom ${JSON.stringify(j)}`);
+  if (typeof j !== 'string') throw new DatumError(`bad string atom ${stringifyJson(j)}`);
   return j;
 }
 
@@ -504,7 +512,7 @@ export function datumFromWire(j: Json, type: ColumnType): Datum {
   const d = emptyDatum(type);
   if (type.value) {
     const vt = type.value.type;
-    if (!Array.isArray(j) || j[0] !== 'map' || !Array.isArray(j[1])) throw new DatumError(`bad map ${JSON.stringify(j)}`);
+    if (!Array.isArray(j) || j[0] !== 'map' || !Array.isArray(j[1])) throw new DatumError(`bad map ${stringifyJson(j)}`);
     for (const pair of j[1] as Json[]) {
       const pr = pair as Json[];
       d.keys.push(wireAtom(pr[0] as Json, type.key.type));

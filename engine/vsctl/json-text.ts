@@ -36,6 +36,7 @@ function write(j: Json, depth: number, pretty: boolean, out: string[], keysOf: (
   else if (j === true) out.push('true');
   else if (j === false) out.push('false');
   else if (typeof j === 'number') out.push(Number.isInteger(j) ? String(j) : formatReal(j));
+  else if (typeof j === 'bigint') out.push(String(j));
   else if (typeof j === 'string') out.push(ovsJsonString(j));
   else if (Array.isArray(j)) {
     out.push('[');

@@ -2,6 +2,7 @@
 // Splits the byte stream into JSON values by tracking nesting outside strings; answers echo.
 import { connect, type Socket } from 'node:net';
 import type { Json, JsonObject, OvsdbClient } from '../../engine/ovsdb/api.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 export class RawOvsdbClient implements OvsdbClient {
   private readonly sock: Socket;
@@ -57,7 +58,7 @@ export class RawOvsdbClient implements OvsdbClient {
       else if (c === '{' || c === '[') { if (this.depth++ === 0) this.start = i; }
       else if (c === '}' || c === ']') {
         if (--this.depth === 0) {
-          this.handle(JSON.parse(b.slice(this.start, i + 1)) as JsonObject);
+          this.handle(parseJson(b.slice(this.start, i + 1)) as JsonObject);
           this.buf = b.slice(i + 1);
           this.scanned = 0;
           this.feed('');
@@ -70,14 +71,14 @@ export class RawOvsdbClient implements OvsdbClient {
 
   private handle(m: JsonObject): void {
     if (m.method === 'echo' && m.id !== undefined) {
-      this.sock.write(JSON.stringify({ id: m.id, result: m.params, error: null }));
+      this.sock.write(stringifyJson({ id: m.id, result: m.params, error: null }));
       return;
     }
     if (typeof m.id === 'number' && m.method === undefined) {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (m.error !== null && m.error !== undefined) p.reject(new Error(JSON.stringify(m.error)));
+      if (m.error !== null && m.error !== undefined) p.reject(new Error(stringifyJson(m.error)));
       else p.resolve(m.result as Json);
     }
   }
@@ -86,7 +87,7 @@ export class RawOvsdbClient implements OvsdbClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.sock.write(JSON.stringify({ id, method, params }));
+      this.sock.write(stringifyJson({ id, method, params }));
     });
   }
 

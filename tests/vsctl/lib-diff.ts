@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Json, JsonObject, OvsdbClient } from '../../engine/ovsdb/api.js';
 import { RawOvsdbClient } from '../lib/vsctl-raw-client.js';
 import { waitListening } from '../lib/wait.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 export const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
@@ -80,21 +81,23 @@ export async function restore(client: OvsdbClient, d: Dump, schema: JsonObject):
   // A UUID cannot be deleted and inserted again in one transaction: clear first.
   const del = await client.transact('Open_vSwitch', [...d.keys()].map((t) => ({ op: 'delete', table: t, where: [] })));
   const derr = del.find((x) => x && typeof x === 'object' && !Array.isArray(x) && (x as JsonObject).error);
-  if (derr) throw new Error(`clear failed: ${JSON.stringify(derr)}`);
+  if (derr) throw new Error(`clear failed: ${stringifyJson(derr)}`);
   const ops: Json[] = [];
   const tables = schema.tables as JsonObject;
   for (const [t, rows] of d) {
     const cols = ((tables[t] as JsonObject).columns) as JsonObject;
     for (const [uuid, row] of rows) {
       const r: JsonObject = {};
-      for (const [c, v] of Object.entries(row)) if (cols[c] && !(cols[c] as JsonObject).ephemeral) r[c] = v;
+      // Ephemeral columns too: a client may write them (ovs-vswitchd writes statistics), they are
+      // only not kept on disk.
+      for (const [c, v] of Object.entries(row)) if (cols[c]) r[c] = v;
       ops.push({ op: 'insert', table: t, uuid, row: r });
     }
   }
   if (!ops.length) return;
   const res = await client.transact('Open_vSwitch', ops);
   const err = res.find((x) => x && typeof x === 'object' && !Array.isArray(x) && (x as JsonObject).error);
-  if (err) throw new Error(`restore failed: ${JSON.stringify(err)}`);
+  if (err) throw new Error(`restore failed: ${stringifyJson(err)}`);
 }
 
 export function knownUuids(d: Dump): Set<string> {
@@ -124,8 +127,8 @@ export function canonicalDump(d: Dump, known: Set<string>): string {
   for (const [t, rows] of [...d].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const rs: string[] = [];
     for (const [u, row] of rows) {
-      const anon = JSON.parse(JSON.stringify(row).replace(UUID_G, (x) => (known.has(x) ? x : '<new>'))) as Json;
-      const text = JSON.stringify(sortKeys(anon));
+      const anon = parseJson(stringifyJson(row).replace(UUID_G, (x) => (known.has(x) ? x : '<new>'))) as Json;
+      const text = stringifyJson(sortKeys(anon));
       rs.push(`${t} ${known.has(u) ? u : '<new>'} ${text}`);
     }
     lines.push(...rs.sort());
@@ -135,8 +138,8 @@ export function canonicalDump(d: Dump, known: Set<string>): string {
 
 function sortKeys(j: Json): Json {
   if (Array.isArray(j)) {
-    if (j[0] === 'set' && Array.isArray(j[1])) return ['set', (j[1] as Json[]).map(sortKeys).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))];
-    if (j[0] === 'map' && Array.isArray(j[1])) return ['map', (j[1] as Json[]).map(sortKeys).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))];
+    if (j[0] === 'set' && Array.isArray(j[1])) return ['set', (j[1] as Json[]).map(sortKeys).sort((a, b) => (stringifyJson(a) < stringifyJson(b) ? -1 : 1))];
+    if (j[0] === 'map' && Array.isArray(j[1])) return ['map', (j[1] as Json[]).map(sortKeys).sort((a, b) => (stringifyJson(a) < stringifyJson(b) ? -1 : 1))];
     return j.map(sortKeys);
   }
   if (j && typeof j === 'object') {
@@ -213,8 +216,8 @@ export function orderInsensitive(words: string[], text: string): string {
   if (optionValue(words, '--format', '-f') === 'json') {
     // {"data":[ROW,...],"headings":[...]}: the rows as a set.
     try {
-      const o = JSON.parse(text) as { data?: unknown };
-      if (Array.isArray(o.data)) return JSON.stringify({ ...o, data: o.data.map((r) => JSON.stringify(r)).sort() }) + '\n';
+      const o = parseJson(text) as { data?: unknown };
+      if (Array.isArray(o.data)) return stringifyJson({ ...o, data: (o.data as Json[]).map((r) => stringifyJson(r)).sort() } as Json) + '\n';
     } catch { /* not JSON (an error message): compared as it is */ }
     return text;
   }
