@@ -66,7 +66,7 @@ function unmark(v: Json, marker: string): Json {
 }
 
 /** JSON.stringify(v, null, indent), with bigints written as integer literals. */
-export function stringifyJson(v: Json, indent?: number | string): string {
+export function stringifyJson(v: unknown, indent?: number | string): string {
   try {
     return JSON.stringify(v, null, indent);
   } catch (e) {

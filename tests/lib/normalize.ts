@@ -1,6 +1,7 @@
 // Normalisers for comparing OVSDB output from two servers (ours and real ovsdb-server) and for
 // comparing two schema files structurally, whatever their formatting or shorthand.
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -47,7 +48,7 @@ export class UuidMapper {
 export function canonicalDatum(v: Json): Json {
   if (Array.isArray(v) && v.length === 2 && (v[0] === 'set' || v[0] === 'map') && Array.isArray(v[1])) {
     const items = (v[1] as Json[]).map((x) => canonicalDatum(x));
-    items.sort((a, b) => cmpText(JSON.stringify(a), JSON.stringify(b)));
+    items.sort((a, b) => cmpText(stringifyJson(a), stringifyJson(b)));
     return [v[0], items];
   }
   if (Array.isArray(v)) return v.map(canonicalDatum);
@@ -79,7 +80,7 @@ export function sortKeys(v: Json): Json {
 /** Sorts rows (already uuid-normalised or not) by their JSON text, for order-free comparison of
  *  `select` results whose row order is unspecified by RFC 7047. */
 export function sortRows(rows: Json[]): Json[] {
-  return [...rows].sort((a, b) => cmpText(JSON.stringify(a), JSON.stringify(b)));
+  return [...rows].sort((a, b) => cmpText(stringifyJson(a), stringifyJson(b)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ export interface NormalTable { isRoot: boolean; maxRows: number | null; indexes:
 export interface NormalSchema { name: string; version: string | null; tables: Record<string, NormalTable> }
 
 function obj(v: unknown, what: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what}: expected a JSON object, got ${JSON.stringify(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what}: expected a JSON object, got ${stringifyJson(v)}`);
   return v as Record<string, unknown>;
 }
 
@@ -114,7 +115,7 @@ function normalBase(v: unknown, what: string): NormalBase {
   if (o.enum !== undefined) {
     const e = o.enum as Json;
     const atoms = Array.isArray(e) && e[0] === 'set' ? (e[1] as Json[]) : [e];
-    b.enum = [...atoms].sort((x, y) => cmpText(JSON.stringify(x), JSON.stringify(y)));
+    b.enum = [...atoms].sort((x, y) => cmpText(stringifyJson(x), stringifyJson(y)));
   }
   for (const k of ['minInteger', 'maxInteger', 'minReal', 'maxReal', 'minLength', 'maxLength'] as const) {
     if (o[k] !== undefined) b[k] = o[k] as number;
@@ -168,18 +169,18 @@ export function normalizeSchema(json: unknown): NormalSchema {
 
 /** Lists every structural difference between two normalised values as `path: ours vs theirs`. */
 export function structuralDiff(ours: unknown, theirs: unknown, path = ''): string[] {
-  if (JSON.stringify(ours) === JSON.stringify(theirs)) return [];
+  if (stringifyJson(ours) === stringifyJson(theirs)) return [];
   const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
   if (isObj(ours) && isObj(theirs)) {
     const out: string[] = [];
     const keys = new Set([...Object.keys(ours), ...Object.keys(theirs)]);
     for (const k of [...keys].sort()) {
       const p = path ? `${path}.${k}` : k;
-      if (!(k in ours)) out.push(`${p}: missing in ours (theirs ${JSON.stringify(theirs[k])})`);
-      else if (!(k in theirs)) out.push(`${p}: extra in ours (${JSON.stringify(ours[k])})`);
+      if (!(k in ours)) out.push(`${p}: missing in ours (theirs ${stringifyJson(theirs[k])})`);
+      else if (!(k in theirs)) out.push(`${p}: extra in ours (${stringifyJson(ours[k])})`);
       else out.push(...structuralDiff(ours[k], theirs[k], p));
     }
     return out;
   }
-  return [`${path}: ours ${JSON.stringify(ours)} vs theirs ${JSON.stringify(theirs)}`];
+  return [`${path}: ours ${stringifyJson(ours)} vs theirs ${stringifyJson(theirs)}`];
 }

@@ -7,6 +7,7 @@ import { join, dirname, resolve } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { UuidMapper, canonicalDatum, sortKeys } from './normalize.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 export const corpusDir = join(projectRoot, 'tests', 'corpus', 'ovsdb');
 
@@ -32,11 +33,11 @@ export function listCorpusFiles(): string[] {
 }
 
 export function loadCorpusFile(path: string): CorpusFile {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as { schema: string; transactions: CorpusTransaction[] };
+  const raw = parseJson(readFileSync(path, 'utf8')) as unknown as { schema: string; transactions: CorpusTransaction[] };
   const schemaPath = raw.schema === 'vswitch'
     ? join(projectRoot, 'manifests', 'vswitch.ovsschema')
     : resolve(dirname(path), raw.schema);
-  const schemaJson = JSON.parse(readFileSync(schemaPath, 'utf8')) as JsonObject;
+  const schemaJson = parseJson(readFileSync(schemaPath, 'utf8')) as JsonObject;
   for (const [i, t] of raw.transactions.entries()) {
     if (typeof t.expect !== 'string' || !Array.isArray(t.ops)) throw new Error(`${path}: transaction ${i} needs "expect" and "ops"`);
   }
@@ -48,9 +49,9 @@ export function loadCorpusFile(path: string): CorpusFile {
 export function outcomeOf(result: Json): string {
   if (result !== null && typeof result === 'object' && !Array.isArray(result) && 'rpcError' in result) {
     const e = result.rpcError;
-    return `rpc: ${typeof e === 'string' ? e : JSON.stringify(e)}`;
+    return `rpc: ${typeof e === 'string' ? e : stringifyJson(e)}`;
   }
-  if (!Array.isArray(result)) return `bad result ${JSON.stringify(result)}`;
+  if (!Array.isArray(result)) return `bad result ${stringifyJson(result)}`;
   for (const r of result) {
     if (r !== null && typeof r === 'object' && !Array.isArray(r) && typeof r.error === 'string') return r.error;
   }
@@ -59,7 +60,7 @@ export function outcomeOf(result: Json): string {
 
 function rowSortKey(row: Json, mapper: UuidMapper): string {
   // Known uuids (from earlier inserts/results) sort by their tag; unknown ones all look alike.
-  const text = JSON.stringify(canonicalDatum(row));
+  const text = stringifyJson(canonicalDatum(row));
   return text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, (u) => mapper.peek(u) ?? '?');
 }
 

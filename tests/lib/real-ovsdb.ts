@@ -8,6 +8,7 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 export const OVSDB_SERVER = '/usr/sbin/ovsdb-server';
 export const OVSDB_TOOL = '/usr/bin/ovsdb-tool';
@@ -38,7 +39,7 @@ export class JsonValueSplitter {
       else if (c === '}' || c === ']') {
         this.depth--;
         if (this.depth === 0) {
-          out.push(JSON.parse(this.buf.slice(start, i + 1)) as Json);
+          out.push(parseJson(this.buf.slice(start, i + 1)) as Json);
           start = i + 1;
         }
       }
@@ -76,7 +77,7 @@ export class RawJsonRpcClient {
   private onMessage(msg: JsonObject): void {
     if (typeof msg.method === 'string') {
       if (msg.method === 'echo' && msg.id !== null && msg.id !== undefined) {
-        this.sock.write(JSON.stringify({ result: msg.params ?? [], error: null, id: msg.id }));
+        this.sock.write(stringifyJson({ result: msg.params ?? [], error: null, id: msg.id }));
       }
       return; // notifications (update, locked, ...) are not used by the corpus
     }
@@ -101,7 +102,7 @@ export class RawJsonRpcClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.sock.write(JSON.stringify({ method, params, id }));
+      this.sock.write(stringifyJson({ method, params, id }));
     });
   }
 
@@ -141,7 +142,7 @@ export class RealOvsdb {
     if (opts.schemaPath) this.schemaPath = opts.schemaPath;
     else if (opts.schemaJson !== undefined) {
       this.schemaPath = join(this.dir, 'schema.ovsschema');
-      writeFileSync(this.schemaPath, JSON.stringify(opts.schemaJson));
+      writeFileSync(this.schemaPath, stringifyJson(opts.schemaJson));
     } else throw new Error('RealOvsdb needs schemaPath or schemaJson');
   }
 

@@ -5,6 +5,7 @@ import { parseSchema } from '../../engine/ovsdb/schema.js';
 import { datumFromJson, datumToJson, defaultDatumJson } from '../../engine/ovsdb/datum.js';
 import { OvsdbError } from '../../engine/ovsdb/errors.js';
 import type { Json, RowJson } from '../../engine/ovsdb/api.js';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 
 const schema = parseSchema({
   name: 'C', tables: {
@@ -105,9 +106,9 @@ t.test('mutation errors', async (t) => {
     ['i', '/=', 0, 5, 'domain error', 'Division by zero.'],
     ['i', '%=', 0, 5, 'domain error', 'Division by zero.'],
     ['r', '/=', 0, 5, 'domain error', 'Division by zero.'],
-    ['i', '+=', 1, 9223372036854775807, 'range error', 'Result of "+=" operation is out of range.'],
+    ['i', '+=', 1, 9223372036854775807n, 'range error', 'Result of "+=" operation is out of range.'],
     ['i', '*=', 4611686018427387904, 4, 'range error', 'Result of "*=" operation is out of range.'],
-    ['i', '-=', 9223372036854775807, -9223372036854775807, 'range error', 'Result of "-=" operation is out of range.'],
+    ['i', '-=', 9223372036854775807n, -9223372036854775807n, 'range error', 'Result of "-=" operation is out of range.'],
     ['r', '*=', 1e308, 1e308, 'range error', 'Result of "*=" operation is out of range.'],
     ['si', '+=', 100, ['set', [1]], 'constraint violation', '101 is greater than maximum allowed value 100'],
     ['si', '*=', 0, ['set', [1, 2]], 'constraint violation', 'Result of "*=" operation contains duplicates.'],
@@ -115,7 +116,7 @@ t.test('mutation errors', async (t) => {
   ];
   for (const [c, m, arg, v, e, d] of cases) {
     const x = err(() => mutate(c, m, arg, v));
-    t.equal(x?.error, e, `${c} ${m} ${JSON.stringify(arg)}`);
+    t.equal(x?.error, e, `${c} ${m} ${stringifyJson(arg)}`);
     t.equal(x?.details, d);
   }
   const parseCases: [Json, string, string][] = [

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { projectRoot } from '../../engine/setup/paths.js';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 
 export const schemaPath = join(projectRoot, 'tests', 'ovsdb', 'fixtures', 'diff.ovsschema');
 export const U = (n: number): string => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
@@ -27,13 +28,13 @@ export function normalize(j: Json): Json {
       if (k === '_date') continue;
       o[fixed.has(k) || !/^[0-9a-f]{8}-/.test(k) ? k : '<uuid>'] = normalize(j[k]!);
     }
-    if (Array.isArray(o.rows)) o.rows = [...o.rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    if (Array.isArray(o.rows)) o.rows = [...o.rows].sort((a, b) => (stringifyJson(a) < stringifyJson(b) ? -1 : 1));
     return o;
   }
   return j;
 }
 
-const other = (n: number, v: number): Json => ({ op: 'insert', table: 'Other', uuid: U(n), row: { v } });
+const other = (n: number, v: number | bigint): Json => ({ op: 'insert', table: 'Other', uuid: U(n), row: { v } });
 const root = (n: number, name: string, extra: JsonObject = {}): Json =>
   ({ op: 'insert', table: 'Root', uuid: U(n), row: { name, weak1: ['uuid', U(1)], ...extra } });
 
@@ -177,4 +178,17 @@ export const corpus: Json[][] = [
   [{ op: 'insert', table: 'Root', uuid: U(50), row: { name: 'n50', weak1: ['uuid', U(1)], r: 'NaN' } }],
   [{ op: 'insert', table: 'Root', uuid: U(50), row: { name: 'n\u00e9\t"q', weak1: ['uuid', U(1)], s: ['set', ['é', 'e', 'z', 'E']] } }, { op: 'select', table: 'Root', where: [['_uuid', '==', ['uuid', U(50)]]], columns: ['name', 's'] }],
   [{ op: 'delete', table: 'Root', where: [['_uuid', '==', ['uuid', U(50)]]] }],
+  // int64 beyond 2^53 (bigints here, integer literals on the wire): stored, compared, mutated and
+  // reported exactly, out of int64 a real.
+  [other(60, 9223372036854775807n), other(61, -9223372036854775808n), other(62, 9007199254740993n)],
+  [{ op: 'select', table: 'Other', where: [['v', '>', 9007199254740992n]], columns: ['v'] }],
+  [{ op: 'select', table: 'Other', where: [['v', '==', 9223372036854775806n]], columns: ['v'] }],
+  [{ op: 'select', table: 'Other', where: [['v', '<', -9223372036854775807n]], columns: ['v'] }],
+  [{ op: 'mutate', table: 'Other', where: [['_uuid', '==', ['uuid', U(62)]]], mutations: [['v', '*=', 1024], ['v', '-=', 9223372036854775807n]] }, { op: 'select', table: 'Other', where: [['_uuid', '==', ['uuid', U(62)]]], columns: ['v'] }],
+  [{ op: 'mutate', table: 'Other', where: [['_uuid', '==', ['uuid', U(60)]]], mutations: [['v', '+=', 1]] }],
+  [{ op: 'mutate', table: 'Other', where: [['_uuid', '==', ['uuid', U(61)]]], mutations: [['v', '/=', -1]] }],
+  [{ op: 'update', table: 'Other', where: [['_uuid', '==', ['uuid', U(60)]]], row: { v: 9223372036854775808 } }],
+  [{ op: 'update', table: 'Root', where: [], row: { i: 9223372036854775807n } }],
+  [{ op: 'update', table: 'Root', where: [['name', '==', 'a']], row: { m: ['map', [['big', 9007199254740993n]]] } }, { op: 'select', table: 'Root', where: [['m', 'includes', ['map', [['big', 9007199254740993n]]]]], columns: ['m'] }],
+  [{ op: 'delete', table: 'Other', where: [['v', '>', 9007199254740991]] }, { op: 'delete', table: 'Other', where: [['v', '<', -9007199254740991]] }],
 ];

@@ -8,6 +8,7 @@ import { OvsdbError, TransactCanceledError } from '../../engine/ovsdb/errors.js'
 import type { CommittedChange, Json, JsonObject, RowJson } from '../../engine/ovsdb/api.js';
 import { RealOvsdb } from './real-server.js';
 import { corpus, normalize, schemaPath, U } from './corpus.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 const schema = parseSchema({
   name: 'G', tables: {
@@ -27,7 +28,7 @@ const schema = parseSchema({
 
 const sel = (table: string, columns?: string[]): Json => ({ op: 'select', table, where: [], ...(columns ? { columns } : {}) });
 const rowsOf = (db: MemoryDatabase, table: string): RowJson[] => [...db.rows(table)];
-const snapshot = (db: MemoryDatabase): string => JSON.stringify(['Top', 'Kid', 'Toy'].map((tb) => rowsOf(db, tb).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))));
+const snapshot = (db: MemoryDatabase): string => stringifyJson(['Top', 'Kid', 'Toy'].map((tb) => rowsOf(db, tb).sort((a, b) => (stringifyJson(a) < stringifyJson(b) ? -1 : 1))));
 
 t.test('strong references, cascading garbage collection and referential integrity', async (t) => {
   const db = createDatabase(schema);
@@ -58,7 +59,7 @@ t.test('strong references, cascading garbage collection and referential integrit
 
 t.test('weak references to a collected row: dropped from rows visited after it, as ovsdb-server does', async (t) => {
   const db = createDatabase(schema);
-  const ok = (r: Json[]): void => { t.notOk(r.some((x) => x !== null && typeof x === 'object' && 'error' in x), JSON.stringify(r)); };
+  const ok = (r: Json[]): void => { t.notOk(r.some((x) => x !== null && typeof x === 'object' && 'error' in x), stringifyJson(r)); };
   const K = U(0xa1);
   const insertKid: Json[] = [
     { op: 'insert', table: 'Kid', uuid: K, row: { label: 'k' } },
@@ -127,7 +128,7 @@ t.test('a failed transaction leaves the database exactly as it was', async (t) =
       { op: 'mutate', table: 'Kid', where: [], mutations: [['label', 'insert', 'x']] },
       tail,
     ]);
-    t.equal(snapshot(db), before, `unchanged after ${JSON.stringify(tail).slice(0, 40)}`);
+    t.equal(snapshot(db), before, `unchanged after ${stringifyJson(tail).slice(0, 40)}`);
   }
   t.equal(db.lastTxnId, txnBefore);
 });
@@ -240,13 +241,13 @@ t.test('applyRecord replays real ovsdb-server 3.1 records and our own; snapshotR
   const realRows = async (): Promise<Json> => normalize(await real.transact(tables.map((tb) => ({ op: 'select', table: tb, where: [] }))));
   const dbRows = async (db: MemoryDatabase): Promise<Json> => normalize(await db.transact(tables.map((tb) => ({ op: 'select', table: tb, where: [] }))));
   const expected = await realRows();
-  const eph = (j: Json): Json => JSON.parse(JSON.stringify(j).replace(/"eph":\["set",\[\]\]|"eph":\d+/g, '"eph":"-"'));
+  const eph = (j: Json): Json => parseJson(stringifyJson(j).replace(/"eph":\["set",\[\]\]|"eph":\d+/g, '"eph":"-"'));
   t.same(eph(await dbRows(ours)), eph(expected), 'our rows equal the real server\'s');
   const fromReal = createDatabase(loadSchemaFile(schemaPath));
   for (const rec of real.records().slice(1)) fromReal.applyRecord(rec as JsonObject);
   t.same(eph(await dbRows(fromReal)), eph(expected), 'replaying the real file gives the same rows (ephemeral columns aside)');
   const fromOurs = createDatabase(loadSchemaFile(schemaPath));
-  for (const rec of ourRecords) fromOurs.applyRecord(JSON.parse(JSON.stringify(rec)) as JsonObject);
+  for (const rec of ourRecords) fromOurs.applyRecord(parseJson(stringifyJson(rec)) as JsonObject);
   t.same(await dbRows(fromOurs), await dbRows(fromReal), 'replaying our records gives the same rows');
   // Reference counts survive replay: a referenced Kid still cannot be deleted, an unreferenced one goes.
   const del = await fromReal.transact([{ op: 'delete', table: 'Kid', where: [] }]);
@@ -315,7 +316,7 @@ t.test('transactText: the operations as one JSON text, parsed one at a time', as
     { op: 'comment', comment: 'text path' },
   ];
   const viaArray = await a.transact(ops);
-  const viaText = await b.transactText(` \n${JSON.stringify(ops, null, 1)}\t`);
+  const viaText = await b.transactText(` \n${stringifyJson(ops, 1)}\t`);
   t.same(normalize(viaText), normalize(viaArray), 'same results as transact()');
   t.equal(snapshot(b).replace(/[0-9a-f-]{36}/g, 'U'), snapshot(a).replace(/[0-9a-f-]{36}/g, 'U'), 'same database contents');
   t.same(await b.transactText('[]'), [], 'an empty array is an empty transaction');
@@ -323,7 +324,7 @@ t.test('transactText: the operations as one JSON text, parsed one at a time', as
 
   const before = snapshot(b);
   for (const bad of ['', '{}', '[', '[,]', '[{"op":"comment","comment":"x"},]', '[{"op": "insert", "table": "Kid", "row": {}}, {"op": tru}]', '[1] 2', '[{"a":1]']) {
-    await t.rejects(b.transactText(bad), { code: 'OVS_E_INVALID_INPUT' }, `rejects ${JSON.stringify(bad)}`);
+    await t.rejects(b.transactText(bad), { code: 'OVS_E_INVALID_INPUT' }, `rejects ${stringifyJson(bad)}`);
   }
   // An operation error before the bad element still rejects: the text is checked to its end.
   await t.rejects(b.transactText('[{"op":"abort"}, {"op": nope}]'), { code: 'OVS_E_INVALID_INPUT', message: /element 2 at offset 17/ });
@@ -346,13 +347,13 @@ t.test('_version: one stable uuid per row version, new after every real change',
   t.same((await db.transact([{ op: 'select', table: 'Top', where: [['_version', '==', v1]], columns: ['name'] }]))[0], { rows: [{ name: 'v' }] }, 'conditions see it');
   await db.transact([{ op: 'update', table: 'Top', where: [], row: { n: 5 } }]);
   const v2 = ver();
-  t.not(JSON.stringify(v2), JSON.stringify(v1), 'a real change gives a new _version');
+  t.not(stringifyJson(v2), stringifyJson(v1), 'a real change gives a new _version');
   t.same(ver(), v2);
   // An index on _version (odd, but allowed) still sees distinct versions.
   const ix = createDatabase(parseSchema({ name: 'V', tables: { T: { isRoot: true, indexes: [['_version']], columns: { a: { type: 'integer' } } } } }));
   const r = await ix.transact([{ op: 'insert', table: 'T', row: { a: 1 } }, { op: 'insert', table: 'T', row: { a: 2 } }]);
   t.equal(r.length, 2, 'two rows, no index conflict');
-  t.equal(new Set([...ix.rows('T')].map((x) => JSON.stringify(x._version))).size, 2);
+  t.equal(new Set([...ix.rows('T')].map((x) => stringifyJson(x._version))).size, 2);
 });
 
 t.test('indexes are back as they were after a failed commit (index conflict or write error)', async (t) => {
@@ -379,8 +380,8 @@ t.test('transactText across parse batches: many operations, a bad one far in', a
   for (let i = 0; i < 600; i++) ops.push({ op: 'insert', table: 'Toy', row: { what: `toy ${i}` } }, { op: 'comment', comment: `c${i}` });
   const a = createDatabase(schema);
   const b = createDatabase(schema);
-  t.same(normalize(await b.transactText(JSON.stringify(ops))), normalize(await a.transact(ops)), '1200 operations: same results');
-  const text = JSON.stringify(ops.slice(0, 700)).replace('"c300"', 'c300');
+  t.same(normalize(await b.transactText(stringifyJson(ops))), normalize(await a.transact(ops)), '1200 operations: same results');
+  const text = stringifyJson(ops.slice(0, 700)).replace('"c300"', 'c300');
   await t.rejects(b.transactText(text), { code: 'OVS_E_INVALID_INPUT', message: /element 602 at offset \d+ is not valid JSON/ });
 });
 
@@ -466,6 +467,6 @@ t.test('the record text a commit writes is exactly the JSON of the record object
   t.equal(texts.length, 4, 'the ephemeral-only update writes no record');
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!.replace(/"_date":\d+/, '"_date":0');
-    t.equal(text, JSON.stringify({ ...objects[i]!, _date: 0 }), `record ${i}: same text`);
+    t.equal(text, stringifyJson({ ...objects[i]!, _date: 0 }), `record ${i}: same text`);
   }
 });

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json } from '../../engine/ovsdb/api.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 export class RealOvsdb {
   readonly dir: string;
@@ -48,13 +49,13 @@ export class RealOvsdb {
       this.buf += d.toString('utf8');
       let msg: { id?: unknown; result?: Json; error?: Json; method?: string; params?: Json } | undefined;
       try {
-        msg = JSON.parse(this.buf);
+        msg = parseJson(this.buf) as typeof msg;
       } catch {
         return;
       }
       this.buf = '';
       if (msg?.method === 'echo') {
-        this.sock!.write(JSON.stringify({ id: msg.id, result: msg.params, error: null }));
+        this.sock!.write(stringifyJson({ id: msg.id as Json, result: msg.params ?? null, error: null }));
         return;
       }
       const p = this.pending;
@@ -66,7 +67,7 @@ export class RealOvsdb {
   request(method: string, params: Json[]): Promise<Json> {
     return new Promise((resolve) => {
       this.pending = resolve;
-      this.sock!.write(JSON.stringify({ method, params, id: this.nextId++ }));
+      this.sock!.write(stringifyJson({ method, params, id: this.nextId++ }));
     });
   }
 
@@ -80,7 +81,7 @@ export class RealOvsdb {
     const lines = r.stdout.split('\n');
     const out: Json[] = [];
     for (let i = 0; i < lines.length; i++) {
-      if (lines[i]!.startsWith('OVSDB JSON ')) out.push(JSON.parse(lines[++i]!) as Json);
+      if (lines[i]!.startsWith('OVSDB JSON ')) out.push(parseJson(lines[++i]!));
     }
     return out;
   }
