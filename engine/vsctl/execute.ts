@@ -184,7 +184,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       ...(txn ? { readStillCurrent: () => txn.stillCurrent() } : readCheck ? { readStillCurrent: () => readCheck(db, read) } : {}),
     });
     opts.timer?.mark('plan');
-    let nextCfg: number | undefined;
+    let nextCfg: number | bigint | undefined;
     let results: Json[] = [];
     if (plan.changed) {
       results = await client.transact(db, plan.ops);
@@ -198,7 +198,7 @@ export async function executeParsed(client: OvsdbClient, commands: ParsedCommand
       if (plan.nextCfgIndex !== undefined && !opts.dryRun) {
         const sel = results[plan.nextCfgIndex] as JsonObject;
         const row = (sel.rows as JsonObject[])[0];
-        if (row && typeof row.next_cfg === 'number') nextCfg = row.next_cfg;
+        if (row && (typeof row.next_cfg === 'number' || typeof row.next_cfg === 'bigint')) nextCfg = row.next_cfg;
       }
     }
     const realUuid = (local: string): string | undefined => {
@@ -252,13 +252,14 @@ async function waitForChange(client: OvsdbClient, db: string, schema: VsctlSchem
 
 /** Waits until Open_vSwitch cur_cfg >= nextCfg, without polling: each round blocks in a `wait`
  *  op until cur_cfg changes. Throws OVS_E_VSCTL_TIMEOUT after `timeoutMs`. */
-export async function waitForReload(client: OvsdbClient, nextCfg: number, timeoutMs: number, db = 'Open_vSwitch'): Promise<void> {
+export async function waitForReload(client: OvsdbClient, nextCfg: number | bigint, timeoutMs: number, db = 'Open_vSwitch'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const sel = await client.transact(db, [{ op: 'select', table: 'Open_vSwitch', where: [], columns: ['cur_cfg'] }]);
     const rows = ((sel[0] as JsonObject | null)?.rows ?? []) as JsonObject[];
-    const cur = rows.length ? Number(rows[0]?.cur_cfg ?? 0) : 0;
-    if (rows.some((r) => Number(r.cur_cfg) >= nextCfg)) return;
+    const cfg = (r: JsonObject | undefined): number | bigint => (typeof r?.cur_cfg === 'number' || typeof r?.cur_cfg === 'bigint' ? r.cur_cfg : 0);
+    const cur = cfg(rows[0]);
+    if (rows.some((r) => cfg(r) >= nextCfg)) return;
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new VsctlError('OVS_E_VSCTL_TIMEOUT', `timed out waiting for ovs-vswitchd to apply the change (cur_cfg ${cur} < next_cfg ${nextCfg}); is ovs-vswitchd running? Use --no-wait to skip waiting.`);

@@ -64,7 +64,7 @@ export interface VsctlResult {
   /** Warnings, formatted like ovs-vsctl's console log lines. */
   warnings: string[];
   /** next_cfg after the commit, when it was incremented. */
-  nextCfg?: number;
+  nextCfg?: number | bigint;
   /** False when nothing changed (no transaction was sent). */
   changed: boolean;
   /** UUIDs of interfaces created by add-br/add-port/add-bond/add-bond-iface. */

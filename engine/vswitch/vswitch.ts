@@ -30,7 +30,7 @@ import type { VlanMode } from '../pipeline/normal.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import { parseTunnelOptions, tunnelDpPortName, type TunnelConfig, type TunnelType } from '../pipeline/tunnel.js';
 import type { ConfigSource, Replica } from './config-source.js';
-import { intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } from './wire.js';
+import { int64Of, intOf, mapOf, optionalOf, rowUuid, setOf, stringOf, uuidsOf, wireMap } from './wire.js';
 
 export const OFPP_LOCAL = 0xfffe;
 const MAX_IDLE_MS = 10_000;
@@ -326,7 +326,7 @@ export class VSwitch {
 
   private async reconcile(): Promise<void> {
     const { ovs, bridges, rep } = this.desired();
-    const nextCfg = ovs ? intOf(ovs.next_cfg) ?? 0 : 0;
+    const nextCfg = ovs ? int64Of(ovs.next_cfg) ?? 0 : 0;
     // bridge.c: Open_vSwitch other_config:stats-update-interval, never below 5000 ms.
     const interval = ovs ? Number(mapOf(ovs.other_config).get('stats-update-interval') ?? STATS_MS) : STATS_MS;
     this.statsIntervalMs = Number.isInteger(interval) ? Math.max(STATS_MS, interval) : STATS_MS;
@@ -950,7 +950,7 @@ export class VSwitch {
     return out;
   }
 
-  private async writeStatus(ovs: RowJson | undefined, bridges: DesiredBridge[], dpPorts: Map<string, OdpVport>, nextCfg: number, devices = new DeviceSnapshot()): Promise<void> {
+  private async writeStatus(ovs: RowJson | undefined, bridges: DesiredBridge[], dpPorts: Map<string, OdpVport>, nextCfg: number | bigint, devices = new DeviceSnapshot()): Promise<void> {
     if (!ovs) return;
     const ops: Json[] = [];
     const upd = (table: string, row: RowJson, values: Record<string, Json>) => {
@@ -969,7 +969,7 @@ export class VSwitch {
       datapath_types: ['set', ['netdev', 'system']],
       iface_types: ['set', ['geneve', 'gre', 'internal', 'patch', 'stt', 'system', 'tap', 'vxlan']],
     };
-    if (intOf(ovs.cur_cfg) !== nextCfg) ovsValues.cur_cfg = nextCfg;
+    if (int64Of(ovs.cur_cfg) !== nextCfg) ovsValues.cur_cfg = nextCfg;
     upd('Open_vSwitch', ovs, ovsValues);
     const seen = { devices: devices.fingerprint(), reconfigs: this.counters.reconfigurations };
     let failed = false;

@@ -37,9 +37,18 @@ export function stringOf(v: Json | undefined): string {
   return typeof x === 'string' ? x : '';
 }
 
+/** An optional integer column's value as a number (one beyond 2^53, a bigint on the wire, as the
+ *  nearest double: rates, timeouts and sizes that large only need their magnitude). */
 export function intOf(v: Json | undefined): number | undefined {
   const x = optionalOf(v);
-  return typeof x === 'number' ? x : undefined;
+  return typeof x === 'number' ? x : typeof x === 'bigint' ? Number(x) : undefined;
+}
+
+/** An optional integer column's value exactly (number, or bigint beyond 2^53), for values that are
+ *  copied back, such as next_cfg into cur_cfg. */
+export function int64Of(v: Json | undefined): number | bigint | undefined {
+  const x = optionalOf(v);
+  return typeof x === 'number' || typeof x === 'bigint' ? x : undefined;
 }
 
 export function wireMap(m: Record<string, string | number>): Json {
