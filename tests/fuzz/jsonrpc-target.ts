@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import type { Json } from '../../engine/ovsdb/api.js';
 import { JsonSplitter, parseMessage } from '../../engine/rpc/jsonrpc.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 import { bufFromJson, bufToJson, expectTyped, FuzzFailure, type FuzzTarget } from './harness.js';
 
 export interface SplitterInput {
@@ -53,7 +54,7 @@ const validStream: fc.Arbitrary<SplitterInput> = fc.record({
 }).map(({ values, lead, points, limit }) => {
   const text = lead + values.map(([v, w]) => JSON.stringify(v) + w).join('');
   const bytes = Buffer.from(text, 'utf8');
-  return { chunks: cut(bytes, points), values: values.map(([v]) => JSON.parse(JSON.stringify(v)) as Json), ...(limit ?? {}) };
+  return { chunks: cut(bytes, points), values: values.map(([v]) => parseJson(JSON.stringify(v))), ...(limit ?? {}) };
 });
 
 const mutation = fc.tuple(fc.nat(), fc.constantFrom('flip', 'insert', 'delete', 'dup'), fc.integer({ min: 0, max: 255 }));
@@ -76,7 +77,7 @@ const garbageStream: fc.Arbitrary<SplitterInput> = fc.oneof(
 );
 
 function checkMessage(v: Json): void {
-  if (v === null || typeof v !== 'object') throw new FuzzFailure(`splitter returned a non-container value ${JSON.stringify(v)}`);
+  if (v === null || typeof v !== 'object') throw new FuzzFailure(`splitter returned a non-container value ${stringifyJson(v)}`);
   try {
     const m = parseMessage(v);
     const o = v as Record<string, Json>;
@@ -113,15 +114,15 @@ export const jsonrpcTarget: FuzzTarget<SplitterInput> = {
     if (input.values) {
       const maxBytes = input.maxMessageBytes ?? Infinity;
       const maxDepth = input.maxDepth ?? Infinity;
-      const breaks = input.values.some((v) => Buffer.byteLength(JSON.stringify(v)) > maxBytes || depthOf(v) > maxDepth);
+      const breaks = input.values.some((v) => Buffer.byteLength(stringifyJson(v)) > maxBytes || depthOf(v) > maxDepth);
       if (breaks) {
         if (!(failed && (failed as { code?: string }).code === 'OVS_E_JSON_LIMIT')) {
           throw new FuzzFailure(`a message over the limits (bytes ${maxBytes}, depth ${maxDepth}) was not reported as OVS_E_JSON_LIMIT (got ${failed ? (failed as Error).message : 'no error'})`);
         }
       } else {
         if (failed) throw new FuzzFailure('a valid stream within the limits was rejected', failed);
-        if (JSON.stringify(out) !== JSON.stringify(input.values)) {
-          throw new FuzzFailure(`splitter returned ${JSON.stringify(out).slice(0, 300)} for ${JSON.stringify(input.values).slice(0, 300)}`);
+        if (stringifyJson(out) !== stringifyJson(input.values)) {
+          throw new FuzzFailure(`splitter returned ${stringifyJson(out).slice(0, 300)} for ${stringifyJson(input.values).slice(0, 300)}`);
         }
         if (!s.idle) throw new FuzzFailure('splitter not idle after a complete stream');
       }

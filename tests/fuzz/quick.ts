@@ -1,6 +1,7 @@
 // The short fuzz run of one target for `npm test` (the soak runs >= 100,000 cases per target).
 // FUZZ_SEED replays a run; a failing input is shrunk, printed and kept under tests/fuzz-regressions/.
 import t from 'tap';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 import { runFuzz } from './harness.js';
 import { targetByName } from './targets.js';
 
@@ -13,7 +14,7 @@ export function quickFuzzTest(name: string): void {
   t.test(`fuzz ${target.name}: ${quickRuns} cases, only typed errors, no hang`, async (t) => {
     const r = await runFuzz(target, { numRuns: quickRuns, seed, timeBoxMs: 5000, maxHeapBytes: 1024 * 1048576 });
     t.comment(`${r.target}: ${r.cases} cases in ${r.seconds.toFixed(1)} s, seed ${r.seed}, peak heap ${r.peakHeapMiB} MiB`);
-    if (r.failure) t.comment(`counterexample: ${JSON.stringify(r.failure.input).slice(0, 2000)}\n${r.failure.error}`);
+    if (r.failure) t.comment(`counterexample: ${stringifyJson(r.failure.input).slice(0, 2000)}\n${r.failure.error}`);
     t.equal(r.crashes, 0, 'no crash');
     t.equal(r.cases, quickRuns, 'every case ran');
   });
