@@ -30,16 +30,22 @@ export class OvsSchemaError extends SchemaError {
   readonly tag: string;
   readonly details: string;
   readonly syntax?: string;
-  constructor(tag: string, details: string, syntax?: string) {
+  /** The offending JSON itself (what `syntax` prints), e.g. for an OvsdbError in a JSON-RPC reply. */
+  readonly syntaxJson?: Json;
+  constructor(tag: string, details: string, syntaxJson?: Json) {
+    const syntax = syntaxJson === undefined ? undefined : sortedJsonString(syntaxJson);
     super(`${syntax !== undefined ? `syntax "${syntax}": ` : ''}${tag}: ${details}`);
     this.tag = tag;
     this.details = details;
-    if (syntax !== undefined) this.syntax = syntax;
+    if (syntaxJson !== undefined) {
+      this.syntaxJson = syntaxJson;
+      this.syntax = syntax!;
+    }
   }
 
   /** ovsdb_wrap_error: the same error with `prefix: ` before the details. */
   wrap(prefix: string): OvsSchemaError {
-    return new OvsSchemaError(this.tag, `${prefix}: ${this.details}`, this.syntax);
+    return new OvsSchemaError(this.tag, `${prefix}: ${this.details}`, this.syntaxJson);
   }
 
   /** The error as OVS puts it in a JSON-RPC error reply ({"error", "details", "syntax"}). */
@@ -51,7 +57,7 @@ export class OvsSchemaError extends SchemaError {
 }
 
 function syntaxError(json: Json | undefined, details: string): OvsSchemaError {
-  return new OvsSchemaError('syntax error', details, json === undefined ? undefined : sortedJsonString(json));
+  return new OvsSchemaError('syntax error', details, json);
 }
 
 const UINT_MAX = 4294967295n;

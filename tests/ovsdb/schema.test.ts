@@ -34,39 +34,42 @@ t.test('the Debian OVS 3.1 schemas parse', { skip: realSchemas.length ? false : 
 const base = (columns: Json, extra: Record<string, Json> = {}): Json =>
   ({ name: 'S', tables: { T: { columns, ...extra } } });
 
-const bad: [string, Json, RegExp][] = [
-  ['not an object', [], /must be a JSON object/],
-  ['missing name', { tables: {} }, /name/],
-  ['bad version', { name: 'S', version: '1.2', tables: {} }, /x\.y\.z/],
-  ['reserved table name', { name: 'S', tables: { _T: { columns: { a: { type: 'string' } } } } }, /table _T.*reserved/],
-  ['reserved column name', base({ _a: { type: 'string' } }), /column _a.*reserved/],
-  ['column name not an id', base({ '1a': { type: 'string' } }), /valid id/],
-  ['no columns', base({}), /table T/],
-  ['unknown atomic type', base({ a: { type: 'strin' } }), /table T column a.*integer/],
-  ['min above 1', base({ a: { type: { key: 'string', min: 2, max: 3 } } }), /table T column a/],
-  ['max 0', base({ a: { type: { key: 'string', max: 0 } } }), /table T column a/],
-  ['min > max', base({ a: { type: { key: 'string', min: 1, max: 0 } } }), /table T column a/],
-  ['minInteger > maxInteger', base({ a: { type: { key: { type: 'integer', minInteger: 5, maxInteger: 1 } } } }), /table T column a key: minInteger exceeds maxInteger/],
-  ['minReal > maxReal', base({ a: { type: { key: { type: 'real', minReal: 5, maxReal: 1 } } } }), /minReal exceeds maxReal/],
-  ['minLength > maxLength', base({ a: { type: { key: { type: 'string', minLength: 5, maxLength: 1 } } } }), /minLength exceeds maxLength/],
-  ['negative minLength', base({ a: { type: { key: { type: 'string', minLength: -1 } } } }), /table T column a/],
-  ['minLength on integer', base({ a: { type: { key: { type: 'integer', minLength: 1 } } } }), /minLength.*not allowed.*integer/],
-  ['enum with range', base({ a: { type: { key: { type: 'integer', enum: ['set', [1, 2]], minInteger: 0 } } } }), /together with "enum"/],
-  ['enum of wrong type', base({ a: { type: { key: { type: 'integer', enum: ['set', ['x']] } } } }), /enum value "x" is not a valid integer/],
-  ['empty enum', base({ a: { type: { key: { type: 'string', enum: ['set', []] } } } }), /enum/],
-  ['bad refType', base({ a: { type: { key: { type: 'uuid', refTable: 'T', refType: 'soft' } } } }), /refType/],
-  ['refTable on string', base({ a: { type: { key: { type: 'string', refTable: 'T' } } } }), /refTable.*not allowed/],
-  ['undefined refTable', base({ a: { type: { key: { type: 'uuid', refTable: 'U' } } } }), /column a key refers to undefined table U/],
-  ['maxRows 0', base({ a: { type: 'string' } }, { maxRows: 0 }), /table T member "maxRows"/],
-  ['index on missing column', base({ a: { type: 'string' } }, { indexes: [['b']] }), /table T has no column named b/],
-  ['empty index', base({ a: { type: 'string' } }, { indexes: [[]] }), /table T/],
-  ['index on ephemeral column', base({ a: { type: 'string', ephemeral: true } }, { indexes: [['a']] }), /ephemeral columns \(such as a\) may not be indexed/],
-  ['unknown column member', base({ a: { type: 'string', foo: 1 } }), /table T column a has unknown member "foo"/],
-  ['unknown table member', base({ a: { type: 'string' } }, { foo: 1 }), /table T has unknown member "foo"/],
+// Exact texts of Open vSwitch 3.1 (tests/ovsdb/schema-errors-diff.test.ts compares them with
+// Debian's ovsdb-tool).
+const bad: [string, Json, string][] = [
+  ['not an object', [], 'syntax error: Parsing database schema failed: Object expected.'],
+  ['missing name', { tables: {} }, 'syntax "{"tables":{}}": syntax error: Parsing database schema failed: Required \'name\' member is missing.'],
+  ['bad version', { name: 'S', version: '1.2', tables: {} }, 'syntax "{"name":"S","tables":{},"version":"1.2"}": syntax error: schema version "1.2" not in format x.y.z'],
+  ['reserved table name', { name: 'S', tables: { _T: { columns: { a: { type: 'string' } } } } }, 'syntax "{"name":"S","tables":{"_T":{"columns":{"a":{"type":"string"}}}}}": syntax error: names beginning with "_" are reserved'],
+  ['reserved column name', base({ _a: { type: 'string' } }), 'syntax "{"columns":{"_a":{"type":"string"}}}": syntax error: names beginning with "_" are reserved'],
+  ['column name not an id', base({ '1a': { type: 'string' } }), 'syntax "{"columns":{"1a":{"type":"string"}}}": syntax error: name must be a valid id'],
+  ['no columns', base({}), 'syntax "{"columns":{}}": syntax error: table must have at least one column'],
+  ['unknown atomic type', base({ a: { type: 'strin' } }), 'syntax ""strin"": syntax error: "strin" is not an atomic-type'],
+  ['min above 1', base({ a: { type: { key: 'string', min: 2, max: 3 } } }), 'syntax "{"key":"string","max":3,"min":2}": syntax error: ovsdb type fails constraint checks'],
+  ['max 0', base({ a: { type: { key: 'string', max: 0 } } }), 'syntax "{"key":"string","max":0}": syntax error: ovsdb type fails constraint checks'],
+  ['min > max', base({ a: { type: { key: 'string', min: 1, max: 0 } } }), 'syntax "{"key":"string","max":0,"min":1}": syntax error: ovsdb type fails constraint checks'],
+  ['minInteger > maxInteger', base({ a: { type: { key: { type: 'integer', minInteger: 5, maxInteger: 1 } } } }), 'syntax "{"maxInteger":1,"minInteger":5,"type":"integer"}": syntax error: minInteger exceeds maxInteger'],
+  ['minReal > maxReal', base({ a: { type: { key: { type: 'real', minReal: 5, maxReal: 1 } } } }), 'syntax "{"maxReal":1,"minReal":5,"type":"real"}": syntax error: minReal exceeds maxReal'],
+  ['minLength > maxLength', base({ a: { type: { key: { type: 'string', minLength: 5, maxLength: 1 } } } }), 'syntax "{"maxLength":1,"minLength":5,"type":"string"}": syntax error: minLength exceeds maxLength'],
+  ['negative minLength', base({ a: { type: { key: { type: 'string', minLength: -1 } } } }), 'syntax "-1": syntax error: minLength out of valid range 0 to 4294967295'],
+  ['minLength on integer', base({ a: { type: { key: { type: 'integer', minLength: 1 } } } }), 'syntax "{"minLength":1,"type":"integer"}": syntax error: Parsing ovsdb type failed: Member \'minLength\' is present but not allowed here.'],
+  ['enum with range', base({ a: { type: { key: { type: 'integer', enum: ['set', [1, 2]], minInteger: 0 } } } }), 'syntax "{"enum":["set",[1,2]],"minInteger":0,"type":"integer"}": syntax error: Parsing ovsdb type failed: Member \'minInteger\' is present but not allowed here.'],
+  ['enum of wrong type', base({ a: { type: { key: { type: 'integer', enum: ['set', ['x']] } } } }), 'syntax ""x"": syntax error: expected integer'],
+  ['empty enum', base({ a: { type: { key: { type: 'string', enum: ['set', []] } } } }), 'syntax "["set",[]]": syntax error: set must have 1 to 4294967295 members but 0 are present'],
+  ['enum with a duplicate', base({ a: { type: { key: { type: 'string', enum: ['set', ['a', 'a']] } } } }), 'ovsdb error: set contains duplicate'],
+  ['bad refType', base({ a: { type: { key: { type: 'uuid', refTable: 'T', refType: 'soft' } } } }), 'syntax "{"refTable":"T","refType":"soft","type":"uuid"}": syntax error: refType must be "strong" or "weak" (not "soft")'],
+  ['refTable on string', base({ a: { type: { key: { type: 'string', refTable: 'T' } } } }), 'syntax "{"refTable":"T","type":"string"}": syntax error: Parsing ovsdb type failed: Member \'refTable\' is present but not allowed here.'],
+  ['undefined refTable', base({ a: { type: { key: { type: 'uuid', refTable: 'U' } } } }), 'syntax error: column a key refers to undefined table U'],
+  ['maxRows 0', base({ a: { type: 'string' } }, { maxRows: 0 }), 'syntax "{"columns":{"a":{"type":"string"}},"maxRows":0}": syntax error: maxRows must be at least 1'],
+  ['index on missing column', base({ a: { type: 'string' } }, { indexes: [['b']] }), 'syntax "["b"]": syntax error: b is not a valid column name'],
+  ['empty index', base({ a: { type: 'string' } }, { indexes: [[]] }), 'syntax "{"columns":{"a":{"type":"string"}},"indexes":[[]]}": syntax error: index must have at least one column'],
+  ['index on ephemeral column', base({ a: { type: 'string', ephemeral: true } }, { indexes: [['a']] }), 'syntax "{"columns":{"a":{"ephemeral":true,"type":"string"}},"indexes":[["a"]]}": syntax error: ephemeral columns (such as a) may not be indexed'],
+  ['unknown column member', base({ a: { type: 'string', foo: 1 } }), 'syntax "{"foo":1,"type":"string"}": syntax error: Parsing schema for column a failed: Member \'foo\' is present but not allowed here.'],
+  ['unknown table member', base({ a: { type: 'string' } }, { foo: 1 }), 'syntax "{"columns":{"a":{"type":"string"}},"foo":1}": syntax error: Parsing table schema for table T failed: Member \'foo\' is present but not allowed here.'],
 ];
 
-t.test('schema rules are enforced with messages naming table, column and rule', async (t) => {
-  for (const [what, json, re] of bad) {
+t.test('schema rules are enforced with OVS 3.1\'s first error and words', async (t) => {
+  for (const [what, json, msg] of bad) {
     let err: unknown;
     try {
       parseSchema(json);
@@ -74,7 +77,7 @@ t.test('schema rules are enforced with messages naming table, column and rule', 
       err = e;
     }
     t.ok(err instanceof SchemaError && err.code === 'OVSDB_E_SCHEMA', `${what}: throws SchemaError`);
-    t.match((err as Error | undefined)?.message ?? '', re, `${what}: ${(err as Error | undefined)?.message}`);
+    t.equal((err as Error | undefined)?.message, msg, what);
   }
 });
 
