@@ -11,6 +11,7 @@ import { parseSchema } from '../../engine/ovsdb/schema.js';
 import { OvsSchemaError } from '../../engine/ovsdb/schema-ovs-check.js';
 import { SchemaError } from '../../engine/ovsdb/errors.js';
 import { needRealOvs } from '../lib/env.js';
+import { projectRoot } from '../../engine/setup/paths.js';
 
 interface Run { stdout: string; stderr: string; status: number }
 
@@ -189,6 +190,29 @@ t.test('bad schema files: the same output as ovsdb-tool 3.1', { skip: needRealOv
     t.equal(first.status === 0, what.startsWith('valid') || false, `${what}: real ovsdb-tool ${first.status === 0 ? 'accepts' : 'refuses'} it as expected`);
   }
   t.ok(files.length >= 40, `${files.length} schema files compared (${refused} refused), ${compared} runs`);
+});
+
+t.test('ovsdb-client convert and needs-conversion: the same schema errors as ovsdb-client 3.1', { skip: needRealOvs() }, async (t) => {
+  // Both read the schema file before they connect, so no server is needed for a bad file.
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h27-client-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const picks = ['no tables', 'type an unknown atomic type', 'min > max', 'refTable undefined', 'string enum with a duplicate',
+    'unknown column member', 'several bad tables', 'truncated JSON', 'schema an array', 'index on a missing column'];
+  const run = (file: string, args: string[]): Run => {
+    const r = spawnSync(file, args, { encoding: 'utf8', argv0: 'ovsdb-client', cwd: dir });
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+  };
+  for (const what of picks) {
+    const c = CASES.find(([w]) => w === what)!;
+    const f = `${picks.indexOf(what)}.ovsschema`;
+    writeFileSync(join(dir, f), typeof c[1] === 'string' ? c[1] : JSON.stringify(c[1]));
+    for (const cmd of ['convert', 'needs-conversion']) {
+      const args = [cmd, `unix:${join(dir, 'nosock')}`, f];
+      const a = run('/usr/bin/ovsdb-client', args);
+      t.not(a.status, 0, `${what}: real ovsdb-client ${cmd} refuses it`);
+      t.same(run(join(projectRoot, 'engine', 'bin', 'ovsdb-client'), args), a, `${what}: ovsdb-client ${cmd}`);
+    }
+  }
 });
 
 t.test('parseSchema throws OvsSchemaError (a SchemaError) with OVS tag, details and syntax', async (t) => {
