@@ -18,7 +18,9 @@
 //   a safe integer here); any other number is a real (1.5, 1e30).
 // - Reference targets are checked last, over the parsed tables (shash order of the shash built in
 //   table order) and their columns (_uuid and _version first), and that error has no syntax part.
-// - A duplicate enum value is an "ovsdb error" ("set contains duplicate"), no syntax part.
+// - A duplicate enum value is an "ovsdb error" ("set contains duplicate"), no syntax part; an enum
+//   string that is not UTF-8 is a "constraint violation" ("not a valid UTF-8 string: invalid
+//   UTF-8 sequence 0xc3 0x00", utf8_validate's words).
 import type { Json, JsonObject } from './api.js';
 import { SchemaError, sortedJsonString } from './errors.js';
 import { ovsShashOrder } from '../util/ovs-shash.js';
@@ -179,10 +181,55 @@ function atomicType(json: Json): Atomic | OvsSchemaError {
   return json as Atomic;
 }
 
+/** The string's bytes: UTF-8 (a lone surrogate, from a \\u escape, as its 3-byte form, as OVS's
+ *  JSON parser writes it), except that with `rawBytes` U+DC80..U+DCFF stand for the raw bytes
+ *  0x80..0xff of a file that was not UTF-8 (schema-file.ts decodeSchemaBytes). */
+function stringBytes(s: string, rawBytes: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (rawBytes && c >= 0xdc80 && c <= 0xdcff) out.push(c - 0xdc00);
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff) {
+      out.push(...Buffer.from(s.slice(i, i + 2), 'utf8'));
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else out.push(...Buffer.from(s[i]!, 'utf8'));
+  }
+  return out;
+}
+
+/** utf8_validate's complaint about the first ill-formed sequence ("invalid UTF-8 sequence 0xff"),
+ *  reading a missing byte at the end as the C string's NUL. Only strings holding surrogates can be
+ *  ill-formed. */
+function utf8Problem(s: string, rawBytes: boolean): string | undefined {
+  if (!/[\ud800-\udfff]/.test(s)) return undefined;
+  const b = stringBytes(s, rawBytes);
+  const at = (k: number): number => b[k] ?? 0;
+  const bad = (i: number, n: number): string => `invalid UTF-8 sequence${Array.from({ length: n }, (_, k) => ` 0x${at(i + k).toString(16).padStart(2, '0')}`).join('')}`;
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) { i++; continue; }
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 2;
+    else if (c >= 0xe0 && c <= 0xef) { n = 3; if (c === 0xe0) lo = 0xa0; if (c === 0xed) hi = 0x9f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 4; if (c === 0xf0) lo = 0x90; if (c === 0xf4) hi = 0x8f; }
+    else return bad(i, 1);
+    for (let k = 1; k < n; k++) {
+      const x = at(i + k);
+      if (k === 1 ? x < lo || x > hi : x < 0x80 || x > 0xbf) return bad(i, k + 1);
+    }
+    i += n;
+  }
+  return undefined;
+}
+
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** One atom of an enum (ovsdb_atom_from_json without symbol table), as a comparable key. */
-function enumAtom(type: Atomic, json: Json): string | OvsSchemaError {
+function enumAtom(type: Atomic, json: Json, rawBytes: boolean): string | OvsSchemaError {
   switch (type) {
     case 'integer':
       if (isInteger(json)) return String(json);
@@ -194,7 +241,11 @@ function enumAtom(type: Atomic, json: Json): string | OvsSchemaError {
       if (typeof json === 'boolean') return String(json);
       break;
     case 'string':
-      if (typeof json === 'string') return json;
+      if (typeof json === 'string') {
+        const bad = utf8Problem(json, rawBytes);
+        if (bad) return new OvsSchemaError('constraint violation', `not a valid UTF-8 string: ${bad}`);
+        return json;
+      }
       break;
     case 'uuid': {
       if (!(Array.isArray(json) && json.length === 2 && json[0] === 'uuid' && typeof json[1] === 'string')) {
@@ -208,7 +259,7 @@ function enumAtom(type: Atomic, json: Json): string | OvsSchemaError {
 }
 
 /** The enum as a set datum of `type` (1 to UINT_MAX atoms, no duplicates). */
-function checkEnum(type: Atomic, json: Json): OvsSchemaError | undefined {
+function checkEnum(type: Atomic, json: Json, rawBytes: boolean): OvsSchemaError | undefined {
   let atoms: Json[];
   if (Array.isArray(json) && json.length > 0 && json[0] === 'set') {
     if (json.length !== 2 || !Array.isArray(json[1])) return syntaxError(json, 'expected ["set", <array>]');
@@ -220,7 +271,7 @@ function checkEnum(type: Atomic, json: Json): OvsSchemaError | undefined {
   const seen = new Set<string>();
   let dup = false;
   for (const a of atoms) {
-    const k = enumAtom(type, a);
+    const k = enumAtom(type, a, rawBytes);
     if (k instanceof OvsSchemaError) return k;
     if (seen.has(k)) dup = true;
     seen.add(k);
@@ -237,7 +288,7 @@ function optionalUint(p: MemberParser, name: string): bigint | undefined | OvsSc
 }
 
 /** ovsdb_base_type_from_json. */
-function checkBaseType(json: Json): CheckedBase | OvsSchemaError {
+function checkBaseType(json: Json, rawBytes: boolean): CheckedBase | OvsSchemaError {
   if (typeof json === 'string') {
     const t = atomicType(json);
     return t instanceof OvsSchemaError ? t : { type: t };
@@ -251,7 +302,7 @@ function checkBaseType(json: Json): CheckedBase | OvsSchemaError {
   let error: OvsSchemaError | undefined;
   const enumJson = p.member('enum', OP_ANY | OP_OPTIONAL);
   if (enumJson !== undefined) {
-    error = checkEnum(type, enumJson);
+    error = checkEnum(type, enumJson, rawBytes);
   } else if (type === 'integer') {
     const min = p.member('minInteger', OP_INTEGER | OP_OPTIONAL);
     const max = p.member('maxInteger', OP_INTEGER | OP_OPTIONAL);
@@ -299,9 +350,9 @@ function count(json: Json): bigint | OvsSchemaError {
 }
 
 /** ovsdb_type_from_json (the column's "type" is a string or an object here). */
-function checkType(json: Json): { key: CheckedBase; value?: CheckedBase } | OvsSchemaError {
+function checkType(json: Json, rawBytes: boolean): { key: CheckedBase; value?: CheckedBase } | OvsSchemaError {
   if (typeof json === 'string') {
-    const key = checkBaseType(json);
+    const key = checkBaseType(json, rawBytes);
     return key instanceof OvsSchemaError ? key : { key };
   }
   const p = new MemberParser(json, 'ovsdb type');
@@ -311,11 +362,11 @@ function checkType(json: Json): { key: CheckedBase; value?: CheckedBase } | OvsS
   const maxJson = p.member('max', OP_INTEGER | OP_STRING | OP_OPTIONAL);
   const perr = p.finish();
   if (perr) return perr;
-  const key = checkBaseType(keyJson!);
+  const key = checkBaseType(keyJson!, rawBytes);
   if (key instanceof OvsSchemaError) return key;
   let value: CheckedBase | undefined;
   if (valueJson !== undefined) {
-    const v = checkBaseType(valueJson);
+    const v = checkBaseType(valueJson, rawBytes);
     if (v instanceof OvsSchemaError) return v;
     value = v;
   }
@@ -338,14 +389,14 @@ function checkType(json: Json): { key: CheckedBase; value?: CheckedBase } | OvsS
 }
 
 /** ovsdb_column_from_json. */
-function checkColumn(json: Json, name: string): CheckedColumn | OvsSchemaError {
+function checkColumn(json: Json, name: string, rawBytes: boolean): CheckedColumn | OvsSchemaError {
   const p = new MemberParser(json, `schema for column ${name}`);
   p.member('mutable', OP_BOOLEAN | OP_OPTIONAL);
   const ephemeral = p.member('ephemeral', OP_BOOLEAN | OP_OPTIONAL);
   const typeJson = p.member('type', OP_STRING | OP_OBJECT);
   const perr = p.finish();
   if (perr) return perr;
-  const type = checkType(typeJson!);
+  const type = checkType(typeJson!, rawBytes);
   if (type instanceof OvsSchemaError) return type;
   return { name, ...type, persistent: ephemeral !== true };
 }
@@ -378,7 +429,7 @@ const IMPLICIT: CheckedColumn[] = [
 ];
 
 /** ovsdb_table_schema_from_json. */
-function checkTable(json: Json, name: string): CheckedTable | OvsSchemaError {
+function checkTable(json: Json, name: string, rawBytes: boolean): CheckedTable | OvsSchemaError {
   const p = new MemberParser(json, `table schema for table ${name}`);
   const columnsJson = p.member('columns', OP_OBJECT);
   p.member('mutable', OP_BOOLEAN | OP_OPTIONAL);
@@ -395,7 +446,7 @@ function checkTable(json: Json, name: string): CheckedTable | OvsSchemaError {
   for (const cname of ovsShashOrder(names)) {
     const err = nameError(json, cname);
     if (err) return err;
-    const c = checkColumn(cols[cname] as Json, cname);
+    const c = checkColumn(cols[cname] as Json, cname, rawBytes);
     if (c instanceof OvsSchemaError) return c;
     byName.set(cname, c);
   }
@@ -416,8 +467,15 @@ export function isOvsSchemaVersion(s: string): boolean {
   return /^[ \t\n\v\f\r]*[+-]?[0-9]+\.[ \t\n\v\f\r]*[+-]?[0-9]+\.[ \t\n\v\f\r]*[+-]?[0-9]+$/.test(s);
 }
 
+export interface SchemaCheckOptions {
+  /** Lone surrogates U+DC80..U+DCFF in strings stand for raw bytes of a file that is not UTF-8
+   *  (schema-file.ts); otherwise a lone surrogate came from a \\u escape. */
+  rawBytes?: boolean;
+}
+
 /** Checks `json` as ovsdb_schema_from_json does; throws OvsSchemaError with OVS's first error. */
-export function checkSchemaOvs(json: Json): void {
+export function checkSchemaOvs(json: Json, options: SchemaCheckOptions = {}): void {
+  const rawBytes = options.rawBytes === true;
   const p = new MemberParser(json, 'database schema');
   p.member('name', OP_ID);
   const version = p.member('version', OP_STRING | OP_OPTIONAL);
@@ -433,7 +491,7 @@ export function checkSchemaOvs(json: Json): void {
   for (const tname of ovsShashOrder(Object.keys(tablesObj))) {
     const err = nameError(json, tname);
     if (err) throw err;
-    const t = checkTable(tablesObj[tname] as Json, tname);
+    const t = checkTable(tablesObj[tname] as Json, tname, rawBytes);
     if (t instanceof OvsSchemaError) throw t;
     tables.set(tname, t);
   }

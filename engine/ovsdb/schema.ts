@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Json, JsonObject } from './api.js';
 import { SchemaError } from './errors.js';
-import { checkSchemaOvs, OvsSchemaError } from './schema-ovs-check.js';
+import { checkSchemaOvs, OvsSchemaError, type SchemaCheckOptions } from './schema-ovs-check.js';
 
 export { OvsSchemaError } from './schema-ovs-check.js';
 
@@ -130,8 +130,8 @@ const UINT_MAX = 4294967295;
 
 /** Parses and validates an .ovsschema document. A schema that Open vSwitch 3.1 refuses throws
  *  OvsSchemaError (a SchemaError) with OVS's first error in OVS's words (schema-ovs-check.ts). */
-export function parseSchema(json: unknown): DatabaseSchema {
-  checkSchemaOvs(json as Json);
+export function parseSchema(json: unknown, options: SchemaCheckOptions = {}): DatabaseSchema {
+  checkSchemaOvs(json as Json, options);
   const db = json as JsonObject;
   const tables = new Map<string, TableSchema>();
   for (const [tname, tjsonRaw] of Object.entries(db.tables as JsonObject)) {

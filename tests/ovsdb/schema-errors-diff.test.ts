@@ -20,7 +20,11 @@ async function ours(args: string[]): Promise<Run> {
   let stderr = '';
   const status = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
   process.exitCode = 0;
-  return { stdout, stderr, status };
+  // As our process writes them: UTF-8, so a raw byte of a schema that is not UTF-8 (kept as
+  // U+DC80..U+DCFF) comes out as U+FFFD (real prints the byte itself: the one known difference,
+  // in "valid: a cksum that is not UTF-8").
+  const utf8 = (x: string): string => Buffer.from(x, 'utf8').toString('utf8');
+  return { stdout: utf8(stdout), stderr: utf8(stderr), status };
 }
 
 function real(args: string[]): Run {
@@ -37,7 +41,8 @@ const ty = (type: unknown): J => col({ type });
 const key = (k: J): J => ty({ key: k });
 
 /** [what, file text]: objects are written with JSON.stringify. */
-const CASES: [string, string | J | unknown[]][] = [
+const DIRECTORY = Symbol('a directory');
+const CASES: [string, string | J | unknown[] | Buffer | typeof DIRECTORY][] = [
   // database members
   ['no tables', { name: 'x', version: '1.0.0' }],
   ['no name', { tables: {} }],
@@ -155,6 +160,17 @@ const CASES: [string, string | J | unknown[]][] = [
   ['trailing garbage', '{"name":"x","tables":{}} x'],
   ['a string', '"abc"'],
   ['a number', '42'],
+  ['a NUL after the schema', Buffer.from('{"name":"x","tables":{}}\0')],
+  ['a NUL in a string', Buffer.from('{"name":"x\0y","tables":{}}')],
+  ['only a NUL', Buffer.from([0])],
+  ['a control character', Buffer.from('{"name":"x",\x01"tables":{}}')],
+  ['a byte-order mark', Buffer.from('\ufeff{"name":"x","tables":{}}')],
+  ['a directory', DIRECTORY],
+  // bytes that are not UTF-8 (OVS keeps them; an enum string must be UTF-8)
+  ['enum string with byte 0xff', Buffer.concat([Buffer.from('{"name":"x","tables":{"T":{"columns":{"a":{"type":{"key":{"type":"string","enum":"'), Buffer.from([0xff]), Buffer.from('"}}}}}}}')])],
+  ['enum string ending in a lead byte', Buffer.concat([Buffer.from('{"name":"x","tables":{"T":{"columns":{"a":{"type":{"key":{"type":"string","enum":["set",["ok","a'), Buffer.from([0xc3]), Buffer.from('"]]}}}}}}}')])],
+  ['enum string beyond U+10FFFF', Buffer.concat([Buffer.from('{"name":"x","tables":{"T":{"columns":{"a":{"type":{"key":{"type":"string","enum":["set",["\u00e9","'), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from('"]]}}}}}}}')])],
+  ['enum string with an escaped lone surrogate', '{"name":"x","tables":{"T":{"columns":{"a":{"type":{"key":{"type":"string","enum":"\\udcff"}}}}}}}'],
   // valid, if odd
   ['valid: no tables', { name: 'x', tables: {} }],
   ['valid: version with spaces and signs', { name: 'x', version: ' 1. +2.3', tables: {} }],
@@ -171,6 +187,7 @@ const CASES: [string, string | J | unknown[]][] = [
   ['valid: strong refType given', key({ type: 'uuid', refTable: 'T', refType: 'strong' })],
   ['valid: real enum mixing integers and reals', key({ type: 'real', enum: ['set', [1, 2.5, -3]] })],
   ['valid: integer bounds beyond 2^53', '{"name":"x","tables":{"T":{"columns":{"a":{"type":{"key":{"type":"integer","minInteger":-9223372036854775808,"maxInteger":9223372036854775807}}}}}}}'],
+  ['valid: a cksum that is not UTF-8', Buffer.concat([Buffer.from('{"name":"x","cksum":"'), Buffer.from([0xff]), Buffer.from('","tables":{}}')])],
   ['valid: cksum and every member', { name: 'x', version: '2.3.4', cksum: '1 2', tables: { T: { isRoot: true, mutable: true, maxRows: 3, indexes: [['a']], columns: { a: { type: { key: { type: 'string', minLength: 0, maxLength: 4 }, min: 1, max: 1 }, mutable: true, ephemeral: false } } } } }],
 ];
 
@@ -184,7 +201,8 @@ t.test('bad schema files: the same output as ovsdb-tool 3.1', { skip: needRealOv
   let refused = 0;
   const files = CASES.map(([what, content], i) => {
     const f = join(dir, `${i}.ovsschema`);
-    writeFileSync(f, typeof content === 'string' ? content : JSON.stringify(content));
+    if (content === DIRECTORY) fs.mkdirSync(f);
+    else writeFileSync(f, typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content));
     return [what, f, i] as const;
   });
   files.push(['missing file', join(dir, 'nonexistent.ovsschema'), CASES.length]);
@@ -215,7 +233,8 @@ t.test('ovsdb-client convert and needs-conversion: the same schema errors as ovs
   const dir = mkdtempSync(join(tmpdir(), 'ovsps-h27-client-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const picks = ['no tables', 'type an unknown atomic type', 'min > max', 'refTable undefined', 'string enum with a duplicate',
-    'unknown column member', 'several bad tables', 'truncated JSON', 'schema an array', 'index on a missing column'];
+    'unknown column member', 'several bad tables', 'truncated JSON', 'schema an array', 'index on a missing column',
+    'a NUL in a string', 'enum string with byte 0xff', 'a directory'];
   const run = (file: string, args: string[]): Run => {
     const r = spawnSync(file, args, { encoding: 'utf8', argv0: 'ovsdb-client', cwd: dir });
     return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
@@ -223,7 +242,9 @@ t.test('ovsdb-client convert and needs-conversion: the same schema errors as ovs
   for (const what of picks) {
     const c = CASES.find(([w]) => w === what)!;
     const f = `${picks.indexOf(what)}.ovsschema`;
-    writeFileSync(join(dir, f), typeof c[1] === 'string' ? c[1] : JSON.stringify(c[1]));
+    const content = c[1];
+    if (content === DIRECTORY) fs.mkdirSync(join(dir, f));
+    else writeFileSync(join(dir, f), typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content));
     for (const cmd of ['convert', 'needs-conversion']) {
       const args = [cmd, `unix:${join(dir, 'nosock')}`, f];
       const a = run('/usr/bin/ovsdb-client', args);
