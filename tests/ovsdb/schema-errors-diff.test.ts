@@ -12,6 +12,7 @@ import { OvsSchemaError } from '../../engine/ovsdb/schema-ovs-check.js';
 import { SchemaError } from '../../engine/ovsdb/errors.js';
 import { needRealOvs } from '../lib/env.js';
 import { projectRoot } from '../../engine/setup/paths.js';
+import { composeRecordText } from '../../engine/ovsdb/log-file.js';
 
 interface Run { stdout: string; stderr: string; status: number }
 
@@ -250,6 +251,25 @@ t.test('ovsdb-client convert and needs-conversion: the same schema errors as ovs
       const a = run('/usr/bin/ovsdb-client', args);
       t.not(a.status, 0, `${what}: real ovsdb-client ${cmd} refuses it`);
       t.same(run(join(projectRoot, 'engine', 'bin', 'ovsdb-client'), args), a, `${what}: ovsdb-client ${cmd}`);
+    }
+  }
+});
+
+// A database file whose first record is a schema OVS refuses: ovsdb-tool prints the schema error
+// itself. Ours still names the record ("FILE: record 0 is not a valid schema: ...", from
+// engine/ovsdb/file-db.ts schemaFromRecord, outside this area), hence "todo".
+t.test('a bad schema as the first record of a database file', { skip: needRealOvs(), todo: 'engine/ovsdb/file-db.ts schemaFromRecord must rethrow the SchemaError as it is' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsps-h27-dbfile-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const picks = ['min > max', 'refTable undefined', 'string enum with a duplicate', 'unknown table member', 'no tables'];
+  for (const what of picks) {
+    const c = CASES.find(([w]) => w === what)![1];
+    const f = join(dir, `${picks.indexOf(what)}.db`);
+    writeFileSync(f, composeRecordText(typeof c === 'string' ? c : JSON.stringify(c)));
+    for (const args of [['db-name', f], ['db-version', f], ['show-log', f], ['needs-conversion', f, join(dir, 'none.ovsschema')], ['query', f, '["x"]'], ['compact', f, join(dir, 'out.db')]]) {
+      const a = real(args);
+      t.not(a.status, 0, `${what}: real ovsdb-tool ${args[0]} refuses it`);
+      t.same(await ours(args), a, `${what}: ${args[0]}`);
     }
   }
 });
