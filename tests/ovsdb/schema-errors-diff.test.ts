@@ -135,6 +135,9 @@ const CASES: [string, string | J | unknown[] | Buffer | typeof DIRECTORY][] = [
   ['value refTable undefined', ty({ key: 'string', value: { type: 'uuid', refTable: 'U' }, min: 0, max: 'unlimited' })],
   ['refTable on a string', key({ type: 'string', refTable: 'T' })],
   ['two unknown base type members', key({ type: 'boolean', x: 1, y: 2 })],
+  ['reals as OVS writes them (%.15g)', '{"name":"x","tables":{"T":{"columns":{"a":{"type":{"key":{"type":"real","minReal":123456789.123456789,"maxReal":-1e-7}}}}}}}'],
+  ['a huge real and a rounded one', '{"name":"x","tables":{"T":{"columns":{"a":{"type":{"key":{"type":"real","minReal":1e300,"maxReal":0.30000000000000004}}}}}}}'],
+  ['maxRows beyond int64 in exponent form', '{"name":"x","tables":{"T":{"maxRows":9300000000000000000,"columns":{"a":{"type":"integer"}}}}}'],
   // several errors: OVS reports the first in its hash order
   ['several bad tables', db({ A: { columns: { _a: { type: 'integer' } } }, B: { columns: { b: { type: 'nope' } } }, C: { columns: {} }, D: { maxRows: 0, columns: { d: { type: 'integer' } } } })],
   ['several bad columns', tbl({ a: { type: 'nope' }, b: { type: 'integer', x: 1 }, c: { type: { key: 'integer', max: 0 } }, d: { type: 'real', mutable: 3 } })],
@@ -189,6 +192,7 @@ const CASES: [string, string | J | unknown[] | Buffer | typeof DIRECTORY][] = [
   ['valid: real enum mixing integers and reals', key({ type: 'real', enum: ['set', [1, 2.5, -3]] })],
   ['valid: integer bounds beyond 2^53', '{"name":"x","tables":{"T":{"columns":{"a":{"type":{"key":{"type":"integer","minInteger":-9223372036854775808,"maxInteger":9223372036854775807}}}}}}}'],
   ['valid: a cksum that is not UTF-8', Buffer.concat([Buffer.from('{"name":"x","cksum":"'), Buffer.from([0xff]), Buffer.from('","tables":{}}')])],
+  ['valid: maxRows 1.0 is an integer', '{"name":"x","tables":{"T":{"maxRows":1.0,"columns":{"a":{"type":{"key":"integer","min":0.0e1,"max":2.50e1}}}}}}'],
   ['valid: cksum and every member', { name: 'x', version: '2.3.4', cksum: '1 2', tables: { T: { isRoot: true, mutable: true, maxRows: 3, indexes: [['a']], columns: { a: { type: { key: { type: 'string', minLength: 0, maxLength: 4 }, min: 1, max: 1 }, mutable: true, ephemeral: false } } } } }],
 ];
 
