@@ -19,7 +19,7 @@ import { UuidMapper } from '../lib/normalize.js';
 import { listCorpusFiles, loadCorpusFile, normalizeResult, outcomeOf, selectAllOps } from '../lib/ovsdb-corpus.js';
 import { parseSchema } from '../../engine/ovsdb/schema.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
-import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 
 const noOvs = needRealOvs();
 const files = listCorpusFiles();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Json } from '../../engine/ovsdb/api.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { OvsError } from '../../engine/util/errors.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 /** The code under test broke a rule (not merely rejected bad input). */
 export class FuzzFailure extends Error {
@@ -66,15 +67,15 @@ export interface RegressionCase { input: Json; error: string; found: string }
 export function readRegressions(target: string): RegressionCase[] {
   const f = regressionFile(target);
   if (!existsSync(f)) return [];
-  return JSON.parse(readFileSync(f, 'utf8')) as RegressionCase[];
+  return parseJson(readFileSync(f, 'utf8')) as unknown as RegressionCase[];
 }
 
 function keepCrasher(target: string, c: RegressionCase): void {
   const cases = readRegressions(target);
-  const key = JSON.stringify(c.input);
-  if (cases.some((x) => JSON.stringify(x.input) === key)) return;
+  const key = stringifyJson(c.input);
+  if (cases.some((x) => stringifyJson(x.input) === key)) return;
   cases.push(c);
-  writeFileSync(regressionFile(target), JSON.stringify(cases, null, 1) + '\n');
+  writeFileSync(regressionFile(target), stringifyJson(cases, 1) + '\n');
 }
 
 /** Runs `target.check` on `numRuns` generated inputs. */
@@ -128,5 +129,5 @@ export function bufToJson(b: Uint8Array): Json {
 
 export function bufFromJson(j: Json): Buffer {
   if (j && typeof j === 'object' && !Array.isArray(j) && typeof j.hex === 'string') return Buffer.from(j.hex, 'hex');
-  throw new Error(`not an encoded buffer: ${JSON.stringify(j)}`);
+  throw new Error(`not an encoded buffer: ${stringifyJson(j)}`);
 }

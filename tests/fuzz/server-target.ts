@@ -18,6 +18,7 @@ import type { Logger } from '../../engine/rpc/logger.js';
 import { VSWITCH_SCHEMA } from '../soak/servers.js';
 import { bufFromJson, bufToJson, FuzzFailure, type FuzzTarget } from './harness.js';
 import { jsonrpcTarget } from './jsonrpc-target.js';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 
 const METHODS = ['transact', 'monitor', 'monitor_cond', 'monitor_cond_since', 'monitor_cond_change', 'monitor_cancel', 'lock',
   'steal', 'unlock', 'echo', 'get_schema', 'list_dbs', 'get_server_id', 'set_db_change_aware', 'convert', 'cancel', 'bogus'];
@@ -58,7 +59,7 @@ const serverInput: fc.Arbitrary<ServerInput> = fc.record({
   garbage: fc.option(jsonrpcTarget.arbitrary().map((s) => Buffer.concat(s.chunks)), { freq: 3 }),
   halfClose: fc.boolean(),
 }).map(({ msgs, garbage, halfClose }) => {
-  const chunks = msgs.map((m) => Buffer.from(JSON.stringify(m)));
+  const chunks = msgs.map((m) => Buffer.from(stringifyJson(m)));
   if (garbage) chunks.splice(chunks.length > 1 ? 1 : 0, 0, garbage);
   return { chunks, halfClose };
 });
@@ -92,9 +93,9 @@ async function stillServes(): Promise<void> {
   const c = await connectOvsdb(`unix:${sock}`);
   try {
     const e = await c.echo(['ping']);
-    if (JSON.stringify(e) !== '["ping"]') throw new FuzzFailure(`echo answered ${JSON.stringify(e)}`);
+    if (stringifyJson(e) !== '["ping"]') throw new FuzzFailure(`echo answered ${stringifyJson(e)}`);
     const r = await c.transact('Open_vSwitch', [{ op: 'select', table: 'Open_vSwitch', where: [] }]);
-    if (!Array.isArray(r) || r.length !== 1) throw new FuzzFailure(`select answered ${JSON.stringify(r)}`);
+    if (!Array.isArray(r) || r.length !== 1) throw new FuzzFailure(`select answered ${stringifyJson(r)}`);
   } finally {
     await c.close();
   }

@@ -14,6 +14,7 @@ import { loadSchemaFile, type BaseType, type ColumnType, type DatabaseSchema } f
 import { checkIntegrity } from '../soak/integrity.js';
 import { VSWITCH_SCHEMA } from '../soak/servers.js';
 import { FuzzFailure, type FuzzTarget } from './harness.js';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 
 const SCHEMA: DatabaseSchema = loadSchemaFile(VSWITCH_SCHEMA);
 const TABLES = ['Open_vSwitch', 'Bridge', 'Port', 'Interface', 'Controller', 'Manager', 'Mirror', 'QoS', 'Queue', 'Flow_Table', 'SSL', 'NetFlow'];
@@ -113,7 +114,7 @@ const SEED_OPS: Json[] = [
 export async function freshTransactDb(): Promise<MemoryDatabase> {
   const d = createDatabase(SCHEMA);
   const r = await d.transact(SEED_OPS);
-  if (r.some((x) => x && typeof x === 'object' && 'error' in x)) throw new Error(`seed transaction failed: ${JSON.stringify(r)}`);
+  if (r.some((x) => x && typeof x === 'object' && 'error' in x)) throw new Error(`seed transaction failed: ${stringifyJson(r)}`);
   return d;
 }
 
@@ -153,7 +154,7 @@ function snapshotBody(d: MemoryDatabase): string {
     const rows = s[t] as JsonObject;
     sorted[t] = Object.fromEntries(Object.keys(rows).sort().map((u) => [u, rows[u]!]));
   }
-  return JSON.stringify(sorted);
+  return stringifyJson(sorted);
 }
 
 function isErrorObject(x: Json | undefined): boolean {
@@ -172,29 +173,29 @@ export async function checkTransaction(d: MemoryDatabase, rawOps: Json[]): Promi
   try {
     res = await pending;
   } catch (e) {
-    if (!(e instanceof TransactCanceledError)) throw new FuzzFailure(`transact rejected for ${JSON.stringify(ops).slice(0, 400)}`, e);
+    if (!(e instanceof TransactCanceledError)) throw new FuzzFailure(`transact rejected for ${stringifyJson(ops).slice(0, 400)}`, e);
     if (snapshotBody(d) !== before) throw new FuzzFailure('a canceled transaction changed the database');
     return;
   }
   const n = ops.length;
-  if (!Array.isArray(res)) throw new FuzzFailure(`result is not an array: ${JSON.stringify(res)}`);
+  if (!Array.isArray(res)) throw new FuzzFailure(`result is not an array: ${stringifyJson(res)}`);
   if (res.length !== n && res.length !== n + 1) throw new FuzzFailure(`${n} ops gave ${res.length} results`);
   const firstErr = res.findIndex(isErrorObject);
   for (let i = 0; i < res.length; i++) {
     const x = res[i];
-    if (x !== null && (typeof x !== 'object' || Array.isArray(x))) throw new FuzzFailure(`result ${i} is neither an object nor null: ${JSON.stringify(x)}`);
-    if (isErrorObject(x) && typeof (x as JsonObject).error !== 'string') throw new FuzzFailure(`result ${i} has a non-string error: ${JSON.stringify(x)}`);
-    if (firstErr >= 0 && i > firstErr && x !== null) throw new FuzzFailure(`result ${i} after the failing op ${firstErr} is not null: ${JSON.stringify(res)}`);
-    if (firstErr < 0 && i < n && x === null) throw new FuzzFailure(`result ${i} is null but no op failed: ${JSON.stringify(res)}`);
+    if (x !== null && (typeof x !== 'object' || Array.isArray(x))) throw new FuzzFailure(`result ${i} is neither an object nor null: ${stringifyJson(x)}`);
+    if (isErrorObject(x) && typeof (x as JsonObject).error !== 'string') throw new FuzzFailure(`result ${i} has a non-string error: ${stringifyJson(x)}`);
+    if (firstErr >= 0 && i > firstErr && x !== null) throw new FuzzFailure(`result ${i} after the failing op ${firstErr} is not null: ${stringifyJson(res)}`);
+    if (firstErr < 0 && i < n && x === null) throw new FuzzFailure(`result ${i} is null but no op failed: ${stringifyJson(res)}`);
   }
-  if (res.length === n + 1 && firstErr !== n) throw new FuzzFailure(`extra result element without a commit error: ${JSON.stringify(res)}`);
+  if (res.length === n + 1 && firstErr !== n) throw new FuzzFailure(`extra result element without a commit error: ${stringifyJson(res)}`);
   if (firstErr >= 0) {
-    if (snapshotBody(d) !== before) throw new FuzzFailure(`failed transaction changed the database: ops ${JSON.stringify(ops).slice(0, 600)} result ${JSON.stringify(res).slice(0, 300)}`);
+    if (snapshotBody(d) !== before) throw new FuzzFailure(`failed transaction changed the database: ops ${stringifyJson(ops).slice(0, 600)} result ${stringifyJson(res).slice(0, 300)}`);
     if (d.lastTxnId !== txnBefore) throw new FuzzFailure('failed transaction changed lastTxnId');
     return;
   }
   const problems = checkIntegrity(d, SCHEMA, 5);
-  if (problems.length) throw new FuzzFailure(`committed transaction broke integrity: ${problems.join('; ')}; ops ${JSON.stringify(ops).slice(0, 600)}`);
+  if (problems.length) throw new FuzzFailure(`committed transaction broke integrity: ${problems.join('; ')}; ops ${stringifyJson(ops).slice(0, 600)}`);
 }
 
 /** A case is a short history of transactions on a fresh seeded database, so a failing case

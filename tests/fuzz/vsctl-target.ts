@@ -13,6 +13,7 @@ import { ALL_COMMANDS, parseCommandLine } from '../../engine/vsctl/commands.js';
 import { executeParsed } from '../../engine/vsctl/execute.js';
 import { VSWITCH_SCHEMA } from '../soak/servers.js';
 import { expectTyped, type FuzzTarget } from './harness.js';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 
 const COMMANDS = [...ALL_COMMANDS.keys()].filter((c) => !c.startsWith('wait'));
 const GLOBAL = ['--db=unix:x', '--no-wait', '--dry-run', '--oneline', '-t', '5', '--timeout=1', '--timeout=x', '--format=json',
@@ -71,7 +72,7 @@ export const vsctlTarget: FuzzTarget<VsctlInput> = {
     try {
       await executeParsed(new LocalClient(new Map([['Open_vSwitch', db]])), commands, { noWait: true });
     } catch (e) {
-      expectTyped(e, `executing ${JSON.stringify(input.argv)}`);
+      expectTyped(e, `executing ${stringifyJson(input.argv)}`);
     }
   },
   toJson: (i) => ({ argv: i.argv, execute: i.execute }),

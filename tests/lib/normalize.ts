@@ -1,7 +1,7 @@
 // Normalisers for comparing OVSDB output from two servers (ours and real ovsdb-server) and for
 // comparing two schema files structurally, whatever their formatting or shorthand.
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
-import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

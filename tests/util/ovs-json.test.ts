@@ -14,6 +14,7 @@ import { OvsError } from '../../engine/util/errors.js';
 import { main as ovsdbTool } from '../../engine/cli/ovsdb-tool.js';
 import { OVS_JSON_MAX_DEPTH, OvsJsonSyntaxError, parseOvsJson } from '../../engine/util/ovs-json.js';
 import { needRealOvs } from '../lib/env.js';
+import { parseJson, stringifyJson } from '../../engine/util/json-int64.js';
 
 const nest = (n: number, inner = ''): string => '['.repeat(n) + inner + ']'.repeat(n);
 
@@ -87,6 +88,7 @@ function realParse(text: string): Oracle {
 /** Numbers at the 15 significant digits OVS prints reals with; object members in sorted order. */
 function canonical(v: Json): string {
   if (typeof v === 'number') return String(Number(v.toPrecision(15)));
+  if (typeof v === 'bigint') return String(v);
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k]!)}`).join(',')}}`;
@@ -114,7 +116,7 @@ t.test('same acceptance, error texts and values as OVS 3.1', { skip: needRealOvs
   const realValue = (text: string): string => {
     const r = spawnSync('/usr/bin/ovsdb-tool', ['--', 'query', db, text], { encoding: 'utf8' });
     const reply = JSON.parse(r.stdout) as { syntax: string };
-    return canonical(JSON.parse(reply.syntax) as Json);
+    return canonical(parseJson(reply.syntax));
   };
 
   t.ok(INPUTS.length >= 80, `${INPUTS.length} inputs`);
@@ -126,7 +128,7 @@ t.test('same acceptance, error texts and values as OVS 3.1', { skip: needRealOvs
     const got = ours(text);
     if ('error' in real) {
       errors++;
-      t.equal('error' in got ? got.error : `accepted ${JSON.stringify(got.value).slice(0, 80)}`, real.error, `error for ${shown}`);
+      t.equal('error' in got ? got.error : `accepted ${stringifyJson(got.value).slice(0, 80)}`, real.error, `error for ${shown}`);
     } else {
       values++;
       if ('error' in got) {
