@@ -147,7 +147,7 @@ export function vlogLogger(m: VlogModule): Logger {
   return {
     info: (s) => (s.startsWith('listening on ') ? m.dbg(s) : m.info(s)), warn: (s) => m.warn(s), err: (s) => m.err(s), dbg: (s) => m.dbg(s),
     infoEnabled: () => m.isEnabled('info'),
-    batch: (fn) => vlog.batchFileWrites(fn),
+    batch: (fn) => vlog.batchWrites(fn),
   };
 }
 

@@ -7,7 +7,7 @@ import type { Json, JsonObject, RowJson } from './api.js';
 import { createDatabase, type MemoryDatabase } from './database.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
 import { checkDatumJson, datumEqualJson, defaultDatumJson } from './datum.js';
-import { OvsdbError, SchemaError } from './errors.js';
+import { OvsdbError } from './errors.js';
 import { lockDatabase, LockError } from './lockfile.js';
 import {
   composeRecord, createLog, LogError, OVSDB_MAGIC, openLogForWrite, readLog, writeFileAtomic, type LogContents, type LogWriter, type TornTail,
@@ -58,20 +58,12 @@ export interface OpenDatabaseFileOptions {
 }
 
 /** Reads a schema record into a DatabaseSchema, naming the file when it is not a schema. */
-function schemaFromRecord(json: JsonObject, name: string): DatabaseSchema {
-  try {
-    return parseSchema(json);
-  } catch (e) {
-    if (e instanceof SchemaError) throw new LogError('OVSDB_E_LOG_FORMAT', `${name}: record 0 is not a valid schema: ${e.message}`, 0);
-    throw e;
-  }
-}
-
 /** Replays transaction records 1..n into a fresh database of the file's schema. */
 function replay(contents: LogContents, name: string): MemoryDatabase {
   const first = contents.records[0];
   if (!first) throw new LogError('OVSDB_E_LOG_FORMAT', `ovsdb error: ${name}: database file is empty (no schema record)`);
-  const db = createDatabase(schemaFromRecord(first.json, name));
+  // A bad schema record is reported as OVS reports it (SchemaError's text), as a schema file is.
+  const db = createDatabase(parseSchema(first.json));
   for (let i = 1; i < contents.records.length; i++) {
     const rec = contents.records[i]!;
     try {
@@ -292,5 +284,5 @@ export function readDatabaseSchema(path: string): { schema: DatabaseSchema; json
     if (contents.tail) throw contents.tail.error;
     throw new LogError('OVSDB_E_LOG_FORMAT', `ovsdb error: ${path}: database file is empty (no schema record)`);
   }
-  return { schema: schemaFromRecord(first.json, path), json: first.json };
+  return { schema: parseSchema(first.json), json: first.json };
 }

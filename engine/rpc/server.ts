@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { Database, Json, JsonObject, TransactSession } from '../ovsdb/api.js';
 import { OvsdbError, TransactCanceledError } from '../ovsdb/errors.js';
-import { isId, isUuid, parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
+import { isId, isUuid, OvsSchemaError, parseSchema, type DatabaseSchema } from '../ovsdb/schema.js';
 import { OvsError } from '../util/errors.js';
 import { JsonRpcConnection, type ConnectionOptions } from './connection.js';
 import { replyText } from './jsonrpc.js';
@@ -711,6 +711,8 @@ export class ServerSession implements TransactSession, LockHolder {
     try {
       schema = parseSchema(params[1]);
     } catch (err) {
+      // OVS's reply: the schema error's own tag, details and offending JSON.
+      if (err instanceof OvsSchemaError) throw new OvsdbError(err.tag, err.details, err.syntaxJson);
       throw new OvsdbError('syntax error', (err as Error).message, params[1]);
     }
     if (schema.name !== dbName) throw new OvsdbError('invalid parameters', `new schema name (${schema.name}) does not match database name (${dbName})`);

@@ -108,3 +108,29 @@ t.test('strftime subset and option parsing', async (t) => {
   t.same(parseVlogOption('--syslog-method', () => 'udp:127.0.0.1:514'), { kind: 'syslog-method', method: 'udp:127.0.0.1:514' });
   t.equal(parseVlogOption('--pidfile', () => undefined), undefined);
 });
+
+t.test('batchWrites: the lines logged inside go out in one write per destination, in order', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vlogbatch-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { v, lines } = fresh();
+  const file = join(dir, 'b.log');
+  t.equal(v.setLogFile(file), 0);
+  const m = v.module('audit');
+  const before = readFileSync(file, 'utf8');
+  lines.length = 0; // "opened log file"
+  v.batchWrites(() => {
+    m.info('one');
+    v.batchWrites(() => m.info('two (nested batch)'));
+    t.equal(lines.length, 0, 'nothing written to the console while the batch runs');
+    t.equal(readFileSync(file, 'utf8'), before, 'nor to the file');
+    m.warn('three');
+  });
+  t.same(lines, [
+    '2026-11-25T21:31:29Z|00002|audit|INFO|one\n2026-11-25T21:31:29Z|00003|audit|INFO|two (nested batch)\n2026-11-25T21:31:29Z|00004|audit|WARN|three\n',
+  ], 'one console write holding the three lines');
+  t.match(readFileSync(file, 'utf8').slice(before.length), /^2026-11-25T21:31:29\.123Z\|00002\|audit\|INFO\|one\n.*\|00003\|.*\n.*\|00004\|audit\|WARN\|three\n$/);
+  m.info('after');
+  t.equal(lines.length, 2, 'outside a batch each line is written at once');
+  t.throws(() => v.batchWrites(() => { m.info('thrown'); throw new Error('boom'); }), /boom/);
+  t.match(lines[2], /\|00006\|audit\|INFO\|thrown\n$/, 'a batch that throws still writes its lines');
+});

@@ -260,9 +260,8 @@ t.test('ovsdb-client convert and needs-conversion: the same schema errors as ovs
 });
 
 // A database file whose first record is a schema OVS refuses: ovsdb-tool prints the schema error
-// itself. Ours still names the record ("FILE: record 0 is not a valid schema: ...", from
-// engine/ovsdb/file-db.ts schemaFromRecord, outside this area), hence "todo".
-t.test('a bad schema as the first record of a database file', { skip: needRealOvs(), todo: 'engine/ovsdb/file-db.ts schemaFromRecord must rethrow the SchemaError as it is' }, async (t) => {
+// itself, as for a schema file.
+t.test('a bad schema as the first record of a database file', { skip: needRealOvs() }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ovsps-h27-dbfile-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const picks = ['min > max', 'refTable undefined', 'string enum with a duplicate', 'unknown table member', 'no tables'];

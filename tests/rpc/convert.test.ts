@@ -109,6 +109,13 @@ t.test('convert: refused conversions change nothing', async (t) => {
   t.same(await errorOf(c.request('convert', ['Open_vSwitch'])), { error: 'syntax error', details: 'array expected', syntax: '["Open_vSwitch"]' });
   t.match(await errorOf(c.request('convert', ['Nope', otherJson])), { error: 'unknown database' });
   t.match(await errorOf(c.request('convert', ['_Server', otherJson])), { error: 'not allowed' });
+  // A schema OVS refuses: ovsdb-server 3.1's error, details and offending JSON (not the whole schema).
+  const badType = { name: 'Open_vSwitch', version: '9.0.0', tables: { T: { columns: { a: { type: 'nope' } } } } };
+  t.same(await errorOf(c.request('convert', ['Open_vSwitch', badType])), { error: 'syntax error', details: '"nope" is not an atomic-type', syntax: '"nope"' });
+  const badRoot = { name: 'Open_vSwitch', version: '9.0.0', tables: { T: { columns: { a: { type: 'integer' } }, isRoot: 3 } } };
+  t.same(await errorOf(c.request('convert', ['Open_vSwitch', badRoot])), {
+    error: 'syntax error', details: "Parsing table schema for table T failed: Type mismatch for member 'isRoot'.", syntax: '{"columns":{"a":{"type":"integer"}},"isRoot":3}',
+  });
   t.same(readFileSync(f.db), before, 'still unchanged');
   const still = await c.transact('Open_vSwitch', [{ op: 'select', table: 'Bridge', where: [], columns: ['name'] }]);
   t.same(still, [{ rows: [{ name: 'br0' }] }], 'the database still serves its rows');
