@@ -53,7 +53,7 @@ export const CJS_WRAPPER_TAIL = '\n})';
 /** Modules never bundled: native addons and their platform packages. */
 export const EXTERNAL_MODULES = ['ffi-rs', '@yuuang/*'];
 
-// Bundled CommonJS dependencies (ajv) call require() for their own files, which esbuild inlines, and
+// Bundled CommonJS dependencies call require() for their own files, which esbuild inlines, and
 // occasionally for node: builtins; ESM output has no require, so each bundle gets one.
 const REQUIRE_BANNER =
   "import { createRequire as __ovsBundleCreateRequire } from 'node:module';\n" +

@@ -2,7 +2,7 @@
 // table, the schema's own columns sorted by name (ovsdb-idlc's order), without _uuid/_version.
 // Types are the core's (engine/ovsdb/schema.ts). The schema comes from get_schema, i.e. the
 // server already validated it, so this reads it directly instead of calling the core's
-// parseSchema, whose JSON-schema validator costs ~0.5 s of start-up per ovs-vsctl process.
+// parseSchema, whose full rule check (in OVS's order) costs ~10 ms of a fresh ovs-vsctl process.
 import type { Json, JsonObject } from '../ovsdb/api.js';
 import { badValue } from './errors.js';
 
