@@ -162,7 +162,8 @@ while time.time() < deadline:
             printed_initial = True
         if "br-py" in names:
             ports = sorted(p.name for p in idl.tables["Port"].rows.values())
-            print("update " + ",".join(names) + " ports=" + ",".join(ports), flush=True)
+            limits = sorted(str(v) for f in idl.tables["Flow_Table"].rows.values() for v in f.flow_limit)
+            print("update " + ",".join(names) + " ports=" + ",".join(ports) + " limits=" + ",".join(limits), flush=True)
             break
     poller = ovs.poller.Poller()
     idl.wait(poller)
@@ -181,10 +182,11 @@ idl.close()
     // Wait for the whole line: the first chunk may end inside it.
     for (let i = 0; i < 400 && !/^initial [^\n]*\n/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     t.match(out, /^initial br-int,br-pif\n/, `IDL initial contents (stderr: ${err})`);
-    t.equal(vsctl(ours, 'add-br', 'br-py').status, 0);
+    // With a 64-bit integer beyond 2^53 in the same transaction: the IDL must get every digit.
+    t.equal(vsctl(ours, 'add-br', 'br-py', '--', '--id=@f', 'create', 'Flow_Table', 'flow_limit=9223372036854775807', '--', 'set', 'Bridge', 'br-py', 'flow_tables:0=@f').status, 0);
     const code = await new Promise<number | null>((r) => py.on('exit', r));
     t.equal(code, 0, err);
-    t.match(out, /update br-int,br-pif,br-py ports=.*br-py/, 'IDL saw the new bridge and its port');
+    t.match(out, /update br-int,br-pif,br-py ports=[^\n]*br-py[^\n]* limits=9223372036854775807\n/, 'IDL saw the new bridge, its port and the exact flow limit');
   });
 
   await t.test('control commands: list-remotes, add/remove-remote, compact keeps data, exit', async (t) => {
