@@ -174,7 +174,12 @@ async function wait(s: ClientSession, args: string[]): Promise<void> {
     s.server = server;
     const closed = new Promise<'closed'>((r) => rpc.onClose(() => r('closed')));
     const aware = rpc.request('set_db_change_aware', [true]).then(() => 'ok' as const, (e: unknown) => e);
-    const txn = rpc.request('transact', waitTransaction(state, database)).then((r) => ({ r }), () => 'closed' as const);
+    // A JSON-RPC error reply (a server without _Server) ends the wait with the error; OVS 3.1
+    // reads the missing result and dies of SIGSEGV there.
+    const txn = rpc.request('transact', waitTransaction(state, database)).then((r) => ({ r }), (e: unknown) => {
+      const error = (e as { error?: Json }).error;
+      return error !== undefined ? fatal(`${server}: transaction failed (${ovsJsonToTextUnsorted(error)})`) : 'closed' as const;
+    });
     const awareOutcome = await Promise.race([aware, closed]);
     if (awareOutcome !== 'ok' && awareOutcome !== 'closed') {
       const e = awareOutcome as { error?: Json };
