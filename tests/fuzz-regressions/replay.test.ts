@@ -3,6 +3,7 @@
 import t from 'tap';
 import { readRegressions } from '../fuzz/harness.js';
 import { TARGETS } from '../fuzz/targets.js';
+import { stringifyJson } from '../../engine/util/json-int64.js';
 
 t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
 
@@ -16,7 +17,7 @@ for (const { target } of TARGETS) {
         let err: unknown;
         try { await target.check(target.fromJson(c.input) as never); } catch (e) { err = e; }
         t.equal(err === undefined ? undefined : String((err as Error).message ?? err).slice(0, 1500), undefined,
-          `case ${i} (${c.found}): ${JSON.stringify(c.input).slice(0, 200)}`);
+          `case ${i} (${c.found}): ${stringifyJson(c.input).slice(0, 200)}`);
       }
     } finally {
       await target.teardown?.();
