@@ -57,7 +57,6 @@ export interface OpenDatabaseFileOptions {
   autoCompact?: boolean | { minBytes: number; minIntervalMs: number };
 }
 
-/** Reads a schema record into a DatabaseSchema, naming the file when it is not a schema. */
 /** Replays transaction records 1..n into a fresh database of the file's schema. */
 function replay(contents: LogContents, name: string): MemoryDatabase {
   const first = contents.records[0];
