@@ -2,10 +2,8 @@
 // maxRows, refType, ephemeral, mutable). parseSchema() checks every rule Open vSwitch 3.1 applies,
 // in OVS's order and with OVS's messages (schema-ovs-check.ts), and returns the typed schema every
 // other OVSDB module works from.
-import { readFileSync } from 'node:fs';
 import type { Json, JsonObject } from './api.js';
-import { SchemaError } from './errors.js';
-import { checkSchemaOvs, OvsSchemaError, type SchemaCheckOptions } from './schema-ovs-check.js';
+import { checkSchemaOvs, type SchemaCheckOptions } from './schema-ovs-check.js';
 
 export { OvsSchemaError } from './schema-ovs-check.js';
 
@@ -171,28 +169,6 @@ export function parseSchema(json: unknown, options: SchemaCheckOptions = {}): Da
   };
   if (typeof db.cksum === 'string') schema.cksum = db.cksum;
   return schema;
-}
-
-/** Reads and parses an .ovsschema file. */
-export function loadSchemaFile(path: string): DatabaseSchema {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new SchemaError(`cannot read schema file "${path}": ${(e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new SchemaError(`"${path}" could not be read as JSON (${(e as Error).message})`);
-  }
-  try {
-    return parseSchema(json);
-  } catch (e) {
-    if (e instanceof OvsSchemaError) throw e.wrap(`failed to parse "${path}" as ovsdb schema`);
-    throw e;
-  }
 }
 
 /** A column's type in OVS's English ("set of 1 or more strings", "map of (string, integer) pairs"). */

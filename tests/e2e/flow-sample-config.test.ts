@@ -11,7 +11,7 @@ import { DatapathEndpoint } from '../../engine/channel/datapath-endpoint.js';
 import { Dpif } from '../../engine/channel/dpif.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
 import { LocalClient } from '../../engine/ovsdb/local-client.js';
-import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { executeParsed, parseCommandLine } from '../../engine/vsctl/index.js';
 import { LocalConfigSource } from '../../engine/vswitch/config-source.js';
@@ -23,7 +23,7 @@ import { ipfixDecoder, ipfixField as f, type IpfixMessage } from '../lib/ipfix-d
 import { waitFor } from '../lib/wait.js';
 
 t.test('collector sets: configuration, samples to their collector, removal', async (t) => {
-  const db = createDatabase(loadSchemaFile(join(projectRoot, 'manifests/vswitch.ovsschema')));
+  const db = createDatabase(readSchemaFile(join(projectRoot, 'manifests/vswitch.ovsschema')));
   const client = new LocalClient(new Map([['Open_vSwitch', db]]));
   const vsctl = async (line: string) => {
     const r = await executeParsed(client, parseCommandLine(line.match(/(?:[^\s"]+|"[^"]*")+/g)!, new Map()), { noWait: true });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json } from '../../engine/ovsdb/api.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
-import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { connectOvsdb } from '../../engine/rpc/client.js';
 import { OvsdbServer } from '../../engine/rpc/server.js';
 import type { Logger } from '../../engine/rpc/logger.js';
@@ -108,7 +108,7 @@ export const serverTarget: FuzzTarget<ServerInput> = {
     dir = mkdtempSync(join(tmpdir(), 'ovsps-h9-fuzz-'));
     sock = join(dir, 'db.sock');
     server = new OvsdbServer({ logger: quiet });
-    const db = createDatabase(loadSchemaFile(VSWITCH_SCHEMA));
+    const db = createDatabase(readSchemaFile(VSWITCH_SCHEMA));
     await db.transact([{ op: 'insert', table: 'Open_vSwitch', row: {} }]);
     server.addDatabase(db);
     await server.listen(`punix:${sock}`);

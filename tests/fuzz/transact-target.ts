@@ -10,13 +10,14 @@ import fc from 'fast-check';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { createDatabase, type MemoryDatabase } from '../../engine/ovsdb/database.js';
 import { TransactCanceledError } from '../../engine/ovsdb/errors.js';
-import { loadSchemaFile, type BaseType, type ColumnType, type DatabaseSchema } from '../../engine/ovsdb/schema.js';
+import { type BaseType, type ColumnType, type DatabaseSchema } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { checkIntegrity } from '../soak/integrity.js';
 import { VSWITCH_SCHEMA } from '../soak/servers.js';
 import { FuzzFailure, type FuzzTarget } from './harness.js';
 import { stringifyJson } from '../../engine/util/json-int64.js';
 
-const SCHEMA: DatabaseSchema = loadSchemaFile(VSWITCH_SCHEMA);
+const SCHEMA: DatabaseSchema = readSchemaFile(VSWITCH_SCHEMA);
 const TABLES = ['Open_vSwitch', 'Bridge', 'Port', 'Interface', 'Controller', 'Manager', 'Mirror', 'QoS', 'Queue', 'Flow_Table', 'SSL', 'NetFlow'];
 const NAMES = ['br0', 'br1', 'p1', 'p2', 'eth0', 'x', ''];
 const NAMED = ['n0', 'n1', 'n2'];

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { Json } from '../../engine/ovsdb/api.js';
 import { createDatabase, type MemoryDatabase } from '../../engine/ovsdb/database.js';
 import { LocalClient } from '../../engine/ovsdb/local-client.js';
-import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { parseGlobalOptions } from '../../engine/vsctl/cli-options.js';
 import { ALL_COMMANDS, parseCommandLine } from '../../engine/vsctl/commands.js';
 import { executeParsed } from '../../engine/vsctl/execute.js';
@@ -31,7 +31,7 @@ const WORDS = ['br0', 'br1', 'p1', 'p2', 'Bridge', 'Port', 'Interface', 'Open_vS
 
 export interface VsctlInput { argv: string[]; execute: boolean }
 
-const SCHEMA = loadSchemaFile(VSWITCH_SCHEMA);
+const SCHEMA = readSchemaFile(VSWITCH_SCHEMA);
 let db: MemoryDatabase | undefined;
 let uses = 0;
 

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { needRealOvs } from '../lib/env.js';
-import { loadSchemaFile, parseSchema } from '../../engine/ovsdb/schema.js';
+import { parseSchema } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { createDatabase, MemoryDatabase } from '../../engine/ovsdb/database.js';
 import { LocalClient } from '../../engine/ovsdb/local-client.js';
 import { OvsdbError, TransactCanceledError } from '../../engine/ovsdb/errors.js';
@@ -232,7 +233,7 @@ t.test('applyRecord replays real ovsdb-server 3.1 records and our own; snapshotR
   t.teardown(() => real.stop());
   await real.start();
   const ourRecords: JsonObject[] = [];
-  const ours = createDatabase(loadSchemaFile(schemaPath), { sink: { append: (r) => { ourRecords.push(r); } } });
+  const ours = createDatabase(readSchemaFile(schemaPath), { sink: { append: (r) => { ourRecords.push(r); } } });
   for (const ops of corpus) {
     await real.transact(ops);
     await ours.transact(ops);
@@ -243,10 +244,10 @@ t.test('applyRecord replays real ovsdb-server 3.1 records and our own; snapshotR
   const expected = await realRows();
   const eph = (j: Json): Json => parseJson(stringifyJson(j).replace(/"eph":\["set",\[\]\]|"eph":\d+/g, '"eph":"-"'));
   t.same(eph(await dbRows(ours)), eph(expected), 'our rows equal the real server\'s');
-  const fromReal = createDatabase(loadSchemaFile(schemaPath));
+  const fromReal = createDatabase(readSchemaFile(schemaPath));
   for (const rec of real.records().slice(1)) fromReal.applyRecord(rec as JsonObject);
   t.same(eph(await dbRows(fromReal)), eph(expected), 'replaying the real file gives the same rows (ephemeral columns aside)');
-  const fromOurs = createDatabase(loadSchemaFile(schemaPath));
+  const fromOurs = createDatabase(readSchemaFile(schemaPath));
   for (const rec of ourRecords) fromOurs.applyRecord(parseJson(stringifyJson(rec)) as JsonObject);
   t.same(await dbRows(fromOurs), await dbRows(fromReal), 'replaying our records gives the same rows');
   // Reference counts survive replay: a referenced Kid still cannot be deleted, an unreferenced one goes.

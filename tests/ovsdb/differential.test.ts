@@ -2,7 +2,7 @@
 // compares result arrays (errors, details, syntax) and the records written to storage.
 import t from 'tap';
 import { needRealOvs } from '../lib/env.js';
-import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
 import type { JsonObject } from '../../engine/ovsdb/api.js';
 import { RealOvsdb } from './real-server.js';
@@ -14,7 +14,7 @@ t.test('transactions match real ovsdb-server 3.1', { skip: needRealOvs() }, asyn
   t.teardown(() => real.stop());
   await real.start();
   const records: JsonObject[] = [];
-  const ours = createDatabase(loadSchemaFile(schemaPath), { sink: { append: (r) => { records.push(r); } } });
+  const ours = createDatabase(readSchemaFile(schemaPath), { sink: { append: (r) => { records.push(r); } } });
   for (const ops of corpus) {
     const expected = normalize(await real.transact(ops));
     const got = normalize(await ours.transact(ops));

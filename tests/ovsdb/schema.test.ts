@@ -1,6 +1,7 @@
 import t from 'tap';
 import { existsSync, readdirSync } from 'node:fs';
-import { isUuid, parseSchema, loadSchemaFile, typeToEnglish } from '../../engine/ovsdb/schema.js';
+import { isUuid, parseSchema, typeToEnglish } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { SchemaError } from '../../engine/ovsdb/errors.js';
 import type { Json } from '../../engine/ovsdb/api.js';
 
@@ -9,10 +10,10 @@ const realSchemas = existsSync(sys) ? readdirSync(sys).filter((f) => f.endsWith(
 
 t.test('the Debian OVS 3.1 schemas parse', { skip: realSchemas.length ? false : 'no schemas in /usr/share/openvswitch' }, async (t) => {
   for (const f of realSchemas) {
-    const s = loadSchemaFile(`${sys}/${f}`);
+    const s = readSchemaFile(`${sys}/${f}`);
     t.ok(s.tables.size > 0, `${f}: ${s.name} ${s.version} has tables`);
   }
-  const vs = loadSchemaFile(`${sys}/vswitch.ovsschema`);
+  const vs = readSchemaFile(`${sys}/vswitch.ovsschema`);
   t.equal(vs.name, 'Open_vSwitch');
   const bridge = vs.tables.get('Bridge')!;
   t.equal(bridge.isRoot, false);
@@ -108,9 +109,9 @@ t.test('types in English as OVS words them', async (t) => {
   t.equal(typeToEnglish({ key: k, value: i, min: 0, max: Infinity }), 'map of (string, integer) pairs');
 });
 
-t.test('loadSchemaFile reports unreadable and non-JSON files', async (t) => {
-  t.throws(() => loadSchemaFile('/nonexistent/x.ovsschema'), /cannot read schema file/);
-  t.throws(() => loadSchemaFile('/etc/hostname'), /could not be read as JSON/);
+t.test('readSchemaFile reports unreadable and non-JSON files as ovsdb-tool does', async (t) => {
+  t.throws(() => readSchemaFile('/nonexistent/x.ovsschema'), { message: 'failed to read schema: "/nonexistent/x.ovsschema" could not be read as JSON (error opening "/nonexistent/x.ovsschema": No such file or directory)' });
+  t.throws(() => readSchemaFile('/etc/hostname'), /^failed to read schema: "\/etc\/hostname" could not be read as JSON \(line 0, /);
 });
 
 t.test('isUuid accepts exactly 8-4-4-4-12 hex digits, either case', async (t) => {

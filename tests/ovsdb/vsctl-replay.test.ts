@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { needCommand, needRealOvs } from '../lib/env.js';
-import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { RealOvsdb } from './real-server.js';
@@ -70,7 +70,7 @@ t.test('ovs-vsctl transactions replay identically', { skip: needRealOvs() || nee
   const real = new RealOvsdb(SCHEMA, 'Open_vSwitch');
   t.teardown(() => real.stop());
   await real.start();
-  const schema = loadSchemaFile(SCHEMA);
+  const schema = readSchemaFile(SCHEMA);
   let total = 0;
   for (const [i, cmd] of commands.entries()) {
     const before = real.records().slice(1) as JsonObject[];

@@ -6,7 +6,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { configuredInterfaces, netnsVmDefinition, runBootReconcile, type DeviceHost, type NetnsVmDefinition, type ReconcileReport } from '../../engine/setup/boot-reconcile.js';
@@ -14,7 +14,7 @@ import { ovsDbdir, ovsLogdir, ovsPkgdatadir, ovsRundir, windowsDataRoot } from '
 import type { Json } from '../../engine/ovsdb/api.js';
 
 async function makeDb() {
-  const schema = await loadSchemaFile(join(projectRoot, 'manifests', 'vswitch.ovsschema'));
+  const schema = await readSchemaFile(join(projectRoot, 'manifests', 'vswitch.ovsschema'));
   const db = createDatabase(schema);
   const map = (o: Record<string, string>): Json => ['map', Object.entries(o)];
   const iface = (name: string, type = '', ext: Record<string, string> = {}): Json => ({ op: 'insert', table: 'Interface', row: { name, type, external_ids: map(ext) }, 'uuid-name': `i_${name.replace(/-/g, '_')}` });

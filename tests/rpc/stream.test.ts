@@ -10,7 +10,7 @@ import {
 } from '../../engine/rpc/stream.js';
 import { needCommand } from '../lib/env.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
-import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { projectRoot } from '../../engine/setup/paths.js';
 import { daemonFiles, runBin, waitListening } from './helpers.js';
 
@@ -161,7 +161,7 @@ async function sslVswitchServer(t: Test, tag: string): Promise<{ pki: ReturnType
   const pki = makePki(dir);
   const server = new OvsdbServer({ tls: pki.good });
   t.teardown(() => server.close());
-  server.addDatabase(createDatabase(loadSchemaFile(join(projectRoot, 'manifests', 'vswitch.ovsschema'))));
+  server.addDatabase(createDatabase(readSchemaFile(join(projectRoot, 'manifests', 'vswitch.ovsschema'))));
   return { pki, l: await server.listen('pssl:0:127.0.0.1') };
 }
 

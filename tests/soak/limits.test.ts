@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Json, JsonObject } from '../../engine/ovsdb/api.js';
 import { createDatabase } from '../../engine/ovsdb/database.js';
-import { loadSchemaFile } from '../../engine/ovsdb/schema.js';
+import { readSchemaFile } from '../../engine/ovsdb/schema-file.js';
 import { connectOvsdb } from '../../engine/rpc/client.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE_BYTES } from '../../engine/rpc/jsonrpc.js';
 import type { Logger } from '../../engine/rpc/logger.js';
@@ -21,7 +21,7 @@ import { rawConnection } from '../lib/raw-jsonrpc.js';
 
 t.setTimeout(600_000); // also when the file is run directly (tap's default is 30 s)
 
-const schema = loadSchemaFile(VSWITCH_SCHEMA);
+const schema = readSchemaFile(VSWITCH_SCHEMA);
 
 interface Harness { server: OvsdbServer; sock: string; logs: string[] }
 
