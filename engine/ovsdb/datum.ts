@@ -5,7 +5,7 @@
 import type { Json } from './api.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import { formatG } from './format.js';
-import { isInt64, normalizeInteger } from '../util/json-int64.js';
+import { INT64_MAX, INT64_MIN, isInt64, normalizeInteger } from '../util/json-int64.js';
 
 export { formatG };
 import { isId, isLowerCaseUuid, isUuid, typeToEnglish } from './schema.js';
@@ -188,8 +188,6 @@ function utf8Chars(s: string): number {
   return n;
 }
 
-const INT64_MIN = -9223372036854775808;
-const INT64_MAX = 9223372036854775807;
 
 /** Throws "constraint violation" (with OVS's wording) when an atom breaks its base type's rules. */
 export function checkAtomConstraints(base: BaseType, a: Atom): void {
@@ -204,7 +202,7 @@ export function checkAtomConstraints(base: BaseType, a: Atom): void {
     case 'integer': {
       const min = base.minInteger ?? INT64_MIN;
       const max = base.maxInteger ?? INT64_MAX;
-      const x = a as number;
+      const x = a as number | bigint;
       if (x >= min && x <= max) return;
       if (base.minInteger !== undefined && base.maxInteger !== undefined) {
         throw new OvsdbError('constraint violation', `${x} is not in the valid range ${min} to ${max} (inclusive)`);

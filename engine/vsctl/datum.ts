@@ -6,7 +6,7 @@ import type { AtomicType, BaseType, ColumnType } from './schema.js';
 import { isMap } from './schema.js';
 import { formatReal } from './number-format.js';
 import { ovsJsonString } from './json-text.js';
-import { isInt64, normalizeInteger, stringifyJson } from '../util/json-int64.js';
+import { INT64_MAX, INT64_MIN, isInt64, normalizeInteger, stringifyJson } from '../util/json-int64.js';
 
 /** integer: number, or bigint beyond 2^53 (engine/util/json-int64.ts); real: number; boolean:
  *  boolean; string: string; uuid: lowercase UUID string. */
@@ -281,10 +281,9 @@ export function checkAtomConstraints(a: Atom, base: BaseType): void {
     const ok = base.enum.some((e) => compareAtom(jsonAtom(e, base.type), a) === 0);
     if (!ok) throw constraintError(`${atomToString(a, base.type)} is not one of the allowed values (${enumToString(base)})`);
   }
-  const I64MIN = -9223372036854775808, I64MAX = 9223372036854775807;
   if (base.type === 'integer') {
-    const min = base.minInteger ?? I64MIN, max = base.maxInteger ?? I64MAX;
-    const v = a as number;
+    const min = base.minInteger ?? INT64_MIN, max = base.maxInteger ?? INT64_MAX;
+    const v = a as number | bigint;
     if (v >= min && v <= max) return;
     if (base.minInteger !== undefined) {
       if (base.maxInteger !== undefined) throw constraintError(`${v} is not in the valid range ${min} to ${max} (inclusive)`);
