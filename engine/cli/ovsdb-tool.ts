@@ -15,7 +15,7 @@ import { OvsdbError, sortedJsonString } from '../ovsdb/errors.js';
 import { readLog, OVSDB_MAGIC, RAFT_MAGIC } from '../ovsdb/log-file.js';
 import { schemasEqual } from '../ovsdb/schema-canonical.js';
 import { readSchemaFile } from '../ovsdb/schema-file.js';
-import { getoptLong, GetoptError, type LongOption } from '../util/getopt.js';
+import { getoptLong, GetoptError, optionsText, type LongOption } from '../util/getopt.js';
 import {
   compactDatabaseFile, createDatabaseFile, openDatabaseFile, readDatabaseSchema,
 } from '../ovsdb/file-db.js';
@@ -353,8 +353,6 @@ const LONG_OPTIONS: LongOption[] = [
   { name: 'version', has: 'no', short: 'V' },
 ];
 
-const OPTION_LIST = '--more\n-m \n--rbac-role=ARG\n--cid=ARG\n--election-timer=ARG\n--verbose=[ARG]\n-v [ARG]\n--help\n-h \n--option\n-o \n--version\n-V \n';
-
 /** getopt_long with permutation (engine/util/getopt.ts), as OVS's command line parsing; --help,
  *  --option and --version end the parsing with their text. */
 function parseOptions(argv: string[]): Parsed {
@@ -368,7 +366,7 @@ function parseOptions(argv: string[]): Parsed {
         case 'more': opts.more++; break;
         case 'help': done = usage(); break;
         case 'version': done = `${PROGRAM} (Open vSwitch) ${VERSION}\n`; break;
-        case 'option': done = OPTION_LIST; break;
+        case 'option': done = optionsText(LONG_OPTIONS); break;
         case 'rbac-role': opts.rbacRole = value!; break;
         default: break; // --verbose, --cid, --election-timer: nothing here uses them
       }

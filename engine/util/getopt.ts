@@ -87,3 +87,10 @@ export function getoptLong(argv: readonly string[], longOptions: readonly LongOp
   }
   return operands;
 }
+
+/** The options as `--option` prints them (ovs_cmdl_print_options): each long option, "=ARG" or
+ *  "=[ARG]" after it by its argument, then its letter, if any, as "-x ", "-x ARG" or "-x [ARG]". */
+export function optionsText(longOptions: readonly LongOption[]): string {
+  const arg = (has: ArgKind, sep: string): string => (has === 'required' ? `${sep}ARG` : has === 'optional' ? `${sep}[ARG]` : '');
+  return longOptions.map((o) => `--${o.name}${arg(o.has, '=')}\n${o.short ? `-${o.short} ${arg(o.has, '')}\n` : ''}`).join('');
+}

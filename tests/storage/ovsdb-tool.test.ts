@@ -261,3 +261,10 @@ t.test('default paths: <dbdir>/conf.db and <pkgdatadir>/vswitch.ovsschema', asyn
   t.same(await ours('compact'), { stdout: '', stderr: '', status: 0 });
   t.match((await ours('show-log')).stdout, /^record 0: "Open_vSwitch" schema, version="[\d.]+", cksum="[\d ]+"\n\nrecord 1: .* "compacted by ovsdb-tool 3\.1\.0"\n$/);
 });
+
+t.test('--option and -o list the options as real ovsdb-tool does', { skip: needRealOvs() }, async (t) => {
+  for (const flag of ['--option', '-o']) {
+    const r = real(flag);
+    t.same(await ours(flag), { stdout: r.stdout, stderr: r.stderr, status: r.status }, flag);
+  }
+});
